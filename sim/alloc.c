@@ -1,0 +1,80 @@
+/* alloc: jemalloc-backed allocation with failure injection (see alloc.h). */
+#include "sim/alloc.h"
+
+#include <jemalloc/jemalloc.h>
+#include <string.h>
+
+static _Thread_local uint64_t fail_countdown; /* 0: off; 1: fail the next allocation */
+static _Thread_local uint64_t alloc_calls;
+
+static int should_fail(void)
+{
+	alloc_calls++;
+	if (fail_countdown == 0)
+		return 0;
+	if (--fail_countdown == 0)
+		return 1;
+	return 0;
+}
+
+void iw_alloc_fail_after(uint64_t n) { fail_countdown = n; }
+uint64_t iw_alloc_count(void) { return alloc_calls; }
+
+void *iw_malloc(size_t size)
+{
+	if (size == 0 || should_fail())
+		return NULL;
+	return mallocx(size, 0);
+}
+
+void *iw_calloc(size_t n, size_t size)
+{
+	if (n == 0 || size == 0 || n > SIZE_MAX / size || should_fail())
+		return NULL;
+	return mallocx(n * size, MALLOCX_ZERO);
+}
+
+void *iw_realloc(void *p, size_t size)
+{
+	if (size == 0)
+		return NULL;
+	if (p == NULL)
+		return iw_malloc(size);
+	if (should_fail())
+		return NULL;
+	return rallocx(p, size, 0);
+}
+
+void iw_free(void *p)
+{
+	if (p)
+		dallocx(p, 0);
+}
+
+char *iw_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = iw_malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+int iw_alloc_stats(uint64_t *allocated_bytes, uint64_t *resident_bytes)
+{
+	uint64_t epoch = 1;
+	size_t sz = sizeof(epoch);
+	size_t allocated = 0, resident = 0, len = sizeof(size_t);
+	*allocated_bytes = 0;
+	*resident_bytes = 0;
+	if (mallctl("epoch", &epoch, &sz, &epoch, sz) != 0)
+		return -1;
+	if (mallctl("stats.allocated", &allocated, &len, NULL, 0) != 0)
+		return -1;
+	len = sizeof(size_t);
+	if (mallctl("stats.resident", &resident, &len, NULL, 0) != 0)
+		return -1;
+	*allocated_bytes = allocated;
+	*resident_bytes = resident;
+	return 0;
+}

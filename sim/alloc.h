@@ -1,0 +1,28 @@
+/* alloc: the one module that allocates memory; everything else calls it.
+ * Notes:
+ *  - Backed by jemalloc's non-standard API (mallocx/dallocx), so the simulator's own memory can be
+ *    reported with jemalloc's statistics and is independent of the C library's allocator.
+ *  - Failure injection for tests: iw_alloc_fail_after(n) makes the n-th next allocation (1-based) fail.
+ *    The counter is thread-local: parallel tests in threads do not disturb each other.
+ */
+#ifndef IOWALK_SIM_ALLOC_H
+#define IOWALK_SIM_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *iw_malloc(size_t size);             /* NULL on failure or size 0 */
+void *iw_calloc(size_t n, size_t size);   /* zeroed; NULL on failure or overflow */
+void *iw_realloc(void *p, size_t size);   /* like realloc; on failure p is untouched */
+void iw_free(void *p);                    /* NULL-safe */
+char *iw_strdup(const char *s);
+
+/* Test hook: fail the n-th allocation from now on (1 = the next one); 0 disables. */
+void iw_alloc_fail_after(uint64_t n);
+/* Number of allocations made by this thread since start (for failure-injection sweeps). */
+uint64_t iw_alloc_count(void);
+
+/* Bytes currently allocated and resident by the whole process, from jemalloc's statistics. */
+int iw_alloc_stats(uint64_t *allocated_bytes, uint64_t *resident_bytes);
+
+#endif

@@ -1,0 +1,16 @@
+/* cli: the `iowalk` command-line front end; one function per top-level command. */
+#ifndef IOWALK_SIM_CLI_H
+#define IOWALK_SIM_CLI_H
+
+/* Exit codes shared by every command. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1  /* bad input, run failed, or (gate) a regression */
+#define CLI_EXIT_USAGE 2 /* bad command line, or (gate) incompatible inputs */
+
+int cli_trace(int argc, char **argv);
+int cli_run(int argc, char **argv);
+
+/* Prints "iowalk: <msg>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

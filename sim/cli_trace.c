@@ -1,0 +1,313 @@
+/* cli_trace: `iowalk trace cat|pack|stat|validate`. */
+#include "sim/alloc.h"
+#include "sim/cli.h"
+#include "sim/outfile.h"
+#include "sim/trace.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char trace_usage[] =
+	"usage: iowalk trace <subcommand> [options]\n"
+	"\n"
+	"subcommands:\n"
+	"  cat FILE                  print a trace (text or binary, zstd or not) in canonical text form\n"
+	"  pack IN OUT [--zstd] [--name NAME]\n"
+	"                            convert a trace to the binary encoding (zstd-compressed with --zstd)\n"
+	"  stat FILE [--json]        record counts by kind, IOVA and time ranges, bytes mapped\n"
+	"  validate FILE             read the whole trace and report the first error, if any\n"
+	"\n"
+	"FILE may be '-' for standard input. The format is specified in docs/trace-format.md.\n";
+
+static int reader_fail(struct trace_reader *tr)
+{
+	cli_error("%s", trace_error(tr));
+	trace_close(tr);
+	return CLI_EXIT_FAIL;
+}
+
+static int cmd_cat(const char *path)
+{
+	char err[512];
+	struct trace_reader *tr = trace_open(path, err, sizeof(err));
+	if (!tr) {
+		cli_error("%s", err);
+		return CLI_EXIT_FAIL;
+	}
+	/* Text goes to stdout as it is read; on a read error the output so far stands, and the exit
+	 * status says it is incomplete (stdout is a stream, not a result file). */
+	struct trace_writer *tw = trace_writer_stdout(trace_reader_header(tr));
+	if (!tw) {
+		cli_error("out of memory");
+		trace_close(tr);
+		return CLI_EXIT_FAIL;
+	}
+	struct trace_rec r;
+	int rc;
+	while ((rc = trace_next(tr, &r)) == 1) {
+		if (trace_write(tw, &r) < 0) {
+			cli_error("stdout: write error");
+			trace_writer_abort(tw);
+			trace_close(tr);
+			return CLI_EXIT_FAIL;
+		}
+	}
+	if (trace_writer_commit(tw, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		trace_close(tr);
+		return CLI_EXIT_FAIL;
+	}
+	if (rc < 0)
+		return reader_fail(tr);
+	trace_close(tr);
+	return CLI_EXIT_OK;
+}
+
+static int cmd_pack(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"zstd", no_argument, NULL, 'z'}, {"name", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	int zstd = 0, c;
+	const char *name = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "zn:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'z': zstd = 1; break;
+		case 'n': name = optarg; break;
+		case 'h': fputs(trace_usage, stdout); return CLI_EXIT_OK;
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		cli_error("trace pack: expected IN and OUT (see 'iowalk trace --help')");
+		return CLI_EXIT_USAGE;
+	}
+	const char *in = argv[optind], *out = argv[optind + 1];
+	if (name && strlen(name) > TRACE_NAME_MAX) {
+		cli_error("trace pack: --name longer than %u bytes", TRACE_NAME_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	char err[512];
+	struct trace_reader *tr = trace_open(in, err, sizeof(err));
+	if (!tr) {
+		cli_error("%s", err);
+		return CLI_EXIT_FAIL;
+	}
+	struct trace_header hdr = *trace_reader_header(tr);
+	if (name)
+		snprintf(hdr.name, sizeof(hdr.name), "%s", name);
+	struct trace_writer *tw = trace_writer_open(out, TRACE_ENC_BINARY, zstd, &hdr, err, sizeof(err));
+	if (!tw) {
+		cli_error("%s", err);
+		trace_close(tr);
+		return CLI_EXIT_FAIL;
+	}
+	struct trace_rec r;
+	int rc;
+	while ((rc = trace_next(tr, &r)) == 1) {
+		if (trace_write(tw, &r) < 0)
+			break;
+	}
+	if (rc != 0) {
+		if (rc == 1)
+			cli_error("%s: write error", out);
+		else
+			cli_error("%s", trace_error(tr));
+		trace_writer_abort(tw);
+		trace_close(tr);
+		return CLI_EXIT_FAIL;
+	}
+	trace_close(tr);
+	if (trace_writer_commit(tw, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+struct stat_acc {
+	uint64_t count[TRACE_KIND_MAX + 1];
+	uint64_t records;
+	uint64_t t_min, t_max;
+	uint64_t iova_min, iova_max; /* inclusive, over MAP/UNMAP/RPCIT/DMA */
+	int have_iova;
+	uint64_t map_bytes, map_ro_bytes, unmap_bytes, rpcit_bytes, dma_bytes, dma_read_bytes;
+	uint64_t memslot_pages;
+	uint16_t dev_max;
+	int have_dev;
+};
+
+static void stat_add(struct stat_acc *s, const struct trace_rec *r)
+{
+	if (s->records == 0)
+		s->t_min = r->time_cycles;
+	s->t_max = r->time_cycles;
+	s->records++;
+	s->count[r->kind]++;
+	if (r->kind >= TRACE_MAP) {
+		uint64_t last = r->a + (r->c - 1);
+		if (!s->have_iova || r->a < s->iova_min)
+			s->iova_min = r->a;
+		if (!s->have_iova || last > s->iova_max)
+			s->iova_max = last;
+		s->have_iova = 1;
+	}
+	switch (r->kind) {
+	case TRACE_MAP:
+		s->map_bytes += r->c;
+		if (r->flags == TRACE_PROT_READ)
+			s->map_ro_bytes += r->c;
+		break;
+	case TRACE_UNMAP: s->unmap_bytes += r->c; break;
+	case TRACE_RPCIT: s->rpcit_bytes += r->c; break;
+	case TRACE_MEMSLOT: s->memslot_pages += r->b; break;
+	case TRACE_DMA:
+		s->dma_bytes += r->c;
+		if (r->flags == TRACE_DMA_READ)
+			s->dma_read_bytes += r->c;
+		if (!s->have_dev || r->dev > s->dev_max)
+			s->dev_max = r->dev;
+		s->have_dev = 1;
+		break;
+	default: break;
+	}
+}
+
+static int print_stat_json(const char *path, const struct trace_header *h, const struct stat_acc *s,
+			   uint64_t hash, int compressed, enum trace_encoding enc)
+{
+	json_t *o = json_object();
+	json_t *counts = json_object();
+	char hex[32];
+	for (unsigned k = 1; k <= TRACE_KIND_MAX; k++)
+		json_object_set_new(counts, trace_kind_name(k), json_integer((json_int_t)s->count[k]));
+	json_object_set_new(o, "file", json_string(path));
+	json_object_set_new(o, "name", json_string(h->name));
+	json_object_set_new(o, "encoding", json_string(enc == TRACE_ENC_BINARY ? "binary" : "text"));
+	json_object_set_new(o, "zstd", json_boolean(compressed));
+	snprintf(hex, sizeof(hex), "%016" PRIx64, hash);
+	json_object_set_new(o, "hash", json_string(hex));
+	json_object_set_new(o, "records", json_integer((json_int_t)s->records));
+	json_object_set_new(o, "counts", counts);
+	if (s->records) {
+		json_object_set_new(o, "time_first_cycles", json_integer((json_int_t)s->t_min));
+		json_object_set_new(o, "time_last_cycles", json_integer((json_int_t)s->t_max));
+	}
+	if (s->have_iova) {
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, s->iova_min);
+		json_object_set_new(o, "iova_min", json_string(hex));
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, s->iova_max);
+		json_object_set_new(o, "iova_max", json_string(hex));
+	}
+	json_object_set_new(o, "bytes_mapped", json_integer((json_int_t)s->map_bytes));
+	json_object_set_new(o, "bytes_mapped_readonly", json_integer((json_int_t)s->map_ro_bytes));
+	json_object_set_new(o, "bytes_unmapped", json_integer((json_int_t)s->unmap_bytes));
+	json_object_set_new(o, "bytes_refreshed", json_integer((json_int_t)s->rpcit_bytes));
+	json_object_set_new(o, "bytes_dma", json_integer((json_int_t)s->dma_bytes));
+	json_object_set_new(o, "bytes_dma_read", json_integer((json_int_t)s->dma_read_bytes));
+	json_object_set_new(o, "memslot_pages", json_integer((json_int_t)s->memslot_pages));
+	int rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(o);
+	return rc;
+}
+
+static void print_stat_table(const char *path, const struct trace_header *h, const struct stat_acc *s,
+			     uint64_t hash, int compressed, enum trace_encoding enc)
+{
+	printf("trace      %s\n", path);
+	printf("name       %s\n", h->name[0] ? h->name : "(none)");
+	printf("encoding   %s%s\n", enc == TRACE_ENC_BINARY ? "binary" : "text", compressed ? ", zstd" : "");
+	printf("hash       %016" PRIx64 "\n", hash);
+	printf("records    %" PRIu64 "\n", s->records);
+	for (unsigned k = 1; k <= TRACE_KIND_MAX; k++)
+		printf("  %-8s %" PRIu64 "\n", trace_kind_name(k), s->count[k]);
+	if (s->records)
+		printf("time       %" PRIu64 " .. %" PRIu64 " cycles\n", s->t_min, s->t_max);
+	if (s->have_iova)
+		printf("iova       0x%" PRIx64 " .. 0x%" PRIx64 "\n", s->iova_min, s->iova_max);
+	printf("mapped     %" PRIu64 " bytes (%" PRIu64 " read-only)\n", s->map_bytes, s->map_ro_bytes);
+	printf("unmapped   %" PRIu64 " bytes\n", s->unmap_bytes);
+	printf("refreshed  %" PRIu64 " bytes\n", s->rpcit_bytes);
+	printf("dma        %" PRIu64 " bytes (%" PRIu64 " device reads)\n", s->dma_bytes, s->dma_read_bytes);
+	printf("memslots   %" PRIu64 " pages\n", s->memslot_pages);
+}
+
+static int cmd_stat(int argc, char **argv, int validate_only)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	int json = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': fputs(trace_usage, stdout); return CLI_EXIT_OK;
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		cli_error("trace %s: expected one FILE", validate_only ? "validate" : "stat");
+		return CLI_EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	char err[512];
+	struct trace_reader *tr = trace_open(path, err, sizeof(err));
+	if (!tr) {
+		cli_error("%s", err);
+		return CLI_EXIT_FAIL;
+	}
+	struct stat_acc s;
+	memset(&s, 0, sizeof(s));
+	struct trace_rec r;
+	int rc;
+	while ((rc = trace_next(tr, &r)) == 1)
+		stat_add(&s, &r);
+	if (rc < 0)
+		return reader_fail(tr);
+	if (validate_only) {
+		printf("%s: valid, %" PRIu64 " records\n", path, s.records);
+	} else if (json) {
+		print_stat_json(path, trace_reader_header(tr), &s, trace_reader_hash(tr), trace_reader_compressed(tr),
+				trace_reader_encoding(tr));
+	} else {
+		print_stat_table(path, trace_reader_header(tr), &s, trace_reader_hash(tr),
+				 trace_reader_compressed(tr), trace_reader_encoding(tr));
+	}
+	trace_close(tr);
+	return CLI_EXIT_OK;
+}
+
+int cli_trace(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(trace_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	const char *sub = argv[1];
+	argc--;
+	argv++;
+	if (strcmp(sub, "cat") == 0) {
+		if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+			fputs(trace_usage, stdout);
+			return CLI_EXIT_OK;
+		}
+		if (argc != 2) {
+			cli_error("trace cat: expected one FILE");
+			return CLI_EXIT_USAGE;
+		}
+		return cmd_cat(argv[1]);
+	}
+	if (strcmp(sub, "pack") == 0)
+		return cmd_pack(argc, argv);
+	if (strcmp(sub, "stat") == 0)
+		return cmd_stat(argc, argv, 0);
+	if (strcmp(sub, "validate") == 0)
+		return cmd_stat(argc, argv, 1);
+	cli_error("trace: unknown subcommand '%s' (try 'iowalk trace --help')", sub);
+	return CLI_EXIT_USAGE;
+}

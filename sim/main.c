@@ -1,0 +1,46 @@
+/* main: `iowalk <command> [options]` dispatch, --help and --version. */
+#include "sim/cli.h"
+#include "version.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: iowalk <command> [options]\n"
+	"\n"
+	"A cycle-level, trace-driven simulator of s390 IO page-table walks: it replays guest IOPTE updates\n"
+	"and DMA streams against hypervisor translation strategies and reports cost per translation.\n"
+	"\n"
+	"commands:\n"
+	"  run      replay a trace under one or all strategies and report cycles per translation\n"
+	"  trace    trace files: cat, pack, stat, validate\n"
+	"\n"
+	"options:\n"
+	"  -h, --help     this help; `iowalk <command> --help` for a command's options\n"
+	"  -V, --version  print the version and the git revision it was built from\n"
+	"\n"
+	"exit status: 0 success, 1 failure (bad input, failed run), 2 bad usage\n";
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("iowalk %s (git %s)\n", IOWALK_VERSION, IOWALK_GIT_REV);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(cmd, "trace") == 0)
+		return cli_trace(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return cli_run(argc - 1, argv + 1);
+	cli_error("unknown command '%s' (try 'iowalk --help')", cmd);
+	return CLI_EXIT_USAGE;
+}

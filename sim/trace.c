@@ -1,0 +1,883 @@
+/* trace: readers and writers of trace format v1 (see trace.h and docs/trace-format.md).
+ * Notes:
+ *  - Input goes through a byte source that is either the plain file or a zstd stream decoder; the
+ *    encoding (binary magic or text) is decided on the first decoded bytes.
+ *  - Memory is bounded: a fixed input buffer, and text lines longer than TEXT_LINE_MAX are an error.
+ */
+#include "sim/trace.h"
+
+#include "sim/alloc.h"
+#include "sim/outfile.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <zstd.h>
+
+#define SRC_BUF_BYTES (64u * 1024u)
+#define TEXT_LINE_MAX 4096u
+#define ERR_MAX 512u
+
+static const char *const kind_names[] = {
+	[TRACE_IOAT] = "IOAT", [TRACE_MEMSLOT] = "MEMSLOT", [TRACE_MAP] = "MAP",
+	[TRACE_UNMAP] = "UNMAP", [TRACE_RPCIT] = "RPCIT", [TRACE_DMA] = "DMA",
+};
+
+const char *trace_kind_name(unsigned kind)
+{
+	if (kind < 1 || kind > TRACE_KIND_MAX)
+		return "?";
+	return kind_names[kind];
+}
+
+static int range_overflows(uint64_t start, uint64_t len) { return len - 1 > UINT64_MAX - start; }
+
+const char *trace_rec_check(const struct trace_rec *r)
+{
+	const uint64_t pmask = TRACE_PAGE_SIZE - 1;
+	switch (r->kind) {
+	case TRACE_IOAT:
+		if (r->flags < 3 || r->flags > 5)
+			return "IOAT levels must be 3, 4 or 5";
+		if (r->a & 0x3fff)
+			return "IOAT origin must be 16 KiB aligned";
+		return NULL;
+	case TRACE_MEMSLOT:
+		if (r->b == 0)
+			return "MEMSLOT npages is 0";
+		if (r->b > (UINT64_MAX >> 12) || r->a > (UINT64_MAX >> 12) - r->b)
+			return "MEMSLOT base_gfn + npages overflows the guest-physical address space";
+		if (r->c & pmask)
+			return "MEMSLOT hva must be 4 KiB aligned";
+		if (r->b > (UINT64_MAX - r->c) >> 12)
+			return "MEMSLOT hva + size overflows";
+		return NULL;
+	case TRACE_MAP:
+	case TRACE_UNMAP:
+	case TRACE_RPCIT:
+	case TRACE_DMA:
+		if (r->c == 0)
+			return "len is 0";
+		if (range_overflows(r->a, r->c))
+			return "iova + len overflows 2^64";
+		if (r->kind == TRACE_DMA) {
+			if (r->flags != TRACE_DMA_READ && r->flags != TRACE_DMA_WRITE)
+				return "DMA direction must be r or w";
+			return NULL;
+		}
+		if ((r->a | r->c) & pmask)
+			return "iova and len must be multiples of 4096";
+		if (r->kind == TRACE_MAP) {
+			if ((r->b & pmask))
+				return "MAP gpa must be 4 KiB aligned";
+			if (range_overflows(r->b, r->c))
+				return "gpa + len overflows 2^64";
+			if (r->flags != TRACE_PROT_READ && r->flags != TRACE_PROT_RW)
+				return "MAP prot must be r or rw";
+		}
+		return NULL;
+	default:
+		return "unknown record kind";
+	}
+}
+
+/* ---------- byte source: plain or zstd ---------- */
+
+struct src {
+	FILE *fp;
+	int own_fp;
+	ZSTD_DCtx *z;
+	ZSTD_inBuffer zin;
+	unsigned char *raw; /* compressed input buffer (zstd only) */
+	unsigned char *buf; /* decoded bytes */
+	size_t pos, len;
+	uint64_t consumed; /* decoded bytes consumed before buf[pos] */
+	int eof;
+	int zstd_err;
+	size_t zneed; /* last ZSTD_decompressStream() hint: 0 once a frame is complete */
+	const char *zstd_msg;
+};
+
+static int src_fill(struct src *s)
+{
+	if (s->eof)
+		return 0;
+	if (s->pos < s->len) {
+		memmove(s->buf, s->buf + s->pos, s->len - s->pos);
+	}
+	s->len -= s->pos;
+	s->pos = 0;
+	if (!s->z) {
+		size_t n = fread(s->buf + s->len, 1, SRC_BUF_BYTES - s->len, s->fp);
+		if (n == 0)
+			s->eof = 1;
+		s->len += n;
+		return (int)n;
+	}
+	for (;;) {
+		if (s->zin.pos == s->zin.size) {
+			size_t n = fread(s->raw, 1, ZSTD_DStreamInSize(), s->fp);
+			if (n == 0) {
+				s->eof = 1;
+				if (s->zneed != 0) {
+					s->zstd_err = 1;
+					s->zstd_msg = "truncated compressed stream (frame incomplete)";
+					return -1;
+				}
+				return 0;
+			}
+			s->zin.src = s->raw;
+			s->zin.size = n;
+			s->zin.pos = 0;
+		}
+		ZSTD_outBuffer out = {s->buf + s->len, SRC_BUF_BYTES - s->len, 0};
+		size_t rc = ZSTD_decompressStream(s->z, &out, &s->zin);
+		if (ZSTD_isError(rc)) {
+			s->zstd_err = 1;
+			s->zstd_msg = ZSTD_getErrorName(rc);
+			s->eof = 1;
+			return -1;
+		}
+		s->zneed = rc;
+		s->len += out.pos;
+		if (out.pos > 0)
+			return (int)out.pos;
+	}
+}
+
+/* Ensures at least n bytes are buffered (n <= SRC_BUF_BYTES); returns the number available. */
+static size_t src_want(struct src *s, size_t n)
+{
+	while (s->len - s->pos < n && !s->eof) {
+		if (src_fill(s) < 0)
+			break;
+	}
+	return s->len - s->pos;
+}
+
+static void src_take(struct src *s, size_t n)
+{
+	s->pos += n;
+	s->consumed += n;
+}
+
+/* ---------- reader ---------- */
+
+struct trace_reader {
+	struct src s;
+	char *path;
+	enum trace_encoding enc;
+	int compressed;
+	struct trace_header hdr;
+	uint64_t records;
+	uint64_t line;       /* text: current line number */
+	uint64_t last_time;
+	uint64_t hash;
+	int failed;
+	char *line_buf;      /* text only */
+	struct trace_rec pending; /* text: first record read while parsing the header */
+	int has_pending;
+	char err[ERR_MAX];
+};
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static void put_le(unsigned char *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *p, int bytes)
+{
+	uint64_t v = 0;
+	for (int i = bytes - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void rec_encode(const struct trace_rec *r, unsigned char *p)
+{
+	put_le(p, r->time_cycles, 8);
+	p[8] = r->kind;
+	p[9] = r->flags;
+	put_le(p + 10, r->dev, 2);
+	put_le(p + 12, r->id, 4);
+	put_le(p + 16, r->a, 8);
+	put_le(p + 24, r->b, 8);
+	put_le(p + 32, r->c, 8);
+}
+
+static void rec_decode(const unsigned char *p, struct trace_rec *r)
+{
+	r->time_cycles = get_le(p, 8);
+	r->kind = p[8];
+	r->flags = p[9];
+	r->dev = (uint16_t)get_le(p + 10, 2);
+	r->id = (uint32_t)get_le(p + 12, 4);
+	r->a = get_le(p + 16, 8);
+	r->b = get_le(p + 24, 8);
+	r->c = get_le(p + 32, 8);
+}
+
+static uint64_t hash_rec(uint64_t h, const struct trace_rec *r)
+{
+	unsigned char p[TRACE_BIN_RECORD_BYTES];
+	rec_encode(r, p);
+	for (unsigned i = 0; i < TRACE_BIN_RECORD_BYTES; i++) {
+		h ^= p[i];
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+__attribute__((format(printf, 2, 3))) static int fail(struct trace_reader *tr, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(tr->err, sizeof(tr->err), "%s: ", tr->path);
+	va_start(ap, fmt);
+	vsnprintf(tr->err + n, sizeof(tr->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	tr->failed = 1;
+	return -1;
+}
+
+static int parse_u64(const char *t, uint64_t *out)
+{
+	uint64_t v = 0;
+	int base = 10;
+	if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+		base = 16;
+		t += 2;
+	}
+	if (*t == '\0')
+		return -1;
+	for (; *t; t++) {
+		unsigned d;
+		if (*t >= '0' && *t <= '9')
+			d = (unsigned)(*t - '0');
+		else if (base == 16 && *t >= 'a' && *t <= 'f')
+			d = (unsigned)(*t - 'a' + 10);
+		else if (base == 16 && *t >= 'A' && *t <= 'F')
+			d = (unsigned)(*t - 'A' + 10);
+		else
+			return -1;
+		if (v > (UINT64_MAX - d) / (uint64_t)base)
+			return -2;
+		v = v * (uint64_t)base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Reads one line (without the newline) into tr->line_buf. 1: line; 0: EOF; -1: error. */
+static int read_line(struct trace_reader *tr)
+{
+	size_t n = 0;
+	for (;;) {
+		if (tr->s.pos == tr->s.len) {
+			if (src_fill(&tr->s) < 0)
+				return fail(tr, "zstd: %s", tr->s.zstd_msg);
+			if (tr->s.pos == tr->s.len) {
+				if (n == 0)
+					return 0;
+				break;
+			}
+		}
+		char c = (char)tr->s.buf[tr->s.pos];
+		src_take(&tr->s, 1);
+		if (c == '\n')
+			break;
+		if (c == '\0')
+			return fail(tr, "line %" PRIu64 ": NUL byte in a text trace", tr->line + 1);
+		if (n + 1 >= TEXT_LINE_MAX)
+			return fail(tr, "line %" PRIu64 ": line longer than %u bytes", tr->line + 1,
+				    TEXT_LINE_MAX);
+		tr->line_buf[n++] = c;
+	}
+	if (n > 0 && tr->line_buf[n - 1] == '\r')
+		n--;
+	tr->line_buf[n] = '\0';
+	tr->line++;
+	return 1;
+}
+
+#define MAX_TOKENS 8
+
+static int tokenize(char *line, char **tok)
+{
+	int n = 0;
+	char *hash = strchr(line, '#');
+	if (hash)
+		*hash = '\0';
+	char *p = line;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		if (n == MAX_TOKENS)
+			return MAX_TOKENS + 1;
+		tok[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}
+
+struct kind_syntax {
+	const char *name;
+	int nargs;
+	const char *usage;
+};
+
+static const struct kind_syntax syntax[] = {
+	[TRACE_IOAT] = {"IOAT", 3, "TIME IOAT DEV ORIGIN LEVELS"},
+	[TRACE_MEMSLOT] = {"MEMSLOT", 4, "TIME MEMSLOT ID BASE_GFN NPAGES HVA"},
+	[TRACE_MAP] = {"MAP", 4, "TIME MAP IOVA GPA LEN r|rw"},
+	[TRACE_UNMAP] = {"UNMAP", 2, "TIME UNMAP IOVA LEN"},
+	[TRACE_RPCIT] = {"RPCIT", 2, "TIME RPCIT IOVA LEN"},
+	[TRACE_DMA] = {"DMA", 4, "TIME DMA DEV IOVA LEN r|w"},
+};
+
+/* Parses a record line. 1: record; 0: not a record (blank/comment/directive handled); -1: error. */
+static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int allow_directives)
+{
+	char *tok[MAX_TOKENS];
+	uint64_t line = tr->line;
+	if (tr->line_buf[0] == '%') {
+		if (!allow_directives)
+			return fail(tr, "line %" PRIu64 ": header directive after the first record", line);
+		char *d = tr->line_buf + 1;
+		if (strncmp(d, "iowalk-trace ", 13) == 0) {
+			uint64_t v;
+			if (parse_u64(d + 13, &v) != 0 || v != TRACE_FORMAT_VERSION)
+				return fail(tr, "line %" PRIu64 ": unsupported format version '%s' (this reader knows %u)",
+					    line, d + 13, TRACE_FORMAT_VERSION);
+			return 0;
+		}
+		if (strncmp(d, "name ", 5) == 0) {
+			size_t n = strlen(d + 5);
+			if (n > TRACE_NAME_MAX)
+				return fail(tr, "line %" PRIu64 ": name longer than %u bytes", line, TRACE_NAME_MAX);
+			memcpy(tr->hdr.name, d + 5, n + 1);
+			return 0;
+		}
+		if (strncmp(d, "page_size ", 10) == 0) {
+			uint64_t v;
+			if (parse_u64(d + 10, &v) != 0 || v != TRACE_PAGE_SIZE)
+				return fail(tr, "line %" PRIu64 ": page_size must be 4096 in format v1", line);
+			return 0;
+		}
+		return fail(tr, "line %" PRIu64 ": unknown header directive '%%%s'", line, d);
+	}
+	int n = tokenize(tr->line_buf, tok);
+	if (n == 0)
+		return 0;
+	uint64_t recno = tr->records + 1;
+	if (n < 2)
+		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): expected 'TIME KIND ...'", line, recno);
+	memset(r, 0, sizeof(*r));
+	int pr = parse_u64(tok[0], &r->time_cycles);
+	if (pr != 0)
+		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): bad time '%s': %s", line, recno, tok[0],
+			    pr == -2 ? "does not fit in 64 bits" : "expected a decimal or 0x-hex number");
+	unsigned k;
+	for (k = 1; k <= TRACE_KIND_MAX; k++)
+		if (strcmp(tok[1], syntax[k].name) == 0)
+			break;
+	if (k > TRACE_KIND_MAX)
+		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): unknown record kind '%s'", line, recno,
+			    tok[1]);
+	r->kind = (uint8_t)k;
+	if (n - 2 != syntax[k].nargs)
+		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): %s takes %d fields, got %d (expected '%s')",
+			    line, recno, syntax[k].name, syntax[k].nargs, n - 2, syntax[k].usage);
+	uint64_t v[4] = {0, 0, 0, 0};
+	int nnum = syntax[k].nargs;
+	if (k == TRACE_MAP || k == TRACE_DMA)
+		nnum--; /* last field is a word */
+	for (int i = 0; i < nnum; i++) {
+		pr = parse_u64(tok[2 + i], &v[i]);
+		if (pr != 0)
+			return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): field %d '%s' of %s: %s", line, recno,
+				    i + 1, tok[2 + i], syntax[k].name,
+				    pr == -2 ? "does not fit in 64 bits" : "expected a decimal or 0x-hex number");
+	}
+	const char *word = tok[2 + nnum];
+	switch (k) {
+	case TRACE_IOAT:
+		if (v[0] > UINT16_MAX || v[2] > 255)
+			return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): IOAT dev or levels out of range", line,
+				    recno);
+		r->dev = (uint16_t)v[0];
+		r->a = v[1];
+		r->flags = (uint8_t)v[2];
+		break;
+	case TRACE_MEMSLOT:
+		if (v[0] > UINT32_MAX)
+			return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): MEMSLOT id does not fit 32 bits", line,
+				    recno);
+		r->id = (uint32_t)v[0];
+		r->a = v[1];
+		r->b = v[2];
+		r->c = v[3];
+		break;
+	case TRACE_MAP:
+		r->a = v[0];
+		r->b = v[1];
+		r->c = v[2];
+		if (strcmp(word, "rw") == 0)
+			r->flags = TRACE_PROT_RW;
+		else if (strcmp(word, "r") == 0)
+			r->flags = TRACE_PROT_READ;
+		else
+			return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): MAP prot '%s': expected r or rw", line,
+				    recno, word);
+		break;
+	case TRACE_UNMAP:
+	case TRACE_RPCIT:
+		r->a = v[0];
+		r->c = v[1];
+		break;
+	case TRACE_DMA:
+		if (v[0] > UINT16_MAX)
+			return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): DMA dev does not fit 16 bits", line,
+				    recno);
+		r->dev = (uint16_t)v[0];
+		r->a = v[1];
+		r->c = v[2];
+		if (strcmp(word, "r") == 0)
+			r->flags = TRACE_DMA_READ;
+		else if (strcmp(word, "w") == 0)
+			r->flags = TRACE_DMA_WRITE;
+		else
+			return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): DMA direction '%s': expected r or w",
+				    line, recno, word);
+		break;
+	default:
+		break;
+	}
+	return 1;
+}
+
+static int accept_rec(struct trace_reader *tr, struct trace_rec *r, const char *where_fmt, uint64_t where)
+{
+	const char *why = trace_rec_check(r);
+	char where_buf[64];
+	snprintf(where_buf, sizeof(where_buf), where_fmt, where);
+	if (why)
+		return fail(tr, "%s (record %" PRIu64 ", %s): %s", where_buf, tr->records + 1,
+			    trace_kind_name(r->kind), why);
+	if (tr->records > 0 && r->time_cycles < tr->last_time)
+		return fail(tr, "%s (record %" PRIu64 "): time %" PRIu64 " is before the previous record's %" PRIu64
+			    " (times must not decrease)", where_buf, tr->records + 1, r->time_cycles, tr->last_time);
+	tr->last_time = r->time_cycles;
+	tr->records++;
+	tr->hash = hash_rec(tr->hash, r);
+	return 1;
+}
+
+static int next_text(struct trace_reader *tr, struct trace_rec *r, int allow_directives)
+{
+	for (;;) {
+		int rc = read_line(tr);
+		if (rc <= 0)
+			return rc;
+		rc = parse_text_line(tr, r, allow_directives);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			return accept_rec(tr, r, "line %" PRIu64, tr->line);
+	}
+}
+
+static int next_binary(struct trace_reader *tr, struct trace_rec *r)
+{
+	uint64_t off = tr->s.consumed;
+	size_t have = src_want(&tr->s, TRACE_BIN_RECORD_BYTES);
+	if (tr->s.zstd_err)
+		return fail(tr, "zstd: %s", tr->s.zstd_msg);
+	if (have == 0) {
+		if (tr->hdr.record_count != TRACE_COUNT_UNKNOWN && tr->records != tr->hdr.record_count)
+			return fail(tr, "header says %" PRIu64 " records, file holds %" PRIu64 " (truncated?)",
+				    tr->hdr.record_count, tr->records);
+		return 0;
+	}
+	if (have < TRACE_BIN_RECORD_BYTES)
+		return fail(tr, "byte offset %" PRIu64 " (record %" PRIu64 "): truncated record: %zu of %u bytes",
+			    off, tr->records + 1, have, TRACE_BIN_RECORD_BYTES);
+	rec_decode(tr->s.buf + tr->s.pos, r);
+	src_take(&tr->s, TRACE_BIN_RECORD_BYTES);
+	if (r->kind < 1 || r->kind > TRACE_KIND_MAX)
+		return fail(tr, "byte offset %" PRIu64 " (record %" PRIu64 "): unknown record kind %u", off,
+			    tr->records + 1, r->kind);
+	if (tr->hdr.record_count != TRACE_COUNT_UNKNOWN && tr->records >= tr->hdr.record_count)
+		return fail(tr, "byte offset %" PRIu64 ": more records than the header's count %" PRIu64, off,
+			    tr->hdr.record_count);
+	return accept_rec(tr, r, "byte offset %" PRIu64, off);
+}
+
+static int read_bin_header(struct trace_reader *tr)
+{
+	size_t have = src_want(&tr->s, TRACE_BIN_HEADER_FIXED_BYTES);
+	if (have < TRACE_BIN_HEADER_FIXED_BYTES)
+		return fail(tr, "truncated binary header: %zu of %u bytes", have, TRACE_BIN_HEADER_FIXED_BYTES);
+	const unsigned char *p = tr->s.buf + tr->s.pos;
+	uint32_t version = (uint32_t)get_le(p + 8, 4);
+	uint32_t rec_bytes = (uint32_t)get_le(p + 12, 4);
+	uint32_t page = (uint32_t)get_le(p + 16, 4);
+	uint32_t name_len = (uint32_t)get_le(p + 20, 4);
+	uint64_t count = get_le(p + 24, 8);
+	if (version != TRACE_FORMAT_VERSION)
+		return fail(tr, "byte offset 8: unknown format version %u (this reader knows %u)", version,
+			    TRACE_FORMAT_VERSION);
+	if (rec_bytes != TRACE_BIN_RECORD_BYTES)
+		return fail(tr, "byte offset 12: record size %u, expected %u", rec_bytes, TRACE_BIN_RECORD_BYTES);
+	if (page != TRACE_PAGE_SIZE)
+		return fail(tr, "byte offset 16: page size %u, expected 4096", page);
+	if (name_len > TRACE_NAME_MAX)
+		return fail(tr, "byte offset 20: name length %u exceeds %u", name_len, TRACE_NAME_MAX);
+	src_take(&tr->s, TRACE_BIN_HEADER_FIXED_BYTES);
+	have = src_want(&tr->s, name_len);
+	if (have < name_len)
+		return fail(tr, "truncated binary header: name of %u bytes cut short", name_len);
+	memcpy(tr->hdr.name, tr->s.buf + tr->s.pos, name_len);
+	tr->hdr.name[name_len] = '\0';
+	if (memchr(tr->hdr.name, '\0', name_len) || memchr(tr->hdr.name, '\n', name_len))
+		return fail(tr, "byte offset 32: name contains a NUL or newline byte");
+	src_take(&tr->s, name_len);
+	tr->hdr.version = version;
+	tr->hdr.page_size = page;
+	tr->hdr.record_count = count;
+	return 0;
+}
+
+struct trace_reader *trace_open(const char *path, char *err, size_t errlen)
+{
+	struct trace_reader *tr = iw_calloc(1, sizeof(*tr));
+	if (!tr) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	tr->path = iw_strdup(path);
+	tr->s.buf = iw_malloc(SRC_BUF_BYTES);
+	if (!tr->path || !tr->s.buf) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail_free;
+	}
+	tr->hash = FNV_OFFSET;
+	tr->hdr.version = TRACE_FORMAT_VERSION;
+	tr->hdr.page_size = TRACE_PAGE_SIZE;
+	tr->hdr.record_count = TRACE_COUNT_UNKNOWN;
+	if (strcmp(path, "-") == 0) {
+		tr->s.fp = stdin;
+	} else {
+		tr->s.fp = fopen(path, "rb");
+		if (!tr->s.fp) {
+			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+			goto fail_free;
+		}
+		tr->s.own_fp = 1;
+	}
+	/* Sniff 4 raw bytes for the zstd frame magic (0xFD2FB528, little-endian). */
+	unsigned char magic[4];
+	size_t n = fread(magic, 1, 4, tr->s.fp);
+	if (ferror(tr->s.fp)) {
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		goto fail_free;
+	}
+	if (n == 4 && get_le(magic, 4) == 0xFD2FB528u) {
+		tr->compressed = 1;
+		tr->s.z = ZSTD_createDCtx();
+		tr->s.raw = iw_malloc(ZSTD_DStreamInSize() > 4 ? ZSTD_DStreamInSize() : 4);
+		if (!tr->s.z || !tr->s.raw) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			goto fail_free;
+		}
+		memcpy(tr->s.raw, magic, 4);
+		tr->s.zin.src = tr->s.raw;
+		tr->s.zin.size = 4;
+		tr->s.zin.pos = 0;
+	} else {
+		memcpy(tr->s.buf, magic, n);
+		tr->s.len = n;
+	}
+	size_t have = src_want(&tr->s, 8);
+	if (tr->s.zstd_err) {
+		snprintf(err, errlen, "%s: zstd: %s", path, tr->s.zstd_msg);
+		goto fail_free;
+	}
+	if (have >= 8 && memcmp(tr->s.buf + tr->s.pos, TRACE_BIN_MAGIC, 8) == 0) {
+		tr->enc = TRACE_ENC_BINARY;
+		if (read_bin_header(tr) < 0) {
+			snprintf(err, errlen, "%s", tr->err);
+			goto fail_free;
+		}
+		return tr;
+	}
+	if (have >= 4 && memcmp(tr->s.buf + tr->s.pos, "IOWA", 4) == 0) {
+		snprintf(err, errlen, "%s: byte offset 0: bad magic (starts like a binary trace, expected '%s')",
+			 path, TRACE_BIN_MAGIC);
+		goto fail_free;
+	}
+	/* Text: refuse obvious binary garbage early rather than reporting odd parse errors. */
+	for (size_t i = 0; i < have && i < 8; i++) {
+		unsigned char c = tr->s.buf[tr->s.pos + i];
+		if (c < 0x09 || (c > 0x0d && c < 0x20) || c >= 0x7f) {
+			snprintf(err, errlen,
+				 "%s: byte offset %zu: bad magic: neither a binary trace ('%s'), zstd, nor text",
+				 path, i, TRACE_BIN_MAGIC);
+			goto fail_free;
+		}
+	}
+	tr->enc = TRACE_ENC_TEXT;
+	tr->line_buf = iw_malloc(TEXT_LINE_MAX);
+	if (!tr->line_buf) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail_free;
+	}
+	/* Parse the header directives up to the first record, which is kept for trace_next(). */
+	int rc = next_text(tr, &tr->pending, 1);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", tr->err);
+		goto fail_free;
+	}
+	tr->has_pending = rc == 1;
+	return tr;
+fail_free:
+	trace_close(tr);
+	return NULL;
+}
+
+int trace_next(struct trace_reader *tr, struct trace_rec *out)
+{
+	if (tr->failed)
+		return -1;
+	if (tr->enc == TRACE_ENC_BINARY)
+		return next_binary(tr, out);
+	if (tr->has_pending) {
+		*out = tr->pending;
+		tr->has_pending = 0;
+		return 1;
+	}
+	if (tr->records == 0)
+		return 0; /* header parse hit EOF */
+	return next_text(tr, out, 0);
+}
+
+const char *trace_error(const struct trace_reader *tr) { return tr->err; }
+const struct trace_header *trace_reader_header(const struct trace_reader *tr) { return &tr->hdr; }
+enum trace_encoding trace_reader_encoding(const struct trace_reader *tr) { return tr->enc; }
+bool trace_reader_compressed(const struct trace_reader *tr) { return tr->compressed; }
+uint64_t trace_reader_records(const struct trace_reader *tr)
+{
+	return tr->records - (tr->has_pending ? 1 : 0);
+}
+uint64_t trace_reader_hash(const struct trace_reader *tr) { return tr->hash; }
+
+void trace_close(struct trace_reader *tr)
+{
+	if (!tr)
+		return;
+	if (tr->s.own_fp)
+		fclose(tr->s.fp);
+	ZSTD_freeDCtx(tr->s.z);
+	iw_free(tr->s.raw);
+	iw_free(tr->s.buf);
+	iw_free(tr->line_buf);
+	iw_free(tr->path);
+	iw_free(tr);
+}
+
+/* ---------- writer ---------- */
+
+struct trace_writer {
+	struct outfile *of;
+	FILE *fp;
+	enum trace_encoding enc;
+	ZSTD_CCtx *z;
+	unsigned char *zout;
+	size_t zout_size;
+	uint64_t records;
+	int failed;
+	int to_stdout;
+};
+
+int trace_rec_format(const struct trace_rec *r, char *buf, size_t len)
+{
+	const char *kn = trace_kind_name(r->kind);
+	switch (r->kind) {
+	case TRACE_IOAT:
+		return snprintf(buf, len, "%" PRIu64 " %s %u 0x%" PRIx64 " %u", r->time_cycles, kn, r->dev, r->a,
+				r->flags);
+	case TRACE_MEMSLOT:
+		return snprintf(buf, len, "%" PRIu64 " %s %u 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64, r->time_cycles,
+				kn, r->id, r->a, r->b, r->c);
+	case TRACE_MAP:
+		return snprintf(buf, len, "%" PRIu64 " %s 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " %s",
+				r->time_cycles, kn, r->a, r->b, r->c, r->flags == TRACE_PROT_RW ? "rw" : "r");
+	case TRACE_UNMAP:
+	case TRACE_RPCIT:
+		return snprintf(buf, len, "%" PRIu64 " %s 0x%" PRIx64 " 0x%" PRIx64, r->time_cycles, kn, r->a,
+				r->c);
+	case TRACE_DMA:
+		return snprintf(buf, len, "%" PRIu64 " %s %u 0x%" PRIx64 " 0x%" PRIx64 " %s", r->time_cycles, kn,
+				r->dev, r->a, r->c, r->flags == TRACE_DMA_WRITE ? "w" : "r");
+	default:
+		return snprintf(buf, len, "%" PRIu64 " ?%u", r->time_cycles, r->kind);
+	}
+}
+
+static int tw_emit(struct trace_writer *tw, const void *data, size_t n)
+{
+	if (!tw->z)
+		return fwrite(data, 1, n, tw->fp) == n ? 0 : -1;
+	ZSTD_inBuffer in = {data, n, 0};
+	while (in.pos < in.size) {
+		ZSTD_outBuffer out = {tw->zout, tw->zout_size, 0};
+		size_t rc = ZSTD_compressStream2(tw->z, &out, &in, ZSTD_e_continue);
+		if (ZSTD_isError(rc))
+			return -1;
+		if (out.pos && fwrite(tw->zout, 1, out.pos, tw->fp) != out.pos)
+			return -1;
+	}
+	return 0;
+}
+
+static int tw_header(struct trace_writer *tw, const struct trace_header *hdr)
+{
+	size_t name_len = strnlen(hdr->name, TRACE_NAME_MAX);
+	if (tw->enc == TRACE_ENC_TEXT) {
+		char buf[TRACE_NAME_MAX + 64];
+		int n = snprintf(buf, sizeof(buf), "%%iowalk-trace %u\n", TRACE_FORMAT_VERSION);
+		if (name_len)
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%%name %.*s\n", (int)name_len, hdr->name);
+		return tw_emit(tw, buf, (size_t)n);
+	}
+	unsigned char h[TRACE_BIN_HEADER_FIXED_BYTES];
+	memcpy(h, TRACE_BIN_MAGIC, 8);
+	put_le(h + 8, TRACE_FORMAT_VERSION, 4);
+	put_le(h + 12, TRACE_BIN_RECORD_BYTES, 4);
+	put_le(h + 16, TRACE_PAGE_SIZE, 4);
+	put_le(h + 20, name_len, 4);
+	put_le(h + 24, TRACE_COUNT_UNKNOWN, 8);
+	if (tw_emit(tw, h, sizeof(h)) < 0)
+		return -1;
+	return name_len ? tw_emit(tw, hdr->name, name_len) : 0;
+}
+
+struct trace_writer *trace_writer_open(const char *path, enum trace_encoding enc, bool zstd,
+				       const struct trace_header *hdr, char *err, size_t errlen)
+{
+	struct trace_writer *tw = iw_calloc(1, sizeof(*tw));
+	if (!tw) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	tw->enc = enc;
+	tw->of = outfile_open(path, err, errlen);
+	if (!tw->of)
+		goto fail_free;
+	tw->fp = outfile_fp(tw->of);
+	if (zstd) {
+		tw->z = ZSTD_createCCtx();
+		tw->zout_size = ZSTD_CStreamOutSize();
+		tw->zout = iw_malloc(tw->zout_size);
+		if (!tw->z || !tw->zout) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			goto fail_abort;
+		}
+		ZSTD_CCtx_setParameter(tw->z, ZSTD_c_compressionLevel, 9);
+		ZSTD_CCtx_setParameter(tw->z, ZSTD_c_checksumFlag, 1);
+	}
+	if (tw_header(tw, hdr) < 0) {
+		snprintf(err, errlen, "%s: write error", path);
+		goto fail_abort;
+	}
+	return tw;
+fail_abort:
+	trace_writer_abort(tw);
+	return NULL;
+fail_free:
+	iw_free(tw);
+	return NULL;
+}
+
+struct trace_writer *trace_writer_stdout(const struct trace_header *hdr)
+{
+	char err[64];
+	struct trace_writer *tw = trace_writer_open("-", TRACE_ENC_TEXT, false, hdr, err, sizeof(err));
+	if (tw)
+		tw->to_stdout = 1;
+	return tw;
+}
+
+int trace_write(struct trace_writer *tw, const struct trace_rec *r)
+{
+	int rc;
+	if (tw->enc == TRACE_ENC_TEXT) {
+		char line[256];
+		int n = trace_rec_format(r, line, sizeof(line) - 1);
+		line[n++] = '\n';
+		rc = tw_emit(tw, line, (size_t)n);
+	} else {
+		unsigned char p[TRACE_BIN_RECORD_BYTES];
+		rec_encode(r, p);
+		rc = tw_emit(tw, p, sizeof(p));
+	}
+	if (rc < 0)
+		tw->failed = 1;
+	else
+		tw->records++;
+	return rc;
+}
+
+int trace_writer_commit(struct trace_writer *tw, char *err, size_t errlen)
+{
+	int rc = 0;
+	if (tw->z) {
+		ZSTD_inBuffer in = {NULL, 0, 0};
+		size_t left;
+		do {
+			ZSTD_outBuffer out = {tw->zout, tw->zout_size, 0};
+			left = ZSTD_compressStream2(tw->z, &out, &in, ZSTD_e_end);
+			if (ZSTD_isError(left) || fwrite(tw->zout, 1, out.pos, tw->fp) != out.pos) {
+				tw->failed = 1;
+				break;
+			}
+		} while (left != 0);
+	} else if (tw->enc == TRACE_ENC_BINARY && !tw->failed) {
+		/* Plain binary output is seekable: patch the record count into the header. */
+		unsigned char cnt[8];
+		put_le(cnt, tw->records, 8);
+		if (fseek(tw->fp, 24, SEEK_SET) != 0 || fwrite(cnt, 1, 8, tw->fp) != 8)
+			tw->failed = 1;
+	}
+	if (tw->failed) {
+		snprintf(err, errlen, "%s: write error", outfile_path(tw->of));
+		outfile_abort(tw->of);
+		rc = -1;
+	} else {
+		rc = outfile_commit(tw->of, err, errlen);
+	}
+	ZSTD_freeCCtx(tw->z);
+	iw_free(tw->zout);
+	iw_free(tw);
+	return rc;
+}
+
+void trace_writer_abort(struct trace_writer *tw)
+{
+	if (!tw)
+		return;
+	outfile_abort(tw->of);
+	ZSTD_freeCCtx(tw->z);
+	iw_free(tw->zout);
+	iw_free(tw);
+}

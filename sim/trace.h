@@ -1,0 +1,91 @@
+/* trace: the iowalk trace format v1 (docs/trace-format.md): records, streaming readers, atomic writers.
+ * Notes:
+ *  - Two encodings with one meaning: line-oriented text and fixed-size little-endian binary records;
+ *    either may be zstd-compressed, detected by content (magic number), not by file name.
+ *  - Readers stream with bounded memory and validate every record (kind, time order, lengths, overflow,
+ *    alignment) with the file name, record number, line or byte offset, and the reason.
+ */
+#ifndef IOWALK_SIM_TRACE_H
+#define IOWALK_SIM_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRACE_FORMAT_VERSION 1u
+#define TRACE_BIN_MAGIC "IOWALKTR"       /* 8 bytes at offset 0 of a binary trace */
+#define TRACE_BIN_RECORD_BYTES 40u
+#define TRACE_BIN_HEADER_FIXED_BYTES 32u  /* before the name */
+#define TRACE_NAME_MAX 255u
+#define TRACE_COUNT_UNKNOWN UINT64_MAX
+#define TRACE_PAGE_SIZE 4096u             /* the only page size of format v1 (s390 IO page) */
+
+enum trace_kind {
+	TRACE_IOAT = 1,    /* dev, a = guest table origin (gpa), flags = levels 3..5 */
+	TRACE_MEMSLOT = 2, /* id, a = base_gfn, b = npages, c = userspace hva */
+	TRACE_MAP = 3,     /* a = iova, b = gpa, c = len_bytes, flags = prot (TRACE_PROT_*) */
+	TRACE_UNMAP = 4,   /* a = iova, c = len_bytes */
+	TRACE_RPCIT = 5,   /* a = iova, c = len_bytes */
+	TRACE_DMA = 6,     /* dev, a = iova, c = len_bytes, flags = TRACE_DMA_READ or TRACE_DMA_WRITE */
+	TRACE_KIND_MAX = TRACE_DMA
+};
+
+/* MAP protection: what the device may do. s390 has no write-only IO mapping (read is implied). */
+#define TRACE_PROT_READ 1u
+#define TRACE_PROT_WRITE 2u
+#define TRACE_PROT_RW (TRACE_PROT_READ | TRACE_PROT_WRITE)
+/* DMA direction, from the device's point of view. */
+#define TRACE_DMA_READ 1u  /* device reads memory (DMA_TO_DEVICE) */
+#define TRACE_DMA_WRITE 2u /* device writes memory (DMA_FROM_DEVICE) */
+
+struct trace_rec {
+	uint64_t time_cycles; /* non-decreasing along the trace */
+	uint8_t kind;         /* enum trace_kind */
+	uint8_t flags;        /* prot (MAP), direction (DMA), levels (IOAT); 0 otherwise */
+	uint16_t dev;         /* DMA stream / PCI function id (IOAT, DMA); 0 otherwise */
+	uint32_t id;          /* memslot id (MEMSLOT); 0 otherwise */
+	uint64_t a, b, c;     /* see enum trace_kind */
+};
+
+struct trace_header {
+	uint32_t version;
+	uint32_t page_size;
+	uint64_t record_count; /* TRACE_COUNT_UNKNOWN if the writer did not know it */
+	char name[TRACE_NAME_MAX + 1];
+};
+
+enum trace_encoding { TRACE_ENC_TEXT = 0, TRACE_ENC_BINARY = 1 };
+
+const char *trace_kind_name(unsigned kind); /* "MAP", ...; "?" if unknown */
+
+/* Checks one record on its own (not time order). Returns NULL or a static reason. */
+const char *trace_rec_check(const struct trace_rec *r);
+
+struct trace_reader;
+/* Opens FILE ("-" for stdin). NULL on failure with the reason in err (errlen bytes). */
+struct trace_reader *trace_open(const char *path, char *err, size_t errlen);
+/* 1: a record in *out; 0: end of trace; -1: error, see trace_error(). */
+int trace_next(struct trace_reader *tr, struct trace_rec *out);
+const char *trace_error(const struct trace_reader *tr);
+const struct trace_header *trace_reader_header(const struct trace_reader *tr);
+enum trace_encoding trace_reader_encoding(const struct trace_reader *tr);
+bool trace_reader_compressed(const struct trace_reader *tr);
+uint64_t trace_reader_records(const struct trace_reader *tr); /* records returned so far */
+/* FNV-1a 64 over the canonical binary form of every record returned so far (encoding-independent). */
+uint64_t trace_reader_hash(const struct trace_reader *tr);
+void trace_close(struct trace_reader *tr);
+
+struct trace_writer;
+/* Writes to a temporary file next to path, renamed onto path by trace_writer_commit(). */
+struct trace_writer *trace_writer_open(const char *path, enum trace_encoding enc, bool zstd,
+				       const struct trace_header *hdr, char *err, size_t errlen);
+int trace_write(struct trace_writer *tw, const struct trace_rec *r); /* 0 or -1 */
+/* Writes text to stdout (no temporary file); used by `trace cat`. */
+struct trace_writer *trace_writer_stdout(const struct trace_header *hdr);
+int trace_writer_commit(struct trace_writer *tw, char *err, size_t errlen); /* frees tw */
+void trace_writer_abort(struct trace_writer *tw);                          /* frees tw, removes temp */
+
+/* Formats one record in the canonical text form (no newline). Returns the length. */
+int trace_rec_format(const struct trace_rec *r, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# End-to-end tests of `iowalk trace`: round trips, stat output, and every rejection case with its message.
+set -u
+IOWALK=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect_fail NAME EXPECTED_SUBSTRING FILE: validate must exit 1 and print the substring on stderr.
+expect_fail() {
+	local name=$1 want=$2 file=$3 out rc
+	out=$("$IOWALK" trace validate "$file" 2>&1 >/dev/null); rc=$?
+	if [ $rc -ne 1 ]; then bad "$name: exit $rc, expected 1 ($out)"; return; fi
+	case "$out" in *"$want"*) ok ;; *) bad "$name: message '$out' lacks '$want'" ;; esac
+}
+
+for s in "$SRC"/traces/samples/*.trace; do
+	b=$(basename "$s")
+	"$IOWALK" trace validate "$s" >/dev/null || bad "$b: validate failed"
+	"$IOWALK" trace cat "$s" > "$T/$b.txt" || bad "$b: cat failed"
+	"$IOWALK" trace pack "$s" "$T/$b.bin" || bad "$b: pack failed"
+	"$IOWALK" trace pack --zstd "$s" "$T/$b.zst" || bad "$b: pack --zstd failed"
+	"$IOWALK" trace cat "$T/$b.bin" > "$T/$b.bin.txt" || bad "$b: cat bin failed"
+	"$IOWALK" trace cat "$T/$b.zst" > "$T/$b.zst.txt" || bad "$b: cat zst failed"
+	cmp -s "$T/$b.txt" "$T/$b.bin.txt" && ok || bad "$b: text -> binary -> text differs"
+	cmp -s "$T/$b.txt" "$T/$b.zst.txt" && ok || bad "$b: text -> zstd binary -> text differs"
+	# Canonical text is a fixed point: cat of cat is identical.
+	"$IOWALK" trace cat "$T/$b.txt" > "$T/$b.txt2"
+	cmp -s "$T/$b.txt" "$T/$b.txt2" && ok || bad "$b: canonical text is not a fixed point"
+	# zstd-compressed text is read too, chosen by content.
+	zstd -q -c "$T/$b.txt" > "$T/$b.txt.zst.data"
+	"$IOWALK" trace cat "$T/$b.txt.zst.data" | cmp -s - "$T/$b.txt" && ok || bad "$b: zstd text differs"
+	h1=$("$IOWALK" trace stat --json "$s" | grep '"hash"')
+	h2=$("$IOWALK" trace stat --json "$T/$b.zst" | grep '"hash"')
+	[ "$h1" = "$h2" ] && ok || bad "$b: hash differs between encodings ($h1 / $h2)"
+done
+
+# stat on the tiny sample: exact counts and byte totals.
+out=$("$IOWALK" trace stat --json "$SRC/traces/samples/tiny.trace")
+for want in '"MAP": 2' '"UNMAP": 1' '"RPCIT": 2' '"DMA": 4' '"records": 11' '"bytes_mapped": 8192' \
+	'"bytes_mapped_readonly": 4096' '"bytes_dma": 8768' '"iova_min": "0x13fffe000"' '"iova_max": "0x13fffffff"' \
+	'"time_last_cycles": 9100'; do
+	case "$out" in *"$want"*) ok ;; *) bad "stat --json lacks $want" ;; esac
+done
+out=$("$IOWALK" trace stat "$SRC/traces/samples/tiny.trace")
+case "$out" in *"mapped     8192 bytes (4096 read-only)"*) ok ;; *) bad "stat table: $out" ;; esac
+
+# Rejections, each with its message.
+printf '0 FOO 1 2\n' > "$T/kind.txt"; expect_fail kind "kind.txt: line 1 (record 1): unknown record kind 'FOO'" "$T/kind.txt"
+printf '5 RPCIT 0x1000 0x1000\n# c\n4 RPCIT 0x1000 0x1000\n' > "$T/time.txt"
+expect_fail time "line 3 (record 2): time 4 is before the previous record's 5" "$T/time.txt"
+printf '0 MAP 0x1000 0x1000 0 rw\n' > "$T/len0.txt"; expect_fail len0 "line 1 (record 1, MAP): len is 0" "$T/len0.txt"
+printf '0 UNMAP 0xfffffffffffff000 0x2000\n' > "$T/ovf.txt"; expect_fail overflow "iova + len overflows 2^64" "$T/ovf.txt"
+printf 'IOWAXXXXsomething more than a header....' > "$T/magic.bin"; expect_fail magic "bad magic" "$T/magic.bin"
+"$IOWALK" trace pack "$SRC/traces/samples/tiny.trace" "$T/v.bin"
+printf '\x02' | dd of="$T/v.bin" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_fail version "unknown format version 2" "$T/v.bin"
+"$IOWALK" trace pack "$SRC/traces/samples/tiny.trace" "$T/trunc.bin"
+sz=$(stat -c %s "$T/trunc.bin"); head -c $((sz - 10)) "$T/trunc.bin" > "$T/trunc2.bin"
+expect_fail truncated "(record 11): truncated record: 30 of 40 bytes" "$T/trunc2.bin"
+"$IOWALK" trace pack --zstd "$SRC/traces/samples/tiny.trace" "$T/trunc.zst"
+sz=$(stat -c %s "$T/trunc.zst"); head -c $((sz - 8)) "$T/trunc.zst" > "$T/trunc2.zst"
+expect_fail truncated-zstd "zstd" "$T/trunc2.zst"
+"$IOWALK" trace pack "$SRC/traces/samples/tiny.trace" "$T/k.bin"
+# record 3 starts at 32 + name + 2*40; poke its kind byte.
+nl=$(head -c 24 "$T/k.bin" | tail -c 4 | od -An -tu4 | tr -d ' ')
+printf '\x63' | dd of="$T/k.bin" bs=1 seek=$((32 + nl + 80 + 8)) conv=notrunc 2>/dev/null
+expect_fail bin-kind "(record 3): unknown record kind 99" "$T/k.bin"
+expect_fail missing "cannot open" "$T/does-not-exist"
+
+# A failed pack leaves no output file behind.
+"$IOWALK" trace pack "$T/len0.txt" "$T/out.bin" 2>/dev/null && bad "pack of a bad trace succeeded"
+ls "$T" | grep -q '^out.bin' && bad "pack left a file behind" || ok
+
+# Usage errors exit 2; --help and --version exit 0.
+"$IOWALK" trace bogus 2>/dev/null; [ $? -eq 2 ] && ok || bad "unknown subcommand should exit 2"
+"$IOWALK" bogus 2>/dev/null; [ $? -eq 2 ] && ok || bad "unknown command should exit 2"
+"$IOWALK" --help | grep -q 'usage: iowalk' && ok || bad "--help"
+"$IOWALK" trace --help | grep -q 'pack IN OUT' && ok || bad "trace --help"
+"$IOWALK" --version | grep -q '^iowalk [0-9]' && ok || bad "--version"
+
+echo "$pass passed, $fails failed"
+[ $fails -eq 0 ]

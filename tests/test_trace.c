@@ -1,0 +1,286 @@
+/* test_trace: trace format v1 readers and writers. */
+#include "check.h"
+#include "sim/trace.h"
+
+#include <unistd.h>
+
+static char tmpdir[] = "/tmp/iowalk-test-trace-XXXXXX";
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK(fwrite(data, 1, n, f) == n);
+	fclose(f);
+}
+
+static const char *tmp(const char *name)
+{
+	static char buf[4][256];
+	static int i;
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmpdir, name);
+	return buf[i];
+}
+
+/* Opens text, reads all records; returns the error message (static) or NULL when valid. */
+static const char *read_all_text(const char *text, uint64_t *nrec)
+{
+	static char err[512];
+	const char *p = tmp("in.txt");
+	write_file(p, text, strlen(text));
+	struct trace_reader *tr = trace_open(p, err, sizeof(err));
+	if (!tr)
+		return err;
+	struct trace_rec r;
+	int rc;
+	uint64_t n = 0;
+	while ((rc = trace_next(tr, &r)) == 1)
+		n++;
+	if (nrec)
+		*nrec = n;
+	if (rc < 0) {
+		snprintf(err, sizeof(err), "%s", trace_error(tr));
+		trace_close(tr);
+		return err;
+	}
+	trace_close(tr);
+	return NULL;
+}
+
+static const char sample[] =
+	"%iowalk-trace 1\n"
+	"%name unit sample\n"
+	"# a comment line\n"
+	"0 MEMSLOT 0 0x0 0x40000 0x3ff000000000\n"
+	"0 IOAT 0 0x100000 3\n"
+	"10 MAP 0x100000000 0x2000000 0x2000 rw   # trailing comment\n"
+	"20 RPCIT 0x100000000 0x2000\n"
+	"30 DMA 1 0x100000010 64 w\n"
+	"40 DMA 1 0x100001000 4096 r\n"
+	"50 UNMAP 0x100000000 8192\n"
+	"60 MAP 0x100000000 0x3000 0x1000 r\n";
+
+static void test_parse_sample(void)
+{
+	uint64_t n = 0;
+	const char *e = read_all_text(sample, &n);
+	CHECK(e == NULL);
+	CHECK_EQ_U64(n, 8);
+}
+
+static void test_fields(void)
+{
+	char err[256];
+	const char *p = tmp("f.txt");
+	write_file(p, sample, strlen(sample));
+	struct trace_reader *tr = trace_open(p, err, sizeof(err));
+	CHECK(tr != NULL);
+	if (!tr)
+		return;
+	CHECK(strcmp(trace_reader_header(tr)->name, "unit sample") == 0);
+	struct trace_rec r;
+	CHECK(trace_next(tr, &r) == 1);
+	CHECK_EQ_U64(r.kind, TRACE_MEMSLOT);
+	CHECK_EQ_U64(r.b, 0x40000);
+	CHECK_EQ_U64(r.c, 0x3ff000000000ull);
+	CHECK(trace_next(tr, &r) == 1);
+	CHECK_EQ_U64(r.kind, TRACE_IOAT);
+	CHECK_EQ_U64(r.a, 0x100000);
+	CHECK_EQ_U64(r.flags, 3);
+	CHECK(trace_next(tr, &r) == 1);
+	CHECK_EQ_U64(r.kind, TRACE_MAP);
+	CHECK_EQ_U64(r.time_cycles, 10);
+	CHECK_EQ_U64(r.a, 0x100000000ull);
+	CHECK_EQ_U64(r.b, 0x2000000);
+	CHECK_EQ_U64(r.c, 0x2000);
+	CHECK_EQ_U64(r.flags, TRACE_PROT_RW);
+	CHECK(trace_next(tr, &r) == 1);
+	CHECK(trace_next(tr, &r) == 1);
+	CHECK_EQ_U64(r.kind, TRACE_DMA);
+	CHECK_EQ_U64(r.dev, 1);
+	CHECK_EQ_U64(r.c, 64);
+	CHECK_EQ_U64(r.flags, TRACE_DMA_WRITE);
+	trace_close(tr);
+}
+
+struct reject_case {
+	const char *text;
+	const char *expect;
+};
+
+static void test_text_rejections(void)
+{
+	static const struct reject_case cases[] = {
+		{"0 FOO 1 2\n", "line 1 (record 1): unknown record kind 'FOO'"},
+		{"5 RPCIT 0x1000 0x1000\n4 RPCIT 0x1000 0x1000\n", "line 2 (record 2): time 4 is before"},
+		{"0 MAP 0x1000 0x1000 0 rw\n", "len is 0"},
+		{"0 RPCIT 0xfffffffffffff000 0x2000\n", "iova + len overflows"},
+		{"0 DMA 0 0xffffffffffffffff 2 r\n", "iova + len overflows"},
+		{"0 MAP 0x1000 0x1000 0x1000 x\n", "MAP prot 'x': expected r or rw"},
+		{"0 MAP 0x1000 0x1000 0x1000\n", "MAP takes 4 fields, got 3"},
+		{"0 MAP 0x1001 0x1000 0x1000 rw\n", "multiples of 4096"},
+		{"0 DMA 0 0x1000 8 x\n", "expected r or w"},
+		{"zz MAP 0 0 0 rw\n", "bad time 'zz'"},
+		{"0 UNMAP 0x1000 99999999999999999999999\n", "does not fit in 64 bits"},
+		{"0 IOAT 0 0x4000 6\n", "IOAT levels must be 3, 4 or 5"},
+		{"0 MEMSLOT 0 0 0 0\n", "MEMSLOT npages is 0"},
+		{"%iowalk-trace 2\n", "unsupported format version"},
+		{"0 RPCIT 0x1000 0x1000\n%name late\n", "header directive after the first record"},
+		{"%bogus\n", "unknown header directive"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *e = read_all_text(cases[i].text, NULL);
+		CHECK(e != NULL);
+		CHECK_STR_CONTAINS(e, cases[i].expect);
+	}
+}
+
+static void roundtrip(int zstd)
+{
+	char err[512];
+	const char *in = tmp("rt.txt"), *bin = tmp(zstd ? "rt.bin.zst" : "rt.bin");
+	write_file(in, sample, strlen(sample));
+	struct trace_reader *tr = trace_open(in, err, sizeof(err));
+	CHECK(tr != NULL);
+	if (!tr)
+		return;
+	struct trace_writer *tw =
+		trace_writer_open(bin, TRACE_ENC_BINARY, zstd, trace_reader_header(tr), err, sizeof(err));
+	CHECK(tw != NULL);
+	struct trace_rec r[16];
+	int n = 0;
+	while (n < 16 && trace_next(tr, &r[n]) == 1)
+		CHECK(trace_write(tw, &r[n++]) == 0);
+	uint64_t h1 = trace_reader_hash(tr);
+	trace_close(tr);
+	CHECK(trace_writer_commit(tw, err, sizeof(err)) == 0);
+
+	tr = trace_open(bin, err, sizeof(err));
+	CHECK(tr != NULL);
+	if (!tr)
+		return;
+	CHECK(trace_reader_encoding(tr) == TRACE_ENC_BINARY);
+	CHECK(trace_reader_compressed(tr) == (zstd != 0));
+	CHECK(strcmp(trace_reader_header(tr)->name, "unit sample") == 0);
+	CHECK_EQ_U64(trace_reader_header(tr)->record_count, zstd ? TRACE_COUNT_UNKNOWN : (uint64_t)n);
+	struct trace_rec q;
+	for (int i = 0; i < n; i++) {
+		CHECK(trace_next(tr, &q) == 1);
+		CHECK(memcmp(&q, &r[i], sizeof(q)) == 0);
+	}
+	CHECK(trace_next(tr, &q) == 0);
+	CHECK_EQ_U64(trace_reader_hash(tr), h1);
+	trace_close(tr);
+}
+
+static void test_roundtrip_binary(void) { roundtrip(0); }
+static void test_roundtrip_zstd(void) { roundtrip(1); }
+
+static const char *bin_error(const unsigned char *data, size_t n)
+{
+	static char err[512];
+	const char *p = tmp("bad.bin");
+	write_file(p, data, n);
+	struct trace_reader *tr = trace_open(p, err, sizeof(err));
+	if (!tr)
+		return err;
+	struct trace_rec r;
+	int rc;
+	while ((rc = trace_next(tr, &r)) == 1)
+		;
+	if (rc == 0) {
+		trace_close(tr);
+		return NULL;
+	}
+	snprintf(err, sizeof(err), "%s", trace_error(tr));
+	trace_close(tr);
+	return err;
+}
+
+static void le(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static size_t make_bin(unsigned char *buf, uint32_t version, uint64_t count, int nrec)
+{
+	memcpy(buf, "IOWALKTR", 8);
+	le(buf + 8, version, 4);
+	le(buf + 12, 40, 4);
+	le(buf + 16, 4096, 4);
+	le(buf + 20, 0, 4);
+	le(buf + 24, count, 8);
+	size_t off = 32;
+	for (int i = 0; i < nrec; i++) {
+		memset(buf + off, 0, 40);
+		le(buf + off, (uint64_t)i * 10, 8);
+		buf[off + 8] = TRACE_RPCIT;
+		le(buf + off + 16, 0x1000, 8);
+		le(buf + off + 32, 0x1000, 8);
+		off += 40;
+	}
+	return off;
+}
+
+static void test_binary_rejections(void)
+{
+	unsigned char buf[512];
+	size_t n = make_bin(buf, 1, 3, 3);
+	CHECK(bin_error(buf, n) == NULL);
+	CHECK_STR_CONTAINS(bin_error(buf, n - 7), "truncated record: 33 of 40 bytes");
+	CHECK_STR_CONTAINS(bin_error(buf, n - 40), "header says 3 records, file holds 2");
+	n = make_bin(buf, 2, 3, 3);
+	CHECK_STR_CONTAINS(bin_error(buf, n), "unknown format version 2");
+	n = make_bin(buf, 1, TRACE_COUNT_UNKNOWN, 2);
+	buf[32 + 40 + 8] = 9;
+	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 72 (record 2): unknown record kind 9");
+	n = make_bin(buf, 1, TRACE_COUNT_UNKNOWN, 2);
+	le(buf + 32 + 40, 0, 8);
+	le(buf + 32, 100, 8);
+	CHECK_STR_CONTAINS(bin_error(buf, n), "time 0 is before");
+	n = make_bin(buf, 1, TRACE_COUNT_UNKNOWN, 1);
+	le(buf + 32 + 32, 0, 8);
+	CHECK_STR_CONTAINS(bin_error(buf, n), "record 1, RPCIT): len is 0");
+	memcpy(buf, "IOWAXXXX", 8);
+	CHECK_STR_CONTAINS(bin_error(buf, n), "bad magic");
+	unsigned char junk[16] = {0x01, 0x02, 0xff, 0x00};
+	CHECK_STR_CONTAINS(bin_error(junk, sizeof(junk)), "bad magic");
+	unsigned char badz[12] = {0x28, 0xb5, 0x2f, 0xfd, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4};
+	CHECK_STR_CONTAINS(bin_error(badz, sizeof(badz)), "zstd");
+}
+
+static void test_format(void)
+{
+	struct trace_rec r = {.time_cycles = 7, .kind = TRACE_DMA, .flags = TRACE_DMA_READ, .dev = 3,
+			      .a = 0x10, .c = 0x20};
+	char buf[128];
+	trace_rec_format(&r, buf, sizeof(buf));
+	CHECK(strcmp(buf, "7 DMA 3 0x10 0x20 r") == 0);
+}
+
+static void test_empty(void)
+{
+	uint64_t n = 99;
+	CHECK(read_all_text("# nothing\n\n", &n) == NULL);
+	CHECK_EQ_U64(n, 0);
+}
+
+static void setup(void)
+{
+	CHECK(mkdtemp(tmpdir) != NULL);
+}
+
+static void teardown(void)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	CHECK(system(cmd) == 0);
+}
+
+CHECK_MAIN(CASE(setup), CASE(test_parse_sample), CASE(test_fields), CASE(test_text_rejections),
+	   CASE(test_roundtrip_binary), CASE(test_roundtrip_zstd), CASE(test_binary_rejections),
+	   CASE(test_format), CASE(test_empty), CASE(teardown))
