@@ -1,0 +1,57 @@
+/* guest: guest-kernel IOPTE writes (see guest.h). */
+#include "models/s390_ioat/guest.h"
+
+const char *guest_ioat_init(struct guest_ioat *g, struct vm *vm, uint64_t origin, unsigned levels)
+{
+	if (g->active)
+		return "IOAT already registered (re-registration is not supported in format v1)";
+	if (vm_guest_pool_init(vm, origin) < 0)
+		return "IOAT origin is not in guest RAM (no memslot holds it)";
+	if (s390_table_init(&g->table, &vm_gpa_ops, vm, levels) < 0)
+		return "guest RAM too small for the IOAT root table";
+	if (g->table.origin != origin)
+		return "internal: guest root table not at the IOAT origin";
+	g->table.large_st = true; /* QEMU honours segment format control in guest tables */
+	g->active = true;
+	return NULL;
+}
+
+const char *guest_ioat_map(struct guest_ioat *g, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly)
+{
+	uint64_t ap = s390_aperture_bytes(s390_root_level(g->table.levels));
+	if (ap && (iova >= ap || len > ap - iova))
+		return "MAP outside the IOAT's aperture";
+	for (uint64_t off = 0; off < len; off += S390_PAGE_SIZE) {
+		if (s390_map(&g->table, iova + off, gpa + off, S390_LEVEL_PT, readonly) < 0)
+			return "guest table pool exhausted (the memslot holding the IOAT origin is full)";
+	}
+	return NULL;
+}
+
+uint64_t guest_ioat_unmap(struct guest_ioat *g, uint64_t iova, uint64_t len)
+{
+	uint64_t n = 0;
+	uint64_t end = iova + (len - 1); /* inclusive: the range may end at 2^64 */
+	uint64_t a = iova;
+	for (;;) {
+		struct s390_walk w;
+		s390_walk(&g->table, a, false, &w);
+		uint64_t span = S390_PAGE_SIZE;
+		if (w.fault == S390_FAULT_OUT_OF_RANGE)
+			break;
+		if (w.fault == S390_FAULT_INVALID && w.fault_level != S390_LEVEL_PT) {
+			/* No table below this entry: skip what it spans (as QEMU's walk does). */
+			span = 1ull << s390_level_shift(w.fault_level);
+		} else if (w.fault == S390_OK && w.page_bytes == S390_PAGE_SIZE) {
+			uint64_t ea = w.refs[w.nrefs - 1];
+			uint64_t e = g->table.ops->read64(g->table.ctx, ea);
+			g->table.ops->write64(g->table.ctx, ea, e | S390_PTE_INVALID);
+			n++;
+		}
+		uint64_t next = (a & ~(span - 1)) + span;
+		if (next == 0 || next > end || next < a)
+			break;
+		a = next;
+	}
+	return n;
+}

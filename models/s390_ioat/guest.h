@@ -1,0 +1,21 @@
+/* guest: the guest kernel's side of the s390 IO tables: it registers an IOTA and writes IOPTEs in its
+ * own memory on MAP/UNMAP, allocating table pages from guest RAM (Linux dma_walk_cpu_trans()). */
+#ifndef IOWALK_MODELS_S390_IOAT_GUEST_H
+#define IOWALK_MODELS_S390_IOAT_GUEST_H
+
+#include "models/s390_ioat/ioat.h"
+#include "sim/vm.h"
+
+struct guest_ioat {
+	struct s390_table table; /* in guest-physical memory */
+	bool active;
+};
+
+/* NULL or the reason the IOAT cannot be registered. */
+const char *guest_ioat_init(struct guest_ioat *g, struct vm *vm, uint64_t origin, unsigned levels);
+/* Maps [iova, iova+len) to gpa page by page. NULL or the reason (aperture, pool exhausted). */
+const char *guest_ioat_map(struct guest_ioat *g, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly);
+/* Invalidates the pages of [iova, iova+len) that are mapped; returns how many were. */
+uint64_t guest_ioat_unmap(struct guest_ioat *g, uint64_t iova, uint64_t len);
+
+#endif

@@ -1,0 +1,200 @@
+/* s390_ioat: entry encoding, walks and updates of s390 IO (and DAT) tables (see ioat.h).
+ * Notes:
+ *  - Walk rules follow QEMU table_translate(): an all-zero entry is an invalid-entry error; region
+ *    entries must describe the whole next table (length 3, offset 0); the type bits of an entry must be
+ *    those of the table holding it; any protected entry on the path makes the result read-only.
+ *  - Updates follow Linux dma_walk_cpu_trans()/dma_update_cpu_trans(): missing tables are allocated
+ *    with every entry invalid; an invalidated PTE keeps its frame address.
+ */
+#include "models/s390_ioat/ioat.h"
+
+static const char *const fault_names[S390_FAULT_COUNT] = {
+	[S390_OK] = "ok",
+	[S390_FAULT_INVALID] = "invalid_entry",
+	[S390_FAULT_TABLE_LENGTH] = "table_length",
+	[S390_FAULT_TABLE_TYPE] = "table_type",
+	[S390_FAULT_PROTECTION] = "protection",
+	[S390_FAULT_OUT_OF_RANGE] = "out_of_range",
+};
+
+const char *s390_fault_name(enum s390_fault f) { return (unsigned)f < S390_FAULT_COUNT ? fault_names[f] : "?"; }
+
+const char *s390_level_name(enum s390_level l)
+{
+	static const char *const n[S390_LEVEL_COUNT] = {"RF", "RS", "RT", "ST", "PT"};
+	return (unsigned)l < S390_LEVEL_COUNT ? n[l] : "?";
+}
+
+uint64_t s390_entry_table(enum s390_level l, uint64_t next_origin)
+{
+	if (l == S390_LEVEL_ST)
+		return (next_origin & S390_STE_ADDR_MASK) | S390_TABLE_TYPE_SX;
+	return (next_origin & S390_RTE_ADDR_MASK) | s390_table_type(l) | S390_TABLE_LEN_FULL;
+}
+
+uint64_t s390_entry_page(uint64_t frame, bool readonly)
+{
+	return (frame & S390_PTE_ADDR_MASK) | (readonly ? S390_TABLE_PROTECTED : 0);
+}
+
+uint64_t s390_entry_large(enum s390_level l, uint64_t frame, bool readonly)
+{
+	uint64_t prot = readonly ? S390_TABLE_PROTECTED : 0;
+	if (l == S390_LEVEL_ST)
+		return (frame & S390_SFAA_MASK) | S390_SEG_FC | S390_TABLE_TYPE_SX | prot;
+	return (frame & S390_RFAA_MASK) | S390_RT_FC | S390_TABLE_TYPE_RTX | S390_TABLE_LEN_FULL | prot;
+}
+
+uint64_t s390_entry_origin(enum s390_level l, uint64_t e)
+{
+	switch (l) {
+	case S390_LEVEL_PT: return e & S390_PTE_ADDR_MASK;
+	case S390_LEVEL_ST: return (e & S390_SEG_FC) ? (e & S390_SFAA_MASK) : (e & S390_STE_ADDR_MASK);
+	default: return e & S390_RTE_ADDR_MASK;
+	}
+}
+
+uint64_t s390_iota(uint64_t origin, unsigned levels)
+{
+	unsigned dt = levels == 3 ? S390_IOTA_DT_RT : levels == 4 ? S390_IOTA_DT_RS : S390_IOTA_DT_RF;
+	return (origin & S390_RTE_ADDR_MASK) | S390_IOTA_IOT_ENABLED | ((uint64_t)dt << 2);
+}
+
+static uint64_t new_table(const struct s390_table *t, enum s390_level l)
+{
+	if (!t->ops->alloc)
+		return UINT64_MAX;
+	uint64_t bytes = s390_table_bytes(l);
+	uint64_t origin = t->ops->alloc(t->ctx, bytes);
+	if (origin == UINT64_MAX)
+		return UINT64_MAX;
+	uint64_t inv = s390_entry_invalid(l);
+	for (uint64_t off = 0; off < bytes; off += S390_ENTRY_BYTES)
+		t->ops->write64(t->ctx, origin + off, inv);
+	return origin;
+}
+
+int s390_table_init(struct s390_table *t, const struct s390_mem_ops *ops, void *ctx, unsigned levels)
+{
+	t->ops = ops;
+	t->ctx = ctx;
+	t->levels = levels;
+	t->large_st = false;
+	t->large_rt = false;
+	t->origin = new_table(t, s390_root_level(levels));
+	return t->origin == UINT64_MAX ? -1 : 0;
+}
+
+static bool in_aperture(const struct s390_table *t, uint64_t addr)
+{
+	uint64_t ap = s390_aperture_bytes(s390_root_level(t->levels));
+	return ap == 0 || addr < ap;
+}
+
+static void walk_fault(struct s390_walk *w, enum s390_fault f, enum s390_level l)
+{
+	w->fault = f;
+	w->fault_level = l;
+}
+
+void s390_walk(const struct s390_table *t, uint64_t addr, bool write, struct s390_walk *w)
+{
+	w->fault = S390_OK;
+	w->fault_level = S390_LEVEL_PT;
+	w->addr = 0;
+	w->page_bytes = 0;
+	w->writable = true;
+	w->nrefs = 0;
+	enum s390_level l = s390_root_level(t->levels);
+	if (!in_aperture(t, addr)) {
+		walk_fault(w, S390_FAULT_OUT_OF_RANGE, l);
+		return;
+	}
+	uint64_t origin = t->origin;
+	for (;; l++) {
+		uint64_t ea = origin + (uint64_t)s390_index(l, addr) * S390_ENTRY_BYTES;
+		uint64_t e = t->ops->read64(t->ctx, ea);
+		w->refs[w->nrefs] = ea;
+		w->ref_level[w->nrefs++] = l;
+		if (e == 0 || !s390_entry_valid(l, e)) {
+			walk_fault(w, S390_FAULT_INVALID, l);
+			return;
+		}
+		if (e & S390_TABLE_PROTECTED)
+			w->writable = false;
+		if (l == S390_LEVEL_PT) {
+			w->page_bytes = S390_PAGE_SIZE;
+			w->addr = (e & S390_PTE_ADDR_MASK) | (addr & (S390_PAGE_SIZE - 1));
+			break;
+		}
+		if ((e & S390_TABLE_TYPE_MASK) != s390_table_type(l)) {
+			walk_fault(w, S390_FAULT_TABLE_TYPE, l);
+			return;
+		}
+		if (l != S390_LEVEL_ST && ((e & S390_TABLE_LEN_MASK) != S390_TABLE_LEN_FULL || (e & S390_TABLE_OFFSET_MASK))) {
+			walk_fault(w, S390_FAULT_TABLE_LENGTH, l);
+			return;
+		}
+		if (l == S390_LEVEL_ST && t->large_st && (e & S390_SEG_FC)) {
+			w->page_bytes = 1ull << S390_ST_SHIFT;
+			w->addr = (e & S390_SFAA_MASK) | (addr & ~S390_SFAA_MASK);
+			break;
+		}
+		if (l == S390_LEVEL_RT && t->large_rt && (e & S390_RT_FC)) {
+			w->page_bytes = 1ull << S390_RT_SHIFT;
+			w->addr = (e & S390_RFAA_MASK) | (addr & ~S390_RFAA_MASK);
+			break;
+		}
+		origin = s390_entry_origin(l, e);
+	}
+	if (write && !w->writable)
+		walk_fault(w, S390_FAULT_PROTECTION, l);
+}
+
+uint64_t s390_walk_alloc(const struct s390_table *t, uint64_t addr, enum s390_level leaf, uint64_t *refs,
+			 unsigned *nrefs)
+{
+	*nrefs = 0;
+	if (!in_aperture(t, addr))
+		return UINT64_MAX;
+	uint64_t origin = t->origin;
+	for (enum s390_level l = s390_root_level(t->levels);; l++) {
+		uint64_t ea = origin + (uint64_t)s390_index(l, addr) * S390_ENTRY_BYTES;
+		if (l == leaf)
+			return ea;
+		uint64_t e = t->ops->read64(t->ctx, ea);
+		refs[(*nrefs)++] = ea;
+		if (!s390_entry_valid(l, e) || e == 0) {
+			uint64_t next = new_table(t, l + 1);
+			if (next == UINT64_MAX)
+				return UINT64_MAX;
+			e = s390_entry_table(l, next);
+			t->ops->write64(t->ctx, ea, e);
+		}
+		origin = s390_entry_origin(l, e);
+	}
+}
+
+int s390_map(const struct s390_table *t, uint64_t addr, uint64_t frame, enum s390_level leaf, bool readonly)
+{
+	uint64_t refs[S390_WALK_MAX_REFS];
+	unsigned n;
+	uint64_t ea = s390_walk_alloc(t, addr, leaf, refs, &n);
+	if (ea == UINT64_MAX)
+		return -1;
+	uint64_t e = leaf == S390_LEVEL_PT ? s390_entry_page(frame, readonly) : s390_entry_large(leaf, frame, readonly);
+	t->ops->write64(t->ctx, ea, e);
+	return 0;
+}
+
+bool s390_unmap(const struct s390_table *t, uint64_t addr)
+{
+	struct s390_walk w;
+	s390_walk(t, addr, false, &w);
+	if (w.fault != S390_OK || w.page_bytes != S390_PAGE_SIZE)
+		return false;
+	uint64_t ea = w.refs[w.nrefs - 1];
+	uint64_t e = t->ops->read64(t->ctx, ea);
+	t->ops->write64(t->ctx, ea, e | S390_PTE_INVALID);
+	return true;
+}

@@ -1,0 +1,384 @@
+/* vm: simulated host and guest memory of one VM (see vm.h). */
+#include "sim/vm.h"
+
+#include "sim/alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vm {
+	struct vm_config cfg;
+	struct physmem *pm;
+	struct vm_slot *slots; /* sorted by base_gfn */
+	unsigned nslots, cap;
+	unsigned *by_hva;       /* slot indexes sorted by hva (rebuilt on each memslot update) */
+	uint64_t slot_hpa_next;
+	uint64_t host_next;     /* host pool bump pointer */
+	uint64_t last_used_hpa; /* the VM-wide last_used_slot pointer's location */
+	int last_used;          /* index into slots, -1 when none */
+	struct s390_table dat;  /* host DAT (hva -> hpa) */
+	struct s390_table root; /* root IO domain (gpa -> hpa) */
+	uint64_t guest_next, guest_end; /* guest table pool, gpa */
+	bool dirty;             /* memslots added since the last vm_commit_memslots() */
+	bool failed;
+	char failure[160];
+};
+
+static void vm_fail(struct vm *vm, const char *why)
+{
+	if (!vm->failed) {
+		vm->failed = true;
+		snprintf(vm->failure, sizeof(vm->failure), "%s", why);
+	}
+}
+
+static uint64_t hpa_read(void *ctx, uint64_t addr) { return physmem_read64(((struct vm *)ctx)->pm, addr); }
+
+static void hpa_write(void *ctx, uint64_t addr, uint64_t val)
+{
+	struct vm *vm = ctx;
+	if (physmem_write64(vm->pm, addr, val) < 0)
+		vm_fail(vm, "out of memory for simulated host frames");
+}
+
+uint64_t vm_host_alloc(struct vm *vm, uint64_t bytes)
+{
+	uint64_t a = (vm->host_next + bytes - 1) & ~(bytes - 1);
+	if (a + bytes > VM_HOST_POOL_END || a < vm->host_next) {
+		vm_fail(vm, "host kernel pool (4 GiB of simulated tables) exhausted");
+		return UINT64_MAX;
+	}
+	vm->host_next = a + bytes;
+	return a;
+}
+
+static uint64_t hpa_alloc(void *ctx, uint64_t bytes) { return vm_host_alloc(ctx, bytes); }
+
+const struct s390_mem_ops vm_hpa_ops = {.read64 = hpa_read, .write64 = hpa_write, .alloc = hpa_alloc};
+
+static uint64_t gpa_read(void *ctx, uint64_t gpa)
+{
+	struct vm *vm = ctx;
+	uint64_t hpa;
+	if (!vm_gpa_to_hpa(vm, gpa, &hpa))
+		return 0; /* outside guest RAM: reads as an all-zero (invalid) entry */
+	return physmem_read64(vm->pm, hpa);
+}
+
+static void gpa_write(void *ctx, uint64_t gpa, uint64_t val)
+{
+	struct vm *vm = ctx;
+	uint64_t hpa;
+	if (!vm_gpa_to_hpa(vm, gpa, &hpa)) {
+		vm_fail(vm, "guest table write outside guest RAM");
+		return;
+	}
+	hpa_write(vm, hpa, val);
+}
+
+static uint64_t gpa_alloc(void *ctx, uint64_t bytes)
+{
+	struct vm *vm = ctx;
+	uint64_t a = (vm->guest_next + bytes - 1) & ~(bytes - 1);
+	if (vm->guest_end == 0 || a + bytes > vm->guest_end) {
+		vm_fail(vm, "guest table pool exhausted (the memslot holding the IOAT origin is full)");
+		return UINT64_MAX;
+	}
+	vm->guest_next = a + bytes;
+	return a;
+}
+
+const struct s390_mem_ops vm_gpa_ops = {.read64 = gpa_read, .write64 = gpa_write, .alloc = gpa_alloc};
+
+struct vm *vm_new(const struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->host_levels < 3 || cfg->host_levels > 5 || cfg->root_levels < 3 || cfg->root_levels > 5) {
+		snprintf(err, errlen, "host and root table levels must be 3, 4 or 5");
+		return NULL;
+	}
+	struct vm *vm = iw_calloc(1, sizeof(*vm));
+	if (!vm)
+		goto oom;
+	vm->cfg = *cfg;
+	if (vm->cfg.max_memslots == 0)
+		vm->cfg.max_memslots = 32764;
+	vm->pm = physmem_new();
+	if (!vm->pm)
+		goto oom_free;
+	vm->host_next = VM_HOST_POOL_BASE;
+	vm->slot_hpa_next = VM_GUEST_HPA_BASE;
+	vm->last_used = -1;
+	vm->last_used_hpa = vm_host_alloc(vm, 64);
+	if (s390_table_init(&vm->dat, &vm_hpa_ops, vm, cfg->host_levels) < 0 ||
+	    s390_table_init(&vm->root, &vm_hpa_ops, vm, cfg->root_levels) < 0 || vm->failed)
+		goto oom_free;
+	vm->dat.large_st = true; /* DAT honours both large-page kinds; used only if host_page says so */
+	vm->dat.large_rt = true;
+	vm->root.large_st = cfg->root_large;
+	return vm;
+oom_free:
+	vm_free(vm);
+oom:
+	snprintf(err, errlen, "out of memory creating the VM");
+	return NULL;
+}
+
+void vm_free(struct vm *vm)
+{
+	if (!vm)
+		return;
+	physmem_free(vm->pm);
+	iw_free(vm->slots);
+	iw_free(vm->by_hva);
+	iw_free(vm);
+}
+
+struct physmem *vm_physmem(struct vm *vm) { return vm->pm; }
+bool vm_failed(const struct vm *vm) { return vm->failed; }
+const char *vm_failure(const struct vm *vm) { return vm->failure; }
+unsigned vm_nslots(const struct vm *vm) { return vm->nslots; }
+const struct vm_slot *vm_slot(const struct vm *vm, unsigned i) { return &vm->slots[i]; }
+uint64_t vm_host_pool_used(const struct vm *vm) { return vm->host_next - VM_HOST_POOL_BASE; }
+
+const char *vm_add_memslot(struct vm *vm, uint32_t id, uint64_t base_gfn, uint64_t npages, uint64_t hva)
+{
+	uint64_t limit = s390_aperture_bytes(s390_root_level(vm->cfg.host_levels));
+	uint64_t bytes = npages << 12;
+	if (limit && (hva >= limit || bytes > limit - hva))
+		return "memslot hva range beyond the host address-space limit (raise host.levels)";
+	uint64_t glimit = s390_aperture_bytes(s390_root_level(vm->cfg.root_levels));
+	if (glimit && ((base_gfn << 12) >= glimit || bytes > glimit - (base_gfn << 12)))
+		return "memslot gpa range beyond the root domain's aperture (raise root.levels)";
+	if (vm->nslots >= vm->cfg.max_memslots)
+		return "too many memslots (vm.max_memslots)";
+	uint64_t hpa = (vm->slot_hpa_next + (1ull << 31) - 1) & ~((1ull << 31) - 1);
+	if (hpa + bytes > (1ull << PHYSMEM_ADDR_BITS) || hpa + bytes < hpa)
+		return "guest RAM exceeds the simulated host-physical space (2^52 bytes)";
+	uint64_t shpa = vm_host_alloc(vm, VM_SLOT_STRUCT_BYTES);
+	if (shpa == UINT64_MAX)
+		return "host kernel pool exhausted";
+	if (vm->nslots == vm->cap) {
+		unsigned cap = vm->cap ? vm->cap * 2 : 8;
+		struct vm_slot *ns = iw_realloc(vm->slots, cap * sizeof(*ns));
+		if (!ns)
+			return "out of memory";
+		vm->slots = ns;
+		unsigned *nh = iw_realloc(vm->by_hva, cap * sizeof(*nh));
+		if (!nh)
+			return "out of memory";
+		vm->by_hva = nh;
+		vm->cap = cap;
+	}
+	vm->slots[vm->nslots++] = (struct vm_slot){.id = id, .base_gfn = base_gfn, .npages = npages, .hva = hva,
+						   .hpa_base = hpa, .struct_hpa = shpa};
+	vm->slot_hpa_next = hpa + bytes;
+	vm->last_used = -1; /* a memslot update installs a new memslots set: the cache starts empty */
+	vm->dirty = true;
+	return NULL;
+}
+
+static int cmp_gfn(const void *a, const void *b)
+{
+	const struct vm_slot *x = a, *y = b;
+	return x->base_gfn < y->base_gfn ? -1 : x->base_gfn > y->base_gfn;
+}
+
+struct key_idx {
+	uint64_t key;
+	unsigned idx;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct key_idx *x = a, *y = b;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+const char *vm_commit_memslots(struct vm *vm, char *buf, size_t len)
+{
+	if (!vm->dirty)
+		return NULL;
+	vm->dirty = false;
+	unsigned n = vm->nslots;
+	/* Keys are distinct in a valid set, so qsort's instability cannot change the result. */
+	qsort(vm->slots, n, sizeof(*vm->slots), cmp_gfn);
+	for (unsigned i = 1; i < n; i++) {
+		const struct vm_slot *a = &vm->slots[i - 1], *b = &vm->slots[i];
+		if (a->base_gfn + a->npages > b->base_gfn) {
+			snprintf(buf, len, "memslot %u (gfn 0x%llx+0x%llx) overlaps memslot %u in guest-physical space",
+				 b->id, (unsigned long long)b->base_gfn, (unsigned long long)b->npages, a->id);
+			return buf;
+		}
+	}
+	struct key_idx *k = iw_malloc((n ? n : 1) * sizeof(*k));
+	if (!k)
+		return "out of memory";
+	const char *why = NULL;
+	for (unsigned i = 0; i < n; i++)
+		k[i] = (struct key_idx){vm->slots[i].id, i};
+	qsort(k, n, sizeof(*k), cmp_key);
+	for (unsigned i = 1; i < n && !why; i++) {
+		if (k[i - 1].key == k[i].key) {
+			snprintf(buf, len, "duplicate memslot id %u", (unsigned)k[i].key);
+			why = buf;
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		k[i] = (struct key_idx){vm->slots[i].hva, i};
+	qsort(k, n, sizeof(*k), cmp_key);
+	for (unsigned i = 0; i < n; i++)
+		vm->by_hva[i] = k[i].idx;
+	iw_free(k);
+	for (unsigned i = 1; i < n && !why; i++) {
+		const struct vm_slot *a = &vm->slots[vm->by_hva[i - 1]], *b = &vm->slots[vm->by_hva[i]];
+		if (a->hva + (a->npages << 12) > b->hva) {
+			snprintf(buf, len, "memslot %u (hva 0x%llx) overlaps memslot %u in the VMM's address space",
+				 b->id, (unsigned long long)b->hva, a->id);
+			why = buf;
+		}
+	}
+	return why;
+}
+
+static bool slot_has(const struct vm_slot *s, uint64_t gfn) { return gfn >= s->base_gfn && gfn - s->base_gfn < s->npages; }
+
+int vm_find_slot(const struct vm *vm, uint64_t gfn)
+{
+	unsigned lo = 0, hi = vm->nslots;
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		const struct vm_slot *s = &vm->slots[mid];
+		if (gfn < s->base_gfn)
+			hi = mid;
+		else if (gfn - s->base_gfn >= s->npages)
+			lo = mid + 1;
+		else
+			return (int)mid;
+	}
+	return -1;
+}
+
+bool vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa, uint64_t *hpa)
+{
+	int i = vm_find_slot(vm, gpa >> 12);
+	if (i < 0)
+		return false;
+	const struct vm_slot *s = &vm->slots[i];
+	*hpa = s->hpa_base + (gpa - (s->base_gfn << 12));
+	return true;
+}
+
+static void probe_ref(struct vm_probe *p, uint64_t addr, bool write)
+{
+	if (p->nrefs < VM_MAX_PROBE_REFS) {
+		p->refs[p->nrefs] = addr;
+		p->ref_write[p->nrefs++] = write;
+	}
+}
+
+int vm_memslot_search(struct vm *vm, uint64_t gfn, struct vm_probe *p)
+{
+	p->cache_hit = false;
+	p->nrefs = 0;
+	probe_ref(p, vm->last_used_hpa, false);
+	if (vm->last_used >= 0) {
+		const struct vm_slot *s = &vm->slots[vm->last_used];
+		probe_ref(p, s->struct_hpa, false);
+		if (slot_has(s, gfn)) {
+			p->cache_hit = true;
+			return vm->last_used;
+		}
+	}
+	unsigned lo = 0, hi = vm->nslots;
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		const struct vm_slot *s = &vm->slots[mid];
+		probe_ref(p, s->struct_hpa, false);
+		if (gfn < s->base_gfn) {
+			hi = mid;
+		} else if (gfn - s->base_gfn >= s->npages) {
+			lo = mid + 1;
+		} else {
+			vm->last_used = (int)mid;
+			probe_ref(p, vm->last_used_hpa, true);
+			return (int)mid;
+		}
+	}
+	return -1;
+}
+
+static uint64_t page_bytes(enum vm_page p)
+{
+	return p == VM_PAGE_2G ? 1ull << S390_RT_SHIFT : p == VM_PAGE_1M ? 1ull << S390_ST_SHIFT : S390_PAGE_SIZE;
+}
+
+void vm_host_walk(struct vm *vm, uint64_t hva, struct s390_walk *w)
+{
+	s390_walk(&vm->dat, hva, false, w);
+	if (w->fault != S390_FAULT_INVALID)
+		return;
+	/* First touch: find the slot backing hva and install the mapping the VMM's memory has. */
+	unsigned lo = 0, hi = vm->nslots;
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		const struct vm_slot *s = &vm->slots[vm->by_hva[mid]];
+		uint64_t bytes = s->npages << 12;
+		if (hva < s->hva) {
+			hi = mid;
+			continue;
+		}
+		if (hva - s->hva >= bytes) {
+			lo = mid + 1;
+			continue;
+		}
+		uint64_t pb = page_bytes(vm->cfg.host_page);
+		uint64_t off = (hva - s->hva) & ~(pb - 1);
+		/* A large page is used only where hva and hpa are both aligned and the slot covers it. */
+		enum s390_level leaf = S390_LEVEL_PT;
+		if (pb > S390_PAGE_SIZE && ((s->hva + off) & (pb - 1)) == 0 && ((s->hpa_base + off) & (pb - 1)) == 0 &&
+		    off + pb <= bytes)
+			leaf = pb == (1ull << S390_RT_SHIFT) ? S390_LEVEL_RT : S390_LEVEL_ST;
+		else
+			off = (hva - s->hva) & ~(S390_PAGE_SIZE - 1);
+		if (s390_map(&vm->dat, s->hva + off, s->hpa_base + off, leaf, false) < 0)
+			return;
+		s390_walk(&vm->dat, hva, false, w);
+		return;
+	}
+}
+
+void vm_root_walk(struct vm *vm, uint64_t gpa, struct s390_walk *w)
+{
+	s390_walk(&vm->root, gpa, false, w);
+	if (w->fault != S390_FAULT_INVALID)
+		return;
+	int i = vm_find_slot(vm, gpa >> 12);
+	if (i < 0)
+		return;
+	const struct vm_slot *s = &vm->slots[i];
+	uint64_t base = s->base_gfn << 12, bytes = s->npages << 12;
+	uint64_t off = (gpa - base) & ~(S390_PAGE_SIZE - 1);
+	enum s390_level leaf = S390_LEVEL_PT;
+	uint64_t mb = 1ull << S390_ST_SHIFT;
+	uint64_t moff = (gpa - base) & ~(mb - 1);
+	if (vm->cfg.root_large && ((base + moff) & (mb - 1)) == 0 && ((s->hpa_base + moff) & (mb - 1)) == 0 &&
+	    moff + mb <= bytes) {
+		leaf = S390_LEVEL_ST;
+		off = moff;
+	}
+	if (s390_map(&vm->root, base + off, s->hpa_base + off, leaf, false) < 0)
+		return;
+	s390_walk(&vm->root, gpa, false, w);
+}
+
+int vm_guest_pool_init(struct vm *vm, uint64_t origin_gpa)
+{
+	int i = vm_find_slot(vm, origin_gpa >> 12);
+	if (i < 0)
+		return -1;
+	const struct vm_slot *s = &vm->slots[i];
+	vm->guest_next = origin_gpa;
+	vm->guest_end = (s->base_gfn + s->npages) << 12;
+	return 0;
+}
