@@ -63,8 +63,9 @@ int checker_unmap(struct checker *c, uint64_t iova, uint64_t len)
 	return 0;
 }
 
-int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len)
+int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *updates)
 {
+	*updates = 0;
 	uint64_t first = iova >> 12, last = (iova + (len - 1)) >> 12;
 	uint64_t keep = 0;
 	for (uint64_t i = 0; i < c->ndirty; i++) {
@@ -76,6 +77,7 @@ int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len)
 			continue;
 		}
 		u64map_del(&c->dirty_idx, pfn);
+		(*updates)++;
 		uint64_t v;
 		if (u64map_get(&c->guest, pfn, &v)) {
 			if (u64map_put(&c->synced, pfn, v) < 0)

@@ -27,7 +27,8 @@ int checker_init(struct checker *c);
 void checker_destroy(struct checker *c);
 int checker_map(struct checker *c, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly);
 int checker_unmap(struct checker *c, uint64_t iova, uint64_t len);
-int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len);
+/* Makes the guest view of [iova, iova+len) visible; *updates = pages whose mapping changed. 0 or -1. */
+int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *updates);
 uint64_t checker_guest(const struct checker *c, uint64_t iova_pfn);
 uint64_t checker_synced(const struct checker *c, uint64_t iova_pfn);
 bool checker_in_sync(const struct checker *c, uint64_t iova_pfn);

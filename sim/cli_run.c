@@ -1,10 +1,274 @@
-/* cli_run: `iowalk run` (placeholder until the engine lands). */
+/* cli_run: `iowalk run [TRACE]`: replay a trace (or the embedded default) under the strategies and
+ * report; optionally write JSON, CSV and the comparison figure. */
+#include "sim/alloc.h"
 #include "sim/cli.h"
+#include "sim/config.h"
+#include "sim/engine.h"
+#include "sim/outfile.h"
+#include "sim/report.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern const unsigned char iowalk_default_trace[];
+extern const size_t iowalk_default_trace_size;
+extern const unsigned char iowalk_compare_gp[];
+extern const size_t iowalk_compare_gp_size;
+
+static const char run_usage[] =
+	"usage: iowalk run [TRACE] [options]\n"
+	"\n"
+	"Replays TRACE (text or binary, zstd or not; '-' for stdin) under each strategy and prints cycles per\n"
+	"translation with a breakdown by component. Without TRACE, runs the embedded default trace\n"
+	"(traces/default.trace: see docs/real-workloads.md for what it is).\n"
+	"\n"
+	"options:\n"
+	"  -s, --strategy LIST   all (default) or a comma-separated list of: kvm-gfn, root-pfn, nested, qemu\n"
+	"  -p, --preset NAME     hardware/cost preset: z15 (default), tiny\n"
+	"  -c, --config FILE     INI file of parameters ([section] key = value), applied after the preset\n"
+	"  -S, --set KEY=VALUE   override one parameter (repeatable), applied last\n"
+	"      --check           compare every translation with the reference map; a mismatch aborts\n"
+	"  -w, --warmup N        replay the first N records without counting them\n"
+	"  -j, --json FILE       write the report as JSON (docs/report-schema.md)\n"
+	"      --csv FILE        write one CSV row per strategy\n"
+	"  -f, --figure PREFIX   draw the comparison figure as PREFIX.png and PREFIX.pdf (needs gnuplot)\n"
+	"  -q, --quiet           no table on stdout, no progress on stderr\n"
+	"      --print-config    print every parameter with its value and exit\n"
+	"  -h, --help            this help\n"
+	"\n"
+	"Output files are written to a temporary name and renamed when complete.\n";
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	engine_interrupted = 1;
+}
+
+static int write_report(const char *path, int (*fn)(const struct report_ctx *, FILE *), const struct report_ctx *r)
+{
+	char err[512];
+	struct outfile *of = outfile_open(path, err, sizeof(err));
+	if (!of) {
+		cli_error("%s", err);
+		return -1;
+	}
+	if (fn(r, outfile_fp(of)) < 0) {
+		cli_error("%s: write error", path);
+		outfile_abort(of);
+		return -1;
+	}
+	if (outfile_commit(of, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int draw_figure(const char *prefix, const struct report_ctx *r)
+{
+	/* The CSV goes to a temporary file; gnuplot writes PREFIX.png/.pdf under temporary names that are
+	 * renamed only when it succeeds. */
+	char csv[4200], png[4200], pdf[4200], base[4000];
+	if (snprintf(base, sizeof(base), "%s.tmp.%ld", prefix, (long)getpid()) >= (int)sizeof(base)) {
+		cli_error("--figure: prefix too long");
+		return -1;
+	}
+	snprintf(csv, sizeof(csv), "%s.csv", base);
+	FILE *f = fopen(csv, "w");
+	if (!f) {
+		cli_error("%s: %s", csv, strerror(errno));
+		return -1;
+	}
+	int bad = report_csv(r, f) < 0;
+	bad |= fclose(f) != 0;
+	if (bad) {
+		cli_error("%s: write error", csv);
+		unlink(csv);
+		return -1;
+	}
+	FILE *gp = popen("gnuplot", "w");
+	if (!gp) {
+		cli_error("cannot run gnuplot: %s", strerror(errno));
+		unlink(csv);
+		return -1;
+	}
+	fprintf(gp, "datafile = '%s'\noutbase = '%s'\ntitle = 'iowalk: %s'\n", csv, base, r->opts->trace_label);
+	fwrite(iowalk_compare_gp, 1, iowalk_compare_gp_size, gp);
+	int st = pclose(gp);
+	unlink(csv);
+	snprintf(png, sizeof(png), "%s.png", base);
+	snprintf(pdf, sizeof(pdf), "%s.pdf", base);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		cli_error("gnuplot failed (exit status %d); is gnuplot with the cairo terminals installed?",
+			  st == -1 ? -1 : WEXITSTATUS(st));
+		unlink(png);
+		unlink(pdf);
+		return -1;
+	}
+	char dst[4096];
+	snprintf(dst, sizeof(dst), "%s.png", prefix);
+	if (rename(png, dst) != 0) {
+		cli_error("%s: %s", dst, strerror(errno));
+		unlink(png);
+		unlink(pdf);
+		return -1;
+	}
+	snprintf(dst, sizeof(dst), "%s.pdf", prefix);
+	if (rename(pdf, dst) != 0) {
+		cli_error("%s: %s", dst, strerror(errno));
+		unlink(pdf);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_strategies(const char *list, struct engine_opts *o)
+{
+	o->nstrategies = 0;
+	if (strcmp(list, "all") == 0) {
+		for (unsigned i = 0; strategy_at(i) && i < ENGINE_MAX_STRATEGIES; i++)
+			o->strategies[o->nstrategies++] = strategy_at(i);
+		return 0;
+	}
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const struct strategy_ops *s = strategy_find(t);
+		if (!s) {
+			cli_error("run: unknown strategy '%s' (known: kvm-gfn, root-pfn, nested, qemu)", t);
+			return -1;
+		}
+		for (unsigned i = 0; i < o->nstrategies; i++) {
+			if (o->strategies[i] == s) {
+				cli_error("run: strategy '%s' named twice", t);
+				return -1;
+			}
+		}
+		o->strategies[o->nstrategies++] = s;
+	}
+	if (o->nstrategies == 0) {
+		cli_error("run: --strategy needs at least one name");
+		return -1;
+	}
+	return 0;
+}
 
 int cli_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("run: not built yet");
-	return CLI_EXIT_FAIL;
+	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT };
+	static const struct option opts[] = {
+		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
+		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
+		{"check", no_argument, NULL, OPT_CHECK},    {"warmup", required_argument, NULL, 'w'},
+		{"json", required_argument, NULL, 'j'},     {"csv", required_argument, NULL, OPT_CSV},
+		{"figure", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
+		{"print-config", no_argument, NULL, OPT_PRINT}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	struct iw_config cfg;
+	config_defaults(&cfg);
+	struct engine_opts o;
+	memset(&o, 0, sizeof(o));
+	const char *strategies = "all", *json = NULL, *csv = NULL, *figure = NULL, *preset = NULL, *ini = NULL;
+	const char *sets[64];
+	unsigned nsets = 0;
+	int quiet = 0, print = 0, c;
+	char err[512];
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:p:c:S:w:j:f:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': strategies = optarg; break;
+		case 'p': preset = optarg; break;
+		case 'c': ini = optarg; break;
+		case 'S':
+			if (nsets == 64) {
+				cli_error("run: more than 64 --set options");
+				return CLI_EXIT_USAGE;
+			}
+			sets[nsets++] = optarg;
+			break;
+		case OPT_CHECK: o.check = true; break;
+		case 'w': {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || optarg[0] == '\0') {
+				cli_error("run: --warmup takes a record count, got '%s'", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			o.warmup = v;
+			break;
+		}
+		case 'j': json = optarg; break;
+		case OPT_CSV: csv = optarg; break;
+		case 'f': figure = optarg; break;
+		case 'q': quiet = 1; break;
+		case OPT_PRINT: print = 1; break;
+		case 'h': fputs(run_usage, stdout); return CLI_EXIT_OK;
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		cli_error("run: expected at most one TRACE (see 'iowalk run --help')");
+		return CLI_EXIT_USAGE;
+	}
+	if (preset && config_preset(&cfg, preset)) {
+		cli_error("run: unknown preset '%s' (known: %s)", preset, config_presets());
+		return CLI_EXIT_USAGE;
+	}
+	if (ini && config_load_ini(&cfg, ini, err, sizeof(err))) {
+		cli_error("%s", err);
+		return CLI_EXIT_FAIL;
+	}
+	for (unsigned i = 0; i < nsets; i++) {
+		if (config_set_kv(&cfg, sets[i], err, sizeof(err))) {
+			cli_error("--set %s", err);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (config_validate(&cfg, err, sizeof(err))) {
+		cli_error("config: %s", err);
+		return CLI_EXIT_USAGE;
+	}
+	if (print) {
+		config_print(&cfg, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (parse_strategies(strategies, &o) < 0)
+		return CLI_EXIT_USAGE;
+	if (optind < argc) {
+		o.trace_path = argv[optind];
+		o.trace_label = argv[optind];
+	} else {
+		o.trace_data = iowalk_default_trace;
+		o.trace_size = iowalk_default_trace_size;
+		o.trace_label = "default";
+	}
+	o.progress = !quiet;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	struct engine_result res;
+	if (engine_run(&o, &cfg, &res, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return CLI_EXIT_FAIL;
+	}
+	struct report_ctx r = {&res, &cfg, &o};
+	int rc = CLI_EXIT_OK;
+	if (!quiet)
+		report_table(&r, stdout);
+	if (json && write_report(json, report_json, &r) < 0)
+		rc = CLI_EXIT_FAIL;
+	if (csv && rc == CLI_EXIT_OK && write_report(csv, report_csv, &r) < 0)
+		rc = CLI_EXIT_FAIL;
+	if (figure && rc == CLI_EXIT_OK && draw_figure(figure, &r) < 0)
+		rc = CLI_EXIT_FAIL;
+	if (figure && rc == CLI_EXIT_OK && !quiet)
+		printf("\nfigure: %s.png, %s.pdf\n", figure, figure);
+	engine_result_free(&res);
+	return rc;
 }

@@ -558,13 +558,36 @@ static int read_bin_header(struct trace_reader *tr)
 	return 0;
 }
 
+static struct trace_reader *open_common(FILE *fp, int own, const char *path, char *err, size_t errlen);
+
 struct trace_reader *trace_open(const char *path, char *err, size_t errlen)
+{
+	if (strcmp(path, "-") == 0)
+		return open_common(stdin, 0, path, err, errlen);
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	return open_common(fp, 1, path, err, errlen);
+}
+
+struct trace_reader *trace_open_stream(FILE *fp, const char *label, char *err, size_t errlen)
+{
+	return open_common(fp, 1, label, err, errlen);
+}
+
+static struct trace_reader *open_common(FILE *fp, int own, const char *path, char *err, size_t errlen)
 {
 	struct trace_reader *tr = iw_calloc(1, sizeof(*tr));
 	if (!tr) {
+		if (own)
+			fclose(fp);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
+	tr->s.fp = fp;
+	tr->s.own_fp = own;
 	tr->path = iw_strdup(path);
 	tr->s.buf = iw_malloc(SRC_BUF_BYTES);
 	if (!tr->path || !tr->s.buf) {
@@ -575,16 +598,6 @@ struct trace_reader *trace_open(const char *path, char *err, size_t errlen)
 	tr->hdr.version = TRACE_FORMAT_VERSION;
 	tr->hdr.page_size = TRACE_PAGE_SIZE;
 	tr->hdr.record_count = TRACE_COUNT_UNKNOWN;
-	if (strcmp(path, "-") == 0) {
-		tr->s.fp = stdin;
-	} else {
-		tr->s.fp = fopen(path, "rb");
-		if (!tr->s.fp) {
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-			goto fail_free;
-		}
-		tr->s.own_fp = 1;
-	}
 	/* Sniff 4 raw bytes for the zstd frame magic (0xFD2FB528, little-endian). */
 	unsigned char magic[4];
 	size_t n = fread(magic, 1, 4, tr->s.fp);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define TRACE_FORMAT_VERSION 1u
 #define TRACE_BIN_MAGIC "IOWALKTR"       /* 8 bytes at offset 0 of a binary trace */
@@ -64,6 +65,8 @@ const char *trace_rec_check(const struct trace_rec *r);
 struct trace_reader;
 /* Opens FILE ("-" for stdin). NULL on failure with the reason in err (errlen bytes). */
 struct trace_reader *trace_open(const char *path, char *err, size_t errlen);
+/* Reads from an open stream (closed by trace_close); label names it in messages. */
+struct trace_reader *trace_open_stream(FILE *fp, const char *label, char *err, size_t errlen);
 /* 1: a record in *out; 0: end of trace; -1: error, see trace_error(). */
 int trace_next(struct trace_reader *tr, struct trace_rec *out);
 const char *trace_error(const struct trace_reader *tr);

@@ -1,0 +1,106 @@
+/* kvm_gfn: the posted KVM zPCI series (v3/v4, 2022): RPCIT is intercepted in KVM, which walks the
+ * guest's IO table and resolves every guest table page and every leaf gpa through KVM:
+ * gfn_to_page() = SRCU + memslot search (last-used slot, then tree) + hva arithmetic + GUP-fast walk of
+ * the VMM's host page tables + page refcount increment (pin); unpin with kvm_release_pfn_dirty().
+ * docs/strategies.md lists the steps; ../shared reference: domain-notes section 3, strategy A. */
+#include "models/s390_ioat/shadow.h"
+#include "sim/alloc.h"
+
+#include <stdio.h>
+
+struct kvm_gfn {
+	struct shadow sh; /* first member: the strategy handle is the shadow */
+};
+
+static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
+{
+	struct sim *s = sh->sim;
+	const struct iw_config *c = s->cfg;
+	/* gfn_to_page -> gfn_to_pfn -> __gfn_to_pfn_memslot, under srcu_read_lock(&kvm->srcu). */
+	sim_charge(s, COMP_SW, 3 * c->c_call + c->c_srcu);
+	struct vm_probe p;
+	int i = vm_memslot_search(s->vm, gpa >> 12, &p);
+	sim_op(s, OP_MEMSLOT_SEARCHES, 1);
+	sim_op(s, OP_MEMSLOT_PROBES, p.nrefs);
+	if (p.cache_hit)
+		sim_op(s, OP_MEMSLOT_CACHE_HITS, 1);
+	for (unsigned r = 0; r < p.nrefs; r++)
+		sim_cpu_ref(s, COMP_MEMSLOT, p.refs[r]);
+	if (i < 0)
+		return false;
+	uint64_t hva = vm_slot_hva(vm_slot(s->vm, (unsigned)i), gpa >> 12);
+	/* hva_to_pfn_fast(): get_user_page_fast_only() with interrupts off, a lockless DAT walk. */
+	sim_charge(s, COMP_HOST_WALK, c->c_irq + c->c_call);
+	struct s390_walk w;
+	vm_host_walk(s->vm, hva, &w);
+	sim_op(s, OP_HOST_WALKS, 1);
+	sim_op(s, OP_HOST_WALK_REFS, w.nrefs);
+	for (unsigned r = 0; r < w.nrefs; r++)
+		sim_cpu_ref(s, COMP_HOST_WALK, w.refs[r]);
+	if (w.fault != S390_OK)
+		return false;
+	*hpa = w.addr & ~(S390_PAGE_SIZE - 1);
+	/* try_grab_page(FOLL_GET): an atomic increment of the page's refcount. */
+	sim_cpu_ref(s, COMP_PIN, sim_struct_page(*hpa));
+	sim_charge(s, COMP_PIN, c->c_atomic);
+	sim_op(s, OP_PINS, 1);
+	return true;
+}
+
+static void kvm_release(struct shadow *sh, uint64_t hpa)
+{
+	struct sim *s = sh->sim;
+	/* kvm_release_pfn_dirty(): SetPageDirty + put_page. */
+	sim_charge(s, COMP_UNPIN, s->cfg->c_call + s->cfg->c_atomic);
+	sim_cpu_ref(s, COMP_UNPIN, sim_struct_page(hpa));
+	sim_op(s, OP_UNPINS, 1);
+}
+
+static const struct shadow_resolver kvm_resolver = {.resolve = kvm_resolve, .release = kvm_release};
+
+static struct strategy *kvm_create(struct sim *s, char *err, size_t errlen)
+{
+	struct kvm_gfn *k = iw_calloc(1, sizeof(*k));
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (shadow_init(&k->sh, s, &kvm_resolver, err, errlen) < 0) {
+		shadow_destroy(&k->sh);
+		iw_free(k);
+		return NULL;
+	}
+	return (struct strategy *)k;
+}
+
+static void kvm_destroy(struct strategy *st)
+{
+	struct kvm_gfn *k = (struct kvm_gfn *)st;
+	shadow_destroy(&k->sh);
+	iw_free(k);
+}
+
+static void kvm_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
+{
+	struct kvm_gfn *k = (struct kvm_gfn *)st;
+	struct sim *s = k->sh.sim;
+	/* handle_rpcit() intercept, get_kzdev_by_fh(), mutex_lock(ioat_lock) ... unlock. */
+	sim_charge(s, COMP_INTERCEPT, s->cfg->c_intercept);
+	sim_charge(s, COMP_SW, 2 * s->cfg->c_call + s->cfg->c_mutex);
+	shadow_refresh(&k->sh, iova, len);
+}
+
+static void kvm_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
+{
+	struct kvm_gfn *k = (struct kvm_gfn *)st;
+	sim_device_walk(k->sh.sim, &k->sh.host, iova, write, x);
+}
+
+const struct strategy_ops strategy_kvm_gfn = {
+	.name = "kvm-gfn",
+	.summary = "shadow; KVM resolves each gpa: memslot search, GUP-fast host walk, pin",
+	.create = kvm_create,
+	.destroy = kvm_destroy,
+	.rpcit = kvm_rpcit,
+	.dma_walk = kvm_dma_walk,
+};

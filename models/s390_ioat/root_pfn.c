@@ -1,0 +1,95 @@
+/* root_pfn: the shadowing proposed on the iommu list (Gunthorpe, 2022-03-14/15): the IOMMU driver walks
+ * the guest's IO table through the pfns of the root (stage-2) iommu_domain, which maps all guest RAM and
+ * already holds its pins: every gpa is resolved by a walk of the root IO table; no memslot search, no
+ * GUP, no refcount. An optional software cache of root segment entries shortens the walk. */
+#include "models/s390_ioat/shadow.h"
+#include "sim/alloc.h"
+
+#include <stdio.h>
+
+struct root_pfn {
+	struct shadow sh;     /* first member */
+	struct sacache swc;   /* root segment entries: gpa >> 20 -> present */
+};
+
+static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
+{
+	struct root_pfn *r = (struct root_pfn *)sh;
+	struct sim *s = sh->sim;
+	sim_charge(s, COMP_SW, s->cfg->c_call);
+	struct s390_walk w;
+	vm_root_walk(s->vm, gpa, &w);
+	sim_op(s, OP_ROOT_WALKS, 1);
+	enum s390_level from = S390_LEVEL_RF;
+	if (sacache_lookup(&r->swc, gpa >> S390_ST_SHIFT, NULL)) {
+		from = S390_LEVEL_PT;
+		sim_op(s, OP_ROOT_SWCACHE_HITS, 1);
+	}
+	for (unsigned i = 0; i < w.nrefs; i++) {
+		if (w.ref_level[i] < from)
+			continue;
+		sim_cpu_ref(s, COMP_ROOT_WALK, w.refs[i]);
+		sim_op(s, OP_ROOT_WALK_REFS, 1);
+	}
+	if (w.fault != S390_OK)
+		return false;
+	if (w.page_bytes == S390_PAGE_SIZE)
+		sacache_fill(&r->swc, gpa >> S390_ST_SHIFT, 1);
+	*hpa = w.addr & ~(S390_PAGE_SIZE - 1);
+	return true;
+}
+
+static const struct shadow_resolver root_resolver = {.resolve = root_resolve, .release = NULL};
+
+static struct strategy *root_create(struct sim *s, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	struct root_pfn *r = iw_calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	uint64_t e = s->cfg->root_swcache_entries;
+	if (sacache_init(&r->swc, e, (uint32_t)(e ? e : 1)) < 0 || shadow_init(&r->sh, s, &root_resolver, err, errlen) < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "out of memory");
+		shadow_destroy(&r->sh);
+		sacache_destroy(&r->swc);
+		iw_free(r);
+		return NULL;
+	}
+	return (struct strategy *)r;
+}
+
+static void root_destroy(struct strategy *st)
+{
+	struct root_pfn *r = (struct root_pfn *)st;
+	shadow_destroy(&r->sh);
+	sacache_destroy(&r->swc);
+	iw_free(r);
+}
+
+static void root_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
+{
+	struct root_pfn *r = (struct root_pfn *)st;
+	struct sim *s = r->sh.sim;
+	/* The same intercept and per-function lookup and lock as kvm-gfn; only resolution differs. */
+	sim_charge(s, COMP_INTERCEPT, s->cfg->c_intercept);
+	sim_charge(s, COMP_SW, 2 * s->cfg->c_call + s->cfg->c_mutex);
+	shadow_refresh(&r->sh, iova, len);
+}
+
+static void root_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
+{
+	struct root_pfn *r = (struct root_pfn *)st;
+	sim_device_walk(r->sh.sim, &r->sh.host, iova, write, x);
+}
+
+const struct strategy_ops strategy_root_pfn = {
+	.name = "root-pfn",
+	.summary = "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table",
+	.create = root_create,
+	.destroy = root_destroy,
+	.rpcit = root_rpcit,
+	.dma_walk = root_dma_walk,
+};

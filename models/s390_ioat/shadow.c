@@ -1,0 +1,177 @@
+/* shadow: the shared RPCIT-time guest walk and shadow update (see shadow.h). */
+#include "models/s390_ioat/shadow.h"
+
+#include <stdio.h>
+
+int shadow_init(struct shadow *sh, struct sim *s, const struct shadow_resolver *res, char *err, size_t errlen)
+{
+	sh->sim = s;
+	sh->res = res;
+	sh->resolve_failures = 0;
+	if (u64map_init(&sh->arrays, 64) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (s390_table_init(&sh->host, &vm_hpa_ops, s->vm, s->guest.table.levels) < 0) {
+		snprintf(err, errlen, "cannot allocate the shadow table");
+		return -1;
+	}
+	/* zpci_iommu_kvm_assign_iota(): the guest root table's pages are resolved (pinned) up front. */
+	uint64_t origin = s->guest.table.origin;
+	for (uint64_t off = 0; off < S390_TABLE_BYTES; off += S390_PAGE_SIZE) {
+		uint64_t hpa;
+		if (!res->resolve(sh, origin + off, &hpa)) {
+			snprintf(err, errlen, "guest root table at gpa 0x%llx is not in guest RAM",
+				 (unsigned long long)(origin + off));
+			return -1;
+		}
+		if (off == 0)
+			sh->root_hpa = hpa;
+	}
+	return 0;
+}
+
+void shadow_destroy(struct shadow *sh) { u64map_destroy(&sh->arrays); }
+
+/* The pointer slot caching the next-level table under the level-l entry for iova. */
+static uint64_t pointer_slot(struct shadow *sh, enum s390_level l, uint64_t iova)
+{
+	struct sim *s = sh->sim;
+	enum s390_level root = s390_root_level(sh->host.levels);
+	uint64_t prefix = l == root ? 0 : (iova >> s390_level_shift(l - 1));
+	uint64_t key = ((uint64_t)l << 56) | prefix;
+	uint64_t arr;
+	if (!u64map_get(&sh->arrays, key, &arr)) {
+		/* kcalloc() of a 2048-pointer array (the posted code's pt[rtx]). */
+		arr = vm_host_alloc(s->vm, S390_TABLE_BYTES);
+		if (arr == UINT64_MAX || u64map_put(&sh->arrays, key, arr) < 0)
+			return UINT64_MAX;
+		sim_charge(s, COMP_SW, s->cfg->c_alloc);
+	}
+	return arr + (uint64_t)s390_index(l, iova) * 8;
+}
+
+/* Finds the hpa of the guest page table for iova, resolving table pages on first use.
+ * Returns 0 and the PT origin, or the level whose entry is invalid (skip its span). */
+static int guest_pt(struct shadow *sh, uint64_t iova, uint64_t *pt_hpa, enum s390_level *skip_level)
+{
+	struct sim *s = sh->sim;
+	struct physmem *pm = vm_physmem(s->vm);
+	uint64_t table_hpa = sh->root_hpa;
+	for (enum s390_level l = s390_root_level(sh->host.levels); l < S390_LEVEL_PT; l++) {
+		uint64_t slot = pointer_slot(sh, l, iova);
+		if (slot == UINT64_MAX)
+			return -1;
+		sim_cpu_ref(s, COMP_SW, slot);
+		uint64_t cached = physmem_read64(pm, slot);
+		if (cached) {
+			table_hpa = cached;
+			continue;
+		}
+		uint64_t ea = table_hpa + (uint64_t)s390_index(l, iova) * 8;
+		sim_cpu_ref(s, COMP_GUEST_READ, ea);
+		sim_op(s, OP_GUEST_READS, 1);
+		uint64_t e = physmem_read64(pm, ea);
+		if (e == 0 || !s390_entry_valid(l, e) || (e & S390_TABLE_TYPE_MASK) != s390_table_type(l) ||
+		    (l == S390_LEVEL_ST && (e & S390_SEG_FC))) {
+			*skip_level = l;
+			return 1;
+		}
+		uint64_t next_gpa = s390_entry_origin(l, e);
+		uint64_t next_bytes = s390_table_bytes(l + 1);
+		uint64_t first_hpa = 0;
+		for (uint64_t off = 0; off < next_bytes; off += S390_PAGE_SIZE) {
+			uint64_t hpa;
+			if (!sh->res->resolve(sh, next_gpa + off, &hpa)) {
+				sh->resolve_failures++;
+				*skip_level = l;
+				return 1;
+			}
+			if (off == 0)
+				first_hpa = hpa;
+		}
+		table_hpa = first_hpa;
+		sim_cpu_ref(s, COMP_SW, slot);
+		if (physmem_write64(pm, slot, table_hpa) < 0)
+			return -1;
+	}
+	*pt_hpa = table_hpa;
+	return 0;
+}
+
+/* dma_shadow_cpu_trans() for one page; returns true when a valid shadow entry changed or went away. */
+static bool shadow_page(struct shadow *sh, uint64_t iova, uint64_t pt_hpa)
+{
+	struct sim *s = sh->sim;
+	struct physmem *pm = vm_physmem(s->vm);
+	uint64_t gea = pt_hpa + (uint64_t)s390_index(S390_LEVEL_PT, iova) * 8;
+	sim_cpu_ref(s, COMP_GUEST_READ, gea);
+	sim_op(s, OP_GUEST_READS, 1);
+	uint64_t g = physmem_read64(pm, gea);
+	bool gvalid = g != 0 && s390_entry_valid(S390_LEVEL_PT, g);
+
+	/* dma_walk_cpu_trans(): the host table walk, allocating missing levels. */
+	uint64_t refs[S390_WALK_MAX_REFS];
+	unsigned n;
+	uint64_t hea = s390_walk_alloc(&sh->host, iova, S390_LEVEL_PT, refs, &n);
+	if (hea == UINT64_MAX)
+		return false; /* vm_failed() reports the exhausted pool */
+	for (unsigned i = 0; i < n; i++)
+		sim_cpu_ref(s, COMP_SHADOW_WRITE, refs[i]);
+	sim_cpu_ref(s, COMP_SHADOW_WRITE, hea);
+	uint64_t h = physmem_read64(pm, hea);
+	bool hvalid = s390_entry_valid(S390_LEVEL_PT, h);
+
+	uint64_t new_hpa = 0;
+	if (gvalid && !sh->res->resolve(sh, g & S390_PTE_ADDR_MASK, &new_hpa)) {
+		sh->resolve_failures++;
+		gvalid = false;
+	}
+	bool ro = (g & S390_TABLE_PROTECTED) != 0;
+	uint64_t want = gvalid ? s390_entry_page(new_hpa, ro) : 0;
+	if (hvalid && gvalid && h == want) {
+		/* Unchanged: drop the duplicate reference resolve() just took. */
+		if (sh->res->release)
+			sh->res->release(sh, new_hpa);
+		return false;
+	}
+	if (!hvalid && !gvalid)
+		return false;
+	uint64_t val = gvalid ? want : (h | S390_PTE_INVALID);
+	sim_cpu_ref(s, COMP_SHADOW_WRITE, hea);
+	sim_op(s, OP_SHADOW_WRITES, 1);
+	physmem_write64(pm, hea, val);
+	if (hvalid && sh->res->release)
+		sh->res->release(sh, h & S390_PTE_ADDR_MASK);
+	/* A new entry needs no refresh of the device (it caches no invalid entries); a changed or removed one does. */
+	return hvalid;
+}
+
+void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len)
+{
+	struct sim *s = sh->sim;
+	uint64_t end = iova + (len - 1);
+	uint64_t a = iova & ~(S390_PAGE_SIZE - 1);
+	bool changed = false;
+	for (;;) {
+		uint64_t pt_hpa;
+		enum s390_level skip = S390_LEVEL_PT;
+		uint64_t span = S390_PAGE_SIZE;
+		/* Per page: dma_walk_guest_cpu_trans, dma_walk_cpu_trans, dma_shadow_cpu_trans calls. */
+		sim_charge(s, COMP_SW, 3 * s->cfg->c_call);
+		int rc = guest_pt(sh, a, &pt_hpa, &skip);
+		if (rc < 0)
+			return;
+		sim_op(s, OP_PAGES_SCANNED, 1);
+		if (rc == 0)
+			changed |= shadow_page(sh, a, pt_hpa);
+		else
+			span = 1ull << s390_level_shift(skip);
+		uint64_t next = (a & ~(span - 1)) + span;
+		if (next == 0 || next > end || next <= a)
+			break;
+		a = next;
+	}
+	if (changed)
+		sim_host_rpcit(s, iova, len);
+}

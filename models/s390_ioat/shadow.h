@@ -1,0 +1,46 @@
+/* shadow: what the shadowing strategies share: the host (shadow) IO table the device walks, and the
+ * RPCIT-time walk of the guest's IO table that keeps it in sync (the posted KVM code's
+ * dma_table_shadow(): dma_walk_guest_cpu_trans + dma_walk_cpu_trans + dma_shadow_cpu_trans).
+ * A strategy supplies only how a guest-physical page is resolved to host-physical (and released).
+ * Notes:
+ *  - The pointers to guest table pages, once resolved, are kept in host-memory pointer arrays (the
+ *    posted code's seg[] and pt[][]), one 16 KiB array per table of the level above, allocated on first
+ *    use; every read and write of a pointer is a charged memory reference. They are never re-validated.
+ *  - Where a guest region or segment entry is invalid, the walk skips what the entry spans (the posted
+ *    code's `continue` did not advance; QEMU's walk skips the same way).
+ *  - The guest PTE's protection bit is copied into the shadow entry (the posted code did not; without it
+ *    a device could write a page the guest mapped read-only, and translations would differ from QEMU's).
+ */
+#ifndef IOWALK_MODELS_S390_IOAT_SHADOW_H
+#define IOWALK_MODELS_S390_IOAT_SHADOW_H
+
+#include "sim/sim.h"
+#include "sim/u64map.h"
+
+struct shadow;
+
+struct shadow_resolver {
+	/* Resolves the 4 KiB guest page gpa to its host-physical address, charging every step (and taking a
+	 * page reference when the strategy pins). false when gpa is not guest RAM. */
+	bool (*resolve)(struct shadow *sh, uint64_t gpa, uint64_t *hpa);
+	/* Drops what resolve() took for the page at hpa (NULL when the strategy does not pin). */
+	void (*release)(struct shadow *sh, uint64_t hpa);
+};
+
+struct shadow {
+	struct sim *sim;
+	const struct shadow_resolver *res;
+	struct s390_table host;   /* the shadow table, in host memory, walked by the device */
+	uint64_t root_hpa;        /* the guest's root table, resolved at IOTA registration */
+	struct u64map arrays;     /* (level, parent prefix) -> hpa of a 16 KiB pointer array */
+	uint64_t resolve_failures;
+};
+
+/* Creates the host table and resolves the guest root table (4 pages of 16 KiB). 0 or -1. */
+int shadow_init(struct shadow *sh, struct sim *s, const struct shadow_resolver *res, char *err, size_t errlen);
+void shadow_destroy(struct shadow *sh);
+/* Brings the shadow entries of [iova, iova+len) in line with the guest table; charges every step.
+ * Issues one host RPCIT over the range when a valid shadow entry was changed or removed. */
+void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len);
+
+#endif

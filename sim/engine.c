@@ -1,0 +1,109 @@
+/* engine: see engine.h. */
+#include "sim/engine.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+volatile int engine_interrupted;
+
+void engine_result_free(struct engine_result *res)
+{
+	for (unsigned i = 0; i < res->nsims; i++)
+		sim_free(res->sims[i]);
+	res->nsims = 0;
+}
+
+static struct trace_reader *open_input(const struct engine_opts *o, char *err, size_t errlen)
+{
+	if (o->trace_path)
+		return trace_open(o->trace_path, err, errlen);
+	/* An embedded trace: read it through a memory stream so both paths share one reader. */
+	FILE *f = fmemopen((void *)o->trace_data, o->trace_size, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open the embedded trace");
+		return NULL;
+	}
+	return trace_open_stream(f, o->trace_label, err, errlen); /* owns f, even on failure */
+}
+
+int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct engine_result *res, char *err,
+	       size_t errlen)
+{
+	memset(res, 0, sizeof(*res));
+	struct trace_reader *tr = open_input(o, err, errlen);
+	if (!tr)
+		return -1;
+	for (unsigned i = 0; i < o->nstrategies; i++) {
+		res->sims[i] = sim_new(cfg, o->strategies[i], o->check, err, errlen);
+		if (!res->sims[i])
+			goto fail;
+		res->nsims++;
+	}
+	res->hdr = *trace_reader_header(tr);
+	struct trace_rec r;
+	int rc;
+	uint64_t n = 0;
+	bool tty = o->progress && isatty(STDERR_FILENO);
+	while ((rc = trace_next(tr, &r)) == 1) {
+		n++;
+		if (n == 1)
+			res->first_time = r.time_cycles;
+		res->last_time = r.time_cycles;
+		for (unsigned i = 0; i < res->nsims; i++) {
+			if (sim_record(res->sims[i], &r, n) < 0) {
+				snprintf(err, errlen, "%s: %s", o->trace_label, res->sims[i]->err);
+				goto fail;
+			}
+		}
+		if (n == o->warmup) {
+			for (unsigned i = 0; i < res->nsims; i++) {
+				if (sim_finish(res->sims[i]) < 0) {
+					snprintf(err, errlen, "%s: %s", o->trace_label, res->sims[i]->err);
+					goto fail;
+				}
+				sim_reset_stats(res->sims[i]);
+			}
+		}
+		if ((n & 0xffff) == 0) {
+			if (engine_interrupted) {
+				snprintf(err, errlen, "interrupted after %" PRIu64 " records", n);
+				goto fail;
+			}
+			if (tty) {
+				uint64_t total = res->hdr.record_count;
+				if (total != TRACE_COUNT_UNKNOWN && total)
+					fprintf(stderr, "\r%" PRIu64 " of %" PRIu64 " records (%.0f%%)", n, total,
+						100.0 * (double)n / (double)total);
+				else
+					fprintf(stderr, "\r%" PRIu64 " records", n);
+			}
+		}
+	}
+	if (tty && n > 0xffff)
+		fputs("\r\033[K", stderr);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", trace_error(tr));
+		goto fail;
+	}
+	for (unsigned i = 0; i < res->nsims; i++) {
+		if (sim_finish(res->sims[i]) < 0) {
+			snprintf(err, errlen, "%s: %s", o->trace_label, res->sims[i]->err);
+			goto fail;
+		}
+	}
+	if (o->warmup && n < o->warmup) {
+		snprintf(err, errlen, "%s: --warmup %" PRIu64 " is not less than the trace's %" PRIu64 " records",
+			 o->trace_label, o->warmup, n);
+		goto fail;
+	}
+	res->records = n;
+	res->trace_hash = trace_reader_hash(tr);
+	trace_close(tr);
+	return 0;
+fail:
+	trace_close(tr);
+	engine_result_free(res);
+	return -1;
+}

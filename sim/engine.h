@@ -1,0 +1,42 @@
+/* engine: replays one trace into one simulation per strategy, in lockstep (the trace is read once,
+ * streaming), with warm-up and progress reporting. */
+#ifndef IOWALK_SIM_ENGINE_H
+#define IOWALK_SIM_ENGINE_H
+
+#include "sim/config.h"
+#include "sim/sim.h"
+#include "sim/trace.h"
+
+#include <stdbool.h>
+
+#define ENGINE_MAX_STRATEGIES 8
+
+struct engine_opts {
+	const char *trace_path;       /* or NULL for an in-memory trace given by trace_data */
+	const unsigned char *trace_data;
+	size_t trace_size;
+	const char *trace_label;      /* how reports name the trace */
+	const struct strategy_ops *strategies[ENGINE_MAX_STRATEGIES];
+	unsigned nstrategies;
+	bool check;
+	uint64_t warmup;              /* records replayed before statistics start */
+	bool progress;                /* print progress on stderr */
+};
+
+struct engine_result {
+	struct sim *sims[ENGINE_MAX_STRATEGIES];
+	unsigned nsims;
+	struct trace_header hdr;
+	uint64_t records;
+	uint64_t trace_hash;
+	uint64_t first_time, last_time;
+};
+
+/* 0, or -1 with the reason in err. On success the caller frees with engine_result_free(). */
+int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct engine_result *res, char *err,
+	       size_t errlen);
+void engine_result_free(struct engine_result *res);
+/* Set from a signal handler to stop a run early (it then fails with "interrupted"). */
+extern volatile int engine_interrupted;
+
+#endif

@@ -1,0 +1,72 @@
+/* evq: see evq.h. */
+#include "sim/evq.h"
+
+#include "sim/alloc.h"
+
+static inline bool before(const struct ev *a, const struct ev *b)
+{
+	return a->cycle < b->cycle || (a->cycle == b->cycle && a->seq < b->seq);
+}
+
+int evq_init(struct evq *q, uint64_t cap_hint)
+{
+	q->cap = cap_hint < 16 ? 16 : cap_hint;
+	q->len = 0;
+	q->next_seq = 0;
+	q->h = iw_malloc(q->cap * sizeof(*q->h));
+	return q->h ? 0 : -1;
+}
+
+void evq_destroy(struct evq *q)
+{
+	iw_free(q->h);
+	q->h = NULL;
+}
+
+int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg)
+{
+	if (q->len == q->cap) {
+		struct ev *n = iw_realloc(q->h, q->cap * 2 * sizeof(*n));
+		if (!n)
+			return -1;
+		q->h = n;
+		q->cap *= 2;
+	}
+	struct ev e = {cycle, q->next_seq++, type, arg32, arg};
+	uint64_t i = q->len++;
+	while (i > 0) {
+		uint64_t p = (i - 1) / 2;
+		if (!before(&e, &q->h[p]))
+			break;
+		q->h[i] = q->h[p];
+		i = p;
+	}
+	q->h[i] = e;
+	return 0;
+}
+
+bool evq_pop(struct evq *q, struct ev *out)
+{
+	if (q->len == 0)
+		return false;
+	*out = q->h[0];
+	struct ev last = q->h[--q->len];
+	uint64_t i = 0, n = q->len;
+	for (;;) {
+		uint64_t l = 2 * i + 1, r = l + 1, m = i;
+		const struct ev *best = &last;
+		if (l < n && before(&q->h[l], best)) {
+			m = l;
+			best = &q->h[l];
+		}
+		if (r < n && before(&q->h[r], best))
+			m = r;
+		if (m == i)
+			break;
+		q->h[i] = q->h[m];
+		i = m;
+	}
+	if (n)
+		q->h[i] = last;
+	return true;
+}

@@ -1,0 +1,71 @@
+/* hist: see hist.h. */
+#include "sim/hist.h"
+
+#include <string.h>
+
+void hist_init(struct hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->min = UINT64_MAX;
+}
+
+unsigned hist_bucket(uint64_t v)
+{
+	if (v < HIST_EXACT)
+		return (unsigned)v;
+	unsigned msb = 63u - (unsigned)__builtin_clzll(v);
+	unsigned shift = msb - HIST_SUB_BITS; /* >= 1; v >> shift is in [HIST_SUB, 2 * HIST_SUB) */
+	return HIST_EXACT + (shift - 1) * HIST_SUB + (unsigned)((v >> shift) - HIST_SUB);
+}
+
+uint64_t hist_bucket_high(unsigned b)
+{
+	if (b < HIST_EXACT)
+		return b;
+	unsigned shift = (b - HIST_EXACT) / HIST_SUB + 1;
+	uint64_t mant = (b - HIST_EXACT) % HIST_SUB + HIST_SUB;
+	uint64_t low = mant << shift;
+	uint64_t high = low + ((1ull << shift) - 1);
+	return high < low ? UINT64_MAX : high;
+}
+
+void hist_add(struct hist *h, uint64_t v, uint64_t weight)
+{
+	if (weight == 0)
+		return;
+	h->b[hist_bucket(v)] += weight;
+	h->count += weight;
+	h->sum += v * weight;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+}
+
+uint64_t hist_quantile(const struct hist *h, double q)
+{
+	if (h->count == 0)
+		return 0;
+	if (q <= 0)
+		return h->min;
+	/* rank: the smallest value with at least ceil(q * count) values at or below it. */
+	double want = q * (double)h->count;
+	uint64_t rank = (uint64_t)want;
+	if ((double)rank < want)
+		rank++;
+	if (rank == 0)
+		rank = 1;
+	uint64_t seen = 0;
+	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+		seen += h->b[b];
+		if (seen >= rank) {
+			uint64_t v = hist_bucket_high(b);
+			if (v > h->max)
+				v = h->max;
+			if (v < h->min)
+				v = h->min;
+			return v;
+		}
+	}
+	return h->max;
+}

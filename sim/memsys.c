@@ -1,0 +1,66 @@
+/* memsys: see memsys.h. */
+#include "sim/memsys.h"
+
+int memsys_init(struct memsys *m, const struct iw_config *cfg)
+{
+	const uint64_t kib[3] = {cfg->l1_kib, cfg->l2_kib, cfg->l3_kib};
+	const uint64_t ways[3] = {cfg->l1_ways, cfg->l2_ways, cfg->l3_ways};
+	m->cycles[MEM_L1] = cfg->l1_cycles;
+	m->cycles[MEM_L2] = cfg->l2_cycles;
+	m->cycles[MEM_L3] = cfg->l3_cycles;
+	m->cycles[MEM_DRAM] = cfg->dram_cycles;
+	m->bridge_cycles = cfg->bridge_cycles;
+	m->line_shift = 0;
+	while ((1ull << m->line_shift) < cfg->line_bytes)
+		m->line_shift++;
+	for (int l = 0; l < MEM_LEVELS; l++)
+		m->cpu_served[l] = m->device_served[l] = 0;
+	for (int i = 0; i < 3; i++) {
+		uint64_t lines = kib[i] * 1024 >> m->line_shift;
+		m->present[i] = lines > 0;
+		if (sacache_init(&m->c[i], lines, (uint32_t)ways[i]) < 0) {
+			memsys_destroy(m);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void memsys_destroy(struct memsys *m)
+{
+	for (int i = 0; i < 3; i++)
+		sacache_destroy(&m->c[i]);
+}
+
+uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
+{
+	uint64_t line = hpa >> m->line_shift;
+	int hit = MEM_DRAM;
+	for (int i = 0; i < 3; i++) {
+		if (m->present[i] && sacache_lookup(&m->c[i], line, NULL)) {
+			hit = i;
+			break;
+		}
+	}
+	for (int i = 0; i < hit && i < 3; i++)
+		if (m->present[i])
+			sacache_fill(&m->c[i], line, 0);
+	m->cpu_served[hit]++;
+	return m->cycles[hit];
+}
+
+uint64_t memsys_device(struct memsys *m, uint64_t hpa)
+{
+	uint64_t line = hpa >> m->line_shift;
+	int hit = MEM_DRAM;
+	if (m->present[MEM_L3] && sacache_lookup(&m->c[MEM_L3], line, NULL))
+		hit = MEM_L3;
+	m->device_served[hit]++;
+	return m->bridge_cycles + m->cycles[hit];
+}
+
+const char *memsys_level_name(enum memsys_level l)
+{
+	static const char *const n[MEM_LEVELS] = {"l1", "l2", "l3", "dram"};
+	return n[l];
+}

@@ -1,0 +1,241 @@
+/* report: tables, JSON and CSV (see report.h). */
+#include "sim/report.h"
+
+#include "version.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <string.h>
+
+struct dist {
+	double mean;
+	uint64_t p50, p90, p99, p999, max;
+};
+
+static struct dist dist_of(const struct hist *h)
+{
+	struct dist d = {0, 0, 0, 0, 0, 0};
+	if (h->count == 0)
+		return d;
+	d.mean = (double)h->sum / (double)h->count;
+	d.p50 = hist_quantile(h, 0.5);
+	d.p90 = hist_quantile(h, 0.9);
+	d.p99 = hist_quantile(h, 0.99);
+	d.p999 = hist_quantile(h, 0.999);
+	d.max = h->max;
+	return d;
+}
+
+static double amortized(const struct stats *st)
+{
+	return st->ops[OP_DMA_PAGES] ? (double)stats_total(st) / (double)st->ops[OP_DMA_PAGES] : 0.0;
+}
+
+static double ratio(const struct report_ctx *r, const struct stats *st)
+{
+	/* Relative to kvm-gfn's total cycles when it ran, else to the first strategy. */
+	const struct stats *base = &r->res->sims[0]->st;
+	for (unsigned i = 0; i < r->res->nsims; i++)
+		if (strcmp(r->res->sims[i]->ops->name, "kvm-gfn") == 0)
+			base = &r->res->sims[i]->st;
+	uint64_t b = stats_total(base);
+	return b ? (double)stats_total(st) / (double)b : 0.0;
+}
+
+static const char *base_name(const struct report_ctx *r)
+{
+	for (unsigned i = 0; i < r->res->nsims; i++)
+		if (strcmp(r->res->sims[i]->ops->name, "kvm-gfn") == 0)
+			return "kvm-gfn";
+	return r->res->sims[0]->ops->name;
+}
+
+void report_table(const struct report_ctx *r, FILE *f)
+{
+	const struct engine_result *res = r->res;
+	fprintf(f, "iowalk %s: trace %s (%s), %" PRIu64 " records, hash %016" PRIx64 "\n", IOWALK_VERSION,
+		r->opts->trace_label, res->hdr.name[0] ? res->hdr.name : "unnamed", res->records, res->trace_hash);
+	fprintf(f, "preset %s, check %s, warm-up %" PRIu64 " records; cycles at %" PRIu64 " MHz\n\n", r->cfg->preset,
+		r->opts->check ? "on" : "off", r->opts->warmup, r->cfg->cpu_clock_mhz);
+	fprintf(f, "%-9s %9s %10s %8s %8s %10s %8s %8s %8s %13s %10s %8s\n", "strategy", "iopte-upd", "cyc/upd",
+		"p50", "p99", "dma-xlat", "cyc/xlat", "p50", "p99.9", "total-cycles", "cyc/xlat*", "ratio");
+	for (unsigned i = 0; i < res->nsims; i++) {
+		const struct stats *st = &res->sims[i]->st;
+		struct dist u = dist_of(&st->update), d = dist_of(&st->dma);
+		fprintf(f, "%-9s %9" PRIu64 " %10.1f %8" PRIu64 " %8" PRIu64 " %10" PRIu64 " %8.1f %8" PRIu64 " %8" PRIu64
+			" %13" PRIu64 " %10.1f %7.2fx\n",
+			res->sims[i]->ops->name, st->ops[OP_UPDATES], u.mean, u.p50, u.p99, st->ops[OP_DMA_PAGES], d.mean,
+			d.p50, d.p999, stats_total(st), amortized(st), ratio(r, st));
+	}
+	fprintf(f, "\ncyc/upd: RPCIT-path cycles per guest IOPTE update made visible; cyc/xlat: latency of a DMA page\n"
+		   "translation; cyc/xlat*: all cycles (both paths) per DMA page translation; ratio: total cycles\n"
+		   "relative to %s.\n", base_name(r));
+
+	fprintf(f, "\ncycles by component (%% of each strategy's total)\n%-13s", "component");
+	for (unsigned i = 0; i < res->nsims; i++)
+		fprintf(f, " %20s", res->sims[i]->ops->name);
+	fputc('\n', f);
+	for (int c = 0; c < COMP_COUNT; c++) {
+		fprintf(f, "%-13s", comp_name((enum comp)c));
+		for (unsigned i = 0; i < res->nsims; i++) {
+			const struct stats *st = &res->sims[i]->st;
+			uint64_t t = stats_total(st);
+			fprintf(f, " %13" PRIu64 " %5.1f%%", st->comp[c], t ? 100.0 * (double)st->comp[c] / (double)t : 0.0);
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "\noperation counts\n%-19s", "operation");
+	for (unsigned i = 0; i < res->nsims; i++)
+		fprintf(f, " %12s", res->sims[i]->ops->name);
+	fputc('\n', f);
+	for (int o = 0; o < OP_COUNT; o++) {
+		fprintf(f, "%-19s", op_name((enum opcount)o));
+		for (unsigned i = 0; i < res->nsims; i++)
+			fprintf(f, " %12" PRIu64, res->sims[i]->st.ops[o]);
+		fputc('\n', f);
+	}
+	fprintf(f, "\nfaults\n");
+	for (int k = 1; k < S390_FAULT_COUNT; k++) {
+		fprintf(f, "%-19s", s390_fault_name((enum s390_fault)k));
+		for (unsigned i = 0; i < res->nsims; i++)
+			fprintf(f, " %12" PRIu64, res->sims[i]->st.faults[k]);
+		fputc('\n', f);
+	}
+}
+
+static json_t *jdist(const struct hist *h)
+{
+	struct dist d = dist_of(h);
+	json_t *o = json_object();
+	json_object_set_new(o, "count", json_integer((json_int_t)h->count));
+	json_object_set_new(o, "mean", json_real(d.mean));
+	json_object_set_new(o, "p50", json_integer((json_int_t)d.p50));
+	json_object_set_new(o, "p90", json_integer((json_int_t)d.p90));
+	json_object_set_new(o, "p99", json_integer((json_int_t)d.p99));
+	json_object_set_new(o, "p999", json_integer((json_int_t)d.p999));
+	json_object_set_new(o, "max", json_integer((json_int_t)d.max));
+	return o;
+}
+
+static json_t *hitmiss(uint64_t hits, uint64_t misses)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "hits", json_integer((json_int_t)hits));
+	json_object_set_new(o, "misses", json_integer((json_int_t)misses));
+	return o;
+}
+
+static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
+{
+	const struct stats *st = &s->st;
+	json_t *o = json_object();
+	json_object_set_new(o, "summary", json_string(s->ops->summary));
+	json_object_set_new(o, "translations", json_integer((json_int_t)st->ops[OP_DMA_PAGES]));
+	json_object_set_new(o, "iopte_updates", json_integer((json_int_t)st->ops[OP_UPDATES]));
+	json_object_set_new(o, "rpcits", json_integer((json_int_t)st->ops[OP_RPCITS]));
+	json_object_set_new(o, "cycles_total", json_integer((json_int_t)stats_total(st)));
+	json_object_set_new(o, "cycles_rpcit_path", json_integer((json_int_t)st->rpcit_cycles));
+	json_object_set_new(o, "cycles_dma_path", json_integer((json_int_t)st->dma_cycles));
+	json_object_set_new(o, "cycles_per_translation", jdist(&st->dma));
+	json_object_set_new(o, "cycles_per_update", jdist(&st->update));
+	json_object_set_new(o, "cycles_per_rpcit", jdist(&st->rpcit));
+	json_object_set_new(o, "cycles_per_translation_amortized", json_real(amortized(st)));
+	json_object_set_new(o, "ratio_total_cycles", json_real(ratio(r, st)));
+	json_t *b = json_object();
+	for (int c = 0; c < COMP_COUNT; c++)
+		json_object_set_new(b, comp_name((enum comp)c), json_integer((json_int_t)st->comp[c]));
+	json_object_set_new(o, "breakdown", b);
+	json_t *ops = json_object();
+	for (int k = 0; k < OP_COUNT; k++)
+		json_object_set_new(ops, op_name((enum opcount)k), json_integer((json_int_t)st->ops[k]));
+	json_object_set_new(o, "ops", ops);
+	json_t *cache = json_object();
+	for (int l = 0; l < 3; l++) {
+		const struct sacache *c = &s->mem.c[l];
+		json_object_set_new(cache, memsys_level_name((enum memsys_level)l), hitmiss(c->hits, c->misses));
+	}
+	json_t *dev = json_object();
+	json_object_set_new(dev, "l3", json_integer((json_int_t)s->mem.device_served[MEM_L3]));
+	json_object_set_new(dev, "dram", json_integer((json_int_t)s->mem.device_served[MEM_DRAM]));
+	json_object_set_new(cache, "device_served", dev);
+	json_object_set_new(o, "cache", cache);
+	json_object_set_new(o, "iotlb", hitmiss(st->ops[OP_IOTLB_HITS], st->ops[OP_IOTLB_MISSES]));
+	json_t *faults = json_object();
+	for (int k = 1; k < S390_FAULT_COUNT; k++)
+		json_object_set_new(faults, s390_fault_name((enum s390_fault)k), json_integer((json_int_t)st->faults[k]));
+	json_object_set_new(o, "faults", faults);
+	return o;
+}
+
+int report_json(const struct report_ctx *r, FILE *f)
+{
+	const struct engine_result *res = r->res;
+	json_t *root = json_object();
+	char hex[32];
+	json_object_set_new(root, "schema", json_string(REPORT_SCHEMA));
+	json_t *tool = json_object();
+	json_object_set_new(tool, "name", json_string("iowalk"));
+	json_object_set_new(tool, "version", json_string(IOWALK_VERSION));
+	json_object_set_new(tool, "git", json_string(IOWALK_GIT_REV));
+	json_object_set_new(root, "tool", tool);
+	json_t *trace = json_object();
+	json_object_set_new(trace, "label", json_string(r->opts->trace_label));
+	json_object_set_new(trace, "name", json_string(res->hdr.name));
+	snprintf(hex, sizeof(hex), "%016" PRIx64, res->trace_hash);
+	json_object_set_new(trace, "hash", json_string(hex));
+	json_object_set_new(trace, "records", json_integer((json_int_t)res->records));
+	json_object_set_new(trace, "first_cycle", json_integer((json_int_t)res->first_time));
+	json_object_set_new(trace, "last_cycle", json_integer((json_int_t)res->last_time));
+	json_object_set_new(root, "trace", trace);
+	json_t *run = json_object();
+	json_object_set_new(run, "check", json_boolean(r->opts->check));
+	json_object_set_new(run, "warmup_records", json_integer((json_int_t)r->opts->warmup));
+	json_object_set_new(run, "baseline", json_string(base_name(r)));
+	json_object_set_new(root, "run", run);
+	json_t *cfg = json_object();
+	json_object_set_new(cfg, "preset", json_string(r->cfg->preset));
+	const char *name;
+	uint64_t v;
+	for (unsigned i = 0; config_param(r->cfg, i, &name, &v); i++)
+		json_object_set_new(cfg, name, json_integer((json_int_t)v));
+	json_object_set_new(root, "config", cfg);
+	json_t *strats = json_object();
+	for (unsigned i = 0; i < res->nsims; i++)
+		json_object_set_new(strats, res->sims[i]->ops->name, strategy_json(r, res->sims[i]));
+	json_object_set_new(root, "strategies", strats);
+	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	fputc('\n', f);
+	json_decref(root);
+	return rc == 0 && !ferror(f) ? 0 : -1;
+}
+
+int report_csv(const struct report_ctx *r, FILE *f)
+{
+	const struct engine_result *res = r->res;
+	fprintf(f, "strategy,translations,iopte_updates,rpcits,cycles_total,cycles_rpcit_path,cycles_dma_path,"
+		   "xlat_mean,xlat_p50,xlat_p90,xlat_p99,xlat_p999,xlat_max,upd_mean,upd_p50,upd_p90,upd_p99,upd_p999,"
+		   "upd_max,amortized,ratio");
+	for (int c = 0; c < COMP_COUNT; c++)
+		fprintf(f, ",%s", comp_name((enum comp)c));
+	for (int o = 0; o < OP_COUNT; o++)
+		fprintf(f, ",%s", op_name((enum opcount)o));
+	fputc('\n', f);
+	for (unsigned i = 0; i < res->nsims; i++) {
+		const struct stats *st = &res->sims[i]->st;
+		struct dist d = dist_of(&st->dma), u = dist_of(&st->update);
+		fprintf(f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, res->sims[i]->ops->name,
+			st->ops[OP_DMA_PAGES], st->ops[OP_UPDATES], st->ops[OP_RPCITS], stats_total(st), st->rpcit_cycles,
+			st->dma_cycles);
+		fprintf(f, ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, d.mean, d.p50, d.p90, d.p99,
+			d.p999, d.max);
+		fprintf(f, ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, u.mean, u.p50, u.p90, u.p99,
+			u.p999, u.max);
+		fprintf(f, ",%.3f,%.6f", amortized(st), ratio(r, st));
+		for (int c = 0; c < COMP_COUNT; c++)
+			fprintf(f, ",%" PRIu64, st->comp[c]);
+		for (int o = 0; o < OP_COUNT; o++)
+			fprintf(f, ",%" PRIu64, st->ops[o]);
+		fputc('\n', f);
+	}
+	return ferror(f) ? -1 : 0;
+}

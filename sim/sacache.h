@@ -1,0 +1,38 @@
+/* sacache: a set-associative cache of u64 keys with u64 payloads and true LRU replacement. It models
+ * the CPU caches (key = line address), the IOTLB (key = page number) and walk caches (key = address
+ * prefix). Zero entries is allowed (every lookup misses); sets need not be a power of two.
+ * Notes:
+ *  - LRU is kept with a per-set use counter stamped on each hit or fill: exact LRU, deterministic.
+ */
+#ifndef IOWALK_SIM_SACACHE_H
+#define IOWALK_SIM_SACACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sacache {
+	uint64_t sets;     /* >= 1 unless entries == 0 */
+	uint32_t ways;
+	uint64_t *keys;    /* sets * ways; key + 1, 0 = empty */
+	uint64_t *vals;
+	uint64_t *stamp;   /* last use, per line */
+	uint64_t clock;
+	uint64_t hits, misses, evictions;
+};
+
+/* entries = sets * ways; returns NULL or a reason (ways == 0 with entries, entries % ways != 0). */
+const char *sacache_check(uint64_t entries, uint32_t ways);
+int sacache_init(struct sacache *c, uint64_t entries, uint32_t ways); /* 0 or -1 (out of memory) */
+void sacache_destroy(struct sacache *c);
+/* Looks up key; on a hit refreshes LRU and stores the payload in *val. Counts hits and misses. */
+bool sacache_lookup(struct sacache *c, uint64_t key, uint64_t *val);
+/* Inserts or updates key (evicting the LRU line of its set when full). */
+void sacache_fill(struct sacache *c, uint64_t key, uint64_t val);
+/* Removes key if present. */
+bool sacache_invalidate(struct sacache *c, uint64_t key);
+/* Removes every key in [first, last]; returns how many. */
+uint64_t sacache_invalidate_range(struct sacache *c, uint64_t first, uint64_t last);
+void sacache_flush(struct sacache *c);
+static inline uint64_t sacache_entries(const struct sacache *c) { return c->keys ? c->sets * c->ways : 0; }
+
+#endif

@@ -1,0 +1,425 @@
+/* sim: one simulated system under one strategy (see sim.h). */
+#include "sim/sim.h"
+
+#include "sim/alloc.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { EV_WALK_DONE = 1, EV_RPCIT_DONE = 2 };
+
+__attribute__((format(printf, 2, 3))) static int sim_fail(struct sim *s, const char *fmt, ...)
+{
+	if (s->failed)
+		return -1;
+	va_list ap;
+	int n = snprintf(s->err, sizeof(s->err), "record %" PRIu64 ": ", s->recno);
+	va_start(ap, fmt);
+	vsnprintf(s->err + n, sizeof(s->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	s->failed = true;
+	return -1;
+}
+
+static enum vm_page host_page(uint64_t kib)
+{
+	return kib == 2097152 ? VM_PAGE_2G : kib == 1024 ? VM_PAGE_1M : VM_PAGE_4K;
+}
+
+struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops, bool check, char *err,
+		    size_t errlen)
+{
+	struct sim *s = iw_calloc(1, sizeof(*s));
+	if (!s)
+		goto oom;
+	s->cfg = cfg;
+	s->ops = ops;
+	s->check = check;
+	struct vm_config vc = {.host_levels = (unsigned)cfg->host_levels, .host_page = host_page(cfg->host_page_kib),
+			       .root_levels = (unsigned)cfg->root_levels, .root_large = cfg->root_large != 0,
+			       .max_memslots = cfg->max_memslots};
+	s->vm = vm_new(&vc, err, errlen);
+	if (!s->vm) {
+		iw_free(s);
+		return NULL;
+	}
+	s->iotlb = iw_calloc(SIM_MAX_DEVS, sizeof(*s->iotlb));
+	if (!s->iotlb || memsys_init(&s->mem, cfg) < 0 ||
+	    sacache_init(&s->wc_rt, cfg->wc_rt_entries, (uint32_t)(cfg->wc_rt_entries < cfg->wc_ways ? cfg->wc_rt_entries : cfg->wc_ways)) < 0 ||
+	    sacache_init(&s->wc_st, cfg->wc_st_entries, (uint32_t)(cfg->wc_st_entries < cfg->wc_ways ? cfg->wc_st_entries : cfg->wc_ways)) < 0 ||
+	    checker_init(&s->ref) < 0 || evq_init(&s->q, 64) < 0)
+		goto oom_free;
+	stats_init(&s->st);
+	return s;
+oom_free:
+	sim_free(s);
+oom:
+	snprintf(err, errlen, "out of memory creating the simulation");
+	return NULL;
+}
+
+void sim_free(struct sim *s)
+{
+	if (!s)
+		return;
+	if (s->strat)
+		s->ops->destroy(s->strat);
+	if (s->iotlb) {
+		for (unsigned d = 0; d < SIM_MAX_DEVS; d++) {
+			if (s->iotlb[d]) {
+				sacache_destroy(s->iotlb[d]);
+				iw_free(s->iotlb[d]);
+			}
+		}
+		iw_free(s->iotlb);
+	}
+	memsys_destroy(&s->mem);
+	sacache_destroy(&s->wc_rt);
+	sacache_destroy(&s->wc_st);
+	checker_destroy(&s->ref);
+	evq_destroy(&s->q);
+	iw_free(s->walkq);
+	iw_free(s->rpcitq);
+	vm_free(s->vm);
+	iw_free(s);
+}
+
+void sim_reset_stats(struct sim *s) { stats_init(&s->st); }
+
+/* ---- shared mechanisms ---- */
+
+void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len)
+{
+	sim_charge(s, COMP_RPCIT, s->cfg->c_rpcit + s->cfg->c_iotlb_inval);
+	sim_op(s, OP_HOST_RPCITS, 1);
+	uint64_t last = iova + (len - 1);
+	for (unsigned d = 0; d < SIM_MAX_DEVS; d++)
+		if (s->iotlb[d])
+			sacache_invalidate_range(s->iotlb[d], iova >> 12, last >> 12);
+	sacache_invalidate_range(&s->wc_st, iova >> S390_ST_SHIFT, last >> S390_ST_SHIFT);
+	sacache_invalidate_range(&s->wc_rt, iova >> S390_RT_SHIFT, last >> S390_RT_SHIFT);
+}
+
+void sim_device_walk(struct sim *s, const struct s390_table *t, uint64_t iova, bool write, struct sim_xlate *x)
+{
+	struct s390_walk w;
+	s390_walk(t, iova, write, &w);
+	enum s390_level from = S390_LEVEL_RF;
+	uint64_t dummy;
+	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
+	if (sacache_lookup(&s->wc_st, iova >> S390_ST_SHIFT, &dummy)) {
+		from = S390_LEVEL_PT;
+		sim_op(s, OP_WALK_CACHE_HITS, 1);
+	} else if (sacache_lookup(&s->wc_rt, iova >> S390_RT_SHIFT, &dummy)) {
+		from = S390_LEVEL_ST;
+		sim_op(s, OP_WALK_CACHE_HITS, 1);
+	}
+	for (unsigned i = 0; i < w.nrefs; i++) {
+		if (w.ref_level[i] >= from)
+			sim_dev_ref(s, COMP_DEVICE_WALK, w.refs[i]);
+		if (w.ref_level[i] == S390_LEVEL_ST && i + 1 < w.nrefs)
+			sacache_fill(&s->wc_st, iova >> S390_ST_SHIFT, 1);
+		if (w.ref_level[i] == S390_LEVEL_RT && i + 1 < w.nrefs)
+			sacache_fill(&s->wc_rt, iova >> S390_RT_SHIFT, 1);
+	}
+	x->fault = w.fault;
+	x->page_bytes = w.page_bytes;
+	x->writable = w.writable;
+	x->frame = w.fault == S390_OK ? w.addr & ~(w.page_bytes - 1) : 0;
+}
+
+/* ---- the reference check ---- */
+
+static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_xlate *x, uint64_t iova)
+{
+	if (want == 0)
+		return x->fault == S390_FAULT_INVALID;
+	bool ro = (want & CHECK_RO) != 0;
+	if (write && ro)
+		return x->fault == S390_FAULT_PROTECTION;
+	uint64_t hpa;
+	if (!vm_gpa_to_hpa(s->vm, (want >> 2) << 12, &hpa))
+		return false;
+	uint64_t got = x->frame + ((iova & ~0xfffull) & (x->page_bytes - 1));
+	return x->fault == S390_OK && got == hpa && x->writable == !ro;
+}
+
+static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, bool write, const struct sim_xlate *x,
+		       uint64_t recno)
+{
+	uint64_t pfn = iova >> 12;
+	uint64_t synced = checker_synced(&s->ref, pfn);
+	bool in_sync = checker_in_sync(&s->ref, pfn);
+	s->st.ops[OP_CHECKED]++;
+	if (matches(s, synced, write, x, iova) || (!in_sync && matches(s, checker_guest(&s->ref, pfn), write, x, iova)))
+		return 0;
+	s->recno = recno;
+	return sim_fail(s,
+			"check failed: strategy %s, DMA dev %u %s iova 0x%" PRIx64 ": got %s frame 0x%" PRIx64
+			"%s, reference expects %s gpa page 0x%" PRIx64 "%s",
+			s->ops->name, dev, write ? "write" : "read", iova, s390_fault_name(x->fault), x->frame,
+			x->writable ? " rw" : " ro", synced ? "mapped" : "unmapped", (synced >> 2) << 12,
+			in_sync ? "" : " (or the unrefreshed guest view)");
+}
+
+/* ---- DMA translations ---- */
+
+static struct sacache *iotlb_of(struct sim *s, uint16_t dev)
+{
+	struct sacache *c = s->iotlb[dev];
+	if (c)
+		return c;
+	c = iw_calloc(1, sizeof(*c));
+	uint64_t e = s->cfg->iotlb_entries;
+	if (!c || sacache_init(c, e, (uint32_t)(e < s->cfg->iotlb_ways ? (e ? e : 1) : s->cfg->iotlb_ways)) < 0) {
+		iw_free(c);
+		return NULL;
+	}
+	s->iotlb[dev] = c;
+	return c;
+}
+
+static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, bool write, const struct sim_xlate *x,
+			      uint64_t recno)
+{
+	s->st.dma_cycles += s->op_cycles;
+	hist_add(&s->st.dma, s->op_cycles, 1);
+	s->st.ops[OP_DMA_PAGES]++;
+	if (x->fault != S390_OK)
+		s->st.faults[x->fault]++;
+	if (s->check)
+		return check_xlate(s, dev, iova, write, x, recno);
+	return 0;
+}
+
+static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cycles)
+{
+	s->op_cycles = pre_cycles;
+	uint64_t wait = s->now - p->arrival;
+	sim_charge(s, COMP_QUEUE, wait);
+	uint64_t before = s->op_cycles;
+	struct sim_xlate x;
+	s->ops->dma_walk(s->strat, p->iova, p->write, &x);
+	if (x.fault == S390_OK) {
+		uint64_t page = (x.frame + (p->iova & (x.page_bytes - 1))) & ~0xfffull;
+		struct sacache *c = s->iotlb[p->dev];
+		sacache_fill(c, p->iova >> 12, page | (x.writable ? 1 : 0));
+	}
+	s->walkers_busy++;
+	if (evq_push(&s->q, s->now + (s->op_cycles - before), EV_WALK_DONE, 0, 0) < 0)
+		return sim_fail(s, "out of memory (event queue)");
+	return finish_translation(s, p->dev, p->iova, p->write, &x, p->recno);
+}
+
+static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write)
+{
+	struct sacache *c = iotlb_of(s, dev);
+	if (!c)
+		return sim_fail(s, "out of memory (IOTLB)");
+	s->op_cycles = 0;
+	sim_charge(s, COMP_IOTLB, s->cfg->iotlb_cycles);
+	uint64_t v;
+	if (sacache_lookup(c, iova >> 12, &v)) {
+		s->st.ops[OP_IOTLB_HITS]++;
+		struct sim_xlate x = {.fault = S390_OK, .frame = v & ~0xfffull, .page_bytes = 4096, .writable = v & 1};
+		if (write && !x.writable)
+			x.fault = S390_FAULT_PROTECTION;
+		return finish_translation(s, dev, iova, write, &x, s->recno);
+	}
+	s->st.ops[OP_IOTLB_MISSES]++;
+	struct pending_walk p = {.arrival = s->now, .iova = iova, .dev = dev, .write = write, .recno = s->recno};
+	if (s->walkers_busy < s->cfg->walkers && s->walkq_len == 0)
+		return do_walk(s, &p, s->op_cycles);
+	/* All walker slots busy: queue; the IOTLB lookup's cycles travel with it. */
+	if (s->walkq_len == s->walkq_cap) {
+		uint64_t cap = s->walkq_cap ? s->walkq_cap * 2 : 64;
+		struct pending_walk *n = iw_malloc(cap * sizeof(*n));
+		if (!n)
+			return sim_fail(s, "out of memory (walk queue)");
+		for (uint64_t i = 0; i < s->walkq_len; i++)
+			n[i] = s->walkq[(s->walkq_head + i) % s->walkq_cap];
+		iw_free(s->walkq);
+		s->walkq = n;
+		s->walkq_cap = cap;
+		s->walkq_head = 0;
+	}
+	s->walkq[(s->walkq_head + s->walkq_len++) % s->walkq_cap] = p;
+	s->st.ops[OP_WALKS_QUEUED]++;
+	return 0;
+}
+
+/* ---- RPCIT on the vCPU ---- */
+
+static int start_rpcit(struct sim *s, const struct pending_rpcit *p)
+{
+	uint64_t updates;
+	if (checker_rpcit(&s->ref, p->iova, p->len, &updates) < 0)
+		return sim_fail(s, "out of memory (reference map)");
+	s->op_cycles = 0;
+	uint64_t wait = s->now - p->arrival;
+	sim_charge(s, COMP_QUEUE, wait);
+	s->ops->rpcit(s->strat, p->iova, p->len);
+	uint64_t lat = s->op_cycles;
+	s->st.rpcit_cycles += lat;
+	hist_add(&s->st.rpcit, lat, 1);
+	if (updates)
+		hist_add(&s->st.update, lat / updates, updates);
+	s->st.ops[OP_RPCITS]++;
+	s->st.ops[OP_UPDATES] += updates;
+	s->vcpu_free_at = s->now + (lat - wait);
+	if (evq_push(&s->q, s->vcpu_free_at, EV_RPCIT_DONE, 0, 0) < 0)
+		return sim_fail(s, "out of memory (event queue)");
+	return 0;
+}
+
+static int queue_rpcit(struct sim *s, const struct pending_rpcit *p)
+{
+	if (s->rpcitq_len == s->rpcitq_cap) {
+		uint64_t cap = s->rpcitq_cap ? s->rpcitq_cap * 2 : 16;
+		struct pending_rpcit *n = iw_malloc(cap * sizeof(*n));
+		if (!n)
+			return sim_fail(s, "out of memory (RPCIT queue)");
+		for (uint64_t i = 0; i < s->rpcitq_len; i++)
+			n[i] = s->rpcitq[(s->rpcitq_head + i) % s->rpcitq_cap];
+		iw_free(s->rpcitq);
+		s->rpcitq = n;
+		s->rpcitq_cap = cap;
+		s->rpcitq_head = 0;
+	}
+	s->rpcitq[(s->rpcitq_head + s->rpcitq_len++) % s->rpcitq_cap] = *p;
+	s->st.ops[OP_RPCITS_QUEUED]++;
+	return 0;
+}
+
+/* ---- events ---- */
+
+static int handle_event(struct sim *s, const struct ev *e)
+{
+	s->now = e->cycle;
+	if (e->type == EV_WALK_DONE) {
+		s->walkers_busy--;
+		if (s->walkq_len) {
+			struct pending_walk p = s->walkq[s->walkq_head];
+			s->walkq_head = (s->walkq_head + 1) % s->walkq_cap;
+			s->walkq_len--;
+			return do_walk(s, &p, s->cfg->iotlb_cycles);
+		}
+		return 0;
+	}
+	/* EV_RPCIT_DONE: the vCPU is free for the next queued RPCIT, if it is not busy again. */
+	if (s->rpcitq_len && s->vcpu_free_at <= s->now) {
+		struct pending_rpcit p = s->rpcitq[s->rpcitq_head];
+		s->rpcitq_head = (s->rpcitq_head + 1) % s->rpcitq_cap;
+		s->rpcitq_len--;
+		return start_rpcit(s, &p);
+	}
+	return 0;
+}
+
+static int advance(struct sim *s, uint64_t t)
+{
+	struct ev e;
+	while (!evq_empty(&s->q) && evq_peek(&s->q)->cycle <= t) {
+		evq_pop(&s->q, &e);
+		if (handle_event(s, &e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sim_finish(struct sim *s)
+{
+	return advance(s, UINT64_MAX);
+}
+
+int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
+{
+	if (s->failed)
+		return -1;
+	s->recno = recno;
+	if (advance(s, r->time_cycles) < 0)
+		return -1;
+	s->recno = recno;
+	s->now = r->time_cycles;
+	if (r->kind != TRACE_MEMSLOT && s->memslots_dirty) {
+		char why[256];
+		s->memslots_dirty = false;
+		if (vm_commit_memslots(s->vm, why, sizeof(why)))
+			return sim_fail(s, "%s", why);
+	}
+	const char *why = NULL;
+	if ((r->kind == TRACE_MAP || r->kind == TRACE_DMA) && r->c > SIM_MAX_RECORD_BYTES)
+		return sim_fail(s, "%s of %" PRIu64 " bytes exceeds the per-record limit of %llu bytes (split it)",
+				trace_kind_name(r->kind), r->c, (unsigned long long)SIM_MAX_RECORD_BYTES);
+	switch (r->kind) {
+	case TRACE_MEMSLOT:
+		why = vm_add_memslot(s->vm, r->id, r->a, r->b, r->c);
+		s->memslots_dirty = true;
+		break;
+	case TRACE_IOAT:
+		if (vm_nslots(s->vm) == 0)
+			return sim_fail(s, "IOAT before any MEMSLOT (the guest table must live in guest RAM)");
+		why = guest_ioat_init(&s->guest, s->vm, r->a, r->flags);
+		if (!why) {
+			char err[256];
+			s->strat = s->ops->create(s, err, sizeof(err));
+			if (!s->strat)
+				return sim_fail(s, "%s: %s", s->ops->name, err);
+		}
+		break;
+	case TRACE_MAP:
+		if (!s->guest.active)
+			return sim_fail(s, "MAP before IOAT");
+		why = guest_ioat_map(&s->guest, r->a, r->b, r->c, r->flags == TRACE_PROT_READ);
+		if (!why && checker_map(&s->ref, r->a, r->b, r->c, r->flags == TRACE_PROT_READ) < 0)
+			why = "out of memory (reference map)";
+		break;
+	case TRACE_UNMAP:
+		if (!s->guest.active)
+			return sim_fail(s, "UNMAP before IOAT");
+		guest_ioat_unmap(&s->guest, r->a, r->c);
+		if (checker_unmap(&s->ref, r->a, r->c) < 0)
+			why = "out of memory (reference map)";
+		break;
+	case TRACE_RPCIT: {
+		if (!s->strat)
+			return sim_fail(s, "RPCIT before IOAT");
+		uint64_t ap = s390_aperture_bytes(s390_root_level(s->guest.table.levels));
+		uint64_t len = r->c;
+		if (ap && r->a >= ap)
+			return sim_fail(s, "RPCIT outside the IOAT's aperture");
+		if (ap && len > ap - r->a)
+			len = ap - r->a; /* the refresh covers what the aperture holds */
+		struct pending_rpcit p = {.arrival = s->now, .iova = r->a, .len = len, .recno = recno};
+		if (s->vcpu_free_at > s->now || s->rpcitq_len) {
+			if (queue_rpcit(s, &p) < 0)
+				return -1;
+		} else if (start_rpcit(s, &p) < 0) {
+			return -1;
+		}
+		break;
+	}
+	case TRACE_DMA: {
+		if (!s->strat)
+			return sim_fail(s, "DMA before IOAT");
+		s->st.ops[OP_DMAS]++;
+		uint64_t first = r->a >> 12, last = (r->a + (r->c - 1)) >> 12;
+		for (uint64_t pg = first;; pg++) {
+			if (translate_page(s, r->dev, pg << 12, r->flags == TRACE_DMA_WRITE) < 0)
+				return -1;
+			if (pg == last)
+				break;
+		}
+		break;
+	}
+	default:
+		return sim_fail(s, "unknown record kind %u", r->kind);
+	}
+	if (why)
+		return sim_fail(s, "%s: %s", trace_kind_name(r->kind), why);
+	if (vm_failed(s->vm))
+		return sim_fail(s, "%s", vm_failure(s->vm));
+	return 0;
+}

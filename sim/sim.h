@@ -1,0 +1,131 @@
+/* sim: one simulated system running one translation strategy over a trace: the VM's memory, the
+ * guest's IO table, the CPU caches, the device's IOTLBs and walk caches, walker slots, the vCPU, the
+ * reference checker, and the statistics. The engine feeds every instance the same records.
+ * Notes:
+ *  - Time is simulated cycles. A record is handled at its time; a DMA page translation that misses the
+ *    IOTLB needs a walker slot and waits (component `queue`) when all are busy; an RPCIT runs on the
+ *    vCPU and waits while an earlier one is still being handled. DMAs proceed while an RPCIT runs.
+ *  - An operation's functional effect happens when it starts; its latency is what was charged to it.
+ *  - Strategies plug in through struct strategy_ops (models/s390_ioat/strategy.h); sim never sees a
+ *    strategy's private state.
+ */
+#ifndef IOWALK_SIM_SIM_H
+#define IOWALK_SIM_SIM_H
+
+#include "models/s390_ioat/guest.h"
+#include "sim/checker.h"
+#include "sim/config.h"
+#include "sim/evq.h"
+#include "sim/memsys.h"
+#include "sim/sacache.h"
+#include "sim/stats.h"
+#include "sim/trace.h"
+#include "sim/vm.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_MAX_DEVS 65536u
+/* MAP and DMA are simulated page by page; longer records are rejected with a clear error. */
+#define SIM_MAX_RECORD_BYTES (64ull << 30)
+
+/* A translation's result as the device sees it. */
+struct sim_xlate {
+	enum s390_fault fault;
+	uint64_t frame;      /* host-physical frame (page_bytes aligned) when fault == S390_OK */
+	uint64_t page_bytes;
+	bool writable;
+};
+
+struct strategy;
+struct sim;
+
+struct strategy_ops {
+	const char *name;
+	const char *summary;
+	/* NULL on failure with the reason in err. Called once the VM and guest IOAT exist. */
+	struct strategy *(*create)(struct sim *s, char *err, size_t errlen);
+	void (*destroy)(struct strategy *st);
+	/* Handles a guest RPCIT of [iova, iova+len) on the vCPU, charging every step. */
+	void (*rpcit)(struct strategy *st, uint64_t iova, uint64_t len);
+	/* The device's translation of iova on an IOTLB miss (walks, caches), charging every step. */
+	void (*dma_walk)(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x);
+};
+
+struct pending_walk {
+	uint64_t arrival, iova;
+	uint16_t dev;
+	bool write;
+	uint64_t recno;
+};
+
+struct pending_rpcit {
+	uint64_t arrival, iova, len, recno;
+};
+
+struct sim {
+	const struct iw_config *cfg;
+	const struct strategy_ops *ops;
+	struct strategy *strat;
+	struct vm *vm;
+	struct guest_ioat guest;
+	struct memsys mem;
+	struct sacache **iotlb;      /* per device id, created on first use */
+	struct sacache wc_rt, wc_st; /* device walk caches (entries above ST, and ST entries) */
+	struct checker ref;
+	bool check;                  /* compare every translation with the reference map */
+	struct stats st;
+	struct evq q;
+	uint64_t now;                /* cycle of the record or event being handled */
+	uint64_t op_cycles;          /* charged to the operation in progress */
+	uint64_t vcpu_free_at;
+	unsigned walkers_busy;
+	struct pending_walk *walkq;  /* FIFO ring of translations waiting for a walker */
+	uint64_t walkq_head, walkq_len, walkq_cap;
+	struct pending_rpcit *rpcitq;
+	uint64_t rpcitq_head, rpcitq_len, rpcitq_cap;
+	uint64_t recno;              /* record being handled (1-based) */
+	bool memslots_dirty;
+	bool failed;
+	char err[512];
+};
+
+struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops, bool check, char *err,
+		    size_t errlen);
+void sim_free(struct sim *s);
+/* Handles one record (recno is 1-based). 0, or -1 with the reason in s->err. */
+int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno);
+/* Runs every pending event to completion. 0 or -1. */
+int sim_finish(struct sim *s);
+/* Forgets all statistics (after warm-up); the simulated state and caches stay. */
+void sim_reset_stats(struct sim *s);
+
+/* ---- for strategies: charging and shared mechanisms ---- */
+static inline void sim_charge(struct sim *s, enum comp c, uint64_t cycles)
+{
+	s->st.comp[c] += cycles;
+	s->op_cycles += cycles;
+}
+static inline void sim_op(struct sim *s, enum opcount o, uint64_t n) { s->st.ops[o] += n; }
+/* A CPU memory reference at hpa, charged to c. */
+static inline void sim_cpu_ref(struct sim *s, enum comp c, uint64_t hpa) { sim_charge(s, c, memsys_cpu(&s->mem, hpa)); }
+/* A device memory reference at hpa, charged to c. */
+static inline void sim_dev_ref(struct sim *s, enum comp c, uint64_t hpa)
+{
+	sim_charge(s, c, memsys_device(&s->mem, hpa));
+	s->st.ops[OP_DEVICE_WALK_REFS]++;
+}
+/* The host issues RPCIT for [iova, iova+len): charges it and invalidates the device's IOTLBs and walk
+ * caches over the range. */
+void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len);
+/* The device walks a host-memory table (shadow) with the walk caches; charges to device_walk. */
+void sim_device_walk(struct sim *s, const struct s390_table *t, uint64_t iova, bool write, struct sim_xlate *x);
+/* Address of the struct page of hpa (for refcount references). */
+static inline uint64_t sim_struct_page(uint64_t hpa) { return (1ull << 50) + (hpa >> 12) * 64; }
+
+/* ---- registry of strategies (models/s390_ioat) ---- */
+const struct strategy_ops *strategy_find(const char *name);
+const struct strategy_ops *strategy_at(unsigned i); /* NULL past the end */
+
+#endif

@@ -1,0 +1,49 @@
+/* stats: see stats.h. */
+#include "sim/stats.h"
+
+#include <string.h>
+
+static const char *const comp_names[] = {
+#define X(id, name, help) name,
+	COMPONENTS(X)
+#undef X
+};
+static const char *const comp_helps[] = {
+#define X(id, name, help) help,
+	COMPONENTS(X)
+#undef X
+};
+static const char *const op_names[] = {
+#define X(id, name, help) name,
+	OPCOUNTS(X)
+#undef X
+};
+static const char *const op_helps[] = {
+#define X(id, name, help) help,
+	OPCOUNTS(X)
+#undef X
+};
+
+const char *comp_name(enum comp c) { return comp_names[c]; }
+const char *comp_help(enum comp c) { return comp_helps[c]; }
+const char *op_name(enum opcount o) { return op_names[o]; }
+const char *op_help(enum opcount o) { return op_helps[o]; }
+
+void stats_init(struct stats *s)
+{
+	memset(s->comp, 0, sizeof(s->comp));
+	memset(s->ops, 0, sizeof(s->ops));
+	memset(s->faults, 0, sizeof(s->faults));
+	s->rpcit_cycles = s->dma_cycles = 0;
+	hist_init(&s->dma);
+	hist_init(&s->update);
+	hist_init(&s->rpcit);
+}
+
+uint64_t stats_component_sum(const struct stats *s)
+{
+	uint64_t t = 0;
+	for (int c = 0; c < COMP_COUNT; c++)
+		t += s->comp[c];
+	return t;
+}

@@ -1,0 +1,90 @@
+/* stats: what a run measures, per strategy: cycles by component (every charged cycle belongs to exactly
+ * one), operation counts, faults by kind, and latency histograms. */
+#ifndef IOWALK_SIM_STATS_H
+#define IOWALK_SIM_STATS_H
+
+#include "models/s390_ioat/ioat.h"
+#include "sim/hist.h"
+
+#include <stdint.h>
+
+#define COMPONENTS(X)                                                                                      \
+	X(INTERCEPT, "intercept", "SIE exit/entry or exit to the VMM, instruction dispatch")                 \
+	X(SW, "sw", "software steps: calls, locks, SRCU, allocation, hash and vfio bookkeeping")             \
+	X(GUEST_READ, "guest_read", "reads of guest IO table entries")                                     \
+	X(MEMSLOT, "memslot", "memslot search: last-used slot and tree probes")                              \
+	X(HOST_WALK, "host_walk", "GUP-fast walk of the VMM's host page tables")                             \
+	X(PIN, "pin", "page refcount increment (gfn_to_page / vfio pin)")                                    \
+	X(UNPIN, "unpin", "page refcount decrement (kvm_release_pfn_dirty / vfio unpin)")                    \
+	X(ROOT_WALK, "root_walk", "walk of the root (stage-2) IO table by software")                         \
+	X(SHADOW_WRITE, "shadow_write", "walk and update of the host (shadow) IO table")                     \
+	X(RPCIT, "rpcit", "host RPCIT instruction and device IOTLB invalidation")                            \
+	X(IOTLB, "iotlb", "device IOTLB lookups")                                                            \
+	X(DEVICE_WALK, "device_walk", "device-side table walks (walk caches, bridge, LLC/DRAM)")             \
+	X(QUEUE, "queue", "waiting for a walker slot or for the vCPU")
+
+enum comp {
+#define X(id, name, help) COMP_##id,
+	COMPONENTS(X)
+#undef X
+	COMP_COUNT
+};
+
+#define OPCOUNTS(X)                                                                                        \
+	X(RPCITS, "rpcits", "guest RPCIT instructions handled")                                              \
+	X(UPDATES, "iopte_updates", "guest IOPTE changes made visible by an RPCIT")                          \
+	X(PAGES_SCANNED, "pages_scanned", "4 KiB pages of RPCIT ranges examined")                            \
+	X(GUEST_READS, "guest_table_reads", "guest IO table entries read")                                   \
+	X(MEMSLOT_SEARCHES, "memslot_searches", "gfn -> memslot lookups")                                    \
+	X(MEMSLOT_CACHE_HITS, "memslot_cache_hits", "lookups answered by the last-used slot")                \
+	X(MEMSLOT_PROBES, "memslot_probes", "memory references made by memslot lookups")                     \
+	X(HOST_WALKS, "host_walks", "GUP-fast walks")                                                        \
+	X(HOST_WALK_REFS, "host_walk_refs", "host page-table entries read by GUP-fast")                      \
+	X(PINS, "pins", "page references taken")                                                             \
+	X(UNPINS, "unpins", "page references dropped")                                                       \
+	X(ROOT_WALKS, "root_walks", "software walks of the root IO table")                                   \
+	X(ROOT_WALK_REFS, "root_walk_refs", "root IO table entries read by software")                        \
+	X(ROOT_SWCACHE_HITS, "root_swcache_hits", "root walks shortened by the software walk cache")         \
+	X(SHADOW_WRITES, "shadow_writes", "host IOPTEs written")                                             \
+	X(HOST_RPCITS, "host_rpcits", "RPCITs issued by the host to the hardware")                           \
+	X(VMM_EXITS, "vmm_exits", "exits to the VMM in user space")                                          \
+	X(VFIO_MAPS, "vfio_map_calls", "VFIO_IOMMU_MAP_DMA calls")                                           \
+	X(VFIO_UNMAPS, "vfio_unmap_calls", "VFIO_IOMMU_UNMAP_DMA calls")                                     \
+	X(DMAS, "dmas", "DMA records")                                                                       \
+	X(DMA_PAGES, "dma_translations", "DMA page translations")                                            \
+	X(IOTLB_HITS, "iotlb_hits", "translations served by the IOTLB")                                      \
+	X(IOTLB_MISSES, "iotlb_misses", "translations that needed a walk")                                   \
+	X(DEVICE_WALK_REFS, "device_walk_refs", "memory references of device walks")                         \
+	X(WALK_CACHE_HITS, "walk_cache_hits", "device walk-cache hits")                                      \
+	X(WALKS_QUEUED, "walks_queued", "translations that waited for a walker slot")                        \
+	X(RPCITS_QUEUED, "rpcits_queued", "RPCITs that waited for the vCPU")                                 \
+	X(CHECKED, "checked", "translations compared with the reference map")
+
+enum opcount {
+#define X(id, name, help) OP_##id,
+	OPCOUNTS(X)
+#undef X
+	OP_COUNT
+};
+
+const char *comp_name(enum comp c);
+const char *comp_help(enum comp c);
+const char *op_name(enum opcount o);
+const char *op_help(enum opcount o);
+
+struct stats {
+	uint64_t comp[COMP_COUNT];
+	uint64_t ops[OP_COUNT];
+	uint64_t faults[S390_FAULT_COUNT];
+	uint64_t rpcit_cycles, dma_cycles; /* the two paths; their sum is cycles_total */
+	struct hist dma;    /* per DMA page translation */
+	struct hist update; /* per IOPTE update: an RPCIT's cycles / its updates, weighted by updates */
+	struct hist rpcit;  /* per RPCIT */
+};
+
+void stats_init(struct stats *s);
+static inline uint64_t stats_total(const struct stats *s) { return s->rpcit_cycles + s->dma_cycles; }
+/* Sum of the components (equals stats_total(); checked by tests). */
+uint64_t stats_component_sum(const struct stats *s);
+
+#endif
