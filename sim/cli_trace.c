@@ -1,10 +1,13 @@
 /* cli_trace: `iowalk trace cat|pack|stat|validate`. */
 #include "sim/alloc.h"
 #include "sim/cli.h"
+#include "sim/convert.h"
 #include "sim/outfile.h"
 #include "sim/trace.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -19,6 +22,20 @@ static const char trace_usage[] =
 	"                            convert a trace to the binary encoding (zstd-compressed with --zstd)\n"
 	"  stat FILE [--json]        record counts by kind, IOVA and time ranges, bytes mapped\n"
 	"  validate FILE             read the whole trace and report the first error, if any\n"
+	"  convert --from ftrace|kprobe IN -o OUT [options]\n"
+	"                            convert a Linux ftrace/trace-cmd/perf text capture (docs/capture.md)\n"
+	"\n"
+	"convert options:\n"
+	"  --clock-ghz F             cycles per second of the simulated CPU, for timestamps (default 5.2)\n"
+	"  --rpcit auto|captured|strict|lazy:N\n"
+	"                            RPCITs from zpci_refresh_trans lines when present (auto, the default),\n"
+	"                            else one per map and per unmap (strict) or per N unmaps (lazy:N)\n"
+	"  --dma-accesses N          device accesses per mapped buffer (default 1; 0: none)\n"
+	"  --guest-ram SIZE          guest RAM in MiB, one memslot from gpa 0 (default 1024)\n"
+	"  --ioat-origin GPA         where the guest's IO table root lives (default 0x3e000000)\n"
+	"  --function BDF            keep this PCI function's events (default: the first one seen)\n"
+	"  --name TEXT               the trace's name (default: source, policy and clock)\n"
+	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n"
 	"\n"
 	"FILE may be '-' for standard input. The format is specified in docs/trace-format.md.\n";
 
@@ -282,6 +299,136 @@ static int cmd_stat(int argc, char **argv, int validate_only)
 	return CLI_EXIT_OK;
 }
 
+static int parse_ghz(const char *t, uint64_t *mhz)
+{
+	/* Decimal GHz with up to 3 fractional digits, kept exact as MHz. */
+	uint64_t ip = 0, fp = 0;
+	int nd = 0;
+	const char *p = t;
+	if (!*p)
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		ip = ip * 10 + (uint64_t)(*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && nd < 3; p++, nd++)
+			fp = fp * 10 + (uint64_t)(*p - '0');
+	if (*p || ip > 1000)
+		return -1;
+	while (nd++ < 3)
+		fp *= 10;
+	*mhz = ip * 1000 + fp;
+	return *mhz ? 0 : -1;
+}
+
+static int parse_num(const char *t, uint64_t *v)
+{
+	char *end;
+	errno = 0;
+	if (!*t || *t == '-')
+		return -1;
+	unsigned long long x = strtoull(t, &end, 0);
+	if (errno || *end)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+	enum { O_FROM = 256, O_CLOCK, O_RPCIT, O_DMA, O_RAM, O_ORIGIN, O_FUNC, O_NAME, O_STRICT };
+	static const struct option opts[] = {
+		{"from", required_argument, NULL, O_FROM},       {"clock-ghz", required_argument, NULL, O_CLOCK},
+		{"rpcit", required_argument, NULL, O_RPCIT},     {"dma-accesses", required_argument, NULL, O_DMA},
+		{"guest-ram", required_argument, NULL, O_RAM},   {"ioat-origin", required_argument, NULL, O_ORIGIN},
+		{"function", required_argument, NULL, O_FUNC},   {"name", required_argument, NULL, O_NAME},
+		{"strict", no_argument, NULL, O_STRICT},         {"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0}};
+	struct convert_opts o;
+	convert_defaults(&o);
+	const char *from = NULL, *out = NULL;
+	int c;
+	uint64_t v;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_FROM: from = optarg; break;
+		case 'o': out = optarg; break;
+		case O_CLOCK:
+			if (parse_ghz(optarg, &o.clock_mhz) < 0) {
+				cli_error("convert: --clock-ghz '%s': expected a positive decimal like 5.2", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case O_RPCIT:
+			if (strcmp(optarg, "auto") == 0)
+				o.rpcit = CONVERT_RPCIT_AUTO;
+			else if (strcmp(optarg, "captured") == 0)
+				o.rpcit = CONVERT_RPCIT_CAPTURED;
+			else if (strcmp(optarg, "strict") == 0)
+				o.rpcit = CONVERT_RPCIT_STRICT;
+			else if (strncmp(optarg, "lazy:", 5) == 0 && parse_num(optarg + 5, &o.lazy_batch) == 0 && o.lazy_batch)
+				o.rpcit = CONVERT_RPCIT_LAZY;
+			else {
+				cli_error("convert: --rpcit '%s': expected auto, captured, strict or lazy:N", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case O_DMA:
+			if (parse_num(optarg, &o.dma_accesses) < 0 || o.dma_accesses > 1000) {
+				cli_error("convert: --dma-accesses '%s': expected 0..1000", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case O_RAM:
+			if (parse_num(optarg, &v) < 0 || v == 0 || v > (1ull << 30)) {
+				cli_error("convert: --guest-ram '%s': expected MiB, 1..2^30", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			o.guest_ram_bytes = v << 20;
+			break;
+		case O_ORIGIN:
+			if (parse_num(optarg, &o.ioat_origin) < 0 || (o.ioat_origin & 0x3fff)) {
+				cli_error("convert: --ioat-origin '%s': expected a 16 KiB-aligned address", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case O_FUNC: o.function = optarg; break;
+		case O_NAME: o.name = optarg; break;
+		case O_STRICT: o.strict = true; break;
+		case 'h': fputs(trace_usage, stdout); return CLI_EXIT_OK;
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (!from || (strcmp(from, "ftrace") != 0 && strcmp(from, "kprobe") != 0)) {
+		cli_error("convert: --from ftrace or --from kprobe is required");
+		return CLI_EXIT_USAGE;
+	}
+	if (!out || argc - optind != 1) {
+		cli_error("convert: expected IN and -o OUT");
+		return CLI_EXIT_USAGE;
+	}
+	if (o.ioat_origin + (1ull << 20) > o.guest_ram_bytes) {
+		cli_error("convert: --ioat-origin must leave 1 MiB of guest RAM above it for the guest's tables");
+		return CLI_EXIT_USAGE;
+	}
+	struct convert_stats st;
+	char err[512];
+	if (convert_ftrace(argv[optind], out, &o, &st, err, sizeof(err)) < 0) {
+		cli_error("convert: %s", err);
+		return CLI_EXIT_FAIL;
+	}
+	fprintf(stderr,
+		"converted %" PRIu64 " lines: function %s, %" PRIu64 " maps, %" PRIu64 " unmaps, %" PRIu64
+		" RPCITs (%s), %" PRIu64 " DMAs; %" PRIu64 " events of other functions, %" PRIu64
+		" other events ignored, %" PRIu64 " lines unparsed",
+		st.lines, st.function[0] ? st.function : "-", st.maps, st.unmaps, st.rpcits,
+		st.rpcit_captured ? "captured" : "synthesized", st.dmas, st.other_function, st.ignored, st.unparsed);
+	for (uint64_t i = 0; i < st.unparsed && i < 8; i++)
+		fprintf(stderr, "%s%" PRIu64, i ? ", " : " (lines ", st.unparsed_lines[i]);
+	fprintf(stderr, "%s\n", st.unparsed ? (st.unparsed > 8 ? ", ...)" : ")") : "");
+	return CLI_EXIT_OK;
+}
+
 int cli_trace(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -308,6 +455,8 @@ int cli_trace(int argc, char **argv)
 		return cmd_stat(argc, argv, 0);
 	if (strcmp(sub, "validate") == 0)
 		return cmd_stat(argc, argv, 1);
+	if (strcmp(sub, "convert") == 0)
+		return cmd_convert(argc, argv);
 	cli_error("trace: unknown subcommand '%s' (try 'iowalk trace --help')", sub);
 	return CLI_EXIT_USAGE;
 }

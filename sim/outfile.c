@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define OUTFILE_MAX_OPEN 64
@@ -77,6 +78,10 @@ struct outfile *outfile_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot create temporary file: %s", path, strerror(errno));
 		goto fail_free;
 	}
+	/* mkstemp() creates 0600; results get the usual 0666 & ~umask. */
+	mode_t um = umask(0);
+	umask(um);
+	fchmod(fd, 0666 & ~um);
 	of->fp = fdopen(fd, "wb");
 	if (!of->fp) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

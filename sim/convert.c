@@ -1,0 +1,495 @@
+/* convert: ftrace/trace-cmd/perf text captures to iowalk traces (see convert.h). */
+#include "sim/convert.h"
+
+#include "sim/alloc.h"
+#include "sim/trace.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WINDOW 64
+#define LINE_MAX_BYTES 8192
+
+enum ck { CK_MAP = 1, CK_UNMAP, CK_RPCIT, CK_DMA_MAP, CK_DMA_UNMAP };
+enum cdir { DIR_NONE = 0, DIR_TO_DEVICE, DIR_FROM_DEVICE, DIR_BIDI };
+
+struct cev {
+	uint64_t line, time_cycles;
+	int kind;
+	uint64_t iova, len, paddr, fh;
+	bool ro;
+	int dir;
+	char dev[32];
+};
+
+struct conv {
+	const struct convert_opts *o;
+	struct convert_stats *st;
+	struct trace_writer *tw;
+	struct cev win[WINDOW];
+	unsigned head, n;
+	uint64_t t0_ns;
+	bool have_t0;
+	uint64_t last_time;
+	char sticky_dev[32];
+	uint64_t fh_known[16];
+	char fh_dev[16][32];
+	unsigned nfh;
+	uint64_t lazy_count, lazy_lo, lazy_hi;
+	bool setup_done;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3))) static int cfail(struct conv *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void convert_defaults(struct convert_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->clock_mhz = 5200;
+	o->rpcit = CONVERT_RPCIT_AUTO;
+	o->lazy_batch = 256;
+	o->dma_accesses = 1;
+	o->guest_ram_bytes = 1ull << 30;
+	o->memslot_hva = 0x3ff00000000ull;
+	o->ioat_origin = 0x3e000000ull;
+}
+
+/* Finds "key=" in s and parses the number after it (0x-hex, bare hex when hex is set, or decimal). */
+static bool field(const char *s, const char *key, bool hex, uint64_t *out)
+{
+	size_t kl = strlen(key);
+	for (const char *p = strstr(s, key); p; p = strstr(p + 1, key)) {
+		if (p != s && p[-1] != ' ' && p[-1] != '\t')
+			continue;
+		p += kl;
+		int base = hex ? 16 : 10;
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+			base = 16;
+			p += 2;
+		}
+		errno = 0;
+		char *end;
+		unsigned long long v = strtoull(p, &end, base);
+		if (end == p || errno)
+			return false;
+		*out = v;
+		return true;
+	}
+	return false;
+}
+
+static int parse_dir(const char *s)
+{
+	const char *d = strstr(s, "dir=");
+	if (!d)
+		return DIR_NONE;
+	d += 4;
+	if (strncmp(d, "TO_DEVICE", 9) == 0)
+		return DIR_TO_DEVICE;
+	if (strncmp(d, "FROM_DEVICE", 11) == 0)
+		return DIR_FROM_DEVICE;
+	if (strncmp(d, "BIDIRECTIONAL", 13) == 0)
+		return DIR_BIDI;
+	return DIR_NONE;
+}
+
+/* Splits "TASK-PID [CPU] FLAGS SEC.FRAC: EVENT: rest". Returns 1 with the fields, 0 when the line is
+ * not an event line. */
+static int split_line(char *line, uint64_t *ns, char **event, char **rest)
+{
+	for (char *p = strchr(line, '.'); p; p = strchr(p + 1, '.')) {
+		char *s = p;
+		while (s > line && s[-1] >= '0' && s[-1] <= '9')
+			s--;
+		if (s == p || (s > line && s[-1] != ' ' && s[-1] != '\t'))
+			continue;
+		char *f = p + 1;
+		uint64_t frac = 0;
+		int nd = 0;
+		while (*f >= '0' && *f <= '9') {
+			if (nd < 9) {
+				frac = frac * 10 + (uint64_t)(*f - '0');
+				nd++;
+			}
+			f++;
+		}
+		if (nd == 0 || f[0] != ':' || (f[1] != ' ' && f[1] != '\t'))
+			continue;
+		while (nd < 9) {
+			frac *= 10;
+			nd++;
+		}
+		uint64_t sec = strtoull(s, NULL, 10);
+		*ns = sec * 1000000000ull + frac;
+		char *e = f + 1;
+		while (*e == ' ' || *e == '\t')
+			e++;
+		char *colon = strstr(e, ": ");
+		if (colon) {
+			*colon = '\0';
+			*rest = colon + 2;
+		} else {
+			*rest = e + strlen(e);
+		}
+		/* perf prints "subsystem:event"; keep the event. */
+		char *sub = strrchr(e, ':');
+		*event = sub ? sub + 1 : e;
+		return 1;
+	}
+	return 0;
+}
+
+static const char *const known_ignored[] = {"dma_unmap_sg", "dma_free", "dma_sync_single_for_cpu",
+					    "dma_sync_single_for_device", "dma_sync_sg_for_cpu",
+					    "dma_sync_sg_for_device", "dma_map_sg", "dma_unmap_resource", NULL};
+
+/* Parses one line into ev. 1: an event to keep; 0: nothing (comment, ignored event); -1: unparsed. */
+static int parse_event(struct conv *c, char *line, uint64_t lineno, struct cev *ev)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '#' || *line == '\0' || *line == '\n')
+		return 0;
+	uint64_t ns;
+	char *event, *rest;
+	if (!split_line(line, &ns, &event, &rest))
+		return -1;
+	memset(ev, 0, sizeof(*ev));
+	ev->line = lineno;
+	if (!c->have_t0) {
+		c->t0_ns = ns;
+		c->have_t0 = true;
+	}
+	uint64_t rel = ns >= c->t0_ns ? ns - c->t0_ns : 0;
+	ev->time_cycles = rel / 1000 * c->o->clock_mhz + rel % 1000 * c->o->clock_mhz / 1000;
+	uint64_t a, b, sz;
+	if (strstr(rest, "(zpci_refresh_trans")) {
+		if (!field(rest, "addr=", true, &a) || !field(rest, "range=", true, &sz))
+			return -1;
+		field(rest, "fh=", true, &ev->fh);
+		ev->kind = CK_RPCIT;
+		ev->iova = a;
+		ev->len = sz;
+		return 1;
+	}
+	if (strstr(rest, "(__dma_update_trans") || (strstr(rest, "dma_addr=") && strstr(rest, "flags=") && strstr(rest, "pa="))) {
+		uint64_t flags;
+		if (!field(rest, "dma_addr=", true, &a) || !field(rest, "size=", true, &sz) || !field(rest, "flags=", true, &flags))
+			return -1;
+		field(rest, "pa=", true, &b);
+		ev->iova = a;
+		ev->len = sz;
+		ev->paddr = b;
+		ev->kind = (flags & 0x400) ? CK_UNMAP : CK_MAP;
+		ev->ro = (flags & 0x200) != 0;
+		ev->dir = ev->ro ? DIR_TO_DEVICE : DIR_NONE;
+		return 1;
+	}
+	if (strcmp(event, "map") == 0 && strstr(rest, "iova=")) {
+		if (!field(rest, "iova=", true, &a) || !field(rest, "paddr=", true, &b) || !field(rest, "size=", false, &sz))
+			return -1;
+		ev->kind = CK_MAP;
+		ev->iova = a;
+		ev->paddr = b;
+		ev->len = sz;
+		return 1;
+	}
+	if (strcmp(event, "unmap") == 0 && strstr(rest, "iova=")) {
+		if (!field(rest, "iova=", true, &a) || !field(rest, "unmapped_size=", false, &sz))
+			return -1;
+		ev->kind = CK_UNMAP;
+		ev->iova = a;
+		ev->len = sz;
+		return sz ? 1 : 0;
+	}
+	bool is_map = strcmp(event, "dma_map_page") == 0 || strcmp(event, "dma_alloc") == 0 ||
+		      strcmp(event, "dma_map_resource") == 0;
+	bool is_unmap = strcmp(event, "dma_unmap_page") == 0;
+	if (is_map || is_unmap) {
+		if (!field(rest, "dma_addr=", true, &a) || !field(rest, "size=", false, &sz))
+			return -1;
+		ev->kind = is_map ? CK_DMA_MAP : CK_DMA_UNMAP;
+		ev->iova = a;
+		ev->len = sz;
+		ev->dir = parse_dir(rest);
+		const char *d = rest;
+		while (*d == ' ')
+			d++;
+		size_t dl = strcspn(d, " \t");
+		if (dl >= sizeof(ev->dev))
+			dl = sizeof(ev->dev) - 1;
+		memcpy(ev->dev, d, dl);
+		ev->dev[dl] = '\0';
+		return 1;
+	}
+	for (const char *const *k = known_ignored; *k; k++)
+		if (strcmp(event, *k) == 0)
+			return 0;
+	c->st->ignored++;
+	return 0;
+}
+
+static void copy_dev(char *dst, const char *src)
+{
+	size_t n = strnlen(src, 31);
+	memmove(dst, src, n);
+	dst[n] = '\0';
+}
+
+static bool overlaps(const struct cev *x, const struct cev *y)
+{
+	uint64_t xl = x->len ? x->len : 1, yl = y->len ? y->len : 1;
+	return x->iova < y->iova + yl && y->iova < x->iova + xl;
+}
+
+static const char *fh_dev(struct conv *c, uint64_t fh)
+{
+	for (unsigned i = 0; i < c->nfh; i++)
+		if (c->fh_known[i] == fh)
+			return c->fh_dev[i];
+	return NULL;
+}
+
+static void learn_fh(struct conv *c, uint64_t fh, const char *dev)
+{
+	if (!fh || fh_dev(c, fh) || c->nfh == 16)
+		return;
+	c->fh_known[c->nfh] = fh;
+	copy_dev(c->fh_dev[c->nfh++], dev);
+}
+
+static int emit(struct conv *c, uint64_t t, int kind, uint64_t a, uint64_t b, uint64_t len, int flags, int dev)
+{
+	struct trace_rec r = {.time_cycles = t, .kind = (uint8_t)kind, .flags = (uint8_t)flags, .dev = (uint16_t)dev,
+			      .a = a, .b = b, .c = len};
+	const char *why = trace_rec_check(&r);
+	if (why)
+		return cfail(c, "%s record at %" PRIu64 " cycles: %s", trace_kind_name((unsigned)kind), t, why);
+	return trace_write(c->tw, &r) < 0 ? cfail(c, "write error") : 0;
+}
+
+static int flush_lazy(struct conv *c, uint64_t t)
+{
+	if (!c->lazy_count)
+		return 0;
+	c->lazy_count = 0;
+	c->st->rpcits++;
+	return emit(c, t, TRACE_RPCIT, c->lazy_lo, 0, c->lazy_hi - c->lazy_lo, 0, 0);
+}
+
+static int resolve_oldest(struct conv *c)
+{
+	struct cev *e = &c->win[c->head];
+	c->head = (c->head + 1) % WINDOW;
+	c->n--;
+	/* Attribute map/unmap events to a device by the nearest overlapping dma_* event ahead. */
+	if ((e->kind == CK_MAP || e->kind == CK_UNMAP) && !e->dev[0]) {
+		for (unsigned i = 0; i < c->n && !e->dev[0]; i++) {
+			struct cev *f = &c->win[(c->head + i) % WINDOW];
+			if ((f->kind == CK_DMA_MAP || f->kind == CK_DMA_UNMAP) && overlaps(e, f)) {
+				copy_dev(e->dev, f->dev);
+				if (e->kind == CK_MAP && f->kind == CK_DMA_MAP && e->dir == DIR_NONE)
+					e->dir = f->dir;
+			}
+		}
+		for (unsigned i = 0; i < c->n && !e->dev[0]; i++) {
+			struct cev *f = &c->win[(c->head + i) % WINDOW];
+			if (f->kind == CK_RPCIT && fh_dev(c, f->fh) && e->iova >= f->iova && e->iova < f->iova + f->len)
+				copy_dev(e->dev, fh_dev(c, f->fh));
+		}
+		if (!e->dev[0])
+			copy_dev(e->dev, c->sticky_dev);
+		if (e->kind == CK_MAP && e->dev[0]) {
+			for (unsigned i = 0; i < c->n; i++) {
+				struct cev *f = &c->win[(c->head + i) % WINDOW];
+				if (f->kind == CK_RPCIT && e->iova >= f->iova && e->iova < f->iova + f->len) {
+					learn_fh(c, f->fh, e->dev);
+					break;
+				}
+			}
+		}
+	}
+	if (e->kind == CK_RPCIT) {
+		const char *d = fh_dev(c, e->fh);
+		copy_dev(e->dev, d ? d : c->sticky_dev);
+	}
+	if (e->kind == CK_DMA_UNMAP)
+		return 0; /* used for attribution only */
+	if (e->dev[0]) {
+		copy_dev(c->sticky_dev, e->dev);
+		if (!c->st->function[0])
+			snprintf(c->st->function, sizeof(c->st->function), "%s", c->o->function ? c->o->function : e->dev);
+	}
+	if (!e->dev[0] || strcmp(e->dev, c->st->function) != 0) {
+		c->st->other_function++;
+		return 0;
+	}
+	uint64_t t = e->time_cycles < c->last_time ? c->last_time : e->time_cycles;
+	c->last_time = t;
+	if (!c->setup_done) {
+		c->setup_done = true;
+		if (emit(c, 0, TRACE_MEMSLOT, 0, c->o->guest_ram_bytes >> 12, c->o->memslot_hva, 0, 0) < 0 ||
+		    emit(c, 0, TRACE_IOAT, c->o->ioat_origin, 0, 0, 3, 0) < 0)
+			return -1;
+	}
+	c->st->events++;
+	switch (e->kind) {
+	case CK_MAP:
+		if (e->paddr + e->len > c->o->guest_ram_bytes || e->paddr + e->len < e->paddr)
+			return cfail(c, "line %" PRIu64 ": map of paddr 0x%" PRIx64 "+0x%" PRIx64 " is beyond guest RAM (raise --guest-ram)",
+				     e->line, e->paddr, e->len);
+		c->st->maps++;
+		if (emit(c, t, TRACE_MAP, e->iova, e->paddr, e->len, e->dir == DIR_TO_DEVICE ? TRACE_PROT_READ : TRACE_PROT_RW, 0) < 0)
+			return -1;
+		if (!c->st->rpcit_captured) {
+			c->st->rpcits++;
+			return emit(c, t, TRACE_RPCIT, e->iova, 0, e->len, 0, 0);
+		}
+		return 0;
+	case CK_UNMAP:
+		c->st->unmaps++;
+		if (emit(c, t, TRACE_UNMAP, e->iova, 0, e->len, 0, 0) < 0)
+			return -1;
+		if (c->st->rpcit_captured)
+			return 0;
+		if (c->o->rpcit != CONVERT_RPCIT_LAZY) {
+			c->st->rpcits++;
+			return emit(c, t, TRACE_RPCIT, e->iova, 0, e->len, 0, 0);
+		}
+		if (!c->lazy_count || e->iova < c->lazy_lo)
+			c->lazy_lo = e->iova;
+		if (!c->lazy_count || e->iova + e->len > c->lazy_hi)
+			c->lazy_hi = e->iova + e->len;
+		if (++c->lazy_count >= c->o->lazy_batch)
+			return flush_lazy(c, t);
+		return 0;
+	case CK_RPCIT:
+		if (!c->st->rpcit_captured || e->len == 0)
+			return 0;
+		c->st->rpcits++;
+		return emit(c, t, TRACE_RPCIT, e->iova & ~0xfffull, 0, ((e->iova & 0xfff) + e->len + 0xfff) & ~0xfffull, 0, 0);
+	case CK_DMA_MAP:
+		for (uint64_t i = 0; i < c->o->dma_accesses && e->len; i++) {
+			int rw = e->dir == DIR_TO_DEVICE ? TRACE_DMA_READ
+				 : e->dir == DIR_FROM_DEVICE ? TRACE_DMA_WRITE
+							      : (i % 2 ? TRACE_DMA_WRITE : TRACE_DMA_READ);
+			c->st->dmas++;
+			if (emit(c, t, TRACE_DMA, e->iova, 0, e->len, rw, 1) < 0)
+				return -1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static bool file_mentions(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	char buf[LINE_MAX_BYTES];
+	bool found = false;
+	while (!found && fgets(buf, sizeof(buf), f))
+		found = strstr(buf, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+int convert_ftrace(const char *in, const char *out, const struct convert_opts *o, struct convert_stats *st, char *err,
+		   size_t errlen)
+{
+	memset(st, 0, sizeof(*st));
+	struct conv *c = iw_calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->o = o;
+	c->st = st;
+	c->err = err;
+	c->errlen = errlen;
+	FILE *f = strcmp(in, "-") == 0 ? stdin : fopen(in, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", in, strerror(errno));
+		iw_free(c);
+		return -1;
+	}
+	if (o->rpcit == CONVERT_RPCIT_CAPTURED)
+		st->rpcit_captured = true;
+	else if (o->rpcit == CONVERT_RPCIT_AUTO)
+		st->rpcit_captured = f != stdin && file_mentions(in, "(zpci_refresh_trans");
+	struct trace_header hdr = {.version = TRACE_FORMAT_VERSION, .page_size = TRACE_PAGE_SIZE,
+				   .record_count = TRACE_COUNT_UNKNOWN};
+	const char *pol = st->rpcit_captured ? "captured" : o->rpcit == CONVERT_RPCIT_LAZY ? "lazy" : "strict";
+	if (o->name)
+		snprintf(hdr.name, sizeof(hdr.name), "%s", o->name);
+	else
+		snprintf(hdr.name, sizeof(hdr.name), "converted from %s; rpcit=%s; dma-accesses=%" PRIu64 "; clock=%" PRIu64 " MHz",
+			 in, pol, o->dma_accesses, o->clock_mhz);
+	c->tw = trace_writer_open(out, TRACE_ENC_TEXT, false, &hdr, err, errlen);
+	int rc = -1;
+	if (!c->tw)
+		goto out_close;
+	char line[LINE_MAX_BYTES];
+	uint64_t lineno = 0;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		st->lines++;
+		size_t l = strlen(line);
+		if (l == sizeof(line) - 1 && line[l - 1] != '\n') {
+			cfail(c, "%s: line %" PRIu64 ": longer than %d bytes", in, lineno, LINE_MAX_BYTES - 2);
+			goto out_abort;
+		}
+		struct cev ev;
+		int pr = parse_event(c, line, lineno, &ev);
+		if (pr < 0) {
+			if (st->unparsed < 8)
+				st->unparsed_lines[st->unparsed] = lineno;
+			st->unparsed++;
+			if (o->strict) {
+				cfail(c, "%s: line %" PRIu64 ": not an ftrace event line this converter knows", in, lineno);
+				goto out_abort;
+			}
+			continue;
+		}
+		if (pr == 0)
+			continue;
+		if (c->n == WINDOW && resolve_oldest(c) < 0)
+			goto out_abort;
+		c->win[(c->head + c->n++) % WINDOW] = ev;
+	}
+	if (ferror(f)) {
+		cfail(c, "%s: read error", in);
+		goto out_abort;
+	}
+	while (c->n)
+		if (resolve_oldest(c) < 0)
+			goto out_abort;
+	if (o->rpcit == CONVERT_RPCIT_LAZY && flush_lazy(c, c->last_time) < 0)
+		goto out_abort;
+	if (!c->setup_done) {
+		cfail(c, "%s: no IOMMU map/unmap events found (%" PRIu64 " lines)", in, lineno);
+		goto out_abort;
+	}
+	rc = trace_writer_commit(c->tw, err, errlen);
+	goto out_close;
+out_abort:
+	trace_writer_abort(c->tw);
+out_close:
+	if (f != stdin)
+		fclose(f);
+	iw_free(c);
+	return rc;
+}

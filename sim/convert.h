@@ -1,0 +1,48 @@
+/* convert: Linux trace captures (ftrace/trace-cmd/perf text) of a guest's IOMMU activity into iowalk
+ * traces. Recognized events (docs/capture.md): iommu:map, iommu:unmap, the dma:* events
+ * (dma_map_page, dma_map_sg, dma_alloc: direction and device), kprobes on zpci_refresh_trans
+ * (fh/addr/range: exact RPCITs) and on __dma_update_trans (6.1-style pa/dma_addr/size/flags).
+ * Notes:
+ *  - map/unmap events do not name their device; each is attributed to the device of the nearest dma_*
+ *    event (within a window of following lines) whose range overlaps it, else to the function handle
+ *    of the RPCIT that covers it. Only one PCI function's events are kept (--function, default: the
+ *    first one seen), because each function has its own IO address space.
+ *  - DMA streams are not visible to the kernel: each dma_* mapping event of the kept function adds
+ *    --dma-accesses device accesses of its range (reads for TO_DEVICE, writes for FROM_DEVICE,
+ *    alternating for BIDIRECTIONAL), at the event's time.
+ */
+#ifndef IOWALK_SIM_CONVERT_H
+#define IOWALK_SIM_CONVERT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum convert_rpcit { CONVERT_RPCIT_AUTO = 0, CONVERT_RPCIT_CAPTURED, CONVERT_RPCIT_STRICT, CONVERT_RPCIT_LAZY };
+
+struct convert_opts {
+	uint64_t clock_mhz;          /* cycles per microsecond */
+	enum convert_rpcit rpcit;
+	uint64_t lazy_batch;         /* lazy: one RPCIT per this many unmaps */
+	uint64_t dma_accesses;       /* device accesses per mapped buffer */
+	uint64_t guest_ram_bytes;    /* one memslot from gpa 0 */
+	uint64_t memslot_hva;
+	uint64_t ioat_origin;
+	const char *function;        /* "0001:00:00.0" or NULL: the first seen */
+	bool strict;                 /* unparsed lines are fatal */
+	const char *name;            /* trace name, or NULL for a generated one */
+};
+
+struct convert_stats {
+	uint64_t lines, events, maps, unmaps, rpcits, dmas, other_function, ignored, unparsed;
+	uint64_t unparsed_lines[8]; /* first few unparsed line numbers */
+	char function[32];
+	bool rpcit_captured;
+};
+
+void convert_defaults(struct convert_opts *o);
+/* Converts in to the trace file out. 0, or -1 with the reason in err (nothing is left at out). */
+int convert_ftrace(const char *in, const char *out, const struct convert_opts *o, struct convert_stats *st, char *err,
+		   size_t errlen);
+
+#endif
