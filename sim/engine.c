@@ -58,13 +58,10 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 			}
 		}
 		if (n == o->warmup) {
-			for (unsigned i = 0; i < res->nsims; i++) {
-				if (sim_finish(res->sims[i]) < 0) {
-					snprintf(err, errlen, "%s: %s", o->trace_label, res->sims[i]->err);
-					goto fail;
-				}
+			/* Work already started was counted when it started, so it is forgotten here; work still
+			 * queued is counted when it starts. Simulated time is not advanced. */
+			for (unsigned i = 0; i < res->nsims; i++)
 				sim_reset_stats(res->sims[i]);
-			}
 		}
 		if ((n & 0xffff) == 0) {
 			if (engine_interrupted) {
@@ -93,7 +90,7 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 			goto fail;
 		}
 	}
-	if (o->warmup && n < o->warmup) {
+	if (o->warmup && n <= o->warmup) {
 		snprintf(err, errlen, "%s: --warmup %" PRIu64 " is not less than the trace's %" PRIu64 " records",
 			 o->trace_label, o->warmup, n);
 		goto fail;

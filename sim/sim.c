@@ -271,6 +271,7 @@ static int start_rpcit(struct sim *s, const struct pending_rpcit *p)
 	s->vcpu_free_at = s->now + (lat - wait);
 	if (evq_push(&s->q, s->vcpu_free_at, EV_RPCIT_DONE, 0, 0) < 0)
 		return sim_fail(s, "out of memory (event queue)");
+	s->rpcit_done_pending = true;
 	return 0;
 }
 
@@ -290,6 +291,12 @@ static int queue_rpcit(struct sim *s, const struct pending_rpcit *p)
 	}
 	s->rpcitq[(s->rpcitq_head + s->rpcitq_len++) % s->rpcitq_cap] = *p;
 	s->st.ops[OP_RPCITS_QUEUED]++;
+	/* Make sure a completion event will start it. */
+	if (!s->rpcit_done_pending) {
+		if (evq_push(&s->q, s->vcpu_free_at > s->now ? s->vcpu_free_at : s->now, EV_RPCIT_DONE, 0, 0) < 0)
+			return sim_fail(s, "out of memory (event queue)");
+		s->rpcit_done_pending = true;
+	}
 	return 0;
 }
 
@@ -308,7 +315,8 @@ static int handle_event(struct sim *s, const struct ev *e)
 		}
 		return 0;
 	}
-	/* EV_RPCIT_DONE: the vCPU is free for the next queued RPCIT, if it is not busy again. */
+	/* EV_RPCIT_DONE: the vCPU is free for the next queued RPCIT. */
+	s->rpcit_done_pending = false;
 	if (s->rpcitq_len && s->vcpu_free_at <= s->now) {
 		struct pending_rpcit p = s->rpcitq[s->rpcitq_head];
 		s->rpcitq_head = (s->rpcitq_head + 1) % s->rpcitq_cap;
@@ -364,9 +372,11 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		why = guest_ioat_init(&s->guest, s->vm, r->a, r->flags);
 		if (!why) {
 			char err[256];
+			s->op_cycles = 0;
 			s->strat = s->ops->create(s, err, sizeof(err));
 			if (!s->strat)
 				return sim_fail(s, "%s: %s", s->ops->name, err);
+			s->st.setup_cycles += s->op_cycles;
 		}
 		break;
 	case TRACE_MAP:

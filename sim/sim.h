@@ -80,6 +80,7 @@ struct sim {
 	uint64_t now;                /* cycle of the record or event being handled */
 	uint64_t op_cycles;          /* charged to the operation in progress */
 	uint64_t vcpu_free_at;
+	bool rpcit_done_pending;     /* an EV_RPCIT_DONE is in the queue */
 	unsigned walkers_busy;
 	struct pending_walk *walkq;  /* FIFO ring of translations waiting for a walker */
 	uint64_t walkq_head, walkq_len, walkq_cap;

@@ -1,0 +1,53 @@
+/* test_evq: heap order and deterministic ties. */
+#include "check.h"
+#include "sim/evq.h"
+#include "sim/rng.h"
+
+static void test_order_and_ties(void)
+{
+	struct evq q;
+	CHECK(evq_init(&q, 2) == 0);
+	/* Same cycle: pop in push order (sequence numbers). */
+	CHECK(evq_push(&q, 10, 1, 0, 100) == 0);
+	CHECK(evq_push(&q, 5, 1, 0, 200) == 0);
+	CHECK(evq_push(&q, 10, 1, 0, 101) == 0);
+	CHECK(evq_push(&q, 10, 1, 0, 102) == 0);
+	CHECK(evq_push(&q, 1, 1, 0, 300) == 0);
+	const uint64_t want[] = {300, 200, 100, 101, 102};
+	struct ev e;
+	for (int i = 0; i < 5; i++) {
+		CHECK(evq_pop(&q, &e));
+		CHECK_EQ_U64(e.arg, want[i]);
+	}
+	CHECK(!evq_pop(&q, &e));
+	evq_destroy(&q);
+}
+
+static void test_random_against_sort(void)
+{
+	struct evq q;
+	CHECK(evq_init(&q, 16) == 0);
+	struct rng r;
+	rng_seed(&r, 42);
+	enum { N = 5000 };
+	static uint64_t cyc[N];
+	for (int i = 0; i < N; i++) {
+		cyc[i] = rng_below(&r, 100); /* many ties */
+		CHECK(evq_push(&q, cyc[i], 0, 0, (uint64_t)i) == 0);
+	}
+	uint64_t last_c = 0, last_i = 0;
+	struct ev e;
+	for (int i = 0; i < N; i++) {
+		CHECK(evq_pop(&q, &e));
+		CHECK_EQ_U64(e.cycle, cyc[e.arg]);
+		CHECK(e.cycle >= last_c);
+		if (i > 0 && e.cycle == last_c)
+			CHECK(e.arg > last_i); /* ties in insertion order */
+		last_c = e.cycle;
+		last_i = e.arg;
+	}
+	CHECK(evq_empty(&q));
+	evq_destroy(&q);
+}
+
+CHECK_MAIN(CASE(test_order_and_ties), CASE(test_random_against_sort))

@@ -1,0 +1,80 @@
+/* test_memsys: cache hierarchy latencies and LRU eviction, computed by hand. */
+#include "check.h"
+#include "sim/memsys.h"
+
+static void test_tiny_sequence(void)
+{
+	struct iw_config cfg;
+	CHECK(config_preset(&cfg, "tiny") == NULL);
+	/* tiny: 64 B lines, L1 1 KiB 2-way (8 sets), no L2/L3, L1 1 cycle, DRAM 100, bridge 10. */
+	struct memsys m;
+	CHECK(memsys_init(&m, &cfg) == 0);
+	CHECK_EQ_U64(memsys_cpu(&m, 0), 100);    /* cold */
+	CHECK_EQ_U64(memsys_cpu(&m, 8), 1);      /* same line */
+	CHECK_EQ_U64(memsys_cpu(&m, 512), 100);  /* line 8, set 0 */
+	CHECK_EQ_U64(memsys_cpu(&m, 1024), 100); /* line 16, set 0: evicts line 0 (LRU) */
+	CHECK_EQ_U64(memsys_cpu(&m, 520), 1);    /* line 8 still there */
+	CHECK_EQ_U64(memsys_cpu(&m, 0), 100);    /* line 0 was evicted */
+	CHECK_EQ_U64(memsys_device(&m, 0), 110); /* no L3: bridge + DRAM */
+	CHECK_EQ_U64(m.cpu_served[MEM_L1], 2);
+	CHECK_EQ_U64(m.cpu_served[MEM_DRAM], 4);
+	memsys_destroy(&m);
+}
+
+static void test_l3_shared_with_device(void)
+{
+	struct iw_config cfg;
+	config_defaults(&cfg); /* z15: 256 B lines, L1 4, L2 14, L3 45, DRAM 500, bridge 150 */
+	struct memsys m;
+	CHECK(memsys_init(&m, &cfg) == 0);
+	CHECK_EQ_U64(memsys_device(&m, 0x10000), 650); /* cold: bridge + DRAM */
+	CHECK_EQ_U64(memsys_device(&m, 0x10000), 650); /* device reads do not allocate */
+	CHECK_EQ_U64(memsys_cpu(&m, 0x10000), 500);
+	CHECK_EQ_U64(memsys_cpu(&m, 0x100f8), 4);      /* same 256 B line */
+	CHECK_EQ_U64(memsys_device(&m, 0x10000), 195); /* the CPU's fill is in the L3 */
+	CHECK_EQ_U64(m.device_served[MEM_L3], 1);
+	memsys_destroy(&m);
+}
+
+static void test_config_errors(void)
+{
+	struct iw_config c;
+	char err[256];
+	config_defaults(&c);
+	CHECK(config_validate(&c, err, sizeof(err)) == NULL);
+	CHECK_STR_CONTAINS(config_set(&c, "cache.l1.ways", "0", err, sizeof(err)), "outside [1,");
+	CHECK_STR_CONTAINS(config_set(&c, "nope", "1", err, sizeof(err)), "unknown parameter 'nope'");
+	CHECK_STR_CONTAINS(config_set(&c, "cost.rpcit", "-5", err, sizeof(err)), "not a non-negative integer");
+	CHECK_STR_CONTAINS(config_set(&c, "cost.rpcit", "12x", err, sizeof(err)), "not a non-negative integer");
+	CHECK(config_set(&c, "cache.line_bytes", "96", err, sizeof(err)) == NULL);
+	CHECK_STR_CONTAINS(config_validate(&c, err, sizeof(err)), "power of two");
+	config_defaults(&c);
+	CHECK(config_set_kv(&c, "device.iotlb_entries=6", err, sizeof(err)) == NULL);
+	CHECK_STR_CONTAINS(config_validate(&c, err, sizeof(err)), "not a multiple of 4 ways");
+	config_defaults(&c);
+	CHECK(config_set_kv(&c, "cache.l1.kib=3", err, sizeof(err)) == NULL);
+	CHECK_STR_CONTAINS(config_validate(&c, err, sizeof(err)), "cache.l1");
+	CHECK_STR_CONTAINS(config_set_kv(&c, "=3", err, sizeof(err)), "expected key=value");
+	CHECK_STR_CONTAINS(config_preset(&c, "z99") ? "unknown" : "", "unknown");
+	/* INI round trip: what --print-config writes, config_load_ini reads back. */
+	config_defaults(&c);
+	CHECK(config_set_kv(&c, "cost.rpcit=1234", err, sizeof(err)) == NULL);
+	char path[] = "/tmp/iowalk-cfg-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	config_print(&c, f);
+	fclose(f);
+	struct iw_config d;
+	config_defaults(&d);
+	CHECK(config_load_ini(&d, path, err, sizeof(err)) == NULL);
+	CHECK_EQ_U64(d.c_rpcit, 1234);
+	CHECK(memcmp(&c, &d, offsetof(struct iw_config, preset)) == 0);
+	f = fopen(path, "w");
+	fputs("[cost]\nrpcit = 10\nbogus = 1\n", f);
+	fclose(f);
+	CHECK_STR_CONTAINS(config_load_ini(&d, path, err, sizeof(err)), "line 3: unknown parameter 'cost.bogus'");
+	remove(path);
+}
+
+CHECK_MAIN(CASE(test_tiny_sequence), CASE(test_l3_shared_with_device), CASE(test_config_errors))

@@ -1,0 +1,188 @@
+/* test_sim: the engine end to end in-process: cycle attribution adds up, runs are deterministic,
+ * queueing, warm-up, rejected inputs, and a checker that really catches a wrong translation. */
+#include "check.h"
+#include "sim/engine.h"
+#include "sim/report.h"
+
+#define SAMPLE(name) IOWALK_SOURCE_DIR "/traces/samples/" name
+
+static int run(const char *path, const char *preset, const char **sets, unsigned nsets, uint64_t warmup,
+	       struct engine_result *res, struct iw_config *cfg, char *err, size_t errlen)
+{
+	config_preset(cfg, preset);
+	for (unsigned i = 0; i < nsets; i++)
+		if (config_set_kv(cfg, sets[i], err, errlen))
+			return -1;
+	struct engine_opts o = {.trace_path = path, .trace_label = path, .check = true, .warmup = warmup};
+	for (unsigned i = 0; strategy_at(i); i++)
+		o.strategies[o.nstrategies++] = strategy_at(i);
+	return engine_run(&o, cfg, res, err, errlen);
+}
+
+static void attribution_adds_up(const char *path, const char *preset)
+{
+	struct engine_result res;
+	struct iw_config cfg;
+	char err[512];
+	CHECK(run(path, preset, NULL, 0, 0, &res, &cfg, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		CHECK_EQ_U64(stats_component_sum(st), stats_total(st));
+		CHECK(stats_total(st) > 0);
+		CHECK_EQ_U64(st->dma.sum, st->dma_cycles);
+		CHECK_EQ_U64(st->rpcit.sum, st->rpcit_cycles);
+		CHECK_EQ_U64(st->ops[OP_CHECKED], st->ops[OP_DMA_PAGES]);
+	}
+	engine_result_free(&res);
+}
+
+static void test_attribution(void)
+{
+	attribution_adds_up(SAMPLE("tiny.trace"), "z15");
+	attribution_adds_up(SAMPLE("two-slots.trace"), "z15");
+	attribution_adds_up(SAMPLE("two-slots.trace"), "tiny");
+	attribution_adds_up(IOWALK_SOURCE_DIR "/traces/default.trace", "z15");
+}
+
+static char *json_of(const char *path, const char *preset)
+{
+	struct engine_result res;
+	struct iw_config cfg;
+	char err[512];
+	if (run(path, preset, NULL, 0, 0, &res, &cfg, err, sizeof(err)) < 0)
+		return NULL;
+	struct engine_opts o = {.trace_label = path, .check = true};
+	struct report_ctx r = {&res, &cfg, &o};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	CHECK(report_json(&r, f) == 0);
+	fclose(f);
+	engine_result_free(&res);
+	return buf;
+}
+
+static void test_deterministic(void)
+{
+	char *a = json_of(IOWALK_SOURCE_DIR "/traces/default.trace", "z15");
+	char *b = json_of(IOWALK_SOURCE_DIR "/traces/default.trace", "z15");
+	CHECK(a && b && strcmp(a, b) == 0);
+	free(a);
+	free(b);
+}
+
+static void test_queueing_and_warmup(void)
+{
+	struct engine_result res;
+	struct iw_config cfg;
+	char err[512];
+	/* One walker and no IOTLB: the 4-page DMA of two-slots queues three of its walks. */
+	const char *sets[] = {"device.walkers=1", "device.iotlb_entries=0"};
+	CHECK(run(SAMPLE("two-slots.trace"), "z15", sets, 2, 0, &res, &cfg, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		CHECK(st->ops[OP_WALKS_QUEUED] >= 3);
+		CHECK(st->comp[COMP_QUEUE] > 0);
+		CHECK_EQ_U64(st->ops[OP_IOTLB_HITS], 0);
+		CHECK_EQ_U64(stats_component_sum(st), stats_total(st));
+	}
+	engine_result_free(&res);
+	/* Warm-up: the first 9 records (set-up, maps, first refresh) are not counted. */
+	CHECK(run(SAMPLE("two-slots.trace"), "z15", NULL, 0, 9, &res, &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(res.sims[0]->st.ops[OP_RPCITS], 3);
+	CHECK_EQ_U64(res.sims[0]->st.ops[OP_DMAS], 4);
+	engine_result_free(&res);
+	CHECK(run(SAMPLE("tiny.trace"), "z15", NULL, 0, 11, &res, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR_CONTAINS(err, "--warmup 11 is not less than");
+}
+
+static const char *run_text(const char *text)
+{
+	static char err[512];
+	char path[] = "/tmp/iowalk-sim-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	struct engine_result res;
+	struct iw_config cfg;
+	int rc = run(path, "z15", NULL, 0, 0, &res, &cfg, err, sizeof(err));
+	remove(path);
+	if (rc == 0) {
+		engine_result_free(&res);
+		return NULL;
+	}
+	return err;
+}
+
+static void test_rejections(void)
+{
+	CHECK_STR_CONTAINS(run_text("0 MEMSLOT 0 0 0x100 0x20000000000\n1 MAP 0x1000 0x1000 0x1000 rw\n"),
+			   "record 2: MAP before IOAT");
+	CHECK_STR_CONTAINS(run_text("0 IOAT 0 0x4000 3\n"), "record 1: IOAT before any MEMSLOT");
+	CHECK_STR_CONTAINS(run_text("0 MEMSLOT 0 0 0x100 0x20000000000\n0 MEMSLOT 1 0x80 0x100 0x21000000000\n"
+				    "0 IOAT 0 0x4000 3\n"),
+			   "record 3: memslot 1 (gfn 0x80+0x100) overlaps memslot 0");
+	CHECK_STR_CONTAINS(run_text("0 MEMSLOT 0 0 0x100 0x20000000000\n0 IOAT 0 0x200000 3\n"),
+			   "IOAT origin is not in guest RAM");
+	CHECK_STR_CONTAINS(run_text("0 MEMSLOT 0 0 0x100 0x20000000000\n0 IOAT 0 0x4000 3\n"
+				    "1 DMA 0 0x1000 0x4000000000000 r\n"),
+			   "exceeds the per-record limit");
+	CHECK_STR_CONTAINS(run_text("0 MEMSLOT 0 0 0x100 0x20000000000\n0 IOAT 0 0x4000 3\n"
+				    "1 MAP 0x40000000000 0x1000 0x1000 rw\n"),
+			   "MAP outside the IOAT's aperture");
+	CHECK_STR_CONTAINS(run_text("0 MEMSLOT 0 0 0x100 0x20000000000\n0 IOAT 0 0x4000 3\n"
+				    "1 RPCIT 0x40000000000 0x1000\n"),
+			   "RPCIT outside the IOAT's aperture");
+	/* Faults are counted, never fatal: DMA to unmapped and read-only pages, unmap of unmapped. */
+	CHECK(run_text("0 MEMSLOT 0 0 0x1000 0x20000000000\n0 IOAT 0 0x4000 3\n"
+		       "1 MAP 0x100000000 0x100000 0x1000 r\n2 RPCIT 0x100000000 0x1000\n"
+		       "3 DMA 0 0x100000000 0x10 w\n4 DMA 0 0x200000000 0x10 r\n5 UNMAP 0x300000000 0x100000\n"
+		       "6 RPCIT 0 0x40000000000\n") == NULL);
+}
+
+/* A deliberately wrong strategy: its walk returns the right page's neighbour. The checker must stop it. */
+static struct strategy *bad_create(struct sim *s, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	return (struct strategy *)s;
+}
+static void bad_destroy(struct strategy *st) { (void)st; }
+static void bad_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
+{
+	(void)st;
+	(void)iova;
+	(void)len;
+}
+static void bad_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
+{
+	struct sim *s = (struct sim *)st;
+	struct s390_walk w;
+	s390_walk(&s->guest.table, iova, write, &w);
+	uint64_t hpa = 0;
+	vm_gpa_to_hpa(s->vm, w.addr, &hpa);
+	x->fault = w.fault;
+	x->frame = (hpa & ~0xfffull) + 0x1000;
+	x->page_bytes = 4096;
+	x->writable = w.writable;
+}
+static const struct strategy_ops bad_ops = {"bad", "wrong on purpose", bad_create, bad_destroy, bad_rpcit, bad_walk};
+
+static void test_checker_catches(void)
+{
+	struct iw_config cfg;
+	config_defaults(&cfg);
+	struct engine_opts o = {.trace_path = SAMPLE("tiny.trace"), .trace_label = "tiny", .check = true};
+	o.strategies[o.nstrategies++] = &bad_ops;
+	struct engine_result res;
+	char err[512];
+	CHECK(engine_run(&o, &cfg, &res, err, sizeof(err)) < 0);
+	CHECK_STR_CONTAINS(err, "record 6: check failed: strategy bad, DMA dev 1 write iova 0x13fffe000");
+	o.check = false; /* without --check the same run completes */
+	CHECK(engine_run(&o, &cfg, &res, err, sizeof(err)) == 0);
+	engine_result_free(&res);
+}
+
+CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_queueing_and_warmup), CASE(test_rejections),
+	   CASE(test_checker_catches))
