@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,8 +71,29 @@ static int write_report(const char *path, int (*fn)(const struct report_ctx *, F
 	return 0;
 }
 
+/* Creates the directories leading to path's last component (mkdir -p of its dirname). */
+static int make_parents(const char *path)
+{
+	char buf[4000];
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -1;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+			cli_error("%s: cannot create directory: %s", buf, strerror(errno));
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
 static int draw_figure(const char *prefix, const struct report_ctx *r)
 {
+	if (make_parents(prefix) < 0)
+		return -1;
 	/* The CSV goes to a temporary file; gnuplot writes PREFIX.png/.pdf under temporary names that are
 	 * renamed only when it succeeds. */
 	char csv[4200], png[4200], pdf[4200], base[4000];
