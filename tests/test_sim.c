@@ -4,6 +4,8 @@
 #include "sim/engine.h"
 #include "sim/report.h"
 
+#include <jansson.h>
+
 #define SAMPLE(name) IOWALK_SOURCE_DIR "/traces/samples/" name
 
 static int run(const char *path, const char *preset, const char **sets, unsigned nsets, uint64_t warmup,
@@ -69,6 +71,56 @@ static void test_deterministic(void)
 	CHECK(a && b && strcmp(a, b) == 0);
 	free(a);
 	free(b);
+}
+
+/* The JSON report parses back and every number in it equals the statistics it came from. */
+static void test_json_round_trip(void)
+{
+	struct engine_result res;
+	struct iw_config cfg;
+	char err[512];
+	CHECK(run(SAMPLE("two-slots.trace"), "z15", NULL, 0, 0, &res, &cfg, err, sizeof(err)) == 0);
+	struct engine_opts o = {.trace_label = "two-slots", .check = true};
+	struct report_ctx r = {&res, &cfg, &o};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	CHECK(report_json(&r, f) == 0);
+	fclose(f);
+	json_error_t jerr;
+	json_t *root = json_loads(buf, 0, &jerr);
+	CHECK(root != NULL);
+	CHECK(strcmp(json_string_value(json_object_get(root, "schema")), REPORT_SCHEMA) == 0);
+	json_t *cj = json_object_get(root, "config");
+	CHECK_EQ_U64(json_integer_value(json_object_get(cj, "cost.rpcit")), cfg.c_rpcit);
+	CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(root, "trace"), "records")), res.records);
+	json_t *strats = json_object_get(root, "strategies");
+	CHECK_EQ_U64(json_object_size(strats), res.nsims);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		json_t *sj = json_object_get(strats, res.sims[i]->ops->name);
+		CHECK(sj != NULL);
+		if (!sj)
+			continue;
+		CHECK_EQ_U64(json_integer_value(json_object_get(sj, "cycles_total")), stats_total(st));
+		CHECK_EQ_U64(json_integer_value(json_object_get(sj, "translations")), st->ops[OP_DMA_PAGES]);
+		json_t *b = json_object_get(sj, "breakdown"), *ops = json_object_get(sj, "ops");
+		uint64_t sum = 0;
+		for (int c = 0; c < COMP_COUNT; c++) {
+			CHECK_EQ_U64(json_integer_value(json_object_get(b, comp_name((enum comp)c))), st->comp[c]);
+			sum += (uint64_t)json_integer_value(json_object_get(b, comp_name((enum comp)c)));
+		}
+		CHECK_EQ_U64(sum, stats_total(st));
+		for (int k = 0; k < OP_COUNT; k++)
+			CHECK_EQ_U64(json_integer_value(json_object_get(ops, op_name((enum opcount)k))), st->ops[k]);
+		json_t *d = json_object_get(sj, "cycles_per_translation");
+		CHECK_EQ_U64(json_integer_value(json_object_get(d, "max")), st->dma.max);
+		CHECK_EQ_U64(json_integer_value(json_object_get(d, "p50")), hist_quantile(&st->dma, 0.5));
+		CHECK(json_real_value(json_object_get(d, "mean")) * (double)st->dma.count - (double)st->dma.sum < 1e-3 * (double)st->dma.sum + 1);
+	}
+	json_decref(root);
+	free(buf);
+	engine_result_free(&res);
 }
 
 static void test_queueing_and_warmup(void)
@@ -184,5 +236,5 @@ static void test_checker_catches(void)
 	engine_result_free(&res);
 }
 
-CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_queueing_and_warmup), CASE(test_rejections),
+CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_round_trip), CASE(test_queueing_and_warmup), CASE(test_rejections),
 	   CASE(test_checker_catches))
