@@ -2,6 +2,7 @@
 #include "sim/alloc.h"
 #include "sim/cli.h"
 #include "sim/convert.h"
+#include "sim/gen.h"
 #include "sim/outfile.h"
 #include "sim/trace.h"
 
@@ -22,6 +23,7 @@ static const char trace_usage[] =
 	"                            convert a trace to the binary encoding (zstd-compressed with --zstd)\n"
 	"  stat FILE [--json]        record counts by kind, IOVA and time ranges, bytes mapped\n"
 	"  validate FILE             read the whole trace and report the first error, if any\n"
+	"  gen KIND -o OUT [options]  a seeded synthetic workload: nic-ring, nvme, stream, random, churn\n"
 	"  convert --from ftrace|kprobe IN -o OUT [options]\n"
 	"                            convert a Linux ftrace/trace-cmd/perf text capture (docs/capture.md)\n"
 	"\n"
@@ -36,6 +38,12 @@ static const char trace_usage[] =
 	"  --function BDF            keep this PCI function's events (default: the first one seen)\n"
 	"  --name TEXT               the trace's name (default: source, policy and clock)\n"
 	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n"
+	"\n"
+	"\n"
+	"gen options (docs/workloads.md has each model and its defaults):\n"
+	"  --seed N  --ops N  --guest-ram MIB  --memslots N  --ioat-origin GPA  --levels 3|4|5\n"
+	"  --rpcit strict|lazy:N  --ring N  --buf-size BYTES  --rx-percent P  --working-set MIB\n"
+	"  --dma-size BYTES  --zipf S  --interval CYCLES  --devices N  --name TEXT  --binary  --zstd\n"
 	"\n"
 	"FILE may be '-' for standard input. The format is specified in docs/trace-format.md.\n";
 
@@ -333,6 +341,120 @@ static int parse_num(const char *t, uint64_t *v)
 	return 0;
 }
 
+static int cmd_gen(int argc, char **argv)
+{
+	enum { G_SEED = 256, G_OPS, G_RAM, G_SLOTS, G_ORIGIN, G_LEVELS, G_RPCIT, G_RING, G_BUF, G_RX, G_WS, G_DMA,
+	       G_ZIPF, G_INTERVAL, G_DEVS, G_NAME, G_BIN, G_ZSTD };
+	static const struct option opts[] = {
+		{"seed", required_argument, NULL, G_SEED},     {"ops", required_argument, NULL, G_OPS},
+		{"guest-ram", required_argument, NULL, G_RAM}, {"memslots", required_argument, NULL, G_SLOTS},
+		{"ioat-origin", required_argument, NULL, G_ORIGIN}, {"levels", required_argument, NULL, G_LEVELS},
+		{"rpcit", required_argument, NULL, G_RPCIT},   {"ring", required_argument, NULL, G_RING},
+		{"buf-size", required_argument, NULL, G_BUF},  {"rx-percent", required_argument, NULL, G_RX},
+		{"working-set", required_argument, NULL, G_WS}, {"dma-size", required_argument, NULL, G_DMA},
+		{"zipf", required_argument, NULL, G_ZIPF},     {"interval", required_argument, NULL, G_INTERVAL},
+		{"devices", required_argument, NULL, G_DEVS},  {"name", required_argument, NULL, G_NAME},
+		{"binary", no_argument, NULL, G_BIN},          {"zstd", no_argument, NULL, G_ZSTD},
+		{"output", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+			fputs(trace_usage, stdout);
+			return CLI_EXIT_OK;
+		}
+		cli_error("gen: expected KIND first: nic-ring, nvme, stream, random or churn");
+		return CLI_EXIT_USAGE;
+	}
+	enum gen_kind kind;
+	if (gen_kind_parse(argv[1], &kind) < 0) {
+		cli_error("gen: unknown kind '%s' (nic-ring, nvme, stream, random, churn)", argv[1]);
+		return CLI_EXIT_USAGE;
+	}
+	struct gen_opts o;
+	gen_defaults(&o, kind);
+	const char *out = NULL;
+	bool binary = false, zstd = false;
+	int c;
+	uint64_t v;
+	argc--;
+	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		uint64_t *dst = NULL;
+		switch (c) {
+		case G_SEED: dst = &o.seed; break;
+		case G_OPS: dst = &o.ops; break;
+		case G_RAM: dst = &o.guest_ram_mib; break;
+		case G_SLOTS: dst = &o.memslots; break;
+		case G_ORIGIN: dst = &o.ioat_origin; break;
+		case G_RING: dst = &o.ring; break;
+		case G_BUF: dst = &o.buf_bytes; break;
+		case G_RX: dst = &o.rx_percent; break;
+		case G_WS: dst = &o.working_set_mib; break;
+		case G_DMA: dst = &o.dma_bytes; break;
+		case G_INTERVAL: dst = &o.interval_cycles; break;
+		case G_DEVS: dst = &o.devices; break;
+		case G_LEVELS:
+			if (parse_num(optarg, &v) < 0 || v < 3 || v > 5) {
+				cli_error("gen: --levels '%s': expected 3, 4 or 5", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			o.levels = (unsigned)v;
+			break;
+		case G_RPCIT:
+			if (strcmp(optarg, "strict") == 0)
+				o.lazy = false;
+			else if (strncmp(optarg, "lazy:", 5) == 0 && parse_num(optarg + 5, &o.lazy_batch) == 0 && o.lazy_batch &&
+				 o.lazy_batch <= 1000000)
+				o.lazy = true;
+			else {
+				cli_error("gen: --rpcit '%s': expected strict or lazy:N (N 1..10^6)", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case G_ZIPF: {
+			char *end;
+			errno = 0;
+			o.zipf_s = strtod(optarg, &end);
+			if (errno || *end || end == optarg) {
+				cli_error("gen: --zipf '%s': expected a number", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		}
+		case G_NAME: o.name = optarg; break;
+		case G_BIN: binary = true; break;
+		case G_ZSTD: zstd = true; break;
+		case 'o': out = optarg; break;
+		case 'h': fputs(trace_usage, stdout); return CLI_EXIT_OK;
+		default: return CLI_EXIT_USAGE;
+		}
+		if (dst && parse_num(optarg, dst) < 0) {
+			cli_error("gen: '%s' is not a non-negative integer", optarg);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (!out || optind != argc) {
+		cli_error("gen: expected -o OUT (and no other arguments)");
+		return CLI_EXIT_USAGE;
+	}
+	const char *why = gen_check(&o);
+	if (why) {
+		cli_error("gen %s: %s", gen_kind_name(kind), why);
+		return CLI_EXIT_USAGE;
+	}
+	struct gen_stats st;
+	char err[512];
+	if (gen_write(&o, out, binary, zstd, &st, err, sizeof(err)) < 0) {
+		cli_error("gen %s: %s", gen_kind_name(kind), err);
+		return CLI_EXIT_FAIL;
+	}
+	fprintf(stderr, "generated %s: %" PRIu64 " records: %" PRIu64 " maps (%" PRIu64 " bytes), %" PRIu64 " unmaps, %" PRIu64
+		" RPCITs, %" PRIu64 " DMAs (%" PRIu64 " bytes)\n",
+		gen_kind_name(kind), st.records, st.maps, st.bytes_mapped, st.unmaps, st.rpcits, st.dmas, st.bytes_dma);
+	return CLI_EXIT_OK;
+}
+
 static int cmd_convert(int argc, char **argv)
 {
 	enum { O_FROM = 256, O_CLOCK, O_RPCIT, O_DMA, O_RAM, O_ORIGIN, O_FUNC, O_NAME, O_STRICT };
@@ -457,6 +579,8 @@ int cli_trace(int argc, char **argv)
 		return cmd_stat(argc, argv, 1);
 	if (strcmp(sub, "convert") == 0)
 		return cmd_convert(argc, argv);
+	if (strcmp(sub, "gen") == 0)
+		return cmd_gen(argc, argv);
 	cli_error("trace: unknown subcommand '%s' (try 'iowalk trace --help')", sub);
 	return CLI_EXIT_USAGE;
 }

@@ -137,6 +137,7 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	json_object_set_new(o, "cycles_rpcit_path", json_integer((json_int_t)st->rpcit_cycles));
 	json_object_set_new(o, "cycles_dma_path", json_integer((json_int_t)st->dma_cycles));
 	json_object_set_new(o, "cycles_setup", json_integer((json_int_t)st->setup_cycles));
+	json_object_set_new(o, "guest_stall_cycles", json_integer((json_int_t)st->guest_stall_cycles));
 	json_object_set_new(o, "cycles_per_translation", jdist(&st->dma));
 	json_object_set_new(o, "cycles_per_update", jdist(&st->update));
 	json_object_set_new(o, "cycles_per_rpcit", jdist(&st->rpcit));

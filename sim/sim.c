@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { EV_WALK_DONE = 1, EV_RPCIT_DONE = 2 };
+enum { EV_WALK_DONE = 1 };
 
 __attribute__((format(printf, 2, 3))) static int sim_fail(struct sim *s, const char *fmt, ...)
 {
@@ -81,7 +81,6 @@ void sim_free(struct sim *s)
 	checker_destroy(&s->ref);
 	evq_destroy(&s->q);
 	iw_free(s->walkq);
-	iw_free(s->rpcitq);
 	vm_free(s->vm);
 	iw_free(s);
 }
@@ -269,34 +268,6 @@ static int start_rpcit(struct sim *s, const struct pending_rpcit *p)
 	s->st.ops[OP_RPCITS]++;
 	s->st.ops[OP_UPDATES] += updates;
 	s->vcpu_free_at = s->now + (lat - wait);
-	if (evq_push(&s->q, s->vcpu_free_at, EV_RPCIT_DONE, 0, 0) < 0)
-		return sim_fail(s, "out of memory (event queue)");
-	s->rpcit_done_pending = true;
-	return 0;
-}
-
-static int queue_rpcit(struct sim *s, const struct pending_rpcit *p)
-{
-	if (s->rpcitq_len == s->rpcitq_cap) {
-		uint64_t cap = s->rpcitq_cap ? s->rpcitq_cap * 2 : 16;
-		struct pending_rpcit *n = iw_malloc(cap * sizeof(*n));
-		if (!n)
-			return sim_fail(s, "out of memory (RPCIT queue)");
-		for (uint64_t i = 0; i < s->rpcitq_len; i++)
-			n[i] = s->rpcitq[(s->rpcitq_head + i) % s->rpcitq_cap];
-		iw_free(s->rpcitq);
-		s->rpcitq = n;
-		s->rpcitq_cap = cap;
-		s->rpcitq_head = 0;
-	}
-	s->rpcitq[(s->rpcitq_head + s->rpcitq_len++) % s->rpcitq_cap] = *p;
-	s->st.ops[OP_RPCITS_QUEUED]++;
-	/* Make sure a completion event will start it. */
-	if (!s->rpcit_done_pending) {
-		if (evq_push(&s->q, s->vcpu_free_at > s->now ? s->vcpu_free_at : s->now, EV_RPCIT_DONE, 0, 0) < 0)
-			return sim_fail(s, "out of memory (event queue)");
-		s->rpcit_done_pending = true;
-	}
 	return 0;
 }
 
@@ -305,23 +276,13 @@ static int queue_rpcit(struct sim *s, const struct pending_rpcit *p)
 static int handle_event(struct sim *s, const struct ev *e)
 {
 	s->now = e->cycle;
-	if (e->type == EV_WALK_DONE) {
-		s->walkers_busy--;
-		if (s->walkq_len) {
-			struct pending_walk p = s->walkq[s->walkq_head];
-			s->walkq_head = (s->walkq_head + 1) % s->walkq_cap;
-			s->walkq_len--;
-			return do_walk(s, &p, s->cfg->iotlb_cycles);
-		}
-		return 0;
-	}
-	/* EV_RPCIT_DONE: the vCPU is free for the next queued RPCIT. */
-	s->rpcit_done_pending = false;
-	if (s->rpcitq_len && s->vcpu_free_at <= s->now) {
-		struct pending_rpcit p = s->rpcitq[s->rpcitq_head];
-		s->rpcitq_head = (s->rpcitq_head + 1) % s->rpcitq_cap;
-		s->rpcitq_len--;
-		return start_rpcit(s, &p);
+	/* EV_WALK_DONE: a walker slot is free for the next queued translation. */
+	s->walkers_busy--;
+	if (s->walkq_len) {
+		struct pending_walk p = s->walkq[s->walkq_head];
+		s->walkq_head = (s->walkq_head + 1) % s->walkq_cap;
+		s->walkq_len--;
+		return do_walk(s, &p, s->cfg->iotlb_cycles);
 	}
 	return 0;
 }
@@ -347,10 +308,19 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 	if (s->failed)
 		return -1;
 	s->recno = recno;
-	if (advance(s, r->time_cycles) < 0)
+	/* Closed-loop replay: the guest's vCPU is blocked while its RPCIT is handled, so a record the
+	 * trace places before the RPCIT is done, and everything after it, moves later by the excess. */
+	uint64_t t = r->time_cycles + s->stall_cycles;
+	if (t < s->vcpu_free_at) {
+		s->stall_cycles += s->vcpu_free_at - t;
+		s->st.ops[OP_GUEST_STALLS]++;
+		s->st.guest_stall_cycles += s->vcpu_free_at - t;
+		t = s->vcpu_free_at;
+	}
+	if (advance(s, t) < 0)
 		return -1;
 	s->recno = recno;
-	s->now = r->time_cycles;
+	s->now = t;
 	if (r->kind != TRACE_MEMSLOT && s->memslots_dirty) {
 		char why[256];
 		s->memslots_dirty = false;
@@ -403,12 +373,8 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		if (ap && len > ap - r->a)
 			len = ap - r->a; /* the refresh covers what the aperture holds */
 		struct pending_rpcit p = {.arrival = s->now, .iova = r->a, .len = len, .recno = recno};
-		if (s->vcpu_free_at > s->now || s->rpcitq_len) {
-			if (queue_rpcit(s, &p) < 0)
-				return -1;
-		} else if (start_rpcit(s, &p) < 0) {
+		if (start_rpcit(s, &p) < 0)
 			return -1;
-		}
 		break;
 	}
 	case TRACE_DMA: {

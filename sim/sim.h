@@ -2,9 +2,11 @@
  * guest's IO table, the CPU caches, the device's IOTLBs and walk caches, walker slots, the vCPU, the
  * reference checker, and the statistics. The engine feeds every instance the same records.
  * Notes:
- *  - Time is simulated cycles. A record is handled at its time; a DMA page translation that misses the
- *    IOTLB needs a walker slot and waits (component `queue`) when all are busy; an RPCIT runs on the
- *    vCPU and waits while an earlier one is still being handled. DMAs proceed while an RPCIT runs.
+ *  - Time is simulated cycles. A record is handled at its time plus the replay's accumulated stall: an
+ *    RPCIT blocks the guest's vCPU (the instruction is synchronous), so when handling it takes longer
+ *    than the trace leaves before the next record, that record and all later ones move later (closed-
+ *    loop replay; counted as guest_stalls). Walks already in flight proceed meanwhile. A DMA page
+ *    translation that misses the IOTLB needs a walker slot and waits (component `queue`) when all are busy.
  *  - An operation's functional effect happens when it starts; its latency is what was charged to it.
  *  - Strategies plug in through struct strategy_ops (models/s390_ioat/strategy.h); sim never sees a
  *    strategy's private state.
@@ -79,13 +81,11 @@ struct sim {
 	struct evq q;
 	uint64_t now;                /* cycle of the record or event being handled */
 	uint64_t op_cycles;          /* charged to the operation in progress */
-	uint64_t vcpu_free_at;
-	bool rpcit_done_pending;     /* an EV_RPCIT_DONE is in the queue */
+	uint64_t vcpu_free_at;       /* the guest vCPU is handling an RPCIT until then */
+	uint64_t stall_cycles;       /* how far the replay runs behind the trace's times */
 	unsigned walkers_busy;
 	struct pending_walk *walkq;  /* FIFO ring of translations waiting for a walker */
 	uint64_t walkq_head, walkq_len, walkq_cap;
-	struct pending_rpcit *rpcitq;
-	uint64_t rpcitq_head, rpcitq_len, rpcitq_cap;
 	uint64_t recno;              /* record being handled (1-based) */
 	bool memslots_dirty;
 	bool failed;

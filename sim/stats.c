@@ -34,7 +34,7 @@ void stats_init(struct stats *s)
 	memset(s->comp, 0, sizeof(s->comp));
 	memset(s->ops, 0, sizeof(s->ops));
 	memset(s->faults, 0, sizeof(s->faults));
-	s->rpcit_cycles = s->dma_cycles = s->setup_cycles = 0;
+	s->rpcit_cycles = s->dma_cycles = s->setup_cycles = s->guest_stall_cycles = 0;
 	hist_init(&s->dma);
 	hist_init(&s->update);
 	hist_init(&s->rpcit);

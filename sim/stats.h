@@ -21,7 +21,7 @@
 	X(RPCIT, "rpcit", "host RPCIT instruction and device IOTLB invalidation")                            \
 	X(IOTLB, "iotlb", "device IOTLB lookups")                                                            \
 	X(DEVICE_WALK, "device_walk", "device-side table walks (walk caches, bridge, LLC/DRAM)")             \
-	X(QUEUE, "queue", "waiting for a walker slot or for the vCPU")
+	X(QUEUE, "queue", "waiting for a walker slot")
 
 enum comp {
 #define X(id, name, help) COMP_##id,
@@ -57,7 +57,7 @@ enum comp {
 	X(DEVICE_WALK_REFS, "device_walk_refs", "memory references of device walks")                         \
 	X(WALK_CACHE_HITS, "walk_cache_hits", "device walk-cache hits")                                      \
 	X(WALKS_QUEUED, "walks_queued", "translations that waited for a walker slot")                        \
-	X(RPCITS_QUEUED, "rpcits_queued", "RPCITs that waited for the vCPU")                                 \
+	X(GUEST_STALLS, "guest_stalls", "records delayed because the vCPU was still handling an RPCIT")      \
 	X(CHECKED, "checked", "translations compared with the reference map")
 
 enum opcount {
@@ -78,6 +78,7 @@ struct stats {
 	uint64_t faults[S390_FAULT_COUNT];
 	uint64_t rpcit_cycles, dma_cycles; /* the RPCIT path and the DMA path */
 	uint64_t setup_cycles;             /* IOTA registration (resolving the guest root table) */
+	uint64_t guest_stall_cycles;       /* replay delay caused by RPCIT handling (not charged) */
 	struct hist dma;    /* per DMA page translation */
 	struct hist update; /* per IOPTE update: an RPCIT's cycles / its updates, weighted by updates */
 	struct hist rpcit;  /* per RPCIT */

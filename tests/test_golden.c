@@ -35,7 +35,10 @@
  * Device side of the shadows (kvm-gfn, root-pfn, qemu): DMA 1 misses, walks 3 levels (3 refs) and fills
  *   the walk caches; DMA 2 hits; DMA 3 misses, segment walk cache hit -> 1 ref; DMA 4 hits:
  *   IOTLB 2 hits / 2 misses, 4 device refs, 1 walk-cache hit.
- * All strategies: 2 RPCITs, 4 IOPTE updates, 4 DMAs, 4 DMA translations, no faults.
+ * All strategies: 2 RPCITs, 4 IOPTE updates, 4 DMAs, 4 DMA translations, no faults, and one guest
+ *   stall: the trace leaves 3800 cycles between RPCIT 1 and the first DMA, and RPCIT 1 takes longer under
+ *   every strategy with the z15 costs (its intercept and host-side work alone exceed it: nested, the
+ *   cheapest, is 2500 + 5 + 3000 + 200 = 5705), so the DMA and everything after it move later once.
  */
 #include "check.h"
 #include "sim/engine.h"
@@ -46,20 +49,18 @@ struct expect {
 };
 
 #define E(op, n) [OP_##op] = n
-#define COMMON E(RPCITS, 2), E(UPDATES, 4), E(DMAS, 4), E(DMA_PAGES, 4), E(IOTLB_HITS, 2), E(IOTLB_MISSES, 2), E(CHECKED, 4)
+#define COMMON E(GUEST_STALLS, 1), E(RPCITS, 2), E(UPDATES, 4), E(DMAS, 4), E(DMA_PAGES, 4), E(IOTLB_HITS, 2), E(IOTLB_MISSES, 2), E(CHECKED, 4)
 
 static const struct expect expected[] = {
 	{"kvm-gfn", {COMMON, E(PAGES_SCANNED, 4), E(GUEST_READS, 6), E(MEMSLOT_SEARCHES, 11), E(MEMSLOT_CACHE_HITS, 10),
 		     E(MEMSLOT_PROBES, 23), E(HOST_WALKS, 11), E(HOST_WALK_REFS, 33), E(PINS, 11), E(UNPINS, 2),
-		     E(SHADOW_WRITES, 4), E(HOST_RPCITS, 1), E(DEVICE_WALK_REFS, 4), E(WALK_CACHE_HITS, 1),
-		     E(RPCITS_QUEUED, 1)}},
+		     E(SHADOW_WRITES, 4), E(HOST_RPCITS, 1), E(DEVICE_WALK_REFS, 4), E(WALK_CACHE_HITS, 1)}},
 	{"root-pfn", {COMMON, E(PAGES_SCANNED, 4), E(GUEST_READS, 6), E(ROOT_WALKS, 11), E(ROOT_WALK_REFS, 33),
-		      E(SHADOW_WRITES, 4), E(HOST_RPCITS, 1), E(DEVICE_WALK_REFS, 4), E(WALK_CACHE_HITS, 1),
-		      E(RPCITS_QUEUED, 1)}},
+		      E(SHADOW_WRITES, 4), E(HOST_RPCITS, 1), E(DEVICE_WALK_REFS, 4), E(WALK_CACHE_HITS, 1)}},
 	{"nested", {COMMON, E(HOST_RPCITS, 2), E(DEVICE_WALK_REFS, 19), E(WALK_CACHE_HITS, 2)}},
 	{"qemu", {COMMON, E(PAGES_SCANNED, 4), E(GUEST_READS, 12), E(HOST_WALKS, 2), E(HOST_WALK_REFS, 6), E(PINS, 2),
 		  E(UNPINS, 2), E(SHADOW_WRITES, 4), E(HOST_RPCITS, 3), E(VMM_EXITS, 2), E(VFIO_MAPS, 2),
-		  E(VFIO_UNMAPS, 1), E(DEVICE_WALK_REFS, 4), E(WALK_CACHE_HITS, 1), E(RPCITS_QUEUED, 1)}},
+		  E(VFIO_UNMAPS, 1), E(DEVICE_WALK_REFS, 4), E(WALK_CACHE_HITS, 1)}},
 };
 
 static void test_tiny_counts(void)

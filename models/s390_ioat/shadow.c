@@ -90,7 +90,8 @@ static int guest_pt(struct shadow *sh, uint64_t iova, uint64_t *pt_hpa, enum s39
 			if (off == 0)
 				first_hpa = hpa;
 		}
-		table_hpa = first_hpa;
+		/* A 2 KiB page table may sit in either half of its 4 KiB page (page_to_virt + offset). */
+		table_hpa = first_hpa + (next_gpa & (S390_PAGE_SIZE - 1));
 		sim_cpu_ref(s, COMP_SW, slot);
 		if (physmem_write64(pm, slot, table_hpa) < 0)
 			return -1;

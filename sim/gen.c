@@ -1,0 +1,490 @@
+/* gen: synthetic workloads (see gen.h and docs/workloads.md).
+ * Notes:
+ *  - IOVAs come from a model of Linux's dma-iommu allocator: the window [4 GiB, 5 GiB) (what a 6.12
+ *    s390 guest used in the committed capture), allocated top-down, sizes rounded to a power of two and
+ *    aligned to it, freed ranges reused last-in first-out per size (the rcaches). With lazy flushing a
+ *    freed range is reusable only after the flush queue is flushed: one RPCIT over the whole window when
+ *    it holds lazy_batch entries or the window is exhausted.
+ *  - Every new mapping is followed by an RPCIT of its range (the refresh bit a shadowing hypervisor sets).
+ *  - Zipf weights use only IEEE-exact operations (sqrt, multiply, divide), so sampling is identical on
+ *    every IEEE-754 machine; the exponent is therefore a multiple of 0.25.
+ */
+#include "sim/gen.h"
+
+#include "sim/alloc.h"
+#include "sim/rng.h"
+#include "sim/trace.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define IOVA_BASE 0x100000000ull
+#define IOVA_TOP 0x140000000ull
+#define MAX_ORDER 20 /* up to 4 GiB ranges */
+#define HVA_BASE 0x10000000000ull
+#define S390_PAGE 4096ull
+#define TABLE_RESERVE (16ull << 20) /* guest RAM kept for the guest's IO tables above the origin */
+
+static const char *const kind_names[GEN_KIND_COUNT] = {"nic-ring", "nvme", "stream", "random", "churn"};
+
+const char *gen_kind_name(enum gen_kind k) { return kind_names[k]; }
+
+int gen_kind_parse(const char *s, enum gen_kind *k)
+{
+	for (int i = 0; i < GEN_KIND_COUNT; i++) {
+		if (strcmp(s, kind_names[i]) == 0) {
+			*k = (enum gen_kind)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void gen_defaults(struct gen_opts *o, enum gen_kind k)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = k;
+	o->seed = 1;
+	o->guest_ram_mib = 4096;
+	o->memslots = 1;
+	o->ioat_origin = 16ull << 20;
+	o->levels = 3;
+	o->lazy = false;
+	o->lazy_batch = 256;
+	o->ops = 10000;
+	o->ring = 256;
+	o->buf_bytes = 2048;
+	o->rx_percent = 50;
+	o->working_set_mib = 64;
+	o->dma_bytes = 4096;
+	o->zipf_s = 0;
+	o->interval_cycles = 5200; /* 1 us at 5.2 GHz */
+	o->devices = 1;
+	if (k == GEN_NVME) {
+		o->ring = 32;
+		o->ops = 5000;
+	}
+	if (k == GEN_CHURN)
+		o->buf_bytes = 4096;
+}
+
+const char *gen_check(const struct gen_opts *o)
+{
+	uint64_t ram = o->guest_ram_mib << 20;
+	if (o->guest_ram_mib == 0 || o->guest_ram_mib > (1ull << 22))
+		return "--guest-ram must be 1 MiB .. 4 TiB";
+	if (o->memslots == 0 || o->memslots > 1000000 || o->guest_ram_mib % o->memslots != 0)
+		return "--memslots must divide the guest RAM in MiB (1 .. 10^6 slots)";
+	if (o->levels < 3 || o->levels > 5)
+		return "--levels must be 3, 4 or 5";
+	if (o->ioat_origin & 0x3fff)
+		return "--ioat-origin must be 16 KiB aligned";
+	uint64_t slot = ram / o->memslots;
+	if (o->ioat_origin / slot != (o->ioat_origin + TABLE_RESERVE - 1) / slot || o->ioat_origin + TABLE_RESERVE > ram)
+		return "the 16 MiB table pool above --ioat-origin must lie inside one memslot";
+	if (ram < TABLE_RESERVE + (4ull << 20))
+		return "--guest-ram is too small (needs 16 MiB for tables plus room for buffers)";
+	if (o->lazy && o->lazy_batch == 0)
+		return "--rpcit lazy:N needs N >= 1";
+	if (o->ops == 0)
+		return "--ops must be at least 1";
+	if (o->ring == 0 || o->ring > 65536)
+		return "--ring must be 1 .. 65536";
+	if (o->buf_bytes == 0 || o->buf_bytes > (2ull << 20))
+		return "--buf-size must be 1 B .. 2 MiB";
+	if (o->rx_percent > 100)
+		return "--rx-percent must be 0 .. 100";
+	if (o->working_set_mib == 0 || (o->working_set_mib << 20) > ram - TABLE_RESERVE ||
+	    (o->working_set_mib << 20) > IOVA_TOP - IOVA_BASE)
+		return "--working-set must fit in guest RAM and in the 1 GiB IOVA window";
+	if (o->dma_bytes == 0 || o->dma_bytes > (o->working_set_mib << 20))
+		return "--dma-size must be 1 B .. the working set";
+	if (o->zipf_s < 0 || o->zipf_s > 8 || o->zipf_s * 4 != floor(o->zipf_s * 4))
+		return "--zipf must be a multiple of 0.25 in [0, 8]";
+	if (o->devices == 0 || o->devices > 65535)
+		return "--devices must be 1 .. 65535";
+	if (o->interval_cycles > (1ull << 40))
+		return "--interval is too large";
+	return NULL;
+}
+
+/* ---- the generator state ---- */
+
+struct fq_entry {
+	uint64_t iova;
+	unsigned order;
+};
+
+struct g {
+	const struct gen_opts *o;
+	struct gen_stats *st;
+	struct trace_writer *tw;
+	struct rng r;
+	uint64_t t;
+	uint64_t top;                   /* bump pointer, allocating downward */
+	uint64_t *free_list[MAX_ORDER + 1];
+	uint64_t free_len[MAX_ORDER + 1], free_cap[MAX_ORDER + 1];
+	struct fq_entry *fq;            /* lazy: freed, not yet flushed */
+	uint64_t fq_len;
+	uint64_t ram_pages, buf_lo_page, res_lo_page, res_pages;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+__attribute__((format(printf, 2, 3))) static int gfail(struct g *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(g->err, g->errlen, fmt, ap);
+	va_end(ap);
+	g->failed = 1;
+	return -1;
+}
+
+static int emit(struct g *g, int kind, uint64_t a, uint64_t b, uint64_t c, int flags, uint16_t dev, uint32_t id)
+{
+	if (g->failed)
+		return -1;
+	struct trace_rec r = {.time_cycles = g->t, .kind = (uint8_t)kind, .flags = (uint8_t)flags, .dev = dev, .id = id,
+			      .a = a, .b = b, .c = c};
+	if (trace_write(g->tw, &r) < 0)
+		return gfail(g, "write error");
+	g->st->records++;
+	switch (kind) {
+	case TRACE_MAP: g->st->maps++; g->st->bytes_mapped += c; break;
+	case TRACE_UNMAP: g->st->unmaps++; break;
+	case TRACE_RPCIT: g->st->rpcits++; break;
+	case TRACE_DMA: g->st->dmas++; g->st->bytes_dma += c; break;
+	default: break;
+	}
+	g->t += 100; /* records of one operation are 100 cycles apart */
+	return 0;
+}
+
+static unsigned order_of(uint64_t bytes)
+{
+	unsigned o = 0;
+	while ((S390_PAGE << o) < bytes)
+		o++;
+	return o;
+}
+
+static int free_push(struct g *g, unsigned order, uint64_t iova)
+{
+	if (g->free_len[order] == g->free_cap[order]) {
+		uint64_t cap = g->free_cap[order] ? g->free_cap[order] * 2 : 64;
+		uint64_t *n = iw_realloc(g->free_list[order], cap * sizeof(*n));
+		if (!n)
+			return gfail(g, "out of memory");
+		g->free_list[order] = n;
+		g->free_cap[order] = cap;
+	}
+	g->free_list[order][g->free_len[order]++] = iova;
+	return 0;
+}
+
+static int flush_queue(struct g *g)
+{
+	if (g->fq_len == 0)
+		return 0;
+	/* One global refresh over the window makes every queued range reusable. */
+	if (emit(g, TRACE_RPCIT, IOVA_BASE, 0, IOVA_TOP - IOVA_BASE, 0, 0, 0) < 0)
+		return -1;
+	for (uint64_t i = 0; i < g->fq_len; i++)
+		if (free_push(g, g->fq[i].order, g->fq[i].iova) < 0)
+			return -1;
+	g->fq_len = 0;
+	return 0;
+}
+
+static uint64_t iova_alloc(struct g *g, uint64_t bytes)
+{
+	unsigned order = order_of(bytes);
+	if (order > MAX_ORDER) {
+		gfail(g, "a mapping of %" PRIu64 " bytes is larger than the allocator handles", bytes);
+		return 0;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (g->free_len[order])
+			return g->free_list[order][--g->free_len[order]];
+		uint64_t size = S390_PAGE << order;
+		uint64_t a = (g->top - size) & ~(size - 1);
+		if (g->top >= size && a >= IOVA_BASE) {
+			g->top = a;
+			return a;
+		}
+		if (attempt == 0 && g->o->lazy && flush_queue(g) < 0)
+			return 0;
+	}
+	gfail(g, "the 1 GiB IOVA window is exhausted (too many mappings outstanding)");
+	return 0;
+}
+
+static int iova_free(struct g *g, uint64_t iova, uint64_t bytes)
+{
+	unsigned order = order_of(bytes);
+	if (!g->o->lazy) {
+		if (emit(g, TRACE_RPCIT, iova, 0, S390_PAGE << order, 0, 0, 0) < 0)
+			return -1;
+		return free_push(g, order, iova);
+	}
+	g->fq[g->fq_len++] = (struct fq_entry){iova, order};
+	if (g->fq_len >= g->o->lazy_batch)
+		return flush_queue(g);
+	return 0;
+}
+
+/* A random run of `pages` guest pages outside the table pool. */
+static uint64_t gpa_alloc(struct g *g, uint64_t pages)
+{
+	uint64_t span = g->ram_pages - g->res_pages - pages + 1;
+	uint64_t p = rng_below(&g->r, span);
+	if (p >= g->res_lo_page)
+		p += g->res_pages;
+	return p << 12;
+}
+
+static uint64_t page_bytes_up(uint64_t bytes) { return (bytes + S390_PAGE - 1) & ~(S390_PAGE - 1); }
+
+/* Maps a buffer: MAP (one or several physically scattered segments) + RPCIT of the range. */
+static int map_buffer(struct g *g, uint64_t iova, uint64_t bytes, bool ro, bool scatter)
+{
+	uint64_t len = page_bytes_up(bytes);
+	uint64_t off = 0;
+	while (off < len) {
+		uint64_t seg = len - off;
+		if (scatter) {
+			uint64_t max = 1 + rng_below(&g->r, 4); /* segments of 1..4 pages */
+			if (seg > max * S390_PAGE)
+				seg = max * S390_PAGE;
+		}
+		if (emit(g, TRACE_MAP, iova + off, gpa_alloc(g, seg >> 12), seg, ro ? TRACE_PROT_READ : TRACE_PROT_RW, 0, 0) < 0)
+			return -1;
+		off += seg;
+	}
+	return emit(g, TRACE_RPCIT, iova, 0, S390_PAGE << order_of(len), 0, 0, 0);
+}
+
+static int unmap_buffer(struct g *g, uint64_t iova, uint64_t bytes)
+{
+	if (emit(g, TRACE_UNMAP, iova, 0, page_bytes_up(bytes), 0, 0, 0) < 0)
+		return -1;
+	return iova_free(g, iova, page_bytes_up(bytes));
+}
+
+static uint16_t dev_of(struct g *g, uint64_t i) { return (uint16_t)(1 + i % g->o->devices); }
+
+struct outstanding {
+	uint64_t iova, bytes;
+};
+
+static int gen_ring(struct g *g, bool nvme)
+{
+	const struct gen_opts *o = g->o;
+	struct outstanding *q = iw_calloc(o->ring, sizeof(*q));
+	if (!q)
+		return gfail(g, "out of memory");
+	uint64_t head = 0, n = 0;
+	static const uint64_t sizes[] = {4096, 4096, 4096, 4096, 4096, 16384, 16384, 65536, 65536, 131072};
+	for (uint64_t i = 0; i < o->ops && !g->failed; i++) {
+		if (n == o->ring) {
+			struct outstanding *c = &q[head];
+			head = (head + 1) % o->ring;
+			n--;
+			if (unmap_buffer(g, c->iova, c->bytes) < 0)
+				break;
+		}
+		bool rx = rng_below(&g->r, 100) < o->rx_percent;
+		uint64_t bytes = nvme ? sizes[rng_below(&g->r, 10)] : o->buf_bytes;
+		uint64_t iova = iova_alloc(g, page_bytes_up(bytes));
+		if (g->failed)
+			break;
+		/* RX / read requests: the device writes memory; TX / write requests: it reads (read-only map). */
+		if (map_buffer(g, iova, bytes, !rx, nvme) < 0)
+			break;
+		g->t += o->interval_cycles / 4;
+		if (emit(g, TRACE_DMA, iova, 0, bytes, rx ? TRACE_DMA_WRITE : TRACE_DMA_READ, dev_of(g, i), 0) < 0)
+			break;
+		q[(head + n++) % o->ring] = (struct outstanding){iova, bytes};
+		g->t += o->interval_cycles;
+	}
+	while (n && !g->failed) {
+		struct outstanding *c = &q[head];
+		head = (head + 1) % o->ring;
+		n--;
+		unmap_buffer(g, c->iova, c->bytes);
+	}
+	iw_free(q);
+	return g->failed ? -1 : 0;
+}
+
+static int map_working_set(struct g *g, uint64_t *base)
+{
+	uint64_t ws = g->o->working_set_mib << 20;
+	*base = iova_alloc(g, ws);
+	if (g->failed)
+		return -1;
+	/* Long-lived mappings in 1 MiB chunks, each physically contiguous. */
+	for (uint64_t off = 0; off < ws; off += 1ull << 20) {
+		uint64_t chunk = ws - off < (1ull << 20) ? ws - off : 1ull << 20;
+		if (emit(g, TRACE_MAP, *base + off, gpa_alloc(g, chunk >> 12), chunk, TRACE_PROT_RW, 0, 0) < 0 ||
+		    emit(g, TRACE_RPCIT, *base + off, 0, chunk, 0, 0, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int gen_stream_random(struct g *g, bool random)
+{
+	const struct gen_opts *o = g->o;
+	uint64_t base;
+	if (map_working_set(g, &base) < 0)
+		return -1;
+	uint64_t ws = o->working_set_mib << 20, pages = ws >> 12;
+	double *cdf = NULL;
+	if (random && o->zipf_s > 0) {
+		cdf = iw_malloc(pages * sizeof(double));
+		if (!cdf)
+			return gfail(g, "out of memory");
+		int q = (int)(o->zipf_s * 4);
+		double sum = 0;
+		for (uint64_t k = 1; k <= pages; k++) {
+			double r4 = sqrt(sqrt((double)k)), w = 1;
+			for (int j = 0; j < q; j++)
+				w *= r4;
+			sum += 1.0 / w;
+			cdf[k - 1] = sum;
+		}
+	}
+	uint64_t pos = 0;
+	for (uint64_t i = 0; i < o->ops && !g->failed; i++) {
+		uint64_t off;
+		if (!random) {
+			off = pos;
+			pos = (pos + o->dma_bytes) % ws;
+			if (pos + o->dma_bytes > ws)
+				pos = 0;
+		} else if (!cdf) {
+			off = rng_below(&g->r, ws - o->dma_bytes + 1) & ~63ull;
+		} else {
+			double u = rng_unit(&g->r) * cdf[pages - 1];
+			uint64_t lo = 0, hi = pages - 1;
+			while (lo < hi) {
+				uint64_t mid = lo + (hi - lo) / 2;
+				if (cdf[mid] <= u)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			/* Hot pages are spread over the working set, not packed at its start. */
+			uint64_t page = (lo * 0x9e3779b97f4a7c15ull) % pages;
+			off = page << 12;
+			if (off + o->dma_bytes > ws)
+				off = ws - o->dma_bytes;
+		}
+		bool w = rng_below(&g->r, 100) < o->rx_percent;
+		if (emit(g, TRACE_DMA, base + off, 0, o->dma_bytes, w ? TRACE_DMA_WRITE : TRACE_DMA_READ, dev_of(g, i), 0) < 0)
+			break;
+		g->t += o->interval_cycles;
+	}
+	iw_free(cdf);
+	if (g->failed)
+		return -1;
+	return unmap_buffer(g, base, ws);
+}
+
+static int gen_churn(struct g *g)
+{
+	const struct gen_opts *o = g->o;
+	for (uint64_t i = 0; i < o->ops && !g->failed; i++) {
+		uint64_t iova = iova_alloc(g, page_bytes_up(o->buf_bytes));
+		if (g->failed)
+			break;
+		bool w = rng_below(&g->r, 100) < o->rx_percent;
+		if (map_buffer(g, iova, o->buf_bytes, !w, false) < 0 ||
+		    emit(g, TRACE_DMA, iova, 0, 64, w ? TRACE_DMA_WRITE : TRACE_DMA_READ, dev_of(g, i), 0) < 0 ||
+		    unmap_buffer(g, iova, o->buf_bytes) < 0)
+			break;
+		g->t += o->interval_cycles;
+	}
+	return g->failed ? -1 : 0;
+}
+
+int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd, struct gen_stats *st, char *err,
+	      size_t errlen)
+{
+	memset(st, 0, sizeof(*st));
+	const char *why = gen_check(o);
+	if (why) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	struct g *g = iw_calloc(1, sizeof(*g));
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	g->o = o;
+	g->st = st;
+	g->err = err;
+	g->errlen = errlen;
+	g->top = IOVA_TOP;
+	rng_seed(&g->r, o->seed);
+	uint64_t ram = o->guest_ram_mib << 20;
+	g->ram_pages = ram >> 12;
+	g->res_lo_page = o->ioat_origin >> 12;
+	g->res_pages = TABLE_RESERVE >> 12;
+	int rc = -1;
+	struct trace_header hdr = {.version = TRACE_FORMAT_VERSION, .page_size = TRACE_PAGE_SIZE,
+				   .record_count = TRACE_COUNT_UNKNOWN};
+	if (o->name)
+		snprintf(hdr.name, sizeof(hdr.name), "%s", o->name);
+	else
+		snprintf(hdr.name, sizeof(hdr.name),
+			 "gen %s seed=%" PRIu64 " ops=%" PRIu64 " ram=%" PRIu64 "MiB memslots=%" PRIu64 " rpcit=%s%.0" PRIu64,
+			 gen_kind_name(o->kind), o->seed, o->ops, o->guest_ram_mib, o->memslots, o->lazy ? "lazy:" : "strict",
+			 o->lazy ? o->lazy_batch : 0);
+	g->fq = iw_calloc(o->lazy_batch ? o->lazy_batch : 1, sizeof(*g->fq));
+	g->tw = g->fq ? trace_writer_open(out, binary ? TRACE_ENC_BINARY : TRACE_ENC_TEXT, zstd, &hdr, err, errlen) : NULL;
+	if (!g->tw) {
+		if (!g->fq)
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* Set-up: memslots, each with its own hva range (2 MiB apart), then the IOAT. */
+	uint64_t slot_pages = g->ram_pages / o->memslots, slot_bytes = slot_pages << 12;
+	g->t = 0;
+	for (uint64_t i = 0; i < o->memslots; i++)
+		if (emit(g, TRACE_MEMSLOT, i * slot_pages, slot_pages, HVA_BASE + i * (slot_bytes + (2ull << 20)), 0, 0,
+			 (uint32_t)i) < 0)
+			break;
+	if (!g->failed)
+		emit(g, TRACE_IOAT, o->ioat_origin, 0, 0, (int)o->levels, 0, 0);
+	if (!g->failed) {
+		switch (o->kind) {
+		case GEN_NIC_RING: gen_ring(g, false); break;
+		case GEN_NVME: gen_ring(g, true); break;
+		case GEN_STREAM: gen_stream_random(g, false); break;
+		case GEN_RANDOM: gen_stream_random(g, true); break;
+		case GEN_CHURN: gen_churn(g); break;
+		default: gfail(g, "unknown kind"); break;
+		}
+	}
+	if (!g->failed && o->lazy)
+		flush_queue(g);
+	if (g->failed) {
+		trace_writer_abort(g->tw);
+		goto out;
+	}
+	rc = trace_writer_commit(g->tw, err, errlen);
+out:
+	for (int i = 0; i <= MAX_ORDER; i++)
+		iw_free(g->free_list[i]);
+	iw_free(g->fq);
+	iw_free(g);
+	return rc;
+}

@@ -1,0 +1,50 @@
+/* gen: seeded, deterministic synthetic workloads (docs/workloads.md): nic-ring, nvme, stream, random,
+ * churn. The same options and seed give the same bytes on every machine. */
+#ifndef IOWALK_SIM_GEN_H
+#define IOWALK_SIM_GEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum gen_kind { GEN_NIC_RING = 0, GEN_NVME, GEN_STREAM, GEN_RANDOM, GEN_CHURN, GEN_KIND_COUNT };
+
+struct gen_opts {
+	enum gen_kind kind;
+	uint64_t seed;
+	/* guest memory layout */
+	uint64_t guest_ram_mib;    /* total guest RAM */
+	uint64_t memslots;         /* RAM split into this many equal slots, each with its own hva range */
+	uint64_t ioat_origin;      /* guest table root (the guest's table pool grows upward from it) */
+	unsigned levels;           /* guest table levels 3..5 */
+	/* flush policy: strict (RPCIT per unmap) or lazy (flush queue of lazy_batch entries) */
+	bool lazy;
+	uint64_t lazy_batch;
+	/* workload size and shape */
+	uint64_t ops;              /* packets (nic-ring), requests (nvme), DMAs (stream/random/churn) */
+	uint64_t ring;             /* nic-ring: descriptors per ring; nvme: queue depth */
+	uint64_t buf_bytes;        /* nic-ring buffer size; churn buffer size */
+	uint64_t rx_percent;       /* nic-ring: share of RX (device writes) packets */
+	uint64_t working_set_mib;  /* stream/random: mapped region */
+	uint64_t dma_bytes;        /* stream/random: bytes per DMA */
+	double zipf_s;             /* random: 0 = uniform, else Zipf exponent over pages */
+	uint64_t interval_cycles;  /* time between operations */
+	uint64_t devices;          /* DMA streams (device ids 1..devices) */
+	const char *name;
+};
+
+struct gen_stats {
+	uint64_t records, maps, unmaps, rpcits, dmas;
+	uint64_t bytes_mapped, bytes_dma;
+};
+
+const char *gen_kind_name(enum gen_kind k);
+int gen_kind_parse(const char *s, enum gen_kind *k); /* 0 or -1 */
+void gen_defaults(struct gen_opts *o, enum gen_kind k);
+/* NULL or the reason the options are inconsistent. */
+const char *gen_check(const struct gen_opts *o);
+/* Writes the trace to out (text, or binary when binary is set; zstd when zstd). 0 or -1 with err. */
+int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd, struct gen_stats *st, char *err,
+	      size_t errlen);
+
+#endif

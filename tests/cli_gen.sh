@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# End-to-end tests of `iowalk trace gen`: determinism, statistics against parameters, and replay of every
+# sample (hand-written and generated) under every strategy with --check.
+set -u
+IOWALK=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+jget() { grep "\"$2\"" "$1" | head -1 | sed 's/.*: *//; s/[",]//g'; }
+
+for k in nic-ring nvme stream random churn; do
+	"$IOWALK" trace gen $k --ops 300 --seed 11 -o "$T/a.trace" 2>/dev/null || bad "$k: gen failed"
+	"$IOWALK" trace gen $k --ops 300 --seed 11 -o "$T/b.trace" 2>/dev/null
+	"$IOWALK" trace gen $k --ops 300 --seed 12 -o "$T/c.trace" 2>/dev/null
+	cmp -s "$T/a.trace" "$T/b.trace" && ok || bad "$k: same seed, different bytes"
+	if [ $k != stream ]; then cmp -s "$T/a.trace" "$T/c.trace" && bad "$k: different seeds, same bytes" || ok; fi
+	"$IOWALK" trace gen $k --ops 300 --seed 11 --binary --zstd -o "$T/a.zst" 2>/dev/null
+	"$IOWALK" trace cat "$T/a.zst" | cmp -s - "$T/a.trace" && ok || bad "$k: binary zstd output differs from text"
+	"$IOWALK" run -q --check "$T/a.trace" || bad "$k: run --check failed"
+done
+
+# nic-ring, strict: one map and one unmap per packet, an RPCIT after each; buffers are whole pages.
+"$IOWALK" trace gen nic-ring --ops 100 --buf-size 2048 --ring 16 -o "$T/n.trace" 2>/dev/null
+"$IOWALK" trace stat --json "$T/n.trace" > "$T/n.json"
+[ "$(jget "$T/n.json" MAP)" = 100 ] && ok || bad "nic-ring: maps $(jget "$T/n.json" MAP) != 100"
+[ "$(jget "$T/n.json" UNMAP)" = 100 ] && ok || bad "nic-ring: unmaps != 100"
+[ "$(jget "$T/n.json" RPCIT)" = 200 ] && ok || bad "nic-ring strict: RPCITs $(jget "$T/n.json" RPCIT) != 200"
+[ "$(jget "$T/n.json" bytes_mapped)" = 409600 ] && ok || bad "nic-ring: bytes mapped $(jget "$T/n.json" bytes_mapped) != 100 x 4096"
+[ "$(jget "$T/n.json" bytes_dma)" = 204800 ] && ok || bad "nic-ring: DMA bytes != 100 x 2048"
+# lazy:10: an RPCIT per map, plus one global flush per 10 unmaps.
+"$IOWALK" trace gen nic-ring --ops 100 --ring 16 --rpcit lazy:10 -o "$T/l.trace" 2>/dev/null
+"$IOWALK" trace stat --json "$T/l.trace" > "$T/l.json"
+[ "$(jget "$T/l.json" RPCIT)" = 110 ] && ok || bad "nic-ring lazy:10: RPCITs $(jget "$T/l.json" RPCIT) != 110"
+# stream: the working set mapped in 1 MiB chunks, each refreshed, one unmap at the end.
+"$IOWALK" trace gen stream --ops 500 --working-set 8 --dma-size 65536 -o "$T/s.trace" 2>/dev/null
+"$IOWALK" trace stat --json "$T/s.trace" > "$T/s.json"
+[ "$(jget "$T/s.json" MAP)" = 8 ] && ok || bad "stream: maps != 8"
+[ "$(jget "$T/s.json" bytes_dma)" = 32768000 ] && ok || bad "stream: DMA bytes != 500 x 64 KiB"
+# memslots: the guest RAM split evenly.
+"$IOWALK" trace gen churn --ops 10 --memslots 16 --guest-ram 1024 -o "$T/m.trace" 2>/dev/null
+"$IOWALK" trace stat --json "$T/m.trace" > "$T/m.json"
+[ "$(jget "$T/m.json" MEMSLOT)" = 16 ] && ok || bad "memslots != 16"
+[ "$(jget "$T/m.json" memslot_pages)" = 262144 ] && ok || bad "memslot pages != 1 GiB"
+# bad options are usage errors
+"$IOWALK" trace gen random --zipf 0.3 -o "$T/x" 2>/dev/null; [ $? -eq 2 ] && ok || bad "--zipf 0.3 should be rejected"
+"$IOWALK" trace gen bogus -o "$T/x" 2>/dev/null; [ $? -eq 2 ] && ok || bad "unknown kind should be rejected"
+"$IOWALK" trace gen churn --memslots 3 --guest-ram 1024 -o "$T/x" 2>/dev/null; [ $? -eq 2 ] && ok || bad "--memslots 3 of 1024 MiB should be rejected"
+[ -e "$T/x" ] && bad "a rejected gen left a file" || ok
+
+# Every sample replays under every strategy with the checker on.
+for s in "$SRC"/traces/samples/*.trace "$SRC"/traces/default.trace "$SRC"/traces/real/*.trace.zst; do
+	"$IOWALK" run -q --check "$s" || bad "$(basename "$s"): run --check failed"
+	"$IOWALK" run -q --check --preset tiny "$s" || bad "$(basename "$s"): run --check --preset tiny failed"
+done
+echo "$pass passed, $fails failed"
+[ $fails -eq 0 ]
