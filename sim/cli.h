@@ -9,6 +9,8 @@
 
 int cli_trace(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_gate(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
 
 /* Prints "iowalk: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

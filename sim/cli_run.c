@@ -40,6 +40,7 @@ static const char run_usage[] =
 	"      --csv FILE        write one CSV row per strategy\n"
 	"  -f, --figure PREFIX   draw the comparison figure as PREFIX.png and PREFIX.pdf (needs gnuplot)\n"
 	"  -q, --quiet           no table on stdout, no progress on stderr\n"
+	"      --tag TEXT        record TEXT in the JSON report (run.tag), e.g. a sweep point\n"
 	"      --print-config    print every parameter with its value and exit\n"
 	"  -h, --help            this help\n"
 	"\n"
@@ -183,7 +184,7 @@ static int parse_strategies(const char *list, struct engine_opts *o)
 
 int cli_run(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT };
+	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
@@ -191,6 +192,7 @@ int cli_run(int argc, char **argv)
 		{"json", required_argument, NULL, 'j'},     {"csv", required_argument, NULL, OPT_CSV},
 		{"figure", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
 		{"print-config", no_argument, NULL, OPT_PRINT}, {"help", no_argument, NULL, 'h'},
+		{"tag", required_argument, NULL, OPT_TAG},
 		{NULL, 0, NULL, 0}};
 	struct iw_config cfg;
 	config_defaults(&cfg);
@@ -231,6 +233,7 @@ int cli_run(int argc, char **argv)
 		case 'f': figure = optarg; break;
 		case 'q': quiet = 1; break;
 		case OPT_PRINT: print = 1; break;
+		case OPT_TAG: o.tag = optarg; break;
 		case 'h': fputs(run_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}

@@ -343,19 +343,19 @@ static int parse_num(const char *t, uint64_t *v)
 
 static int cmd_gen(int argc, char **argv)
 {
-	enum { G_SEED = 256, G_OPS, G_RAM, G_SLOTS, G_ORIGIN, G_LEVELS, G_RPCIT, G_RING, G_BUF, G_RX, G_WS, G_DMA,
-	       G_ZIPF, G_INTERVAL, G_DEVS, G_NAME, G_BIN, G_ZSTD };
+	enum { G_BIN = 256, G_ZSTD, G_NAME, G_OPT };
+	/* Every option but these few is a generator option handled by gen_set(). */
 	static const struct option opts[] = {
-		{"seed", required_argument, NULL, G_SEED},     {"ops", required_argument, NULL, G_OPS},
-		{"guest-ram", required_argument, NULL, G_RAM}, {"memslots", required_argument, NULL, G_SLOTS},
-		{"ioat-origin", required_argument, NULL, G_ORIGIN}, {"levels", required_argument, NULL, G_LEVELS},
-		{"rpcit", required_argument, NULL, G_RPCIT},   {"ring", required_argument, NULL, G_RING},
-		{"buf-size", required_argument, NULL, G_BUF},  {"rx-percent", required_argument, NULL, G_RX},
-		{"working-set", required_argument, NULL, G_WS}, {"dma-size", required_argument, NULL, G_DMA},
-		{"zipf", required_argument, NULL, G_ZIPF},     {"interval", required_argument, NULL, G_INTERVAL},
-		{"devices", required_argument, NULL, G_DEVS},  {"name", required_argument, NULL, G_NAME},
-		{"binary", no_argument, NULL, G_BIN},          {"zstd", no_argument, NULL, G_ZSTD},
-		{"output", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
+		{"seed", required_argument, NULL, G_OPT},        {"ops", required_argument, NULL, G_OPT},
+		{"guest-ram", required_argument, NULL, G_OPT},   {"memslots", required_argument, NULL, G_OPT},
+		{"ioat-origin", required_argument, NULL, G_OPT}, {"levels", required_argument, NULL, G_OPT},
+		{"rpcit", required_argument, NULL, G_OPT},       {"ring", required_argument, NULL, G_OPT},
+		{"buf-size", required_argument, NULL, G_OPT},    {"rx-percent", required_argument, NULL, G_OPT},
+		{"working-set", required_argument, NULL, G_OPT}, {"dma-size", required_argument, NULL, G_OPT},
+		{"zipf", required_argument, NULL, G_OPT},        {"interval", required_argument, NULL, G_OPT},
+		{"devices", required_argument, NULL, G_OPT},     {"name", required_argument, NULL, G_NAME},
+		{"binary", no_argument, NULL, G_BIN},            {"zstd", no_argument, NULL, G_ZSTD},
+		{"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -374,64 +374,25 @@ static int cmd_gen(int argc, char **argv)
 	gen_defaults(&o, kind);
 	const char *out = NULL;
 	bool binary = false, zstd = false;
-	int c;
-	uint64_t v;
+	int c, idx;
+	char err[512];
 	argc--;
 	argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		uint64_t *dst = NULL;
+	while ((c = getopt_long(argc, argv, "o:h", opts, &idx)) != -1) {
 		switch (c) {
-		case G_SEED: dst = &o.seed; break;
-		case G_OPS: dst = &o.ops; break;
-		case G_RAM: dst = &o.guest_ram_mib; break;
-		case G_SLOTS: dst = &o.memslots; break;
-		case G_ORIGIN: dst = &o.ioat_origin; break;
-		case G_RING: dst = &o.ring; break;
-		case G_BUF: dst = &o.buf_bytes; break;
-		case G_RX: dst = &o.rx_percent; break;
-		case G_WS: dst = &o.working_set_mib; break;
-		case G_DMA: dst = &o.dma_bytes; break;
-		case G_INTERVAL: dst = &o.interval_cycles; break;
-		case G_DEVS: dst = &o.devices; break;
-		case G_LEVELS:
-			if (parse_num(optarg, &v) < 0 || v < 3 || v > 5) {
-				cli_error("gen: --levels '%s': expected 3, 4 or 5", optarg);
-				return CLI_EXIT_USAGE;
-			}
-			o.levels = (unsigned)v;
-			break;
-		case G_RPCIT:
-			if (strcmp(optarg, "strict") == 0)
-				o.lazy = false;
-			else if (strncmp(optarg, "lazy:", 5) == 0 && parse_num(optarg + 5, &o.lazy_batch) == 0 && o.lazy_batch &&
-				 o.lazy_batch <= 1000000)
-				o.lazy = true;
-			else {
-				cli_error("gen: --rpcit '%s': expected strict or lazy:N (N 1..10^6)", optarg);
+		case G_OPT:
+			if (gen_set(&o, opts[idx].name, optarg, err, sizeof(err))) {
+				cli_error("gen: %s", err);
 				return CLI_EXIT_USAGE;
 			}
 			break;
-		case G_ZIPF: {
-			char *end;
-			errno = 0;
-			o.zipf_s = strtod(optarg, &end);
-			if (errno || *end || end == optarg) {
-				cli_error("gen: --zipf '%s': expected a number", optarg);
-				return CLI_EXIT_USAGE;
-			}
-			break;
-		}
 		case G_NAME: o.name = optarg; break;
 		case G_BIN: binary = true; break;
 		case G_ZSTD: zstd = true; break;
 		case 'o': out = optarg; break;
 		case 'h': fputs(trace_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
-		}
-		if (dst && parse_num(optarg, dst) < 0) {
-			cli_error("gen: '%s' is not a non-negative integer", optarg);
-			return CLI_EXIT_USAGE;
 		}
 	}
 	if (!out || optind != argc) {
@@ -444,7 +405,6 @@ static int cmd_gen(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	struct gen_stats st;
-	char err[512];
 	if (gen_write(&o, out, binary, zstd, &st, err, sizeof(err)) < 0) {
 		cli_error("gen %s: %s", gen_kind_name(kind), err);
 		return CLI_EXIT_FAIL;

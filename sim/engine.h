@@ -21,6 +21,7 @@ struct engine_opts {
 	bool check;
 	uint64_t warmup;              /* records replayed before statistics start */
 	bool progress;                /* print progress on stderr */
+	const char *tag;              /* free text recorded in the report's run.tag (sweep points) */
 };
 
 struct engine_result {

@@ -15,9 +15,12 @@
 #include "sim/rng.h"
 #include "sim/trace.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +112,78 @@ const char *gen_check(const struct gen_opts *o)
 	if (o->interval_cycles > (1ull << 40))
 		return "--interval is too large";
 	return NULL;
+}
+
+static int parse_u64(const char *t, uint64_t *v)
+{
+	if (!*t || *t == '-')
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(t, &end, 0);
+	if (errno || *end)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+const char *gen_set(struct gen_opts *o, const char *key, const char *value, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} nums[] = {
+		{"seed", offsetof(struct gen_opts, seed)},         {"ops", offsetof(struct gen_opts, ops)},
+		{"guest-ram", offsetof(struct gen_opts, guest_ram_mib)}, {"memslots", offsetof(struct gen_opts, memslots)},
+		{"ioat-origin", offsetof(struct gen_opts, ioat_origin)}, {"ring", offsetof(struct gen_opts, ring)},
+		{"buf-size", offsetof(struct gen_opts, buf_bytes)}, {"rx-percent", offsetof(struct gen_opts, rx_percent)},
+		{"working-set", offsetof(struct gen_opts, working_set_mib)}, {"dma-size", offsetof(struct gen_opts, dma_bytes)},
+		{"interval", offsetof(struct gen_opts, interval_cycles)}, {"devices", offsetof(struct gen_opts, devices)},
+	};
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		if (strcmp(key, nums[i].name) != 0)
+			continue;
+		if (parse_u64(value, (uint64_t *)((char *)o + nums[i].off)) < 0) {
+			snprintf(err, errlen, "--%s '%s': expected a non-negative integer", key, value);
+			return err;
+		}
+		return NULL;
+	}
+	uint64_t v;
+	if (strcmp(key, "levels") == 0) {
+		if (parse_u64(value, &v) < 0 || v < 3 || v > 5) {
+			snprintf(err, errlen, "--levels '%s': expected 3, 4 or 5", value);
+			return err;
+		}
+		o->levels = (unsigned)v;
+		return NULL;
+	}
+	if (strcmp(key, "rpcit") == 0) {
+		if (strcmp(value, "strict") == 0) {
+			o->lazy = false;
+			return NULL;
+		}
+		if (strncmp(value, "lazy:", 5) == 0 && parse_u64(value + 5, &v) == 0 && v >= 1 && v <= 1000000) {
+			o->lazy = true;
+			o->lazy_batch = v;
+			return NULL;
+		}
+		snprintf(err, errlen, "--rpcit '%s': expected strict or lazy:N (N 1..10^6)", value);
+		return err;
+	}
+	if (strcmp(key, "zipf") == 0) {
+		char *end;
+		errno = 0;
+		double d = strtod(value, &end);
+		if (errno || *end || end == value) {
+			snprintf(err, errlen, "--zipf '%s': expected a number", value);
+			return err;
+		}
+		o->zipf_s = d;
+		return NULL;
+	}
+	snprintf(err, errlen, "unknown generator option '%s'", key);
+	return err;
 }
 
 /* ---- the generator state ---- */

@@ -41,6 +41,8 @@ struct gen_stats {
 const char *gen_kind_name(enum gen_kind k);
 int gen_kind_parse(const char *s, enum gen_kind *k); /* 0 or -1 */
 void gen_defaults(struct gen_opts *o, enum gen_kind k);
+/* Sets one option by its command-line name without dashes ("ops", "rpcit", ...). NULL or the reason. */
+const char *gen_set(struct gen_opts *o, const char *key, const char *value, char *err, size_t errlen);
 /* NULL or the reason the options are inconsistent. */
 const char *gen_check(const struct gen_opts *o);
 /* Writes the trace to out (text, or binary when binary is set; zstd when zstd). 0 or -1 with err. */

@@ -14,7 +14,9 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  run      replay a trace under one or all strategies and report cycles per translation\n"
-	"  trace    trace files: cat, pack, stat, validate\n"
+	"  trace    trace files: gen, convert, cat, pack, stat, validate\n"
+	"  sweep    run a grid of configurations in parallel into one CSV (resumable)\n"
+	"  gate     compare a report with a baseline (CI performance gate)\n"
 	"\n"
 	"options:\n"
 	"  -h, --help     this help; `iowalk <command> --help` for a command's options\n"
@@ -41,6 +43,10 @@ int main(int argc, char **argv)
 		return cli_trace(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0)
 		return cli_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "gate") == 0)
+		return cli_gate(argc - 1, argv + 1);
+	if (strcmp(cmd, "sweep") == 0)
+		return cli_sweep(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (try 'iowalk --help')", cmd);
 	return CLI_EXIT_USAGE;
 }

@@ -169,7 +169,7 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	return o;
 }
 
-int report_json(const struct report_ctx *r, FILE *f)
+json_t *report_json_object(const struct report_ctx *r)
 {
 	const struct engine_result *res = r->res;
 	json_t *root = json_object();
@@ -193,6 +193,8 @@ int report_json(const struct report_ctx *r, FILE *f)
 	json_object_set_new(run, "check", json_boolean(r->opts->check));
 	json_object_set_new(run, "warmup_records", json_integer((json_int_t)r->opts->warmup));
 	json_object_set_new(run, "baseline", json_string(base_name(r)));
+	if (r->opts->tag)
+		json_object_set_new(run, "tag", json_string(r->opts->tag));
 	json_object_set_new(root, "run", run);
 	json_t *cfg = json_object();
 	json_object_set_new(cfg, "preset", json_string(r->cfg->preset));
@@ -205,39 +207,81 @@ int report_json(const struct report_ctx *r, FILE *f)
 	for (unsigned i = 0; i < res->nsims; i++)
 		json_object_set_new(strats, res->sims[i]->ops->name, strategy_json(r, res->sims[i]));
 	json_object_set_new(root, "strategies", strats);
+	return root;
+}
+
+int report_json(const struct report_ctx *r, FILE *f)
+{
+	json_t *root = report_json_object(r);
 	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	fputc('\n', f);
 	json_decref(root);
 	return rc == 0 && !ferror(f) ? 0 : -1;
 }
 
-int report_csv(const struct report_ctx *r, FILE *f)
+static const char *const dist_keys[] = {"mean", "p50", "p90", "p99", "p999", "max"};
+
+void report_csv_header(FILE *f, const char *lead)
 {
-	const struct engine_result *res = r->res;
-	fprintf(f, "strategy,translations,iopte_updates,rpcits,cycles_total,cycles_rpcit_path,cycles_dma_path,cycles_setup,"
-		   "xlat_mean,xlat_p50,xlat_p90,xlat_p99,xlat_p999,xlat_max,upd_mean,upd_p50,upd_p90,upd_p99,upd_p999,"
-		   "upd_max,amortized,ratio");
+	fprintf(f, "%s%sstrategy,translations,iopte_updates,rpcits,cycles_total,cycles_rpcit_path,cycles_dma_path,"
+		   "cycles_setup",
+		lead ? lead : "", lead && lead[0] ? "," : "");
+	for (int i = 0; i < 6; i++)
+		fprintf(f, ",xlat_%s", dist_keys[i]);
+	for (int i = 0; i < 6; i++)
+		fprintf(f, ",upd_%s", dist_keys[i]);
+	fputs(",amortized,ratio", f);
 	for (int c = 0; c < COMP_COUNT; c++)
 		fprintf(f, ",%s", comp_name((enum comp)c));
 	for (int o = 0; o < OP_COUNT; o++)
 		fprintf(f, ",%s", op_name((enum opcount)o));
 	fputc('\n', f);
-	for (unsigned i = 0; i < res->nsims; i++) {
-		const struct stats *st = &res->sims[i]->st;
-		struct dist d = dist_of(&st->dma), u = dist_of(&st->update);
-		fprintf(f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-			res->sims[i]->ops->name, st->ops[OP_DMA_PAGES], st->ops[OP_UPDATES], st->ops[OP_RPCITS],
-			stats_total(st), st->rpcit_cycles, st->dma_cycles, st->setup_cycles);
-		fprintf(f, ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, d.mean, d.p50, d.p90, d.p99,
-			d.p999, d.max);
-		fprintf(f, ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, u.mean, u.p50, u.p90, u.p99,
-			u.p999, u.max);
-		fprintf(f, ",%.3f,%.6f", amortized(st), ratio(r, st));
+}
+
+static void csv_num(FILE *f, json_t *v, const char *real_fmt)
+{
+	if (json_is_integer(v))
+		fprintf(f, ",%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		fprintf(f, real_fmt, json_real_value(v));
+	else
+		fputs(",", f);
+}
+
+int report_csv_rows(json_t *report, FILE *f, const char *lead)
+{
+	json_t *strats = json_object_get(report, "strategies");
+	if (!json_is_object(strats))
+		return -1;
+	const char *name;
+	json_t *s;
+	json_object_foreach(strats, name, s)
+	{
+		fprintf(f, "%s%s%s", lead ? lead : "", lead && lead[0] ? "," : "", name);
+		static const char *const top[] = {"translations", "iopte_updates", "rpcits", "cycles_total",
+						  "cycles_rpcit_path", "cycles_dma_path", "cycles_setup"};
+		for (int i = 0; i < 7; i++)
+			csv_num(f, json_object_get(s, top[i]), ",%.3f");
+		for (int i = 0; i < 6; i++)
+			csv_num(f, json_object_get(json_object_get(s, "cycles_per_translation"), dist_keys[i]), ",%.3f");
+		for (int i = 0; i < 6; i++)
+			csv_num(f, json_object_get(json_object_get(s, "cycles_per_update"), dist_keys[i]), ",%.3f");
+		csv_num(f, json_object_get(s, "cycles_per_translation_amortized"), ",%.3f");
+		csv_num(f, json_object_get(s, "ratio_total_cycles"), ",%.6f");
 		for (int c = 0; c < COMP_COUNT; c++)
-			fprintf(f, ",%" PRIu64, st->comp[c]);
+			csv_num(f, json_object_get(json_object_get(s, "breakdown"), comp_name((enum comp)c)), ",%.3f");
 		for (int o = 0; o < OP_COUNT; o++)
-			fprintf(f, ",%" PRIu64, st->ops[o]);
+			csv_num(f, json_object_get(json_object_get(s, "ops"), op_name((enum opcount)o)), ",%.3f");
 		fputc('\n', f);
 	}
 	return ferror(f) ? -1 : 0;
+}
+
+int report_csv(const struct report_ctx *r, FILE *f)
+{
+	json_t *root = report_json_object(r);
+	report_csv_header(f, NULL);
+	int rc = report_csv_rows(root, f, NULL);
+	json_decref(root);
+	return rc;
 }

@@ -4,6 +4,7 @@
 
 #include "sim/engine.h"
 
+#include <jansson.h>
 #include <stdio.h>
 
 #define REPORT_SCHEMA "iowalk-report/1"
@@ -15,6 +16,13 @@ struct report_ctx {
 };
 
 void report_table(const struct report_ctx *r, FILE *f);
+/* The JSON report as an object (the caller json_decref()s it). */
+json_t *report_json_object(const struct report_ctx *r);
+/* CSV: the header, with `lead` (comma-separated names, or NULL) as the first columns; then one row per
+ * strategy of a JSON report, each starting with `lead` values. The same rows for a run's --csv, a sweep
+ * and a sweep's --merge of per-point JSON files. */
+void report_csv_header(FILE *f, const char *lead);
+int report_csv_rows(json_t *report, FILE *f, const char *lead);
 /* 0 or -1 (write error). */
 int report_json(const struct report_ctx *r, FILE *f);
 int report_csv(const struct report_ctx *r, FILE *f);

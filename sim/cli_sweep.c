@@ -1,0 +1,682 @@
+/* cli_sweep: `iowalk sweep SPEC -o results.csv [-j N]`, `--emit-jobs DIR`, `--merge DIR`: a grid of
+ * configurations, each point one deterministic run, gathered in one CSV (docs/sweeps.md).
+ * Notes:
+ *  - Points run in forked worker processes (-j); each writes its rows to a temporary file and the parent
+ *    appends them to the CSV in one write(2) with O_APPEND, so the CSV only ever holds whole points; a
+ *    re-run skips the points already present (the `point` column), so a killed sweep loses nothing
+ *    written. Rows appear in completion order; each point's rows are deterministic.
+ *  - Rows come from the JSON report through report_csv_rows(), so a local sweep and a --merge of
+ *    per-point JSON files produce identical rows.
+ */
+#include "sim/alloc.h"
+#include "sim/cli.h"
+#include "sim/config.h"
+#include "sim/engine.h"
+#include "sim/gen.h"
+#include "sim/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_AXES 8
+#define MAX_VALUES 256
+#define MAX_FIXED 64
+
+static const char sweep_usage[] =
+	"usage: iowalk sweep SPEC -o results.csv [-j N] [--quiet]\n"
+	"       iowalk sweep SPEC --emit-jobs DIR     print one shell command per point\n"
+	"       iowalk sweep SPEC --merge DIR -o results.csv\n"
+	"\n"
+	"SPEC is an INI file (docs/sweeps.md):\n"
+	"  [sweep]  trace = FILE | generator = nic-ring|nvme|stream|random|churn\n"
+	"           strategies = all | kvm-gfn,root-pfn,...   warmup = N   check = 0|1   preset = NAME\n"
+	"  [gen]    fixed generator options (as `iowalk trace gen`, without dashes)\n"
+	"  [set]    fixed simulator parameters (as `iowalk run --set`)\n"
+	"  [grid]   swept values: gen.OPTION or set.PARAMETER = v1, v2, ... | A..B | A..B+STEP | A..B*FACTOR\n"
+	"\n"
+	"Points run in parallel (-j, default: the number of CPUs), each a deterministic run. A re-run with\n"
+	"the same SPEC and CSV skips the points already in the CSV.\n";
+
+struct kv {
+	char *key, *value;
+};
+
+struct axis {
+	char *key;              /* "gen.memslots" or "set.device.iotlb_entries" */
+	char *values[MAX_VALUES];
+	unsigned n;
+};
+
+struct spec {
+	const char *path;
+	char *trace, *generator, *strategies, *preset;
+	uint64_t warmup;
+	int check;
+	struct kv gen[MAX_FIXED], set[MAX_FIXED];
+	unsigned ngen, nset;
+	struct axis axes[MAX_AXES];
+	unsigned naxes;
+	uint64_t npoints;
+	char err[512];
+	int failed;
+};
+
+static int add_kv(struct spec *sp, struct kv *arr, unsigned *n, const char *k, const char *v)
+{
+	if (*n == MAX_FIXED) {
+		snprintf(sp->err, sizeof(sp->err), "more than %d fixed options", MAX_FIXED);
+		return -1;
+	}
+	arr[*n].key = iw_strdup(k);
+	arr[*n].value = iw_strdup(v);
+	(*n)++;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = '\0';
+	return s;
+}
+
+/* Expands "a, b, c", "A..B", "A..B+S" or "A..B*F" into the axis' values. */
+static int parse_axis(struct spec *sp, struct axis *ax, const char *text)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", text);
+	char *dots = strstr(buf, "..");
+	if (dots && !strchr(buf, ',')) {
+		*dots = '\0';
+		char *hi_s = dots + 2, *step_s = NULL;
+		int geometric = 0;
+		char *op = strpbrk(hi_s, "+*");
+		if (op) {
+			geometric = *op == '*';
+			*op = '\0';
+			step_s = op + 1;
+		}
+		char *e1, *e2, *e3 = NULL;
+		errno = 0;
+		unsigned long long lo = strtoull(trim(buf), &e1, 0), hi = strtoull(trim(hi_s), &e2, 0);
+		unsigned long long step = step_s ? strtoull(trim(step_s), &e3, 0) : 1;
+		if (errno || *e1 || *e2 || (e3 && *e3) || lo > hi || step == 0 || (geometric && (step < 2 || lo == 0))) {
+			snprintf(sp->err, sizeof(sp->err), "grid %s: bad range '%s' (A..B, A..B+STEP or A..B*FACTOR)", ax->key, text);
+			return -1;
+		}
+		for (unsigned long long v = lo; v <= hi; v = geometric ? v * step : v + step) {
+			if (ax->n == MAX_VALUES) {
+				snprintf(sp->err, sizeof(sp->err), "grid %s: more than %d values", ax->key, MAX_VALUES);
+				return -1;
+			}
+			char num[32];
+			snprintf(num, sizeof(num), "%llu", v);
+			ax->values[ax->n++] = iw_strdup(num);
+			if (v > ULLONG_MAX / (step > 1 ? step : 2))
+				break;
+		}
+		return 0;
+	}
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t = trim(t);
+		if (!*t)
+			continue;
+		if (ax->n == MAX_VALUES) {
+			snprintf(sp->err, sizeof(sp->err), "grid %s: more than %d values", ax->key, MAX_VALUES);
+			return -1;
+		}
+		ax->values[ax->n++] = iw_strdup(t);
+	}
+	if (ax->n == 0) {
+		snprintf(sp->err, sizeof(sp->err), "grid %s: no values", ax->key);
+		return -1;
+	}
+	return 0;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct spec *sp = user;
+	if (strcmp(section, "sweep") == 0) {
+		if (strcmp(name, "trace") == 0)
+			sp->trace = iw_strdup(value);
+		else if (strcmp(name, "generator") == 0)
+			sp->generator = iw_strdup(value);
+		else if (strcmp(name, "strategies") == 0)
+			sp->strategies = iw_strdup(value);
+		else if (strcmp(name, "preset") == 0)
+			sp->preset = iw_strdup(value);
+		else if (strcmp(name, "warmup") == 0)
+			sp->warmup = strtoull(value, NULL, 10);
+		else if (strcmp(name, "check") == 0)
+			sp->check = atoi(value) != 0;
+		else {
+			snprintf(sp->err, sizeof(sp->err), "unknown key '%s' in [sweep]", name);
+			return 0;
+		}
+		return 1;
+	}
+	if (strcmp(section, "gen") == 0)
+		return add_kv(sp, sp->gen, &sp->ngen, name, value) == 0;
+	if (strcmp(section, "set") == 0)
+		return add_kv(sp, sp->set, &sp->nset, name, value) == 0;
+	if (strcmp(section, "grid") == 0) {
+		if (strncmp(name, "gen.", 4) != 0 && strncmp(name, "set.", 4) != 0) {
+			snprintf(sp->err, sizeof(sp->err), "grid key '%s' must start with gen. or set.", name);
+			return 0;
+		}
+		if (sp->naxes == MAX_AXES) {
+			snprintf(sp->err, sizeof(sp->err), "more than %d grid axes", MAX_AXES);
+			return 0;
+		}
+		struct axis *ax = &sp->axes[sp->naxes++];
+		ax->key = iw_strdup(name);
+		return parse_axis(sp, ax, value) == 0;
+	}
+	snprintf(sp->err, sizeof(sp->err), "unknown section [%s]", section);
+	return 0;
+}
+
+static void spec_free(struct spec *sp)
+{
+	iw_free(sp->trace);
+	iw_free(sp->generator);
+	iw_free(sp->strategies);
+	iw_free(sp->preset);
+	for (unsigned i = 0; i < sp->ngen; i++) {
+		iw_free(sp->gen[i].key);
+		iw_free(sp->gen[i].value);
+	}
+	for (unsigned i = 0; i < sp->nset; i++) {
+		iw_free(sp->set[i].key);
+		iw_free(sp->set[i].value);
+	}
+	for (unsigned a = 0; a < sp->naxes; a++) {
+		iw_free(sp->axes[a].key);
+		for (unsigned v = 0; v < sp->axes[a].n; v++)
+			iw_free(sp->axes[a].values[v]);
+	}
+}
+
+/* The value index of each axis for point p (the first axis varies slowest). */
+static void point_values(const struct spec *sp, uint64_t p, unsigned *idx)
+{
+	for (int a = (int)sp->naxes - 1; a >= 0; a--) {
+		idx[a] = (unsigned)(p % sp->axes[a].n);
+		p /= sp->axes[a].n;
+	}
+}
+
+static void point_key(const struct spec *sp, uint64_t p, char *buf, size_t len, char *lead, size_t leadlen)
+{
+	unsigned idx[MAX_AXES];
+	point_values(sp, p, idx);
+	size_t n = 0, m = 0;
+	buf[0] = lead[0] = '\0';
+	for (unsigned a = 0; a < sp->naxes; a++) {
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s=%s", a ? ";" : "", sp->axes[a].key,
+				      sp->axes[a].values[idx[a]]);
+		m += (size_t)snprintf(lead + m, m < leadlen ? leadlen - m : 0, ",%s", sp->axes[a].values[idx[a]]);
+	}
+}
+
+/* Builds the configuration, and the generator options when the trace is generated, of point p. */
+static const char *point_config(const struct spec *sp, uint64_t p, struct iw_config *cfg, struct gen_opts *go,
+				char *err, size_t errlen)
+{
+	config_defaults(cfg);
+	if (sp->preset && config_preset(cfg, sp->preset)) {
+		snprintf(err, errlen, "unknown preset '%s'", sp->preset);
+		return err;
+	}
+	for (unsigned i = 0; i < sp->nset; i++)
+		if (config_set(cfg, sp->set[i].key, sp->set[i].value, err, errlen))
+			return err;
+	if (sp->generator) {
+		enum gen_kind k;
+		if (gen_kind_parse(sp->generator, &k) < 0) {
+			snprintf(err, errlen, "unknown generator '%s'", sp->generator);
+			return err;
+		}
+		gen_defaults(go, k);
+		for (unsigned i = 0; i < sp->ngen; i++)
+			if (gen_set(go, sp->gen[i].key, sp->gen[i].value, err, errlen))
+				return err;
+	}
+	unsigned idx[MAX_AXES];
+	point_values(sp, p, idx);
+	for (unsigned a = 0; a < sp->naxes; a++) {
+		const char *key = sp->axes[a].key, *val = sp->axes[a].values[idx[a]];
+		if (strncmp(key, "set.", 4) == 0) {
+			if (config_set(cfg, key + 4, val, err, errlen))
+				return err;
+		} else if (!sp->generator) {
+			snprintf(err, errlen, "grid %s needs a generator ([sweep] generator = ...)", key);
+			return err;
+		} else if (gen_set(go, key + 4, val, err, errlen)) {
+			return err;
+		}
+	}
+	if (config_validate(cfg, err, errlen))
+		return err;
+	if (sp->generator) {
+		const char *why = gen_check(go);
+		if (why) {
+			snprintf(err, errlen, "%s", why);
+			return err;
+		}
+	}
+	return NULL;
+}
+
+static int strategies_of(const char *list, struct engine_opts *o, char *err, size_t errlen)
+{
+	o->nstrategies = 0;
+	if (!list || strcmp(list, "all") == 0) {
+		for (unsigned i = 0; strategy_at(i); i++)
+			o->strategies[o->nstrategies++] = strategy_at(i);
+		return 0;
+	}
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		const struct strategy_ops *s = strategy_find(t);
+		if (!s || o->nstrategies == ENGINE_MAX_STRATEGIES) {
+			snprintf(err, errlen, "unknown strategy '%s'", t);
+			return -1;
+		}
+		o->strategies[o->nstrategies++] = s;
+	}
+	return 0;
+}
+
+/* Runs point p (in a worker) and writes its CSV rows to path. 0 or -1 (message on stderr). */
+static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, const char *tmpdir)
+{
+	struct iw_config cfg;
+	struct gen_opts go;
+	char err[512], key[2048], lead[2048], trace_path[4400];
+	point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
+	if (point_config(sp, p, &cfg, &go, err, sizeof(err))) {
+		cli_error("sweep: point %s: %s", key, err);
+		return -1;
+	}
+	struct engine_opts o;
+	memset(&o, 0, sizeof(o));
+	o.check = sp->check;
+	o.warmup = sp->warmup;
+	o.tag = key;
+	if (strategies_of(sp->strategies, &o, err, sizeof(err)) < 0) {
+		cli_error("sweep: %s", err);
+		return -1;
+	}
+	if (sp->generator) {
+		snprintf(trace_path, sizeof(trace_path), "%s/point-%" PRIu64 ".trace", tmpdir, p);
+		struct gen_stats gs;
+		if (gen_write(&go, trace_path, true, false, &gs, err, sizeof(err)) < 0) {
+			cli_error("sweep: point %s: %s", key, err);
+			return -1;
+		}
+		o.trace_path = trace_path;
+		o.trace_label = sp->generator;
+	} else {
+		o.trace_path = sp->trace;
+		o.trace_label = sp->trace;
+	}
+	struct engine_result res;
+	int rc = engine_run(&o, &cfg, &res, err, sizeof(err));
+	if (sp->generator)
+		unlink(trace_path);
+	if (rc < 0) {
+		cli_error("sweep: point %s: %s", key, err);
+		return -1;
+	}
+	struct report_ctx r = {&res, &cfg, &o};
+	json_t *j = report_json_object(&r);
+	FILE *f = fopen(rows_path, "w");
+	char lead2[4200];
+	snprintf(lead2, sizeof(lead2), "\"%s\"%s", key, lead);
+	rc = f && report_csv_rows(j, f, lead2) == 0 ? 0 : -1;
+	if (f && fclose(f) != 0)
+		rc = -1;
+	json_decref(j);
+	engine_result_free(&res);
+	return rc;
+}
+
+static void header_lead(const struct spec *sp, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "point");
+	for (unsigned a = 0; a < sp->naxes && n < len; a++)
+		n += (size_t)snprintf(buf + n, len - n, ",%s", sp->axes[a].key);
+}
+
+/* Reads the `point` column of an existing CSV into done[]; checks its header. */
+static int read_done(const struct spec *sp, const char *csv, bool *done, const char *header)
+{
+	FILE *f = fopen(csv, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	int rc = 0;
+	if (n > 0 && strncmp(line, header, strlen(header)) != 0) {
+		cli_error("sweep: %s has a different header (another grid?); use another -o", csv);
+		rc = -1;
+	}
+	while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
+		if (line[0] != '"' || line[n - 1] != '\n')
+			continue; /* a torn last line (a crash outside our writes) is ignored */
+		char *end = strchr(line + 1, '"');
+		if (!end)
+			continue;
+		*end = '\0';
+		char key[2048], lead[2048];
+		for (uint64_t p = 0; p < sp->npoints; p++) {
+			point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
+			if (strcmp(key, line + 1) == 0)
+				done[p] = true;
+		}
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int append_file(int out_fd, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	char chunk[65536];
+	size_t k;
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, k, m);
+	fclose(f);
+	fclose(m);
+	/* One write: the point's rows land whole or not at all. */
+	ssize_t w = write(out_fd, buf, len);
+	free(buf);
+	return w == (ssize_t)len ? 0 : -1;
+}
+
+static int emit_jobs(const struct spec *sp, const char *dir, const char *self)
+{
+	for (uint64_t p = 0; p < sp->npoints; p++) {
+		char key[2048], lead[2048];
+		point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
+		unsigned idx[MAX_AXES];
+		point_values(sp, p, idx);
+		if (sp->generator) {
+			printf("%s trace gen %s", self, sp->generator);
+			for (unsigned i = 0; i < sp->ngen; i++)
+				printf(" --%s '%s'", sp->gen[i].key, sp->gen[i].value);
+			for (unsigned a = 0; a < sp->naxes; a++)
+				if (strncmp(sp->axes[a].key, "gen.", 4) == 0)
+					printf(" --%s '%s'", sp->axes[a].key + 4, sp->axes[a].values[idx[a]]);
+			printf(" --binary -o %s/point-%" PRIu64 ".trace && ", dir, p);
+			printf("%s run %s/point-%" PRIu64 ".trace", self, dir, p);
+		} else {
+			printf("%s run '%s'", self, sp->trace);
+		}
+		if (sp->preset)
+			printf(" --preset %s", sp->preset);
+		for (unsigned i = 0; i < sp->nset; i++)
+			printf(" --set '%s=%s'", sp->set[i].key, sp->set[i].value);
+		for (unsigned a = 0; a < sp->naxes; a++)
+			if (strncmp(sp->axes[a].key, "set.", 4) == 0)
+				printf(" --set '%s=%s'", sp->axes[a].key + 4, sp->axes[a].values[idx[a]]);
+		printf(" --strategy %s%s --warmup %" PRIu64 " --tag '%s' -q --json %s/point-%" PRIu64 ".json\n",
+		       sp->strategies ? sp->strategies : "all", sp->check ? " --check" : "", sp->warmup, key, dir, p);
+	}
+	return CLI_EXIT_OK;
+}
+
+static int merge(const struct spec *sp, const char *dir, int out_fd)
+{
+	int missing = 0;
+	for (uint64_t p = 0; p < sp->npoints; p++) {
+		char path[4096], key[2048], lead[2048], lead2[4200];
+		snprintf(path, sizeof(path), "%s/point-%" PRIu64 ".json", dir, p);
+		point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
+		json_error_t e;
+		json_t *j = json_load_file(path, 0, &e);
+		if (!j) {
+			missing++;
+			continue;
+		}
+		const char *tag = json_string_value(json_object_get(json_object_get(j, "run"), "tag"));
+		if (!tag || strcmp(tag, key) != 0) {
+			cli_error("sweep --merge: %s is not point %s (its run.tag is '%s')", path, key, tag ? tag : "");
+			json_decref(j);
+			return -1;
+		}
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		snprintf(lead2, sizeof(lead2), "\"%s\"%s", key, lead);
+		report_csv_rows(j, m, lead2);
+		fclose(m);
+		ssize_t w = write(out_fd, buf, len);
+		free(buf);
+		json_decref(j);
+		if (w != (ssize_t)len)
+			return -1;
+	}
+	if (missing)
+		fprintf(stderr, "sweep --merge: %d of %" PRIu64 " points have no JSON in %s yet\n", missing, sp->npoints, dir);
+	return 0;
+}
+
+int cli_sweep(int argc, char **argv)
+{
+	enum { O_EMIT = 256, O_MERGE };
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
+					     {"emit-jobs", required_argument, NULL, O_EMIT},
+					     {"merge", required_argument, NULL, O_MERGE}, {"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *out = NULL, *emit = NULL, *merge_dir = NULL;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	int quiet = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'j': {
+			char *end;
+			jobs = strtol(optarg, &end, 10);
+			if (*end || jobs < 1 || jobs > 1024) {
+				cli_error("sweep: -j '%s': expected 1..1024", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		}
+		case O_EMIT: emit = optarg; break;
+		case O_MERGE: merge_dir = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(sweep_usage, stdout); return CLI_EXIT_OK;
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (jobs < 1)
+		jobs = 1;
+	if (argc - optind != 1 || (!emit && !out)) {
+		cli_error("sweep: expected SPEC and -o results.csv (or --emit-jobs DIR); see 'iowalk sweep --help'");
+		return CLI_EXIT_USAGE;
+	}
+	struct spec *sp = iw_calloc(1, sizeof(*sp));
+	if (!sp)
+		return CLI_EXIT_FAIL;
+	sp->path = argv[optind];
+	int rc = CLI_EXIT_USAGE;
+	int pr = ini_parse(sp->path, on_entry, sp);
+	if (pr != 0) {
+		if (pr == -1)
+			cli_error("sweep: %s: cannot open", sp->path);
+		else
+			cli_error("sweep: %s: line %d: %s", sp->path, pr, sp->err[0] ? sp->err : "syntax error");
+		goto out;
+	}
+	if (!sp->trace == !sp->generator) {
+		cli_error("sweep: %s: [sweep] needs exactly one of trace = FILE or generator = KIND", sp->path);
+		goto out;
+	}
+	sp->npoints = 1;
+	for (unsigned a = 0; a < sp->naxes; a++) {
+		if (sp->npoints > 1000000 / sp->axes[a].n) {
+			cli_error("sweep: more than 10^6 points");
+			goto out;
+		}
+		sp->npoints *= sp->axes[a].n;
+	}
+	/* Check every point's configuration before running any. */
+	char err[512];
+	for (uint64_t p = 0; p < sp->npoints; p++) {
+		struct iw_config cfg;
+		struct gen_opts go;
+		char key[2048], lead[2048];
+		if (point_config(sp, p, &cfg, &go, err, sizeof(err))) {
+			point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
+			cli_error("sweep: %s: point %s: %s", sp->path, key, err);
+			goto out;
+		}
+	}
+	struct engine_opts eo;
+	if (strategies_of(sp->strategies, &eo, err, sizeof(err)) < 0) {
+		cli_error("sweep: %s: %s", sp->path, err);
+		goto out;
+	}
+	if (emit) {
+		rc = emit_jobs(sp, emit, "iowalk");
+		goto out;
+	}
+	char header[4096];
+	header_lead(sp, header, sizeof(header));
+	bool *done = iw_calloc(sp->npoints, sizeof(bool));
+	rc = CLI_EXIT_FAIL;
+	if (!done || read_done(sp, out, done, header) < 0) {
+		iw_free(done);
+		goto out;
+	}
+	int fd = open(out, O_WRONLY | O_APPEND | O_CREAT, 0666);
+	if (fd < 0) {
+		cli_error("sweep: %s: %s", out, strerror(errno));
+		iw_free(done);
+		goto out;
+	}
+	struct stat stt;
+	if (fstat(fd, &stt) == 0 && stt.st_size == 0) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		report_csv_header(m, header);
+		fclose(m);
+		ssize_t w = write(fd, buf, len);
+		free(buf);
+		if (w != (ssize_t)len) {
+			cli_error("sweep: %s: write error", out);
+			close(fd);
+			iw_free(done);
+			goto out;
+		}
+	}
+	if (merge_dir) {
+		rc = merge(sp, merge_dir, fd) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+		close(fd);
+		iw_free(done);
+		goto out;
+	}
+	char tmpdir[4200];
+	snprintf(tmpdir, sizeof(tmpdir), "%s.work.%ld", out, (long)getpid());
+	if (mkdir(tmpdir, 0700) != 0) {
+		cli_error("sweep: %s: %s", tmpdir, strerror(errno));
+		close(fd);
+		iw_free(done);
+		goto out;
+	}
+	uint64_t todo = 0, finished = 0, failed = 0, skipped = 0;
+	for (uint64_t p = 0; p < sp->npoints; p++)
+		done[p] ? skipped++ : todo++;
+	pid_t *pids = iw_calloc((size_t)jobs, sizeof(pid_t));
+	uint64_t *pts = iw_calloc((size_t)jobs, sizeof(uint64_t));
+	uint64_t next = 0;
+	long running = 0;
+	fflush(NULL);
+	while ((next < sp->npoints || running) && pids && pts) {
+		while (running < jobs && next < sp->npoints) {
+			if (done[next]) {
+				next++;
+				continue;
+			}
+			long slot = 0;
+			while (pids[slot])
+				slot++;
+			pid_t pid = fork();
+			if (pid == 0) {
+				char rows[4400];
+				snprintf(rows, sizeof(rows), "%s/point-%" PRIu64 ".csv", tmpdir, next);
+				_exit(run_point(sp, next, rows, tmpdir) == 0 ? 0 : 1);
+			}
+			if (pid < 0) {
+				cli_error("sweep: fork: %s", strerror(errno));
+				break;
+			}
+			pids[slot] = pid;
+			pts[slot] = next++;
+			running++;
+		}
+		if (!running)
+			break;
+		int status;
+		pid_t pid = wait(&status);
+		if (pid < 0)
+			break;
+		for (long slot = 0; slot < jobs; slot++) {
+			if (pids[slot] != pid)
+				continue;
+			pids[slot] = 0;
+			running--;
+			char rows[4400];
+			snprintf(rows, sizeof(rows), "%s/point-%" PRIu64 ".csv", tmpdir, pts[slot]);
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && append_file(fd, rows) == 0)
+				finished++;
+			else
+				failed++;
+			unlink(rows);
+			if (!quiet)
+				fprintf(stderr, "sweep: %" PRIu64 "/%" PRIu64 " points done%s\n", finished + failed, todo,
+					failed ? " (some failed)" : "");
+		}
+	}
+	rmdir(tmpdir);
+	iw_free(pids);
+	iw_free(pts);
+	close(fd);
+	iw_free(done);
+	if (!quiet || failed)
+		fprintf(stderr, "sweep: %" PRIu64 " points run, %" PRIu64 " failed, %" PRIu64 " already in %s\n", finished, failed,
+			skipped, out);
+	rc = failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+out:
+	spec_free(sp);
+	iw_free(sp);
+	return rc;
+}
