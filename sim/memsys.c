@@ -36,15 +36,13 @@ uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 {
 	uint64_t line = hpa >> m->line_shift;
 	int hit = MEM_DRAM;
+	/* Inclusive hierarchy: each level missed on the way down is filled (sacache_access does both). */
 	for (int i = 0; i < 3; i++) {
-		if (m->present[i] && sacache_lookup(&m->c[i], line, NULL)) {
+		if (m->present[i] && sacache_access(&m->c[i], line)) {
 			hit = i;
 			break;
 		}
 	}
-	for (int i = 0; i < hit && i < 3; i++)
-		if (m->present[i])
-			sacache_fill(&m->c[i], line, 0);
 	m->cpu_served[hit]++;
 	return m->cycles[hit];
 }

@@ -134,3 +134,30 @@ void sacache_flush(struct sacache *c)
 	if (c->keys)
 		memset(c->keys, 0, c->sets * c->ways * sizeof(uint64_t));
 }
+
+bool sacache_access(struct sacache *c, uint64_t key)
+{
+	if (!c->keys) {
+		c->misses++;
+		return false;
+	}
+	uint64_t base = set_of(c, key) * c->ways, k = key + 1;
+	uint64_t victim = base;
+	for (uint32_t w = 0; w < c->ways; w++) {
+		uint64_t i = base + w;
+		if (c->keys[i] == k) {
+			c->stamp[i] = ++c->clock;
+			c->hits++;
+			return true;
+		}
+		if (c->keys[victim] != 0 && (c->keys[i] == 0 || c->stamp[i] < c->stamp[victim]))
+			victim = i;
+	}
+	c->misses++;
+	if (c->keys[victim] != 0)
+		c->evictions++;
+	c->keys[victim] = k;
+	c->vals[victim] = 0;
+	c->stamp[victim] = ++c->clock;
+	return false;
+}

@@ -28,6 +28,8 @@ void sacache_destroy(struct sacache *c);
 bool sacache_lookup(struct sacache *c, uint64_t key, uint64_t *val);
 /* Inserts or updates key (evicting the LRU line of its set when full). */
 void sacache_fill(struct sacache *c, uint64_t key, uint64_t val);
+/* Looks key up and, on a miss, fills it (one scan of the set): a cache access. true on a hit. */
+bool sacache_access(struct sacache *c, uint64_t key);
 /* Removes key if present. */
 bool sacache_invalidate(struct sacache *c, uint64_t key);
 /* Removes every key in [first, last]; returns how many. */

@@ -11,14 +11,17 @@ source_spec=$(echo "$line" | cut -d'|' -f2 | xargs)
 run_opts=$(echo "$line" | cut -d'|' -f3 | xargs)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+IOWALK=$(cd "$(dirname "$IOWALK")" && pwd)/$(basename "$IOWALK")
+SRC=$(cd "$SRC" && pwd)
 case "$source_spec" in
 	gen\ *) # shellcheck disable=SC2086
-		"$IOWALK" trace ${source_spec} --binary -o "$T/trace" 2>/dev/null; trace="$T/trace" ;;
-	file\ *) trace="$SRC/${source_spec#file }" ;;
+		(cd "$T" && "$IOWALK" trace ${source_spec} --binary -o "$NAME.trace" 2>/dev/null); trace="$NAME.trace" ;;
+	file\ *) cp "$SRC/${source_spec#file }" "$T/$NAME.trace"; trace="$NAME.trace" ;;
 	*) echo "gate: bad source '$source_spec'" >&2; exit 2 ;;
 esac
+# Run from the scratch directory so the report's trace label is the stable "NAME.trace".
 # shellcheck disable=SC2086
-"$IOWALK" run "$trace" $run_opts -q --json "$T/report.json"
+(cd "$T" && "$IOWALK" run "$trace" $run_opts -q --json "$T/report.json")
 base="$SRC/bench/gates/baselines/$NAME.json"
 if [ "$MODE" = "--update" ]; then
 	cp "$T/report.json" "$base"
