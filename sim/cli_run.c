@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +44,8 @@ static const char run_usage[] =
 	"  -q, --quiet           no table on stdout, no progress on stderr\n"
 	"      --tag TEXT        record TEXT in the JSON report (run.tag), e.g. a sweep point\n"
 	"      --print-config    print every parameter with its value and exit\n"
+	"      --selfperf        print the simulator's own speed and peak memory on stderr (host time;\n"
+	"                        never part of the reports)\n"
 	"  -h, --help            this help\n"
 	"\n"
 	"Output files are written to a temporary name and renamed when complete.\n";
@@ -184,7 +188,7 @@ static int parse_strategies(const char *list, struct engine_opts *o)
 
 int cli_run(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG };
+	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
@@ -192,7 +196,7 @@ int cli_run(int argc, char **argv)
 		{"json", required_argument, NULL, 'j'},     {"csv", required_argument, NULL, OPT_CSV},
 		{"figure", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
 		{"print-config", no_argument, NULL, OPT_PRINT}, {"help", no_argument, NULL, 'h'},
-		{"tag", required_argument, NULL, OPT_TAG},
+		{"tag", required_argument, NULL, OPT_TAG}, {"selfperf", no_argument, NULL, OPT_SELFPERF},
 		{NULL, 0, NULL, 0}};
 	struct iw_config cfg;
 	config_defaults(&cfg);
@@ -201,7 +205,7 @@ int cli_run(int argc, char **argv)
 	const char *strategies = "all", *json = NULL, *csv = NULL, *figure = NULL, *preset = NULL, *ini = NULL;
 	const char *sets[64];
 	unsigned nsets = 0;
-	int quiet = 0, print = 0, c;
+	int quiet = 0, print = 0, selfperf = 0, c;
 	char err[512];
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:p:c:S:w:j:f:qh", opts, NULL)) != -1) {
@@ -234,6 +238,7 @@ int cli_run(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case OPT_PRINT: print = 1; break;
 		case OPT_TAG: o.tag = optarg; break;
+		case OPT_SELFPERF: selfperf = 1; break;
 		case 'h': fputs(run_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
@@ -278,9 +283,28 @@ int cli_run(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	struct engine_result res;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (engine_run(&o, &cfg, &res, err, sizeof(err)) < 0) {
 		cli_error("%s", err);
 		return CLI_EXIT_FAIL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (selfperf) {
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+		uint64_t xl = 0, upd = 0, walks = 0;
+		for (unsigned i = 0; i < res.nsims; i++) {
+			xl += res.sims[i]->st.ops[OP_DMA_PAGES];
+			upd += res.sims[i]->st.ops[OP_UPDATES];
+			walks += res.sims[i]->st.ops[OP_IOTLB_MISSES];
+		}
+		fprintf(stderr,
+			"selfperf: strategies=%u records=%llu seconds=%.3f records_per_s=%.0f translations_per_s=%.0f"
+			" walks_per_s=%.0f iopte_updates_per_s=%.0f peak_rss_kib=%ld\n",
+			res.nsims, (unsigned long long)res.records, secs, (double)res.records / secs, (double)xl / secs,
+			(double)walks / secs, (double)upd / secs, ru.ru_maxrss);
 	}
 	struct report_ctx r = {&res, &cfg, &o};
 	int rc = CLI_EXIT_OK;

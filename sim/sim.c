@@ -116,8 +116,10 @@ void sim_device_walk(struct sim *s, const struct s390_table *t, uint64_t iova, b
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 	}
 	for (unsigned i = 0; i < w.nrefs; i++) {
-		if (w.ref_level[i] >= from)
-			sim_dev_ref(s, COMP_DEVICE_WALK, w.refs[i]);
+		if (w.ref_level[i] < from)
+			continue;
+		sim_dev_ref(s, COMP_DEVICE_WALK, w.refs[i]);
+		/* Fill what was read past: the caches hold only entries the walk went through. */
 		if (w.ref_level[i] == S390_LEVEL_ST && i + 1 < w.nrefs)
 			sacache_fill(&s->wc_st, iova >> S390_ST_SHIFT, 1);
 		if (w.ref_level[i] == S390_LEVEL_RT && i + 1 < w.nrefs)
