@@ -40,6 +40,7 @@ static const char run_usage[] =
 	"  -w, --warmup N        replay the first N records without counting them\n"
 	"  -j, --json FILE       write the report as JSON (docs/report-schema.md)\n"
 	"      --csv FILE        write one CSV row per strategy\n"
+	"      --cdf FILE        write the latency distributions as CDF points (CSV)\n"
 	"  -f, --figure PREFIX   draw the comparison figure as PREFIX.png and PREFIX.pdf (needs gnuplot)\n"
 	"  -q, --quiet           no table on stdout, no progress on stderr\n"
 	"      --tag TEXT        record TEXT in the JSON report (run.tag), e.g. a sweep point\n"
@@ -188,7 +189,7 @@ static int parse_strategies(const char *list, struct engine_opts *o)
 
 int cli_run(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF };
+	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
@@ -197,11 +198,13 @@ int cli_run(int argc, char **argv)
 		{"figure", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
 		{"print-config", no_argument, NULL, OPT_PRINT}, {"help", no_argument, NULL, 'h'},
 		{"tag", required_argument, NULL, OPT_TAG}, {"selfperf", no_argument, NULL, OPT_SELFPERF},
+		{"cdf", required_argument, NULL, OPT_CDF},
 		{NULL, 0, NULL, 0}};
 	struct iw_config cfg;
 	config_defaults(&cfg);
 	struct engine_opts o;
 	memset(&o, 0, sizeof(o));
+	const char *cdf = NULL;
 	const char *strategies = "all", *json = NULL, *csv = NULL, *figure = NULL, *preset = NULL, *ini = NULL;
 	const char *sets[64];
 	unsigned nsets = 0;
@@ -234,6 +237,7 @@ int cli_run(int argc, char **argv)
 		}
 		case 'j': json = optarg; break;
 		case OPT_CSV: csv = optarg; break;
+		case OPT_CDF: cdf = optarg; break;
 		case 'f': figure = optarg; break;
 		case 'q': quiet = 1; break;
 		case OPT_PRINT: print = 1; break;
@@ -313,6 +317,8 @@ int cli_run(int argc, char **argv)
 	if (json && write_report(json, report_json, &r) < 0)
 		rc = CLI_EXIT_FAIL;
 	if (csv && rc == CLI_EXIT_OK && write_report(csv, report_csv, &r) < 0)
+		rc = CLI_EXIT_FAIL;
+	if (cdf && rc == CLI_EXIT_OK && write_report(cdf, report_cdf, &r) < 0)
 		rc = CLI_EXIT_FAIL;
 	if (figure && rc == CLI_EXIT_OK && draw_figure(figure, &r) < 0)
 		rc = CLI_EXIT_FAIL;

@@ -285,3 +285,28 @@ int report_csv(const struct report_ctx *r, FILE *f)
 	json_decref(root);
 	return rc;
 }
+
+int report_cdf(const struct report_ctx *r, FILE *f)
+{
+	fputs("strategy,metric,cycles,fraction\n", f);
+	for (unsigned i = 0; i < r->res->nsims; i++) {
+		const struct stats *st = &r->res->sims[i]->st;
+		const struct hist *hs[2] = {&st->dma, &st->update};
+		static const char *const names[2] = {"translation", "update"};
+		for (int k = 0; k < 2; k++) {
+			const struct hist *h = hs[k];
+			uint64_t seen = 0;
+			for (unsigned b = 0; b < HIST_BUCKETS && seen < h->count; b++) {
+				if (!h->b[b])
+					continue;
+				seen += h->b[b];
+				uint64_t v = hist_bucket_high(b);
+				if (v > h->max)
+					v = h->max;
+				fprintf(f, "%s,%s,%" PRIu64 ",%.6f\n", r->res->sims[i]->ops->name, names[k], v,
+					(double)seen / (double)h->count);
+			}
+		}
+	}
+	return ferror(f) ? -1 : 0;
+}

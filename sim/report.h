@@ -26,5 +26,8 @@ int report_csv_rows(json_t *report, FILE *f, const char *lead);
 /* 0 or -1 (write error). */
 int report_json(const struct report_ctx *r, FILE *f);
 int report_csv(const struct report_ctx *r, FILE *f);
+/* The latency distributions as CDF points (strategy, metric, cycles, cumulative fraction), one per
+ * histogram bucket in use. */
+int report_cdf(const struct report_ctx *r, FILE *f);
 
 #endif

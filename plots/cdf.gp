@@ -1,0 +1,21 @@
+# cdf.gp: latency CDFs per strategy, from an `iowalk run --cdf` file: DMA page translations (left) and
+# guest IOPTE updates (right). Variables: datafile, outbase, title.
+load 'plots/style.gp'
+if (!exists("title")) title = 'latency distributions'
+do for [fmt in "png pdf"] {
+  if (fmt eq "png") { set terminal pngcairo size 1200,500 font 'DejaVu Sans,12'; set output outbase.'.png' }
+  if (fmt eq "pdf") { set terminal pdfcairo size 9in,3.75in font 'DejaVu Sans,10'; set output outbase.'.pdf' }
+  set multiplot layout 1,2 title title noenhanced
+  set logscale x
+  set yrange [0:1.02]
+  set ylabel 'fraction'
+  set key bottom right
+  set xlabel 'cycles per DMA page translation'
+  plot for [s in strategies] datafile using (strcol(1) eq s && strcol(2) eq 'translation' ? column(3) : NaN):4 \
+       with steps lw 2 lc rgb scolour(s) title s
+  set xlabel 'cycles per guest IOPTE update'
+  plot for [s in strategies] datafile using (strcol(1) eq s && strcol(2) eq 'update' ? column(3) : NaN):4 \
+       with steps lw 2 lc rgb scolour(s) title s
+  unset multiplot
+  unset output
+}
