@@ -1,8 +1,19 @@
 /* alloc: jemalloc-backed allocation with failure injection (see alloc.h). */
 #include "sim/alloc.h"
 
-#include <jemalloc/jemalloc.h>
+#include <stdlib.h>
 #include <string.h>
+
+#ifdef IOWALK_ALLOC_LIBC
+/* Sanitizer builds: the C library's allocator, which AddressSanitizer intercepts, so that overflows,
+ * use-after-free and leaks of the simulator's own memory are caught. */
+#define mallocx(size, flags) ((flags) ? calloc(1, (size)) : malloc(size))
+#define rallocx(p, size, flags) realloc((p), (size))
+#define dallocx(p, flags) free(p)
+#define MALLOCX_ZERO 1
+#else
+#include <jemalloc/jemalloc.h>
+#endif
 
 static _Thread_local uint64_t fail_countdown; /* 0: off; 1: fail the next allocation */
 static _Thread_local uint64_t alloc_calls;
@@ -62,6 +73,10 @@ char *iw_strdup(const char *s)
 
 int iw_alloc_stats(uint64_t *allocated_bytes, uint64_t *resident_bytes)
 {
+#ifdef IOWALK_ALLOC_LIBC
+	*allocated_bytes = *resident_bytes = 0;
+	return -1;
+#else
 	uint64_t epoch = 1;
 	size_t sz = sizeof(epoch);
 	size_t allocated = 0, resident = 0, len = sizeof(size_t);
@@ -77,4 +92,5 @@ int iw_alloc_stats(uint64_t *allocated_bytes, uint64_t *resident_bytes)
 	*allocated_bytes = allocated;
 	*resident_bytes = resident;
 	return 0;
+#endif
 }

@@ -3,6 +3,8 @@
 
 #include "sim/alloc.h"
 
+#include <stdlib.h>
+
 int checker_init(struct checker *c)
 {
 	c->dirty = NULL;
@@ -53,8 +55,33 @@ int checker_map(struct checker *c, uint64_t iova, uint64_t gpa, uint64_t len, bo
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 int checker_unmap(struct checker *c, uint64_t iova, uint64_t len)
 {
+	uint64_t first = iova >> 12, last = (iova + (len - 1)) >> 12;
+	if (last - first >= c->guest.len) {
+		/* A range larger than what is mapped: visit the mapped pages, in address order. */
+		uint64_t n = 0, *keys = iw_malloc((c->guest.len ? c->guest.len : 1) * sizeof(*keys));
+		if (!keys)
+			return -1;
+		for (uint64_t i = 0; i < c->guest.cap; i++) {
+			uint64_t k = c->guest.keys[i];
+			if (k && k - 1 >= first && k - 1 <= last)
+				keys[n++] = k - 1;
+		}
+		qsort(keys, n, sizeof(*keys), cmp_u64);
+		int rc = 0;
+		for (uint64_t i = 0; i < n && rc == 0; i++)
+			if (u64map_del(&c->guest, keys[i]) && mark_dirty(c, keys[i]) < 0)
+				rc = -1;
+		iw_free(keys);
+		return rc;
+	}
 	for (uint64_t off = 0; off < len; off += 4096) {
 		uint64_t pfn = (iova + off) >> 12;
 		if (u64map_del(&c->guest, pfn) && mark_dirty(c, pfn) < 0)

@@ -51,30 +51,22 @@ static const char run_usage[] =
 	"\n"
 	"Output files are written to a temporary name and renamed when complete.\n";
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	engine_interrupted = 1;
-}
-
-static int write_report(const char *path, int (*fn)(const struct report_ctx *, FILE *), const struct report_ctx *r)
+/* Writes one report into a temporary file; NULL on failure (reported). The caller commits or aborts. */
+static struct outfile *write_report(const char *path, int (*fn)(const struct report_ctx *, FILE *),
+				    const struct report_ctx *r)
 {
 	char err[512];
 	struct outfile *of = outfile_open(path, err, sizeof(err));
 	if (!of) {
 		cli_error("%s", err);
-		return -1;
+		return NULL;
 	}
 	if (fn(r, outfile_fp(of)) < 0) {
 		cli_error("%s: write error", path);
 		outfile_abort(of);
-		return -1;
+		return NULL;
 	}
-	if (outfile_commit(of, err, sizeof(err)) < 0) {
-		cli_error("%s", err);
-		return -1;
-	}
-	return 0;
+	return of;
 }
 
 /* Creates the directories leading to path's last component (mkdir -p of its dirname). */
@@ -284,8 +276,6 @@ int cli_run(int argc, char **argv)
 		o.trace_label = "default";
 	}
 	o.progress = !quiet;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	struct engine_result res;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -314,14 +304,28 @@ int cli_run(int argc, char **argv)
 	int rc = CLI_EXIT_OK;
 	if (!quiet)
 		report_table(&r, stdout);
-	if (json && write_report(json, report_json, &r) < 0)
-		rc = CLI_EXIT_FAIL;
-	if (csv && rc == CLI_EXIT_OK && write_report(csv, report_csv, &r) < 0)
-		rc = CLI_EXIT_FAIL;
-	if (cdf && rc == CLI_EXIT_OK && write_report(cdf, report_cdf, &r) < 0)
-		rc = CLI_EXIT_FAIL;
+	/* All result files are written to temporaries first and renamed only when every one succeeded. */
+	struct {
+		const char *path;
+		int (*fn)(const struct report_ctx *, FILE *);
+		struct outfile *of;
+	} outs[] = {{json, report_json, NULL}, {csv, report_csv, NULL}, {cdf, report_cdf, NULL}};
+	enum { NOUTS = sizeof(outs) / sizeof(outs[0]) };
+	for (int i = 0; i < NOUTS && rc == CLI_EXIT_OK; i++)
+		if (outs[i].path && !(outs[i].of = write_report(outs[i].path, outs[i].fn, &r)))
+			rc = CLI_EXIT_FAIL;
 	if (figure && rc == CLI_EXIT_OK && draw_figure(figure, &r) < 0)
 		rc = CLI_EXIT_FAIL;
+	for (int i = 0; i < NOUTS; i++) {
+		if (!outs[i].of)
+			continue;
+		if (rc != CLI_EXIT_OK) {
+			outfile_abort(outs[i].of);
+		} else if (outfile_commit(outs[i].of, err, sizeof(err)) < 0) {
+			cli_error("%s", err);
+			rc = CLI_EXIT_FAIL;
+		}
+	}
 	if (figure && rc == CLI_EXIT_OK && !quiet)
 		printf("\nfigure: %s.png, %s.pdf\n", figure, figure);
 	engine_result_free(&res);

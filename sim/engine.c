@@ -6,8 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-volatile int engine_interrupted;
-
 void engine_result_free(struct engine_result *res)
 {
 	for (unsigned i = 0; i < res->nsims; i++)
@@ -64,10 +62,6 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 				sim_reset_stats(res->sims[i]);
 		}
 		if ((n & 0xffff) == 0) {
-			if (engine_interrupted) {
-				snprintf(err, errlen, "interrupted after %" PRIu64 " records", n);
-				goto fail;
-			}
 			if (tty) {
 				uint64_t total = res->hdr.record_count;
 				if (total != TRACE_COUNT_UNKNOWN && total)

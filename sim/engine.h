@@ -37,7 +37,5 @@ struct engine_result {
 int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct engine_result *res, char *err,
 	       size_t errlen);
 void engine_result_free(struct engine_result *res);
-/* Set from a signal handler to stop a run early (it then fails with "interrupted"). */
-extern volatile int engine_interrupted;
 
 #endif

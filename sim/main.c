@@ -1,10 +1,15 @@
 /* main: `iowalk <command> [options]` dispatch, --help and --version. */
+#include "sim/alloc.h"
 #include "sim/cli.h"
+#include "sim/outfile.h"
 #include "version.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: iowalk <command> [options]\n"
@@ -24,8 +29,27 @@ static const char usage[] =
 	"\n"
 	"exit status: 0 success, 1 failure (bad input, failed run), 2 bad usage\n";
 
+/* An interrupted command leaves no partial result: temporaries are removed, the exit is non-zero. */
+static void on_signal(int sig)
+{
+	outfile_cleanup_all();
+	static const char msg[] = "iowalk: interrupted; no partial output was written\n";
+	ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)w;
+	_exit(128 + sig);
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* Test hook (docs/reliability.md): fail the N-th allocation, to check every failure path. */
+	const char *fail = getenv("IOWALK_FAIL_ALLOC");
+	if (fail)
+		iw_alloc_fail_after(strtoull(fail, NULL, 10));
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return CLI_EXIT_USAGE;
