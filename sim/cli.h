@@ -2,6 +2,8 @@
 #ifndef IOWALK_SIM_CLI_H
 #define IOWALK_SIM_CLI_H
 
+#include <stddef.h>
+
 /* Exit codes shared by every command. */
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1  /* bad input, run failed, or (gate) a regression */
@@ -11,6 +13,9 @@ int cli_trace(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_gate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
+
+/* Parses and checks a sweep spec given as text (for tests and fuzzing). NULL or the reason. */
+const char *sweep_spec_check_text(const char *text, char *err, size_t errlen);
 
 /* Prints "iowalk: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -148,18 +148,25 @@ static int parse_axis(struct spec *sp, struct axis *ax, const char *text)
 	return 0;
 }
 
+/* A key given twice keeps its last value. */
+static void set_str(char **dst, const char *value)
+{
+	iw_free(*dst);
+	*dst = iw_strdup(value);
+}
+
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct spec *sp = user;
 	if (strcmp(section, "sweep") == 0) {
 		if (strcmp(name, "trace") == 0)
-			sp->trace = iw_strdup(value);
+			set_str(&sp->trace, value);
 		else if (strcmp(name, "generator") == 0)
-			sp->generator = iw_strdup(value);
+			set_str(&sp->generator, value);
 		else if (strcmp(name, "strategies") == 0)
-			sp->strategies = iw_strdup(value);
+			set_str(&sp->strategies, value);
 		else if (strcmp(name, "preset") == 0)
-			sp->preset = iw_strdup(value);
+			set_str(&sp->preset, value);
 		else if (strcmp(name, "warmup") == 0)
 			sp->warmup = strtoull(value, NULL, 10);
 		else if (strcmp(name, "check") == 0)
@@ -486,6 +493,62 @@ static int merge(const struct spec *sp, const char *dir, int out_fd)
 	return 0;
 }
 
+/* Parses (ini_rc: inih's result) and checks a spec: one trace source, the grid size, every point's
+ * configuration, the strategies. NULL or the reason in err. */
+static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t errlen)
+{
+	if (ini_rc != 0) {
+		if (ini_rc == -1)
+			snprintf(err, errlen, "%s: cannot open", sp->path);
+		else
+			snprintf(err, errlen, "%s: line %d: %s", sp->path, ini_rc, sp->err[0] ? sp->err : "syntax error");
+		return err;
+	}
+	if (!sp->trace == !sp->generator) {
+		snprintf(err, errlen, "%s: [sweep] needs exactly one of trace = FILE or generator = KIND", sp->path);
+		return err;
+	}
+	sp->npoints = 1;
+	for (unsigned a = 0; a < sp->naxes; a++) {
+		if (sp->npoints > 1000000 / sp->axes[a].n) {
+			snprintf(err, errlen, "%s: more than 10^6 points", sp->path);
+			return err;
+		}
+		sp->npoints *= sp->axes[a].n;
+	}
+	char why[512];
+	for (uint64_t p = 0; p < sp->npoints; p++) {
+		struct iw_config cfg;
+		struct gen_opts go;
+		char key[2048], lead[2048];
+		if (point_config(sp, p, &cfg, &go, why, sizeof(why))) {
+			point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
+			snprintf(err, errlen, "%s: point %s: %s", sp->path, key, why);
+			return err;
+		}
+	}
+	struct engine_opts eo;
+	if (strategies_of(sp->strategies, &eo, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", sp->path, why);
+		return err;
+	}
+	return NULL;
+}
+
+const char *sweep_spec_check_text(const char *text, char *err, size_t errlen)
+{
+	struct spec *sp = iw_calloc(1, sizeof(*sp));
+	if (!sp) {
+		snprintf(err, errlen, "out of memory");
+		return err;
+	}
+	sp->path = "spec";
+	const char *why = spec_check(sp, ini_parse_string(text, on_entry, sp), err, errlen);
+	spec_free(sp);
+	iw_free(sp);
+	return why;
+}
+
 int cli_sweep(int argc, char **argv)
 {
 	enum { O_EMIT = 256, O_MERGE };
@@ -527,41 +590,9 @@ int cli_sweep(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	sp->path = argv[optind];
 	int rc = CLI_EXIT_USAGE;
-	int pr = ini_parse(sp->path, on_entry, sp);
-	if (pr != 0) {
-		if (pr == -1)
-			cli_error("sweep: %s: cannot open", sp->path);
-		else
-			cli_error("sweep: %s: line %d: %s", sp->path, pr, sp->err[0] ? sp->err : "syntax error");
-		goto out;
-	}
-	if (!sp->trace == !sp->generator) {
-		cli_error("sweep: %s: [sweep] needs exactly one of trace = FILE or generator = KIND", sp->path);
-		goto out;
-	}
-	sp->npoints = 1;
-	for (unsigned a = 0; a < sp->naxes; a++) {
-		if (sp->npoints > 1000000 / sp->axes[a].n) {
-			cli_error("sweep: more than 10^6 points");
-			goto out;
-		}
-		sp->npoints *= sp->axes[a].n;
-	}
-	/* Check every point's configuration before running any. */
 	char err[512];
-	for (uint64_t p = 0; p < sp->npoints; p++) {
-		struct iw_config cfg;
-		struct gen_opts go;
-		char key[2048], lead[2048];
-		if (point_config(sp, p, &cfg, &go, err, sizeof(err))) {
-			point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
-			cli_error("sweep: %s: point %s: %s", sp->path, key, err);
-			goto out;
-		}
-	}
-	struct engine_opts eo;
-	if (strategies_of(sp->strategies, &eo, err, sizeof(err)) < 0) {
-		cli_error("sweep: %s: %s", sp->path, err);
+	if (spec_check(sp, ini_parse(sp->path, on_entry, sp), err, sizeof(err))) {
+		cli_error("sweep: %s", err);
 		goto out;
 	}
 	if (emit) {

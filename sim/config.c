@@ -228,3 +228,20 @@ int config_param(const struct iw_config *c, unsigned i, const char **name, uint6
 	*value = *field((struct iw_config *)c, &params[i]);
 	return 1;
 }
+
+const char *config_load_ini_text(struct iw_config *c, const char *text, const char *label, char *err, size_t errlen)
+{
+	struct ini_ctx ctx = {c, err, errlen, label, 0};
+	int rc = ini_parse_string(text, on_ini_entry, &ctx);
+	if (ctx.failed) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "%s: line %d: %s", label, rc, why);
+		return err;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: line %d: syntax error (expected [section] or key = value)", label, rc);
+		return err;
+	}
+	return NULL;
+}

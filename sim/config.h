@@ -26,6 +26,8 @@ const char *config_set(struct iw_config *c, const char *key, const char *value, 
 const char *config_set_kv(struct iw_config *c, const char *kv, char *err, size_t errlen);
 /* Reads an INI file ([section] key = value, keys as section.key). NULL or the reason. */
 const char *config_load_ini(struct iw_config *c, const char *path, char *err, size_t errlen);
+/* The same from text in memory; label names it in messages. */
+const char *config_load_ini_text(struct iw_config *c, const char *text, const char *label, char *err, size_t errlen);
 /* Checks cross-parameter constraints. NULL or the reason. */
 const char *config_validate(const struct iw_config *c, char *err, size_t errlen);
 /* Prints every parameter with value, unit and help (as an INI file that config_load_ini reads back). */

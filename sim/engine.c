@@ -94,6 +94,8 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 	trace_close(tr);
 	return 0;
 fail:
+	for (unsigned i = 0; i < res->nsims; i++)
+		res->check_failed |= res->sims[i]->check_failed;
 	trace_close(tr);
 	engine_result_free(res);
 	return -1;

@@ -31,6 +31,7 @@ struct engine_result {
 	uint64_t records;
 	uint64_t trace_hash;
 	uint64_t first_time, last_time;
+	bool check_failed;            /* on failure: a translation disagreed with the reference map */
 };
 
 /* 0, or -1 with the reason in err. On success the caller frees with engine_result_free(). */

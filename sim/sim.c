@@ -135,14 +135,17 @@ void sim_device_walk(struct sim *s, const struct s390_table *t, uint64_t iova, b
 
 static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_xlate *x, uint64_t iova)
 {
+	uint64_t ap = s390_aperture_bytes(s390_root_level(s->guest.table.levels));
+	if (ap && iova >= ap)
+		return x->fault == S390_FAULT_OUT_OF_RANGE; /* nothing can be mapped there */
 	if (want == 0)
 		return x->fault == S390_FAULT_INVALID;
 	bool ro = (want & CHECK_RO) != 0;
-	if (write && ro)
-		return x->fault == S390_FAULT_PROTECTION;
 	uint64_t hpa;
 	if (!vm_gpa_to_hpa(s->vm, (want >> 2) << 12, &hpa))
-		return false;
+		return x->fault == S390_FAULT_INVALID; /* mapped to a gpa outside guest RAM: untranslatable */
+	if (write && ro)
+		return x->fault == S390_FAULT_PROTECTION;
 	uint64_t got = x->frame + ((iova & ~0xfffull) & (x->page_bytes - 1));
 	return x->fault == S390_OK && got == hpa && x->writable == !ro;
 }
@@ -157,6 +160,7 @@ static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, bool write, c
 	if (matches(s, synced, write, x, iova) || (!in_sync && matches(s, checker_guest(&s->ref, pfn), write, x, iova)))
 		return 0;
 	s->recno = recno;
+	s->check_failed = true;
 	return sim_fail(s,
 			"check failed: strategy %s, DMA dev %u %s iova 0x%" PRIx64 ": got %s frame 0x%" PRIx64
 			"%s, reference expects %s gpa page 0x%" PRIx64 "%s",
@@ -330,9 +334,9 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 			return sim_fail(s, "%s", why);
 	}
 	const char *why = NULL;
-	if ((r->kind == TRACE_MAP || r->kind == TRACE_DMA) && r->c > SIM_MAX_RECORD_BYTES)
-		return sim_fail(s, "%s of %" PRIu64 " bytes exceeds the per-record limit of %llu bytes (split it)",
-				trace_kind_name(r->kind), r->c, (unsigned long long)SIM_MAX_RECORD_BYTES);
+	if ((r->kind == TRACE_MAP || r->kind == TRACE_DMA) && r->c > (s->cfg->max_record_mib << 20))
+		return sim_fail(s, "%s of %" PRIu64 " bytes exceeds the per-record limit of %llu bytes (run.max_record_mib)",
+				trace_kind_name(r->kind), r->c, (unsigned long long)(s->cfg->max_record_mib << 20));
 	switch (r->kind) {
 	case TRACE_MEMSLOT:
 		why = vm_add_memslot(s->vm, r->id, r->a, r->b, r->c);

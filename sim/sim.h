@@ -29,8 +29,6 @@
 #include <stdint.h>
 
 #define SIM_MAX_DEVS 65536u
-/* MAP and DMA are simulated page by page; longer records are rejected with a clear error. */
-#define SIM_MAX_RECORD_BYTES (64ull << 30)
 
 /* A translation's result as the device sees it. */
 struct sim_xlate {
@@ -89,6 +87,7 @@ struct sim {
 	uint64_t recno;              /* record being handled (1-based) */
 	bool memslots_dirty;
 	bool failed;
+	bool check_failed;           /* the failure is a translation that disagreed with the reference */
 	char err[512];
 };
 

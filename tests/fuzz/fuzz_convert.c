@@ -1,0 +1,35 @@
+/* fuzz_convert: the ftrace/kprobe converter on arbitrary text. */
+#include "sim/convert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static char dir[] = "/tmp/iowalk-fuzz-convert-XXXXXX";
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	static int ready;
+	if (!ready) {
+		if (!mkdtemp(dir))
+			abort();
+		ready = 1;
+	}
+	char in[128], out[128];
+	snprintf(in, sizeof(in), "%s/in.txt", dir);
+	snprintf(out, sizeof(out), "%s/out.trace", dir);
+	FILE *f = fopen(in, "wb");
+	if (!f)
+		return 0;
+	fwrite(data, 1, size, f);
+	fclose(f);
+	struct convert_opts o;
+	convert_defaults(&o);
+	struct convert_stats st;
+	char err[512];
+	convert_ftrace(in, out, &o, &st, err, sizeof(err));
+	unlink(out);
+	return 0;
+}
