@@ -74,6 +74,13 @@ void gen_defaults(struct gen_opts *o, enum gen_kind k)
 		o->buf_bytes = 4096;
 }
 
+/* Guest RAM kept for the guest's IO tables above the origin: 16 MiB, or one memslot if smaller. */
+static uint64_t table_reserve(const struct gen_opts *o)
+{
+	uint64_t slot = (o->guest_ram_mib << 20) / (o->memslots ? o->memslots : 1);
+	return slot < TABLE_RESERVE ? slot : TABLE_RESERVE;
+}
+
 const char *gen_check(const struct gen_opts *o)
 {
 	uint64_t ram = o->guest_ram_mib << 20;
@@ -86,9 +93,10 @@ const char *gen_check(const struct gen_opts *o)
 	if (o->ioat_origin & 0x3fff)
 		return "--ioat-origin must be 16 KiB aligned";
 	uint64_t slot = ram / o->memslots;
-	if (o->ioat_origin / slot != (o->ioat_origin + TABLE_RESERVE - 1) / slot || o->ioat_origin + TABLE_RESERVE > ram)
-		return "the 16 MiB table pool above --ioat-origin must lie inside one memslot";
-	if (ram < TABLE_RESERVE + (4ull << 20))
+	uint64_t reserve = table_reserve(o);
+	if (o->ioat_origin / slot != (o->ioat_origin + reserve - 1) / slot || o->ioat_origin + reserve > ram)
+		return "the table pool above --ioat-origin (16 MiB, or the memslot size if smaller) must lie inside one memslot";
+	if (ram < reserve + (4ull << 20))
 		return "--guest-ram is too small (needs 16 MiB for tables plus room for buffers)";
 	if (o->lazy && o->lazy_batch == 0)
 		return "--rpcit lazy:N needs N >= 1";
@@ -100,7 +108,7 @@ const char *gen_check(const struct gen_opts *o)
 		return "--buf-size must be 1 B .. 2 MiB";
 	if (o->rx_percent > 100)
 		return "--rx-percent must be 0 .. 100";
-	if (o->working_set_mib == 0 || (o->working_set_mib << 20) > ram - TABLE_RESERVE ||
+	if (o->working_set_mib == 0 || (o->working_set_mib << 20) > ram - reserve ||
 	    (o->working_set_mib << 20) > IOVA_TOP - IOVA_BASE)
 		return "--working-set must fit in guest RAM and in the 1 GiB IOVA window";
 	if (o->dma_bytes == 0 || o->dma_bytes > (o->working_set_mib << 20))
@@ -512,7 +520,7 @@ int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd,
 	uint64_t ram = o->guest_ram_mib << 20;
 	g->ram_pages = ram >> 12;
 	g->res_lo_page = o->ioat_origin >> 12;
-	g->res_pages = TABLE_RESERVE >> 12;
+	g->res_pages = table_reserve(o) >> 12;
 	int rc = -1;
 	struct trace_header hdr = {.version = TRACE_FORMAT_VERSION, .page_size = TRACE_PAGE_SIZE,
 				   .record_count = TRACE_COUNT_UNKNOWN};

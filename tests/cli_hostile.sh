@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Hostile inputs: each either runs to completion with its faults counted, or is rejected with a clear
+# message and exit 1; never a crash, a hang or a wrong number. Runs every strategy with --check.
+set -u
+IOWALK=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+head='0 MEMSLOT 0 0x0 0x40000 0x20000000000
+0 IOAT 0 0x1000000 3
+'
+# run NAME EXPECTED_EXIT MESSAGE_OR_EMPTY TRACE_BODY [RUN OPTIONS...]
+run() {
+	local name=$1 want=$2 msg=$3 body=$4; shift 4
+	printf '%s%s' "$head" "$body" > "$T/$name.trace"
+	timeout 120 "$IOWALK" run "$T/$name.trace" --check -q --json "$T/$name.json" "$@" > "$T/$name.out" 2>&1
+	local rc=$?
+	[ $rc -eq "$want" ] || { bad "$name: exit $rc, want $want: $(tail -2 "$T/$name.out")"; return; }
+	if [ -n "$msg" ]; then grep -q -- "$msg" "$T/$name.out" && ok || bad "$name: message lacks '$msg': $(cat "$T/$name.out")"; else ok; fi
+	if [ "$want" -ne 0 ] && [ -e "$T/$name.json" ]; then bad "$name: failed run left a report"; fi
+}
+# A huge UNMAP and RPCIT are fine (ranges are skipped where nothing is mapped); a huge MAP or DMA is refused.
+run unmap-2e63 0 "" "10 MAP 0x100000000 0x100000 0x1000 rw
+20 UNMAP 0x0 0x8000000000000000
+30 RPCIT 0x0 0x8000000000000000
+40 DMA 1 0x100000000 0x10 r
+"
+run map-2e63 1 "exceeds the per-record limit" "10 MAP 0x0 0x0 0x8000000000000000 rw
+"
+run dma-2e63 1 "exceeds the per-record limit" "10 DMA 1 0x0 0x8000000000000000 r
+"
+# IOVAs at the top of the address space: outside the aperture -> refused MAP, counted DMA fault.
+run map-top 1 "MAP outside the IOAT's aperture" "10 MAP 0xfffffffffffff000 0x100000 0x1000 rw
+"
+run dma-top 0 "" "10 DMA 1 0xffffffffffffff00 0x100 w
+"
+grep -q '"out_of_range": 1' "$T/dma-top.json" && ok || bad "dma-top: out_of_range fault not counted"
+# Maps over maps, unmaps of never-mapped ranges, RPCIT over the whole aperture.
+run remap 0 "" "10 MAP 0x100000000 0x100000 0x4000 rw
+11 MAP 0x100001000 0x200000 0x1000 r
+12 MAP 0x100000000 0x300000 0x1000 rw
+20 RPCIT 0x0 0x40000000000
+30 DMA 1 0x100000000 0x4000 w
+40 UNMAP 0x200000000 0x100000
+41 UNMAP 0x100000000 0x4000
+42 UNMAP 0x100000000 0x4000
+50 RPCIT 0x0 0x40000000000
+60 DMA 1 0x100000000 0x10 r
+"
+grep -q '"protection": 1' "$T/remap.json" && ok || bad "remap: protection fault (write to the read-only page) not counted"
+grep -q '"invalid_entry": 1' "$T/remap.json" && ok || bad "remap: invalid_entry fault (after unmap) not counted"
+# DMA to unmapped and read-only pages: counted, the run continues.
+run faults 0 "" "10 MAP 0x100000000 0x100000 0x1000 r
+20 RPCIT 0x100000000 0x1000
+30 DMA 1 0x100000000 0x10 w
+31 DMA 1 0x100000000 0x10 r
+32 DMA 1 0x180000000 0x10 r
+"
+# Zero-size caches and non-power-of-two set counts.
+run no-caches 0 "" "10 MAP 0x100000000 0x100000 0x10000 rw
+20 RPCIT 0x100000000 0x10000
+30 DMA 1 0x100000000 0x10000 w
+31 DMA 1 0x100000000 0x10000 r
+" --set cache.l1.kib=0 --set cache.l2.kib=0 --set cache.l3.kib=0 --set device.iotlb_entries=0 \
+  --set device.wc_rt_entries=0 --set device.wc_st_entries=0 --set nested.s2_tlb_entries=0
+run odd-sets 0 "" "10 MAP 0x100000000 0x100000 0x10000 rw
+20 RPCIT 0x100000000 0x10000
+30 DMA 1 0x100000000 0x10000 w
+" --set device.iotlb_entries=12 --set device.iotlb_ways=4 --set cache.l1.kib=3 --set cache.l1.ways=3 \
+  --set cache.line_bytes=64 --set device.wc_st_entries=6 --set device.wc_ways=2
+# A configuration that cannot work is refused before running.
+"$IOWALK" run --set cache.l1.kib=3 --set cache.l1.ways=8 -q > "$T/cfg.out" 2>&1; [ $? -eq 2 ] && ok || bad "bad cache geometry not refused"
+# 10^6 memslots (gfn-contiguous, 1 MiB each), buffers spread over them.
+"$IOWALK" trace gen churn --ops 2000 --memslots 1000000 --guest-ram 4000000 --ioat-origin 0x1000000 \
+	--binary -o "$T/slots.trace" 2>/dev/null || bad "gen with 10^6 memslots failed"
+timeout 300 "$IOWALK" run "$T/slots.trace" --check -q -s kvm-gfn,root-pfn --set vm.max_memslots=1000000 \
+	--set vm.host_levels=4 --json "$T/slots.json" > "$T/slots.out" 2>&1 && ok || bad "10^6 memslots: $(tail -2 "$T/slots.out")"
+grep -q '"memslot_searches"' "$T/slots.json" && ok || bad "10^6 memslots: no report"
+"$IOWALK" run "$T/slots.trace" -q -s kvm-gfn > "$T/slots2.out" 2>&1; [ $? -eq 1 ] && grep -q 'too many memslots' "$T/slots2.out" && ok || bad "memslot limit not enforced"
+echo "$pass passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# An interrupted command (SIGINT or SIGTERM) exits non-zero with a message and leaves no output file
+# and no temporary behind.
+set -u
+IOWALK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass=0
+cd "$T"
+"$IOWALK" trace gen random --ops 3000000 --binary -o big.trace 2>/dev/null
+for sig in INT TERM; do
+	"$IOWALK" run big.trace -q --check --set device.iotlb_entries=0 --json out.json --csv out.csv 2> err.txt &
+	pid=$!
+	sleep 0.5
+	kill -s $sig $pid
+	wait $pid
+	rc=$?
+	if [ $rc -ne 0 ] && grep -q 'interrupted' err.txt && [ -z "$(ls | grep -E '^out|\.tmp\.')" ]; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL: SIG$sig: exit $rc, $(cat err.txt), files: $(ls)"
+		fails=$((fails + 1))
+	fi
+	"$IOWALK" trace gen random --ops 3000000 --binary --zstd -o gen.out 2> err.txt &
+	pid=$!
+	sleep 0.3
+	kill -s $sig $pid
+	wait $pid
+	rc=$?
+	if [ $rc -ne 0 ] && [ -z "$(ls | grep -E '^gen\.out')" ]; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL: gen SIG$sig: exit $rc, files: $(ls)"
+		fails=$((fails + 1))
+	fi
+done
+echo "$pass passed, $fails failed"
+[ $fails -eq 0 ]
