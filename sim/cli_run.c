@@ -29,7 +29,7 @@ static const char run_usage[] =
 	"\n"
 	"Replays TRACE (text or binary, zstd or not; '-' for stdin) under each strategy and prints cycles per\n"
 	"translation with a breakdown by component. Without TRACE, runs the embedded default trace\n"
-	"(traces/default.trace: see docs/real-workloads.md for what it is).\n"
+	"(traces/default.trace.zst, a real capture: see docs/real-workloads.md).\n"
 	"\n"
 	"options:\n"
 	"  -s, --strategy LIST   all (default) or a comma-separated list of: kvm-gfn, root-pfn, nested, qemu\n"

@@ -21,8 +21,14 @@ struct cev {
 	int kind;
 	uint64_t iova, len, paddr, fh;
 	bool ro;
+	bool kprobe; /* a __dma_update_trans line: its device accesses follow its RPCIT */
 	int dir;
 	char dev[32];
+};
+
+struct pending_dma {
+	uint64_t iova, len;
+	int dir;
 };
 
 struct conv {
@@ -39,6 +45,8 @@ struct conv {
 	char fh_dev[16][32];
 	unsigned nfh;
 	uint64_t lazy_count, lazy_lo, lazy_hi;
+	struct pending_dma pend[WINDOW]; /* kprobe maps' device accesses, waiting for their RPCIT */
+	unsigned npend;
 	bool setup_done;
 	char *err;
 	size_t errlen;
@@ -174,6 +182,8 @@ static int parse_event(struct conv *c, char *line, uint64_t lineno, struct cev *
 	uint64_t rel = ns >= c->t0_ns ? ns - c->t0_ns : 0;
 	ev->time_cycles = rel / 1000 * c->o->clock_mhz + rel % 1000 * c->o->clock_mhz / 1000;
 	uint64_t a, b, sz;
+	if (strstr(rest, "(__dma_purge_tlb"))
+		return 0; /* the RPCIT decision point; the RPCIT itself is the zpci_refresh_trans line */
 	if (strstr(rest, "(zpci_refresh_trans")) {
 		if (!field(rest, "addr=", true, &a) || !field(rest, "range=", true, &sz))
 			return -1;
@@ -187,13 +197,19 @@ static int parse_event(struct conv *c, char *line, uint64_t lineno, struct cev *
 		uint64_t flags;
 		if (!field(rest, "dma_addr=", true, &a) || !field(rest, "size=", true, &sz) || !field(rest, "flags=", true, &flags))
 			return -1;
+		b = 0;
 		field(rest, "pa=", true, &b);
-		ev->iova = a;
-		ev->len = sz;
-		ev->paddr = b;
+		ev->iova = a & ~0xfffull;
+		ev->len = (sz + (a & 0xfff) + 0xfff) & ~0xfffull;
+		ev->paddr = b & ~0xfffull; /* dma_update_trans() uses pa & PAGE_MASK */
 		ev->kind = (flags & 0x400) ? CK_UNMAP : CK_MAP;
 		ev->ro = (flags & 0x200) != 0;
-		ev->dir = ev->ro ? DIR_TO_DEVICE : DIR_NONE;
+		ev->dir = ev->ro ? DIR_TO_DEVICE : DIR_FROM_DEVICE;
+		ev->kprobe = true;
+		/* No dma:* events name the device here: the zdev pointer identifies the function. */
+		uint64_t zdev;
+		if (field(rest, "zdev=", true, &zdev))
+			snprintf(ev->dev, sizeof(ev->dev), "zdev:%" PRIx64, zdev);
 		return 1;
 	}
 	if (strcmp(event, "map") == 0 && strstr(rest, "iova=")) {
@@ -279,6 +295,36 @@ static int emit(struct conv *c, uint64_t t, int kind, uint64_t a, uint64_t b, ui
 	return trace_write(c->tw, &r) < 0 ? cfail(c, "write error") : 0;
 }
 
+static int emit_accesses(struct conv *c, uint64_t t, uint64_t iova, uint64_t len, int dir)
+{
+	for (uint64_t i = 0; i < c->o->dma_accesses && len; i++) {
+		int rw = dir == DIR_TO_DEVICE ? TRACE_DMA_READ
+			 : dir == DIR_FROM_DEVICE ? TRACE_DMA_WRITE
+						   : (i % 2 ? TRACE_DMA_WRITE : TRACE_DMA_READ);
+		c->st->dmas++;
+		if (emit(c, t, TRACE_DMA, iova, 0, len, rw, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Emits the pending accesses of kprobe maps inside [lo, hi) (all of them when hi == 0). */
+static int flush_pending(struct conv *c, uint64_t t, uint64_t lo, uint64_t hi)
+{
+	unsigned keep = 0;
+	for (unsigned i = 0; i < c->npend; i++) {
+		struct pending_dma *p = &c->pend[i];
+		if (hi == 0 || (p->iova >= lo && p->iova < hi)) {
+			if (emit_accesses(c, t, p->iova, p->len, p->dir) < 0)
+				return -1;
+		} else {
+			c->pend[keep++] = *p;
+		}
+	}
+	c->npend = keep;
+	return 0;
+}
+
 static int flush_lazy(struct conv *c, uint64_t t)
 {
 	if (!c->lazy_count)
@@ -352,9 +398,16 @@ static int resolve_oldest(struct conv *c)
 		c->st->maps++;
 		if (emit(c, t, TRACE_MAP, e->iova, e->paddr, e->len, e->dir == DIR_TO_DEVICE ? TRACE_PROT_READ : TRACE_PROT_RW, 0) < 0)
 			return -1;
+		if (e->kprobe) {
+			if (c->npend == WINDOW && flush_pending(c, t, 0, 0) < 0)
+				return -1;
+			c->pend[c->npend++] = (struct pending_dma){e->iova, e->len, e->dir};
+		}
 		if (!c->st->rpcit_captured) {
 			c->st->rpcits++;
-			return emit(c, t, TRACE_RPCIT, e->iova, 0, e->len, 0, 0);
+			if (emit(c, t, TRACE_RPCIT, e->iova, 0, e->len, 0, 0) < 0)
+				return -1;
+			return e->kprobe ? flush_pending(c, t, e->iova, e->iova + e->len) : 0;
 		}
 		return 0;
 	case CK_UNMAP:
@@ -374,21 +427,17 @@ static int resolve_oldest(struct conv *c)
 		if (++c->lazy_count >= c->o->lazy_batch)
 			return flush_lazy(c, t);
 		return 0;
-	case CK_RPCIT:
+	case CK_RPCIT: {
 		if (!c->st->rpcit_captured || e->len == 0)
 			return 0;
 		c->st->rpcits++;
-		return emit(c, t, TRACE_RPCIT, e->iova & ~0xfffull, 0, ((e->iova & 0xfff) + e->len + 0xfff) & ~0xfffull, 0, 0);
+		uint64_t lo = e->iova & ~0xfffull, len = ((e->iova & 0xfff) + e->len + 0xfff) & ~0xfffull;
+		if (emit(c, t, TRACE_RPCIT, lo, 0, len, 0, 0) < 0)
+			return -1;
+		return flush_pending(c, t, lo, lo + len);
+	}
 	case CK_DMA_MAP:
-		for (uint64_t i = 0; i < c->o->dma_accesses && e->len; i++) {
-			int rw = e->dir == DIR_TO_DEVICE ? TRACE_DMA_READ
-				 : e->dir == DIR_FROM_DEVICE ? TRACE_DMA_WRITE
-							      : (i % 2 ? TRACE_DMA_WRITE : TRACE_DMA_READ);
-			c->st->dmas++;
-			if (emit(c, t, TRACE_DMA, e->iova, 0, e->len, rw, 1) < 0)
-				return -1;
-		}
-		return 0;
+		return emit_accesses(c, t, e->iova, e->len, e->dir);
 	default:
 		return 0;
 	}
@@ -477,6 +526,8 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 	while (c->n)
 		if (resolve_oldest(c) < 0)
 			goto out_abort;
+	if (flush_pending(c, c->last_time, 0, 0) < 0)
+		goto out_abort;
 	if (o->rpcit == CONVERT_RPCIT_LAZY && flush_lazy(c, c->last_time) < 0)
 		goto out_abort;
 	if (!c->setup_done) {

@@ -36,7 +36,7 @@ sweep_cmd() { # NAME OUTPUT... -- COMMAND...
 
 tiny="$SRC/traces/samples/tiny.trace"
 sweep_cmd run o.json o.csv o.cdf -- "$IOWALK" run "$tiny" --check -q --json o.json --csv o.csv --cdf o.cdf
-sweep_cmd run-default o.json -- "$IOWALK" run --check -q --json o.json
+sweep_cmd run-excerpt o.json -- "$IOWALK" run "$SRC/traces/samples/real-excerpt.trace" --check -q --json o.json
 sweep_cmd pack o.bin -- "$IOWALK" trace pack --zstd "$SRC/traces/samples/two-slots.trace" o.bin
 sweep_cmd gen o.trace -- "$IOWALK" trace gen nvme --ops 20 -o o.trace
 sweep_cmd convert o.trace -- "$IOWALK" trace convert --from ftrace "$SRC/traces/real/linux-6.12-virtio-blk-lazy.ftrace.txt" -o o.trace

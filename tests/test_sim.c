@@ -43,7 +43,7 @@ static void test_attribution(void)
 	attribution_adds_up(SAMPLE("tiny.trace"), "z15");
 	attribution_adds_up(SAMPLE("two-slots.trace"), "z15");
 	attribution_adds_up(SAMPLE("two-slots.trace"), "tiny");
-	attribution_adds_up(IOWALK_SOURCE_DIR "/traces/default.trace", "z15");
+	attribution_adds_up(SAMPLE("real-excerpt.trace"), "z15");
 }
 
 static char *json_of(const char *path, const char *preset)
@@ -66,8 +66,8 @@ static char *json_of(const char *path, const char *preset)
 
 static void test_deterministic(void)
 {
-	char *a = json_of(IOWALK_SOURCE_DIR "/traces/default.trace", "z15");
-	char *b = json_of(IOWALK_SOURCE_DIR "/traces/default.trace", "z15");
+	char *a = json_of(SAMPLE("real-excerpt.trace"), "z15");
+	char *b = json_of(SAMPLE("real-excerpt.trace"), "z15");
 	CHECK(a && b && strcmp(a, b) == 0);
 	free(a);
 	free(b);
