@@ -46,7 +46,8 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 		return NULL;
 	}
 	s->iotlb = iw_calloc(SIM_MAX_DEVS, sizeof(*s->iotlb));
-	if (!s->iotlb || memsys_init(&s->mem, cfg) < 0 ||
+	s->devs = iw_calloc(SIM_MAX_DEVS, sizeof(*s->devs));
+	if (!s->iotlb || !s->devs || memsys_init(&s->mem, cfg) < 0 ||
 	    sacache_init(&s->wc_rt, cfg->wc_rt_entries, (uint32_t)(cfg->wc_rt_entries < cfg->wc_ways ? cfg->wc_rt_entries : cfg->wc_ways)) < 0 ||
 	    sacache_init(&s->wc_st, cfg->wc_st_entries, (uint32_t)(cfg->wc_st_entries < cfg->wc_ways ? cfg->wc_st_entries : cfg->wc_ways)) < 0 ||
 	    checker_init(&s->ref) < 0 || evq_init(&s->q, 64) < 0)
@@ -67,14 +68,13 @@ void sim_free(struct sim *s)
 	if (s->strat)
 		s->ops->destroy(s->strat);
 	if (s->iotlb) {
-		for (unsigned d = 0; d < SIM_MAX_DEVS; d++) {
-			if (s->iotlb[d]) {
-				sacache_destroy(s->iotlb[d]);
-				iw_free(s->iotlb[d]);
-			}
+		for (unsigned i = 0; i < s->ndevs; i++) {
+			sacache_destroy(s->iotlb[s->devs[i]]);
+			iw_free(s->iotlb[s->devs[i]]);
 		}
 		iw_free(s->iotlb);
 	}
+	iw_free(s->devs);
 	memsys_destroy(&s->mem);
 	sacache_destroy(&s->wc_rt);
 	sacache_destroy(&s->wc_st);
@@ -94,36 +94,48 @@ void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len)
 	sim_charge(s, COMP_RPCIT, s->cfg->c_rpcit + s->cfg->c_iotlb_inval);
 	sim_op(s, OP_HOST_RPCITS, 1);
 	uint64_t last = iova + (len - 1);
-	for (unsigned d = 0; d < SIM_MAX_DEVS; d++)
-		if (s->iotlb[d])
-			sacache_invalidate_range(s->iotlb[d], iova >> 12, last >> 12);
+	for (unsigned i = 0; i < s->ndevs; i++)
+		sacache_invalidate_range(s->iotlb[s->devs[i]], iova >> 12, last >> 12);
 	sacache_invalidate_range(&s->wc_st, iova >> S390_ST_SHIFT, last >> S390_ST_SHIFT);
 	sacache_invalidate_range(&s->wc_rt, iova >> S390_RT_SHIFT, last >> S390_RT_SHIFT);
+}
+
+enum s390_level sim_walk_cache_lookup(struct sim *s, uint64_t iova)
+{
+	uint64_t dummy;
+	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
+	if (sacache_lookup(&s->wc_st, iova >> S390_ST_SHIFT, &dummy)) {
+		sim_op(s, OP_WALK_CACHE_HITS, 1);
+		return S390_LEVEL_PT;
+	}
+	if (sacache_lookup(&s->wc_rt, iova >> S390_RT_SHIFT, &dummy)) {
+		sim_op(s, OP_WALK_CACHE_HITS, 1);
+		return S390_LEVEL_ST;
+	}
+	return S390_LEVEL_RF;
+}
+
+void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct s390_walk *w, unsigned i)
+{
+	/* Only entries the walk went through (a next level was read) are cached. */
+	if (i + 1 >= w->nrefs)
+		return;
+	if (w->ref_level[i] == S390_LEVEL_ST)
+		sacache_fill(&s->wc_st, iova >> S390_ST_SHIFT, 1);
+	else if (w->ref_level[i] == S390_LEVEL_RT)
+		sacache_fill(&s->wc_rt, iova >> S390_RT_SHIFT, 1);
 }
 
 void sim_device_walk(struct sim *s, const struct s390_table *t, uint64_t iova, bool write, struct sim_xlate *x)
 {
 	struct s390_walk w;
 	s390_walk(t, iova, write, &w);
-	enum s390_level from = S390_LEVEL_RF;
-	uint64_t dummy;
-	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
-	if (sacache_lookup(&s->wc_st, iova >> S390_ST_SHIFT, &dummy)) {
-		from = S390_LEVEL_PT;
-		sim_op(s, OP_WALK_CACHE_HITS, 1);
-	} else if (sacache_lookup(&s->wc_rt, iova >> S390_RT_SHIFT, &dummy)) {
-		from = S390_LEVEL_ST;
-		sim_op(s, OP_WALK_CACHE_HITS, 1);
-	}
+	enum s390_level from = sim_walk_cache_lookup(s, iova);
 	for (unsigned i = 0; i < w.nrefs; i++) {
 		if (w.ref_level[i] < from)
 			continue;
 		sim_dev_ref(s, COMP_DEVICE_WALK, w.refs[i]);
-		/* Fill what was read past: the caches hold only entries the walk went through. */
-		if (w.ref_level[i] == S390_LEVEL_ST && i + 1 < w.nrefs)
-			sacache_fill(&s->wc_st, iova >> S390_ST_SHIFT, 1);
-		if (w.ref_level[i] == S390_LEVEL_RT && i + 1 < w.nrefs)
-			sacache_fill(&s->wc_rt, iova >> S390_RT_SHIFT, 1);
+		sim_walk_cache_fill(s, iova, &w, i);
 	}
 	x->fault = w.fault;
 	x->page_bytes = w.page_bytes;
@@ -183,6 +195,7 @@ static struct sacache *iotlb_of(struct sim *s, uint16_t dev)
 		return NULL;
 	}
 	s->iotlb[dev] = c;
+	s->devs[s->ndevs++] = dev;
 	return c;
 }
 

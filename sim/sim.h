@@ -72,6 +72,8 @@ struct sim {
 	struct guest_ioat guest;
 	struct memsys mem;
 	struct sacache **iotlb;      /* per device id, created on first use */
+	uint16_t *devs;              /* the device ids that have an IOTLB, in creation order */
+	unsigned ndevs;
 	struct sacache wc_rt, wc_st; /* device walk caches (entries above ST, and ST entries) */
 	struct checker ref;
 	bool check;                  /* compare every translation with the reference map */
@@ -119,6 +121,10 @@ static inline void sim_dev_ref(struct sim *s, enum comp c, uint64_t hpa)
 /* The host issues RPCIT for [iova, iova+len): charges it and invalidates the device's IOTLBs and walk
  * caches over the range. */
 void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len);
+/* The device's walk caches (region and segment entries, keyed by IOVA): the level a walk of iova must
+ * start reading at (RF when nothing is cached), and filling after reading the i-th entry of w. */
+enum s390_level sim_walk_cache_lookup(struct sim *s, uint64_t iova);
+void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct s390_walk *w, unsigned i);
 /* The device walks a host-memory table (shadow) with the walk caches; charges to device_walk. */
 void sim_device_walk(struct sim *s, const struct s390_table *t, uint64_t iova, bool write, struct sim_xlate *x);
 /* Address of the struct page of hpa (for refcount references). */

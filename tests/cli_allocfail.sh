@@ -2,14 +2,9 @@
 # Allocation-failure injection: for N = 1, 2, ... make the N-th allocation fail (IOWALK_FAIL_ALLOC) in
 # small runs of each command until one succeeds. Every failing run must exit 1 with a message, leave no
 # output file and no temporary behind (and, under the asan preset, leak nothing).
-set -u
+. "$(dirname "$0")/lib.sh"
 IOWALK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$2" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 sweep_cmd() { # NAME OUTPUT... -- COMMAND...
 	local name=$1; shift
@@ -40,5 +35,4 @@ sweep_cmd run-excerpt o.json -- "$IOWALK" run "$SRC/traces/samples/real-excerpt.
 sweep_cmd pack o.bin -- "$IOWALK" trace pack --zstd "$SRC/traces/samples/two-slots.trace" o.bin
 sweep_cmd gen o.trace -- "$IOWALK" trace gen nvme --ops 20 -o o.trace
 sweep_cmd convert o.trace -- "$IOWALK" trace convert --from ftrace "$SRC/traces/real/linux-6.12-virtio-blk-lazy.ftrace.txt" -o o.trace
-echo "$pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish

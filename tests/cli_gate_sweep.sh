@@ -1,15 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests of `iowalk gate` (exit codes for pass, regression, improvement, incompatible inputs)
 # and `iowalk sweep` (parallel run, resume, emit-jobs + merge giving the same rows, bad specs).
-set -u
+. "$(dirname "$0")/lib.sh"
 IOWALK=$1
 SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 expect_rc() { local want=$1; shift; "$@" > "$T/out" 2>&1; local rc=$?; [ $rc -eq "$want" ] && ok || { bad "exit $rc (want $want): $*"; cat "$T/out"; }; }
 
 tiny="$SRC/traces/samples/tiny.trace"
@@ -84,5 +78,4 @@ printf '[sweep]\ngenerator = churn\n[grid]\nfoo = 1\n' > "$T/bad3.ini"
 expect_rc 2 "$IOWALK" sweep "$T/bad3.ini" -o "$T/x.csv"
 [ -e "$T/x.csv" ] && bad "a rejected sweep created its CSV" || ok
 
-echo "$pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -1,16 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests of `iowalk trace gen`: determinism, statistics against parameters, and replay of every
 # sample (hand-written and generated) under every strategy with --check.
-set -u
+. "$(dirname "$0")/lib.sh"
 IOWALK=$1
 SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-jget() { grep "\"$2\"" "$1" | head -1 | sed 's/.*: *//; s/[",]//g'; }
 
 for k in nic-ring nvme stream random churn; do
 	"$IOWALK" trace gen $k --ops 300 --seed 11 -o "$T/a.trace" 2>/dev/null || bad "$k: gen failed"
@@ -56,5 +49,4 @@ for s in "$SRC"/traces/samples/*.trace "$SRC"/traces/real/linux-6.12-virtio-blk-
 	"$IOWALK" run -q --check "$s" || bad "$(basename "$s"): run --check failed"
 	"$IOWALK" run -q --check --preset tiny "$s" || bad "$(basename "$s"): run --check --preset tiny failed"
 done
-echo "$pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -1,14 +1,8 @@
 #!/usr/bin/env bash
 # Hostile inputs: each either runs to completion with its faults counted, or is rejected with a clear
 # message and exit 1; never a crash, a hang or a wrong number. Runs every strategy with --check.
-set -u
+. "$(dirname "$0")/lib.sh"
 IOWALK=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 head='0 MEMSLOT 0 0x0 0x40000 0x20000000000
 0 IOAT 0 0x1000000 3
 '
@@ -80,5 +74,4 @@ timeout 300 "$IOWALK" run "$T/slots.trace" --check -q -s kvm-gfn,root-pfn --set 
 	--set vm.host_levels=4 --json "$T/slots.json" > "$T/slots.out" 2>&1 && ok || bad "10^6 memslots: $(tail -2 "$T/slots.out")"
 grep -q '"memslot_searches"' "$T/slots.json" && ok || bad "10^6 memslots: no report"
 "$IOWALK" run "$T/slots.trace" -q -s kvm-gfn > "$T/slots2.out" 2>&1; [ $? -eq 1 ] && grep -q 'too many memslots' "$T/slots2.out" && ok || bad "memslot limit not enforced"
-echo "$pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish

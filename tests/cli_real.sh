@@ -2,16 +2,9 @@
 # The committed real captures (traces/real/): converting each raw capture again gives exactly the
 # committed trace; each trace has its known record counts; each replays under every strategy with the
 # checker on and no translation fault.
-set -u
+. "$(dirname "$0")/lib.sh"
 IOWALK=$1
 SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-jget() { grep "\"$2\"" "$1" | head -1 | sed 's/.*: *//; s/[",]//g'; }
 
 # name | from | maps unmaps rpcits dmas
 while read -r name from maps unmaps rpcits dmas; do
@@ -42,5 +35,4 @@ linux-6.1-virtio-blk-lazy-dd kprobe 5815 5814 5815 5815
 LIST
 # The excerpt and the embedded default are the same kind of data.
 cmp -s "$SRC/traces/default.trace.zst" "$SRC/traces/real/linux-6.12-virtio-blk-lazy-dd.trace.zst" && ok || bad "traces/default.trace.zst is not the 6.12 lazy capture"
-echo "$pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish

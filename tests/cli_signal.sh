@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
 # An interrupted command (SIGINT or SIGTERM) exits non-zero with a message and leaves no output file
 # and no temporary behind.
-set -u
+. "$(dirname "$0")/lib.sh"
 IOWALK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
 cd "$T"
 "$IOWALK" trace gen random --ops 3000000 --binary -o big.trace 2>/dev/null
 for sig in INT TERM; do
@@ -35,5 +31,4 @@ for sig in INT TERM; do
 		fails=$((fails + 1))
 	fi
 done
-echo "$pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish

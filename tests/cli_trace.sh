@@ -1,14 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of `iowalk trace`: round trips, stat output, and every rejection case with its message.
-set -u
+. "$(dirname "$0")/lib.sh"
 IOWALK=$1
 SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # expect_fail NAME EXPECTED_SUBSTRING FILE: validate must exit 1 and print the substring on stderr.
 expect_fail() {
@@ -83,5 +77,4 @@ ls "$T" | grep -q '^out.bin' && bad "pack left a file behind" || ok
 "$IOWALK" trace --help | grep -q 'pack IN OUT' && ok || bad "trace --help"
 "$IOWALK" --version | grep -q '^iowalk [0-9]' && ok || bad "--version"
 
-echo "$pass passed, $fails failed"
-[ $fails -eq 0 ]
+finish

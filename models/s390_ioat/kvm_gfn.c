@@ -82,18 +82,12 @@ static void kvm_destroy(struct strategy *st)
 
 static void kvm_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 {
-	struct kvm_gfn *k = (struct kvm_gfn *)st;
-	struct sim *s = k->sh.sim;
-	/* handle_rpcit() intercept, get_kzdev_by_fh(), mutex_lock(ioat_lock) ... unlock. */
-	sim_charge(s, COMP_INTERCEPT, s->cfg->c_intercept);
-	sim_charge(s, COMP_SW, 2 * s->cfg->c_call + s->cfg->c_mutex);
-	shadow_refresh(&k->sh, iova, len);
+	shadow_rpcit(&((struct kvm_gfn *)st)->sh, iova, len);
 }
 
 static void kvm_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
 {
-	struct kvm_gfn *k = (struct kvm_gfn *)st;
-	sim_device_walk(k->sh.sim, &k->sh.host, iova, write, x);
+	shadow_dma_walk(&((struct kvm_gfn *)st)->sh, iova, write, x);
 }
 
 const struct strategy_ops strategy_kvm_gfn = {

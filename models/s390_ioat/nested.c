@@ -74,16 +74,7 @@ static void nested_dma_walk(struct strategy *st, uint64_t iova, bool write, stru
 	struct sim *s = n->sim;
 	struct s390_walk w;
 	s390_walk(&s->guest.table, iova, write, &w);
-	enum s390_level from = S390_LEVEL_RF;
-	uint64_t dummy;
-	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
-	if (sacache_lookup(&s->wc_st, iova >> S390_ST_SHIFT, &dummy)) {
-		from = S390_LEVEL_PT;
-		sim_op(s, OP_WALK_CACHE_HITS, 1);
-	} else if (sacache_lookup(&s->wc_rt, iova >> S390_RT_SHIFT, &dummy)) {
-		from = S390_LEVEL_ST;
-		sim_op(s, OP_WALK_CACHE_HITS, 1);
-	}
+	enum s390_level from = sim_walk_cache_lookup(s, iova);
 	x->fault = S390_FAULT_INVALID;
 	x->frame = 0;
 	x->page_bytes = S390_PAGE_SIZE;
@@ -95,10 +86,7 @@ static void nested_dma_walk(struct strategy *st, uint64_t iova, bool write, stru
 		if (!stage2(n, w.refs[i], &ea_hpa))
 			return; /* a guest table outside guest RAM: the entry reads as invalid */
 		sim_dev_ref(s, COMP_DEVICE_WALK, ea_hpa);
-		if (w.ref_level[i] == S390_LEVEL_ST && i + 1 < w.nrefs)
-			sacache_fill(&s->wc_st, iova >> S390_ST_SHIFT, 1);
-		if (w.ref_level[i] == S390_LEVEL_RT && i + 1 < w.nrefs)
-			sacache_fill(&s->wc_rt, iova >> S390_RT_SHIFT, 1);
+		sim_walk_cache_fill(s, iova, &w, i);
 	}
 	if (w.fault != S390_OK) {
 		x->fault = w.fault;

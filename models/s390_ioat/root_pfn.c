@@ -71,18 +71,12 @@ static void root_destroy(struct strategy *st)
 
 static void root_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 {
-	struct root_pfn *r = (struct root_pfn *)st;
-	struct sim *s = r->sh.sim;
-	/* The same intercept and per-function lookup and lock as kvm-gfn; only resolution differs. */
-	sim_charge(s, COMP_INTERCEPT, s->cfg->c_intercept);
-	sim_charge(s, COMP_SW, 2 * s->cfg->c_call + s->cfg->c_mutex);
-	shadow_refresh(&r->sh, iova, len);
+	shadow_rpcit(&((struct root_pfn *)st)->sh, iova, len);
 }
 
 static void root_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
 {
-	struct root_pfn *r = (struct root_pfn *)st;
-	sim_device_walk(r->sh.sim, &r->sh.host, iova, write, x);
+	shadow_dma_walk(&((struct root_pfn *)st)->sh, iova, write, x);
 }
 
 const struct strategy_ops strategy_root_pfn = {

@@ -176,3 +176,17 @@ void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len)
 	if (changed)
 		sim_host_rpcit(s, iova, len);
 }
+
+void shadow_rpcit(struct shadow *sh, uint64_t iova, uint64_t len)
+{
+	struct sim *s = sh->sim;
+	/* handle_rpcit() intercept, get_kzdev_by_fh(), mutex_lock(ioat_lock) ... unlock. */
+	sim_charge(s, COMP_INTERCEPT, s->cfg->c_intercept);
+	sim_charge(s, COMP_SW, 2 * s->cfg->c_call + s->cfg->c_mutex);
+	shadow_refresh(sh, iova, len);
+}
+
+void shadow_dma_walk(struct shadow *sh, uint64_t iova, bool write, struct sim_xlate *x)
+{
+	sim_device_walk(sh->sim, &sh->host, iova, write, x);
+}

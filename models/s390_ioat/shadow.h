@@ -43,4 +43,10 @@ void shadow_destroy(struct shadow *sh);
  * Issues one host RPCIT over the range when a valid shadow entry was changed or removed. */
 void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len);
 
+/* A guest RPCIT handled in the kernel: the intercept, the function lookup and ioat_lock, then
+ * shadow_refresh() (kvm-gfn and root-pfn differ only in their resolver). */
+void shadow_rpcit(struct shadow *sh, uint64_t iova, uint64_t len);
+/* The device's walk of the shadow table. */
+void shadow_dma_walk(struct shadow *sh, uint64_t iova, bool write, struct sim_xlate *x);
+
 #endif
