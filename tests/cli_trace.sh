@@ -70,6 +70,22 @@ expect_fail missing "cannot open" "$T/does-not-exist"
 "$IOWALK" trace pack "$T/len0.txt" "$T/out.bin" 2>/dev/null && bad "pack of a bad trace succeeded"
 ls "$T" | grep -q '^out.bin' && bad "pack left a file behind" || ok
 
+# Golden conversions of hand-written captures (tests/golden/): exact output, checked by hand once.
+G="$SRC/tests/golden"
+golden() { # EXPECTED -- CONVERT ARGS...
+	local want=$1; shift 2
+	"$IOWALK" trace convert "$@" -o "$T/conv.trace" 2> "$T/conv.err" || { bad "convert $*: $(cat "$T/conv.err")"; return; }
+	cmp -s "$T/conv.trace" "$G/$want" && ok || { bad "convert $* differs from $want"; diff "$T/conv.trace" "$G/$want" | head -5; }
+}
+golden expect-6.12.trace -- --from ftrace "$G/capture-6.12.txt" --name "golden 6.12"
+golden expect-6.12-strict.trace -- --from ftrace --rpcit strict --dma-accesses 2 "$G/capture-6.12.txt" --name "golden 6.12 strict"
+golden expect-6.1.trace -- --from kprobe "$G/capture-6.1.txt" --name "golden 6.1"
+grep -q '1 lines unparsed (lines 19)' "$T/conv.err" 2>/dev/null || "$IOWALK" trace convert --from ftrace "$G/capture-6.12.txt" -o "$T/c2" 2>&1 | grep -q '1 lines unparsed (lines 19)' && ok || bad "unparsed line not reported with its number"
+"$IOWALK" trace convert --from ftrace --strict "$G/capture-6.12.txt" -o "$T/c3" 2> "$T/strict.err"; [ $? -eq 1 ] && grep -q 'line 19' "$T/strict.err" && [ ! -e "$T/c3" ] && ok || bad "--strict did not stop at line 19"
+for f in expect-6.12.trace expect-6.12-strict.trace expect-6.1.trace; do
+	"$IOWALK" run -q --check "$G/$f" || bad "$f: run --check failed"
+done
+
 # Usage errors exit 2; --help and --version exit 0.
 "$IOWALK" trace bogus 2>/dev/null; [ $? -eq 2 ] && ok || bad "unknown subcommand should exit 2"
 "$IOWALK" bogus 2>/dev/null; [ $? -eq 2 ] && ok || bad "unknown command should exit 2"
