@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { EV_WALK_DONE = 1 };
+enum { EV_WALK_DONE = 1, EV_PAGE = 2 };
 
 __attribute__((format(printf, 2, 3))) static int sim_fail(struct sim *s, const char *fmt, ...)
 {
@@ -226,13 +226,14 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 		sacache_fill(c, p->iova >> 12, page | (x.writable ? 1 : 0));
 	}
 	s->walkers_busy++;
-	if (evq_push(&s->q, s->now + (s->op_cycles - before), EV_WALK_DONE, 0, 0) < 0)
+	if (evq_push(&s->q, s->now + (s->op_cycles - before), EV_WALK_DONE, 0, 0, 0) < 0)
 		return sim_fail(s, "out of memory (event queue)");
 	return finish_translation(s, p->dev, p->iova, p->write, &x, p->recno);
 }
 
-static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write)
+static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write, uint64_t recno)
 {
+	s->recno = recno;
 	struct sacache *c = iotlb_of(s, dev);
 	if (!c)
 		return sim_fail(s, "out of memory (IOTLB)");
@@ -295,6 +296,8 @@ static int start_rpcit(struct sim *s, const struct pending_rpcit *p)
 static int handle_event(struct sim *s, const struct ev *e)
 {
 	s->now = e->cycle;
+	if (e->type == EV_PAGE) /* a later page of a DMA: arg = iova, arg32 = dev << 1 | write */
+		return translate_page(s, (uint16_t)(e->arg32 >> 1), e->arg, e->arg32 & 1, e->arg2);
 	/* EV_WALK_DONE: a walker slot is free for the next queued translation. */
 	s->walkers_busy--;
 	if (s->walkq_len) {
@@ -400,13 +403,21 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		if (!s->strat)
 			return sim_fail(s, "DMA before IOAT");
 		s->st.ops[OP_DMAS]++;
+		/* The device streams the transfer: page i is translated i * device.page_gap_cycles later. */
 		uint64_t first = r->a >> 12, last = (r->a + (r->c - 1)) >> 12;
-		for (uint64_t pg = first;; pg++) {
-			if (translate_page(s, r->dev, pg << 12, r->flags == TRACE_DMA_WRITE) < 0)
-				return -1;
-			if (pg == last)
-				break;
+		bool write = r->flags == TRACE_DMA_WRITE;
+		if (translate_page(s, r->dev, first << 12, write, recno) < 0)
+			return -1;
+		for (uint64_t pg = first + 1, i = 1; pg <= last && pg != 0; pg++, i++) {
+			if (s->cfg->page_gap_cycles == 0) {
+				if (translate_page(s, r->dev, pg << 12, write, recno) < 0)
+					return -1;
+			} else if (evq_push(&s->q, s->now + i * s->cfg->page_gap_cycles, EV_PAGE,
+					    (uint32_t)r->dev << 1 | write, pg << 12, recno) < 0) {
+				return sim_fail(s, "out of memory (event queue)");
+			}
 		}
+		s->recno = recno;
 		break;
 	}
 	default:

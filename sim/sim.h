@@ -5,8 +5,9 @@
  *  - Time is simulated cycles. A record is handled at its time plus the replay's accumulated stall: an
  *    RPCIT blocks the guest's vCPU (the instruction is synchronous), so when handling it takes longer
  *    than the trace leaves before the next record, that record and all later ones move later (closed-
- *    loop replay; counted as guest_stalls). Walks already in flight proceed meanwhile. A DMA page
- *    translation that misses the IOTLB needs a walker slot and waits (component `queue`) when all are busy.
+ *    loop replay; counted as guest_stalls). Walks already in flight proceed meanwhile. A DMA's pages are
+ *    translated as the device streams it (device.page_gap_cycles apart); a translation that misses the
+ *    IOTLB needs a walker slot and waits (component `queue`) when all are busy.
  *  - An operation's functional effect happens when it starts; its latency is what was charged to it.
  *  - Strategies plug in through struct strategy_ops (models/s390_ioat/strategy.h); sim never sees a
  *    strategy's private state.

@@ -38,11 +38,11 @@ run remap 0 "" "10 MAP 0x100000000 0x100000 0x4000 rw
 12 MAP 0x100000000 0x300000 0x1000 rw
 20 RPCIT 0x0 0x40000000000
 30 DMA 1 0x100000000 0x4000 w
-40 UNMAP 0x200000000 0x100000
-41 UNMAP 0x100000000 0x4000
-42 UNMAP 0x100000000 0x4000
-50 RPCIT 0x0 0x40000000000
-60 DMA 1 0x100000000 0x10 r
+100040 UNMAP 0x200000000 0x100000
+100041 UNMAP 0x100000000 0x4000
+100042 UNMAP 0x100000000 0x4000
+100050 RPCIT 0x0 0x40000000000
+200060 DMA 1 0x100000000 0x10 r
 "
 grep -q '"protection": 1' "$T/remap.json" && ok || bad "remap: protection fault (write to the read-only page) not counted"
 grep -q '"invalid_entry": 1' "$T/remap.json" && ok || bad "remap: invalid_entry fault (after unmap) not counted"
