@@ -40,16 +40,19 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 		res->nsims++;
 	}
 	res->hdr = *trace_reader_header(tr);
-	struct trace_rec r;
-	int rc;
+	/* One record of look-ahead, so each simulation knows when the next record is due. */
+	struct trace_rec r, next;
+	int rc = trace_next(tr, &r), rc_next;
 	uint64_t n = 0;
 	bool tty = o->progress && isatty(STDERR_FILENO);
-	while ((rc = trace_next(tr, &r)) == 1) {
+	for (; rc == 1; r = next, rc = rc_next) {
+		rc_next = trace_next(tr, &next);
 		n++;
 		if (n == 1)
 			res->first_time = r.time_cycles;
 		res->last_time = r.time_cycles;
 		for (unsigned i = 0; i < res->nsims; i++) {
+			sim_set_next_time(res->sims[i], rc_next == 1 ? next.time_cycles : UINT64_MAX);
 			if (sim_record(res->sims[i], &r, n) < 0) {
 				snprintf(err, errlen, "%s: %s", o->trace_label, res->sims[i]->err);
 				goto fail;
@@ -61,15 +64,13 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 			for (unsigned i = 0; i < res->nsims; i++)
 				sim_reset_stats(res->sims[i]);
 		}
-		if ((n & 0xffff) == 0) {
-			if (tty) {
-				uint64_t total = res->hdr.record_count;
-				if (total != TRACE_COUNT_UNKNOWN && total)
-					fprintf(stderr, "\r%" PRIu64 " of %" PRIu64 " records (%.0f%%)", n, total,
-						100.0 * (double)n / (double)total);
-				else
-					fprintf(stderr, "\r%" PRIu64 " records", n);
-			}
+		if ((n & 0xffff) == 0 && tty) {
+			uint64_t total = res->hdr.record_count;
+			if (total != TRACE_COUNT_UNKNOWN && total)
+				fprintf(stderr, "\r%" PRIu64 " of %" PRIu64 " records (%.0f%%)", n, total,
+					100.0 * (double)n / (double)total);
+			else
+				fprintf(stderr, "\r%" PRIu64 " records", n);
 		}
 	}
 	if (tty && n > 0xffff)

@@ -23,7 +23,8 @@ void evq_destroy(struct evq *q)
 	q->h = NULL;
 }
 
-int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2)
+int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
+	     uint64_t arg3)
 {
 	if (q->len == q->cap) {
 		struct ev *n = iw_realloc(q->h, q->cap * 2 * sizeof(*n));
@@ -32,7 +33,7 @@ int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint6
 		q->h = n;
 		q->cap *= 2;
 	}
-	struct ev e = {cycle, q->next_seq++, type, arg32, arg, arg2};
+	struct ev e = {cycle, q->next_seq++, type, arg32, arg, arg2, arg3};
 	uint64_t i = q->len++;
 	while (i > 0) {
 		uint64_t p = (i - 1) / 2;

@@ -13,6 +13,7 @@ struct ev {
 	uint32_t arg32;
 	uint64_t arg;
 	uint64_t arg2;
+	uint64_t arg3;
 };
 
 struct evq {
@@ -23,7 +24,8 @@ struct evq {
 
 int evq_init(struct evq *q, uint64_t cap_hint); /* 0 or -1 */
 void evq_destroy(struct evq *q);
-int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2); /* 0 or -1 */
+int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
+	     uint64_t arg3); /* 0 or -1 */
 bool evq_pop(struct evq *q, struct ev *out);
 static inline bool evq_empty(const struct evq *q) { return q->len == 0; }
 static inline const struct ev *evq_peek(const struct evq *q) { return q->len ? &q->h[0] : 0; }

@@ -53,6 +53,7 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 	    checker_init(&s->ref) < 0 || evq_init(&s->q, 64) < 0)
 		goto oom_free;
 	stats_init(&s->st);
+	s->horizon = 0; /* unknown until the engine says: every later page goes through the queue */
 	return s;
 oom_free:
 	sim_free(s);
@@ -226,7 +227,7 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 		sacache_fill(c, p->iova >> 12, page | (x.writable ? 1 : 0));
 	}
 	s->walkers_busy++;
-	if (evq_push(&s->q, s->now + (s->op_cycles - before), EV_WALK_DONE, 0, 0, 0) < 0)
+	if (evq_push(&s->q, s->now + (s->op_cycles - before), EV_WALK_DONE, 0, 0, 0, 0) < 0)
 		return sim_fail(s, "out of memory (event queue)");
 	return finish_translation(s, p->dev, p->iova, p->write, &x, p->recno);
 }
@@ -269,6 +270,31 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	return 0;
 }
 
+/* Translates npages consecutive pages of a DMA from page number pfn, the first at s->now and each next
+ * one device.page_gap_cycles later. A page is translated right away when nothing else can happen
+ * before its time (no earlier event, no earlier record: the result is the same as through the queue,
+ * and the common case stays off the heap); otherwise the rest of the DMA waits in the queue as one
+ * event. */
+static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, uint64_t npages, uint64_t recno)
+{
+	uint64_t start = s->now, gap = s->cfg->page_gap_cycles;
+	for (uint64_t k = 0; k < npages; k++) {
+		uint64_t tk = start + k * gap;
+		if (k > 0) {
+			const struct ev *next = evq_peek(&s->q);
+			if (tk >= s->horizon || (next && next->cycle <= tk)) {
+				if (evq_push(&s->q, tk, EV_PAGE, (uint32_t)dev << 1 | write, pfn + k, npages - k, recno) < 0)
+					return sim_fail(s, "out of memory (event queue)");
+				return 0;
+			}
+			s->now = tk;
+		}
+		if (translate_page(s, dev, (pfn + k) << 12, write, recno) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- RPCIT on the vCPU ---- */
 
 static int start_rpcit(struct sim *s, const struct pending_rpcit *p)
@@ -296,8 +322,8 @@ static int start_rpcit(struct sim *s, const struct pending_rpcit *p)
 static int handle_event(struct sim *s, const struct ev *e)
 {
 	s->now = e->cycle;
-	if (e->type == EV_PAGE) /* a later page of a DMA: arg = iova, arg32 = dev << 1 | write */
-		return translate_page(s, (uint16_t)(e->arg32 >> 1), e->arg, e->arg32 & 1, e->arg2);
+	if (e->type == EV_PAGE) /* the rest of a DMA: arg = first page number, arg2 = pages, arg3 = record */
+		return stream_pages(s, (uint16_t)(e->arg32 >> 1), e->arg32 & 1, e->arg, e->arg2, e->arg3);
 	/* EV_WALK_DONE: a walker slot is free for the next queued translation. */
 	s->walkers_busy--;
 	if (s->walkq_len) {
@@ -318,6 +344,12 @@ static int advance(struct sim *s, uint64_t t)
 			return -1;
 	}
 	return 0;
+}
+
+void sim_set_next_time(struct sim *s, uint64_t trace_time)
+{
+	/* The next record will be handled at its time plus the stall so far, or later. */
+	s->horizon = trace_time > UINT64_MAX - s->stall_cycles ? UINT64_MAX : trace_time + s->stall_cycles;
 }
 
 int sim_finish(struct sim *s)
@@ -403,20 +435,10 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		if (!s->strat)
 			return sim_fail(s, "DMA before IOAT");
 		s->st.ops[OP_DMAS]++;
-		/* The device streams the transfer: page i is translated i * device.page_gap_cycles later. */
-		uint64_t first = r->a >> 12, last = (r->a + (r->c - 1)) >> 12;
-		bool write = r->flags == TRACE_DMA_WRITE;
-		if (translate_page(s, r->dev, first << 12, write, recno) < 0)
+		/* The device streams the transfer: page k is translated k * device.page_gap_cycles later. */
+		uint64_t first = r->a >> 12, npages = ((r->a + (r->c - 1)) >> 12) - first + 1;
+		if (stream_pages(s, r->dev, r->flags == TRACE_DMA_WRITE, first, npages, recno) < 0)
 			return -1;
-		for (uint64_t pg = first + 1, i = 1; pg <= last && pg != 0; pg++, i++) {
-			if (s->cfg->page_gap_cycles == 0) {
-				if (translate_page(s, r->dev, pg << 12, write, recno) < 0)
-					return -1;
-			} else if (evq_push(&s->q, s->now + i * s->cfg->page_gap_cycles, EV_PAGE,
-					    (uint32_t)r->dev << 1 | write, pg << 12, recno) < 0) {
-				return sim_fail(s, "out of memory (event queue)");
-			}
-		}
 		s->recno = recno;
 		break;
 	}

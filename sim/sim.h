@@ -84,6 +84,7 @@ struct sim {
 	uint64_t op_cycles;          /* charged to the operation in progress */
 	uint64_t vcpu_free_at;       /* the guest vCPU is handling an RPCIT until then */
 	uint64_t stall_cycles;       /* how far the replay runs behind the trace's times */
+	uint64_t horizon;            /* when the next record will be handled (UINT64_MAX: none known) */
 	unsigned walkers_busy;
 	struct pending_walk *walkq;  /* FIFO ring of translations waiting for a walker */
 	uint64_t walkq_head, walkq_len, walkq_cap;
@@ -99,6 +100,9 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 void sim_free(struct sim *s);
 /* Handles one record (recno is 1-based). 0, or -1 with the reason in s->err. */
 int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno);
+/* Tells the simulation the trace time of the record after the one it is given next (UINT64_MAX at
+ * the end or when unknown): work due before it may be done without the event queue. */
+void sim_set_next_time(struct sim *s, uint64_t trace_time);
 /* Runs every pending event to completion. 0 or -1. */
 int sim_finish(struct sim *s);
 /* Forgets all statistics (after warm-up); the simulated state and caches stay. */
