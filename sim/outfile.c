@@ -8,7 +8,6 @@
 #include "sim/alloc.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
