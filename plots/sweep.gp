@@ -1,8 +1,9 @@
 # sweep.gp: one metric against one swept parameter, one line per strategy, from an `iowalk sweep` CSV.
 # Variables: datafile, outbase, xcol (a grid column), ycol (a metric column), xlabel, ylabel, title,
-# and optionally logx = 1, filter_col/filter_val to keep rows whose column equals a value.
+# and optionally logx = 1, logy = 1, filter_col/filter_val to keep rows whose column equals a value.
 load 'plots/style.gp'
 if (!exists("logx")) logx = 0
+if (!exists("logy")) logy = 0
 if (!exists("filter_col")) filter_col = ''
 keep(s) = strcol('strategy') eq s && (filter_col eq '' || strcol(filter_col) eq filter_val)
 do for [fmt in "png pdf"] {
@@ -13,7 +14,7 @@ do for [fmt in "png pdf"] {
   set ylabel ylabel
   if (logx) { set logscale x 2 } else { unset logscale x }
   set key top left
-  set yrange [0:*]
+  if (logy) { set logscale y; set yrange [*:*] } else { unset logscale y; set yrange [0:*] }
   # Rows of other strategies are NaN, i.e. missing (style.gp), so each line joins one strategy's points;
   # smooth unique sorts them by x (sweep rows come in completion order).
   plot for [s in strategies] datafile using (keep(s) ? column(xcol) : NaN):(column(ycol)) smooth unique \
