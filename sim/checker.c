@@ -27,20 +27,28 @@ void checker_destroy(struct checker *c)
 	c->dirty = NULL;
 }
 
-static int mark_dirty(struct checker *c, uint64_t pfn)
+/* Records that pfn changes away from `old` (its guest mapping before this change). The first change
+ * after an RPCIT needs no history: the old value is the synced one. */
+static int mark_dirty(struct checker *c, uint64_t pfn, uint64_t old)
 {
 	uint64_t idx;
-	if (u64map_get(&c->dirty_idx, pfn, &idx))
+	if (u64map_get(&c->dirty_idx, pfn, &idx)) {
+		struct checker_dirty *d = &c->dirty[idx];
+		if (d->nseen < CHECK_HISTORY)
+			d->seen[d->nseen++] = old;
+		else
+			d->overflow = true;
 		return 0;
+	}
 	if (c->ndirty == c->dirty_cap) {
 		uint64_t cap = c->dirty_cap ? c->dirty_cap * 2 : 256;
-		uint64_t *n = iw_realloc(c->dirty, cap * sizeof(*n));
+		struct checker_dirty *n = iw_realloc(c->dirty, cap * sizeof(*n));
 		if (!n)
 			return -1;
 		c->dirty = n;
 		c->dirty_cap = cap;
 	}
-	c->dirty[c->ndirty] = pfn;
+	c->dirty[c->ndirty] = (struct checker_dirty){.pfn = pfn};
 	return u64map_put(&c->dirty_idx, pfn, c->ndirty++);
 }
 
@@ -49,7 +57,8 @@ int checker_map(struct checker *c, uint64_t iova, uint64_t gpa, uint64_t len, bo
 	for (uint64_t off = 0; off < len; off += 4096) {
 		uint64_t pfn = (iova + off) >> 12;
 		uint64_t v = (((gpa + off) >> 12) << 2) | CHECK_VALID | (readonly ? CHECK_RO : 0);
-		if (u64map_put(&c->guest, pfn, v) < 0 || mark_dirty(c, pfn) < 0)
+		uint64_t old = checker_guest(c, pfn);
+		if (u64map_put(&c->guest, pfn, v) < 0 || mark_dirty(c, pfn, old) < 0)
 			return -1;
 	}
 	return 0;
@@ -76,15 +85,18 @@ int checker_unmap(struct checker *c, uint64_t iova, uint64_t len)
 		}
 		qsort(keys, n, sizeof(*keys), cmp_u64);
 		int rc = 0;
-		for (uint64_t i = 0; i < n && rc == 0; i++)
-			if (u64map_del(&c->guest, keys[i]) && mark_dirty(c, keys[i]) < 0)
+		for (uint64_t i = 0; i < n && rc == 0; i++) {
+			uint64_t old = checker_guest(c, keys[i]);
+			if (u64map_del(&c->guest, keys[i]) && mark_dirty(c, keys[i], old) < 0)
 				rc = -1;
+		}
 		iw_free(keys);
 		return rc;
 	}
 	for (uint64_t off = 0; off < len; off += 4096) {
 		uint64_t pfn = (iova + off) >> 12;
-		if (u64map_del(&c->guest, pfn) && mark_dirty(c, pfn) < 0)
+		uint64_t old = checker_guest(c, pfn);
+		if (u64map_del(&c->guest, pfn) && mark_dirty(c, pfn, old) < 0)
 			return -1;
 	}
 	return 0;
@@ -96,9 +108,9 @@ int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *upda
 	uint64_t first = iova >> 12, last = (iova + (len - 1)) >> 12;
 	uint64_t keep = 0;
 	for (uint64_t i = 0; i < c->ndirty; i++) {
-		uint64_t pfn = c->dirty[i];
+		uint64_t pfn = c->dirty[i].pfn;
 		if (pfn < first || pfn > last) {
-			c->dirty[keep] = pfn;
+			c->dirty[keep] = c->dirty[i];
 			if (u64map_put(&c->dirty_idx, pfn, keep++) < 0)
 				return -1;
 			continue;
@@ -129,6 +141,12 @@ uint64_t checker_synced(const struct checker *c, uint64_t pfn)
 	uint64_t v = 0;
 	u64map_get(&c->synced, pfn, &v);
 	return v;
+}
+
+const struct checker_dirty *checker_dirty_of(const struct checker *c, uint64_t pfn)
+{
+	uint64_t idx;
+	return u64map_get(&c->dirty_idx, pfn, &idx) ? &c->dirty[idx] : NULL;
 }
 
 bool checker_in_sync(const struct checker *c, uint64_t pfn)

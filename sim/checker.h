@@ -3,7 +3,9 @@
  * Notes:
  *  - Two views per IOVA page: `guest` (what MAP/UNMAP wrote) and `synced` (what the last RPCIT covering
  *    the page made visible). A DMA is entitled to the synced view; for a page changed since its last
- *    RPCIT either view is architecturally allowed (the device may hold a stale translation).
+ *    RPCIT, any mapping the page has had since then is architecturally allowed (the device may hold a
+ *    translation it fetched at any point): the last CHECK_HISTORY of them are kept; a page changed more
+ *    often than that without an RPCIT is not checked until its next RPCIT.
  */
 #ifndef IOWALK_SIM_CHECKER_H
 #define IOWALK_SIM_CHECKER_H
@@ -16,10 +18,19 @@
 /* A page's mapping: 0 = unmapped; else (gpa_pfn << 2) | CHECK_RO | CHECK_VALID. */
 #define CHECK_VALID 1ull
 #define CHECK_RO 2ull
+#define CHECK_HISTORY 4
+
+/* A page changed since its last RPCIT, with the mappings it had in between (not the current one). */
+struct checker_dirty {
+	uint64_t pfn;
+	uint64_t seen[CHECK_HISTORY];
+	uint8_t nseen;
+	bool overflow; /* more intermediate mappings than kept: anything goes until the next RPCIT */
+};
 
 struct checker {
 	struct u64map guest, synced, dirty_idx;
-	uint64_t *dirty; /* IOVA page numbers changed since their last RPCIT, in change order */
+	struct checker_dirty *dirty; /* pages changed since their last RPCIT, in change order */
 	uint64_t ndirty, dirty_cap;
 };
 
@@ -32,5 +43,7 @@ int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *upda
 uint64_t checker_guest(const struct checker *c, uint64_t iova_pfn);
 uint64_t checker_synced(const struct checker *c, uint64_t iova_pfn);
 bool checker_in_sync(const struct checker *c, uint64_t iova_pfn);
+/* For a page changed since its last RPCIT: the intermediate mappings it had (NULL when in sync). */
+const struct checker_dirty *checker_dirty_of(const struct checker *c, uint64_t iova_pfn);
 
 #endif

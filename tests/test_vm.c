@@ -201,5 +201,34 @@ static void test_checker_sync(void)
 	checker_destroy(&c);
 }
 
-CHECK_MAIN(CASE(test_memslot_edges), CASE(test_host_walk_pages), CASE(test_big_guest_footprint), CASE(test_matrix),
+/* A page remapped twice without an RPCIT: the device may hold any of its mappings since the last
+ * RPCIT; the history keeps them, and an RPCIT clears it. */
+static void test_checker_history(void)
+{
+	struct checker c;
+	uint64_t up;
+	CHECK(checker_init(&c) == 0);
+	CHECK(checker_map(&c, 0x10000, 0xa000, 0x1000, false) == 0);
+	CHECK(checker_rpcit(&c, 0x10000, 0x1000, &up) == 0);
+	CHECK(checker_dirty_of(&c, 0x10) == NULL);
+	CHECK(checker_map(&c, 0x10000, 0xb000, 0x1000, false) == 0); /* a -> b: a is the synced view */
+	const struct checker_dirty *d = checker_dirty_of(&c, 0x10);
+	CHECK(d != NULL);
+	CHECK_EQ_U64(d->nseen, 0);
+	CHECK(checker_map(&c, 0x10000, 0xc000, 0x1000, true) == 0); /* b -> c: b is intermediate */
+	d = checker_dirty_of(&c, 0x10);
+	CHECK_EQ_U64(d->nseen, 1);
+	CHECK_EQ_U64(d->seen[0], (0xbull << 2) | CHECK_VALID);
+	CHECK_EQ_U64(checker_synced(&c, 0x10), (0xaull << 2) | CHECK_VALID);
+	CHECK_EQ_U64(checker_guest(&c, 0x10), (0xcull << 2) | CHECK_VALID | CHECK_RO);
+	for (int i = 0; i < CHECK_HISTORY + 1; i++)
+		CHECK(checker_unmap(&c, 0x10000, 0x1000) == 0 && checker_map(&c, 0x10000, 0xd000, 0x1000, false) == 0);
+	CHECK(checker_dirty_of(&c, 0x10)->overflow);
+	CHECK(checker_rpcit(&c, 0, 0x100000, &up) == 0);
+	CHECK_EQ_U64(up, 1);
+	CHECK(checker_dirty_of(&c, 0x10) == NULL);
+	checker_destroy(&c);
+}
+
+CHECK_MAIN(CASE(test_memslot_edges), CASE(test_checker_history), CASE(test_host_walk_pages), CASE(test_big_guest_footprint), CASE(test_matrix),
 	   CASE(test_checker_sync))
