@@ -155,8 +155,11 @@ static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_x
 		return x->fault == S390_FAULT_INVALID;
 	bool ro = (want & CHECK_RO) != 0;
 	uint64_t hpa;
-	if (!vm_gpa_to_hpa(s->vm, (want >> 2) << 12, &hpa))
-		return x->fault == S390_FAULT_INVALID; /* mapped to a gpa outside guest RAM: untranslatable */
+	if (!vm_gpa_to_hpa(s->vm, (want >> 2) << 12, &hpa)) {
+		/* Mapped to a gpa outside guest RAM: untranslatable; a write to it through a read-only mapping
+		 * may equally stop at the protection check (a 2-D walk meets it before stage 2). */
+		return x->fault == S390_FAULT_INVALID || (write && ro && x->fault == S390_FAULT_PROTECTION);
+	}
 	if (write && ro)
 		return x->fault == S390_FAULT_PROTECTION;
 	uint64_t got = x->frame + ((iova & ~0xfffull) & (x->page_bytes - 1));
