@@ -2,6 +2,7 @@
 #include "sim/sim.h"
 
 #include "sim/alloc.h"
+#include "sim/invariant.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -9,6 +10,32 @@
 #include <string.h>
 
 enum { EV_WALK_DONE = 1, EV_PAGE = 2 };
+
+/* Simulated time never goes past SIM_TIME_MAX (traces start at most at TRACE_MAX_TIME, 2^62): every sum
+ * of a time and a duration goes through time_add(), which stops the run with a reason instead of
+ * wrapping. */
+#define SIM_TIME_MAX (1ull << 63)
+
+__attribute__((format(printf, 2, 3))) static int sim_fail(struct sim *s, const char *fmt, ...);
+
+static int time_add(struct sim *s, uint64_t t, uint64_t d, uint64_t *out)
+{
+	*out = SIM_TIME_MAX;
+	if (t > SIM_TIME_MAX || d > SIM_TIME_MAX - t)
+		return sim_fail(s, "simulated time would pass 2^63 cycles (%" PRIu64 " + %" PRIu64
+				"): the trace's times and the replay's stalls leave no headroom", t, d);
+	*out = t + d;
+	return 0;
+}
+
+/* The order invariant: simulated time never decreases. Every change of s->now goes through here; an
+ * asserting build (IOWALK_INVARIANTS) stops on a violation. */
+static inline void set_now(struct sim *s, uint64_t t)
+{
+	IW_INVARIANT(t >= s->now, "time goes back from %" PRIu64 " to %" PRIu64 " (record %" PRIu64 ")", s->now, t,
+		     s->recno);
+	s->now = t;
+}
 
 __attribute__((format(printf, 2, 3))) static int sim_fail(struct sim *s, const char *fmt, ...)
 {
@@ -239,7 +266,10 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 		sacache_fill(c, p->iova >> 12, page | (x.writable ? 1 : 0));
 	}
 	s->walkers_busy++;
-	if (evq_push(&s->q, s->now + (s->op_cycles - before), EV_WALK_DONE, 0, 0, 0, 0) < 0)
+	uint64_t done = SIM_TIME_MAX;
+	if (time_add(s, s->now, s->op_cycles - before, &done) < 0)
+		return -1;
+	if (evq_push(&s->q, done, EV_WALK_DONE, 0, 0, 0, 0) < 0)
 		return sim_fail(s, "out of memory (event queue)");
 	return finish_translation(s, p->dev, p->iova, p->write, &x, p->recno);
 }
@@ -291,15 +321,18 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 {
 	uint64_t start = s->now, gap = s->cfg->page_gap_cycles;
 	for (uint64_t k = 0; k < npages; k++) {
-		uint64_t tk = start + k * gap;
 		if (k > 0) {
+			uint64_t tk = SIM_TIME_MAX;
+			if ((gap && k > SIM_TIME_MAX / gap) || time_add(s, start, k * gap, &tk) < 0)
+				return sim_fail(s, "simulated time would pass 2^63 cycles streaming a DMA of %" PRIu64
+						" pages", npages);
 			const struct ev *next = evq_peek(&s->q);
 			if (tk >= s->horizon || (next && next->cycle <= tk)) {
 				if (evq_push(&s->q, tk, EV_PAGE, (uint32_t)dev << 1 | write, pfn + k, npages - k, recno) < 0)
 					return sim_fail(s, "out of memory (event queue)");
 				return 0;
 			}
-			s->now = tk;
+			set_now(s, tk);
 		}
 		if (translate_page(s, dev, (pfn + k) << 12, write, recno) < 0)
 			return -1;
@@ -325,15 +358,14 @@ static int start_rpcit(struct sim *s, const struct pending_rpcit *p)
 		hist_add(&s->st.update, lat / updates, updates);
 	s->st.ops[OP_RPCITS]++;
 	s->st.ops[OP_UPDATES] += updates;
-	s->vcpu_free_at = s->now + (lat - wait);
-	return 0;
+	return time_add(s, s->now, lat - wait, &s->vcpu_free_at);
 }
 
 /* ---- events ---- */
 
 static int handle_event(struct sim *s, const struct ev *e)
 {
-	s->now = e->cycle;
+	set_now(s, e->cycle);
 	if (e->type == EV_PAGE) /* the rest of a DMA: arg = first page number, arg2 = pages, arg3 = record */
 		return stream_pages(s, (uint16_t)(e->arg32 >> 1), e->arg32 & 1, e->arg, e->arg2, e->arg3);
 	/* EV_WALK_DONE: a walker slot is free for the next queued translation. */
@@ -347,15 +379,23 @@ static int handle_event(struct sim *s, const struct ev *e)
 	return 0;
 }
 
+/* Runs the events due at or before t (the time of the record about to be handled). While it does, the
+ * horizon is t + 1: a DMA resumed from the queue streams in place only the pages due at or before t; a
+ * page due later waits in the queue until the record at t has been applied (the order invariant:
+ * nothing is simulated out of time order). */
 static int advance(struct sim *s, uint64_t t)
 {
 	struct ev e;
+	uint64_t horizon = s->horizon;
+	s->horizon = t < horizon ? t + 1 : horizon;
+	int rc = 0;
 	while (!evq_empty(&s->q) && evq_peek(&s->q)->cycle <= t) {
 		evq_pop(&s->q, &e);
-		if (handle_event(s, &e) < 0)
-			return -1;
+		if ((rc = handle_event(s, &e)) < 0)
+			break;
 	}
-	return 0;
+	s->horizon = horizon;
+	return rc;
 }
 
 void sim_set_next_time(struct sim *s, uint64_t trace_time)
@@ -376,7 +416,9 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 	s->recno = recno;
 	/* Closed-loop replay: the guest's vCPU is blocked while its RPCIT is handled, so a record the
 	 * trace places before the RPCIT is done, and everything after it, moves later by the excess. */
-	uint64_t t = r->time_cycles + s->stall_cycles;
+	uint64_t t = SIM_TIME_MAX;
+	if (time_add(s, r->time_cycles, s->stall_cycles, &t) < 0)
+		return -1;
 	if (t < s->vcpu_free_at) {
 		s->stall_cycles += s->vcpu_free_at - t;
 		s->st.ops[OP_GUEST_STALLS]++;
@@ -386,7 +428,7 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 	if (advance(s, t) < 0)
 		return -1;
 	s->recno = recno;
-	s->now = t;
+	set_now(s, t);
 	if (r->kind != TRACE_MEMSLOT && s->memslots_dirty) {
 		char why[256];
 		s->memslots_dirty = false;

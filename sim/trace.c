@@ -37,6 +37,8 @@ static int range_overflows(uint64_t start, uint64_t len) { return len - 1 > UINT
 const char *trace_rec_check(const struct trace_rec *r)
 {
 	const uint64_t pmask = TRACE_PAGE_SIZE - 1;
+	if (r->time_cycles > TRACE_MAX_TIME)
+		return "time is above 2^62 cycles (the replay needs the headroom above it for stalls and latencies)";
 	switch (r->kind) {
 	case TRACE_IOAT:
 		if (r->flags < 3 || r->flags > 5)

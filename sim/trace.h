@@ -59,6 +59,10 @@ enum trace_encoding { TRACE_ENC_TEXT = 0, TRACE_ENC_BINARY = 1 };
 
 const char *trace_kind_name(unsigned kind); /* "MAP", ...; "?" if unknown */
 
+/* The largest record time: simulated time may run past a record's time by the replay's stalls and the
+ * latencies of the work it starts; 2^62 leaves 3 x 2^62 cycles (about 28 years at 5.2 GHz) for them. */
+#define TRACE_MAX_TIME (1ull << 62)
+
 /* Checks one record on its own (not time order). Returns NULL or a static reason. */
 const char *trace_rec_check(const struct trace_rec *r);
 

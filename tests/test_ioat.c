@@ -147,10 +147,22 @@ static void test_faults(void)
 	physmem_write64(m.pm, rte, (good & ~0xcull) | 0x8); /* RSX type in an RT table */
 	s390_walk(&t, 0x100000000ull, false, &w);
 	CHECK_EQ_U64(w.fault, S390_FAULT_TABLE_TYPE);
+	/* An all-zero region entry is valid by its invalid bit and fails the type check (SX bits in an RT). */
 	physmem_write64(m.pm, rte, 0);
+	s390_walk(&t, 0x100000000ull, false, &w);
+	CHECK_EQ_U64(w.fault, S390_FAULT_TABLE_TYPE);
+	CHECK_EQ_U64(w.fault_level, S390_LEVEL_RT);
+	physmem_write64(m.pm, rte, good | S390_TABLE_INVALID);
 	s390_walk(&t, 0x100000000ull, false, &w);
 	CHECK_EQ_U64(w.fault, S390_FAULT_INVALID);
 	physmem_write64(m.pm, rte, good);
+	/* An all-zero PTE is a valid read-write mapping of frame 0 (pt_entry_isvalid() tests bit 0x400 only). */
+	CHECK(s390_map(&t, 0x100002000ull, 0, S390_LEVEL_PT, false) == 0);
+	s390_walk(&t, 0x100002010ull, true, &w);
+	CHECK_EQ_U64(w.fault, S390_OK);
+	CHECK_EQ_U64(w.addr, 0x10);
+	CHECK(w.writable);
+	CHECK_EQ_U64(physmem_read64(m.pm, w.refs[w.nrefs - 1]), 0);
 	/* Protection on an upper level makes the whole subtree read-only. */
 	CHECK(s390_map(&t, 0x100001000ull, 0x6000, S390_LEVEL_PT, false) == 0);
 	physmem_write64(m.pm, rte, good | S390_TABLE_PROTECTED);

@@ -193,6 +193,111 @@ static void test_rejections(void)
 		       "6 RPCIT 0 0x40000000000\n") == NULL);
 }
 
+/* Runs a text trace under every strategy with --check; the result stays for inspection. 0 or -1. */
+static int run_text_res(const char *text, const char **sets, unsigned nsets, struct engine_result *res, char *err,
+			size_t errlen)
+{
+	char path[] = "/tmp/iowalk-sim-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	struct iw_config cfg;
+	int rc = run(path, "z15", sets, nsets, 0, res, &cfg, err, errlen);
+	remove(path);
+	return rc;
+}
+
+/* Regression: a DMA resumed from the event queue inside the advance to the next record's time must not
+ * stream pages due after that record. 16 pages from cycle 100000, 1300 cycles apart; pages 8-15 were
+ * unmapped at 99000 and the RPCIT at 103000 makes it visible, so pages 8-15 (due at 110400 and later)
+ * must fault under every strategy, although all 16 pages are in the IOTLB from the first DMA. The MAP at
+ * 102000 is the record whose advance resumes the DMA. */
+static void test_no_page_after_next_record(void)
+{
+	const char *trace = "0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+			    "1000 MAP 0x100000000 0x2000000 0x10000 rw\n1100 RPCIT 0x100000000 0x10000\n"
+			    "50000 DMA 1 0x100000000 0x10000 r\n"
+			    "99000 UNMAP 0x100008000 0x8000\n"
+			    "100000 DMA 1 0x100000000 0x10000 r\n"
+			    "102000 MAP 0x200000000 0x3000000 0x1000 rw\n"
+			    "103000 RPCIT 0x100008000 0x8000\n";
+	struct engine_result res;
+	char err[512];
+	CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		if (st->faults[S390_FAULT_INVALID] != 8)
+			fprintf(stderr, "%s: %" PRIu64 " invalid_entry faults, expected 8\n", res.sims[i]->ops->name,
+				st->faults[S390_FAULT_INVALID]);
+		CHECK_EQ_U64(st->faults[S390_FAULT_INVALID], 8);
+		CHECK_EQ_U64(st->ops[OP_DMA_PAGES], 32);
+		CHECK_EQ_U64(st->ops[OP_CHECKED], 32);
+	}
+	engine_result_free(&res);
+}
+
+/* Regression: a valid read-write PTE for guest-physical frame 0 is the value 0 (Linux pt_entry_isvalid()
+ * tests only the invalid bit); DMAs through it translate under every strategy, to the host page backing
+ * gpa 0, and an unmap makes it fault. */
+static void test_gpa_zero_mapping(void)
+{
+	const char *trace = "0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+			    "1000 MAP 0x100000000 0x0 0x2000 rw\n1100 RPCIT 0x100000000 0x2000\n"
+			    "90000 DMA 1 0x100000000 0x2000 w\n91000 DMA 1 0x100000000 0x2000 r\n"
+			    "200000 UNMAP 0x100000000 0x2000\n200100 RPCIT 0x100000000 0x2000\n"
+			    "300000 DMA 1 0x100000000 0x1000 r\n";
+	struct engine_result res;
+	char err[512];
+	int rc = run_text_res(trace, NULL, 0, &res, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "%s\n", err);
+	CHECK(rc == 0);
+	for (unsigned i = 0; rc == 0 && i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		CHECK_EQ_U64(st->ops[OP_DMA_PAGES], 5);
+		CHECK_EQ_U64(st->ops[OP_CHECKED], 5);
+		if (st->faults[S390_FAULT_INVALID] != 1)
+			fprintf(stderr, "%s: %" PRIu64 " invalid_entry faults, expected 1\n", res.sims[i]->ops->name,
+				st->faults[S390_FAULT_INVALID]);
+		CHECK_EQ_U64(st->faults[S390_FAULT_INVALID], 1);
+		for (int f = 2; f < S390_FAULT_COUNT; f++)
+			CHECK_EQ_U64(st->faults[f], 0);
+	}
+	if (rc == 0)
+		engine_result_free(&res);
+}
+
+/* Regression: simulated time must not wrap. A trace whose times leave no headroom below 2^64 is rejected
+ * with the record and the reason; nothing reports a negative or wrapped stall. */
+static void test_time_headroom(void)
+{
+	CHECK_STR_CONTAINS(run_text("0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+				    "18446744073709550000 MAP 0x100000000 0x2000000 0x1000 rw\n"
+				    "18446744073709550001 RPCIT 0x100000000 0x1000\n"
+				    "18446744073709550002 DMA 1 0x100000000 0x1000 r\n"),
+			   "time");
+	CHECK_STR_CONTAINS(run_text("0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+				    "4611686018427387905 MAP 0x100000000 0x2000000 0x1000 rw\n"),
+			   "record 3, MAP): time is above 2^62 cycles");
+	/* At 2^62 itself: the DMA waits for the RPCIT's vCPU; the stall is what the RPCIT took, not wrapped. */
+	const char *trace = "0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+			    "4611686018427387904 MAP 0x100000000 0x2000000 0x1000 rw\n"
+			    "4611686018427387904 RPCIT 0x100000000 0x1000\n"
+			    "4611686018427387904 DMA 1 0x100000000 0x1000 r\n";
+	struct engine_result res;
+	char err[512];
+	CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		CHECK_EQ_U64(st->ops[OP_GUEST_STALLS], 1);
+		CHECK(st->guest_stall_cycles > 0 && st->guest_stall_cycles <= st->rpcit_cycles);
+		CHECK_EQ_U64(st->ops[OP_DMA_PAGES], 1);
+		CHECK_EQ_U64(st->faults[S390_FAULT_INVALID], 0);
+	}
+	engine_result_free(&res);
+}
+
 /* A deliberately wrong strategy: its walk returns the right page's neighbour. The checker must stop it. */
 static struct strategy *bad_create(struct sim *s, char *err, size_t errlen)
 {
@@ -237,4 +342,5 @@ static void test_checker_catches(void)
 }
 
 CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_round_trip), CASE(test_queueing_and_warmup), CASE(test_rejections),
-	   CASE(test_checker_catches))
+	   CASE(test_checker_catches), CASE(test_no_page_after_next_record), CASE(test_gpa_zero_mapping),
+	   CASE(test_time_headroom))

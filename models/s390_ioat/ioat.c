@@ -1,8 +1,11 @@
 /* s390_ioat: entry encoding, walks and updates of s390 IO (and DAT) tables (see ioat.h).
  * Notes:
- *  - Walk rules follow QEMU table_translate(): an all-zero entry is an invalid-entry error; region
- *    entries must describe the whole next table (length 3, offset 0); the type bits of an entry must be
- *    those of the table holding it; any protected entry on the path makes the result read-only.
+ *  - Validity is the invalid bit alone at every level (Linux reg_entry_isvalid()/pt_entry_isvalid(),
+ *    the architecture): a read-write PTE for frame 0 is the value 0 and is valid. (QEMU's emulation,
+ *    table_translate(), also rejects an all-zero entry at any level; docs/s390-ioat.md says why the
+ *    model does not.) Region entries must describe the whole next table (length 3, offset 0); the type
+ *    bits of a region or segment entry must be those of the table holding it (an all-zero region entry
+ *    therefore fails the type check); any protected entry on the path makes the result read-only.
  *  - Updates follow Linux dma_walk_cpu_trans()/dma_update_cpu_trans(): missing tables are allocated
  *    with every entry invalid; an invalidated PTE keeps its frame address.
  */
@@ -116,7 +119,7 @@ void s390_walk(const struct s390_table *t, uint64_t addr, bool write, struct s39
 		uint64_t e = t->ops->read64(t->ctx, ea);
 		w->refs[w->nrefs] = ea;
 		w->ref_level[w->nrefs++] = l;
-		if (e == 0 || !s390_entry_valid(l, e)) {
+		if (!s390_entry_valid(l, e)) {
 			walk_fault(w, S390_FAULT_INVALID, l);
 			return;
 		}
@@ -164,7 +167,7 @@ uint64_t s390_walk_alloc(const struct s390_table *t, uint64_t addr, enum s390_le
 			return ea;
 		uint64_t e = t->ops->read64(t->ctx, ea);
 		refs[(*nrefs)++] = ea;
-		if (!s390_entry_valid(l, e) || e == 0) {
+		if (!s390_entry_valid(l, e)) {
 			uint64_t next = new_table(t, l + 1);
 			if (next == UINT64_MAX)
 				return UINT64_MAX;

@@ -62,7 +62,7 @@ enum s390_level { S390_LEVEL_RF = 0, S390_LEVEL_RS, S390_LEVEL_RT, S390_LEVEL_ST
 
 enum s390_fault {
 	S390_OK = 0,
-	S390_FAULT_INVALID,      /* invalid bit set, or an all-zero entry (QEMU ERR_EVENT_INVALTE) */
+	S390_FAULT_INVALID,      /* invalid bit set (QEMU ERR_EVENT_INVALTE) */
 	S390_FAULT_TABLE_LENGTH, /* region entry length/offset not the whole table (ERR_EVENT_INVALTL) */
 	S390_FAULT_TABLE_TYPE,   /* entry type bits do not match its table's level (ERR_EVENT_TT) */
 	S390_FAULT_PROTECTION,   /* write through a protected entry (ERR_EVENT_TPROTE) */

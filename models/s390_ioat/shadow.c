@@ -72,7 +72,7 @@ static int guest_pt(struct shadow *sh, uint64_t iova, uint64_t *pt_hpa, enum s39
 		sim_cpu_ref(s, COMP_GUEST_READ, ea);
 		sim_op(s, OP_GUEST_READS, 1);
 		uint64_t e = physmem_read64(pm, ea);
-		if (e == 0 || !s390_entry_valid(l, e) || (e & S390_TABLE_TYPE_MASK) != s390_table_type(l) ||
+		if (!s390_entry_valid(l, e) || (e & S390_TABLE_TYPE_MASK) != s390_table_type(l) ||
 		    (l == S390_LEVEL_ST && (e & S390_SEG_FC))) {
 			*skip_level = l;
 			return 1;
@@ -109,7 +109,7 @@ static bool shadow_page(struct shadow *sh, uint64_t iova, uint64_t pt_hpa)
 	sim_cpu_ref(s, COMP_GUEST_READ, gea);
 	sim_op(s, OP_GUEST_READS, 1);
 	uint64_t g = physmem_read64(pm, gea);
-	bool gvalid = g != 0 && s390_entry_valid(S390_LEVEL_PT, g);
+	bool gvalid = s390_entry_valid(S390_LEVEL_PT, g); /* the invalid bit alone: 0 maps frame 0 rw */
 
 	/* dma_walk_cpu_trans(): the host table walk, allocating missing levels. */
 	uint64_t refs[S390_WALK_MAX_REFS];
