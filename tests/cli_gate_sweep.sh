@@ -37,6 +37,42 @@ grep -q 'different traces' "$T/out" && ok || bad "gate did not say the traces di
 expect_rc 2 "$IOWALK" gate "$T/base.json"
 printf '{not json' > "$T/broken.json"
 expect_rc 2 "$IOWALK" gate "$T/broken.json" --baseline "$T/base.json"
+# Every number is compared: a cycle moved from one component to another (same totals) fails --exact.
+sed '0,/"memslot": \([0-9]*\)/s//"memslot": 1/' "$T/base.json" > "$T/misfiled.json"
+expect_rc 1 "$IOWALK" gate "$T/base.json" --baseline "$T/misfiled.json" --exact
+grep -q 'breakdown.memslot' "$T/out" && ok || bad "gate --exact did not name breakdown.memslot"
+# ...and so does a cache counter, a fault counter and the trace's last cycle.
+for key in '"hits"' '"invalid_entry"' '"last_cycle"'; do
+	sed "0,/$key: \([0-9]*\)/s//$key: 77777/" "$T/base.json" > "$T/edited.json"
+	expect_rc 1 "$IOWALK" gate "$T/base.json" --baseline "$T/edited.json" --exact
+done
+# Directions without --exact: fewer IOTLB hits than the baseline is a regression, more an improvement.
+sed '0,/"iotlb_hits": \([0-9]*\)/s//"iotlb_hits": 999/' "$T/base.json" > "$T/morehits.json"
+expect_rc 1 "$IOWALK" gate "$T/base.json" --baseline "$T/morehits.json"
+grep -q 'ops.iotlb_hits.*REGRESSION' "$T/out" && ok || bad "fewer hits not judged a regression"
+sed '0,/"iotlb_hits": \([0-9]*\)/s//"iotlb_hits": 0/' "$T/base.json" > "$T/fewerhits.json"
+expect_rc 0 "$IOWALK" gate "$T/base.json" --baseline "$T/fewerhits.json"
+grep -q 'ops.iotlb_hits.*improved' "$T/out" && ok || bad "more hits not judged an improvement"
+# Counters that are not performance are shown but not judged.
+sed '0,/"checked": \([0-9]*\)/s//"checked": 1/' "$T/base.json" > "$T/checked.json"
+expect_rc 0 "$IOWALK" gate "$T/base.json" --baseline "$T/checked.json"
+grep -q 'ops.checked.*differs' "$T/out" && ok || bad "checked judged"
+# A metric missing from the report, a NaN tolerance, a strategy only one side has, nothing to compare:
+# errors, never a pass.
+sed '0,/"pins": \([0-9]*\),/s//"pinz": 0,/' "$T/base.json" > "$T/renamed.json"
+expect_rc 1 "$IOWALK" gate "$T/renamed.json" --baseline "$T/base.json"
+grep -q 'MISSING' "$T/out" && ok || bad "gate did not report a MISSING metric"
+expect_rc 2 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --tolerance nan
+"$IOWALK" run "$tiny" -q --strategy kvm-gfn --json "$T/one.json"
+expect_rc 2 "$IOWALK" gate "$T/one.json" --baseline "$T/base.json"
+expect_rc 2 "$IOWALK" gate "$T/base.json" --baseline "$T/one.json"
+grep -q 'not in the baseline' "$T/out" && ok || bad "gate did not name the extra strategy"
+awk '/"strategies": \{/ { print "  \"strategies\": {}"; print "}"; exit } { print }' "$T/base.json" > "$T/empty.json"expect_rc 2 "$IOWALK" gate "$T/base.json" --baseline "$T/empty.json"
+# A nested key of 300 characters (a fixed-size name buffer once overflowed here).
+long=$(printf 'k%.0s' $(seq 300))
+sed "0,/\"breakdown\": {/s//\"breakdown\": {\"$long\": {\"$long\": 5},/" "$T/base.json" > "$T/long.json"
+expect_rc 1 "$IOWALK" gate "$T/base.json" --baseline "$T/long.json"
+grep -q 'MISSING' "$T/out" && ok || bad "gate did not report the long key as missing"
 
 # Sweep: 3 parameters, 2 workers.
 cat > "$T/spec.ini" <<'SPEC'

@@ -28,4 +28,4 @@ if [ "$MODE" = "--update" ]; then
 	echo "gate: baseline $base updated"
 	exit 0
 fi
-"$IOWALK" gate "$T/report.json" --baseline "$base" --quiet
+"$IOWALK" gate "$T/report.json" --baseline "$base" --exact --quiet
