@@ -113,7 +113,27 @@ void sim_free(struct sim *s)
 	iw_free(s);
 }
 
-void sim_reset_stats(struct sim *s) { stats_init(&s->st); }
+void sim_reset_stats(struct sim *s)
+{
+	stats_init(&s->st);
+	/* Translations still waiting for a walker are counted when they start, with their IOTLB lookup. */
+	s->st.comp[COMP_IOTLB] = s->queued_cycles;
+}
+
+/* The invariants an asserting build checks after every record (sim/invariant.h). */
+static void check_invariants(struct sim *s, bool full)
+{
+	if (!IW_INVARIANTS_ON)
+		return;
+	uint64_t sum = stats_component_sum(&s->st), total = stats_total(&s->st);
+	IW_INVARIANT(sum == total + s->queued_cycles,
+		     "%s: components sum to %" PRIu64 " cycles, the paths to %" PRIu64 " (+ %" PRIu64
+		     " queued), record %" PRIu64, s->ops->name, sum, total, s->queued_cycles, s->recno);
+	IW_INVARIANT(s->st.dma.sum == s->st.dma_cycles && s->st.rpcit.sum == s->st.rpcit_cycles,
+		     "%s: histogram sums differ from the path totals, record %" PRIu64, s->ops->name, s->recno);
+	if (s->strat && s->ops->check_invariants)
+		s->ops->check_invariants(s->strat, full);
+}
 
 /* ---- shared mechanisms ---- */
 
@@ -193,6 +213,24 @@ static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_x
 	return x->fault == S390_OK && got == hpa && x->writable == !ro;
 }
 
+/* Whether the reference map allows translation x of iova: the synced view, or for a page changed since
+ * its last RPCIT, the current or any intermediate mapping. */
+static bool xlate_allowed(struct sim *s, uint64_t iova, bool write, const struct sim_xlate *x)
+{
+	uint64_t pfn = iova >> 12;
+	if (matches(s, checker_synced(&s->ref, pfn), write, x, iova))
+		return true;
+	if (checker_in_sync(&s->ref, pfn))
+		return false;
+	const struct checker_dirty *d = checker_dirty_of(&s->ref, pfn);
+	if (d->overflow || matches(s, checker_guest(&s->ref, pfn), write, x, iova))
+		return true;
+	for (unsigned i = 0; i < d->nseen; i++)
+		if (matches(s, d->seen[i], write, x, iova))
+			return true;
+	return false;
+}
+
 static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, bool write, const struct sim_xlate *x,
 		       uint64_t recno)
 {
@@ -200,17 +238,8 @@ static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, bool write, c
 	uint64_t synced = checker_synced(&s->ref, pfn);
 	bool in_sync = checker_in_sync(&s->ref, pfn);
 	s->st.ops[OP_CHECKED]++;
-	if (matches(s, synced, write, x, iova))
+	if (xlate_allowed(s, iova, write, x))
 		return 0;
-	if (!in_sync) {
-		/* Changed since its last RPCIT: the current or any intermediate mapping is allowed. */
-		const struct checker_dirty *d = checker_dirty_of(&s->ref, pfn);
-		if (d->overflow || matches(s, checker_guest(&s->ref, pfn), write, x, iova))
-			return 0;
-		for (unsigned i = 0; i < d->nseen; i++)
-			if (matches(s, d->seen[i], write, x, iova))
-				return 0;
-	}
 	s->recno = recno;
 	s->check_failed = true;
 	return sim_fail(s,
@@ -249,12 +278,18 @@ static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, bool w
 		s->st.faults[x->fault]++;
 	if (s->check)
 		return check_xlate(s, dev, iova, write, x, recno);
+	/* Asserting builds: nothing the device uses (IOTLB entry or walk) may disagree with the reference. */
+	IW_INVARIANT(!IW_INVARIANTS_ON || xlate_allowed(s, iova, write, x),
+		     "%s: translation of iova 0x%" PRIx64 " (%s frame 0x%" PRIx64 ") not allowed by the reference map, record %" PRIu64,
+		     s->ops->name, iova, s390_fault_name(x->fault), x->frame, recno);
 	return 0;
 }
 
-static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cycles)
+static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cycles, bool was_queued)
 {
 	s->op_cycles = pre_cycles;
+	if (was_queued)
+		s->queued_cycles -= pre_cycles;
 	uint64_t wait = s->now - p->arrival;
 	sim_charge(s, COMP_QUEUE, wait);
 	uint64_t before = s->op_cycles;
@@ -293,7 +328,7 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	s->st.ops[OP_IOTLB_MISSES]++;
 	struct pending_walk p = {.arrival = s->now, .iova = iova, .dev = dev, .write = write, .recno = s->recno};
 	if (s->walkers_busy < s->cfg->walkers && s->walkq_len == 0)
-		return do_walk(s, &p, s->op_cycles);
+		return do_walk(s, &p, s->op_cycles, false);
 	/* All walker slots busy: queue; the IOTLB lookup's cycles travel with it. */
 	if (s->walkq_len == s->walkq_cap) {
 		uint64_t cap = s->walkq_cap ? s->walkq_cap * 2 : 64;
@@ -308,6 +343,7 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 		s->walkq_head = 0;
 	}
 	s->walkq[(s->walkq_head + s->walkq_len++) % s->walkq_cap] = p;
+	s->queued_cycles += s->op_cycles;
 	s->st.ops[OP_WALKS_QUEUED]++;
 	return 0;
 }
@@ -374,7 +410,7 @@ static int handle_event(struct sim *s, const struct ev *e)
 		struct pending_walk p = s->walkq[s->walkq_head];
 		s->walkq_head = (s->walkq_head + 1) % s->walkq_cap;
 		s->walkq_len--;
-		return do_walk(s, &p, s->cfg->iotlb_cycles);
+		return do_walk(s, &p, s->cfg->iotlb_cycles, true);
 	}
 	return 0;
 }
@@ -406,7 +442,10 @@ void sim_set_next_time(struct sim *s, uint64_t trace_time)
 
 int sim_finish(struct sim *s)
 {
-	return advance(s, UINT64_MAX);
+	if (advance(s, UINT64_MAX) < 0)
+		return -1;
+	check_invariants(s, true);
+	return 0;
 }
 
 int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
@@ -503,5 +542,6 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		return sim_fail(s, "%s: %s", trace_kind_name(r->kind), why);
 	if (vm_failed(s->vm))
 		return sim_fail(s, "%s", vm_failure(s->vm));
+	check_invariants(s, false);
 	return 0;
 }

@@ -52,6 +52,9 @@ struct strategy_ops {
 	void (*rpcit)(struct strategy *st, uint64_t iova, uint64_t len);
 	/* The device's translation of iova on an IOTLB miss (walks, caches), charging every step. */
 	void (*dma_walk)(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x);
+	/* Asserting builds only (IOWALK_INVARIANTS): checks the strategy's invariants after a record; with
+	 * full, also against a scan of its tables (end of run). NULL when it has none. */
+	void (*check_invariants)(struct strategy *st, bool full);
 };
 
 struct pending_walk {
@@ -89,6 +92,8 @@ struct sim {
 	struct pending_walk *walkq;  /* FIFO ring of translations waiting for a walker */
 	uint64_t walkq_head, walkq_len, walkq_cap;
 	uint64_t recno;              /* record being handled (1-based) */
+	uint64_t queued_cycles;      /* cycles of queued translations charged to components, not yet to a path */
+	uint64_t life_ops[OP_COUNT]; /* operation counts never reset by warm-up (asserting builds only) */
 	bool memslots_dirty;
 	bool failed;
 	bool check_failed;           /* the failure is a translation that disagreed with the reference */
@@ -114,7 +119,13 @@ static inline void sim_charge(struct sim *s, enum comp c, uint64_t cycles)
 	s->st.comp[c] += cycles;
 	s->op_cycles += cycles;
 }
-static inline void sim_op(struct sim *s, enum opcount o, uint64_t n) { s->st.ops[o] += n; }
+static inline void sim_op(struct sim *s, enum opcount o, uint64_t n)
+{
+	s->st.ops[o] += n;
+#ifdef IOWALK_INVARIANTS
+	s->life_ops[o] += n;
+#endif
+}
 /* A CPU memory reference at hpa, charged to c. */
 static inline void sim_cpu_ref(struct sim *s, enum comp c, uint64_t hpa) { sim_charge(s, c, memsys_cpu(&s->mem, hpa)); }
 /* A device memory reference at hpa, charged to c. */

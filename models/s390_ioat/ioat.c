@@ -201,3 +201,20 @@ bool s390_unmap(const struct s390_table *t, uint64_t addr)
 	t->ops->write64(t->ctx, ea, e | S390_PTE_INVALID);
 	return true;
 }
+
+static uint64_t count_below(const struct s390_table *t, enum s390_level l, uint64_t origin)
+{
+	uint64_t n = 0, entries = l == S390_LEVEL_PT ? S390_PT_ENTRIES : S390_TABLE_ENTRIES;
+	for (uint64_t i = 0; i < entries; i++) {
+		uint64_t e = t->ops->read64(t->ctx, origin + i * S390_ENTRY_BYTES);
+		if (!s390_entry_valid(l, e))
+			continue;
+		if (l == S390_LEVEL_PT)
+			n++;
+		else if ((e & S390_TABLE_TYPE_MASK) == s390_table_type(l) && !(l == S390_LEVEL_ST && (e & S390_SEG_FC)))
+			n += count_below(t, l + 1, s390_entry_origin(l, e));
+	}
+	return n;
+}
+
+uint64_t s390_count_leaves(const struct s390_table *t) { return count_below(t, s390_root_level(t->levels), t->origin); }

@@ -159,6 +159,8 @@ uint64_t s390_walk_alloc(const struct s390_table *t, uint64_t addr, enum s390_le
 			 unsigned *nrefs);
 /* Maps one page (or large frame at leaf ST/RT). 0, or -1 when a table could not be allocated. */
 int s390_map(const struct s390_table *t, uint64_t addr, uint64_t frame, enum s390_level leaf, bool readonly);
+/* Counts the valid 4 KiB leaf entries reachable from the root (a full scan; for invariant checks). */
+uint64_t s390_count_leaves(const struct s390_table *t);
 /* Invalidates the 4 KiB leaf entry of addr if present (keeps the frame address, as Linux does).
  * Returns true when a valid entry was invalidated. */
 bool s390_unmap(const struct s390_table *t, uint64_t addr);

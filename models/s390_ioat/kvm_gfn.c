@@ -90,6 +90,11 @@ static void kvm_dma_walk(struct strategy *st, uint64_t iova, bool write, struct 
 	shadow_dma_walk(&((struct kvm_gfn *)st)->sh, iova, write, x);
 }
 
+static void kvm_check_invariants(struct strategy *st, bool full)
+{
+	shadow_check_invariants(&((struct kvm_gfn *)st)->sh, full);
+}
+
 const struct strategy_ops strategy_kvm_gfn = {
 	.name = "kvm-gfn",
 	.summary = "shadow; KVM resolves each gpa: memslot search, GUP-fast host walk, pin",
@@ -97,4 +102,5 @@ const struct strategy_ops strategy_kvm_gfn = {
 	.destroy = kvm_destroy,
 	.rpcit = kvm_rpcit,
 	.dma_walk = kvm_dma_walk,
+	.check_invariants = kvm_check_invariants,
 };

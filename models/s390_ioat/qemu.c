@@ -7,9 +7,11 @@
  *  - QEMU sends power-of-two aligned unmap notifications (s390_pci_batch_unmap); modelled as one call
  *    per contiguous run. The vfio DMA-entry limit (65535) is not modelled. */
 #include "sim/alloc.h"
+#include "sim/invariant.h"
 #include "sim/sim.h"
 #include "sim/u64map.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 #define QEMU_HASH_BUCKETS 65536u
@@ -20,6 +22,7 @@ struct qemu {
 	struct u64map iotlb;     /* QEMU's S390IOTLBEntry hash: iova page -> host frame | ro */
 	uint64_t buckets_hpa;    /* the hash's bucket array in the VMM's memory */
 	uint64_t unmap_first, unmap_pages; /* the pending batch of unmaps */
+	uint64_t live_leaves;    /* valid host PTEs (each holds one pin), for the invariant checks */
 };
 
 static void hash_ref(struct qemu *q, uint64_t pfn)
@@ -57,9 +60,12 @@ static void flush_unmaps(struct qemu *q)
 			return;
 		uint64_t h = physmem_read64(pm, ea);
 		sim_cpu_ref(s, COMP_SHADOW_WRITE, ea);
+		if (!s390_entry_valid(S390_LEVEL_PT, h))
+			continue; /* never mapped (its gpa was not guest RAM: vfio refused the map): nothing to unpin */
 		sim_cpu_ref(s, COMP_SHADOW_WRITE, ea);
 		sim_op(s, OP_SHADOW_WRITES, 1);
 		physmem_write64(pm, ea, h | S390_PTE_INVALID);
+		q->live_leaves--;
 		sim_charge(s, COMP_UNPIN, s->cfg->c_call + s->cfg->c_atomic);
 		sim_cpu_ref(s, COMP_UNPIN, sim_struct_page(h & S390_PTE_ADDR_MASK));
 		sim_op(s, OP_UNPINS, 1);
@@ -109,6 +115,7 @@ static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint6
 	sim_cpu_ref(s, COMP_SHADOW_WRITE, ea);
 	sim_op(s, OP_SHADOW_WRITES, 1);
 	physmem_write64(vm_physmem(s->vm), ea, s390_entry_page(hpa, ro));
+	q->live_leaves++;
 	sim_host_rpcit(s, iova, S390_PAGE_SIZE);
 	*frame = hpa;
 }
@@ -197,6 +204,24 @@ static void qemu_dma_walk(struct strategy *st, uint64_t iova, bool write, struct
 	sim_device_walk(q->sim, &q->host, iova, write, x);
 }
 
+/* One pin per valid host PTE (vfio type1 pins what it maps and unpins what it unmaps). */
+static void qemu_check_invariants(struct strategy *st, bool full)
+{
+	struct qemu *q = (struct qemu *)st;
+	const struct sim *s = q->sim;
+	if (!IW_INVARIANTS_ON)
+		return;
+	IW_INVARIANT(s->life_ops[OP_UNPINS] <= s->life_ops[OP_PINS] &&
+			     s->life_ops[OP_PINS] - s->life_ops[OP_UNPINS] == q->live_leaves,
+		     "qemu: %" PRIu64 " pins - %" PRIu64 " unpins, %" PRIu64 " valid host PTEs (record %" PRIu64 ")",
+		     s->life_ops[OP_PINS], s->life_ops[OP_UNPINS], q->live_leaves, s->recno);
+	if (full) {
+		uint64_t scanned = s390_count_leaves(&q->host);
+		IW_INVARIANT(scanned == q->live_leaves, "qemu: the host table has %" PRIu64 " valid leaves, %" PRIu64
+			     " counted", scanned, q->live_leaves);
+	}
+}
+
 const struct strategy_ops strategy_qemu = {
 	.name = "qemu",
 	.summary = "VMM emulation: per-page guest walk in QEMU, VFIO map (pin + host table + RPCIT) per page",
@@ -204,4 +229,5 @@ const struct strategy_ops strategy_qemu = {
 	.destroy = qemu_destroy,
 	.rpcit = qemu_rpcit,
 	.dma_walk = qemu_dma_walk,
+	.check_invariants = qemu_check_invariants,
 };

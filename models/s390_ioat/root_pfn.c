@@ -79,6 +79,11 @@ static void root_dma_walk(struct strategy *st, uint64_t iova, bool write, struct
 	shadow_dma_walk(&((struct root_pfn *)st)->sh, iova, write, x);
 }
 
+static void root_check_invariants(struct strategy *st, bool full)
+{
+	shadow_check_invariants(&((struct root_pfn *)st)->sh, full);
+}
+
 const struct strategy_ops strategy_root_pfn = {
 	.name = "root-pfn",
 	.summary = "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table",
@@ -86,4 +91,5 @@ const struct strategy_ops strategy_root_pfn = {
 	.destroy = root_destroy,
 	.rpcit = root_rpcit,
 	.dma_walk = root_dma_walk,
+	.check_invariants = root_check_invariants,
 };

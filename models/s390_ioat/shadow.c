@@ -1,6 +1,9 @@
 /* shadow: the shared RPCIT-time guest walk and shadow update (see shadow.h). */
 #include "models/s390_ioat/shadow.h"
 
+#include "sim/invariant.h"
+
+#include <inttypes.h>
 #include <stdio.h>
 
 int shadow_init(struct shadow *sh, struct sim *s, const struct shadow_resolver *res, char *err, size_t errlen)
@@ -8,6 +11,7 @@ int shadow_init(struct shadow *sh, struct sim *s, const struct shadow_resolver *
 	sh->sim = s;
 	sh->res = res;
 	sh->resolve_failures = 0;
+	sh->live_leaves = sh->table_pages = 0;
 	if (u64map_init(&sh->arrays, 64) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -25,6 +29,7 @@ int shadow_init(struct shadow *sh, struct sim *s, const struct shadow_resolver *
 				 (unsigned long long)(origin + off));
 			return -1;
 		}
+		sh->table_pages++;
 		if (off == 0)
 			sh->root_hpa = hpa;
 	}
@@ -79,17 +84,22 @@ static int guest_pt(struct shadow *sh, uint64_t iova, uint64_t *pt_hpa, enum s39
 		}
 		uint64_t next_gpa = s390_entry_origin(l, e);
 		uint64_t next_bytes = s390_table_bytes(l + 1);
-		uint64_t first_hpa = 0;
+		uint64_t first_hpa = 0, held[S390_TABLE_BYTES / S390_PAGE_SIZE];
 		for (uint64_t off = 0; off < next_bytes; off += S390_PAGE_SIZE) {
 			uint64_t hpa;
 			if (!sh->res->resolve(sh, next_gpa + off, &hpa)) {
+				/* A table straddling the end of guest RAM: drop what this attempt took. */
+				for (uint64_t k = 0; sh->res->release && k < off / S390_PAGE_SIZE; k++)
+					sh->res->release(sh, held[k]);
 				sh->resolve_failures++;
 				*skip_level = l;
 				return 1;
 			}
+			held[off / S390_PAGE_SIZE] = hpa;
 			if (off == 0)
 				first_hpa = hpa;
 		}
+		sh->table_pages += next_bytes > S390_PAGE_SIZE ? next_bytes / S390_PAGE_SIZE : 1;
 		/* A 2 KiB page table may sit in either half of its 4 KiB page (page_to_virt + offset). */
 		table_hpa = first_hpa + (next_gpa & (S390_PAGE_SIZE - 1));
 		sim_cpu_ref(s, COMP_SW, slot);
@@ -142,6 +152,7 @@ static bool shadow_page(struct shadow *sh, uint64_t iova, uint64_t pt_hpa)
 	sim_cpu_ref(s, COMP_SHADOW_WRITE, hea);
 	sim_op(s, OP_SHADOW_WRITES, 1);
 	physmem_write64(pm, hea, val);
+	sh->live_leaves = sh->live_leaves + (gvalid ? 1 : 0) - (hvalid ? 1 : 0);
 	if (hvalid && sh->res->release)
 		sh->res->release(sh, h & S390_PTE_ADDR_MASK);
 	/* A new entry needs no refresh of the device (it caches no invalid entries); a changed or removed one does. */
@@ -189,4 +200,23 @@ void shadow_rpcit(struct shadow *sh, uint64_t iova, uint64_t len)
 void shadow_dma_walk(struct shadow *sh, uint64_t iova, bool write, struct sim_xlate *x)
 {
 	sim_device_walk(sh->sim, &sh->host, iova, write, x);
+}
+
+void shadow_check_invariants(struct shadow *sh, bool full)
+{
+	if (!IW_INVARIANTS_ON)
+		return;
+	const struct sim *s = sh->sim;
+	uint64_t held = s->life_ops[OP_PINS] - s->life_ops[OP_UNPINS];
+	uint64_t want = sh->res->release ? sh->live_leaves + sh->table_pages : 0;
+	IW_INVARIANT(s->life_ops[OP_UNPINS] <= s->life_ops[OP_PINS] && held == want,
+		     "%s: %" PRIu64 " pins - %" PRIu64 " unpins, but %" PRIu64 " live shadow leaves and %" PRIu64
+		     " guest table pages are held (record %" PRIu64 ")",
+		     s->ops->name, s->life_ops[OP_PINS], s->life_ops[OP_UNPINS], sh->live_leaves, sh->table_pages,
+		     s->recno);
+	if (full) {
+		uint64_t scanned = s390_count_leaves(&sh->host);
+		IW_INVARIANT(scanned == sh->live_leaves, "%s: the shadow table has %" PRIu64 " valid leaves, %" PRIu64
+			     " counted", s->ops->name, scanned, sh->live_leaves);
+	}
 }

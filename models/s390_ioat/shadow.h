@@ -34,6 +34,8 @@ struct shadow {
 	uint64_t root_hpa;        /* the guest's root table, resolved at IOTA registration */
 	struct u64map arrays;     /* (level, parent prefix) -> hpa of a 16 KiB pointer array */
 	uint64_t resolve_failures;
+	/* For the invariant checks: valid shadow leaves, and guest table pages resolved and held. */
+	uint64_t live_leaves, table_pages;
 };
 
 /* Creates the host table and resolves the guest root table (4 pages of 16 KiB). 0 or -1. */
@@ -48,5 +50,9 @@ void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len);
 void shadow_rpcit(struct shadow *sh, uint64_t iova, uint64_t len);
 /* The device's walk of the shadow table. */
 void shadow_dma_walk(struct shadow *sh, uint64_t iova, bool write, struct sim_xlate *x);
+/* Asserting builds: a pinning strategy holds exactly one pin per valid shadow leaf and per guest table
+ * page it resolved (pins - unpins); one that does not pin holds none; with full, the leaf count is
+ * checked against a scan of the shadow table. */
+void shadow_check_invariants(struct shadow *sh, bool full);
 
 #endif
