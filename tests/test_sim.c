@@ -299,6 +299,47 @@ static void test_time_headroom(void)
 	engine_result_free(&res);
 }
 
+/* Regression: under qemu, an unmap of a page whose gpa was not guest RAM (vfio refused to map it) must
+ * not unpin anything; pins and unpins balance under every strategy. */
+static void test_unmap_of_unmapped_gpa(void)
+{
+	const char *trace = "0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+			    "1000 MAP 0x100000000 0x400000000 0x2000 rw\n1100 RPCIT 0x100000000 0x2000\n"
+			    "900000 DMA 1 0x100000000 0x1000 r\n"
+			    "950000 UNMAP 0x100000000 0x2000\n950100 RPCIT 0x100000000 0x2000\n";
+	struct engine_result res;
+	char err[512];
+	CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		if (strcmp(res.sims[i]->ops->name, "qemu") == 0) {
+			CHECK_EQ_U64(st->ops[OP_PINS], 0);
+			CHECK_EQ_U64(st->ops[OP_UNPINS], 0);
+		}
+		CHECK_EQ_U64(st->faults[S390_FAULT_INVALID], 1);
+	}
+	engine_result_free(&res);
+}
+
+/* Regression: statistics reset by warm-up while translations wait for a walker keep their IOTLB lookup
+ * cycles (they are counted when they start), so the components still sum to the path totals. */
+static void test_warmup_with_queued_walks(void)
+{
+	struct engine_result res;
+	struct iw_config cfg;
+	char err[512];
+	/* One walker, no IOTLB, pages back to back: the 4-page DMA of record 7 and the one of record 8 wait
+	 * for the walker when warm-up ends after record 8 (5 walks queued then; 20 cycles of lookups). */
+	const char *sets[] = {"device.walkers=1", "device.iotlb_entries=0", "device.page_gap_cycles=0"};
+	CHECK(run(SAMPLE("two-slots.trace"), "z15", sets, 3, 8, &res, &cfg, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		CHECK_EQ_U64(stats_component_sum(st), stats_total(st));
+		CHECK_EQ_U64(st->dma.sum, st->dma_cycles);
+	}
+	engine_result_free(&res);
+}
+
 /* A deliberately wrong strategy: its walk returns the right page's neighbour. The checker must stop it. */
 static struct strategy *bad_create(struct sim *s, char *err, size_t errlen)
 {
@@ -349,4 +390,4 @@ static void test_checker_catches(void)
 
 CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_round_trip), CASE(test_queueing_and_warmup), CASE(test_rejections),
 	   CASE(test_checker_catches), CASE(test_no_page_after_next_record), CASE(test_gpa_zero_mapping),
-	   CASE(test_time_headroom))
+	   CASE(test_time_headroom), CASE(test_unmap_of_unmapped_gpa), CASE(test_warmup_with_queued_walks))
