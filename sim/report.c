@@ -235,6 +235,9 @@ void report_csv_header(FILE *f, const char *lead)
 		fprintf(f, ",%s", comp_name((enum comp)c));
 	for (int o = 0; o < OP_COUNT; o++)
 		fprintf(f, ",%s", op_name((enum opcount)o));
+	fputs(",guest_stall_cycles,l1_hits,l1_misses,l2_hits,l2_misses,l3_hits,l3_misses,device_l3,device_dram", f);
+	for (int x = 1; x < S390_FAULT_COUNT; x++)
+		fprintf(f, ",fault_%s", s390_fault_name((enum s390_fault)x));
 	fputc('\n', f);
 }
 
@@ -272,6 +275,18 @@ int report_csv_rows(json_t *report, FILE *f, const char *lead)
 			csv_num(f, json_object_get(json_object_get(s, "breakdown"), comp_name((enum comp)c)), ",%.3f");
 		for (int o = 0; o < OP_COUNT; o++)
 			csv_num(f, json_object_get(json_object_get(s, "ops"), op_name((enum opcount)o)), ",%.3f");
+		csv_num(f, json_object_get(s, "guest_stall_cycles"), ",%.3f");
+		json_t *cache = json_object_get(s, "cache");
+		static const char *const levels[] = {"l1", "l2", "l3"};
+		for (int i = 0; i < 3; i++) {
+			csv_num(f, json_object_get(json_object_get(cache, levels[i]), "hits"), ",%.3f");
+			csv_num(f, json_object_get(json_object_get(cache, levels[i]), "misses"), ",%.3f");
+		}
+		csv_num(f, json_object_get(json_object_get(cache, "device_served"), "l3"), ",%.3f");
+		csv_num(f, json_object_get(json_object_get(cache, "device_served"), "dram"), ",%.3f");
+		for (int x = 1; x < S390_FAULT_COUNT; x++)
+			csv_num(f, json_object_get(json_object_get(s, "faults"), s390_fault_name((enum s390_fault)x)),
+				",%.3f");
 		fputc('\n', f);
 	}
 	return ferror(f) ? -1 : 0;
