@@ -290,8 +290,8 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 	s->op_cycles = pre_cycles;
 	if (was_queued)
 		s->queued_cycles -= pre_cycles;
-	uint64_t wait = s->now - p->arrival;
-	sim_charge(s, COMP_QUEUE, wait);
+	uint64_t waited = s->now - p->arrival; /* for a walker slot */
+	sim_charge(s, COMP_QUEUE, waited);
 	uint64_t before = s->op_cycles;
 	struct sim_xlate x;
 	s->ops->dma_walk(s->strat, p->iova, p->write, &x);
