@@ -1,7 +1,7 @@
 /* checker: reference map (see checker.h). */
-#include "sim/checker.h"
+#include "checker.h"
 
-#include "sim/alloc.h"
+#include "alloc.h"
 
 #include <stdlib.h>
 

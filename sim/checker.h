@@ -10,7 +10,7 @@
 #ifndef IOWALK_SIM_CHECKER_H
 #define IOWALK_SIM_CHECKER_H
 
-#include "sim/u64map.h"
+#include "u64map.h"
 
 #include <stdbool.h>
 #include <stdint.h>

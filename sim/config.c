@@ -1,5 +1,5 @@
 /* config: parameters, presets, INI and overrides (see config.h). */
-#include "sim/config.h"
+#include "config.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -15,7 +15,7 @@ struct param {
 
 static const struct param params[] = {
 #define X(name, field, def, lo, hi, unit, help) {name, offsetof(struct iw_config, field), def, lo, hi, unit, help},
-#include "sim/params.def"
+#include "params.def"
 #undef X
 };
 #define NPARAMS (sizeof(params) / sizeof(params[0]))

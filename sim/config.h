@@ -12,7 +12,7 @@
 
 struct iw_config {
 #define X(name, field, def, lo, hi, unit, help) uint64_t field;
-#include "sim/params.def"
+#include "params.def"
 #undef X
 	char preset[32];
 };

@@ -1,5 +1,5 @@
 /* engine: see engine.h. */
-#include "sim/engine.h"
+#include "engine.h"
 
 #include <inttypes.h>
 #include <stdio.h>

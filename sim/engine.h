@@ -3,9 +3,9 @@
 #ifndef IOWALK_SIM_ENGINE_H
 #define IOWALK_SIM_ENGINE_H
 
-#include "sim/config.h"
-#include "sim/sim.h"
-#include "sim/trace.h"
+#include "config.h"
+#include "sim.h"
+#include "trace.h"
 
 #include <stdbool.h>
 

@@ -1,7 +1,7 @@
 /* evq: see evq.h. */
-#include "sim/evq.h"
+#include "evq.h"
 
-#include "sim/alloc.h"
+#include "alloc.h"
 
 static inline bool before(const struct ev *a, const struct ev *b)
 {

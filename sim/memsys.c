@@ -1,5 +1,5 @@
 /* memsys: see memsys.h. */
-#include "sim/memsys.h"
+#include "memsys.h"
 
 int memsys_init(struct memsys *m, const struct iw_config *cfg)
 {

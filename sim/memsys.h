@@ -8,8 +8,8 @@
 #ifndef IOWALK_SIM_MEMSYS_H
 #define IOWALK_SIM_MEMSYS_H
 
-#include "sim/config.h"
-#include "sim/sacache.h"
+#include "config.h"
+#include "sacache.h"
 
 #include <stdbool.h>
 #include <stdint.h>

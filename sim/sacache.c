@@ -1,7 +1,7 @@
 /* sacache: see sacache.h. */
-#include "sim/sacache.h"
+#include "sacache.h"
 
-#include "sim/alloc.h"
+#include "alloc.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* sim: one simulated system under one strategy (see sim.h). */
-#include "sim/sim.h"
+#include "sim.h"
 
-#include "sim/alloc.h"
-#include "sim/invariant.h"
+#include "alloc.h"
+#include "invariant.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

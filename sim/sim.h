@@ -15,15 +15,15 @@
 #ifndef IOWALK_SIM_SIM_H
 #define IOWALK_SIM_SIM_H
 
-#include "models/s390_ioat/guest.h"
-#include "sim/checker.h"
-#include "sim/config.h"
-#include "sim/evq.h"
-#include "sim/memsys.h"
-#include "sim/sacache.h"
-#include "sim/stats.h"
-#include "sim/trace.h"
-#include "sim/vm.h"
+#include "guest.h"
+#include "checker.h"
+#include "config.h"
+#include "evq.h"
+#include "memsys.h"
+#include "sacache.h"
+#include "stats.h"
+#include "trace.h"
+#include "vm.h"
 
 #include <stdbool.h>
 #include <stddef.h>

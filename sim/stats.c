@@ -1,5 +1,5 @@
 /* stats: see stats.h. */
-#include "sim/stats.h"
+#include "stats.h"
 
 #include <string.h>
 

@@ -3,8 +3,8 @@
 #ifndef IOWALK_SIM_STATS_H
 #define IOWALK_SIM_STATS_H
 
-#include "models/s390_ioat/ioat.h"
-#include "sim/hist.h"
+#include "ioat.h"
+#include "hist.h"
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* vm: simulated host and guest memory of one VM (see vm.h). */
-#include "sim/vm.h"
+#include "vm.h"
 
-#include "sim/alloc.h"
+#include "alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

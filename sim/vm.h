@@ -13,8 +13,8 @@
 #ifndef IOWALK_SIM_VM_H
 #define IOWALK_SIM_VM_H
 
-#include "models/s390_ioat/ioat.h"
-#include "sim/physmem.h"
+#include "ioat.h"
+#include "physmem.h"
 
 #include <stdbool.h>
 #include <stddef.h>

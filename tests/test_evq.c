@@ -1,7 +1,7 @@
 /* test_evq: heap order and deterministic ties. */
 #include "check.h"
-#include "sim/evq.h"
-#include "sim/rng.h"
+#include "evq.h"
+#include "rng.h"
 
 static void test_order_and_ties(void)
 {

@@ -41,7 +41,7 @@
  *   cheapest, is 2500 + 5 + 3000 + 200 = 5705), so the DMA and everything after it move later once.
  */
 #include "check.h"
-#include "sim/engine.h"
+#include "engine.h"
 
 struct expect {
 	const char *name;

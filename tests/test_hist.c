@@ -1,7 +1,7 @@
 /* test_hist: percentiles against a sorted-array reference, within the histogram's stated error. */
 #include "check.h"
-#include "sim/hist.h"
-#include "sim/rng.h"
+#include "hist.h"
+#include "rng.h"
 
 static int cmp_u64(const void *a, const void *b)
 {

@@ -1,7 +1,7 @@
 /* test_ioat: s390 IO table format: indexes, entries, walks, faults, large frames, 3/4/5 levels. */
 #include "check.h"
-#include "models/s390_ioat/ioat.h"
-#include "sim/physmem.h"
+#include "ioat.h"
+#include "physmem.h"
 
 /* A flat test memory: physmem plus a bump allocator. */
 struct tmem {

@@ -1,6 +1,6 @@
 /* test_memsys: cache hierarchy latencies and LRU eviction, computed by hand. */
 #include "check.h"
-#include "sim/memsys.h"
+#include "memsys.h"
 
 static void test_tiny_sequence(void)
 {

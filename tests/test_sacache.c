@@ -1,6 +1,6 @@
 /* test_sacache: hit/miss/eviction sequences computed by hand; IOTLB-style replacement. */
 #include "check.h"
-#include "sim/sacache.h"
+#include "sacache.h"
 
 static void test_lru_sequence(void)
 {

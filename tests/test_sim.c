@@ -1,9 +1,9 @@
 /* test_sim: the engine end to end in-process: cycle attribution adds up, runs are deterministic,
  * queueing, warm-up, rejected inputs, and a checker that really catches a wrong translation. */
 #include "check.h"
-#include "sim/engine.h"
-#include "sim/invariant.h"
-#include "sim/report.h"
+#include "engine.h"
+#include "invariant.h"
+#include "report.h"
 
 #include <jansson.h>
 

@@ -1,6 +1,6 @@
 /* test_trace: trace format v1 readers and writers. */
 #include "check.h"
-#include "sim/trace.h"
+#include "trace.h"
 
 #include <unistd.h>
 

@@ -1,10 +1,10 @@
 /* test_vm: memslots, host DAT walks, the root domain, guest tables, and the reference checker,
  * including a seeded matrix test over levels x host page sizes x random map/unmap sequences. */
 #include "check.h"
-#include "models/s390_ioat/guest.h"
-#include "sim/checker.h"
-#include "sim/rng.h"
-#include "sim/vm.h"
+#include "guest.h"
+#include "checker.h"
+#include "rng.h"
+#include "vm.h"
 
 static struct vm *mkvm(unsigned host_levels, enum vm_page page, unsigned root_levels)
 {

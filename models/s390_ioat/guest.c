@@ -1,5 +1,5 @@
 /* guest: guest-kernel IOPTE writes (see guest.h). */
-#include "models/s390_ioat/guest.h"
+#include "guest.h"
 
 const char *guest_ioat_init(struct guest_ioat *g, struct vm *vm, uint64_t origin, unsigned levels)
 {

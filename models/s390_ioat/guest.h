@@ -3,8 +3,8 @@
 #ifndef IOWALK_MODELS_S390_IOAT_GUEST_H
 #define IOWALK_MODELS_S390_IOAT_GUEST_H
 
-#include "models/s390_ioat/ioat.h"
-#include "sim/vm.h"
+#include "ioat.h"
+#include "vm.h"
 
 struct guest_ioat {
 	struct s390_table table; /* in guest-physical memory */

@@ -9,7 +9,7 @@
  *  - Updates follow Linux dma_walk_cpu_trans()/dma_update_cpu_trans(): missing tables are allocated
  *    with every entry invalid; an invalidated PTE keeps its frame address.
  */
-#include "models/s390_ioat/ioat.h"
+#include "ioat.h"
 
 static const char *const fault_names[S390_FAULT_COUNT] = {
 	[S390_OK] = "ok",

@@ -3,8 +3,8 @@
  * gfn_to_page() = SRCU + memslot search (last-used slot, then tree) + hva arithmetic + GUP-fast walk of
  * the VMM's host page tables + page refcount increment (pin); unpin with kvm_release_pfn_dirty().
  * docs/strategies.md lists the steps; ../shared reference: domain-notes section 3, strategy A. */
-#include "models/s390_ioat/shadow.h"
-#include "sim/alloc.h"
+#include "shadow.h"
+#include "alloc.h"
 
 #include <stdio.h>
 

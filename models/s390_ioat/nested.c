@@ -7,8 +7,8 @@
  *    a stage-2 translation cache (nested.s2_tlb_entries, keyed by gpa page) holds stage-2 results.
  *  - No s390 hardware with this exists (domain-notes: no s390 iommufd nested HWPT was found); the
  *    model is the generic 2-D walk of nested IOMMUs, stated as an assumption in docs/strategies.md. */
-#include "sim/alloc.h"
-#include "sim/sim.h"
+#include "alloc.h"
+#include "sim.h"
 
 #include <stdio.h>
 

@@ -6,10 +6,10 @@
  * Notes:
  *  - QEMU sends power-of-two aligned unmap notifications (s390_pci_batch_unmap); modelled as one call
  *    per contiguous run. The vfio DMA-entry limit (65535) is not modelled. */
-#include "sim/alloc.h"
-#include "sim/invariant.h"
-#include "sim/sim.h"
-#include "sim/u64map.h"
+#include "alloc.h"
+#include "invariant.h"
+#include "sim.h"
+#include "u64map.h"
 
 #include <inttypes.h>
 #include <stdio.h>

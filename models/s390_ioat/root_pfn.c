@@ -2,8 +2,8 @@
  * the guest's IO table through the pfns of the root (stage-2) iommu_domain, which maps all guest RAM and
  * already holds its pins: every gpa is resolved by a walk of the root IO table; no memslot search, no
  * GUP, no refcount. An optional software cache of root segment entries shortens the walk. */
-#include "models/s390_ioat/shadow.h"
-#include "sim/alloc.h"
+#include "shadow.h"
+#include "alloc.h"
 
 #include <stdio.h>
 

@@ -1,7 +1,7 @@
 /* shadow: the shared RPCIT-time guest walk and shadow update (see shadow.h). */
-#include "models/s390_ioat/shadow.h"
+#include "shadow.h"
 
-#include "sim/invariant.h"
+#include "invariant.h"
 
 #include <inttypes.h>
 #include <stdio.h>

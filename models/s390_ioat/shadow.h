@@ -14,8 +14,8 @@
 #ifndef IOWALK_MODELS_S390_IOAT_SHADOW_H
 #define IOWALK_MODELS_S390_IOAT_SHADOW_H
 
-#include "sim/sim.h"
-#include "sim/u64map.h"
+#include "sim.h"
+#include "u64map.h"
 
 struct shadow;
 

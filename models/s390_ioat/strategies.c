@@ -1,5 +1,5 @@
 /* strategies: the registry of translation strategies, in report order (kvm-gfn first: the baseline). */
-#include "sim/sim.h"
+#include "sim.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* fuzz_convert: the ftrace/kprobe converter on arbitrary text. */
-#include "sim/convert.h"
+#include "convert.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* fuzz_gate: the gate's JSON report reader on arbitrary bytes (as the report, against itself). */
-#include "sim/cli.h"
+#include "cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* fuzz_ini: the parameter INI reader and validator on arbitrary text. */
-#include "sim/config.h"
+#include "config.h"
 
 #include <stdlib.h>
 #include <string.h>

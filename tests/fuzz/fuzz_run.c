@@ -1,6 +1,6 @@
 /* fuzz_run: a whole simulation of an arbitrary (valid-by-the-reader) trace under every strategy, with
  * the checker on: a run either completes or stops with a message; a check failure is a bug. */
-#include "sim/engine.h"
+#include "engine.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* fuzz_sweep: the sweep-spec parser and per-point configuration checks on arbitrary text. */
-#include "sim/cli.h"
+#include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>

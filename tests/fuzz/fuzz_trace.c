@@ -1,6 +1,6 @@
 /* fuzz_trace: the trace readers (text, binary, zstd) on arbitrary bytes: every input is either read to
  * the end or rejected with a message; nothing crashes, hangs or leaks. */
-#include "sim/trace.h"
+#include "trace.h"
 
 #include <stdio.h>
 

@@ -1,7 +1,7 @@
 /* u64map: see u64map.h. */
-#include "sim/u64map.h"
+#include "u64map.h"
 
-#include "sim/alloc.h"
+#include "alloc.h"
 
 #include <string.h>
 

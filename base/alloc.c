@@ -1,5 +1,5 @@
 /* alloc: jemalloc-backed allocation with failure injection (see alloc.h). */
-#include "sim/alloc.h"
+#include "alloc.h"
 
 #include <stdlib.h>
 #include <string.h>

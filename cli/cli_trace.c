@@ -1,10 +1,10 @@
 /* cli_trace: `iowalk trace cat|pack|stat|validate`. */
-#include "sim/alloc.h"
-#include "sim/cli.h"
-#include "sim/convert.h"
-#include "sim/gen.h"
-#include "sim/outfile.h"
-#include "sim/trace.h"
+#include "alloc.h"
+#include "cli.h"
+#include "convert.h"
+#include "gen.h"
+#include "outfile.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <getopt.h>

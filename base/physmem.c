@@ -1,7 +1,7 @@
 /* physmem: sparse frames in a radix tree (see physmem.h). */
-#include "sim/physmem.h"
+#include "physmem.h"
 
-#include "sim/alloc.h"
+#include "alloc.h"
 
 #define L1_BITS 14
 #define L2_BITS 13

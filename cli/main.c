@@ -1,7 +1,7 @@
 /* main: `iowalk <command> [options]` dispatch, --help and --version. */
-#include "sim/alloc.h"
-#include "sim/cli.h"
-#include "sim/outfile.h"
+#include "alloc.h"
+#include "cli.h"
+#include "outfile.h"
 #include "version.h"
 
 #include <signal.h>

@@ -8,12 +8,12 @@
  *  - Rows come from the JSON report through report_csv_rows(), so a local sweep and a --merge of
  *    per-point JSON files produce identical rows.
  */
-#include "sim/alloc.h"
-#include "sim/cli.h"
-#include "sim/config.h"
-#include "sim/engine.h"
-#include "sim/gen.h"
-#include "sim/report.h"
+#include "alloc.h"
+#include "cli.h"
+#include "config.h"
+#include "engine.h"
+#include "gen.h"
+#include "report.h"
 
 #include <errno.h>
 #include <fcntl.h>

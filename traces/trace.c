@@ -4,10 +4,10 @@
  *    encoding (binary magic or text) is decided on the first decoded bytes.
  *  - Memory is bounded: a fixed input buffer, and text lines longer than TEXT_LINE_MAX are an error.
  */
-#include "sim/trace.h"
+#include "trace.h"
 
-#include "sim/alloc.h"
-#include "sim/outfile.h"
+#include "alloc.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 /* report: tables, JSON and CSV (see report.h). */
-#include "sim/report.h"
+#include "report.h"
 
 #include "version.h"
 

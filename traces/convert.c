@@ -1,8 +1,8 @@
 /* convert: ftrace/trace-cmd/perf text captures to iowalk traces (see convert.h). */
-#include "sim/convert.h"
+#include "convert.h"
 
-#include "sim/alloc.h"
-#include "sim/trace.h"
+#include "alloc.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,11 +1,11 @@
 /* cli_run: `iowalk run [TRACE]`: replay a trace (or the embedded default) under the strategies and
  * report; optionally write JSON, CSV and the comparison figure. */
-#include "sim/alloc.h"
-#include "sim/cli.h"
-#include "sim/config.h"
-#include "sim/engine.h"
-#include "sim/outfile.h"
-#include "sim/report.h"
+#include "alloc.h"
+#include "cli.h"
+#include "config.h"
+#include "engine.h"
+#include "outfile.h"
+#include "report.h"
 
 #include <errno.h>
 #include <getopt.h>

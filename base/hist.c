@@ -1,5 +1,5 @@
 /* hist: see hist.h. */
-#include "sim/hist.h"
+#include "hist.h"
 
 #include <string.h>
 

@@ -9,11 +9,11 @@
  *  - Zipf weights use only IEEE-exact operations (sqrt, multiply, divide), so sampling is identical on
  *    every IEEE-754 machine; the exponent is therefore a multiple of 0.25.
  */
-#include "sim/gen.h"
+#include "gen.h"
 
-#include "sim/alloc.h"
-#include "sim/rng.h"
-#include "sim/trace.h"
+#include "alloc.h"
+#include "rng.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -3,9 +3,9 @@
  *  - The temporaries still open are kept in a small fixed table so a SIGINT/SIGTERM handler can unlink
  *    them; this table is the only process-wide state here and is touched only at open/commit/abort.
  */
-#include "sim/outfile.h"
+#include "outfile.h"
 
-#include "sim/alloc.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <stdlib.h>

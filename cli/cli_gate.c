@@ -2,8 +2,8 @@
  * number of a report with a baseline for CI performance gates. Exit 0 no regression, 1 on a regression
  * (or any difference with --exact), 2 when the two cannot be compared (different schema, trace,
  * configuration or strategies, nothing to compare) or on bad usage. */
-#include "sim/cli.h"
-#include "sim/report.h"
+#include "cli.h"
+#include "report.h"
 
 #include <errno.h>
 #include <getopt.h>

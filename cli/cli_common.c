@@ -1,5 +1,5 @@
 /* cli_common: helpers shared by the command implementations. */
-#include "sim/cli.h"
+#include "cli.h"
 
 #include <stdarg.h>
 #include <stdio.h>

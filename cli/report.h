@@ -2,7 +2,7 @@
 #ifndef IOWALK_SIM_REPORT_H
 #define IOWALK_SIM_REPORT_H
 
-#include "sim/engine.h"
+#include "engine.h"
 
 #include <jansson.h>
 #include <stdio.h>
