@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "config.h"
 #include "engine.h"
+#include "s390_model.h"
 #include "outfile.h"
 #include "report.h"
 

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "config.h"
 #include "engine.h"
+#include "s390_model.h"
 #include "gen.h"
 #include "report.h"
 
@@ -356,7 +357,7 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 	FILE *f = fopen(rows_path, "w");
 	char lead2[4200];
 	snprintf(lead2, sizeof(lead2), "\"%s\"%s", key, lead);
-	rc = f && report_csv_rows(j, f, lead2) == 0 ? 0 : -1;
+	rc = f && report_csv_rows(j, strategy_at(0)->model->fmt, f, lead2) == 0 ? 0 : -1;
 	if (f && fclose(f) != 0)
 		rc = -1;
 	json_decref(j);
@@ -479,7 +480,7 @@ static int merge(const struct spec *sp, const char *dir, int out_fd)
 		size_t len = 0;
 		FILE *m = open_memstream(&buf, &len);
 		snprintf(lead2, sizeof(lead2), "\"%s\"%s", key, lead);
-		report_csv_rows(j, m, lead2);
+		report_csv_rows(j, strategy_at(0)->model->fmt, m, lead2);
 		fclose(m);
 		ssize_t w = write(out_fd, buf, len);
 		free(buf);
@@ -617,7 +618,7 @@ int cli_sweep(int argc, char **argv)
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *m = open_memstream(&buf, &len);
-		report_csv_header(m, header);
+		report_csv_header(m, strategy_at(0)->model->fmt, header);
 		fclose(m);
 		ssize_t w = write(fd, buf, len);
 		free(buf);

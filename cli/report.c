@@ -95,8 +95,9 @@ void report_table(const struct report_ctx *r, FILE *f)
 		fputc('\n', f);
 	}
 	fprintf(f, "\nfaults\n");
-	for (int k = 1; k < S390_FAULT_COUNT; k++) {
-		fprintf(f, "%-19s", s390_fault_name((enum s390_fault)k));
+	const struct iw_format *fmt = res->sims[0]->fmt;
+	for (unsigned k = 1; k < fmt->nfaults; k++) {
+		fprintf(f, "%-19s", iw_fault_name(fmt, k));
 		for (unsigned i = 0; i < res->nsims; i++)
 			fprintf(f, " %12" PRIu64, res->sims[i]->st.faults[k]);
 		fputc('\n', f);
@@ -163,8 +164,8 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	json_object_set_new(o, "cache", cache);
 	json_object_set_new(o, "iotlb", hitmiss(st->ops[OP_IOTLB_HITS], st->ops[OP_IOTLB_MISSES]));
 	json_t *faults = json_object();
-	for (int k = 1; k < S390_FAULT_COUNT; k++)
-		json_object_set_new(faults, s390_fault_name((enum s390_fault)k), json_integer((json_int_t)st->faults[k]));
+	for (unsigned k = 1; k < s->fmt->nfaults; k++)
+		json_object_set_new(faults, iw_fault_name(s->fmt, k), json_integer((json_int_t)st->faults[k]));
 	json_object_set_new(o, "faults", faults);
 	return o;
 }
@@ -221,7 +222,7 @@ int report_json(const struct report_ctx *r, FILE *f)
 
 static const char *const dist_keys[] = {"mean", "p50", "p90", "p99", "p999", "max"};
 
-void report_csv_header(FILE *f, const char *lead)
+void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead)
 {
 	fprintf(f, "%s%sstrategy,translations,iopte_updates,rpcits,cycles_total,cycles_rpcit_path,cycles_dma_path,"
 		   "cycles_setup",
@@ -236,8 +237,8 @@ void report_csv_header(FILE *f, const char *lead)
 	for (int o = 0; o < OP_COUNT; o++)
 		fprintf(f, ",%s", op_name((enum opcount)o));
 	fputs(",guest_stall_cycles,l1_hits,l1_misses,l2_hits,l2_misses,l3_hits,l3_misses,device_l3,device_dram", f);
-	for (int x = 1; x < S390_FAULT_COUNT; x++)
-		fprintf(f, ",fault_%s", s390_fault_name((enum s390_fault)x));
+	for (unsigned x = 1; x < fmt->nfaults; x++)
+		fprintf(f, ",fault_%s", iw_fault_name(fmt, x));
 	fputc('\n', f);
 }
 
@@ -251,7 +252,7 @@ static void csv_num(FILE *f, json_t *v, const char *real_fmt)
 		fputs(",", f);
 }
 
-int report_csv_rows(json_t *report, FILE *f, const char *lead)
+int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const char *lead)
 {
 	json_t *strats = json_object_get(report, "strategies");
 	if (!json_is_object(strats))
@@ -284,9 +285,8 @@ int report_csv_rows(json_t *report, FILE *f, const char *lead)
 		}
 		csv_num(f, json_object_get(json_object_get(cache, "device_served"), "l3"), ",%.3f");
 		csv_num(f, json_object_get(json_object_get(cache, "device_served"), "dram"), ",%.3f");
-		for (int x = 1; x < S390_FAULT_COUNT; x++)
-			csv_num(f, json_object_get(json_object_get(s, "faults"), s390_fault_name((enum s390_fault)x)),
-				",%.3f");
+		for (unsigned x = 1; x < fmt->nfaults; x++)
+			csv_num(f, json_object_get(json_object_get(s, "faults"), iw_fault_name(fmt, x)), ",%.3f");
 		fputc('\n', f);
 	}
 	return ferror(f) ? -1 : 0;
@@ -295,8 +295,9 @@ int report_csv_rows(json_t *report, FILE *f, const char *lead)
 int report_csv(const struct report_ctx *r, FILE *f)
 {
 	json_t *root = report_json_object(r);
-	report_csv_header(f, NULL);
-	int rc = report_csv_rows(root, f, NULL);
+	const struct iw_format *fmt = r->res->sims[0]->fmt;
+	report_csv_header(f, fmt, NULL);
+	int rc = report_csv_rows(root, fmt, f, NULL);
 	json_decref(root);
 	return rc;
 }

@@ -20,9 +20,9 @@ void report_table(const struct report_ctx *r, FILE *f);
 json_t *report_json_object(const struct report_ctx *r);
 /* CSV: the header, with `lead` (comma-separated names, or NULL) as the first columns; then one row per
  * strategy of a JSON report, each starting with `lead` values. The same rows for a run's --csv, a sweep
- * and a sweep's --merge of per-point JSON files. */
-void report_csv_header(FILE *f, const char *lead);
-int report_csv_rows(json_t *report, FILE *f, const char *lead);
+ * and a sweep's --merge of per-point JSON files; fmt names the fault columns. */
+void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead);
+int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const char *lead);
 /* 0 or -1 (write error). */
 int report_json(const struct report_ctx *r, FILE *f);
 int report_csv(const struct report_ctx *r, FILE *f);

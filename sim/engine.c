@@ -34,6 +34,11 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 	if (!tr)
 		return -1;
 	for (unsigned i = 0; i < o->nstrategies; i++) {
+		if (!o->strategies[i]->model || o->strategies[i]->model != o->strategies[0]->model) {
+			snprintf(err, errlen, "strategy %s: the strategies of one run must belong to one model",
+				 o->strategies[i]->name);
+			goto fail;
+		}
 		res->sims[i] = sim_new(cfg, o->strategies[i], o->check, err, errlen);
 		if (!res->sims[i])
 			goto fail;

@@ -50,11 +50,6 @@ __attribute__((format(printf, 2, 3))) static int sim_fail(struct sim *s, const c
 	return -1;
 }
 
-static enum vm_page host_page(uint64_t kib)
-{
-	return kib == 2097152 ? VM_PAGE_2G : kib == 1024 ? VM_PAGE_1M : VM_PAGE_4K;
-}
-
 struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops, bool check, char *err,
 		    size_t errlen)
 {
@@ -63,12 +58,19 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 		goto oom;
 	s->cfg = cfg;
 	s->ops = ops;
+	s->model = ops->model;
+	s->fmt = ops->model->fmt;
 	s->check = check;
-	struct vm_config vc = {.host_levels = (unsigned)cfg->host_levels, .host_page = host_page(cfg->host_page_kib),
-			       .root_levels = (unsigned)cfg->root_levels, .root_large = cfg->root_large != 0,
-			       .max_memslots = cfg->max_memslots};
+	struct vm_config vc = {.max_memslots = cfg->max_memslots};
 	s->vm = vm_new(&vc, err, errlen);
 	if (!s->vm) {
+		iw_free(s);
+		return NULL;
+	}
+	/* The model's host tables come first in the host pool, before any record allocates. */
+	s->host = s->model->host_new(s->vm, cfg, err, errlen);
+	if (!s->host) {
+		vm_free(s->vm);
 		iw_free(s);
 		return NULL;
 	}
@@ -109,6 +111,10 @@ void sim_free(struct sim *s)
 	checker_destroy(&s->ref);
 	evq_destroy(&s->q);
 	iw_free(s->walkq);
+	if (s->guest)
+		s->model->guest_free(s->guest);
+	if (s->host)
+		s->model->host_free(s->host);
 	vm_free(s->vm);
 	iw_free(s);
 }
@@ -142,43 +148,49 @@ void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len)
 	sim_charge(s, COMP_RPCIT, s->cfg->c_rpcit + s->cfg->c_iotlb_inval);
 	sim_op(s, OP_HOST_RPCITS, 1);
 	uint64_t last = iova + (len - 1);
+	unsigned leaf = iw_leaf_level(s->fmt);
 	for (unsigned i = 0; i < s->ndevs; i++)
 		sacache_invalidate_range(s->iotlb[s->devs[i]], iova >> 12, last >> 12);
-	sacache_invalidate_range(&s->wc_st, iova >> S390_ST_SHIFT, last >> S390_ST_SHIFT);
-	sacache_invalidate_range(&s->wc_rt, iova >> S390_RT_SHIFT, last >> S390_RT_SHIFT);
+	unsigned lo = s->fmt->level_shift[leaf - 1], hi = s->fmt->level_shift[leaf - 2];
+	sacache_invalidate_range(&s->wc_st, iova >> lo, last >> lo);
+	sacache_invalidate_range(&s->wc_rt, iova >> hi, last >> hi);
 }
 
-enum s390_level sim_walk_cache_lookup(struct sim *s, uint64_t iova)
+/* wc_st holds entries of the level just above the leaf (s390: segment entries), wc_rt those of the
+ * level above that (s390: region-third entries), keyed by the IOVA bits above what an entry spans. */
+unsigned sim_walk_cache_lookup(struct sim *s, uint64_t iova)
 {
 	uint64_t dummy;
+	unsigned leaf = iw_leaf_level(s->fmt);
 	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
-	if (sacache_lookup(&s->wc_st, iova >> S390_ST_SHIFT, &dummy)) {
+	if (sacache_lookup(&s->wc_st, iova >> s->fmt->level_shift[leaf - 1], &dummy)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
-		return S390_LEVEL_PT;
+		return leaf;
 	}
-	if (sacache_lookup(&s->wc_rt, iova >> S390_RT_SHIFT, &dummy)) {
+	if (sacache_lookup(&s->wc_rt, iova >> s->fmt->level_shift[leaf - 2], &dummy)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
-		return S390_LEVEL_ST;
+		return leaf - 1;
 	}
-	return S390_LEVEL_RF;
+	return 0;
 }
 
-void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct s390_walk *w, unsigned i)
+void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, unsigned i)
 {
 	/* Only entries the walk went through (a next level was read) are cached. */
 	if (i + 1 >= w->nrefs)
 		return;
-	if (w->ref_level[i] == S390_LEVEL_ST)
-		sacache_fill(&s->wc_st, iova >> S390_ST_SHIFT, 1);
-	else if (w->ref_level[i] == S390_LEVEL_RT)
-		sacache_fill(&s->wc_rt, iova >> S390_RT_SHIFT, 1);
+	unsigned leaf = iw_leaf_level(s->fmt);
+	if (w->ref_level[i] == leaf - 1)
+		sacache_fill(&s->wc_st, iova >> s->fmt->level_shift[leaf - 1], 1);
+	else if (w->ref_level[i] == leaf - 2)
+		sacache_fill(&s->wc_rt, iova >> s->fmt->level_shift[leaf - 2], 1);
 }
 
-void sim_device_walk(struct sim *s, const struct s390_table *t, uint64_t iova, bool write, struct sim_xlate *x)
+void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write, struct sim_xlate *x)
 {
-	struct s390_walk w;
-	s390_walk(t, iova, write, &w);
-	enum s390_level from = sim_walk_cache_lookup(s, iova);
+	struct iw_walk w;
+	s->fmt->walk(table, iova, write, &w);
+	unsigned from = sim_walk_cache_lookup(s, iova);
 	for (unsigned i = 0; i < w.nrefs; i++) {
 		if (w.ref_level[i] < from)
 			continue;
@@ -188,29 +200,30 @@ void sim_device_walk(struct sim *s, const struct s390_table *t, uint64_t iova, b
 	x->fault = w.fault;
 	x->page_bytes = w.page_bytes;
 	x->writable = w.writable;
-	x->frame = w.fault == S390_OK ? w.addr & ~(w.page_bytes - 1) : 0;
+	x->frame = w.fault == IW_FAULT_NONE ? w.addr & ~(w.page_bytes - 1) : 0;
 }
 
 /* ---- the reference check ---- */
 
 static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_xlate *x, uint64_t iova)
 {
-	uint64_t ap = s390_aperture_bytes(s390_root_level(s->guest.table.levels));
+	const struct iw_format *f = s->fmt;
+	uint64_t ap = f->aperture(s->model->guest_table(s->guest));
 	if (ap && iova >= ap)
-		return x->fault == S390_FAULT_OUT_OF_RANGE; /* nothing can be mapped there */
+		return x->fault == f->fault_out_of_range; /* nothing can be mapped there */
 	if (want == 0)
-		return x->fault == S390_FAULT_INVALID;
+		return x->fault == f->fault_invalid;
 	bool ro = (want & CHECK_RO) != 0;
 	uint64_t hpa;
 	if (!vm_gpa_to_hpa(s->vm, (want >> 2) << 12, &hpa)) {
 		/* Mapped to a gpa outside guest RAM: untranslatable; a write to it through a read-only mapping
 		 * may equally stop at the protection check (a 2-D walk meets it before stage 2). */
-		return x->fault == S390_FAULT_INVALID || (write && ro && x->fault == S390_FAULT_PROTECTION);
+		return x->fault == f->fault_invalid || (write && ro && x->fault == f->fault_protection);
 	}
 	if (write && ro)
-		return x->fault == S390_FAULT_PROTECTION;
+		return x->fault == f->fault_protection;
 	uint64_t got = x->frame + ((iova & ~0xfffull) & (x->page_bytes - 1));
-	return x->fault == S390_OK && got == hpa && x->writable == !ro;
+	return x->fault == IW_FAULT_NONE && got == hpa && x->writable == !ro;
 }
 
 /* Whether the reference map allows translation x of iova: the synced view, or for a page changed since
@@ -245,7 +258,7 @@ static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, bool write, c
 	return sim_fail(s,
 			"check failed: strategy %s, DMA dev %u %s iova 0x%" PRIx64 ": got %s frame 0x%" PRIx64
 			"%s, reference expects %s gpa page 0x%" PRIx64 "%s",
-			s->ops->name, dev, write ? "write" : "read", iova, s390_fault_name(x->fault), x->frame,
+			s->ops->name, dev, write ? "write" : "read", iova, iw_fault_name(s->fmt, x->fault), x->frame,
 			x->writable ? " rw" : " ro", synced ? "mapped" : "unmapped", (synced >> 2) << 12,
 			in_sync ? "" : " (or the unrefreshed guest view)");
 }
@@ -274,14 +287,14 @@ static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, bool w
 	s->st.dma_cycles += s->op_cycles;
 	hist_add(&s->st.dma, s->op_cycles, 1);
 	s->st.ops[OP_DMA_PAGES]++;
-	if (x->fault != S390_OK)
+	if (x->fault != IW_FAULT_NONE)
 		s->st.faults[x->fault]++;
 	if (s->check)
 		return check_xlate(s, dev, iova, write, x, recno);
 	/* Asserting builds: nothing the device uses (IOTLB entry or walk) may disagree with the reference. */
 	IW_INVARIANT(!IW_INVARIANTS_ON || xlate_allowed(s, iova, write, x),
 		     "%s: translation of iova 0x%" PRIx64 " (%s frame 0x%" PRIx64 ") not allowed by the reference map, record %" PRIu64,
-		     s->ops->name, iova, s390_fault_name(x->fault), x->frame, recno);
+		     s->ops->name, iova, iw_fault_name(s->fmt, x->fault), x->frame, recno);
 	return 0;
 }
 
@@ -295,7 +308,7 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 	uint64_t before = s->op_cycles;
 	struct sim_xlate x;
 	s->ops->dma_walk(s->strat, p->iova, p->write, &x);
-	if (x.fault == S390_OK) {
+	if (x.fault == IW_FAULT_NONE) {
 		uint64_t page = (x.frame + (p->iova & (x.page_bytes - 1))) & ~0xfffull;
 		struct sacache *c = s->iotlb[p->dev];
 		sacache_fill(c, p->iova >> 12, page | (x.writable ? 1 : 0));
@@ -320,9 +333,9 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	uint64_t v;
 	if (sacache_lookup(c, iova >> 12, &v)) {
 		s->st.ops[OP_IOTLB_HITS]++;
-		struct sim_xlate x = {.fault = S390_OK, .frame = v & ~0xfffull, .page_bytes = 4096, .writable = v & 1};
+		struct sim_xlate x = {.fault = IW_FAULT_NONE, .frame = v & ~0xfffull, .page_bytes = 4096, .writable = v & 1};
 		if (write && !x.writable)
-			x.fault = S390_FAULT_PROTECTION;
+			x.fault = s->fmt->fault_protection;
 		return finish_translation(s, dev, iova, write, &x, s->recno);
 	}
 	s->st.ops[OP_IOTLB_MISSES]++;
@@ -480,13 +493,17 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 				trace_kind_name(r->kind), r->c, (unsigned long long)(s->cfg->max_record_mib << 20));
 	switch (r->kind) {
 	case TRACE_MEMSLOT:
-		why = vm_add_memslot(s->vm, r->id, r->a, r->b, r->c);
+		why = s->model->memslot_check(s->host, r->a, r->b, r->c);
+		if (!why)
+			why = vm_add_memslot(s->vm, r->id, r->a, r->b, r->c);
 		s->memslots_dirty = true;
 		break;
 	case TRACE_IOAT:
 		if (vm_nslots(s->vm) == 0)
 			return sim_fail(s, "IOAT before any MEMSLOT (the guest table must live in guest RAM)");
-		why = guest_ioat_init(&s->guest, s->vm, r->a, r->flags);
+		if (s->guest)
+			return sim_fail(s, "IOAT: IOAT already registered (re-registration is not supported in format v1)");
+		why = s->model->guest_new(s->host, s->vm, r->a, r->flags, &s->guest);
 		if (!why) {
 			char err[256];
 			s->op_cycles = 0;
@@ -497,23 +514,23 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		}
 		break;
 	case TRACE_MAP:
-		if (!s->guest.active)
+		if (!s->guest)
 			return sim_fail(s, "MAP before IOAT");
-		why = guest_ioat_map(&s->guest, r->a, r->b, r->c, r->flags == TRACE_PROT_READ);
+		why = s->model->guest_map(s->guest, r->a, r->b, r->c, r->flags == TRACE_PROT_READ);
 		if (!why && checker_map(&s->ref, r->a, r->b, r->c, r->flags == TRACE_PROT_READ) < 0)
 			why = "out of memory (reference map)";
 		break;
 	case TRACE_UNMAP:
-		if (!s->guest.active)
+		if (!s->guest)
 			return sim_fail(s, "UNMAP before IOAT");
-		guest_ioat_unmap(&s->guest, r->a, r->c);
+		s->model->guest_unmap(s->guest, r->a, r->c);
 		if (checker_unmap(&s->ref, r->a, r->c) < 0)
 			why = "out of memory (reference map)";
 		break;
 	case TRACE_RPCIT: {
 		if (!s->strat)
 			return sim_fail(s, "RPCIT before IOAT");
-		uint64_t ap = s390_aperture_bytes(s390_root_level(s->guest.table.levels));
+		uint64_t ap = s->fmt->aperture(s->model->guest_table(s->guest));
 		uint64_t len = r->c;
 		if (ap && r->a >= ap)
 			return sim_fail(s, "RPCIT outside the IOAT's aperture");

@@ -9,17 +9,19 @@
  *    translated as the device streams it (device.page_gap_cycles apart); a translation that misses the
  *    IOTLB needs a walker slot and waits (component `queue`) when all are busy.
  *  - An operation's functional effect happens when it starts; its latency is what was charged to it.
- *  - Strategies plug in through struct strategy_ops (models/s390_ioat/strategy.h); sim never sees a
- *    strategy's private state.
+ *  - Strategies plug in through struct strategy_ops, each belonging to an architecture model
+ *    (model.h: table format, host tables, guest IO table); sim never sees a strategy's or a model's
+ *    private state, and walks, caches and invalidates only through the model's format (format.h).
  */
 #ifndef IOWALK_SIM_SIM_H
 #define IOWALK_SIM_SIM_H
 
-#include "guest.h"
 #include "checker.h"
 #include "config.h"
 #include "evq.h"
+#include "format.h"
 #include "memsys.h"
+#include "model.h"
 #include "sacache.h"
 #include "stats.h"
 #include "trace.h"
@@ -33,8 +35,8 @@
 
 /* A translation's result as the device sees it. */
 struct sim_xlate {
-	enum s390_fault fault;
-	uint64_t frame;      /* host-physical frame (page_bytes aligned) when fault == S390_OK */
+	unsigned fault;      /* IW_FAULT_NONE or the format's fault code */
+	uint64_t frame;      /* host-physical frame (page_bytes aligned) when fault == IW_FAULT_NONE */
 	uint64_t page_bytes;
 	bool writable;
 };
@@ -55,6 +57,7 @@ struct strategy_ops {
 	/* Asserting builds only (IOWALK_INVARIANTS): checks the strategy's invariants after a record; with
 	 * full, also against a scan of its tables (end of run). NULL when it has none. */
 	void (*check_invariants)(struct strategy *st, bool full);
+	const struct iw_model *model; /* the architecture model it belongs to */
 };
 
 struct pending_walk {
@@ -72,8 +75,11 @@ struct sim {
 	const struct iw_config *cfg;
 	const struct strategy_ops *ops;
 	struct strategy *strat;
+	const struct iw_model *model;
+	const struct iw_format *fmt; /* model->fmt */
 	struct vm *vm;
-	struct guest_ioat guest;
+	void *host;                  /* the model's host state (model->host_new) */
+	void *guest;                 /* the model's guest IO address space, once registered (IOAT) */
 	struct memsys mem;
 	struct sacache **iotlb;      /* per device id, created on first use */
 	uint16_t *devs;              /* the device ids that have an IOTLB, in creation order */
@@ -139,15 +145,15 @@ static inline void sim_dev_ref(struct sim *s, enum comp c, uint64_t hpa)
 void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len);
 /* The device's walk caches (region and segment entries, keyed by IOVA): the level a walk of iova must
  * start reading at (RF when nothing is cached), and filling after reading the i-th entry of w. */
-enum s390_level sim_walk_cache_lookup(struct sim *s, uint64_t iova);
-void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct s390_walk *w, unsigned i);
-/* The device walks a host-memory table (shadow) with the walk caches; charges to device_walk. */
-void sim_device_walk(struct sim *s, const struct s390_table *t, uint64_t iova, bool write, struct sim_xlate *x);
+/* The device's walk caches (entries of the two levels above the leaf, keyed by IOVA): the level a walk
+ * of iova must start reading at (the top level when nothing is cached), and filling after reading the
+ * i-th entry of w. */
+unsigned sim_walk_cache_lookup(struct sim *s, uint64_t iova);
+void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, unsigned i);
+/* The device walks a host-memory table of the model's format (a shadow) with the walk caches; charges
+ * to device_walk. */
+void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write, struct sim_xlate *x);
 /* Address of the struct page of hpa (for refcount references). */
 static inline uint64_t sim_struct_page(uint64_t hpa) { return (1ull << 50) + (hpa >> 12) * 64; }
-
-/* ---- registry of strategies (models/s390_ioat) ---- */
-const struct strategy_ops *strategy_find(const char *name);
-const struct strategy_ops *strategy_at(unsigned i); /* NULL past the end */
 
 #endif

@@ -3,7 +3,7 @@
 #ifndef IOWALK_SIM_STATS_H
 #define IOWALK_SIM_STATS_H
 
-#include "ioat.h"
+#include "format.h"
 #include "hist.h"
 
 #include <stdint.h>
@@ -75,7 +75,7 @@ const char *op_help(enum opcount o);
 struct stats {
 	uint64_t comp[COMP_COUNT];
 	uint64_t ops[OP_COUNT];
-	uint64_t faults[S390_FAULT_COUNT];
+	uint64_t faults[IW_MAX_FAULTS]; /* by the format's fault code */
 	uint64_t rpcit_cycles, dma_cycles; /* the RPCIT path and the DMA path */
 	uint64_t setup_cycles;             /* IOTA registration (resolving the guest root table) */
 	uint64_t guest_stall_cycles;       /* replay delay caused by RPCIT handling (not charged) */

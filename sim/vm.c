@@ -17,8 +17,6 @@ struct vm {
 	uint64_t host_next;     /* host pool bump pointer */
 	uint64_t last_used_hpa; /* the VM-wide last_used_slot pointer's location */
 	int last_used;          /* index into slots, -1 when none */
-	struct s390_table dat;  /* host DAT (hva -> hpa) */
-	struct s390_table root; /* root IO domain (gpa -> hpa) */
 	uint64_t guest_next, guest_end; /* guest table pool, gpa */
 	bool dirty;             /* memslots added since the last vm_commit_memslots() */
 	bool failed;
@@ -55,7 +53,7 @@ uint64_t vm_host_alloc(struct vm *vm, uint64_t bytes)
 
 static uint64_t hpa_alloc(void *ctx, uint64_t bytes) { return vm_host_alloc(ctx, bytes); }
 
-const struct s390_mem_ops vm_hpa_ops = {.read64 = hpa_read, .write64 = hpa_write, .alloc = hpa_alloc};
+const struct iw_mem_ops vm_hpa_ops = {.read64 = hpa_read, .write64 = hpa_write, .alloc = hpa_alloc};
 
 static uint64_t gpa_read(void *ctx, uint64_t gpa)
 {
@@ -89,14 +87,10 @@ static uint64_t gpa_alloc(void *ctx, uint64_t bytes)
 	return a;
 }
 
-const struct s390_mem_ops vm_gpa_ops = {.read64 = gpa_read, .write64 = gpa_write, .alloc = gpa_alloc};
+const struct iw_mem_ops vm_gpa_ops = {.read64 = gpa_read, .write64 = gpa_write, .alloc = gpa_alloc};
 
 struct vm *vm_new(const struct vm_config *cfg, char *err, size_t errlen)
 {
-	if (cfg->host_levels < 3 || cfg->host_levels > 5 || cfg->root_levels < 3 || cfg->root_levels > 5) {
-		snprintf(err, errlen, "host and root table levels must be 3, 4 or 5");
-		return NULL;
-	}
 	struct vm *vm = iw_calloc(1, sizeof(*vm));
 	if (!vm)
 		goto oom;
@@ -110,12 +104,8 @@ struct vm *vm_new(const struct vm_config *cfg, char *err, size_t errlen)
 	vm->slot_hpa_next = VM_GUEST_HPA_BASE;
 	vm->last_used = -1;
 	vm->last_used_hpa = vm_host_alloc(vm, 64);
-	if (s390_table_init(&vm->dat, &vm_hpa_ops, vm, cfg->host_levels) < 0 ||
-	    s390_table_init(&vm->root, &vm_hpa_ops, vm, cfg->root_levels) < 0 || vm->failed)
+	if (vm->failed)
 		goto oom_free;
-	vm->dat.large_st = true; /* DAT honours both large-page kinds; used only if host_page says so */
-	vm->dat.large_rt = true;
-	vm->root.large_st = cfg->root_large;
 	return vm;
 oom_free:
 	vm_free(vm);
@@ -143,13 +133,7 @@ uint64_t vm_host_pool_used(const struct vm *vm) { return vm->host_next - VM_HOST
 
 const char *vm_add_memslot(struct vm *vm, uint32_t id, uint64_t base_gfn, uint64_t npages, uint64_t hva)
 {
-	uint64_t limit = s390_aperture_bytes(s390_root_level(vm->cfg.host_levels));
 	uint64_t bytes = npages << 12;
-	if (limit && (hva >= limit || bytes > limit - hva))
-		return "memslot hva range beyond the host address-space limit (raise host.levels)";
-	uint64_t glimit = s390_aperture_bytes(s390_root_level(vm->cfg.root_levels));
-	if (glimit && ((base_gfn << 12) >= glimit || bytes > glimit - (base_gfn << 12)))
-		return "memslot gpa range beyond the root domain's aperture (raise root.levels)";
 	if (vm->nslots >= vm->cfg.max_memslots)
 		return "too many memslots (vm.max_memslots)";
 	uint64_t hpa = (vm->slot_hpa_next + (1ull << 31) - 1) & ~((1ull << 31) - 1);
@@ -308,68 +292,20 @@ int vm_memslot_search(struct vm *vm, uint64_t gfn, struct vm_probe *p)
 	return -1;
 }
 
-static uint64_t page_bytes(enum vm_page p)
+int vm_find_slot_hva(const struct vm *vm, uint64_t hva)
 {
-	return p == VM_PAGE_2G ? 1ull << S390_RT_SHIFT : p == VM_PAGE_1M ? 1ull << S390_ST_SHIFT : S390_PAGE_SIZE;
-}
-
-void vm_host_walk(struct vm *vm, uint64_t hva, struct s390_walk *w)
-{
-	s390_walk(&vm->dat, hva, false, w);
-	if (w->fault != S390_FAULT_INVALID)
-		return;
-	/* First touch: find the slot backing hva and install the mapping the VMM's memory has. */
 	unsigned lo = 0, hi = vm->nslots;
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
 		const struct vm_slot *s = &vm->slots[vm->by_hva[mid]];
-		uint64_t bytes = s->npages << 12;
-		if (hva < s->hva) {
+		if (hva < s->hva)
 			hi = mid;
-			continue;
-		}
-		if (hva - s->hva >= bytes) {
+		else if (hva - s->hva >= s->npages << 12)
 			lo = mid + 1;
-			continue;
-		}
-		uint64_t pb = page_bytes(vm->cfg.host_page);
-		uint64_t off = (hva - s->hva) & ~(pb - 1);
-		/* A large page is used only where hva and hpa are both aligned and the slot covers it. */
-		enum s390_level leaf = S390_LEVEL_PT;
-		if (pb > S390_PAGE_SIZE && ((s->hva + off) & (pb - 1)) == 0 && ((s->hpa_base + off) & (pb - 1)) == 0 &&
-		    off + pb <= bytes)
-			leaf = pb == (1ull << S390_RT_SHIFT) ? S390_LEVEL_RT : S390_LEVEL_ST;
 		else
-			off = (hva - s->hva) & ~(S390_PAGE_SIZE - 1);
-		if (s390_map(&vm->dat, s->hva + off, s->hpa_base + off, leaf, false) < 0)
-			return;
-		s390_walk(&vm->dat, hva, false, w);
-		return;
+			return (int)vm->by_hva[mid];
 	}
-}
-
-void vm_root_walk(struct vm *vm, uint64_t gpa, struct s390_walk *w)
-{
-	s390_walk(&vm->root, gpa, false, w);
-	if (w->fault != S390_FAULT_INVALID)
-		return;
-	int i = vm_find_slot(vm, gpa >> 12);
-	if (i < 0)
-		return;
-	const struct vm_slot *s = &vm->slots[i];
-	uint64_t base = s->base_gfn << 12, bytes = s->npages << 12;
-	uint64_t off = (gpa - base) & ~(S390_PAGE_SIZE - 1);
-	enum s390_level leaf = S390_LEVEL_PT;
-	uint64_t mb = 1ull << S390_ST_SHIFT;
-	uint64_t moff = (gpa - base) & ~(mb - 1);
-	if (vm->cfg.root_large && ((base + moff) & (mb - 1)) == 0 && ((s->hpa_base + moff) & (mb - 1)) == 0 &&
-	    moff + mb <= bytes) {
-		leaf = S390_LEVEL_ST;
-		off = moff;
-	}
-	if (s390_map(&vm->root, base + off, s->hpa_base + off, leaf, false) < 0)
-		return;
-	s390_walk(&vm->root, gpa, false, w);
+	return -1;
 }
 
 int vm_guest_pool_init(struct vm *vm, uint64_t origin_gpa)

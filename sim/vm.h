@@ -1,11 +1,9 @@
-/* vm: the simulated host and guest memory of one VM: host-physical frames, KVM memslots, the VMM's
- * host page tables (s390 DAT), the root (stage-2) IO domain, and the guest's table pool.
+/* vm: the simulated host and guest memory of one VM: host-physical frames, KVM memslots, the host
+ * kernel's memory pool and the guest's table pool. It knows no table format: the host tables that map
+ * this memory (for s390, the VMM's DAT tables and the root IO domain) belong to the model.
  * Notes:
  *  - Guest RAM of a memslot is backed by one contiguous host-physical range (as with 2 GiB-aligned
  *    huge-page backing); hpa = slot.hpa_base + (gpa - slot.base). Stated in docs/s390-ioat.md.
- *  - The host DAT tables and the root domain are complete by definition (all guest RAM populated and
- *    pinned at VM set-up); their entries are materialized in simulated memory on first reference, so
- *    memory use follows what the trace touches. A walk always reads real entries.
  *  - Memslot search follows KVM's ____gfn_to_memslot(): the VM-wide last-used slot first, then a
  *    descent of a balanced search tree ordered by base_gfn (the rbtree of 5.17+, modelled as the implicit
  *    tree of a binary search over the sorted slots); every probe is a memory reference.
@@ -13,7 +11,7 @@
 #ifndef IOWALK_SIM_VM_H
 #define IOWALK_SIM_VM_H
 
-#include "ioat.h"
+#include "format.h"
 #include "physmem.h"
 
 #include <stdbool.h>
@@ -26,13 +24,7 @@
 #define VM_SLOT_STRUCT_BYTES 128u         /* a kvm_memory_slot's footprint; one line read per probe */
 #define VM_MAX_PROBE_REFS 72u
 
-enum vm_page { VM_PAGE_4K = 0, VM_PAGE_1M, VM_PAGE_2G };
-
 struct vm_config {
-	unsigned host_levels;   /* host DAT levels 3..5 (asce 4 TiB, 8 PiB, 16 EiB) */
-	enum vm_page host_page; /* backing page size of guest RAM in the VMM */
-	unsigned root_levels;   /* root IO domain levels 3..5 */
-	bool root_large;        /* root domain maps 1 MiB frames (segment format control) */
 	uint64_t max_memslots;  /* configuration limit (KVM_MAX_MEMSLOTS-like); 0 = 32764 */
 };
 
@@ -73,15 +65,13 @@ bool vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa, uint64_t *hpa);
 int vm_memslot_search(struct vm *vm, uint64_t gfn, struct vm_probe *p);
 static inline uint64_t vm_slot_hva(const struct vm_slot *s, uint64_t gfn) { return s->hva + ((gfn - s->base_gfn) << 12); }
 
-/* The VMM's DAT walk of hva (GUP-fast's path); materializes the mapping on first use. */
-void vm_host_walk(struct vm *vm, uint64_t hva, struct s390_walk *w);
-/* The root IO domain's walk of gpa; materializes on first use. */
-void vm_root_walk(struct vm *vm, uint64_t gpa, struct s390_walk *w);
+/* The slot whose VMM range holds hva (functional, no timing): slot index or -1. */
+int vm_find_slot_hva(const struct vm *vm, uint64_t hva);
 
 /* Host-physical memory with the host kernel pool, for host-side tables (shadow tables). */
-extern const struct s390_mem_ops vm_hpa_ops;
+extern const struct iw_mem_ops vm_hpa_ops;
 /* Guest-physical memory, allocating from the guest table pool (for the guest's IO tables). */
-extern const struct s390_mem_ops vm_gpa_ops;
+extern const struct iw_mem_ops vm_gpa_ops;
 /* Starts the guest table pool at gpa origin (inside a memslot); 0 or -1. */
 int vm_guest_pool_init(struct vm *vm, uint64_t origin_gpa);
 /* Allocates host kernel memory (bytes aligned to bytes, zeroed); UINT64_MAX when exhausted. */

@@ -42,6 +42,7 @@
  */
 #include "check.h"
 #include "engine.h"
+#include "s390_model.h"
 
 struct expect {
 	const char *name;

@@ -17,7 +17,7 @@ static uint64_t t_alloc(void *c, uint64_t bytes)
 	m->next = a + bytes;
 	return a;
 }
-static const struct s390_mem_ops tops = {t_read, t_write, t_alloc};
+static const struct iw_mem_ops tops = {t_read, t_write, t_alloc};
 
 static void test_constants(void)
 {
@@ -87,7 +87,7 @@ static void walk_map_levels(unsigned levels)
 	CHECK(s390_table_init(&t, &tops, &m, levels) == 0);
 	uint64_t iova = levels == 3 ? 0x13fffe000ull : (5ull << 42) + 0x13fffe000ull;
 	CHECK(s390_map(&t, iova, 0x4dbb000, S390_LEVEL_PT, false) == 0);
-	struct s390_walk w;
+	struct iw_walk w;
 	s390_walk(&t, iova + 0x123, true, &w);
 	CHECK_EQ_U64(w.fault, S390_OK);
 	CHECK_EQ_U64(w.addr, 0x4dbb123);
@@ -129,7 +129,7 @@ static void test_faults(void)
 	struct s390_table t;
 	CHECK(s390_table_init(&t, &tops, &m, 3) == 0);
 	CHECK(s390_map(&t, 0x100000000ull, 0x5000, S390_LEVEL_PT, true) == 0);
-	struct s390_walk w;
+	struct iw_walk w;
 	s390_walk(&t, 0x100000000ull, true, &w);
 	CHECK_EQ_U64(w.fault, S390_FAULT_PROTECTION);
 	s390_walk(&t, 0x100000000ull, false, &w);
@@ -181,7 +181,7 @@ static void test_large(void)
 	t.large_st = true;
 	t.large_rt = true;
 	CHECK(s390_map(&t, 0x100000000ull, 0x40000000ull, S390_LEVEL_ST, false) == 0);
-	struct s390_walk w;
+	struct iw_walk w;
 	s390_walk(&t, 0x1000fffffull, true, &w);
 	CHECK_EQ_U64(w.fault, S390_OK);
 	CHECK_EQ_U64(w.addr, 0x400fffffull);

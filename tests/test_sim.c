@@ -2,6 +2,7 @@
  * queueing, warm-up, rejected inputs, and a checker that really catches a wrong translation. */
 #include "check.h"
 #include "engine.h"
+#include "s390_model.h"
 #include "invariant.h"
 #include "report.h"
 
@@ -357,8 +358,8 @@ static void bad_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 static void bad_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
 {
 	struct sim *s = (struct sim *)st;
-	struct s390_walk w;
-	s390_walk(&s->guest.table, iova, write, &w);
+	struct iw_walk w;
+	s390_walk(s390_guest_table(s), iova, write, &w);
 	uint64_t hpa = 0;
 	vm_gpa_to_hpa(s->vm, w.addr, &hpa);
 	x->fault = w.fault;
@@ -367,7 +368,7 @@ static void bad_walk(struct strategy *st, uint64_t iova, bool write, struct sim_
 	x->writable = w.writable;
 }
 static const struct strategy_ops bad_ops = {"bad", "wrong on purpose", bad_create, bad_destroy, bad_rpcit, bad_walk,
-					   NULL};
+					   NULL, &s390_ioat_model};
 
 static void test_checker_catches(void)
 {

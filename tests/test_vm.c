@@ -1,23 +1,43 @@
 /* test_vm: memslots, host DAT walks, the root domain, guest tables, and the reference checker,
  * including a seeded matrix test over levels x host page sizes x random map/unmap sequences. */
 #include "check.h"
+#include "config.h"
 #include "guest.h"
+#include "host.h"
 #include "checker.h"
 #include "rng.h"
 #include "vm.h"
 
-static struct vm *mkvm(unsigned host_levels, enum vm_page page, unsigned root_levels)
+/* The VM and the s390 host tables over it (the model creates them together in a simulation). */
+static struct s390_host *H;
+
+static struct vm *mkvm(unsigned host_levels, enum s390_host_page page, unsigned root_levels)
 {
 	char err[128];
-	struct vm_config cfg = {.host_levels = host_levels, .host_page = page, .root_levels = root_levels};
-	struct vm *vm = vm_new(&cfg, err, sizeof(err));
+	static const uint64_t kib[] = {4, 1024, 2097152};
+	struct vm_config vc = {0};
+	struct vm *vm = vm_new(&vc, err, sizeof(err));
 	CHECK(vm != NULL);
+	struct iw_config cfg;
+	config_defaults(&cfg);
+	cfg.host_levels = host_levels;
+	cfg.root_levels = root_levels;
+	cfg.host_page_kib = kib[page];
+	H = s390_host_new(vm, &cfg, err, sizeof(err));
+	CHECK(H != NULL);
 	return vm;
+}
+
+static void rmvm(struct vm *vm)
+{
+	s390_host_free(H);
+	H = NULL;
+	vm_free(vm);
 }
 
 static void test_memslot_edges(void)
 {
-	struct vm *vm = mkvm(3, VM_PAGE_4K, 3);
+	struct vm *vm = mkvm(3, S390_HOST_PAGE_4K, 3);
 	char buf[256];
 	CHECK(vm_add_memslot(vm, 0, 0, 0x80000, 0x20000000000ull) == NULL);          /* gpa 0..2G */
 	CHECK(vm_add_memslot(vm, 1, 0x100000, 0x80000, 0x20080000000ull) == NULL);   /* gpa 4G..6G */
@@ -48,26 +68,26 @@ static void test_memslot_edges(void)
 	/* Overlaps and duplicates are rejected. */
 	CHECK(vm_add_memslot(vm, 2, 0x7ffff, 1, 0x30000000000ull) == NULL);
 	CHECK_STR_CONTAINS(vm_commit_memslots(vm, buf, sizeof(buf)), "overlaps memslot 0 in guest-physical space");
-	vm_free(vm);
+	rmvm(vm);
 
-	vm = mkvm(3, VM_PAGE_4K, 3);
+	vm = mkvm(3, S390_HOST_PAGE_4K, 3);
 	CHECK(vm_add_memslot(vm, 0, 0, 0x100, 0x20000000000ull) == NULL);
 	CHECK(vm_add_memslot(vm, 1, 0x100, 0x100, 0x200000ff000ull) == NULL);
 	CHECK_STR_CONTAINS(vm_commit_memslots(vm, buf, sizeof(buf)), "overlaps memslot 0 in the VMM's address space");
-	vm_free(vm);
+	rmvm(vm);
 
-	vm = mkvm(3, VM_PAGE_4K, 3);
+	vm = mkvm(3, S390_HOST_PAGE_4K, 3);
 	CHECK(vm_add_memslot(vm, 7, 0, 0x100, 0x20000000000ull) == NULL);
 	CHECK(vm_add_memslot(vm, 7, 0x100, 0x100, 0x21000000000ull) == NULL);
 	CHECK_STR_CONTAINS(vm_commit_memslots(vm, buf, sizeof(buf)), "duplicate memslot id 7");
-	CHECK_STR_CONTAINS(vm_add_memslot(vm, 8, 0x1000, 1, 0x40000000000ull), "host address-space limit");
-	CHECK_STR_CONTAINS(vm_add_memslot(vm, 8, 1ull << 30, 1, 0x30000000000ull), "root domain's aperture");
-	vm_free(vm);
+	CHECK_STR_CONTAINS(s390_host_memslot_check(H, 0x1000, 1, 0x40000000000ull), "host address-space limit");
+	CHECK_STR_CONTAINS(s390_host_memslot_check(H, 1ull << 30, 1, 0x30000000000ull), "root domain's aperture");
+	rmvm(vm);
 }
 
 static void test_host_walk_pages(void)
 {
-	static const enum vm_page pages[] = {VM_PAGE_4K, VM_PAGE_1M, VM_PAGE_2G};
+	static const enum s390_host_page pages[] = {S390_HOST_PAGE_4K, S390_HOST_PAGE_1M, S390_HOST_PAGE_2G};
 	static const uint64_t bytes[] = {4096, 1ull << 20, 1ull << 31};
 	for (unsigned levels = 3; levels <= 5; levels++) {
 		for (int p = 0; p < 3; p++) {
@@ -75,9 +95,9 @@ static void test_host_walk_pages(void)
 			char buf[128];
 			CHECK(vm_add_memslot(vm, 0, 0, 0x100000, 0x20000000000ull) == NULL); /* 4 GiB */
 			CHECK(vm_commit_memslots(vm, buf, sizeof(buf)) == NULL);
-			struct s390_walk w;
+			struct iw_walk w;
 			uint64_t hva = 0x20000000000ull + 0x12345678;
-			vm_host_walk(vm, hva, &w);
+			s390_host_walk(H, hva, &w);
 			uint64_t hpa;
 			CHECK(vm_gpa_to_hpa(vm, 0x12345678, &hpa));
 			CHECK_EQ_U64(w.fault, S390_OK);
@@ -85,14 +105,14 @@ static void test_host_walk_pages(void)
 			CHECK_EQ_U64(w.page_bytes, bytes[p]);
 			/* Large pages end the walk early: 4K walks all levels, 1M one less, 2G two less. */
 			CHECK_EQ_U64(w.nrefs, levels - (unsigned)p);
-			vm_root_walk(vm, 0x12345678, &w);
+			s390_root_walk(H, 0x12345678, &w);
 			CHECK_EQ_U64(w.fault, S390_OK);
 			CHECK_EQ_U64(w.addr, hpa);
 			CHECK_EQ_U64(w.nrefs, levels);
-			vm_root_walk(vm, 0x200000000ull, &w); /* outside guest RAM */
+			s390_root_walk(H, 0x200000000ull, &w); /* outside guest RAM */
 			CHECK_EQ_U64(w.fault, S390_FAULT_INVALID);
 			CHECK(!vm_failed(vm));
-			vm_free(vm);
+			rmvm(vm);
 		}
 	}
 }
@@ -100,23 +120,23 @@ static void test_host_walk_pages(void)
 static void test_big_guest_footprint(void)
 {
 	/* A 1 TiB guest with a few pages touched materializes only what it touches. */
-	struct vm *vm = mkvm(4, VM_PAGE_4K, 3);
+	struct vm *vm = mkvm(4, S390_HOST_PAGE_4K, 3);
 	char buf[128];
 	CHECK(vm_add_memslot(vm, 0, 0, 1ull << 28, 0x100000000000ull) == NULL);
 	CHECK(vm_commit_memslots(vm, buf, sizeof(buf)) == NULL);
-	struct s390_walk w;
+	struct iw_walk w;
 	for (uint64_t g = 0; g < (1ull << 40); g += 1ull << 36) {
-		vm_root_walk(vm, g, &w);
+		s390_root_walk(H, g, &w);
 		CHECK_EQ_U64(w.fault, S390_OK);
-		vm_host_walk(vm, 0x100000000000ull + g, &w);
+		s390_host_walk(H, 0x100000000000ull + g, &w);
 		CHECK_EQ_U64(w.fault, S390_OK);
 	}
 	CHECK(physmem_frames(vm_physmem(vm)) < 200);
-	vm_free(vm);
+	rmvm(vm);
 }
 
 /* After every step, every page of the window walks to the reference's answer. */
-static void matrix_one(unsigned levels, enum vm_page page, uint64_t seed)
+static void matrix_one(unsigned levels, enum s390_host_page page, uint64_t seed)
 {
 	struct vm *vm = mkvm(levels, page, levels);
 	char buf[128];
@@ -146,7 +166,7 @@ static void matrix_one(unsigned levels, enum vm_page page, uint64_t seed)
 			CHECK(checker_unmap(&ref, iova, n * 4096) == 0);
 		}
 		for (uint64_t p = 0; p < 64; p++) {
-			struct s390_walk w;
+			struct iw_walk w;
 			uint64_t a = base + p * 4096;
 			s390_walk(&g.table, a, true, &w);
 			uint64_t want = checker_guest(&ref, a >> 12);
@@ -167,7 +187,7 @@ static void matrix_one(unsigned levels, enum vm_page page, uint64_t seed)
 		fprintf(stderr, "matrix failure: levels=%u page=%d seed=%" PRIu64 "\n", levels, (int)page, seed);
 	CHECK(!vm_failed(vm));
 	checker_destroy(&ref);
-	vm_free(vm);
+	rmvm(vm);
 }
 
 static void test_matrix(void)
@@ -175,7 +195,7 @@ static void test_matrix(void)
 	for (unsigned levels = 3; levels <= 5; levels++)
 		for (int p = 0; p < 3; p++)
 			for (uint64_t seed = 1; seed <= 4; seed++)
-				matrix_one(levels, (enum vm_page)p, seed * 7919 + levels);
+				matrix_one(levels, (enum s390_host_page)p, seed * 7919 + levels);
 }
 
 static void test_checker_sync(void)

@@ -34,7 +34,7 @@ uint64_t guest_ioat_unmap(struct guest_ioat *g, uint64_t iova, uint64_t len)
 	uint64_t end = iova + (len - 1); /* inclusive: the range may end at 2^64 */
 	uint64_t a = iova;
 	for (;;) {
-		struct s390_walk w;
+		struct iw_walk w;
 		s390_walk(&g->table, a, false, &w);
 		uint64_t span = S390_PAGE_SIZE;
 		if (w.fault == S390_FAULT_OUT_OF_RANGE)

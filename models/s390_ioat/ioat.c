@@ -77,7 +77,7 @@ static uint64_t new_table(const struct s390_table *t, enum s390_level l)
 	return origin;
 }
 
-int s390_table_init(struct s390_table *t, const struct s390_mem_ops *ops, void *ctx, unsigned levels)
+int s390_table_init(struct s390_table *t, const struct iw_mem_ops *ops, void *ctx, unsigned levels)
 {
 	t->ops = ops;
 	t->ctx = ctx;
@@ -94,13 +94,13 @@ static bool in_aperture(const struct s390_table *t, uint64_t addr)
 	return ap == 0 || addr < ap;
 }
 
-static void walk_fault(struct s390_walk *w, enum s390_fault f, enum s390_level l)
+static void walk_fault(struct iw_walk *w, enum s390_fault f, enum s390_level l)
 {
 	w->fault = f;
 	w->fault_level = l;
 }
 
-void s390_walk(const struct s390_table *t, uint64_t addr, bool write, struct s390_walk *w)
+void s390_walk(const struct s390_table *t, uint64_t addr, bool write, struct iw_walk *w)
 {
 	w->fault = S390_OK;
 	w->fault_level = S390_LEVEL_PT;
@@ -192,7 +192,7 @@ int s390_map(const struct s390_table *t, uint64_t addr, uint64_t frame, enum s39
 
 bool s390_unmap(const struct s390_table *t, uint64_t addr)
 {
-	struct s390_walk w;
+	struct iw_walk w;
 	s390_walk(t, addr, false, &w);
 	if (w.fault != S390_OK || w.page_bytes != S390_PAGE_SIZE)
 		return false;
@@ -218,3 +218,29 @@ static uint64_t count_below(const struct s390_table *t, enum s390_level l, uint6
 }
 
 uint64_t s390_count_leaves(const struct s390_table *t) { return count_below(t, s390_root_level(t->levels), t->origin); }
+
+static void format_walk(const void *table, uint64_t addr, bool write, struct iw_walk *w)
+{
+	s390_walk(table, addr, write, w);
+}
+
+static uint64_t format_aperture(const void *table)
+{
+	return s390_aperture_bytes(s390_root_level(((const struct s390_table *)table)->levels));
+}
+
+static uint64_t format_count_leaves(const void *table) { return s390_count_leaves(table); }
+
+const struct iw_format s390_ioat_format = {
+	.name = "s390-ioat",
+	.nlevels = S390_LEVEL_COUNT,
+	.level_shift = {S390_RF_SHIFT, S390_RS_SHIFT, S390_RT_SHIFT, S390_ST_SHIFT, S390_PAGE_SHIFT},
+	.nfaults = S390_FAULT_COUNT,
+	.fault_names = {"ok", "invalid_entry", "table_length", "table_type", "protection", "out_of_range"},
+	.fault_invalid = S390_FAULT_INVALID,
+	.fault_protection = S390_FAULT_PROTECTION,
+	.fault_out_of_range = S390_FAULT_OUT_OF_RANGE,
+	.walk = format_walk,
+	.aperture = format_aperture,
+	.count_leaves = format_count_leaves,
+};

@@ -10,6 +10,8 @@
 #ifndef IOWALK_MODELS_S390_IOAT_IOAT_H
 #define IOWALK_MODELS_S390_IOAT_IOAT_H
 
+#include "format.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -117,17 +119,8 @@ uint64_t s390_entry_origin(enum s390_level l, uint64_t e); /* next table origin 
 /* The IOTA a guest registers for a table with root at origin (ZPCI_IOTA_RTTO_FLAG etc., key 0). */
 uint64_t s390_iota(uint64_t origin, unsigned levels);
 
-/* ---- memory the tables live in ---- */
-struct s390_mem_ops {
-	uint64_t (*read64)(void *ctx, uint64_t addr);
-	void (*write64)(void *ctx, uint64_t addr, uint64_t val);
-	/* Returns the address of a new zeroed block of `bytes` aligned to `bytes`, or UINT64_MAX when
-	 * exhausted. NULL when the table is read-only (walks that need a table then fail). */
-	uint64_t (*alloc)(void *ctx, uint64_t bytes);
-};
-
 struct s390_table {
-	const struct s390_mem_ops *ops;
+	const struct iw_mem_ops *ops;
 	void *ctx;
 	uint64_t origin;       /* root table address in the table's memory */
 	unsigned levels;       /* 3, 4 or 5 */
@@ -137,21 +130,14 @@ struct s390_table {
 
 #define S390_WALK_MAX_REFS 5
 
-struct s390_walk {
-	enum s390_fault fault;
-	enum s390_level fault_level; /* valid when fault != S390_OK */
-	uint64_t addr;               /* translated address (frame | offset); valid when fault == S390_OK */
-	uint64_t page_bytes;         /* 4 KiB, 1 MiB or 2 GiB */
-	bool writable;               /* no protected entry on the path */
-	unsigned nrefs;              /* entries read, root first */
-	uint64_t refs[S390_WALK_MAX_REFS];
-	enum s390_level ref_level[S390_WALK_MAX_REFS];
-};
+/* The s390 IOAT as a format of the engine's table-format seam (sim/format.h): levels RF..PT, the
+ * faults above. Its tables are struct s390_table. */
+extern const struct iw_format s390_ioat_format;
 
 /* Allocates an n-level table's root (all entries invalid). 0 or -1 (exhausted). */
-int s390_table_init(struct s390_table *t, const struct s390_mem_ops *ops, void *ctx, unsigned levels);
+int s390_table_init(struct s390_table *t, const struct iw_mem_ops *ops, void *ctx, unsigned levels);
 /* Translates addr; write asks for write permission (a device write). */
-void s390_walk(const struct s390_table *t, uint64_t addr, bool write, struct s390_walk *w);
+void s390_walk(const struct s390_table *t, uint64_t addr, bool write, struct iw_walk *w);
 /* Returns the address of the leaf entry for addr at leaf level (PT, or ST/RT for large frames),
  * allocating missing tables on the way as dma_walk_cpu_trans() does; refs/nrefs list the entries read.
  * UINT64_MAX when a table could not be allocated or addr is outside the aperture. */

@@ -3,6 +3,7 @@
  * gfn_to_page() = SRCU + memslot search (last-used slot, then tree) + hva arithmetic + GUP-fast walk of
  * the VMM's host page tables + page refcount increment (pin); unpin with kvm_release_pfn_dirty().
  * docs/strategies.md lists the steps; ../shared reference: domain-notes section 3, strategy A. */
+#include "s390_model.h"
 #include "shadow.h"
 #include "alloc.h"
 
@@ -31,8 +32,8 @@ static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 	uint64_t hva = vm_slot_hva(vm_slot(s->vm, (unsigned)i), gpa >> 12);
 	/* hva_to_pfn_fast(): get_user_page_fast_only() with interrupts off, a lockless DAT walk. */
 	sim_charge(s, COMP_HOST_WALK, c->c_irq + c->c_call);
-	struct s390_walk w;
-	vm_host_walk(s->vm, hva, &w);
+	struct iw_walk w;
+	s390_host_walk(s390_host_of(s), hva, &w);
 	sim_op(s, OP_HOST_WALKS, 1);
 	sim_op(s, OP_HOST_WALK_REFS, w.nrefs);
 	for (unsigned r = 0; r < w.nrefs; r++)
@@ -103,4 +104,5 @@ const struct strategy_ops strategy_kvm_gfn = {
 	.rpcit = kvm_rpcit,
 	.dma_walk = kvm_dma_walk,
 	.check_invariants = kvm_check_invariants,
+	.model = &s390_ioat_model,
 };

@@ -8,6 +8,7 @@
  *  - No s390 hardware with this exists (domain-notes: no s390 iommufd nested HWPT was found); the
  *    model is the generic 2-D walk of nested IOMMUs, stated as an assumption in docs/strategies.md. */
 #include "alloc.h"
+#include "s390_model.h"
 #include "sim.h"
 
 #include <stdio.h>
@@ -57,8 +58,8 @@ static bool stage2(struct nested *n, uint64_t gpa, uint64_t *hpa)
 		*hpa = v | (gpa & 0xfff);
 		return true;
 	}
-	struct s390_walk w;
-	vm_root_walk(s->vm, gpa, &w);
+	struct iw_walk w;
+	s390_root_walk(s390_host_of(s), gpa, &w);
 	for (unsigned i = 0; i < w.nrefs; i++)
 		sim_dev_ref(s, COMP_DEVICE_WALK, w.refs[i]);
 	if (w.fault != S390_OK)
@@ -72,9 +73,9 @@ static void nested_dma_walk(struct strategy *st, uint64_t iova, bool write, stru
 {
 	struct nested *n = (struct nested *)st;
 	struct sim *s = n->sim;
-	struct s390_walk w;
-	s390_walk(&s->guest.table, iova, write, &w);
-	enum s390_level from = sim_walk_cache_lookup(s, iova);
+	struct iw_walk w;
+	s390_walk(s390_guest_table(s), iova, write, &w);
+	unsigned from = sim_walk_cache_lookup(s, iova);
 	x->fault = S390_FAULT_INVALID;
 	x->frame = 0;
 	x->page_bytes = S390_PAGE_SIZE;
@@ -107,4 +108,5 @@ const struct strategy_ops strategy_nested = {
 	.destroy = nested_destroy,
 	.rpcit = nested_rpcit,
 	.dma_walk = nested_dma_walk,
+	.model = &s390_ioat_model,
 };

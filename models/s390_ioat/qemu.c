@@ -8,6 +8,7 @@
  *    per contiguous run. The vfio DMA-entry limit (65535) is not modelled. */
 #include "alloc.h"
 #include "invariant.h"
+#include "s390_model.h"
 #include "sim.h"
 #include "u64map.h"
 
@@ -96,8 +97,8 @@ static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint6
 		return;
 	uint64_t hva = vm_slot_hva(vm_slot(s->vm, (unsigned)si), gpa >> 12);
 	sim_charge(s, COMP_HOST_WALK, c->c_call);
-	struct s390_walk w;
-	vm_host_walk(s->vm, hva, &w);
+	struct iw_walk w;
+	s390_host_walk(s390_host_of(s), hva, &w);
 	sim_op(s, OP_HOST_WALKS, 1);
 	sim_op(s, OP_HOST_WALK_REFS, w.nrefs);
 	for (unsigned i = 0; i < w.nrefs; i++)
@@ -128,8 +129,8 @@ static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 	sim_op(s, OP_VMM_EXITS, 1);
 	uint64_t end = iova + (len - 1), a = iova & ~0xfffull;
 	for (;;) {
-		struct s390_walk w;
-		s390_walk(&s->guest.table, a, false, &w);
+		struct iw_walk w;
+		s390_walk(s390_guest_table(s), a, false, &w);
 		sim_op(s, OP_PAGES_SCANNED, 1);
 		sim_charge(s, COMP_SW, s->cfg->c_call);
 		for (unsigned i = 0; i < w.nrefs; i++) {
@@ -182,7 +183,7 @@ static struct strategy *qemu_create(struct sim *s, char *err, size_t errlen)
 	}
 	q->sim = s;
 	q->buckets_hpa = vm_host_alloc(s->vm, QEMU_HASH_BUCKETS * 64);
-	if (q->buckets_hpa == UINT64_MAX || s390_table_init(&q->host, &vm_hpa_ops, s->vm, s->guest.table.levels) < 0) {
+	if (q->buckets_hpa == UINT64_MAX || s390_table_init(&q->host, &vm_hpa_ops, s->vm, s390_guest_table(s)->levels) < 0) {
 		u64map_destroy(&q->iotlb);
 		iw_free(q);
 		snprintf(err, errlen, "cannot allocate the host IO table");
@@ -230,4 +231,5 @@ const struct strategy_ops strategy_qemu = {
 	.rpcit = qemu_rpcit,
 	.dma_walk = qemu_dma_walk,
 	.check_invariants = qemu_check_invariants,
+	.model = &s390_ioat_model,
 };

@@ -2,6 +2,7 @@
  * the guest's IO table through the pfns of the root (stage-2) iommu_domain, which maps all guest RAM and
  * already holds its pins: every gpa is resolved by a walk of the root IO table; no memslot search, no
  * GUP, no refcount. An optional software cache of root segment entries shortens the walk. */
+#include "s390_model.h"
 #include "shadow.h"
 #include "alloc.h"
 
@@ -17,8 +18,8 @@ static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 	struct root_pfn *r = (struct root_pfn *)sh;
 	struct sim *s = sh->sim;
 	sim_charge(s, COMP_SW, s->cfg->c_call);
-	struct s390_walk w;
-	vm_root_walk(s->vm, gpa, &w);
+	struct iw_walk w;
+	s390_root_walk(s390_host_of(s), gpa, &w);
 	sim_op(s, OP_ROOT_WALKS, 1);
 	enum s390_level from = S390_LEVEL_RF;
 	if (sacache_lookup(&r->swc, gpa >> S390_ST_SHIFT, NULL)) {
@@ -92,4 +93,5 @@ const struct strategy_ops strategy_root_pfn = {
 	.rpcit = root_rpcit,
 	.dma_walk = root_dma_walk,
 	.check_invariants = root_check_invariants,
+	.model = &s390_ioat_model,
 };

@@ -2,6 +2,7 @@
 #include "shadow.h"
 
 #include "invariant.h"
+#include "s390_model.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,12 +17,12 @@ int shadow_init(struct shadow *sh, struct sim *s, const struct shadow_resolver *
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (s390_table_init(&sh->host, &vm_hpa_ops, s->vm, s->guest.table.levels) < 0) {
+	if (s390_table_init(&sh->host, &vm_hpa_ops, s->vm, s390_guest_table(s)->levels) < 0) {
 		snprintf(err, errlen, "cannot allocate the shadow table");
 		return -1;
 	}
 	/* zpci_iommu_kvm_assign_iota(): the guest root table's pages are resolved (pinned) up front. */
-	uint64_t origin = s->guest.table.origin;
+	uint64_t origin = s390_guest_table(s)->origin;
 	for (uint64_t off = 0; off < S390_TABLE_BYTES; off += S390_PAGE_SIZE) {
 		uint64_t hpa;
 		if (!res->resolve(sh, origin + off, &hpa)) {

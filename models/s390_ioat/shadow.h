@@ -14,6 +14,7 @@
 #ifndef IOWALK_MODELS_S390_IOAT_SHADOW_H
 #define IOWALK_MODELS_S390_IOAT_SHADOW_H
 
+#include "ioat.h"
 #include "sim.h"
 #include "u64map.h"
 

@@ -1,5 +1,5 @@
 /* strategies: the registry of translation strategies, in report order (kvm-gfn first: the baseline). */
-#include "sim.h"
+#include "s390_model.h"
 
 #include <string.h>
 

@@ -1,6 +1,7 @@
 /* fuzz_run: a whole simulation of an arbitrary (valid-by-the-reader) trace under every strategy, with
  * the checker on: a run either completes or stops with a message; a check failure is a bug. */
 #include "engine.h"
+#include "s390_model.h"
 
 #include <stdio.h>
 #include <string.h>

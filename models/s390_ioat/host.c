@@ -1,0 +1,103 @@
+/* host: the VMM's DAT tables and the root IO domain (see host.h). */
+#include "host.h"
+
+#include "alloc.h"
+#include "config.h"
+
+#include <stdio.h>
+
+struct s390_host *s390_host_new(struct vm *vm, const struct iw_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->host_levels < 3 || cfg->host_levels > 5 || cfg->root_levels < 3 || cfg->root_levels > 5) {
+		snprintf(err, errlen, "host and root table levels must be 3, 4 or 5");
+		return NULL;
+	}
+	struct s390_host *h = iw_calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(err, errlen, "out of memory creating the VM");
+		return NULL;
+	}
+	h->vm = vm;
+	h->host_page = cfg->host_page_kib == 2097152 ? S390_HOST_PAGE_2G
+		       : cfg->host_page_kib == 1024  ? S390_HOST_PAGE_1M
+						     : S390_HOST_PAGE_4K;
+	h->root_large = cfg->root_large != 0;
+	if (s390_table_init(&h->dat, &vm_hpa_ops, vm, (unsigned)cfg->host_levels) < 0 ||
+	    s390_table_init(&h->root, &vm_hpa_ops, vm, (unsigned)cfg->root_levels) < 0 || vm_failed(vm)) {
+		iw_free(h);
+		snprintf(err, errlen, "out of memory creating the VM");
+		return NULL;
+	}
+	h->dat.large_st = true; /* DAT honours both large-page kinds; used only if host_page says so */
+	h->dat.large_rt = true;
+	h->root.large_st = h->root_large;
+	return h;
+}
+
+void s390_host_free(struct s390_host *h) { iw_free(h); }
+
+const char *s390_host_memslot_check(const struct s390_host *h, uint64_t base_gfn, uint64_t npages, uint64_t hva)
+{
+	uint64_t limit = s390_aperture_bytes(s390_root_level(h->dat.levels));
+	uint64_t bytes = npages << 12;
+	if (limit && (hva >= limit || bytes > limit - hva))
+		return "memslot hva range beyond the host address-space limit (raise host.levels)";
+	uint64_t glimit = s390_aperture_bytes(s390_root_level(h->root.levels));
+	if (glimit && ((base_gfn << 12) >= glimit || bytes > glimit - (base_gfn << 12)))
+		return "memslot gpa range beyond the root domain's aperture (raise root.levels)";
+	return NULL;
+}
+
+static uint64_t page_bytes(enum s390_host_page p)
+{
+	return p == S390_HOST_PAGE_2G ? 1ull << S390_RT_SHIFT : p == S390_HOST_PAGE_1M ? 1ull << S390_ST_SHIFT : S390_PAGE_SIZE;
+}
+
+void s390_host_walk(struct s390_host *h, uint64_t hva, struct iw_walk *w)
+{
+	s390_walk(&h->dat, hva, false, w);
+	if (w->fault != S390_FAULT_INVALID)
+		return;
+	/* First touch: find the slot backing hva and install the mapping the VMM's memory has. */
+	int i = vm_find_slot_hva(h->vm, hva);
+	if (i < 0)
+		return;
+	const struct vm_slot *s = vm_slot(h->vm, (unsigned)i);
+	uint64_t bytes = s->npages << 12;
+	uint64_t pb = page_bytes(h->host_page);
+	uint64_t off = (hva - s->hva) & ~(pb - 1);
+	/* A large page is used only where hva and hpa are both aligned and the slot covers it. */
+	enum s390_level leaf = S390_LEVEL_PT;
+	if (pb > S390_PAGE_SIZE && ((s->hva + off) & (pb - 1)) == 0 && ((s->hpa_base + off) & (pb - 1)) == 0 &&
+	    off + pb <= bytes)
+		leaf = pb == (1ull << S390_RT_SHIFT) ? S390_LEVEL_RT : S390_LEVEL_ST;
+	else
+		off = (hva - s->hva) & ~(S390_PAGE_SIZE - 1);
+	if (s390_map(&h->dat, s->hva + off, s->hpa_base + off, leaf, false) < 0)
+		return;
+	s390_walk(&h->dat, hva, false, w);
+}
+
+void s390_root_walk(struct s390_host *h, uint64_t gpa, struct iw_walk *w)
+{
+	s390_walk(&h->root, gpa, false, w);
+	if (w->fault != S390_FAULT_INVALID)
+		return;
+	int i = vm_find_slot(h->vm, gpa >> 12);
+	if (i < 0)
+		return;
+	const struct vm_slot *s = vm_slot(h->vm, (unsigned)i);
+	uint64_t base = s->base_gfn << 12, bytes = s->npages << 12;
+	uint64_t off = (gpa - base) & ~(S390_PAGE_SIZE - 1);
+	enum s390_level leaf = S390_LEVEL_PT;
+	uint64_t mb = 1ull << S390_ST_SHIFT;
+	uint64_t moff = (gpa - base) & ~(mb - 1);
+	if (h->root_large && ((base + moff) & (mb - 1)) == 0 && ((s->hpa_base + moff) & (mb - 1)) == 0 &&
+	    moff + mb <= bytes) {
+		leaf = S390_LEVEL_ST;
+		off = moff;
+	}
+	if (s390_map(&h->root, base + off, s->hpa_base + off, leaf, false) < 0)
+		return;
+	s390_walk(&h->root, gpa, false, w);
+}

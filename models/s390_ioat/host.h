@@ -1,0 +1,38 @@
+/* host: the host side of s390 translation that exists with the VM: the VMM's DAT tables (hva -> hpa,
+ * walked by GUP-fast) and the root (stage-2) IO domain (gpa -> hpa, all guest RAM, pinned at set-up).
+ * Notes:
+ *  - Both are complete by definition (all guest RAM populated and pinned when the VM starts); their
+ *    entries are materialized in simulated memory on first reference, so memory use follows what the
+ *    trace touches. A walk always reads real entries.
+ *  - Their root tables are allocated when the VM is created, before anything else in the host pool.
+ */
+#ifndef IOWALK_MODELS_S390_IOAT_HOST_H
+#define IOWALK_MODELS_S390_IOAT_HOST_H
+
+#include "ioat.h"
+#include "vm.h"
+
+#include <stddef.h>
+
+enum s390_host_page { S390_HOST_PAGE_4K = 0, S390_HOST_PAGE_1M, S390_HOST_PAGE_2G };
+
+struct s390_host {
+	struct vm *vm;
+	struct s390_table dat;  /* host DAT (hva -> hpa) */
+	struct s390_table root; /* root IO domain (gpa -> hpa) */
+	enum s390_host_page host_page;
+	bool root_large;
+};
+
+struct iw_config;
+/* NULL with the reason in err, or the host state of vm (vm.host_levels, host_page_kib, root_levels, root_large). */
+struct s390_host *s390_host_new(struct vm *vm, const struct iw_config *cfg, char *err, size_t errlen);
+void s390_host_free(struct s390_host *h);
+/* NULL or why a memslot does not fit the host DAT's or the root domain's address space. */
+const char *s390_host_memslot_check(const struct s390_host *h, uint64_t base_gfn, uint64_t npages, uint64_t hva);
+/* The VMM's DAT walk of hva (GUP-fast's path); materializes the mapping on first use. */
+void s390_host_walk(struct s390_host *h, uint64_t hva, struct iw_walk *w);
+/* The root IO domain's walk of gpa; materializes on first use. */
+void s390_root_walk(struct s390_host *h, uint64_t gpa, struct iw_walk *w);
+
+#endif

@@ -1,0 +1,22 @@
+/* s390_model: the s390 IOAT model (sim/model.h) and the services its strategies use to reach the host's DAT
+ * and root domain and the guest's IO table of a simulation. */
+#ifndef IOWALK_MODELS_S390_IOAT_S390_MODEL_H
+#define IOWALK_MODELS_S390_IOAT_S390_MODEL_H
+
+#include "host.h"
+#include "ioat.h"
+#include "sim.h"
+
+extern const struct iw_model s390_ioat_model;
+
+static inline struct s390_host *s390_host_of(const struct sim *s) { return s->host; }
+static inline const struct s390_table *s390_guest_table(const struct sim *s)
+{
+	return s->model->guest_table(s->guest);
+}
+
+/* The registry of the model's strategies, in report order (kvm-gfn first: the baseline). */
+const struct strategy_ops *strategy_find(const char *name);
+const struct strategy_ops *strategy_at(unsigned i); /* NULL past the end */
+
+#endif

@@ -1,0 +1,79 @@
+/* format: the seam between the engine and an IO page-table format, in the spirit of Linux's io-pgtable
+ * (drivers/iommu/io-pgtable.c: struct io_pgtable_ops, one init_fns entry per format). The engine walks,
+ * caches and invalidates through it and never sees a format's entry bits; the s390 IOAT is the first
+ * format. docs/architecture.md says how a second one is added.
+ * Notes:
+ *  - Levels are numbered from the top-most level the format can have (0) down to the 4 KiB leaf
+ *    (nlevels - 1); a table with fewer levels starts lower. level_shift[l] is the number of address
+ *    bits below level l's index: one entry of level l spans 2^level_shift[l] bytes. The device's walk
+ *    caches and invalidations use only this.
+ *  - A walk reads real entries from simulated memory and lists the address of every entry it read, so
+ *    the engine can time each one; it ends in a translation or one of the format's named faults.
+ */
+#ifndef IOWALK_SIM_FORMAT_H
+#define IOWALK_SIM_FORMAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IW_WALK_MAX_REFS 8
+#define IW_MAX_LEVELS 8
+#define IW_MAX_FAULTS 8
+#define IW_FAULT_NONE 0u /* every format's fault code 0: translated */
+
+/* One walk: the result and the entries read, top level first. */
+struct iw_walk {
+	unsigned fault;       /* IW_FAULT_NONE or the format's fault code */
+	unsigned fault_level; /* the level whose entry faulted, when fault != IW_FAULT_NONE */
+	uint64_t addr;        /* translated address (frame | offset) when fault == IW_FAULT_NONE */
+	uint64_t page_bytes;  /* the size of the frame that translated it */
+	bool writable;        /* nothing on the path forbids a write */
+	unsigned nrefs;
+	uint64_t refs[IW_WALK_MAX_REFS];
+	unsigned ref_level[IW_WALK_MAX_REFS];
+};
+
+/* The memory a table lives in (the VM provides host-physical and guest-physical memory). */
+struct iw_mem_ops {
+	uint64_t (*read64)(void *ctx, uint64_t addr);
+	void (*write64)(void *ctx, uint64_t addr, uint64_t val);
+	/* A new block of `bytes` aligned to `bytes`, or UINT64_MAX when exhausted; NULL for read-only memory. */
+	uint64_t (*alloc)(void *ctx, uint64_t bytes);
+};
+
+struct iw_format {
+	const char *name;
+	unsigned nlevels;
+	unsigned level_shift[IW_MAX_LEVELS];
+	unsigned nfaults;                         /* codes 0 .. nfaults-1 */
+	const char *fault_names[IW_MAX_FAULTS];   /* [0] = "ok"; report keys */
+	unsigned fault_invalid;                   /* an invalid entry (unmapped) */
+	unsigned fault_protection;                /* a write through a read-only mapping */
+	unsigned fault_out_of_range;              /* an address beyond the table's aperture */
+	/* Translates addr through `table` (a table of this format); write asks for write permission. */
+	void (*walk)(const void *table, uint64_t addr, bool write, struct iw_walk *w);
+	/* Bytes of IO address space the table translates, from 0; 0 means all of 2^64. */
+	uint64_t (*aperture)(const void *table);
+	/* Valid 4 KiB leaves reachable from the root (a full scan; invariant checks only). */
+	uint64_t (*count_leaves)(const void *table);
+};
+
+static inline unsigned iw_leaf_level(const struct iw_format *f) { return f->nlevels - 1; }
+static inline const char *iw_fault_name(const struct iw_format *f, unsigned fault)
+{
+	return fault < f->nfaults ? f->fault_names[fault] : "?";
+}
+
+/* Range iteration: the address after a, given the walk of a. An invalid entry above the leaf means
+ * nothing below it is mapped, so its whole span is skipped (as Linux and QEMU walk ranges). 0 when the
+ * iteration has passed last (inclusive) or wrapped past 2^64. */
+static inline uint64_t iw_range_next(const struct iw_format *f, uint64_t a, uint64_t last, const struct iw_walk *w)
+{
+	uint64_t span = 1ull << f->level_shift[iw_leaf_level(f)];
+	if (w->fault == f->fault_invalid && w->fault_level != iw_leaf_level(f))
+		span = 1ull << f->level_shift[w->fault_level];
+	uint64_t next = (a & ~(span - 1)) + span;
+	return next == 0 || next > last || next <= a ? 0 : next;
+}
+
+#endif

@@ -1,0 +1,39 @@
+/* model: what the engine needs of an architecture model: its table format, the host side of
+ * translation that exists with the VM (for s390: the VMM's DAT tables and the root IO domain), and the
+ * guest's IO address space (table registration, MAP, UNMAP). Every strategy belongs to one model
+ * (strategy_ops.model); the engine runs strategies of one model side by side.
+ * Notes:
+ *  - host_new() runs right after the VM exists and before any record, so whatever it allocates in
+ *    simulated memory comes first, the same way every run.
+ */
+#ifndef IOWALK_SIM_MODEL_H
+#define IOWALK_SIM_MODEL_H
+
+#include "format.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct iw_config;
+
+struct iw_model {
+	const char *name;
+	const struct iw_format *fmt;
+	/* The model's host state for a new VM, or NULL with the reason in err. */
+	void *(*host_new)(struct vm *vm, const struct iw_config *cfg, char *err, size_t errlen);
+	void (*host_free)(void *host);
+	/* NULL, or why a memslot cannot be added (the host tables' address-space limits). */
+	const char *(*memslot_check)(void *host, uint64_t base_gfn, uint64_t npages, uint64_t hva);
+	/* The guest registers its IO table (IOAT record): NULL and *guest, or the reason. */
+	const char *(*guest_new)(void *host, struct vm *vm, uint64_t origin, unsigned levels, void **guest);
+	void (*guest_free)(void *guest);
+	/* MAP and UNMAP records: the guest writes its IO table entries. */
+	const char *(*guest_map)(void *guest, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly);
+	void (*guest_unmap)(void *guest, uint64_t iova, uint64_t len);
+	/* The guest's table, a table of fmt (for its aperture, and for strategies that walk it). */
+	const void *(*guest_table)(const void *guest);
+};
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The layering rule, checked on the sources: a file includes only headers of its own layer and of the
+# layers below it (base < traces < sim < models/s390_ioat < cli; tests see all). The build enforces the
+# same through each library's include directories; this names the offending line when it breaks, and
+# also checks that the engine never mentions the models' folder.
+. "$(dirname "$0")/lib.sh"
+SRC=$1
+cd "$SRC"
+layers=(base traces sim models/s390_ioat cli)
+for ((i = 0; i < ${#layers[@]}; i++)); do
+	dir=${layers[$i]}
+	allowed=("${layers[@]:0:$((i + 1))}")
+	for f in "$dir"/*.[ch] "$dir"/*.def; do
+		[ -e "$f" ] || continue
+		while IFS= read -r inc; do
+			h=$(echo "$inc" | sed -E 's/^#include "([^"]+)".*/\1/')
+			[ "$h" = version.h ] && [ "$dir" = cli ] && continue # generated into the build tree
+			found=""
+			for a in "${allowed[@]}"; do [ -e "$a/$h" ] && found=$a; done
+			if [ -n "$found" ]; then ok; else bad "$f: #include \"$h\" is not in $dir or a layer below it"; fi
+		done < <(grep -E '^#include "' "$f")
+	done
+done
+if grep -rn "models/" sim/ > "$T/grep"; then bad "the engine mentions models/:"; cat "$T/grep"; else ok; fi
+finish
