@@ -64,16 +64,24 @@ static inline const char *iw_fault_name(const struct iw_format *f, unsigned faul
 	return fault < f->nfaults ? f->fault_names[fault] : "?";
 }
 
-/* Range iteration: the address after a, given the walk of a. An invalid entry above the leaf means
- * nothing below it is mapped, so its whole span is skipped (as Linux and QEMU walk ranges). 0 when the
- * iteration has passed last (inclusive) or wrapped past 2^64. */
-static inline uint64_t iw_range_next(const struct iw_format *f, uint64_t a, uint64_t last, const struct iw_walk *w)
+/* Range iteration over [first, last] (inclusive, so a range may end at 2^64 - 1), one step per entry:
+ * the address after a when a's entry is at `level` (the leaf for a page; a level above it when that
+ * entry is invalid and nothing below it is mapped, so its whole span is skipped, as Linux and QEMU walk
+ * ranges). 0 when the iteration is done: past last, or wrapped past 2^64. */
+static inline uint64_t iw_range_step(const struct iw_format *f, uint64_t a, uint64_t last, unsigned level)
 {
-	uint64_t span = 1ull << f->level_shift[iw_leaf_level(f)];
-	if (w->fault == f->fault_invalid && w->fault_level != iw_leaf_level(f))
-		span = 1ull << f->level_shift[w->fault_level];
+	uint64_t span = 1ull << f->level_shift[level];
 	uint64_t next = (a & ~(span - 1)) + span;
 	return next == 0 || next > last || next <= a ? 0 : next;
+}
+
+/* The same, from the walk of a: an invalid entry above the leaf skips its span. */
+static inline uint64_t iw_range_next(const struct iw_format *f, uint64_t a, uint64_t last, const struct iw_walk *w)
+{
+	unsigned level = iw_leaf_level(f);
+	if (w->fault == f->fault_invalid && w->fault_level != level)
+		level = w->fault_level;
+	return iw_range_step(f, a, last, level);
 }
 
 #endif

@@ -156,6 +156,38 @@ void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len)
 	sacache_invalidate_range(&s->wc_rt, iova >> hi, last >> hi);
 }
 
+void sim_cpu_refs(struct sim *s, enum comp c, const uint64_t *refs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		sim_cpu_ref(s, c, refs[i]);
+}
+
+int sim_memslot_search(struct sim *s, uint64_t gfn)
+{
+	struct vm_probe p;
+	int i = vm_memslot_search(s->vm, gfn, &p);
+	sim_op(s, OP_MEMSLOT_SEARCHES, 1);
+	sim_op(s, OP_MEMSLOT_PROBES, p.nrefs);
+	if (p.cache_hit)
+		sim_op(s, OP_MEMSLOT_CACHE_HITS, 1);
+	sim_cpu_refs(s, COMP_MEMSLOT, p.refs, p.nrefs);
+	return i;
+}
+
+void sim_pin_page(struct sim *s, uint64_t hpa)
+{
+	sim_cpu_ref(s, COMP_PIN, sim_struct_page(hpa));
+	sim_charge(s, COMP_PIN, s->cfg->c_atomic);
+	sim_op(s, OP_PINS, 1);
+}
+
+void sim_unpin_page(struct sim *s, uint64_t hpa)
+{
+	sim_charge(s, COMP_UNPIN, s->cfg->c_call + s->cfg->c_atomic);
+	sim_cpu_ref(s, COMP_UNPIN, sim_struct_page(hpa));
+	sim_op(s, OP_UNPINS, 1);
+}
+
 /* wc_st holds entries of the level just above the leaf (s390: segment entries), wc_rt those of the
  * level above that (s390: region-third entries), keyed by the IOVA bits above what an entry spans. */
 unsigned sim_walk_cache_lookup(struct sim *s, uint64_t iova)

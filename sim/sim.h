@@ -155,5 +155,16 @@ void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, 
 void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write, struct sim_xlate *x);
 /* Address of the struct page of hpa (for refcount references). */
 static inline uint64_t sim_struct_page(uint64_t hpa) { return (1ull << 50) + (hpa >> 12) * 64; }
+/* CPU references to refs[0..n), each charged to c. */
+void sim_cpu_refs(struct sim *s, enum comp c, const uint64_t *refs, unsigned n);
+
+/* ---- host services: the architecture-neutral KVM and mm steps strategies share ---- */
+/* KVM's gfn -> memslot lookup (____gfn_to_memslot: last-used slot, then the tree), counted, every probe
+ * a CPU reference charged to memslot. The slot's index (vm_slot()) or -1. */
+int sim_memslot_search(struct sim *s, uint64_t gfn);
+/* A page reference taken (try_grab_page(), vfio's pin): an atomic on the struct page, charged to pin. */
+void sim_pin_page(struct sim *s, uint64_t hpa);
+/* A page reference dropped (put_page(), vfio's unpin): a call and an atomic, charged to unpin. */
+void sim_unpin_page(struct sim *s, uint64_t hpa);
 
 #endif

@@ -31,27 +31,21 @@ const char *guest_ioat_map(struct guest_ioat *g, uint64_t iova, uint64_t gpa, ui
 uint64_t guest_ioat_unmap(struct guest_ioat *g, uint64_t iova, uint64_t len)
 {
 	uint64_t n = 0;
-	uint64_t end = iova + (len - 1); /* inclusive: the range may end at 2^64 */
+	uint64_t last = iova + (len - 1); /* inclusive: the range may end at 2^64 */
 	uint64_t a = iova;
-	for (;;) {
+	do {
 		struct iw_walk w;
 		s390_walk(&g->table, a, false, &w);
-		uint64_t span = S390_PAGE_SIZE;
 		if (w.fault == S390_FAULT_OUT_OF_RANGE)
 			break;
-		if (w.fault == S390_FAULT_INVALID && w.fault_level != S390_LEVEL_PT) {
-			/* No table below this entry: skip what it spans (as QEMU's walk does). */
-			span = 1ull << s390_level_shift(w.fault_level);
-		} else if (w.fault == S390_OK && w.page_bytes == S390_PAGE_SIZE) {
+		if (w.fault == S390_OK && w.page_bytes == S390_PAGE_SIZE) {
 			uint64_t ea = w.refs[w.nrefs - 1];
 			uint64_t e = g->table.ops->read64(g->table.ctx, ea);
 			g->table.ops->write64(g->table.ctx, ea, e | S390_PTE_INVALID);
 			n++;
 		}
-		uint64_t next = (a & ~(span - 1)) + span;
-		if (next == 0 || next > end || next < a)
-			break;
-		a = next;
-	}
+		/* An invalid region or segment entry: no table below it; its span is skipped (as QEMU's walk does). */
+		a = iw_range_next(&s390_ioat_format, a, last, &w);
+	} while (a);
 	return n;
 }

@@ -3,6 +3,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "s390_model.h"
 
 #include <stdio.h>
 
@@ -100,4 +101,18 @@ void s390_root_walk(struct s390_host *h, uint64_t gpa, struct iw_walk *w)
 	if (s390_map(&h->root, base + off, s->hpa_base + off, leaf, false) < 0)
 		return;
 	s390_walk(&h->root, gpa, false, w);
+}
+
+bool s390_gup_walk(struct sim *s, uint64_t hva, uint64_t sw_cycles, uint64_t *hpa)
+{
+	sim_charge(s, COMP_HOST_WALK, sw_cycles);
+	struct iw_walk w;
+	s390_host_walk(s390_host_of(s), hva, &w);
+	sim_op(s, OP_HOST_WALKS, 1);
+	sim_op(s, OP_HOST_WALK_REFS, w.nrefs);
+	sim_cpu_refs(s, COMP_HOST_WALK, w.refs, w.nrefs);
+	if (w.fault != S390_OK)
+		return false;
+	*hpa = w.addr & ~(S390_PAGE_SIZE - 1);
+	return true;
 }

@@ -35,4 +35,10 @@ void s390_host_walk(struct s390_host *h, uint64_t hva, struct iw_walk *w);
 /* The root IO domain's walk of gpa; materializes on first use. */
 void s390_root_walk(struct s390_host *h, uint64_t gpa, struct iw_walk *w);
 
+struct sim;
+/* GUP-fast's lockless walk of the VMM's DAT for hva in simulation s, after sw_cycles of software steps
+ * (charged to host_walk): counted as a host walk, every entry read a CPU reference charged to host_walk.
+ * true and the 4 KiB frame in *hpa when hva is mapped. */
+bool s390_gup_walk(struct sim *s, uint64_t hva, uint64_t sw_cycles, uint64_t *hpa);
+
 #endif

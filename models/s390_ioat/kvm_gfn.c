@@ -19,43 +19,20 @@ static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 	const struct iw_config *c = s->cfg;
 	/* gfn_to_page -> gfn_to_pfn -> __gfn_to_pfn_memslot, under srcu_read_lock(&kvm->srcu). */
 	sim_charge(s, COMP_SW, 3 * c->c_call + c->c_srcu);
-	struct vm_probe p;
-	int i = vm_memslot_search(s->vm, gpa >> 12, &p);
-	sim_op(s, OP_MEMSLOT_SEARCHES, 1);
-	sim_op(s, OP_MEMSLOT_PROBES, p.nrefs);
-	if (p.cache_hit)
-		sim_op(s, OP_MEMSLOT_CACHE_HITS, 1);
-	for (unsigned r = 0; r < p.nrefs; r++)
-		sim_cpu_ref(s, COMP_MEMSLOT, p.refs[r]);
+	int i = sim_memslot_search(s, gpa >> 12);
 	if (i < 0)
 		return false;
 	uint64_t hva = vm_slot_hva(vm_slot(s->vm, (unsigned)i), gpa >> 12);
 	/* hva_to_pfn_fast(): get_user_page_fast_only() with interrupts off, a lockless DAT walk. */
-	sim_charge(s, COMP_HOST_WALK, c->c_irq + c->c_call);
-	struct iw_walk w;
-	s390_host_walk(s390_host_of(s), hva, &w);
-	sim_op(s, OP_HOST_WALKS, 1);
-	sim_op(s, OP_HOST_WALK_REFS, w.nrefs);
-	for (unsigned r = 0; r < w.nrefs; r++)
-		sim_cpu_ref(s, COMP_HOST_WALK, w.refs[r]);
-	if (w.fault != S390_OK)
+	if (!s390_gup_walk(s, hva, c->c_irq + c->c_call, hpa))
 		return false;
-	*hpa = w.addr & ~(S390_PAGE_SIZE - 1);
 	/* try_grab_page(FOLL_GET): an atomic increment of the page's refcount. */
-	sim_cpu_ref(s, COMP_PIN, sim_struct_page(*hpa));
-	sim_charge(s, COMP_PIN, c->c_atomic);
-	sim_op(s, OP_PINS, 1);
+	sim_pin_page(s, *hpa);
 	return true;
 }
 
-static void kvm_release(struct shadow *sh, uint64_t hpa)
-{
-	struct sim *s = sh->sim;
-	/* kvm_release_pfn_dirty(): SetPageDirty + put_page. */
-	sim_charge(s, COMP_UNPIN, s->cfg->c_call + s->cfg->c_atomic);
-	sim_cpu_ref(s, COMP_UNPIN, sim_struct_page(hpa));
-	sim_op(s, OP_UNPINS, 1);
-}
+/* kvm_release_pfn_dirty(): SetPageDirty + put_page. */
+static void kvm_release(struct shadow *sh, uint64_t hpa) { sim_unpin_page(sh->sim, hpa); }
 
 static const struct shadow_resolver kvm_resolver = {.resolve = kvm_resolve, .release = kvm_release};
 

@@ -40,8 +40,7 @@ static uint64_t host_pte(struct qemu *q, uint64_t iova)
 	uint64_t refs[S390_WALK_MAX_REFS];
 	unsigned n;
 	uint64_t ea = s390_walk_alloc(&q->host, iova, S390_LEVEL_PT, refs, &n);
-	for (unsigned i = 0; i < n; i++)
-		sim_cpu_ref(s, COMP_SHADOW_WRITE, refs[i]);
+	sim_cpu_refs(s, COMP_SHADOW_WRITE, refs, n);
 	return ea;
 }
 
@@ -67,9 +66,7 @@ static void flush_unmaps(struct qemu *q)
 		sim_op(s, OP_SHADOW_WRITES, 1);
 		physmem_write64(pm, ea, h | S390_PTE_INVALID);
 		q->live_leaves--;
-		sim_charge(s, COMP_UNPIN, s->cfg->c_call + s->cfg->c_atomic);
-		sim_cpu_ref(s, COMP_UNPIN, sim_struct_page(h & S390_PTE_ADDR_MASK));
-		sim_op(s, OP_UNPINS, 1);
+		sim_unpin_page(s, h & S390_PTE_ADDR_MASK);
 	}
 	sim_host_rpcit(s, q->unmap_first << 12, q->unmap_pages << 12);
 	q->unmap_pages = 0;
@@ -95,20 +92,10 @@ static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint6
 	*frame = 0;
 	if (si < 0)
 		return;
-	uint64_t hva = vm_slot_hva(vm_slot(s->vm, (unsigned)si), gpa >> 12);
-	sim_charge(s, COMP_HOST_WALK, c->c_call);
-	struct iw_walk w;
-	s390_host_walk(s390_host_of(s), hva, &w);
-	sim_op(s, OP_HOST_WALKS, 1);
-	sim_op(s, OP_HOST_WALK_REFS, w.nrefs);
-	for (unsigned i = 0; i < w.nrefs; i++)
-		sim_cpu_ref(s, COMP_HOST_WALK, w.refs[i]);
-	if (w.fault != S390_OK)
+	uint64_t hva = vm_slot_hva(vm_slot(s->vm, (unsigned)si), gpa >> 12), hpa;
+	if (!s390_gup_walk(s, hva, c->c_call, &hpa))
 		return;
-	uint64_t hpa = w.addr & ~0xfffull;
-	sim_cpu_ref(s, COMP_PIN, sim_struct_page(hpa));
-	sim_charge(s, COMP_PIN, c->c_atomic);
-	sim_op(s, OP_PINS, 1);
+	sim_pin_page(s, hpa);
 	/* s390_iommu_map(): host table walk (allocating), PTE write, then RPCIT for the new entry. */
 	uint64_t ea = host_pte(q, iova);
 	if (ea == UINT64_MAX)
@@ -127,8 +114,8 @@ static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 	struct sim *s = q->sim;
 	sim_charge(s, COMP_INTERCEPT, s->cfg->c_intercept + s->cfg->c_user_exit);
 	sim_op(s, OP_VMM_EXITS, 1);
-	uint64_t end = iova + (len - 1), a = iova & ~0xfffull;
-	for (;;) {
+	uint64_t last = iova + (len - 1), a = iova & ~0xfffull;
+	do {
 		struct iw_walk w;
 		s390_walk(s390_guest_table(s), a, false, &w);
 		sim_op(s, OP_PAGES_SCANNED, 1);
@@ -139,10 +126,9 @@ static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 				sim_cpu_ref(s, COMP_GUEST_READ, hpa);
 			sim_op(s, OP_GUEST_READS, 1);
 		}
-		uint64_t span = S390_PAGE_SIZE;
-		if (w.fault == S390_FAULT_INVALID && w.fault_level != S390_LEVEL_PT)
-			span = 1ull << s390_level_shift(w.fault_level);
-		else if (w.fault == S390_OK || w.fault == S390_FAULT_INVALID) {
+		/* An invalid region or segment entry: nothing below it; the range step skips its span. */
+		bool upper_invalid = w.fault == S390_FAULT_INVALID && w.fault_level != S390_LEVEL_PT;
+		if (!upper_invalid && (w.fault == S390_OK || w.fault == S390_FAULT_INVALID)) {
 			uint64_t pfn = a >> 12, cur;
 			hash_ref(q, pfn);
 			bool have = u64map_get(&q->iotlb, pfn, &cur);
@@ -165,11 +151,8 @@ static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 				queue_unmap(q, pfn);
 			}
 		}
-		uint64_t next = (a & ~(span - 1)) + span;
-		if (next == 0 || next > end || next <= a)
-			break;
-		a = next;
-	}
+		a = iw_range_next(&s390_ioat_format, a, last, &w);
+	} while (a);
 	flush_unmaps(q);
 }
 

@@ -128,8 +128,7 @@ static bool shadow_page(struct shadow *sh, uint64_t iova, uint64_t pt_hpa)
 	uint64_t hea = s390_walk_alloc(&sh->host, iova, S390_LEVEL_PT, refs, &n);
 	if (hea == UINT64_MAX)
 		return false; /* vm_failed() reports the exhausted pool */
-	for (unsigned i = 0; i < n; i++)
-		sim_cpu_ref(s, COMP_SHADOW_WRITE, refs[i]);
+	sim_cpu_refs(s, COMP_SHADOW_WRITE, refs, n);
 	sim_cpu_ref(s, COMP_SHADOW_WRITE, hea);
 	uint64_t h = physmem_read64(pm, hea);
 	bool hvalid = s390_entry_valid(S390_LEVEL_PT, h);
@@ -163,28 +162,22 @@ static bool shadow_page(struct shadow *sh, uint64_t iova, uint64_t pt_hpa)
 void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len)
 {
 	struct sim *s = sh->sim;
-	uint64_t end = iova + (len - 1);
+	uint64_t last = iova + (len - 1);
 	uint64_t a = iova & ~(S390_PAGE_SIZE - 1);
 	bool changed = false;
-	for (;;) {
+	do {
 		uint64_t pt_hpa;
-		enum s390_level skip = S390_LEVEL_PT;
-		uint64_t span = S390_PAGE_SIZE;
+		enum s390_level level = S390_LEVEL_PT; /* what the step covers: a page, or an invalid entry's span */
 		/* Per page: dma_walk_guest_cpu_trans, dma_walk_cpu_trans, dma_shadow_cpu_trans calls. */
 		sim_charge(s, COMP_SW, 3 * s->cfg->c_call);
-		int rc = guest_pt(sh, a, &pt_hpa, &skip);
+		int rc = guest_pt(sh, a, &pt_hpa, &level);
 		if (rc < 0)
 			return;
 		sim_op(s, OP_PAGES_SCANNED, 1);
 		if (rc == 0)
 			changed |= shadow_page(sh, a, pt_hpa);
-		else
-			span = 1ull << s390_level_shift(skip);
-		uint64_t next = (a & ~(span - 1)) + span;
-		if (next == 0 || next > end || next <= a)
-			break;
-		a = next;
-	}
+		a = iw_range_step(&s390_ioat_format, a, last, level);
+	} while (a);
 	if (changed)
 		sim_host_rpcit(s, iova, len);
 }
