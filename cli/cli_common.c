@@ -1,8 +1,11 @@
 /* cli_common: helpers shared by the command implementations. */
 #include "cli.h"
 
+#include "s390_model.h"
+
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void cli_error(const char *fmt, ...)
 {
@@ -12,4 +15,68 @@ void cli_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+const char *cli_strategy_names(const char *sep)
+{
+	static char buf[512];
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; strategy_at(i) && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? sep : "", strategy_at(i)->name);
+	return buf;
+}
+
+int cli_parse_strategies(const char *list, struct engine_opts *o, char *err, size_t errlen)
+{
+	o->nstrategies = 0;
+	if (!list || strcmp(list, "all") == 0) {
+		for (unsigned i = 0; strategy_at(i) && i < ENGINE_MAX_STRATEGIES; i++)
+			o->strategies[o->nstrategies++] = strategy_at(i);
+		return 0;
+	}
+	const char *p = list;
+	while (*p) {
+		/* One name: up to the next comma, without the blanks around it. */
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *a = p, *b = p + len;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		char name[64];
+		if (b == a || (size_t)(b - a) >= sizeof(name)) {
+			snprintf(err, errlen, "strategy list '%s': %s", list, b == a ? "an empty name" : "a name too long");
+			return -1;
+		}
+		memcpy(name, a, (size_t)(b - a));
+		name[b - a] = '\0';
+		const struct strategy_ops *s = strategy_find(name);
+		if (!s) {
+			snprintf(err, errlen, "unknown strategy '%s' (known: %s)", name, cli_strategy_names(", "));
+			return -1;
+		}
+		for (unsigned i = 0; i < o->nstrategies; i++) {
+			if (o->strategies[i] == s) {
+				snprintf(err, errlen, "strategy '%s' named twice", name);
+				return -1;
+			}
+		}
+		if (o->nstrategies == ENGINE_MAX_STRATEGIES) {
+			snprintf(err, errlen, "more than %d strategies", ENGINE_MAX_STRATEGIES);
+			return -1;
+		}
+		o->strategies[o->nstrategies++] = s;
+		p += len + (end ? 1 : 0);
+		if (end && !*p) {
+			snprintf(err, errlen, "strategy list '%s': an empty name", list);
+			return -1;
+		}
+	}
+	if (o->nstrategies == 0) {
+		snprintf(err, errlen, "the strategy list is empty");
+		return -1;
+	}
+	return 0;
 }

@@ -32,7 +32,7 @@ static const char run_usage[] =
 	"(traces/default.trace.zst, a real capture: see docs/real-workloads.md).\n"
 	"\n"
 	"options:\n"
-	"  -s, --strategy LIST   all (default) or a comma-separated list of: kvm-gfn, root-pfn, nested, qemu\n"
+	"  -s, --strategy LIST   all (default) or a comma-separated list of: %s\n"
 	"  -p, --preset NAME     hardware/cost preset: z15 (default), tiny\n"
 	"  -c, --config FILE     INI file of parameters ([section] key = value), applied after the preset\n"
 	"  -S, --set KEY=VALUE   override one parameter (repeatable), applied last\n"
@@ -45,6 +45,7 @@ static const char run_usage[] =
 	"  -q, --quiet           no table on stdout, no progress on stderr\n"
 	"      --tag TEXT        record TEXT in the JSON report (run.tag), e.g. a sweep point\n"
 	"      --print-config    print every parameter with its value and exit\n"
+	"      --list-strategies print every strategy (name and summary, in report order) and exit\n"
 	"      --selfperf        print the simulator's own speed and peak memory on stderr (host time;\n"
 	"                        never part of the reports)\n"
 	"  -h, --help            this help\n"
@@ -148,40 +149,9 @@ static int draw_figure(const char *prefix, const struct report_ctx *r)
 	return 0;
 }
 
-static int parse_strategies(const char *list, struct engine_opts *o)
-{
-	o->nstrategies = 0;
-	if (strcmp(list, "all") == 0) {
-		for (unsigned i = 0; strategy_at(i) && i < ENGINE_MAX_STRATEGIES; i++)
-			o->strategies[o->nstrategies++] = strategy_at(i);
-		return 0;
-	}
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		const struct strategy_ops *s = strategy_find(t);
-		if (!s) {
-			cli_error("run: unknown strategy '%s' (known: kvm-gfn, root-pfn, nested, qemu)", t);
-			return -1;
-		}
-		for (unsigned i = 0; i < o->nstrategies; i++) {
-			if (o->strategies[i] == s) {
-				cli_error("run: strategy '%s' named twice", t);
-				return -1;
-			}
-		}
-		o->strategies[o->nstrategies++] = s;
-	}
-	if (o->nstrategies == 0) {
-		cli_error("run: --strategy needs at least one name");
-		return -1;
-	}
-	return 0;
-}
-
 int cli_run(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF };
+	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
@@ -190,7 +160,7 @@ int cli_run(int argc, char **argv)
 		{"figure", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
 		{"print-config", no_argument, NULL, OPT_PRINT}, {"help", no_argument, NULL, 'h'},
 		{"tag", required_argument, NULL, OPT_TAG}, {"selfperf", no_argument, NULL, OPT_SELFPERF},
-		{"cdf", required_argument, NULL, OPT_CDF},
+		{"cdf", required_argument, NULL, OPT_CDF}, {"list-strategies", no_argument, NULL, OPT_LIST},
 		{NULL, 0, NULL, 0}};
 	struct iw_config cfg;
 	config_defaults(&cfg);
@@ -235,7 +205,11 @@ int cli_run(int argc, char **argv)
 		case OPT_PRINT: print = 1; break;
 		case OPT_TAG: o.tag = optarg; break;
 		case OPT_SELFPERF: selfperf = 1; break;
-		case 'h': fputs(run_usage, stdout); return CLI_EXIT_OK;
+		case OPT_LIST:
+			for (unsigned i = 0; strategy_at(i); i++)
+				printf("%-9s %s\n", strategy_at(i)->name, strategy_at(i)->summary);
+			return CLI_EXIT_OK;
+		case 'h': printf(run_usage, cli_strategy_names(", ")); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
@@ -265,8 +239,10 @@ int cli_run(int argc, char **argv)
 		config_print(&cfg, stdout);
 		return CLI_EXIT_OK;
 	}
-	if (parse_strategies(strategies, &o) < 0)
+	if (cli_parse_strategies(strategies, &o, err, sizeof(err)) < 0) {
+		cli_error("run: %s", err);
 		return CLI_EXIT_USAGE;
+	}
 	if (optind < argc) {
 		o.trace_path = argv[optind];
 		o.trace_label = argv[optind];

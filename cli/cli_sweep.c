@@ -290,27 +290,6 @@ static const char *point_config(const struct spec *sp, uint64_t p, struct iw_con
 	return NULL;
 }
 
-static int strategies_of(const char *list, struct engine_opts *o, char *err, size_t errlen)
-{
-	o->nstrategies = 0;
-	if (!list || strcmp(list, "all") == 0) {
-		for (unsigned i = 0; strategy_at(i); i++)
-			o->strategies[o->nstrategies++] = strategy_at(i);
-		return 0;
-	}
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-		const struct strategy_ops *s = strategy_find(t);
-		if (!s || o->nstrategies == ENGINE_MAX_STRATEGIES) {
-			snprintf(err, errlen, "unknown strategy '%s'", t);
-			return -1;
-		}
-		o->strategies[o->nstrategies++] = s;
-	}
-	return 0;
-}
-
 /* Runs point p (in a worker) and writes its CSV rows to path. 0 or -1 (message on stderr). */
 static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, const char *tmpdir)
 {
@@ -327,7 +306,7 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 	o.check = sp->check;
 	o.warmup = sp->warmup;
 	o.tag = key;
-	if (strategies_of(sp->strategies, &o, err, sizeof(err)) < 0) {
+	if (cli_parse_strategies(sp->strategies, &o, err, sizeof(err)) < 0) {
 		cli_error("sweep: %s", err);
 		return -1;
 	}
@@ -528,7 +507,7 @@ static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t err
 		}
 	}
 	struct engine_opts eo;
-	if (strategies_of(sp->strategies, &eo, why, sizeof(why)) < 0) {
+	if (cli_parse_strategies(sp->strategies, &eo, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s: %s", sp->path, why);
 		return err;
 	}

@@ -1,6 +1,7 @@
 /* report: tables, JSON and CSV (see report.h). */
 #include "report.h"
 
+#include "s390_model.h"
 #include "version.h"
 
 #include <inttypes.h>
@@ -31,24 +32,24 @@ static double amortized(const struct stats *st)
 	return st->ops[OP_DMA_PAGES] ? (double)stats_total(st) / (double)st->ops[OP_DMA_PAGES] : 0.0;
 }
 
+/* The baseline of the ratios: the strategy run that comes first in the registry (kvm-gfn when it ran,
+ * the first strategy of the thread). */
+static const struct sim *baseline(const struct report_ctx *r)
+{
+	const struct sim *base = r->res->sims[0];
+	for (unsigned i = 1; i < r->res->nsims; i++)
+		if (strategy_rank(r->res->sims[i]->ops) < strategy_rank(base->ops))
+			base = r->res->sims[i];
+	return base;
+}
+
 static double ratio(const struct report_ctx *r, const struct stats *st)
 {
-	/* Relative to kvm-gfn's total cycles when it ran, else to the first strategy. */
-	const struct stats *base = &r->res->sims[0]->st;
-	for (unsigned i = 0; i < r->res->nsims; i++)
-		if (strcmp(r->res->sims[i]->ops->name, "kvm-gfn") == 0)
-			base = &r->res->sims[i]->st;
-	uint64_t b = stats_total(base);
+	uint64_t b = stats_total(&baseline(r)->st);
 	return b ? (double)stats_total(st) / (double)b : 0.0;
 }
 
-static const char *base_name(const struct report_ctx *r)
-{
-	for (unsigned i = 0; i < r->res->nsims; i++)
-		if (strcmp(r->res->sims[i]->ops->name, "kvm-gfn") == 0)
-			return "kvm-gfn";
-	return r->res->sims[0]->ops->name;
-}
+static const char *base_name(const struct report_ctx *r) { return baseline(r)->ops->name; }
 
 void report_table(const struct report_ctx *r, FILE *f)
 {

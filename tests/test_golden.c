@@ -75,20 +75,27 @@ static void test_tiny_counts(void)
 	struct engine_result res;
 	char err[512];
 	CHECK(engine_run(&o, &cfg, &res, err, sizeof(err)) == 0);
-	CHECK_EQ_U64(res.nsims, 4);
-	for (unsigned i = 0; i < res.nsims && i < 4; i++) {
+	unsigned matched = 0;
+	for (unsigned i = 0; i < res.nsims; i++) {
 		const struct sim *s = res.sims[i];
-		CHECK(strcmp(s->ops->name, expected[i].name) == 0);
+		const struct expect *e = NULL;
+		for (unsigned k = 0; k < sizeof(expected) / sizeof(expected[0]); k++)
+			if (strcmp(s->ops->name, expected[k].name) == 0)
+				e = &expected[k];
+		if (!e) /* a strategy registered without hand-computed counts: not checked here */
+			continue;
+		matched++;
 		for (int k = 0; k < OP_COUNT; k++) {
-			if (s->st.ops[k] != expected[i].v[k]) {
+			if (s->st.ops[k] != e->v[k]) {
 				fprintf(stderr, "%s: %s = %" PRIu64 ", expected %" PRIu64 "\n", s->ops->name,
-					op_name((enum opcount)k), s->st.ops[k], expected[i].v[k]);
+					op_name((enum opcount)k), s->st.ops[k], e->v[k]);
 				check_failures++;
 			}
 		}
-		for (int f = 1; f < S390_FAULT_COUNT; f++)
+		for (unsigned f = 1; f < s->fmt->nfaults; f++)
 			CHECK_EQ_U64(s->st.faults[f], 0);
 	}
+	CHECK_EQ_U64(matched, sizeof(expected) / sizeof(expected[0]));
 	engine_result_free(&res);
 }
 

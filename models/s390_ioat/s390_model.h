@@ -18,5 +18,7 @@ static inline const struct s390_table *s390_guest_table(const struct sim *s)
 /* The registry of the model's strategies, in report order (kvm-gfn first: the baseline). */
 const struct strategy_ops *strategy_find(const char *name);
 const struct strategy_ops *strategy_at(unsigned i); /* NULL past the end */
+/* Position of ops in the registry (the number of strategies when it is not registered). */
+unsigned strategy_rank(const struct strategy_ops *ops);
 
 #endif
