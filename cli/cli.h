@@ -2,6 +2,7 @@
 #ifndef IOWALK_CLI_CLI_H
 #define IOWALK_CLI_CLI_H
 
+#include "config.h"
 #include "engine.h"
 
 #include <stddef.h>
@@ -24,6 +25,20 @@ const char *sweep_spec_check_text(const char *text, char *err, size_t errlen);
 int cli_parse_strategies(const char *list, struct engine_opts *o, char *err, size_t errlen);
 /* The registry's strategy names, in its order, separated by sep (a static buffer). */
 const char *cli_strategy_names(const char *sep);
+
+/* Where a run's configuration comes from, applied in this order over the defaults: a preset, an INI
+ * file, --set overrides ("key=value" strings, or keys with set_values), then extra key/value pairs (a
+ * sweep point's grid values). */
+struct cli_config_src {
+	const char *preset, *ini;
+	const char *const *set_keys, *const *set_values;
+	unsigned nset;
+	const char *const *extra_keys, *const *extra_values;
+	unsigned nextra;
+};
+/* Builds and validates a configuration (shared by run and sweep): CLI_EXIT_OK, or CLI_EXIT_USAGE /
+ * CLI_EXIT_FAIL (an unreadable INI file) with the reason in err. */
+int cli_build_config(struct iw_config *cfg, const struct cli_config_src *src, char *err, size_t errlen);
 
 /* Prints "iowalk: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

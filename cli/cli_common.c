@@ -1,6 +1,7 @@
 /* cli_common: helpers shared by the command implementations. */
 #include "cli.h"
 
+#include "config.h"
 #include "s390_model.h"
 
 #include <stdarg.h>
@@ -79,4 +80,30 @@ int cli_parse_strategies(const char *list, struct engine_opts *o, char *err, siz
 		return -1;
 	}
 	return 0;
+}
+
+int cli_build_config(struct iw_config *cfg, const struct cli_config_src *src, char *err, size_t errlen)
+{
+	config_defaults(cfg);
+	if (src->preset && config_preset(cfg, src->preset)) {
+		snprintf(err, errlen, "unknown preset '%s' (known: %s)", src->preset, config_presets());
+		return CLI_EXIT_USAGE;
+	}
+	if (src->ini && config_load_ini(cfg, src->ini, err, errlen))
+		return CLI_EXIT_FAIL;
+	for (unsigned i = 0; i < src->nset; i++) {
+		const char *why = src->set_values ? config_set(cfg, src->set_keys[i], src->set_values[i], err, errlen)
+						  : config_set_kv(cfg, src->set_keys[i], err, errlen);
+		if (why)
+			return CLI_EXIT_USAGE;
+	}
+	for (unsigned i = 0; i < src->nextra; i++)
+		if (config_set(cfg, src->extra_keys[i], src->extra_values[i], err, errlen))
+			return CLI_EXIT_USAGE;
+	char why[512];
+	if (config_validate(cfg, why, sizeof(why))) {
+		snprintf(err, errlen, "config: %s", why);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
 }

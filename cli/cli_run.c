@@ -163,7 +163,6 @@ int cli_run(int argc, char **argv)
 		{"cdf", required_argument, NULL, OPT_CDF}, {"list-strategies", no_argument, NULL, OPT_LIST},
 		{NULL, 0, NULL, 0}};
 	struct iw_config cfg;
-	config_defaults(&cfg);
 	struct engine_opts o;
 	memset(&o, 0, sizeof(o));
 	const char *cdf = NULL;
@@ -217,23 +216,11 @@ int cli_run(int argc, char **argv)
 		cli_error("run: expected at most one TRACE (see 'iowalk run --help')");
 		return CLI_EXIT_USAGE;
 	}
-	if (preset && config_preset(&cfg, preset)) {
-		cli_error("run: unknown preset '%s' (known: %s)", preset, config_presets());
-		return CLI_EXIT_USAGE;
-	}
-	if (ini && config_load_ini(&cfg, ini, err, sizeof(err))) {
+	struct cli_config_src src = {.preset = preset, .ini = ini, .set_keys = sets, .nset = nsets};
+	int crc = cli_build_config(&cfg, &src, err, sizeof(err));
+	if (crc != CLI_EXIT_OK) {
 		cli_error("%s", err);
-		return CLI_EXIT_FAIL;
-	}
-	for (unsigned i = 0; i < nsets; i++) {
-		if (config_set_kv(&cfg, sets[i], err, sizeof(err))) {
-			cli_error("--set %s", err);
-			return CLI_EXIT_USAGE;
-		}
-	}
-	if (config_validate(&cfg, err, sizeof(err))) {
-		cli_error("config: %s", err);
-		return CLI_EXIT_USAGE;
+		return crc;
 	}
 	if (print) {
 		config_print(&cfg, stdout);

@@ -245,14 +245,23 @@ static void point_key(const struct spec *sp, uint64_t p, char *buf, size_t len, 
 static const char *point_config(const struct spec *sp, uint64_t p, struct iw_config *cfg, struct gen_opts *go,
 				char *err, size_t errlen)
 {
-	config_defaults(cfg);
-	if (sp->preset && config_preset(cfg, sp->preset)) {
-		snprintf(err, errlen, "unknown preset '%s'", sp->preset);
-		return err;
+	unsigned idx[MAX_AXES];
+	point_values(sp, p, idx);
+	const char *keys[MAX_FIXED], *values[MAX_FIXED], *xkeys[MAX_AXES], *xvalues[MAX_AXES];
+	struct cli_config_src src = {.preset = sp->preset, .set_keys = keys, .set_values = values, .nset = sp->nset,
+				     .extra_keys = xkeys, .extra_values = xvalues};
+	for (unsigned i = 0; i < sp->nset; i++) {
+		keys[i] = sp->set[i].key;
+		values[i] = sp->set[i].value;
 	}
-	for (unsigned i = 0; i < sp->nset; i++)
-		if (config_set(cfg, sp->set[i].key, sp->set[i].value, err, errlen))
-			return err;
+	for (unsigned a = 0; a < sp->naxes; a++) {
+		if (strncmp(sp->axes[a].key, "set.", 4) == 0) {
+			xkeys[src.nextra] = sp->axes[a].key + 4;
+			xvalues[src.nextra++] = sp->axes[a].values[idx[a]];
+		}
+	}
+	if (cli_build_config(cfg, &src, err, errlen) != CLI_EXIT_OK)
+		return err;
 	if (sp->generator) {
 		enum gen_kind k;
 		if (gen_kind_parse(sp->generator, &k) < 0) {
@@ -264,22 +273,17 @@ static const char *point_config(const struct spec *sp, uint64_t p, struct iw_con
 			if (gen_set(go, sp->gen[i].key, sp->gen[i].value, err, errlen))
 				return err;
 	}
-	unsigned idx[MAX_AXES];
-	point_values(sp, p, idx);
 	for (unsigned a = 0; a < sp->naxes; a++) {
 		const char *key = sp->axes[a].key, *val = sp->axes[a].values[idx[a]];
-		if (strncmp(key, "set.", 4) == 0) {
-			if (config_set(cfg, key + 4, val, err, errlen))
-				return err;
-		} else if (!sp->generator) {
+		if (strncmp(key, "set.", 4) == 0)
+			continue; /* applied above */
+		if (!sp->generator) {
 			snprintf(err, errlen, "grid %s needs a generator ([sweep] generator = ...)", key);
 			return err;
-		} else if (gen_set(go, key + 4, val, err, errlen)) {
-			return err;
 		}
+		if (gen_set(go, key + 4, val, err, errlen))
+			return err;
 	}
-	if (config_validate(cfg, err, errlen))
-		return err;
 	if (sp->generator) {
 		const char *why = gen_check(go);
 		if (why) {
