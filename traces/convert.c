@@ -285,24 +285,22 @@ static void learn_fh(struct conv *c, uint64_t fh, const char *dev)
 	copy_dev(c->fh_dev[c->nfh++], dev);
 }
 
-static int emit(struct conv *c, uint64_t t, int kind, uint64_t a, uint64_t b, uint64_t len, int flags, int dev)
+/* Writes r (built by a trace_rec_*() constructor) after checking it. */
+static int emit(struct conv *c, struct trace_rec r)
 {
-	struct trace_rec r = {.time_cycles = t, .kind = (uint8_t)kind, .flags = (uint8_t)flags, .dev = (uint16_t)dev,
-			      .a = a, .b = b, .c = len};
 	const char *why = trace_rec_check(&r);
 	if (why)
-		return cfail(c, "%s record at %" PRIu64 " cycles: %s", trace_kind_name((unsigned)kind), t, why);
+		return cfail(c, "%s record at %" PRIu64 " cycles: %s", trace_kind_name(r.kind), r.time_cycles, why);
 	return trace_write(c->tw, &r) < 0 ? cfail(c, "write error") : 0;
 }
 
 static int emit_accesses(struct conv *c, uint64_t t, uint64_t iova, uint64_t len, int dir)
 {
 	for (uint64_t i = 0; i < c->o->dma_accesses && len; i++) {
-		int rw = dir == DIR_TO_DEVICE ? TRACE_DMA_READ
-			 : dir == DIR_FROM_DEVICE ? TRACE_DMA_WRITE
-						   : (i % 2 ? TRACE_DMA_WRITE : TRACE_DMA_READ);
+		/* A bidirectional buffer is written and read in turn. */
+		bool write = dir == DIR_FROM_DEVICE || (dir != DIR_TO_DEVICE && i % 2);
 		c->st->dmas++;
-		if (emit(c, t, TRACE_DMA, iova, 0, len, rw, 1) < 0)
+		if (emit(c, trace_rec_dma(t, 1, iova, len, write)) < 0)
 			return -1;
 	}
 	return 0;
@@ -331,7 +329,7 @@ static int flush_lazy(struct conv *c, uint64_t t)
 		return 0;
 	c->lazy_count = 0;
 	c->st->rpcits++;
-	return emit(c, t, TRACE_RPCIT, c->lazy_lo, 0, c->lazy_hi - c->lazy_lo, 0, 0);
+	return emit(c, trace_rec_rpcit(t, c->lazy_lo, c->lazy_hi - c->lazy_lo));
 }
 
 static int resolve_oldest(struct conv *c)
@@ -385,8 +383,8 @@ static int resolve_oldest(struct conv *c)
 	c->last_time = t;
 	if (!c->setup_done) {
 		c->setup_done = true;
-		if (emit(c, 0, TRACE_MEMSLOT, 0, c->o->guest_ram_bytes >> 12, c->o->memslot_hva, 0, 0) < 0 ||
-		    emit(c, 0, TRACE_IOAT, c->o->ioat_origin, 0, 0, 3, 0) < 0)
+		if (emit(c, trace_rec_memslot(0, 0, 0, c->o->guest_ram_bytes >> 12, c->o->memslot_hva)) < 0 ||
+		    emit(c, trace_rec_ioat(0, 0, c->o->ioat_origin, 3)) < 0)
 			return -1;
 	}
 	c->st->events++;
@@ -396,7 +394,7 @@ static int resolve_oldest(struct conv *c)
 			return cfail(c, "line %" PRIu64 ": map of paddr 0x%" PRIx64 "+0x%" PRIx64 " is beyond guest RAM (raise --guest-ram)",
 				     e->line, e->paddr, e->len);
 		c->st->maps++;
-		if (emit(c, t, TRACE_MAP, e->iova, e->paddr, e->len, e->dir == DIR_TO_DEVICE ? TRACE_PROT_READ : TRACE_PROT_RW, 0) < 0)
+		if (emit(c, trace_rec_map(t, e->iova, e->paddr, e->len, e->dir == DIR_TO_DEVICE)) < 0)
 			return -1;
 		if (e->kprobe) {
 			if (c->npend == WINDOW && flush_pending(c, t, 0, 0) < 0)
@@ -405,20 +403,20 @@ static int resolve_oldest(struct conv *c)
 		}
 		if (!c->st->rpcit_captured) {
 			c->st->rpcits++;
-			if (emit(c, t, TRACE_RPCIT, e->iova, 0, e->len, 0, 0) < 0)
+			if (emit(c, trace_rec_rpcit(t, e->iova, e->len)) < 0)
 				return -1;
 			return e->kprobe ? flush_pending(c, t, e->iova, e->iova + e->len) : 0;
 		}
 		return 0;
 	case CK_UNMAP:
 		c->st->unmaps++;
-		if (emit(c, t, TRACE_UNMAP, e->iova, 0, e->len, 0, 0) < 0)
+		if (emit(c, trace_rec_unmap(t, e->iova, e->len)) < 0)
 			return -1;
 		if (c->st->rpcit_captured)
 			return 0;
 		if (c->o->rpcit != CONVERT_RPCIT_LAZY) {
 			c->st->rpcits++;
-			return emit(c, t, TRACE_RPCIT, e->iova, 0, e->len, 0, 0);
+			return emit(c, trace_rec_rpcit(t, e->iova, e->len));
 		}
 		if (!c->lazy_count || e->iova < c->lazy_lo)
 			c->lazy_lo = e->iova;
@@ -432,7 +430,7 @@ static int resolve_oldest(struct conv *c)
 			return 0;
 		c->st->rpcits++;
 		uint64_t lo = e->iova & ~0xfffull, len = ((e->iova & 0xfff) + e->len + 0xfff) & ~0xfffull;
-		if (emit(c, t, TRACE_RPCIT, lo, 0, len, 0, 0) < 0)
+		if (emit(c, trace_rec_rpcit(t, lo, len)) < 0)
 			return -1;
 		return flush_pending(c, t, lo, lo + len);
 	}

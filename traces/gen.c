@@ -228,20 +228,19 @@ __attribute__((format(printf, 2, 3))) static int gfail(struct g *g, const char *
 	return -1;
 }
 
-static int emit(struct g *g, int kind, uint64_t a, uint64_t b, uint64_t c, int flags, uint16_t dev, uint32_t id)
+/* Writes r (built by a trace_rec_*() constructor at g->t) and counts it. */
+static int emit(struct g *g, struct trace_rec r)
 {
 	if (g->failed)
 		return -1;
-	struct trace_rec r = {.time_cycles = g->t, .kind = (uint8_t)kind, .flags = (uint8_t)flags, .dev = dev, .id = id,
-			      .a = a, .b = b, .c = c};
 	if (trace_write(g->tw, &r) < 0)
 		return gfail(g, "write error");
 	g->st->records++;
-	switch (kind) {
-	case TRACE_MAP: g->st->maps++; g->st->bytes_mapped += c; break;
+	switch (r.kind) {
+	case TRACE_MAP: g->st->maps++; g->st->bytes_mapped += r.c; break;
 	case TRACE_UNMAP: g->st->unmaps++; break;
 	case TRACE_RPCIT: g->st->rpcits++; break;
-	case TRACE_DMA: g->st->dmas++; g->st->bytes_dma += c; break;
+	case TRACE_DMA: g->st->dmas++; g->st->bytes_dma += r.c; break;
 	default: break;
 	}
 	g->t += 100; /* records of one operation are 100 cycles apart */
@@ -275,7 +274,7 @@ static int flush_queue(struct g *g)
 	if (g->fq_len == 0)
 		return 0;
 	/* One global refresh over the window makes every queued range reusable. */
-	if (emit(g, TRACE_RPCIT, IOVA_BASE, 0, IOVA_TOP - IOVA_BASE, 0, 0, 0) < 0)
+	if (emit(g, trace_rec_rpcit(g->t, IOVA_BASE, IOVA_TOP - IOVA_BASE)) < 0)
 		return -1;
 	for (uint64_t i = 0; i < g->fq_len; i++)
 		if (free_push(g, g->fq[i].order, g->fq[i].iova) < 0)
@@ -311,7 +310,7 @@ static int iova_free(struct g *g, uint64_t iova, uint64_t bytes)
 {
 	unsigned order = order_of(bytes);
 	if (!g->o->lazy) {
-		if (emit(g, TRACE_RPCIT, iova, 0, S390_PAGE << order, 0, 0, 0) < 0)
+		if (emit(g, trace_rec_rpcit(g->t, iova, S390_PAGE << order)) < 0)
 			return -1;
 		return free_push(g, order, iova);
 	}
@@ -345,16 +344,16 @@ static int map_buffer(struct g *g, uint64_t iova, uint64_t bytes, bool ro, bool 
 			if (seg > max * S390_PAGE)
 				seg = max * S390_PAGE;
 		}
-		if (emit(g, TRACE_MAP, iova + off, gpa_alloc(g, seg >> 12), seg, ro ? TRACE_PROT_READ : TRACE_PROT_RW, 0, 0) < 0)
+		if (emit(g, trace_rec_map(g->t, iova + off, gpa_alloc(g, seg >> 12), seg, ro)) < 0)
 			return -1;
 		off += seg;
 	}
-	return emit(g, TRACE_RPCIT, iova, 0, S390_PAGE << order_of(len), 0, 0, 0);
+	return emit(g, trace_rec_rpcit(g->t, iova, S390_PAGE << order_of(len)));
 }
 
 static int unmap_buffer(struct g *g, uint64_t iova, uint64_t bytes)
 {
-	if (emit(g, TRACE_UNMAP, iova, 0, page_bytes_up(bytes), 0, 0, 0) < 0)
+	if (emit(g, trace_rec_unmap(g->t, iova, page_bytes_up(bytes))) < 0)
 		return -1;
 	return iova_free(g, iova, page_bytes_up(bytes));
 }
@@ -390,7 +389,7 @@ static int gen_ring(struct g *g, bool nvme)
 		if (map_buffer(g, iova, bytes, !rx, nvme) < 0)
 			break;
 		g->t += o->interval_cycles / 4;
-		if (emit(g, TRACE_DMA, iova, 0, bytes, rx ? TRACE_DMA_WRITE : TRACE_DMA_READ, dev_of(g, i), 0) < 0)
+		if (emit(g, trace_rec_dma(g->t, dev_of(g, i), iova, bytes, rx)) < 0)
 			break;
 		q[(head + n++) % o->ring] = (struct outstanding){iova, bytes};
 		g->t += o->interval_cycles;
@@ -414,8 +413,8 @@ static int map_working_set(struct g *g, uint64_t *base)
 	/* Long-lived mappings in 1 MiB chunks, each physically contiguous. */
 	for (uint64_t off = 0; off < ws; off += 1ull << 20) {
 		uint64_t chunk = ws - off < (1ull << 20) ? ws - off : 1ull << 20;
-		if (emit(g, TRACE_MAP, *base + off, gpa_alloc(g, chunk >> 12), chunk, TRACE_PROT_RW, 0, 0) < 0 ||
-		    emit(g, TRACE_RPCIT, *base + off, 0, chunk, 0, 0, 0) < 0)
+		if (emit(g, trace_rec_map(g->t, *base + off, gpa_alloc(g, chunk >> 12), chunk, false)) < 0 ||
+		    emit(g, trace_rec_rpcit(g->t, *base + off, chunk)) < 0)
 			return -1;
 	}
 	return 0;
@@ -470,7 +469,7 @@ static int gen_stream_random(struct g *g, bool random)
 				off = ws - o->dma_bytes;
 		}
 		bool w = rng_below(&g->r, 100) < o->rx_percent;
-		if (emit(g, TRACE_DMA, base + off, 0, o->dma_bytes, w ? TRACE_DMA_WRITE : TRACE_DMA_READ, dev_of(g, i), 0) < 0)
+		if (emit(g, trace_rec_dma(g->t, dev_of(g, i), base + off, o->dma_bytes, w)) < 0)
 			break;
 		g->t += o->interval_cycles;
 	}
@@ -489,7 +488,7 @@ static int gen_churn(struct g *g)
 			break;
 		bool w = rng_below(&g->r, 100) < o->rx_percent;
 		if (map_buffer(g, iova, o->buf_bytes, !w, false) < 0 ||
-		    emit(g, TRACE_DMA, iova, 0, 64, w ? TRACE_DMA_WRITE : TRACE_DMA_READ, dev_of(g, i), 0) < 0 ||
+		    emit(g, trace_rec_dma(g->t, dev_of(g, i), iova, 64, w)) < 0 ||
 		    unmap_buffer(g, iova, o->buf_bytes) < 0)
 			break;
 		g->t += o->interval_cycles;
@@ -542,11 +541,11 @@ int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd,
 	uint64_t slot_pages = g->ram_pages / o->memslots, slot_bytes = slot_pages << 12;
 	g->t = 0;
 	for (uint64_t i = 0; i < o->memslots; i++)
-		if (emit(g, TRACE_MEMSLOT, i * slot_pages, slot_pages, HVA_BASE + i * (slot_bytes + (2ull << 20)), 0, 0,
-			 (uint32_t)i) < 0)
+		if (emit(g, trace_rec_memslot(g->t, (uint32_t)i, i * slot_pages, slot_pages,
+					    HVA_BASE + i * (slot_bytes + (2ull << 20)))) < 0)
 			break;
 	if (!g->failed)
-		emit(g, TRACE_IOAT, o->ioat_origin, 0, 0, (int)o->levels, 0, 0);
+		emit(g, trace_rec_ioat(g->t, 0, o->ioat_origin, o->levels));
 	if (!g->failed) {
 		switch (o->kind) {
 		case GEN_NIC_RING: gen_ring(g, false); break;

@@ -48,6 +48,34 @@ struct trace_rec {
 	uint64_t a, b, c;     /* see enum trace_kind */
 };
 
+/* Typed record constructors, one per kind (what generators and converters build records with). */
+static inline struct trace_rec trace_rec_map(uint64_t t, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly)
+{
+	return (struct trace_rec){.time_cycles = t, .kind = TRACE_MAP, .flags = readonly ? TRACE_PROT_READ : TRACE_PROT_RW,
+				  .a = iova, .b = gpa, .c = len};
+}
+static inline struct trace_rec trace_rec_unmap(uint64_t t, uint64_t iova, uint64_t len)
+{
+	return (struct trace_rec){.time_cycles = t, .kind = TRACE_UNMAP, .a = iova, .c = len};
+}
+static inline struct trace_rec trace_rec_rpcit(uint64_t t, uint64_t iova, uint64_t len)
+{
+	return (struct trace_rec){.time_cycles = t, .kind = TRACE_RPCIT, .a = iova, .c = len};
+}
+static inline struct trace_rec trace_rec_dma(uint64_t t, uint16_t dev, uint64_t iova, uint64_t len, bool write)
+{
+	return (struct trace_rec){.time_cycles = t, .kind = TRACE_DMA, .flags = write ? TRACE_DMA_WRITE : TRACE_DMA_READ,
+				  .dev = dev, .a = iova, .c = len};
+}
+static inline struct trace_rec trace_rec_memslot(uint64_t t, uint32_t id, uint64_t base_gfn, uint64_t npages, uint64_t hva)
+{
+	return (struct trace_rec){.time_cycles = t, .kind = TRACE_MEMSLOT, .id = id, .a = base_gfn, .b = npages, .c = hva};
+}
+static inline struct trace_rec trace_rec_ioat(uint64_t t, uint16_t dev, uint64_t origin, unsigned levels)
+{
+	return (struct trace_rec){.time_cycles = t, .kind = TRACE_IOAT, .flags = (uint8_t)levels, .dev = dev, .a = origin};
+}
+
 struct trace_header {
 	uint32_t version;
 	uint32_t page_size;
