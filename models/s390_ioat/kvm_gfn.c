@@ -2,7 +2,7 @@
  * guest's IO table and resolves every guest table page and every leaf gpa through KVM:
  * gfn_to_page() = SRCU + memslot search (last-used slot, then tree) + hva arithmetic + GUP-fast walk of
  * the VMM's host page tables + page refcount increment (pin); unpin with kvm_release_pfn_dirty().
- * docs/strategies.md lists the steps; ../shared reference: domain-notes section 3, strategy A. */
+ * docs/strategies.md lists the steps with their kernel functions. */
 #include "s390_model.h"
 #include "shadow.h"
 #include "alloc.h"

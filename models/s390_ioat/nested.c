@@ -5,7 +5,7 @@
  * Notes:
  *  - Stage-1 walk caches (the device's region and segment caches, keyed by IOVA) hold guest entries;
  *    a stage-2 translation cache (nested.s2_tlb_entries, keyed by gpa page) holds stage-2 results.
- *  - No s390 hardware with this exists (domain-notes: no s390 iommufd nested HWPT was found); the
+ *  - No s390 hardware with this exists (no s390 iommufd nested HWPT exists upstream); the
  *    model is the generic 2-D walk of nested IOMMUs, stated as an assumption in docs/strategies.md. */
 #include "alloc.h"
 #include "s390_model.h"
