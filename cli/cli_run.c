@@ -149,7 +149,16 @@ static int draw_figure(const char *prefix, const struct report_ctx *r)
 	return 0;
 }
 
-int cli_run(int argc, char **argv)
+struct run_args {
+	const char *strategies, *json, *csv, *cdf, *figure, *preset, *ini;
+	const char *sets[64];
+	unsigned nsets;
+	int quiet, print, selfperf;
+};
+
+/* Parses run's command line into a and o. CLI_EXIT_OK to go on; otherwise the exit status (after
+ * --help or --list-strategies: done, CLI_EXIT_OK is returned through *done). */
+static int parse_run_args(int argc, char **argv, struct run_args *a, struct engine_opts *o, bool *done)
 {
 	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST };
 	static const struct option opts[] = {
@@ -162,29 +171,23 @@ int cli_run(int argc, char **argv)
 		{"tag", required_argument, NULL, OPT_TAG}, {"selfperf", no_argument, NULL, OPT_SELFPERF},
 		{"cdf", required_argument, NULL, OPT_CDF}, {"list-strategies", no_argument, NULL, OPT_LIST},
 		{NULL, 0, NULL, 0}};
-	struct iw_config cfg;
-	struct engine_opts o;
-	memset(&o, 0, sizeof(o));
-	const char *cdf = NULL;
-	const char *strategies = "all", *json = NULL, *csv = NULL, *figure = NULL, *preset = NULL, *ini = NULL;
-	const char *sets[64];
-	unsigned nsets = 0;
-	int quiet = 0, print = 0, selfperf = 0, c;
-	char err[512];
+	int c;
+	*done = false;
+	a->strategies = "all";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:p:c:S:w:j:f:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': strategies = optarg; break;
-		case 'p': preset = optarg; break;
-		case 'c': ini = optarg; break;
+		case 's': a->strategies = optarg; break;
+		case 'p': a->preset = optarg; break;
+		case 'c': a->ini = optarg; break;
 		case 'S':
-			if (nsets == 64) {
+			if (a->nsets == 64) {
 				cli_error("run: more than 64 --set options");
 				return CLI_EXIT_USAGE;
 			}
-			sets[nsets++] = optarg;
+			a->sets[a->nsets++] = optarg;
 			break;
-		case OPT_CHECK: o.check = true; break;
+		case OPT_CHECK: o->check = true; break;
 		case 'w': {
 			char *end;
 			errno = 0;
@@ -193,22 +196,26 @@ int cli_run(int argc, char **argv)
 				cli_error("run: --warmup takes a record count, got '%s'", optarg);
 				return CLI_EXIT_USAGE;
 			}
-			o.warmup = v;
+			o->warmup = v;
 			break;
 		}
-		case 'j': json = optarg; break;
-		case OPT_CSV: csv = optarg; break;
-		case OPT_CDF: cdf = optarg; break;
-		case 'f': figure = optarg; break;
-		case 'q': quiet = 1; break;
-		case OPT_PRINT: print = 1; break;
-		case OPT_TAG: o.tag = optarg; break;
-		case OPT_SELFPERF: selfperf = 1; break;
+		case 'j': a->json = optarg; break;
+		case OPT_CSV: a->csv = optarg; break;
+		case OPT_CDF: a->cdf = optarg; break;
+		case 'f': a->figure = optarg; break;
+		case 'q': a->quiet = 1; break;
+		case OPT_PRINT: a->print = 1; break;
+		case OPT_TAG: o->tag = optarg; break;
+		case OPT_SELFPERF: a->selfperf = 1; break;
 		case OPT_LIST:
 			for (unsigned i = 0; strategy_at(i); i++)
 				printf("%-9s %s\n", strategy_at(i)->name, strategy_at(i)->summary);
+			*done = true;
 			return CLI_EXIT_OK;
-		case 'h': printf(run_usage, cli_strategy_names(", ")); return CLI_EXIT_OK;
+		case 'h':
+			printf(run_usage, cli_strategy_names(", "));
+			*done = true;
+			return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
@@ -216,68 +223,53 @@ int cli_run(int argc, char **argv)
 		cli_error("run: expected at most one TRACE (see 'iowalk run --help')");
 		return CLI_EXIT_USAGE;
 	}
-	struct cli_config_src src = {.preset = preset, .ini = ini, .set_keys = sets, .nset = nsets};
-	int crc = cli_build_config(&cfg, &src, err, sizeof(err));
-	if (crc != CLI_EXIT_OK) {
-		cli_error("%s", err);
-		return crc;
-	}
-	if (print) {
-		config_print(&cfg, stdout);
-		return CLI_EXIT_OK;
-	}
-	if (cli_parse_strategies(strategies, &o, err, sizeof(err)) < 0) {
-		cli_error("run: %s", err);
-		return CLI_EXIT_USAGE;
-	}
 	if (optind < argc) {
-		o.trace_path = argv[optind];
-		o.trace_label = argv[optind];
+		o->trace_path = argv[optind];
+		o->trace_label = argv[optind];
 	} else {
-		o.trace_data = iowalk_default_trace;
-		o.trace_size = iowalk_default_trace_size;
-		o.trace_label = "default";
+		o->trace_data = iowalk_default_trace;
+		o->trace_size = iowalk_default_trace_size;
+		o->trace_label = "default";
 	}
-	o.progress = !quiet;
-	struct engine_result res;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (engine_run(&o, &cfg, &res, err, sizeof(err)) < 0) {
-		cli_error("%s", err);
-		return CLI_EXIT_FAIL;
+	o->progress = !a->quiet;
+	return CLI_EXIT_OK;
+}
+
+/* --selfperf: the simulator's own speed (host time, never part of a report). */
+static void print_selfperf(const struct engine_result *res, const struct timespec *t0, const struct timespec *t1)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double secs = (double)(t1->tv_sec - t0->tv_sec) + (double)(t1->tv_nsec - t0->tv_nsec) * 1e-9;
+	uint64_t xl = 0, upd = 0, walks = 0;
+	for (unsigned i = 0; i < res->nsims; i++) {
+		xl += res->sims[i]->st.ops[OP_DMA_PAGES];
+		upd += res->sims[i]->st.ops[OP_UPDATES];
+		walks += res->sims[i]->st.ops[OP_IOTLB_MISSES];
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (selfperf) {
-		struct rusage ru;
-		getrusage(RUSAGE_SELF, &ru);
-		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-		uint64_t xl = 0, upd = 0, walks = 0;
-		for (unsigned i = 0; i < res.nsims; i++) {
-			xl += res.sims[i]->st.ops[OP_DMA_PAGES];
-			upd += res.sims[i]->st.ops[OP_UPDATES];
-			walks += res.sims[i]->st.ops[OP_IOTLB_MISSES];
-		}
-		fprintf(stderr,
-			"selfperf: strategies=%u records=%llu seconds=%.3f records_per_s=%.0f translations_per_s=%.0f"
-			" walks_per_s=%.0f iopte_updates_per_s=%.0f peak_rss_kib=%ld\n",
-			res.nsims, (unsigned long long)res.records, secs, (double)res.records / secs, (double)xl / secs,
-			(double)walks / secs, (double)upd / secs, ru.ru_maxrss);
-	}
-	struct report_ctx r = {&res, &cfg, &o};
+	fprintf(stderr,
+		"selfperf: strategies=%u records=%llu seconds=%.3f records_per_s=%.0f translations_per_s=%.0f"
+		" walks_per_s=%.0f iopte_updates_per_s=%.0f peak_rss_kib=%ld\n",
+		res->nsims, (unsigned long long)res->records, secs, (double)res->records / secs, (double)xl / secs,
+		(double)walks / secs, (double)upd / secs, ru.ru_maxrss);
+}
+
+/* Writes every requested result (JSON, CSV, CDF to temporaries, then the figure) and renames them only
+ * when all succeeded. The exit status. */
+static int write_results(const struct run_args *a, const struct report_ctx *r)
+{
+	char err[512];
 	int rc = CLI_EXIT_OK;
-	if (!quiet)
-		report_table(&r, stdout);
-	/* All result files are written to temporaries first and renamed only when every one succeeded. */
 	struct {
 		const char *path;
 		int (*fn)(const struct report_ctx *, FILE *);
 		struct outfile *of;
-	} outs[] = {{json, report_json, NULL}, {csv, report_csv, NULL}, {cdf, report_cdf, NULL}};
+	} outs[] = {{a->json, report_json, NULL}, {a->csv, report_csv, NULL}, {a->cdf, report_cdf, NULL}};
 	enum { NOUTS = sizeof(outs) / sizeof(outs[0]) };
 	for (int i = 0; i < NOUTS && rc == CLI_EXIT_OK; i++)
-		if (outs[i].path && !(outs[i].of = write_report(outs[i].path, outs[i].fn, &r)))
+		if (outs[i].path && !(outs[i].of = write_report(outs[i].path, outs[i].fn, r)))
 			rc = CLI_EXIT_FAIL;
-	if (figure && rc == CLI_EXIT_OK && draw_figure(figure, &r) < 0)
+	if (a->figure && rc == CLI_EXIT_OK && draw_figure(a->figure, r) < 0)
 		rc = CLI_EXIT_FAIL;
 	for (int i = 0; i < NOUTS; i++) {
 		if (!outs[i].of)
@@ -289,8 +281,51 @@ int cli_run(int argc, char **argv)
 			rc = CLI_EXIT_FAIL;
 		}
 	}
-	if (figure && rc == CLI_EXIT_OK && !quiet)
-		printf("\nfigure: %s.png, %s.pdf\n", figure, figure);
+	return rc;
+}
+
+int cli_run(int argc, char **argv)
+{
+	struct run_args a;
+	struct engine_opts o;
+	memset(&a, 0, sizeof(a));
+	memset(&o, 0, sizeof(o));
+	bool done;
+	int rc = parse_run_args(argc, argv, &a, &o, &done);
+	if (rc != CLI_EXIT_OK || done)
+		return rc;
+	struct iw_config cfg;
+	char err[512];
+	struct cli_config_src src = {.preset = a.preset, .ini = a.ini, .set_keys = a.sets, .nset = a.nsets};
+	rc = cli_build_config(&cfg, &src, err, sizeof(err));
+	if (rc != CLI_EXIT_OK) {
+		cli_error("%s", err);
+		return rc;
+	}
+	if (a.print) {
+		config_print(&cfg, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (cli_parse_strategies(a.strategies, &o, err, sizeof(err)) < 0) {
+		cli_error("run: %s", err);
+		return CLI_EXIT_USAGE;
+	}
+	struct engine_result res;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (engine_run(&o, &cfg, &res, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return CLI_EXIT_FAIL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (a.selfperf)
+		print_selfperf(&res, &t0, &t1);
+	struct report_ctx r = {&res, &cfg, &o};
+	if (!a.quiet)
+		report_table(&r, stdout);
+	rc = write_results(&a, &r);
+	if (a.figure && rc == CLI_EXIT_OK && !a.quiet)
+		printf("\nfigure: %s.png, %s.pdf\n", a.figure, a.figure);
 	engine_result_free(&res);
 	return rc;
 }

@@ -532,103 +532,57 @@ const char *sweep_spec_check_text(const char *text, char *err, size_t errlen)
 	return why;
 }
 
-int cli_sweep(int argc, char **argv)
+/* Opens the results file for appending (creating it with the CSV header when empty) and marks in done[]
+ * the points it already holds. The file descriptor, or -1 (reported). */
+static int open_results(const struct spec *sp, const char *out, bool *done)
 {
-	enum { O_EMIT = 256, O_MERGE };
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
-					     {"emit-jobs", required_argument, NULL, O_EMIT},
-					     {"merge", required_argument, NULL, O_MERGE}, {"quiet", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	const char *out = NULL, *emit = NULL, *merge_dir = NULL;
-	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-	int quiet = 0, c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'j': {
-			char *end;
-			jobs = strtol(optarg, &end, 10);
-			if (*end || jobs < 1 || jobs > 1024) {
-				cli_error("sweep: -j '%s': expected 1..1024", optarg);
-				return CLI_EXIT_USAGE;
-			}
-			break;
-		}
-		case O_EMIT: emit = optarg; break;
-		case O_MERGE: merge_dir = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': fputs(sweep_usage, stdout); return CLI_EXIT_OK;
-		default: return CLI_EXIT_USAGE;
-		}
-	}
-	if (jobs < 1)
-		jobs = 1;
-	if (argc - optind != 1 || (!emit && !out)) {
-		cli_error("sweep: expected SPEC and -o results.csv (or --emit-jobs DIR); see 'iowalk sweep --help'");
-		return CLI_EXIT_USAGE;
-	}
-	struct spec *sp = iw_calloc(1, sizeof(*sp));
-	if (!sp)
-		return CLI_EXIT_FAIL;
-	sp->path = argv[optind];
-	int rc = CLI_EXIT_USAGE;
-	char err[512];
-	if (spec_check(sp, ini_parse(sp->path, on_entry, sp), err, sizeof(err))) {
-		cli_error("sweep: %s", err);
-		goto out;
-	}
-	if (emit) {
-		rc = emit_jobs(sp, emit, "iowalk");
-		goto out;
-	}
 	char header[4096];
 	header_lead(sp, header, sizeof(header));
-	bool *done = iw_calloc(sp->npoints, sizeof(bool));
-	rc = CLI_EXIT_FAIL;
-	if (!done || read_done(sp, out, done, header) < 0) {
-		iw_free(done);
-		goto out;
-	}
+	if (read_done(sp, out, done, header) < 0)
+		return -1;
 	int fd = open(out, O_WRONLY | O_APPEND | O_CREAT, 0666);
 	if (fd < 0) {
 		cli_error("sweep: %s: %s", out, strerror(errno));
-		iw_free(done);
-		goto out;
+		return -1;
 	}
 	struct stat stt;
 	if (fstat(fd, &stt) == 0 && stt.st_size == 0) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *m = open_memstream(&buf, &len);
-		report_csv_header(m, strategy_at(0)->model->fmt, header);
-		fclose(m);
-		ssize_t w = write(fd, buf, len);
+		if (m) {
+			report_csv_header(m, strategy_at(0)->model->fmt, header);
+			fclose(m);
+		}
+		ssize_t w = buf ? write(fd, buf, len) : -1;
 		free(buf);
 		if (w != (ssize_t)len) {
 			cli_error("sweep: %s: write error", out);
 			close(fd);
-			iw_free(done);
-			goto out;
+			return -1;
 		}
 	}
-	if (merge_dir) {
-		rc = merge(sp, merge_dir, fd) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-		close(fd);
-		iw_free(done);
-		goto out;
-	}
+	return fd;
+}
+
+struct sweep_counts {
+	uint64_t todo, finished, failed, skipped;
+};
+
+/* Runs the points not yet done, `jobs` worker processes at a time, appending each point's rows to fd as
+ * it completes (so an interrupted sweep keeps what finished). */
+static void run_points(const struct spec *sp, const bool *done, int fd, const char *out, long jobs, int quiet,
+		       struct sweep_counts *n)
+{
 	char tmpdir[4200];
 	snprintf(tmpdir, sizeof(tmpdir), "%s.work.%ld", out, (long)getpid());
 	if (mkdir(tmpdir, 0700) != 0) {
 		cli_error("sweep: %s: %s", tmpdir, strerror(errno));
-		close(fd);
-		iw_free(done);
-		goto out;
+		n->failed++;
+		return;
 	}
-	uint64_t todo = 0, finished = 0, failed = 0, skipped = 0;
 	for (uint64_t p = 0; p < sp->npoints; p++)
-		done[p] ? skipped++ : todo++;
+		done[p] ? n->skipped++ : n->todo++;
 	pid_t *pids = iw_calloc((size_t)jobs, sizeof(pid_t));
 	uint64_t *pts = iw_calloc((size_t)jobs, sizeof(uint64_t));
 	uint64_t next = 0;
@@ -671,25 +625,92 @@ int cli_sweep(int argc, char **argv)
 			char rows[4400];
 			snprintf(rows, sizeof(rows), "%s/point-%" PRIu64 ".csv", tmpdir, pts[slot]);
 			if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && append_file(fd, rows) == 0)
-				finished++;
+				n->finished++;
 			else
-				failed++;
+				n->failed++;
 			unlink(rows);
 			if (!quiet)
-				fprintf(stderr, "sweep: %" PRIu64 "/%" PRIu64 " points done%s\n", finished + failed, todo,
-					failed ? " (some failed)" : "");
+				fprintf(stderr, "sweep: %" PRIu64 "/%" PRIu64 " points done%s\n", n->finished + n->failed,
+					n->todo, n->failed ? " (some failed)" : "");
 		}
 	}
+	if (!pids || !pts)
+		n->failed++;
 	rmdir(tmpdir);
 	iw_free(pids);
 	iw_free(pts);
+}
+
+int cli_sweep(int argc, char **argv)
+{
+	enum { O_EMIT = 256, O_MERGE };
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
+					     {"emit-jobs", required_argument, NULL, O_EMIT},
+					     {"merge", required_argument, NULL, O_MERGE}, {"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *out = NULL, *emit = NULL, *merge_dir = NULL;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	int quiet = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'j': {
+			char *end;
+			jobs = strtol(optarg, &end, 10);
+			if (*end || jobs < 1 || jobs > 1024) {
+				cli_error("sweep: -j '%s': expected 1..1024", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		}
+		case O_EMIT: emit = optarg; break;
+		case O_MERGE: merge_dir = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(sweep_usage, stdout); return CLI_EXIT_OK;
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (jobs < 1)
+		jobs = 1;
+	if (argc - optind != 1 || (!emit && !out)) {
+		cli_error("sweep: expected SPEC and -o results.csv (or --emit-jobs DIR); see 'iowalk sweep --help'");
+		return CLI_EXIT_USAGE;
+	}
+	struct spec *sp = iw_calloc(1, sizeof(*sp));
+	if (!sp)
+		return CLI_EXIT_FAIL;
+	sp->path = argv[optind];
+	int rc = CLI_EXIT_USAGE;
+	char err[512];
+	bool *done = NULL;
+	if (spec_check(sp, ini_parse(sp->path, on_entry, sp), err, sizeof(err))) {
+		cli_error("sweep: %s", err);
+		goto out;
+	}
+	if (emit) {
+		rc = emit_jobs(sp, emit, "iowalk");
+		goto out;
+	}
+	rc = CLI_EXIT_FAIL;
+	done = iw_calloc(sp->npoints, sizeof(bool));
+	int fd = done ? open_results(sp, out, done) : -1;
+	if (fd < 0)
+		goto out;
+	if (merge_dir) {
+		rc = merge(sp, merge_dir, fd) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+		close(fd);
+		goto out;
+	}
+	struct sweep_counts n = {0, 0, 0, 0};
+	run_points(sp, done, fd, out, jobs, quiet, &n);
 	close(fd);
-	iw_free(done);
-	if (!quiet || failed)
-		fprintf(stderr, "sweep: %" PRIu64 " points run, %" PRIu64 " failed, %" PRIu64 " already in %s\n", finished, failed,
-			skipped, out);
-	rc = failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	if (!quiet || n.failed)
+		fprintf(stderr, "sweep: %" PRIu64 " points run, %" PRIu64 " failed, %" PRIu64 " already in %s\n", n.finished,
+			n.failed, n.skipped, out);
+	rc = n.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 out:
+	iw_free(done);
 	spec_free(sp);
 	iw_free(sp);
 	return rc;
