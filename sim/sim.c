@@ -539,7 +539,7 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		if (!why) {
 			char err[256];
 			s->op_cycles = 0;
-			s->strat = s->ops->create(s, err, sizeof(err));
+			s->strat = s->ops->create(s->ops, s, err, sizeof(err));
 			if (!s->strat)
 				return sim_fail(s, "%s: %s", s->ops->name, err);
 			s->st.setup_cycles += s->op_cycles;

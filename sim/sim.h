@@ -47,8 +47,9 @@ struct sim;
 struct strategy_ops {
 	const char *name;
 	const char *summary;
-	/* NULL on failure with the reason in err. Called once the VM and guest IOAT exist. */
-	struct strategy *(*create)(struct sim *s, char *err, size_t errlen);
+	/* NULL on failure with the reason in err. Called once the VM and guest IOAT exist; self is this
+	 * strategy_ops (for impl). */
+	struct strategy *(*create)(const struct strategy_ops *self, struct sim *s, char *err, size_t errlen);
 	void (*destroy)(struct strategy *st);
 	/* Handles a guest RPCIT of [iova, iova+len) on the vCPU, charging every step. */
 	void (*rpcit)(struct strategy *st, uint64_t iova, uint64_t len);
@@ -58,6 +59,7 @@ struct strategy_ops {
 	 * full, also against a scan of its tables (end of run). NULL when it has none. */
 	void (*check_invariants)(struct strategy *st, bool full);
 	const struct iw_model *model; /* the architecture model it belongs to */
+	const void *impl;             /* constant data of the implementation (a shadowing strategy's resolver) */
 };
 
 struct pending_walk {

@@ -342,8 +342,9 @@ static void test_warmup_with_queued_walks(void)
 }
 
 /* A deliberately wrong strategy: its walk returns the right page's neighbour. The checker must stop it. */
-static struct strategy *bad_create(struct sim *s, char *err, size_t errlen)
+static struct strategy *bad_create(const struct strategy_ops *self, struct sim *s, char *err, size_t errlen)
 {
+	(void)self;
 	(void)err;
 	(void)errlen;
 	return (struct strategy *)s;
@@ -368,7 +369,7 @@ static void bad_walk(struct strategy *st, uint64_t iova, bool write, struct sim_
 	x->writable = w.writable;
 }
 static const struct strategy_ops bad_ops = {"bad", "wrong on purpose", bad_create, bad_destroy, bad_rpcit, bad_walk,
-					   NULL, &s390_ioat_model};
+					   NULL, &s390_ioat_model, NULL};
 
 static void test_checker_catches(void)
 {

@@ -5,13 +5,6 @@
  * docs/strategies.md lists the steps with their kernel functions. */
 #include "s390_model.h"
 #include "shadow.h"
-#include "alloc.h"
-
-#include <stdio.h>
-
-struct kvm_gfn {
-	struct shadow sh; /* first member: the strategy handle is the shadow */
-};
 
 static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 {
@@ -34,52 +27,8 @@ static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 /* kvm_release_pfn_dirty(): SetPageDirty + put_page. */
 static void kvm_release(struct shadow *sh, uint64_t hpa) { sim_unpin_page(sh->sim, hpa); }
 
-static const struct shadow_resolver kvm_resolver = {.resolve = kvm_resolve, .release = kvm_release};
+static const struct shadow_resolver kvm_resolver = {
+	.size = sizeof(struct shadow), .resolve = kvm_resolve, .release = kvm_release};
 
-static struct strategy *kvm_create(struct sim *s, char *err, size_t errlen)
-{
-	struct kvm_gfn *k = iw_calloc(1, sizeof(*k));
-	if (!k) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (shadow_init(&k->sh, s, &kvm_resolver, err, errlen) < 0) {
-		shadow_destroy(&k->sh);
-		iw_free(k);
-		return NULL;
-	}
-	return (struct strategy *)k;
-}
-
-static void kvm_destroy(struct strategy *st)
-{
-	struct kvm_gfn *k = (struct kvm_gfn *)st;
-	shadow_destroy(&k->sh);
-	iw_free(k);
-}
-
-static void kvm_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
-{
-	shadow_rpcit(&((struct kvm_gfn *)st)->sh, iova, len);
-}
-
-static void kvm_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
-{
-	shadow_dma_walk(&((struct kvm_gfn *)st)->sh, iova, write, x);
-}
-
-static void kvm_check_invariants(struct strategy *st, bool full)
-{
-	shadow_check_invariants(&((struct kvm_gfn *)st)->sh, full);
-}
-
-const struct strategy_ops strategy_kvm_gfn = {
-	.name = "kvm-gfn",
-	.summary = "shadow; KVM resolves each gpa: memslot search, GUP-fast host walk, pin",
-	.create = kvm_create,
-	.destroy = kvm_destroy,
-	.rpcit = kvm_rpcit,
-	.dma_walk = kvm_dma_walk,
-	.check_invariants = kvm_check_invariants,
-	.model = &s390_ioat_model,
-};
+const struct strategy_ops strategy_kvm_gfn =
+	SHADOW_STRATEGY("kvm-gfn", "shadow; KVM resolves each gpa: memslot search, GUP-fast host walk, pin", &kvm_resolver);

@@ -18,8 +18,9 @@ struct nested {
 	struct sacache s2tlb; /* gpa page -> hpa page */
 };
 
-static struct strategy *nested_create(struct sim *s, char *err, size_t errlen)
+static struct strategy *nested_create(const struct strategy_ops *self, struct sim *s, char *err, size_t errlen)
 {
+	(void)self;
 	struct nested *n = iw_calloc(1, sizeof(*n));
 	uint64_t e = s->cfg->s2_tlb_entries;
 	if (!n || sacache_init(&n->s2tlb, e, (uint32_t)(e < s->cfg->s2_tlb_ways ? (e ? e : 1) : s->cfg->s2_tlb_ways)) < 0) {

@@ -156,8 +156,9 @@ static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 	flush_unmaps(q);
 }
 
-static struct strategy *qemu_create(struct sim *s, char *err, size_t errlen)
+static struct strategy *qemu_create(const struct strategy_ops *self, struct sim *s, char *err, size_t errlen)
 {
+	(void)self;
 	struct qemu *q = iw_calloc(1, sizeof(*q));
 	if (!q || u64map_init(&q->iotlb, 1024) < 0) {
 		iw_free(q);

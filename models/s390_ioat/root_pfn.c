@@ -4,7 +4,6 @@
  * GUP, no refcount. An optional software cache of root segment entries shortens the walk. */
 #include "s390_model.h"
 #include "shadow.h"
-#include "alloc.h"
 
 #include <stdio.h>
 
@@ -40,58 +39,21 @@ static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 	return true;
 }
 
-static const struct shadow_resolver root_resolver = {.resolve = root_resolve, .release = NULL};
-
-static struct strategy *root_create(struct sim *s, char *err, size_t errlen)
+static int root_init(struct shadow *sh, char *err, size_t errlen)
 {
-	err[0] = '\0';
-	struct root_pfn *r = iw_calloc(1, sizeof(*r));
-	if (!r) {
+	struct root_pfn *r = (struct root_pfn *)sh;
+	uint64_t e = sh->sim->cfg->root_swcache_entries;
+	if (sacache_init(&r->swc, e, (uint32_t)(e ? e : 1)) < 0) {
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		return -1;
 	}
-	uint64_t e = s->cfg->root_swcache_entries;
-	if (sacache_init(&r->swc, e, (uint32_t)(e ? e : 1)) < 0 || shadow_init(&r->sh, s, &root_resolver, err, errlen) < 0) {
-		if (!err[0])
-			snprintf(err, errlen, "out of memory");
-		shadow_destroy(&r->sh);
-		sacache_destroy(&r->swc);
-		iw_free(r);
-		return NULL;
-	}
-	return (struct strategy *)r;
+	return 0;
 }
 
-static void root_destroy(struct strategy *st)
-{
-	struct root_pfn *r = (struct root_pfn *)st;
-	shadow_destroy(&r->sh);
-	sacache_destroy(&r->swc);
-	iw_free(r);
-}
+static void root_fini(struct shadow *sh) { sacache_destroy(&((struct root_pfn *)sh)->swc); }
 
-static void root_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
-{
-	shadow_rpcit(&((struct root_pfn *)st)->sh, iova, len);
-}
+static const struct shadow_resolver root_resolver = {
+	.size = sizeof(struct root_pfn), .init = root_init, .fini = root_fini, .resolve = root_resolve, .release = NULL};
 
-static void root_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
-{
-	shadow_dma_walk(&((struct root_pfn *)st)->sh, iova, write, x);
-}
-
-static void root_check_invariants(struct strategy *st, bool full)
-{
-	shadow_check_invariants(&((struct root_pfn *)st)->sh, full);
-}
-
-const struct strategy_ops strategy_root_pfn = {
-	.name = "root-pfn",
-	.summary = "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table",
-	.create = root_create,
-	.destroy = root_destroy,
-	.rpcit = root_rpcit,
-	.dma_walk = root_dma_walk,
-	.check_invariants = root_check_invariants,
-	.model = &s390_ioat_model,
-};
+const struct strategy_ops strategy_root_pfn = SHADOW_STRATEGY(
+	"root-pfn", "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table", &root_resolver);

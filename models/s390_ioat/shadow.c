@@ -1,18 +1,17 @@
 /* shadow: the shared RPCIT-time guest walk and shadow update (see shadow.h). */
 #include "shadow.h"
 
+#include "alloc.h"
 #include "invariant.h"
 #include "s390_model.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 
-int shadow_init(struct shadow *sh, struct sim *s, const struct shadow_resolver *res, char *err, size_t errlen)
+static int shadow_setup(struct shadow *sh, struct sim *s, char *err, size_t errlen)
 {
-	sh->sim = s;
-	sh->res = res;
-	sh->resolve_failures = 0;
-	sh->live_leaves = sh->table_pages = 0;
+	if (sh->res->init && sh->res->init(sh, err, errlen) < 0)
+		return -1;
 	if (u64map_init(&sh->arrays, 64) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -25,7 +24,7 @@ int shadow_init(struct shadow *sh, struct sim *s, const struct shadow_resolver *
 	uint64_t origin = s390_guest_table(s)->origin;
 	for (uint64_t off = 0; off < S390_TABLE_BYTES; off += S390_PAGE_SIZE) {
 		uint64_t hpa;
-		if (!res->resolve(sh, origin + off, &hpa)) {
+		if (!sh->res->resolve(sh, origin + off, &hpa)) {
 			snprintf(err, errlen, "guest root table at gpa 0x%llx is not in guest RAM",
 				 (unsigned long long)(origin + off));
 			return -1;
@@ -37,7 +36,34 @@ int shadow_init(struct shadow *sh, struct sim *s, const struct shadow_resolver *
 	return 0;
 }
 
-void shadow_destroy(struct shadow *sh) { u64map_destroy(&sh->arrays); }
+struct strategy *shadow_create(const struct strategy_ops *self, struct sim *s, char *err, size_t errlen)
+{
+	const struct shadow_resolver *res = self->impl;
+	struct shadow *sh = iw_calloc(1, res->size);
+	if (!sh) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	sh->sim = s;
+	sh->res = res;
+	err[0] = '\0';
+	if (shadow_setup(sh, s, err, errlen) < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "out of memory");
+		shadow_destroy((struct strategy *)sh);
+		return NULL;
+	}
+	return (struct strategy *)sh;
+}
+
+void shadow_destroy(struct strategy *st)
+{
+	struct shadow *sh = (struct shadow *)st;
+	if (sh->res->fini)
+		sh->res->fini(sh);
+	u64map_destroy(&sh->arrays);
+	iw_free(sh);
+}
 
 /* The pointer slot caching the next-level table under the level-l entry for iova. */
 static uint64_t pointer_slot(struct shadow *sh, enum s390_level l, uint64_t iova)
@@ -159,7 +185,7 @@ static bool shadow_page(struct shadow *sh, uint64_t iova, uint64_t pt_hpa)
 	return hvalid;
 }
 
-void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len)
+static void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len)
 {
 	struct sim *s = sh->sim;
 	uint64_t last = iova + (len - 1);
@@ -182,8 +208,9 @@ void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len)
 		sim_host_rpcit(s, iova, len);
 }
 
-void shadow_rpcit(struct shadow *sh, uint64_t iova, uint64_t len)
+void shadow_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 {
+	struct shadow *sh = (struct shadow *)st;
 	struct sim *s = sh->sim;
 	/* handle_rpcit() intercept, get_kzdev_by_fh(), mutex_lock(ioat_lock) ... unlock. */
 	sim_charge(s, COMP_INTERCEPT, s->cfg->c_intercept);
@@ -191,13 +218,15 @@ void shadow_rpcit(struct shadow *sh, uint64_t iova, uint64_t len)
 	shadow_refresh(sh, iova, len);
 }
 
-void shadow_dma_walk(struct shadow *sh, uint64_t iova, bool write, struct sim_xlate *x)
+void shadow_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
 {
+	struct shadow *sh = (struct shadow *)st;
 	sim_device_walk(sh->sim, &sh->host, iova, write, x);
 }
 
-void shadow_check_invariants(struct shadow *sh, bool full)
+void shadow_check_invariants(struct strategy *st, bool full)
 {
+	struct shadow *sh = (struct shadow *)st;
 	if (!IW_INVARIANTS_ON)
 		return;
 	const struct sim *s = sh->sim;

@@ -15,12 +15,19 @@
 #define IOWALK_MODELS_S390_IOAT_SHADOW_H
 
 #include "ioat.h"
+#include "s390_model.h"
 #include "sim.h"
 #include "u64map.h"
 
 struct shadow;
 
+/* What distinguishes one shadowing strategy from another (strategy_ops.impl). */
 struct shadow_resolver {
+	size_t size; /* bytes of the strategy's state, which starts with struct shadow */
+	/* Optional: sets up what the strategy keeps beyond struct shadow (before anything is resolved),
+	 * and releases it. 0 or -1 with the reason in err. */
+	int (*init)(struct shadow *sh, char *err, size_t errlen);
+	void (*fini)(struct shadow *sh);
 	/* Resolves the 4 KiB guest page gpa to its host-physical address, charging every step (and taking a
 	 * page reference when the strategy pins). false when gpa is not guest RAM. */
 	bool (*resolve)(struct shadow *sh, uint64_t gpa, uint64_t *hpa);
@@ -39,21 +46,28 @@ struct shadow {
 	uint64_t live_leaves, table_pages;
 };
 
-/* Creates the host table and resolves the guest root table (4 pages of 16 KiB). 0 or -1. */
-int shadow_init(struct shadow *sh, struct sim *s, const struct shadow_resolver *res, char *err, size_t errlen);
-void shadow_destroy(struct shadow *sh);
-/* Brings the shadow entries of [iova, iova+len) in line with the guest table; charges every step.
- * Issues one host RPCIT over the range when a valid shadow entry was changed or removed. */
-void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len);
-
-/* A guest RPCIT handled in the kernel: the intercept, the function lookup and ioat_lock, then
- * shadow_refresh() (kvm-gfn and root-pfn differ only in their resolver). */
-void shadow_rpcit(struct shadow *sh, uint64_t iova, uint64_t len);
+/* The strategy operations every shadowing strategy shares (a base plus a resolver): */
+/* Creates the state (resolver->size bytes), the host table, and resolves the guest root table (4 pages
+ * of 16 KiB), as zpci_iommu_kvm_assign_iota() does. */
+struct strategy *shadow_create(const struct strategy_ops *self, struct sim *s, char *err, size_t errlen);
+void shadow_destroy(struct strategy *st);
+/* A guest RPCIT handled in the kernel: the intercept, the function lookup and ioat_lock, then the walk
+ * of the range bringing the shadow entries in line with the guest table; one host RPCIT over the range
+ * when a valid shadow entry was changed or removed. */
+void shadow_rpcit(struct strategy *st, uint64_t iova, uint64_t len);
 /* The device's walk of the shadow table. */
-void shadow_dma_walk(struct shadow *sh, uint64_t iova, bool write, struct sim_xlate *x);
+void shadow_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x);
 /* Asserting builds: a pinning strategy holds exactly one pin per valid shadow leaf and per guest table
  * page it resolved (pins - unpins); one that does not pin holds none; with full, the leaf count is
  * checked against a scan of the shadow table. */
-void shadow_check_invariants(struct shadow *sh, bool full);
+void shadow_check_invariants(struct strategy *st, bool full);
+
+/* A shadowing strategy's operations: SHADOW_STRATEGY(name, summary, &resolver). */
+#define SHADOW_STRATEGY(name_, summary_, resolver_)                                                         \
+	{                                                                                                  \
+		.name = name_, .summary = summary_, .create = shadow_create, .destroy = shadow_destroy,     \
+		.rpcit = shadow_rpcit, .dma_walk = shadow_dma_walk, .check_invariants = shadow_check_invariants, \
+		.model = &s390_ioat_model, .impl = resolver_                                               \
+	}
 
 #endif

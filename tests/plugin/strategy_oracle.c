@@ -11,8 +11,9 @@ struct oracle {
 	struct sim *sim;
 };
 
-static struct strategy *oracle_create(struct sim *s, char *err, size_t errlen)
+static struct strategy *oracle_create(const struct strategy_ops *self, struct sim *s, char *err, size_t errlen)
 {
+	(void)self;
 	struct oracle *o = iw_calloc(1, sizeof(*o));
 	if (!o) {
 		snprintf(err, errlen, "out of memory");
