@@ -121,7 +121,18 @@ int sim_finish(struct sim *s);
 /* Forgets all statistics (after warm-up); the simulated state and caches stay. */
 void sim_reset_stats(struct sim *s);
 
-/* ---- for strategies: charging and shared mechanisms ---- */
+/* ---- the services strategies use (models reach a simulation only through these) ---- */
+static inline const struct iw_config *sim_cfg(const struct sim *s) { return s->cfg; }
+static inline struct vm *sim_vm(const struct sim *s) { return s->vm; }
+/* The model's host state (model->host_new) and the guest's registered table (a table of the format). */
+static inline void *sim_model_host(const struct sim *s) { return s->host; }
+static inline const void *sim_guest_table(const struct sim *s) { return s->model->guest_table(s->guest); }
+/* For messages: the strategy's name and the record being handled. */
+static inline const char *sim_strategy_name(const struct sim *s) { return s->ops->name; }
+static inline uint64_t sim_record_number(const struct sim *s) { return s->recno; }
+/* Operation counts since the start (never reset by warm-up; asserting builds only). */
+static inline uint64_t sim_lifetime_ops(const struct sim *s, enum opcount o) { return s->life_ops[o]; }
+
 static inline void sim_charge(struct sim *s, enum comp c, uint64_t cycles)
 {
 	s->st.comp[c] += cycles;

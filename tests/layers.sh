@@ -22,4 +22,12 @@ for ((i = 0; i < ${#layers[@]}; i++)); do
 	done
 done
 if grep -rn "models/" sim/ > "$T/grep"; then bad "the engine mentions models/:"; cat "$T/grep"; else ok; fi
+# Models reach a simulation only through its services (sim.h: sim_cfg(), sim_vm(), sim_charge(), ...),
+# never through the fields of struct sim (a strategy names its simulation s).
+if grep -nE '\bs->(cfg|vm|host|guest|model|life_ops|st|mem|recno|ops|q|now|strat|iotlb)\b' models/*/*.[ch] > "$T/grep"; then
+	bad "a model reads struct sim's fields:"
+	cat "$T/grep"
+else
+	ok
+fi
 finish

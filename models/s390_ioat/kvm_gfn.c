@@ -9,13 +9,13 @@
 static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 {
 	struct sim *s = sh->sim;
-	const struct iw_config *c = s->cfg;
+	const struct iw_config *c = sim_cfg(s);
 	/* gfn_to_page -> gfn_to_pfn -> __gfn_to_pfn_memslot, under srcu_read_lock(&kvm->srcu). */
 	sim_charge(s, COMP_SW, 3 * c->c_call + c->c_srcu);
 	int i = sim_memslot_search(s, gpa >> 12);
 	if (i < 0)
 		return false;
-	uint64_t hva = vm_slot_hva(vm_slot(s->vm, (unsigned)i), gpa >> 12);
+	uint64_t hva = vm_slot_hva(vm_slot(sim_vm(s), (unsigned)i), gpa >> 12);
 	/* hva_to_pfn_fast(): get_user_page_fast_only() with interrupts off, a lockless DAT walk. */
 	if (!s390_gup_walk(s, hva, c->c_irq + c->c_call, hpa))
 		return false;

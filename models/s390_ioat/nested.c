@@ -22,8 +22,8 @@ static struct strategy *nested_create(const struct strategy_ops *self, struct si
 {
 	(void)self;
 	struct nested *n = iw_calloc(1, sizeof(*n));
-	uint64_t e = s->cfg->s2_tlb_entries;
-	if (!n || sacache_init(&n->s2tlb, e, (uint32_t)(e < s->cfg->s2_tlb_ways ? (e ? e : 1) : s->cfg->s2_tlb_ways)) < 0) {
+	uint64_t e = sim_cfg(s)->s2_tlb_entries;
+	if (!n || sacache_init(&n->s2tlb, e, (uint32_t)(e < sim_cfg(s)->s2_tlb_ways ? (e ? e : 1) : sim_cfg(s)->s2_tlb_ways)) < 0) {
 		iw_free(n);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -43,8 +43,8 @@ static void nested_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 {
 	struct nested *n = (struct nested *)st;
 	struct sim *s = n->sim;
-	sim_charge(s, COMP_INTERCEPT, s->cfg->c_intercept);
-	sim_charge(s, COMP_SW, s->cfg->c_call);
+	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept);
+	sim_charge(s, COMP_SW, sim_cfg(s)->c_call);
 	sim_host_rpcit(s, iova, len);
 }
 
@@ -53,7 +53,7 @@ static bool stage2(struct nested *n, uint64_t gpa, uint64_t *hpa)
 {
 	struct sim *s = n->sim;
 	uint64_t v;
-	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
+	sim_charge(s, COMP_DEVICE_WALK, sim_cfg(s)->wc_cycles);
 	if (sacache_lookup(&n->s2tlb, gpa >> 12, &v)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		*hpa = v | (gpa & 0xfff);

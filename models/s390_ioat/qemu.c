@@ -30,7 +30,7 @@ static void hash_ref(struct qemu *q, uint64_t pfn)
 {
 	struct sim *s = q->sim;
 	uint64_t b = (pfn * 0x9e3779b97f4a7c15ull) >> 48; /* 16 bits: bucket index */
-	sim_charge(s, COMP_SW, s->cfg->c_hash);
+	sim_charge(s, COMP_SW, sim_cfg(s)->c_hash);
 	sim_cpu_ref(s, COMP_SW, q->buckets_hpa + b * 64);
 }
 
@@ -50,9 +50,9 @@ static void flush_unmaps(struct qemu *q)
 	if (q->unmap_pages == 0)
 		return;
 	/* VFIO_IOMMU_UNMAP_DMA: per page iommu_unmap + unpin, then one host RPCIT for the range. */
-	sim_charge(s, COMP_SW, s->cfg->c_syscall + s->cfg->c_vfio_unmap);
+	sim_charge(s, COMP_SW, sim_cfg(s)->c_syscall + sim_cfg(s)->c_vfio_unmap);
 	sim_op(s, OP_VFIO_UNMAPS, 1);
-	struct physmem *pm = vm_physmem(s->vm);
+	struct physmem *pm = vm_physmem(sim_vm(s));
 	for (uint64_t i = 0; i < q->unmap_pages; i++) {
 		uint64_t iova = (q->unmap_first + i) << 12;
 		uint64_t ea = host_pte(q, iova);
@@ -84,15 +84,15 @@ static void queue_unmap(struct qemu *q, uint64_t pfn)
 static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint64_t *frame)
 {
 	struct sim *s = q->sim;
-	const struct iw_config *c = s->cfg;
+	const struct iw_config *c = sim_cfg(s);
 	sim_charge(s, COMP_SW, c->c_syscall + c->c_vfio_map);
 	sim_op(s, OP_VFIO_MAPS, 1);
 	/* QEMU's RAMBlock gives the hva; vfio_pin_pages_remote() walks the VMM's page tables and pins. */
-	int si = vm_find_slot(s->vm, gpa >> 12);
+	int si = vm_find_slot(sim_vm(s), gpa >> 12);
 	*frame = 0;
 	if (si < 0)
 		return;
-	uint64_t hva = vm_slot_hva(vm_slot(s->vm, (unsigned)si), gpa >> 12), hpa;
+	uint64_t hva = vm_slot_hva(vm_slot(sim_vm(s), (unsigned)si), gpa >> 12), hpa;
 	if (!s390_gup_walk(s, hva, c->c_call, &hpa))
 		return;
 	sim_pin_page(s, hpa);
@@ -102,7 +102,7 @@ static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint6
 		return;
 	sim_cpu_ref(s, COMP_SHADOW_WRITE, ea);
 	sim_op(s, OP_SHADOW_WRITES, 1);
-	physmem_write64(vm_physmem(s->vm), ea, s390_entry_page(hpa, ro));
+	physmem_write64(vm_physmem(sim_vm(s)), ea, s390_entry_page(hpa, ro));
 	q->live_leaves++;
 	sim_host_rpcit(s, iova, S390_PAGE_SIZE);
 	*frame = hpa;
@@ -112,17 +112,17 @@ static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 {
 	struct qemu *q = (struct qemu *)st;
 	struct sim *s = q->sim;
-	sim_charge(s, COMP_INTERCEPT, s->cfg->c_intercept + s->cfg->c_user_exit);
+	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept + sim_cfg(s)->c_user_exit);
 	sim_op(s, OP_VMM_EXITS, 1);
 	uint64_t last = iova + (len - 1), a = iova & ~0xfffull;
 	do {
 		struct iw_walk w;
 		s390_walk(s390_guest_table(s), a, false, &w);
 		sim_op(s, OP_PAGES_SCANNED, 1);
-		sim_charge(s, COMP_SW, s->cfg->c_call);
+		sim_charge(s, COMP_SW, sim_cfg(s)->c_call);
 		for (unsigned i = 0; i < w.nrefs; i++) {
 			uint64_t hpa;
-			if (vm_gpa_to_hpa(s->vm, w.refs[i], &hpa))
+			if (vm_gpa_to_hpa(sim_vm(s), w.refs[i], &hpa))
 				sim_cpu_ref(s, COMP_GUEST_READ, hpa);
 			sim_op(s, OP_GUEST_READS, 1);
 		}
@@ -135,7 +135,7 @@ static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 			if (w.fault == S390_OK) {
 				bool ro = !w.writable;
 				uint64_t gpa = w.addr & ~0xfffull, hpa = 0;
-				bool same = have && vm_gpa_to_hpa(s->vm, gpa, &hpa) && (cur & ~1ull) == hpa && (cur & 1) == ro;
+				bool same = have && vm_gpa_to_hpa(sim_vm(s), gpa, &hpa) && (cur & ~1ull) == hpa && (cur & 1) == ro;
 				if (!same) {
 					if (have) {
 						queue_unmap(q, pfn);
@@ -166,8 +166,8 @@ static struct strategy *qemu_create(const struct strategy_ops *self, struct sim 
 		return NULL;
 	}
 	q->sim = s;
-	q->buckets_hpa = vm_host_alloc(s->vm, QEMU_HASH_BUCKETS * 64);
-	if (q->buckets_hpa == UINT64_MAX || s390_table_init(&q->host, &vm_hpa_ops, s->vm, s390_guest_table(s)->levels) < 0) {
+	q->buckets_hpa = vm_host_alloc(sim_vm(s), QEMU_HASH_BUCKETS * 64);
+	if (q->buckets_hpa == UINT64_MAX || s390_table_init(&q->host, &vm_hpa_ops, sim_vm(s), s390_guest_table(s)->levels) < 0) {
 		u64map_destroy(&q->iotlb);
 		iw_free(q);
 		snprintf(err, errlen, "cannot allocate the host IO table");
@@ -196,10 +196,10 @@ static void qemu_check_invariants(struct strategy *st, bool full)
 	const struct sim *s = q->sim;
 	if (!IW_INVARIANTS_ON)
 		return;
-	IW_INVARIANT(s->life_ops[OP_UNPINS] <= s->life_ops[OP_PINS] &&
-			     s->life_ops[OP_PINS] - s->life_ops[OP_UNPINS] == q->live_leaves,
+	IW_INVARIANT(sim_lifetime_ops(s, OP_UNPINS) <= sim_lifetime_ops(s, OP_PINS) &&
+			     sim_lifetime_ops(s, OP_PINS) - sim_lifetime_ops(s, OP_UNPINS) == q->live_leaves,
 		     "qemu: %" PRIu64 " pins - %" PRIu64 " unpins, %" PRIu64 " valid host PTEs (record %" PRIu64 ")",
-		     s->life_ops[OP_PINS], s->life_ops[OP_UNPINS], q->live_leaves, s->recno);
+		     sim_lifetime_ops(s, OP_PINS), sim_lifetime_ops(s, OP_UNPINS), q->live_leaves, sim_record_number(s));
 	if (full) {
 		uint64_t scanned = s390_count_leaves(&q->host);
 		IW_INVARIANT(scanned == q->live_leaves, "qemu: the host table has %" PRIu64 " valid leaves, %" PRIu64

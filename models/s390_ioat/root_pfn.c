@@ -16,7 +16,7 @@ static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 {
 	struct root_pfn *r = (struct root_pfn *)sh;
 	struct sim *s = sh->sim;
-	sim_charge(s, COMP_SW, s->cfg->c_call);
+	sim_charge(s, COMP_SW, sim_cfg(s)->c_call);
 	struct iw_walk w;
 	s390_root_walk(s390_host_of(s), gpa, &w);
 	sim_op(s, OP_ROOT_WALKS, 1);
@@ -42,7 +42,7 @@ static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 static int root_init(struct shadow *sh, char *err, size_t errlen)
 {
 	struct root_pfn *r = (struct root_pfn *)sh;
-	uint64_t e = sh->sim->cfg->root_swcache_entries;
+	uint64_t e = sim_cfg(sh->sim)->root_swcache_entries;
 	if (sacache_init(&r->swc, e, (uint32_t)(e ? e : 1)) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -9,10 +9,10 @@
 
 extern const struct iw_model s390_ioat_model;
 
-static inline struct s390_host *s390_host_of(const struct sim *s) { return s->host; }
+static inline struct s390_host *s390_host_of(const struct sim *s) { return sim_model_host(s); }
 static inline const struct s390_table *s390_guest_table(const struct sim *s)
 {
-	return s->model->guest_table(s->guest);
+	return sim_guest_table(s);
 }
 
 /* The registry of the model's strategies, in report order (kvm-gfn first: the baseline). */

@@ -16,7 +16,7 @@ static int shadow_setup(struct shadow *sh, struct sim *s, char *err, size_t errl
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (s390_table_init(&sh->host, &vm_hpa_ops, s->vm, s390_guest_table(s)->levels) < 0) {
+	if (s390_table_init(&sh->host, &vm_hpa_ops, sim_vm(s), s390_guest_table(s)->levels) < 0) {
 		snprintf(err, errlen, "cannot allocate the shadow table");
 		return -1;
 	}
@@ -75,10 +75,10 @@ static uint64_t pointer_slot(struct shadow *sh, enum s390_level l, uint64_t iova
 	uint64_t arr;
 	if (!u64map_get(&sh->arrays, key, &arr)) {
 		/* kcalloc() of a 2048-pointer array (the posted code's pt[rtx]). */
-		arr = vm_host_alloc(s->vm, S390_TABLE_BYTES);
+		arr = vm_host_alloc(sim_vm(s), S390_TABLE_BYTES);
 		if (arr == UINT64_MAX || u64map_put(&sh->arrays, key, arr) < 0)
 			return UINT64_MAX;
-		sim_charge(s, COMP_SW, s->cfg->c_alloc);
+		sim_charge(s, COMP_SW, sim_cfg(s)->c_alloc);
 	}
 	return arr + (uint64_t)s390_index(l, iova) * 8;
 }
@@ -88,7 +88,7 @@ static uint64_t pointer_slot(struct shadow *sh, enum s390_level l, uint64_t iova
 static int guest_pt(struct shadow *sh, uint64_t iova, uint64_t *pt_hpa, enum s390_level *skip_level)
 {
 	struct sim *s = sh->sim;
-	struct physmem *pm = vm_physmem(s->vm);
+	struct physmem *pm = vm_physmem(sim_vm(s));
 	uint64_t table_hpa = sh->root_hpa;
 	for (enum s390_level l = s390_root_level(sh->host.levels); l < S390_LEVEL_PT; l++) {
 		uint64_t slot = pointer_slot(sh, l, iova);
@@ -141,7 +141,7 @@ static int guest_pt(struct shadow *sh, uint64_t iova, uint64_t *pt_hpa, enum s39
 static bool shadow_page(struct shadow *sh, uint64_t iova, uint64_t pt_hpa)
 {
 	struct sim *s = sh->sim;
-	struct physmem *pm = vm_physmem(s->vm);
+	struct physmem *pm = vm_physmem(sim_vm(s));
 	uint64_t gea = pt_hpa + (uint64_t)s390_index(S390_LEVEL_PT, iova) * 8;
 	sim_cpu_ref(s, COMP_GUEST_READ, gea);
 	sim_op(s, OP_GUEST_READS, 1);
@@ -195,7 +195,7 @@ static void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len)
 		uint64_t pt_hpa;
 		enum s390_level level = S390_LEVEL_PT; /* what the step covers: a page, or an invalid entry's span */
 		/* Per page: dma_walk_guest_cpu_trans, dma_walk_cpu_trans, dma_shadow_cpu_trans calls. */
-		sim_charge(s, COMP_SW, 3 * s->cfg->c_call);
+		sim_charge(s, COMP_SW, 3 * sim_cfg(s)->c_call);
 		int rc = guest_pt(sh, a, &pt_hpa, &level);
 		if (rc < 0)
 			return;
@@ -213,8 +213,8 @@ void shadow_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 	struct shadow *sh = (struct shadow *)st;
 	struct sim *s = sh->sim;
 	/* handle_rpcit() intercept, get_kzdev_by_fh(), mutex_lock(ioat_lock) ... unlock. */
-	sim_charge(s, COMP_INTERCEPT, s->cfg->c_intercept);
-	sim_charge(s, COMP_SW, 2 * s->cfg->c_call + s->cfg->c_mutex);
+	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept);
+	sim_charge(s, COMP_SW, 2 * sim_cfg(s)->c_call + sim_cfg(s)->c_mutex);
 	shadow_refresh(sh, iova, len);
 }
 
@@ -230,16 +230,16 @@ void shadow_check_invariants(struct strategy *st, bool full)
 	if (!IW_INVARIANTS_ON)
 		return;
 	const struct sim *s = sh->sim;
-	uint64_t held = s->life_ops[OP_PINS] - s->life_ops[OP_UNPINS];
+	uint64_t held = sim_lifetime_ops(s, OP_PINS) - sim_lifetime_ops(s, OP_UNPINS);
 	uint64_t want = sh->res->release ? sh->live_leaves + sh->table_pages : 0;
-	IW_INVARIANT(s->life_ops[OP_UNPINS] <= s->life_ops[OP_PINS] && held == want,
+	IW_INVARIANT(sim_lifetime_ops(s, OP_UNPINS) <= sim_lifetime_ops(s, OP_PINS) && held == want,
 		     "%s: %" PRIu64 " pins - %" PRIu64 " unpins, but %" PRIu64 " live shadow leaves and %" PRIu64
 		     " guest table pages are held (record %" PRIu64 ")",
-		     s->ops->name, s->life_ops[OP_PINS], s->life_ops[OP_UNPINS], sh->live_leaves, sh->table_pages,
-		     s->recno);
+		     sim_strategy_name(s), sim_lifetime_ops(s, OP_PINS), sim_lifetime_ops(s, OP_UNPINS), sh->live_leaves, sh->table_pages,
+		     sim_record_number(s));
 	if (full) {
 		uint64_t scanned = s390_count_leaves(&sh->host);
 		IW_INVARIANT(scanned == sh->live_leaves, "%s: the shadow table has %" PRIu64 " valid leaves, %" PRIu64
-			     " counted", s->ops->name, scanned, sh->live_leaves);
+			     " counted", sim_strategy_name(s), scanned, sh->live_leaves);
 	}
 }

@@ -40,7 +40,7 @@ static void oracle_dma_walk(struct strategy *st, uint64_t iova, bool write, stru
 	x->writable = w.writable;
 	x->frame = 0;
 	uint64_t hpa;
-	if (w.fault == S390_OK && !vm_gpa_to_hpa(s->vm, w.addr & ~0xfffull, &hpa))
+	if (w.fault == S390_OK && !vm_gpa_to_hpa(sim_vm(s), w.addr & ~0xfffull, &hpa))
 		x->fault = S390_FAULT_INVALID; /* a gpa outside guest RAM */
 	else if (w.fault == S390_OK)
 		x->frame = hpa;
