@@ -126,7 +126,7 @@ void sim_reset_stats(struct sim *s)
 	s->st.comp[COMP_IOTLB] = s->queued_cycles;
 }
 
-/* The invariants an asserting build checks after every record (sim/invariant.h). */
+/* The invariants an asserting build checks after every record (base/invariant.h). */
 static void check_invariants(struct sim *s, bool full)
 {
 	if (!IW_INVARIANTS_ON)
