@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,85 @@ static const struct param params[] = {
 
 static uint64_t *field(struct iw_config *c, const struct param *p) { return (uint64_t *)((char *)c + p->off); }
 
+/* Registered parameters (process-wide, filled before main by the models' registries): ext[i] of a
+ * configuration holds the value of reg[i]. */
+static const struct iw_param *reg[IW_MAX_EXT_PARAMS];
+static const struct iw_param_group *reg_group[IW_MAX_EXT_PARAMS];
+static unsigned nreg;
+static const struct iw_param_group *groups[IW_MAX_EXT_PARAMS];
+static unsigned ngroups;
+
+static bool name_taken(const char *name)
+{
+	for (unsigned i = 0; i < NPARAMS; i++)
+		if (strcmp(params[i].name, name) == 0)
+			return true;
+	return config_index(name) >= 0;
+}
+
+int config_register(const struct iw_param_group *g)
+{
+	for (unsigned i = 0; i < ngroups; i++)
+		if (groups[i] == g)
+			return 0;
+	if (ngroups == IW_MAX_EXT_PARAMS || nreg + g->n > IW_MAX_EXT_PARAMS)
+		return -1;
+	for (unsigned i = 0; i < g->n; i++)
+		if (name_taken(g->params[i].name))
+			return -1;
+	for (unsigned i = 0; i < g->n; i++) {
+		reg_group[nreg] = g;
+		reg[nreg++] = &g->params[i];
+	}
+	groups[ngroups++] = g;
+	return 0;
+}
+
+int config_index(const char *name)
+{
+	for (unsigned i = 0; i < nreg; i++)
+		if (strcmp(reg[i]->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+uint64_t config_value(const struct iw_config *c, const char *name)
+{
+	int i = config_index(name);
+	return i >= 0 ? c->ext[i] : 0;
+}
+
 void config_defaults(struct iw_config *c)
 {
 	for (unsigned i = 0; i < NPARAMS; i++)
 		*field(c, &params[i]) = params[i].def;
+	for (unsigned i = 0; i < IW_MAX_EXT_PARAMS; i++)
+		c->ext[i] = i < nreg ? reg[i]->def : 0;
 	snprintf(c->preset, sizeof(c->preset), "z15");
+}
+
+/* Sets the value of the parameter described by (name, lo, hi) at *slot from text. */
+static const char *set_value(uint64_t *slot, const char *key, uint64_t lo, uint64_t hi, const char *value, char *err,
+			     size_t errlen)
+{
+	char *end;
+	errno = 0;
+	if (value[0] == '-' || value[0] == '\0') {
+		snprintf(err, errlen, "%s: '%s' is not a non-negative integer", key, value);
+		return err;
+	}
+	unsigned long long v = strtoull(value, &end, 0);
+	if (errno || *end != '\0') {
+		snprintf(err, errlen, "%s: '%s' is not a non-negative integer", key, value);
+		return err;
+	}
+	if (v < lo || v > hi) {
+		snprintf(err, errlen, "%s: %llu is outside [%llu, %llu]", key, v, (unsigned long long)lo,
+			 (unsigned long long)hi);
+		return err;
+	}
+	*slot = v;
+	return NULL;
 }
 
 struct preset_kv {
@@ -53,9 +128,14 @@ const char *config_preset(struct iw_config *c, const char *name)
 	if (strcmp(name, "tiny") == 0) {
 		config_defaults(c);
 		char err[128];
-		for (const struct preset_kv *kv = tiny; kv->key; kv++)
+		/* A value for a strategy's parameter applies when that strategy is in the program (registered);
+		 * without it nothing reads the value. */
+		for (const struct preset_kv *kv = tiny; kv->key; kv++) {
+			if (!name_taken(kv->key))
+				continue;
 			if (config_set(c, kv->key, kv->value, err, sizeof(err)))
 				return "internal: bad preset";
+		}
 		snprintf(c->preset, sizeof(c->preset), "tiny");
 		return NULL;
 	}
@@ -72,27 +152,12 @@ const char *config_set(struct iw_config *c, const char *key, const char *value, 
 	}
 	for (unsigned i = 0; i < NPARAMS; i++) {
 		const struct param *p = &params[i];
-		if (strcmp(p->name, key) != 0)
-			continue;
-		char *end;
-		errno = 0;
-		if (value[0] == '-' || value[0] == '\0') {
-			snprintf(err, errlen, "%s: '%s' is not a non-negative integer", key, value);
-			return err;
-		}
-		unsigned long long v = strtoull(value, &end, 0);
-		if (errno || *end != '\0') {
-			snprintf(err, errlen, "%s: '%s' is not a non-negative integer", key, value);
-			return err;
-		}
-		if (v < p->lo || v > p->hi) {
-			snprintf(err, errlen, "%s: %llu is outside [%llu, %llu]", key, v, (unsigned long long)p->lo,
-				 (unsigned long long)p->hi);
-			return err;
-		}
-		*field(c, p) = v;
-		return NULL;
+		if (strcmp(p->name, key) == 0)
+			return set_value(field(c, p), key, p->lo, p->hi, value, err, errlen);
 	}
+	int i = config_index(key);
+	if (i >= 0)
+		return set_value(&c->ext[i], key, reg[i]->lo, reg[i]->hi, value, err, errlen);
 	snprintf(err, errlen, "unknown parameter '%s' (see 'iowalk run --print-config')", key);
 	return err;
 }
@@ -183,9 +248,7 @@ const char *config_validate(const struct iw_config *c, char *err, size_t errlen)
 		uint64_t entries, ways;
 	} sa[] = {{"device.iotlb", c->iotlb_entries, c->iotlb_ways},
 		  {"device.wc_rt", c->wc_rt_entries, c->wc_ways},
-		  {"device.wc_st", c->wc_st_entries, c->wc_ways},
-		  {"nested.s2_tlb", c->s2_tlb_entries, c->s2_tlb_ways},
-		  {"root.swcache", c->root_swcache_entries, c->root_swcache_entries ? c->root_swcache_entries : 1}};
+		  {"device.wc_st", c->wc_st_entries, c->wc_ways}};
 	for (unsigned i = 0; i < sizeof(sa) / sizeof(sa[0]); i++) {
 		if (sa[i].entries && sa[i].entries % sa[i].ways != 0) {
 			snprintf(err, errlen, "%s: %llu entries is not a multiple of %llu ways", sa[i].name,
@@ -193,12 +256,24 @@ const char *config_validate(const struct iw_config *c, char *err, size_t errlen)
 			return err;
 		}
 	}
-	if (c->host_page_kib != 4 && c->host_page_kib != 1024 && c->host_page_kib != 2097152) {
-		snprintf(err, errlen, "vm.host_page_kib must be 4, 1024 or 2097152 (got %llu)",
-			 (unsigned long long)c->host_page_kib);
-		return err;
-	}
+	for (unsigned g = 0; g < ngroups; g++)
+		if (groups[g]->validate && groups[g]->validate(c, err, errlen))
+			return err;
 	return NULL;
+}
+
+static void print_param(FILE *f, const char *name, uint64_t value, const char *unit, const char *help,
+			const char **section, size_t *sect_len)
+{
+	const char *dot = strrchr(name, '.');
+	size_t sl = (size_t)(dot - name);
+	if (!*section || sl != *sect_len || strncmp(*section, name, sl) != 0) {
+		fprintf(f, "\n[%.*s]\n", (int)sl, name);
+		*section = name;
+		*sect_len = sl;
+	}
+	fprintf(f, "%-20s = %-12llu ; %s%s%s%s\n", dot + 1, (unsigned long long)value, help, unit[0] ? " [" : "", unit,
+		unit[0] ? "]" : "");
 }
 
 void config_print(const struct iw_config *c, FILE *f)
@@ -208,25 +283,30 @@ void config_print(const struct iw_config *c, FILE *f)
 	size_t sect_len = 0;
 	for (unsigned i = 0; i < NPARAMS; i++) {
 		const struct param *p = &params[i];
-		const char *dot = strrchr(p->name, '.');
-		size_t sl = (size_t)(dot - p->name);
-		if (!section || sl != sect_len || strncmp(section, p->name, sl) != 0) {
-			fprintf(f, "\n[%.*s]\n", (int)sl, p->name);
-			section = p->name;
-			sect_len = sl;
+		print_param(f, p->name, *field((struct iw_config *)c, p), p->unit, p->help, &section, &sect_len);
+	}
+	for (unsigned i = 0; i < nreg; i++) {
+		if (i == 0 || reg_group[i] != reg_group[i - 1]) {
+			fprintf(f, "\n# owned by %s\n", reg_group[i]->owner);
+			section = NULL;
 		}
-		fprintf(f, "%-20s = %-12llu ; %s%s%s%s\n", dot + 1, (unsigned long long)*field((struct iw_config *)c, p),
-			p->help, p->unit[0] ? " [" : "", p->unit, p->unit[0] ? "]" : "");
+		print_param(f, reg[i]->name, c->ext[i], reg[i]->unit, reg[i]->help, &section, &sect_len);
 	}
 }
 
 int config_param(const struct iw_config *c, unsigned i, const char **name, uint64_t *value)
 {
-	if (i >= NPARAMS)
-		return 0;
-	*name = params[i].name;
-	*value = *field((struct iw_config *)c, &params[i]);
-	return 1;
+	if (i < NPARAMS) {
+		*name = params[i].name;
+		*value = *field((struct iw_config *)c, &params[i]);
+		return 1;
+	}
+	if (i - NPARAMS < nreg) {
+		*name = reg[i - NPARAMS]->name;
+		*value = c->ext[i - NPARAMS];
+		return 1;
+	}
+	return 0;
 }
 
 const char *config_load_ini_text(struct iw_config *c, const char *text, const char *label, char *err, size_t errlen)

@@ -1,6 +1,7 @@
 /* config: every simulator parameter, with defaults, named presets, an INI file and key=value overrides.
  * Notes:
- *  - The list lives in sim/params.def; each value is a u64 with a range checked at set time, and
+ *  - The engine's parameters live in sim/params.def; a model and each strategy register their own
+ *    (config_register(), at program start). Each value is a u64 with a range checked at set time, and
  *    config_validate() checks what depends on several values before anything divides or shifts.
  */
 #ifndef IOWALK_SIM_CONFIG_H
@@ -10,12 +11,41 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* A parameter a model or a strategy owns (the engine's own are in params.def). */
+struct iw_param {
+	const char *name; /* "section.key" */
+	uint64_t def, lo, hi;
+	const char *unit, *help;
+};
+
+struct iw_config;
+
+/* The parameters of one owner, registered once per process before configurations are built. */
+struct iw_param_group {
+	const char *owner; /* "s390 model", "kvm-gfn", ... (printed by --print-config) */
+	const struct iw_param *params;
+	unsigned n;
+	/* Checks constraints between the group's values; NULL (none) or NULL/the reason in err. */
+	const char *(*validate)(const struct iw_config *c, char *err, size_t errlen);
+};
+
+#define IW_MAX_EXT_PARAMS 64
+
 struct iw_config {
 #define X(name, field, def, lo, hi, unit, help) uint64_t field;
 #include "params.def"
 #undef X
+	uint64_t ext[IW_MAX_EXT_PARAMS]; /* registered parameters, by config_index() */
 	char preset[32];
 };
+
+/* Registers g (again: no effect). 0, or -1 when a name is taken or the table is full. */
+int config_register(const struct iw_param_group *g);
+/* Index in iw_config.ext of a registered parameter, or -1. */
+int config_index(const char *name);
+/* The value of a registered parameter (its default when it is not registered: a program error, caught
+ * by the invariant checks). */
+uint64_t config_value(const struct iw_config *c, const char *name);
 
 void config_defaults(struct iw_config *c);
 /* Applies a named preset over the current values; NULL or the reason (unknown preset). */

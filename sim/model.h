@@ -34,6 +34,7 @@ struct iw_model {
 	void (*guest_unmap)(void *guest, uint64_t iova, uint64_t len);
 	/* The guest's table, a table of fmt (for its aperture, and for strategies that walk it). */
 	const void *(*guest_table)(const void *guest);
+	const struct iw_param_group *params; /* the parameters the model owns (NULL: none) */
 };
 
 #endif

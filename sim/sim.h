@@ -60,6 +60,7 @@ struct strategy_ops {
 	void (*check_invariants)(struct strategy *st, bool full);
 	const struct iw_model *model; /* the architecture model it belongs to */
 	const void *impl;             /* constant data of the implementation (a shadowing strategy's resolver) */
+	const struct iw_param_group *params; /* the parameters it owns (NULL: none); registered at start-up */
 };
 
 struct pending_walk {

@@ -369,7 +369,7 @@ static void bad_walk(struct strategy *st, uint64_t iova, bool write, struct sim_
 	x->writable = w.writable;
 }
 static const struct strategy_ops bad_ops = {"bad", "wrong on purpose", bad_create, bad_destroy, bad_rpcit, bad_walk,
-					   NULL, &s390_ioat_model, NULL};
+					   NULL, &s390_ioat_model, NULL, NULL};
 
 static void test_checker_catches(void)
 {

@@ -20,9 +20,15 @@ static struct vm *mkvm(unsigned host_levels, enum s390_host_page page, unsigned 
 	CHECK(vm != NULL);
 	struct iw_config cfg;
 	config_defaults(&cfg);
-	cfg.host_levels = host_levels;
-	cfg.root_levels = root_levels;
-	cfg.host_page_kib = kib[page];
+	CHECK(config_register(&s390_host_params) == 0);
+	config_defaults(&cfg);
+	char v[32];
+	snprintf(v, sizeof(v), "%u", host_levels);
+	CHECK(config_set(&cfg, "vm.host_levels", v, err, sizeof(err)) == NULL);
+	snprintf(v, sizeof(v), "%u", root_levels);
+	CHECK(config_set(&cfg, "vm.root_levels", v, err, sizeof(err)) == NULL);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)kib[page]);
+	CHECK(config_set(&cfg, "vm.host_page_kib", v, err, sizeof(err)) == NULL);
 	H = s390_host_new(vm, &cfg, err, sizeof(err));
 	CHECK(H != NULL);
 	return vm;

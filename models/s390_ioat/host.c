@@ -7,9 +7,31 @@
 
 #include <stdio.h>
 
+static const struct iw_param host_params[] = {
+	{"vm.host_levels", 3, 3, 5, "", "host DAT levels of the VMM (3: 4 TiB, 4: 8 PiB, 5: 16 EiB)"},
+	{"vm.host_page_kib", 4, 4, 2097152, "KiB", "backing page of guest RAM: 4, 1024 or 2097152"},
+	{"vm.root_levels", 3, 3, 5, "", "levels of the root (stage-2) IO table"},
+	{"vm.root_large", 0, 0, 1, "", "root IO table maps 1 MiB frames"},
+};
+
+static const char *host_validate(const struct iw_config *c, char *err, size_t errlen)
+{
+	uint64_t kib = config_value(c, "vm.host_page_kib");
+	if (kib != 4 && kib != 1024 && kib != 2097152) {
+		snprintf(err, errlen, "vm.host_page_kib must be 4, 1024 or 2097152 (got %llu)", (unsigned long long)kib);
+		return err;
+	}
+	return NULL;
+}
+
+const struct iw_param_group s390_host_params = {"the s390 model (host DAT and root domain)", host_params,
+						 sizeof(host_params) / sizeof(host_params[0]), host_validate};
+
 struct s390_host *s390_host_new(struct vm *vm, const struct iw_config *cfg, char *err, size_t errlen)
 {
-	if (cfg->host_levels < 3 || cfg->host_levels > 5 || cfg->root_levels < 3 || cfg->root_levels > 5) {
+	uint64_t host_levels = config_value(cfg, "vm.host_levels"), root_levels = config_value(cfg, "vm.root_levels");
+	uint64_t host_page_kib = config_value(cfg, "vm.host_page_kib");
+	if (host_levels < 3 || host_levels > 5 || root_levels < 3 || root_levels > 5) {
 		snprintf(err, errlen, "host and root table levels must be 3, 4 or 5");
 		return NULL;
 	}
@@ -19,12 +41,12 @@ struct s390_host *s390_host_new(struct vm *vm, const struct iw_config *cfg, char
 		return NULL;
 	}
 	h->vm = vm;
-	h->host_page = cfg->host_page_kib == 2097152 ? S390_HOST_PAGE_2G
-		       : cfg->host_page_kib == 1024  ? S390_HOST_PAGE_1M
-						     : S390_HOST_PAGE_4K;
-	h->root_large = cfg->root_large != 0;
-	if (s390_table_init(&h->dat, &vm_hpa_ops, vm, (unsigned)cfg->host_levels) < 0 ||
-	    s390_table_init(&h->root, &vm_hpa_ops, vm, (unsigned)cfg->root_levels) < 0 || vm_failed(vm)) {
+	h->host_page = host_page_kib == 2097152 ? S390_HOST_PAGE_2G
+		       : host_page_kib == 1024  ? S390_HOST_PAGE_1M
+						: S390_HOST_PAGE_4K;
+	h->root_large = config_value(cfg, "vm.root_large") != 0;
+	if (s390_table_init(&h->dat, &vm_hpa_ops, vm, (unsigned)host_levels) < 0 ||
+	    s390_table_init(&h->root, &vm_hpa_ops, vm, (unsigned)root_levels) < 0 || vm_failed(vm)) {
 		iw_free(h);
 		snprintf(err, errlen, "out of memory creating the VM");
 		return NULL;

@@ -9,6 +9,7 @@
 #ifndef IOWALK_MODELS_S390_IOAT_HOST_H
 #define IOWALK_MODELS_S390_IOAT_HOST_H
 
+#include "config.h"
 #include "ioat.h"
 #include "vm.h"
 
@@ -25,6 +26,8 @@ struct s390_host {
 };
 
 struct iw_config;
+/* The model's parameters: vm.host_levels, vm.host_page_kib, vm.root_levels, vm.root_large. */
+extern const struct iw_param_group s390_host_params;
 /* NULL with the reason in err, or the host state of vm (vm.host_levels, host_page_kib, root_levels, root_large). */
 struct s390_host *s390_host_new(struct vm *vm, const struct iw_config *cfg, char *err, size_t errlen);
 void s390_host_free(struct s390_host *h);

@@ -6,18 +6,40 @@
 #include "s390_model.h"
 #include "shadow.h"
 
+static const struct iw_param kvm_params[] = {
+	{"cost.srcu", 15, 0, 1000000, "cycles", "kvm-gfn: srcu_read_lock + srcu_read_unlock"},
+	{"cost.irq", 10, 0, 1000000, "cycles", "kvm-gfn: local_irq_save + restore (GUP-fast)"},
+};
+static const struct iw_param_group kvm_param_group = {"kvm-gfn", kvm_params, 2, NULL};
+
+struct kvm_gfn {
+	struct shadow sh; /* first member */
+	uint64_t c_srcu, c_irq;
+};
+
+static int kvm_init(struct shadow *sh, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	struct kvm_gfn *k = (struct kvm_gfn *)sh;
+	k->c_srcu = config_value(sim_cfg(sh->sim), "cost.srcu");
+	k->c_irq = config_value(sim_cfg(sh->sim), "cost.irq");
+	return 0;
+}
+
 static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 {
+	struct kvm_gfn *k = (struct kvm_gfn *)sh;
 	struct sim *s = sh->sim;
 	const struct iw_config *c = sim_cfg(s);
 	/* gfn_to_page -> gfn_to_pfn -> __gfn_to_pfn_memslot, under srcu_read_lock(&kvm->srcu). */
-	sim_charge(s, COMP_SW, 3 * c->c_call + c->c_srcu);
+	sim_charge(s, COMP_SW, 3 * c->c_call + k->c_srcu);
 	int i = sim_memslot_search(s, gpa >> 12);
 	if (i < 0)
 		return false;
 	uint64_t hva = vm_slot_hva(vm_slot(sim_vm(s), (unsigned)i), gpa >> 12);
 	/* hva_to_pfn_fast(): get_user_page_fast_only() with interrupts off, a lockless DAT walk. */
-	if (!s390_gup_walk(s, hva, c->c_irq + c->c_call, hpa))
+	if (!s390_gup_walk(s, hva, k->c_irq + c->c_call, hpa))
 		return false;
 	/* try_grab_page(FOLL_GET): an atomic increment of the page's refcount. */
 	sim_pin_page(s, *hpa);
@@ -28,7 +50,7 @@ static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 static void kvm_release(struct shadow *sh, uint64_t hpa) { sim_unpin_page(sh->sim, hpa); }
 
 static const struct shadow_resolver kvm_resolver = {
-	.size = sizeof(struct shadow), .resolve = kvm_resolve, .release = kvm_release};
+	.size = sizeof(struct kvm_gfn), .init = kvm_init, .resolve = kvm_resolve, .release = kvm_release};
 
-const struct strategy_ops strategy_kvm_gfn =
-	SHADOW_STRATEGY("kvm-gfn", "shadow; KVM resolves each gpa: memslot search, GUP-fast host walk, pin", &kvm_resolver);
+const struct strategy_ops strategy_kvm_gfn = SHADOW_STRATEGY(
+	"kvm-gfn", "shadow; KVM resolves each gpa: memslot search, GUP-fast host walk, pin", &kvm_resolver, &kvm_param_group);

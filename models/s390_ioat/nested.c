@@ -22,8 +22,8 @@ static struct strategy *nested_create(const struct strategy_ops *self, struct si
 {
 	(void)self;
 	struct nested *n = iw_calloc(1, sizeof(*n));
-	uint64_t e = sim_cfg(s)->s2_tlb_entries;
-	if (!n || sacache_init(&n->s2tlb, e, (uint32_t)(e < sim_cfg(s)->s2_tlb_ways ? (e ? e : 1) : sim_cfg(s)->s2_tlb_ways)) < 0) {
+	uint64_t e = config_value(sim_cfg(s), "nested.s2_tlb_entries"), ways = config_value(sim_cfg(s), "nested.s2_tlb_ways");
+	if (!n || sacache_init(&n->s2tlb, e, (uint32_t)(e < ways ? (e ? e : 1) : ways)) < 0) {
 		iw_free(n);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -102,6 +102,24 @@ static void nested_dma_walk(struct strategy *st, uint64_t iova, bool write, stru
 	x->writable = w.writable;
 }
 
+static const struct iw_param nested_params[] = {
+	{"nested.s2_tlb_entries", 256, 0, 1u << 24, "", "nested: stage-2 translation cache entries (0 disables)"},
+	{"nested.s2_tlb_ways", 4, 1, 1u << 24, "", "nested: stage-2 translation cache associativity"},
+};
+
+static const char *nested_validate(const struct iw_config *c, char *err, size_t errlen)
+{
+	uint64_t e = config_value(c, "nested.s2_tlb_entries"), w = config_value(c, "nested.s2_tlb_ways");
+	if (e && e % w != 0) {
+		snprintf(err, errlen, "nested.s2_tlb: %llu entries is not a multiple of %llu ways", (unsigned long long)e,
+			 (unsigned long long)w);
+		return err;
+	}
+	return NULL;
+}
+
+static const struct iw_param_group nested_param_group = {"nested", nested_params, 2, nested_validate};
+
 const struct strategy_ops strategy_nested = {
 	.name = "nested",
 	.summary = "no shadow; RPCIT invalidates; an IOTLB miss does a 2-D guest x stage-2 walk",
@@ -109,5 +127,6 @@ const struct strategy_ops strategy_nested = {
 	.destroy = nested_destroy,
 	.rpcit = nested_rpcit,
 	.dma_walk = nested_dma_walk,
+	.params = &nested_param_group,
 	.model = &s390_ioat_model,
 };

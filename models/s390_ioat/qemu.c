@@ -24,13 +24,23 @@ struct qemu {
 	uint64_t buckets_hpa;    /* the hash's bucket array in the VMM's memory */
 	uint64_t unmap_first, unmap_pages; /* the pending batch of unmaps */
 	uint64_t live_leaves;    /* valid host PTEs (each holds one pin), for the invariant checks */
+	uint64_t c_user_exit, c_syscall, c_hash, c_vfio_map, c_vfio_unmap; /* its parameters */
 };
+
+static const struct iw_param qemu_params[] = {
+	{"cost.userspace_exit", 25000, 0, 100000000, "cycles", "qemu: exit to the VMM in user space and back"},
+	{"cost.syscall", 1200, 0, 100000000, "cycles", "qemu: ioctl entry and exit"},
+	{"cost.hash", 60, 0, 100000000, "cycles", "qemu: VMM hash-table operation, beyond its memory reference"},
+	{"cost.vfio_map", 2000, 0, 100000000, "cycles", "qemu: vfio type1 MAP_DMA bookkeeping per call"},
+	{"cost.vfio_unmap", 1500, 0, 100000000, "cycles", "qemu: vfio type1 UNMAP_DMA bookkeeping per call"},
+};
+static const struct iw_param_group qemu_param_group = {"qemu", qemu_params, 5, NULL};
 
 static void hash_ref(struct qemu *q, uint64_t pfn)
 {
 	struct sim *s = q->sim;
 	uint64_t b = (pfn * 0x9e3779b97f4a7c15ull) >> 48; /* 16 bits: bucket index */
-	sim_charge(s, COMP_SW, sim_cfg(s)->c_hash);
+	sim_charge(s, COMP_SW, q->c_hash);
 	sim_cpu_ref(s, COMP_SW, q->buckets_hpa + b * 64);
 }
 
@@ -50,7 +60,7 @@ static void flush_unmaps(struct qemu *q)
 	if (q->unmap_pages == 0)
 		return;
 	/* VFIO_IOMMU_UNMAP_DMA: per page iommu_unmap + unpin, then one host RPCIT for the range. */
-	sim_charge(s, COMP_SW, sim_cfg(s)->c_syscall + sim_cfg(s)->c_vfio_unmap);
+	sim_charge(s, COMP_SW, q->c_syscall + q->c_vfio_unmap);
 	sim_op(s, OP_VFIO_UNMAPS, 1);
 	struct physmem *pm = vm_physmem(sim_vm(s));
 	for (uint64_t i = 0; i < q->unmap_pages; i++) {
@@ -85,7 +95,7 @@ static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint6
 {
 	struct sim *s = q->sim;
 	const struct iw_config *c = sim_cfg(s);
-	sim_charge(s, COMP_SW, c->c_syscall + c->c_vfio_map);
+	sim_charge(s, COMP_SW, q->c_syscall + q->c_vfio_map);
 	sim_op(s, OP_VFIO_MAPS, 1);
 	/* QEMU's RAMBlock gives the hva; vfio_pin_pages_remote() walks the VMM's page tables and pins. */
 	int si = vm_find_slot(sim_vm(s), gpa >> 12);
@@ -112,7 +122,7 @@ static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 {
 	struct qemu *q = (struct qemu *)st;
 	struct sim *s = q->sim;
-	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept + sim_cfg(s)->c_user_exit);
+	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept + q->c_user_exit);
 	sim_op(s, OP_VMM_EXITS, 1);
 	uint64_t last = iova + (len - 1), a = iova & ~0xfffull;
 	do {
@@ -166,6 +176,12 @@ static struct strategy *qemu_create(const struct strategy_ops *self, struct sim 
 		return NULL;
 	}
 	q->sim = s;
+	const struct iw_config *c = sim_cfg(s);
+	q->c_user_exit = config_value(c, "cost.userspace_exit");
+	q->c_syscall = config_value(c, "cost.syscall");
+	q->c_hash = config_value(c, "cost.hash");
+	q->c_vfio_map = config_value(c, "cost.vfio_map");
+	q->c_vfio_unmap = config_value(c, "cost.vfio_unmap");
 	q->buckets_hpa = vm_host_alloc(sim_vm(s), QEMU_HASH_BUCKETS * 64);
 	if (q->buckets_hpa == UINT64_MAX || s390_table_init(&q->host, &vm_hpa_ops, sim_vm(s), s390_guest_table(s)->levels) < 0) {
 		u64map_destroy(&q->iotlb);
@@ -215,5 +231,6 @@ const struct strategy_ops strategy_qemu = {
 	.rpcit = qemu_rpcit,
 	.dma_walk = qemu_dma_walk,
 	.check_invariants = qemu_check_invariants,
+	.params = &qemu_param_group,
 	.model = &s390_ioat_model,
 };

@@ -42,7 +42,7 @@ static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 static int root_init(struct shadow *sh, char *err, size_t errlen)
 {
 	struct root_pfn *r = (struct root_pfn *)sh;
-	uint64_t e = sim_cfg(sh->sim)->root_swcache_entries;
+	uint64_t e = config_value(sim_cfg(sh->sim), "root.swcache_entries");
 	if (sacache_init(&r->swc, e, (uint32_t)(e ? e : 1)) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -55,5 +55,11 @@ static void root_fini(struct shadow *sh) { sacache_destroy(&((struct root_pfn *)
 static const struct shadow_resolver root_resolver = {
 	.size = sizeof(struct root_pfn), .init = root_init, .fini = root_fini, .resolve = root_resolve, .release = NULL};
 
-const struct strategy_ops strategy_root_pfn = SHADOW_STRATEGY(
-	"root-pfn", "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table", &root_resolver);
+static const struct iw_param root_params[] = {
+	{"root.swcache_entries", 0, 0, 1u << 24, "", "root-pfn: software cache of root-table segment entries (0: none)"},
+};
+static const struct iw_param_group root_param_group = {"root-pfn", root_params, 1, NULL};
+
+const struct strategy_ops strategy_root_pfn =
+	SHADOW_STRATEGY("root-pfn", "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table",
+			&root_resolver, &root_param_group);

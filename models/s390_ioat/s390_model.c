@@ -55,4 +55,5 @@ const struct iw_model s390_ioat_model = {
 	.guest_map = guest_map,
 	.guest_unmap = guest_unmap,
 	.guest_table = guest_table,
+	.params = &s390_host_params,
 };

@@ -4,6 +4,9 @@
  * file plus one line here. */
 #include "s390_model.h"
 
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define REGISTRY(X) X(strategy_kvm_gfn) X(strategy_root_pfn) X(strategy_nested) X(strategy_qemu)
@@ -20,6 +23,19 @@
 #define ENTRY(s) &s,
 ALL(DECLARE)
 static const struct strategy_ops *const registry[] = {ALL(ENTRY)};
+
+/* The parameters of the model and of every strategy, registered before main() in registry order, so
+ * --print-config, --set, INI files and reports know them. */
+__attribute__((constructor)) static void register_params(void)
+{
+	bool ok = config_register(s390_ioat_model.params) == 0;
+	for (unsigned i = 0; ok && i < sizeof(registry) / sizeof(registry[0]); i++)
+		ok = !registry[i]->params || config_register(registry[i]->params) == 0;
+	if (!ok) {
+		fputs("iowalk: a strategy's parameter name is taken twice, or there are too many parameters\n", stderr);
+		abort();
+	}
+}
 
 const struct strategy_ops *strategy_at(unsigned i)
 {
