@@ -89,8 +89,8 @@ void report_table(const struct report_ctx *r, FILE *f)
 	for (unsigned i = 0; i < res->nsims; i++)
 		fprintf(f, " %12s", res->sims[i]->ops->name);
 	fputc('\n', f);
-	for (int o = 0; o < OP_COUNT; o++) {
-		fprintf(f, "%-19s", op_name((enum opcount)o));
+	for (unsigned o = 0; o < stats_ncounters(); o++) {
+		fprintf(f, "%-19s", stats_counter_name(o));
 		for (unsigned i = 0; i < res->nsims; i++)
 			fprintf(f, " %12" PRIu64, res->sims[i]->st.ops[o]);
 		fputc('\n', f);
@@ -150,8 +150,8 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 		json_object_set_new(b, comp_name((enum comp)c), json_integer((json_int_t)st->comp[c]));
 	json_object_set_new(o, "breakdown", b);
 	json_t *ops = json_object();
-	for (int k = 0; k < OP_COUNT; k++)
-		json_object_set_new(ops, op_name((enum opcount)k), json_integer((json_int_t)st->ops[k]));
+	for (unsigned k = 0; k < stats_ncounters(); k++)
+		json_object_set_new(ops, stats_counter_name(k), json_integer((json_int_t)st->ops[k]));
 	json_object_set_new(o, "ops", ops);
 	json_t *cache = json_object();
 	for (int l = 0; l < 3; l++) {
@@ -235,8 +235,8 @@ void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead)
 	fputs(",amortized,ratio", f);
 	for (int c = 0; c < COMP_COUNT; c++)
 		fprintf(f, ",%s", comp_name((enum comp)c));
-	for (int o = 0; o < OP_COUNT; o++)
-		fprintf(f, ",%s", op_name((enum opcount)o));
+	for (unsigned o = 0; o < stats_ncounters(); o++)
+		fprintf(f, ",%s", stats_counter_name(o));
 	fputs(",guest_stall_cycles,l1_hits,l1_misses,l2_hits,l2_misses,l3_hits,l3_misses,device_l3,device_dram", f);
 	for (unsigned x = 1; x < fmt->nfaults; x++)
 		fprintf(f, ",fault_%s", iw_fault_name(fmt, x));
@@ -275,8 +275,8 @@ int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const 
 		csv_num(f, json_object_get(s, "ratio_total_cycles"), ",%.6f");
 		for (int c = 0; c < COMP_COUNT; c++)
 			csv_num(f, json_object_get(json_object_get(s, "breakdown"), comp_name((enum comp)c)), ",%.3f");
-		for (int o = 0; o < OP_COUNT; o++)
-			csv_num(f, json_object_get(json_object_get(s, "ops"), op_name((enum opcount)o)), ",%.3f");
+		for (unsigned o = 0; o < stats_ncounters(); o++)
+			csv_num(f, json_object_get(json_object_get(s, "ops"), stats_counter_name(o)), ",%.3f");
 		csv_num(f, json_object_get(s, "guest_stall_cycles"), ",%.3f");
 		json_t *cache = json_object_get(s, "cache");
 		static const char *const levels[] = {"l1", "l2", "l3"};

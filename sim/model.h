@@ -17,6 +17,8 @@
 
 struct vm;
 struct iw_config;
+struct iw_param_group;
+struct iw_counter_group;
 
 struct iw_model {
 	const char *name;
@@ -35,6 +37,7 @@ struct iw_model {
 	/* The guest's table, a table of fmt (for its aperture, and for strategies that walk it). */
 	const void *(*guest_table)(const void *guest);
 	const struct iw_param_group *params; /* the parameters the model owns (NULL: none) */
+	const struct iw_counter_group *counters; /* the counters the model owns (NULL: none) */
 };
 
 #endif

@@ -61,6 +61,7 @@ struct strategy_ops {
 	const struct iw_model *model; /* the architecture model it belongs to */
 	const void *impl;             /* constant data of the implementation (a shadowing strategy's resolver) */
 	const struct iw_param_group *params; /* the parameters it owns (NULL: none); registered at start-up */
+	const struct iw_counter_group *counters; /* the counters it owns (NULL: none); registered at start-up */
 };
 
 struct pending_walk {
@@ -102,7 +103,7 @@ struct sim {
 	uint64_t walkq_head, walkq_len, walkq_cap;
 	uint64_t recno;              /* record being handled (1-based) */
 	uint64_t queued_cycles;      /* cycles of queued translations charged to components, not yet to a path */
-	uint64_t life_ops[OP_COUNT]; /* operation counts never reset by warm-up (asserting builds only) */
+	uint64_t life_ops[IW_MAX_COUNTERS]; /* operation counts never reset by warm-up (asserting builds only) */
 	bool memslots_dirty;
 	bool failed;
 	bool check_failed;           /* the failure is a translation that disagreed with the reference */
@@ -132,14 +133,15 @@ static inline const void *sim_guest_table(const struct sim *s) { return s->model
 static inline const char *sim_strategy_name(const struct sim *s) { return s->ops->name; }
 static inline uint64_t sim_record_number(const struct sim *s) { return s->recno; }
 /* Operation counts since the start (never reset by warm-up; asserting builds only). */
-static inline uint64_t sim_lifetime_ops(const struct sim *s, enum opcount o) { return s->life_ops[o]; }
+static inline uint64_t sim_lifetime_ops(const struct sim *s, unsigned o) { return s->life_ops[o]; }
 
 static inline void sim_charge(struct sim *s, enum comp c, uint64_t cycles)
 {
 	s->st.comp[c] += cycles;
 	s->op_cycles += cycles;
 }
-static inline void sim_op(struct sim *s, enum opcount o, uint64_t n)
+/* Counts n of operation o: an enum opcount, or a registered counter's index (stats_counter_index()). */
+static inline void sim_op(struct sim *s, unsigned o, uint64_t n)
 {
 	s->st.ops[o] += n;
 #ifdef IOWALK_INVARIANTS

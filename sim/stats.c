@@ -24,6 +24,40 @@ static const char *const op_helps[] = {
 #undef X
 };
 
+static const struct iw_counter *reg[IW_MAX_EXT_COUNTERS];
+static const struct iw_counter_group *groups[IW_MAX_EXT_COUNTERS];
+static unsigned nreg, ngroups;
+
+int stats_counter_index(const char *name)
+{
+	for (unsigned i = 0; i < OP_COUNT; i++)
+		if (strcmp(op_names[i], name) == 0)
+			return (int)i;
+	for (unsigned i = 0; i < nreg; i++)
+		if (strcmp(reg[i]->name, name) == 0)
+			return (int)(OP_COUNT + i);
+	return -1;
+}
+
+int stats_register(const struct iw_counter_group *g)
+{
+	for (unsigned i = 0; i < ngroups; i++)
+		if (groups[i] == g)
+			return 0;
+	if (ngroups == IW_MAX_EXT_COUNTERS || nreg + g->n > IW_MAX_EXT_COUNTERS)
+		return -1;
+	for (unsigned i = 0; i < g->n; i++)
+		if (stats_counter_index(g->counters[i].name) >= 0)
+			return -1;
+	for (unsigned i = 0; i < g->n; i++)
+		reg[nreg++] = &g->counters[i];
+	groups[ngroups++] = g;
+	return 0;
+}
+
+unsigned stats_ncounters(void) { return OP_COUNT + nreg; }
+const char *stats_counter_name(unsigned i) { return i < OP_COUNT ? op_names[i] : i < OP_COUNT + nreg ? reg[i - OP_COUNT]->name : "?"; }
+
 const char *comp_name(enum comp c) { return comp_names[c]; }
 const char *comp_help(enum comp c) { return comp_helps[c]; }
 const char *op_name(enum opcount o) { return op_names[o]; }

@@ -38,18 +38,10 @@ enum comp {
 	X(MEMSLOT_SEARCHES, "memslot_searches", "gfn -> memslot lookups")                                    \
 	X(MEMSLOT_CACHE_HITS, "memslot_cache_hits", "lookups answered by the last-used slot")                \
 	X(MEMSLOT_PROBES, "memslot_probes", "memory references made by memslot lookups")                     \
-	X(HOST_WALKS, "host_walks", "GUP-fast walks")                                                        \
-	X(HOST_WALK_REFS, "host_walk_refs", "host page-table entries read by GUP-fast")                      \
 	X(PINS, "pins", "page references taken")                                                             \
 	X(UNPINS, "unpins", "page references dropped")                                                       \
-	X(ROOT_WALKS, "root_walks", "software walks of the root IO table")                                   \
-	X(ROOT_WALK_REFS, "root_walk_refs", "root IO table entries read by software")                        \
-	X(ROOT_SWCACHE_HITS, "root_swcache_hits", "root walks shortened by the software walk cache")         \
 	X(SHADOW_WRITES, "shadow_writes", "host IOPTEs written")                                             \
 	X(HOST_RPCITS, "host_rpcits", "RPCITs issued by the host to the hardware")                           \
-	X(VMM_EXITS, "vmm_exits", "exits to the VMM in user space")                                          \
-	X(VFIO_MAPS, "vfio_map_calls", "VFIO_IOMMU_MAP_DMA calls")                                           \
-	X(VFIO_UNMAPS, "vfio_unmap_calls", "VFIO_IOMMU_UNMAP_DMA calls")                                     \
 	X(DMAS, "dmas", "DMA records")                                                                       \
 	X(DMA_PAGES, "dma_translations", "DMA page translations")                                            \
 	X(IOTLB_HITS, "iotlb_hits", "translations served by the IOTLB")                                      \
@@ -67,6 +59,26 @@ enum opcount {
 	OP_COUNT
 };
 
+/* Counters a model or a strategy owns, registered at start-up (like parameters, config.h); they follow
+ * the engine's in every report, for every strategy (0 where a strategy does not count them). */
+struct iw_counter {
+	const char *name, *help;
+};
+struct iw_counter_group {
+	const char *owner;
+	const struct iw_counter *counters;
+	unsigned n;
+};
+#define IW_MAX_EXT_COUNTERS 32
+#define IW_MAX_COUNTERS (OP_COUNT + IW_MAX_EXT_COUNTERS)
+/* Registers g (again: no effect). 0, or -1 when a name is taken or the table is full. */
+int stats_register(const struct iw_counter_group *g);
+/* The index (for sim_op() and stats.ops[]) of a counter by name, or -1. */
+int stats_counter_index(const char *name);
+/* Every counter, the engine's first: how many, and each one's name and help. */
+unsigned stats_ncounters(void);
+const char *stats_counter_name(unsigned i);
+
 const char *comp_name(enum comp c);
 const char *comp_help(enum comp c);
 const char *op_name(enum opcount o);
@@ -74,7 +86,7 @@ const char *op_help(enum opcount o);
 
 struct stats {
 	uint64_t comp[COMP_COUNT];
-	uint64_t ops[OP_COUNT];
+	uint64_t ops[IW_MAX_COUNTERS]; /* the engine's (enum opcount), then the registered ones */
 	uint64_t faults[IW_MAX_FAULTS]; /* by the format's fault code */
 	uint64_t rpcit_cycles, dma_cycles; /* the RPCIT path and the DMA path */
 	uint64_t setup_cycles;             /* IOTA registration (resolving the guest root table) */

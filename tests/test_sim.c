@@ -368,8 +368,9 @@ static void bad_walk(struct strategy *st, uint64_t iova, bool write, struct sim_
 	x->page_bytes = 4096;
 	x->writable = w.writable;
 }
-static const struct strategy_ops bad_ops = {"bad", "wrong on purpose", bad_create, bad_destroy, bad_rpcit, bad_walk,
-					   NULL, &s390_ioat_model, NULL, NULL};
+static const struct strategy_ops bad_ops = {.name = "bad", .summary = "wrong on purpose", .create = bad_create,
+					   .destroy = bad_destroy, .rpcit = bad_rpcit, .dma_walk = bad_walk,
+					   .model = &s390_ioat_model};
 
 static void test_checker_catches(void)
 {

@@ -21,6 +21,7 @@ static struct vm *mkvm(unsigned host_levels, enum s390_host_page page, unsigned 
 	struct iw_config cfg;
 	config_defaults(&cfg);
 	CHECK(config_register(&s390_host_params) == 0);
+	CHECK(stats_register(&s390_host_counters) == 0);
 	config_defaults(&cfg);
 	char v[32];
 	snprintf(v, sizeof(v), "%u", host_levels);

@@ -24,6 +24,12 @@ static const char *host_validate(const struct iw_config *c, char *err, size_t er
 	return NULL;
 }
 
+static const struct iw_counter host_counters[] = {
+	{"host_walks", "GUP-fast walks of the VMM's DAT tables"},
+	{"host_walk_refs", "host page-table entries read by GUP-fast"},
+};
+const struct iw_counter_group s390_host_counters = {"the s390 model", host_counters, 2};
+
 const struct iw_param_group s390_host_params = {"the s390 model (host DAT and root domain)", host_params,
 						 sizeof(host_params) / sizeof(host_params[0]), host_validate};
 
@@ -41,6 +47,8 @@ struct s390_host *s390_host_new(struct vm *vm, const struct iw_config *cfg, char
 		return NULL;
 	}
 	h->vm = vm;
+	h->n_host_walks = (unsigned)stats_counter_index("host_walks");
+	h->n_host_walk_refs = (unsigned)stats_counter_index("host_walk_refs");
 	h->host_page = host_page_kib == 2097152 ? S390_HOST_PAGE_2G
 		       : host_page_kib == 1024  ? S390_HOST_PAGE_1M
 						: S390_HOST_PAGE_4K;
@@ -130,8 +138,8 @@ bool s390_gup_walk(struct sim *s, uint64_t hva, uint64_t sw_cycles, uint64_t *hp
 	sim_charge(s, COMP_HOST_WALK, sw_cycles);
 	struct iw_walk w;
 	s390_host_walk(s390_host_of(s), hva, &w);
-	sim_op(s, OP_HOST_WALKS, 1);
-	sim_op(s, OP_HOST_WALK_REFS, w.nrefs);
+	sim_op(s, s390_host_of(s)->n_host_walks, 1);
+	sim_op(s, s390_host_of(s)->n_host_walk_refs, w.nrefs);
 	sim_cpu_refs(s, COMP_HOST_WALK, w.refs, w.nrefs);
 	if (w.fault != S390_OK)
 		return false;

@@ -10,6 +10,7 @@
 #define IOWALK_MODELS_S390_IOAT_HOST_H
 
 #include "config.h"
+#include "stats.h"
 #include "ioat.h"
 #include "vm.h"
 
@@ -23,11 +24,14 @@ struct s390_host {
 	struct s390_table root; /* root IO domain (gpa -> hpa) */
 	enum s390_host_page host_page;
 	bool root_large;
+	unsigned n_host_walks, n_host_walk_refs; /* its counters (s390_host_counters) */
 };
 
 struct iw_config;
 /* The model's parameters: vm.host_levels, vm.host_page_kib, vm.root_levels, vm.root_large. */
 extern const struct iw_param_group s390_host_params;
+/* The model's counters: host_walks, host_walk_refs. */
+extern const struct iw_counter_group s390_host_counters;
 /* NULL with the reason in err, or the host state of vm (vm.host_levels, host_page_kib, root_levels, root_large). */
 struct s390_host *s390_host_new(struct vm *vm, const struct iw_config *cfg, char *err, size_t errlen);
 void s390_host_free(struct s390_host *h);

@@ -25,7 +25,15 @@ struct qemu {
 	uint64_t unmap_first, unmap_pages; /* the pending batch of unmaps */
 	uint64_t live_leaves;    /* valid host PTEs (each holds one pin), for the invariant checks */
 	uint64_t c_user_exit, c_syscall, c_hash, c_vfio_map, c_vfio_unmap; /* its parameters */
+	unsigned n_vmm_exits, n_vfio_maps, n_vfio_unmaps;                 /* its counters */
 };
+
+static const struct iw_counter qemu_counters[] = {
+	{"vmm_exits", "exits to the VMM in user space"},
+	{"vfio_map_calls", "VFIO_IOMMU_MAP_DMA calls"},
+	{"vfio_unmap_calls", "VFIO_IOMMU_UNMAP_DMA calls"},
+};
+static const struct iw_counter_group qemu_counter_group = {"qemu", qemu_counters, 3};
 
 static const struct iw_param qemu_params[] = {
 	{"cost.userspace_exit", 25000, 0, 100000000, "cycles", "qemu: exit to the VMM in user space and back"},
@@ -61,7 +69,7 @@ static void flush_unmaps(struct qemu *q)
 		return;
 	/* VFIO_IOMMU_UNMAP_DMA: per page iommu_unmap + unpin, then one host RPCIT for the range. */
 	sim_charge(s, COMP_SW, q->c_syscall + q->c_vfio_unmap);
-	sim_op(s, OP_VFIO_UNMAPS, 1);
+	sim_op(s, q->n_vfio_unmaps, 1);
 	struct physmem *pm = vm_physmem(sim_vm(s));
 	for (uint64_t i = 0; i < q->unmap_pages; i++) {
 		uint64_t iova = (q->unmap_first + i) << 12;
@@ -96,7 +104,7 @@ static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint6
 	struct sim *s = q->sim;
 	const struct iw_config *c = sim_cfg(s);
 	sim_charge(s, COMP_SW, q->c_syscall + q->c_vfio_map);
-	sim_op(s, OP_VFIO_MAPS, 1);
+	sim_op(s, q->n_vfio_maps, 1);
 	/* QEMU's RAMBlock gives the hva; vfio_pin_pages_remote() walks the VMM's page tables and pins. */
 	int si = vm_find_slot(sim_vm(s), gpa >> 12);
 	*frame = 0;
@@ -123,7 +131,7 @@ static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 	struct qemu *q = (struct qemu *)st;
 	struct sim *s = q->sim;
 	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept + q->c_user_exit);
-	sim_op(s, OP_VMM_EXITS, 1);
+	sim_op(s, q->n_vmm_exits, 1);
 	uint64_t last = iova + (len - 1), a = iova & ~0xfffull;
 	do {
 		struct iw_walk w;
@@ -182,6 +190,9 @@ static struct strategy *qemu_create(const struct strategy_ops *self, struct sim 
 	q->c_hash = config_value(c, "cost.hash");
 	q->c_vfio_map = config_value(c, "cost.vfio_map");
 	q->c_vfio_unmap = config_value(c, "cost.vfio_unmap");
+	q->n_vmm_exits = (unsigned)stats_counter_index("vmm_exits");
+	q->n_vfio_maps = (unsigned)stats_counter_index("vfio_map_calls");
+	q->n_vfio_unmaps = (unsigned)stats_counter_index("vfio_unmap_calls");
 	q->buckets_hpa = vm_host_alloc(sim_vm(s), QEMU_HASH_BUCKETS * 64);
 	if (q->buckets_hpa == UINT64_MAX || s390_table_init(&q->host, &vm_hpa_ops, sim_vm(s), s390_guest_table(s)->levels) < 0) {
 		u64map_destroy(&q->iotlb);
@@ -232,5 +243,6 @@ const struct strategy_ops strategy_qemu = {
 	.dma_walk = qemu_dma_walk,
 	.check_invariants = qemu_check_invariants,
 	.params = &qemu_param_group,
+	.counters = &qemu_counter_group,
 	.model = &s390_ioat_model,
 };

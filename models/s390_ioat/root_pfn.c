@@ -10,7 +10,15 @@
 struct root_pfn {
 	struct shadow sh;     /* first member */
 	struct sacache swc;   /* root segment entries: gpa >> 20 -> present */
+	unsigned n_walks, n_walk_refs, n_swcache_hits; /* its counters */
 };
+
+static const struct iw_counter root_counters[] = {
+	{"root_walks", "software walks of the root IO table"},
+	{"root_walk_refs", "root IO table entries read by software"},
+	{"root_swcache_hits", "root walks shortened by the software walk cache"},
+};
+static const struct iw_counter_group root_counter_group = {"root-pfn", root_counters, 3};
 
 static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 {
@@ -19,17 +27,17 @@ static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 	sim_charge(s, COMP_SW, sim_cfg(s)->c_call);
 	struct iw_walk w;
 	s390_root_walk(s390_host_of(s), gpa, &w);
-	sim_op(s, OP_ROOT_WALKS, 1);
+	sim_op(s, r->n_walks, 1);
 	enum s390_level from = S390_LEVEL_RF;
 	if (sacache_lookup(&r->swc, gpa >> S390_ST_SHIFT, NULL)) {
 		from = S390_LEVEL_PT;
-		sim_op(s, OP_ROOT_SWCACHE_HITS, 1);
+		sim_op(s, r->n_swcache_hits, 1);
 	}
 	for (unsigned i = 0; i < w.nrefs; i++) {
 		if (w.ref_level[i] < from)
 			continue;
 		sim_cpu_ref(s, COMP_ROOT_WALK, w.refs[i]);
-		sim_op(s, OP_ROOT_WALK_REFS, 1);
+		sim_op(s, r->n_walk_refs, 1);
 	}
 	if (w.fault != S390_OK)
 		return false;
@@ -42,6 +50,9 @@ static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 static int root_init(struct shadow *sh, char *err, size_t errlen)
 {
 	struct root_pfn *r = (struct root_pfn *)sh;
+	r->n_walks = (unsigned)stats_counter_index("root_walks");
+	r->n_walk_refs = (unsigned)stats_counter_index("root_walk_refs");
+	r->n_swcache_hits = (unsigned)stats_counter_index("root_swcache_hits");
 	uint64_t e = config_value(sim_cfg(sh->sim), "root.swcache_entries");
 	if (sacache_init(&r->swc, e, (uint32_t)(e ? e : 1)) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -62,4 +73,4 @@ static const struct iw_param_group root_param_group = {"root-pfn", root_params, 
 
 const struct strategy_ops strategy_root_pfn =
 	SHADOW_STRATEGY("root-pfn", "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table",
-			&root_resolver, &root_param_group);
+			&root_resolver, &root_param_group, &root_counter_group);

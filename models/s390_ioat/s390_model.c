@@ -56,4 +56,5 @@ const struct iw_model s390_ioat_model = {
 	.guest_unmap = guest_unmap,
 	.guest_table = guest_table,
 	.params = &s390_host_params,
+	.counters = &s390_host_counters,
 };

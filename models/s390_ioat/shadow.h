@@ -62,12 +62,13 @@ void shadow_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_
  * checked against a scan of the shadow table. */
 void shadow_check_invariants(struct strategy *st, bool full);
 
-/* A shadowing strategy's operations: SHADOW_STRATEGY(name, summary, &resolver, &params or NULL). */
-#define SHADOW_STRATEGY(name_, summary_, resolver_, params_)                                                \
+/* A shadowing strategy's operations: SHADOW_STRATEGY(name, summary, &resolver, &params or NULL,
+ * &counters or NULL). */
+#define SHADOW_STRATEGY(name_, summary_, resolver_, params_, counters_)                                     \
 	{                                                                                                  \
 		.name = name_, .summary = summary_, .create = shadow_create, .destroy = shadow_destroy,     \
 		.rpcit = shadow_rpcit, .dma_walk = shadow_dma_walk, .check_invariants = shadow_check_invariants, \
-		.model = &s390_ioat_model, .impl = resolver_, .params = params_                            \
+		.model = &s390_ioat_model, .impl = resolver_, .params = params_, .counters = counters_     \
 	}
 
 #endif

@@ -28,11 +28,12 @@ static const struct strategy_ops *const registry[] = {ALL(ENTRY)};
  * --print-config, --set, INI files and reports know them. */
 __attribute__((constructor)) static void register_params(void)
 {
-	bool ok = config_register(s390_ioat_model.params) == 0;
+	bool ok = config_register(s390_ioat_model.params) == 0 && stats_register(s390_ioat_model.counters) == 0;
 	for (unsigned i = 0; ok && i < sizeof(registry) / sizeof(registry[0]); i++)
-		ok = !registry[i]->params || config_register(registry[i]->params) == 0;
+		ok = (!registry[i]->params || config_register(registry[i]->params) == 0) &&
+		     (!registry[i]->counters || stats_register(registry[i]->counters) == 0);
 	if (!ok) {
-		fputs("iowalk: a strategy's parameter name is taken twice, or there are too many parameters\n", stderr);
+		fputs("iowalk: a parameter or counter name is taken twice, or there are too many\n", stderr);
 		abort();
 	}
 }
