@@ -1,13 +1,12 @@
-/* outfile: temporary-then-rename output files (see outfile.h).
- * Notes:
- *  - The temporaries still open are kept in a small fixed table so a SIGINT/SIGTERM handler can unlink
- *    them; this table is the only process-wide state here and is touched only at open/commit/abort.
- */
+/* outfile: all-or-nothing result files (see outfile.h). */
 #include "outfile.h"
 
 #include "alloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,14 +15,16 @@
 #define OUTFILE_MAX_OPEN 64
 
 struct outfile {
-	FILE *fp;
+	FILE *fp;      /* NULL for an external result, or once finished */
+	int through;   /* written in place (stdout, a device, a FIFO): nothing to rename */
 	int is_stdout;
 	int slot;
-	char *path;
-	char *tmp;
+	char *path;    /* the target (symbolic links resolved) */
+	char *tmp;     /* the temporary (NULL when written through) */
 };
 
 static char *volatile open_tmps[OUTFILE_MAX_OPEN];
+static volatile pid_t child;
 
 static int register_tmp(char *tmp)
 {
@@ -42,8 +43,12 @@ static void unregister_tmp(int slot)
 		open_tmps[slot] = NULL;
 }
 
+void outfile_set_child(pid_t pid) { child = pid; }
+
 void outfile_cleanup_all(void)
 {
+	if (child > 0)
+		kill(child, SIGTERM);
 	for (int i = 0; i < OUTFILE_MAX_OPEN; i++) {
 		char *t = open_tmps[i];
 		if (t)
@@ -51,54 +56,90 @@ void outfile_cleanup_all(void)
 	}
 }
 
-struct outfile *outfile_open(const char *path, char *err, size_t errlen)
+/* The file path names after following symbolic links (the last component may not exist). NULL on
+ * failure (a loop, or out of memory). */
+static char *resolve(const char *path)
 {
-	struct outfile *of = iw_calloc(1, sizeof(*of));
-	if (!of) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return NULL;
+	char *cur = iw_strdup(path);
+	for (int hops = 0; cur && hops < 40; hops++) {
+		struct stat st;
+		if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
+			return cur;
+		char target[PATH_MAX];
+		ssize_t n = readlink(cur, target, sizeof(target) - 1);
+		if (n < 0) {
+			iw_free(cur);
+			return NULL;
+		}
+		target[n] = '\0';
+		char *next;
+		const char *slash = strrchr(cur, '/');
+		if (target[0] == '/' || !slash) {
+			next = iw_strdup(target);
+		} else {
+			size_t dl = (size_t)(slash - cur) + 1;
+			next = iw_malloc(dl + (size_t)n + 1);
+			if (next) {
+				memcpy(next, cur, dl);
+				memcpy(next + dl, target, (size_t)n + 1);
+			}
+		}
+		iw_free(cur);
+		cur = next;
 	}
-	of->slot = -1;
-	if (strcmp(path, "-") == 0) {
-		of->fp = stdout;
-		of->is_stdout = 1;
-		return of;
-	}
-	size_t n = strlen(path);
-	of->path = iw_strdup(path);
-	of->tmp = iw_malloc(n + 16);
-	if (!of->path || !of->tmp) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto fail_free;
-	}
-	snprintf(of->tmp, n + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(of->tmp);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot create temporary file: %s", path, strerror(errno));
-		goto fail_free;
-	}
-	/* mkstemp() creates 0600; results get the usual 0666 & ~umask. */
-	mode_t um = umask(0);
-	umask(um);
-	fchmod(fd, 0666 & ~um);
-	of->fp = fdopen(fd, "wb");
-	if (!of->fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(of->tmp);
-		goto fail_free;
-	}
-	of->slot = register_tmp(of->tmp);
-	return of;
-fail_free:
-	iw_free(of->path);
-	iw_free(of->tmp);
-	iw_free(of);
+	iw_free(cur);
+	errno = ELOOP;
 	return NULL;
 }
 
-FILE *outfile_fp(struct outfile *of) { return of->fp; }
-const char *outfile_path(const struct outfile *of) { return of->is_stdout ? "-" : of->path; }
+/* Sets up of for path: resolves links; a non-regular target is written through. 0 or -1 (err). */
+static int prepare(struct outfile *of, const char *path, char *err, size_t errlen)
+{
+	of->slot = -1;
+	if (strcmp(path, "-") == 0) {
+		of->is_stdout = of->through = 1;
+		return 0;
+	}
+	of->path = resolve(path);
+	if (!of->path) {
+		snprintf(err, errlen, "%s: %s", path, errno == ELOOP ? "too many symbolic links" : "out of memory");
+		return -1;
+	}
+	struct stat st;
+	if (stat(of->path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s: is a directory", path);
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode))
+			of->through = 1; /* a device, FIFO or socket: never replaced */
+	}
+	return 0;
+}
+
+/* Creates the temporary beside the target (mode 0666 & ~umask). Its descriptor, or -1 (err). */
+static int make_tmp(struct outfile *of, char *err, size_t errlen)
+{
+	size_t n = strlen(of->path);
+	of->tmp = iw_malloc(n + 16);
+	if (!of->tmp) {
+		snprintf(err, errlen, "%s: out of memory", of->path);
+		return -1;
+	}
+	snprintf(of->tmp, n + 16, "%s.tmp.XXXXXX", of->path);
+	int fd = mkstemp(of->tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create temporary file: %s", of->path, strerror(errno));
+		iw_free(of->tmp);
+		of->tmp = NULL;
+		return -1;
+	}
+	mode_t um = umask(0);
+	umask(um);
+	fchmod(fd, 0666 & ~um);
+	of->slot = register_tmp(of->tmp);
+	return fd;
+}
 
 static void outfile_free(struct outfile *of)
 {
@@ -108,38 +149,136 @@ static void outfile_free(struct outfile *of)
 	iw_free(of);
 }
 
-int outfile_commit(struct outfile *of, char *err, size_t errlen)
+struct outfile *outfile_open(const char *path, char *err, size_t errlen)
+{
+	struct outfile *of = iw_calloc(1, sizeof(*of));
+	if (!of) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	if (prepare(of, path, err, errlen) < 0)
+		goto fail;
+	if (of->is_stdout) {
+		of->fp = stdout;
+		return of;
+	}
+	if (of->through) {
+		of->fp = fopen(of->path, "wb");
+		if (!of->fp) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		return of;
+	}
+	int fd = make_tmp(of, err, errlen);
+	if (fd < 0)
+		goto fail;
+	of->fp = fdopen(fd, "wb");
+	if (!of->fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(of->tmp);
+		goto fail;
+	}
+	return of;
+fail:
+	outfile_free(of);
+	return NULL;
+}
+
+struct outfile *outfile_open_external(const char *path, const char **name, char *err, size_t errlen)
+{
+	struct outfile *of = iw_calloc(1, sizeof(*of));
+	if (!of) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	if (prepare(of, path, err, errlen) < 0 || of->is_stdout) {
+		if (of->is_stdout)
+			snprintf(err, errlen, "'-' (stdout) cannot take this output");
+		outfile_free(of);
+		return NULL;
+	}
+	if (!of->through) {
+		int fd = make_tmp(of, err, errlen);
+		if (fd < 0) {
+			outfile_free(of);
+			return NULL;
+		}
+		close(fd);
+	}
+	*name = of->through ? of->path : of->tmp;
+	return of;
+}
+
+FILE *outfile_fp(struct outfile *of) { return of->fp; }
+const char *outfile_path(const struct outfile *of) { return of->is_stdout ? "-" : of->path; }
+
+/* Phase 1: flush, sync and close (write errors surface here). 0 or -1 (err). */
+static int finish(struct outfile *of, char *err, size_t errlen)
+{
+	const char *name = of->is_stdout ? "stdout" : of->path;
+	if (!of->fp)
+		return 0;
+	int bad = fflush(of->fp) != 0 || ferror(of->fp);
+	if (!bad && !of->through && fsync(fileno(of->fp)) != 0 && errno != EINVAL)
+		bad = 1;
+	int e = errno;
+	if (!of->is_stdout && fclose(of->fp) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	of->fp = NULL;
+	if (bad) {
+		snprintf(err, errlen, "%s: write error: %s", name, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static void discard(struct outfile *of)
+{
+	if (of->fp && !of->is_stdout)
+		fclose(of->fp);
+	of->fp = NULL;
+	if (of->tmp)
+		unlink(of->tmp);
+	outfile_free(of);
+}
+
+int outfile_commit_all(struct outfile *const *ofs, unsigned n, char *err, size_t errlen)
 {
 	int rc = 0;
-	if (of->is_stdout) {
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			snprintf(err, errlen, "stdout: write error: %s", strerror(errno));
+	for (unsigned i = 0; i < n && rc == 0; i++)
+		if (ofs[i] && finish(ofs[i], err, errlen) < 0)
 			rc = -1;
+	for (unsigned i = 0; i < n; i++) {
+		struct outfile *of = ofs[i];
+		if (!of)
+			continue;
+		if (rc < 0) {
+			discard(of);
+			continue;
+		}
+		if (of->tmp && rename(of->tmp, of->path) != 0) {
+			snprintf(err, errlen, "%s: cannot rename temporary file: %s", of->path, strerror(errno));
+			rc = -1;
+			discard(of);
+			continue;
 		}
 		outfile_free(of);
-		return rc;
 	}
-	int bad = ferror(of->fp);
-	if (fclose(of->fp) != 0 || bad) {
-		snprintf(err, errlen, "%s: write error: %s", of->path, strerror(errno));
-		unlink(of->tmp);
-		rc = -1;
-	} else if (rename(of->tmp, of->path) != 0) {
-		snprintf(err, errlen, "%s: cannot rename temporary file: %s", of->path, strerror(errno));
-		unlink(of->tmp);
-		rc = -1;
-	}
-	outfile_free(of);
 	return rc;
+}
+
+int outfile_commit(struct outfile *of, char *err, size_t errlen)
+{
+	struct outfile *one[1] = {of};
+	return outfile_commit_all(one, 1, err, errlen);
 }
 
 void outfile_abort(struct outfile *of)
 {
-	if (!of)
-		return;
-	if (!of->is_stdout) {
-		fclose(of->fp);
-		unlink(of->tmp);
-	}
-	outfile_free(of);
+	if (of)
+		discard(of);
 }

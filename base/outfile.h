@@ -1,19 +1,38 @@
-/* outfile: results are written to a temporary file beside the target and renamed onto it on commit,
- * so a failed or interrupted run never leaves a half-written result under the target's name. */
-#ifndef IOWALK_SIM_OUTFILE_H
-#define IOWALK_SIM_OUTFILE_H
+/* outfile: result files, all or nothing. A regular file (or a new one) is written to a temporary beside
+ * it and renamed onto it on commit, so a failed or interrupted run never leaves a half-written result
+ * under its name; several results are committed together (outfile_commit_all()). Anything else is
+ * written through and never replaced: "-" is stdout, a character device, FIFO or socket (/dev/null, a
+ * pipe) is opened and written in place, and a symbolic link is followed to the file it names.
+ * Notes:
+ *  - Temporaries still open are kept in a small fixed table, with the one child process a command may
+ *    run (gnuplot), so a SIGINT/SIGTERM handler can remove them and end the child (outfile_cleanup_all).
+ */
+#ifndef IOWALK_BASE_OUTFILE_H
+#define IOWALK_BASE_OUTFILE_H
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct outfile;
-/* "-" writes to stdout directly. NULL on failure with the reason in err. */
+/* Opens a result for writing. NULL on failure with the reason in err. */
 struct outfile *outfile_open(const char *path, char *err, size_t errlen);
+/* A result another program writes: returns the staged file's name in *name (the temporary, or the
+ * target itself when it is written through); the caller lets the program write it, then commits or
+ * aborts. NULL on failure with the reason in err. */
+struct outfile *outfile_open_external(const char *path, const char **name, char *err, size_t errlen);
 FILE *outfile_fp(struct outfile *of);
 const char *outfile_path(const struct outfile *of);
-int outfile_commit(struct outfile *of, char *err, size_t errlen); /* 0 or -1; frees of either way */
-void outfile_abort(struct outfile *of);                            /* removes the temporary; frees */
-/* Removes every temporary still open (for a signal handler: async-signal-safe, uses unlink only). */
+/* Finishes of (flush, sync, close: write errors such as a full disk surface here) and renames it onto its
+ * target. 0 or -1; frees of either way. */
+int outfile_commit(struct outfile *of, char *err, size_t errlen);
+/* Commits n results together: first every one is finished (any write error aborts them all, and no
+ * target is touched), then all are renamed. NULL entries are skipped. 0 or -1; frees all either way. */
+int outfile_commit_all(struct outfile *const *ofs, unsigned n, char *err, size_t errlen);
+void outfile_abort(struct outfile *of); /* removes the temporary; frees (NULL: nothing) */
+/* The child process to end on a signal (0: none). */
+void outfile_set_child(pid_t pid);
+/* Removes every temporary still open and ends the child (for a signal handler: async-signal-safe). */
 void outfile_cleanup_all(void);
 
 #endif

@@ -52,7 +52,7 @@ static const char run_usage[] =
 	"\n"
 	"Output files are written to a temporary name and renamed when complete.\n";
 
-/* Writes one report into a temporary file; NULL on failure (reported). The caller commits or aborts. */
+/* Writes one report into a staged result; NULL on failure (reported). The caller commits or aborts. */
 static struct outfile *write_report(const char *path, int (*fn)(const struct report_ctx *, FILE *),
 				    const struct report_ctx *r)
 {
@@ -89,64 +89,94 @@ static int make_parents(const char *path)
 	return 0;
 }
 
-static int draw_figure(const char *prefix, const struct report_ctx *r)
+/* gnuplot `script` written to its standard input (its own output silenced); the exit status, -1 when it
+ * could not run. The child is registered so an interrupt ends it. */
+static int run_gnuplot(const char *vars, const unsigned char *script, size_t len)
 {
+	int fds[2];
+	if (pipe(fds) != 0)
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fds[0], STDIN_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execlp("gnuplot", "gnuplot", (char *)NULL);
+		_exit(127);
+	}
+	outfile_set_child(pid);
+	close(fds[0]);
+	FILE *gp = fdopen(fds[1], "w");
+	if (gp) {
+		fputs(vars, gp);
+		fwrite(script, 1, len, gp);
+		fclose(gp);
+	} else {
+		close(fds[1]);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	outfile_set_child(0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Draws the comparison figure into staged results PREFIX.png and PREFIX.pdf (committed with the
+ * others by the caller); *png and *pdf are NULL on failure (reported). */
+static int draw_figure(const char *prefix, const struct report_ctx *r, struct outfile **png, struct outfile **pdf)
+{
+	*png = *pdf = NULL;
 	if (make_parents(prefix) < 0)
 		return -1;
-	/* The CSV goes to a temporary file; gnuplot writes PREFIX.png/.pdf under temporary names that are
-	 * renamed only when it succeeds. */
-	char csv[4200], png[4200], pdf[4200], base[4000];
-	if (snprintf(base, sizeof(base), "%s.tmp.%ld", prefix, (long)getpid()) >= (int)sizeof(base)) {
-		cli_error("--figure: prefix too long");
-		return -1;
+	char path[4200], err[512];
+	const char *csv_name, *png_name, *pdf_name;
+	snprintf(path, sizeof(path), "%s.csv", prefix);
+	/* The data is a scratch file, never committed; every temporary is registered for interrupts. */
+	struct outfile *csv = outfile_open_external(path, &csv_name, err, sizeof(err));
+	snprintf(path, sizeof(path), "%s.png", prefix);
+	*png = csv ? outfile_open_external(path, &png_name, err, sizeof(err)) : NULL;
+	snprintf(path, sizeof(path), "%s.pdf", prefix);
+	*pdf = *png ? outfile_open_external(path, &pdf_name, err, sizeof(err)) : NULL;
+	int rc = -1;
+	if (!*pdf) {
+		cli_error("--figure: %s", err);
+		goto out;
 	}
-	snprintf(csv, sizeof(csv), "%s.csv", base);
-	FILE *f = fopen(csv, "w");
-	if (!f) {
-		cli_error("%s: %s", csv, strerror(errno));
-		return -1;
-	}
-	int bad = report_csv(r, f) < 0;
-	bad |= fclose(f) != 0;
+	FILE *f = fopen(csv_name, "w");
+	int bad = !f || report_csv(r, f) < 0;
+	if (f)
+		bad |= fclose(f) != 0;
 	if (bad) {
-		cli_error("%s: write error", csv);
-		unlink(csv);
-		return -1;
+		cli_error("%s: write error", csv_name);
+		goto out;
 	}
-	FILE *gp = popen("gnuplot", "w");
-	if (!gp) {
-		cli_error("cannot run gnuplot: %s", strerror(errno));
-		unlink(csv);
-		return -1;
+	char vars[13000];
+	snprintf(vars, sizeof(vars), "datafile = '%s'\npngfile = '%s'\npdffile = '%s'\ntitle = 'iowalk: %s'\n", csv_name,
+		 png_name, pdf_name, r->opts->trace_label);
+	if (strchr(r->opts->trace_label, '\'') || strchr(prefix, '\'')) {
+		cli_error("--figure: a path with a single quote cannot be passed to gnuplot");
+		goto out;
 	}
-	fprintf(gp, "datafile = '%s'\noutbase = '%s'\ntitle = 'iowalk: %s'\n", csv, base, r->opts->trace_label);
-	fwrite(iowalk_compare_gp, 1, iowalk_compare_gp_size, gp);
-	int st = pclose(gp);
-	unlink(csv);
-	snprintf(png, sizeof(png), "%s.png", base);
-	snprintf(pdf, sizeof(pdf), "%s.pdf", base);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		cli_error("gnuplot failed (exit status %d); is gnuplot with the cairo terminals installed?",
-			  st == -1 ? -1 : WEXITSTATUS(st));
-		unlink(png);
-		unlink(pdf);
-		return -1;
+	int st = run_gnuplot(vars, iowalk_compare_gp, iowalk_compare_gp_size);
+	if (st != 0) {
+		cli_error("gnuplot failed (exit status %d); is gnuplot with the cairo terminals installed?", st);
+		goto out;
 	}
-	char dst[4096];
-	snprintf(dst, sizeof(dst), "%s.png", prefix);
-	if (rename(png, dst) != 0) {
-		cli_error("%s: %s", dst, strerror(errno));
-		unlink(png);
-		unlink(pdf);
-		return -1;
+	rc = 0;
+out:
+	outfile_abort(csv);
+	if (rc < 0) {
+		outfile_abort(*png);
+		outfile_abort(*pdf);
+		*png = *pdf = NULL;
 	}
-	snprintf(dst, sizeof(dst), "%s.pdf", prefix);
-	if (rename(pdf, dst) != 0) {
-		cli_error("%s: %s", dst, strerror(errno));
-		unlink(pdf);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 struct run_args {
@@ -254,34 +284,30 @@ static void print_selfperf(const struct engine_result *res, const struct timespe
 		(double)walks / secs, (double)upd / secs, ru.ru_maxrss);
 }
 
-/* Writes every requested result (JSON, CSV, CDF to temporaries, then the figure) and renames them only
- * when all succeeded. The exit status. */
+/* Writes every requested result (JSON, CSV, CDF, the figure) to staged files and commits them together:
+ * all of them or none. The exit status. */
 static int write_results(const struct run_args *a, const struct report_ctx *r)
 {
 	char err[512];
-	int rc = CLI_EXIT_OK;
-	struct {
-		const char *path;
-		int (*fn)(const struct report_ctx *, FILE *);
-		struct outfile *of;
-	} outs[] = {{a->json, report_json, NULL}, {a->csv, report_csv, NULL}, {a->cdf, report_cdf, NULL}};
-	enum { NOUTS = sizeof(outs) / sizeof(outs[0]) };
-	for (int i = 0; i < NOUTS && rc == CLI_EXIT_OK; i++)
-		if (outs[i].path && !(outs[i].of = write_report(outs[i].path, outs[i].fn, r)))
-			rc = CLI_EXIT_FAIL;
-	if (a->figure && rc == CLI_EXIT_OK && draw_figure(a->figure, r) < 0)
-		rc = CLI_EXIT_FAIL;
-	for (int i = 0; i < NOUTS; i++) {
-		if (!outs[i].of)
-			continue;
-		if (rc != CLI_EXIT_OK) {
-			outfile_abort(outs[i].of);
-		} else if (outfile_commit(outs[i].of, err, sizeof(err)) < 0) {
-			cli_error("%s", err);
-			rc = CLI_EXIT_FAIL;
-		}
+	const char *paths[] = {a->json, a->csv, a->cdf};
+	int (*const fns[])(const struct report_ctx *, FILE *) = {report_json, report_csv, report_cdf};
+	struct outfile *outs[5] = {NULL, NULL, NULL, NULL, NULL};
+	int ok = 1;
+	for (int i = 0; i < 3 && ok; i++)
+		if (paths[i] && !(outs[i] = write_report(paths[i], fns[i], r)))
+			ok = 0;
+	if (ok && a->figure && draw_figure(a->figure, r, &outs[3], &outs[4]) < 0)
+		ok = 0;
+	if (!ok) {
+		for (int i = 0; i < 5; i++)
+			outfile_abort(outs[i]);
+		return CLI_EXIT_FAIL;
 	}
-	return rc;
+	if (outfile_commit_all(outs, 5, err, sizeof(err)) < 0) {
+		cli_error("%s (no result was written)", err);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
 }
 
 int cli_run(int argc, char **argv)

@@ -1,9 +1,12 @@
 # compare.gp: the strategy comparison figure from an `iowalk run --csv` file.
-# Variables (set with -e or before loading): datafile, outbase, title.
+# Variables (set with -e or before loading): datafile, outbase, title; pngfile and pdffile name the two
+# outputs exactly when given (default outbase.png, outbase.pdf).
 # Left: all cycles per DMA page translation, stacked by component. Right: cycles per guest IOPTE
 # update (mean bar, p50 and p99 marks). Colour-blind-safe palette (Okabe-Ito), pngcairo and pdfcairo.
 if (!exists("datafile")) datafile = 'results.csv'
 if (!exists("outbase")) outbase = 'compare'
+if (!exists("pngfile")) pngfile = outbase.'.png'
+if (!exists("pdffile")) pdffile = outbase.'.pdf'
 if (!exists("title")) title = 'iowalk strategy comparison'
 
 set datafile separator ','
@@ -11,8 +14,8 @@ array comps[13] = ['intercept','sw','guest_read','memslot','host_walk','pin','un
 array colours[13] = ['#E69F00','#56B4E9','#009E73','#F0E442','#0072B2','#D55E00','#CC79A7','#999999','#000000','#8C510A','#01665E','#762A83','#BF812D']
 
 do for [fmt in "png pdf"] {
-  if (fmt eq "png") { set terminal pngcairo size 1400,600 enhanced font 'DejaVu Sans,12'; set output outbase.'.png' }
-  if (fmt eq "pdf") { set terminal pdfcairo size 11in,4.7in enhanced font 'DejaVu Sans,10'; set output outbase.'.pdf' }
+  if (fmt eq "png") { set terminal pngcairo size 1400,600 enhanced font 'DejaVu Sans,12'; set output pngfile }
+  if (fmt eq "pdf") { set terminal pdfcairo size 11in,4.7in enhanced font 'DejaVu Sans,10'; set output pdffile }
   set multiplot layout 1,2 title title font ',14'
 
   set style data histograms

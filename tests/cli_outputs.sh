@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Result files are all or nothing, and paths that are not regular files are written through, never
+# replaced: a character device (a private copy of /dev/null and /dev/full, made with mknod when root),
+# a FIFO, stdout, a symbolic link (followed, dangling or not). A failed figure step leaves no result
+# and no temporary.
+. "$(dirname "$0")/lib.sh"
+IOWALK=$(abspath "$1")
+SRC=$(abspath "$2")
+tiny="$SRC/traces/samples/tiny.trace"
+cd "$T"
+run() { "$IOWALK" run "$tiny" -q "$@"; }
+no_tmp() { [ -z "$(find . -name '*.tmp.*')" ] && ok || bad "temporaries left: $(find . -name '*.tmp.*')"; }
+
+if mknod null c 1 3 2>/dev/null && mknod full c 1 7 2>/dev/null; then
+	run --json null && [ -c null ] && ok || bad "--json to a character device replaced it"
+	run --json full --csv after.csv 2> err.txt
+	[ $? -eq 1 ] && [ -c full ] && [ ! -e after.csv ] && grep -q 'write error' err.txt && ok ||
+		bad "--json to a full device: exit, device or partial result wrong ($(cat err.txt))"
+else
+	echo "(not root: the device-node cases are skipped)"
+fi
+mkfifo fifo
+cat fifo > fifo.out &
+run --json fifo && wait && [ -p fifo ] && grep -q '"schema"' fifo.out && ok || bad "--json to a FIFO"
+run --csv - > stdout.csv && grep -q '^strategy,' stdout.csv && ok || bad "--csv - (stdout)"
+ln -s target.json link.json
+run --json link.json && [ -L link.json ] && grep -q '"schema"' target.json && ok || bad "symlink replaced or not followed"
+mkdir sub
+ln -s sub/deep.csv dangling.csv
+run --csv dangling.csv && [ -L dangling.csv ] && [ -s sub/deep.csv ] && ok || bad "dangling symlink not followed"
+run --json sub 2> err.txt; [ $? -eq 1 ] && grep -q 'is a directory' err.txt && ok || bad "--json to a directory"
+# The figure fails (no gnuplot on PATH): no result at all, no temporary.
+PATH=/nonexistent "$IOWALK" run "$tiny" -q --json all.json --csv all.csv --figure fig/x 2> err.txt
+[ $? -eq 1 ] && [ ! -e all.json ] && [ ! -e all.csv ] && [ -z "$(ls fig 2>/dev/null)" ] && ok ||
+	bad "a failed figure left results: $(ls) $(ls fig 2>/dev/null)"
+no_tmp
+finish
