@@ -408,36 +408,97 @@ static int append_file(int out_fd, const char *path)
 	return w == (ssize_t)len ? 0 : -1;
 }
 
+/* One word for POSIX sh: single-quoted, each ' written as '\'' (so nothing in it is interpreted). */
+static void sh_word(const char *w)
+{
+	putchar('\'');
+	for (; *w; w++) {
+		if (*w == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*w);
+	}
+	putchar('\'');
+}
+
+/* A word, then a space. */
+static void word(const char *w)
+{
+	sh_word(w);
+	putchar(' ');
+}
+
+/* An option with a formatted value, as two words. */
+static void opt_kv(const char *opt, const char *k, const char *v)
+{
+	char buf[4200];
+	snprintf(buf, sizeof(buf), "%s=%s", k, v);
+	word(opt);
+	word(buf);
+}
+
 static int emit_jobs(const struct spec *sp, const char *dir, const char *self)
 {
 	for (uint64_t p = 0; p < sp->npoints; p++) {
-		char key[2048], lead[2048];
+		char key[2048], lead[2048], path[4200], opt[200];
 		point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
 		unsigned idx[MAX_AXES];
 		point_values(sp, p, idx);
 		if (sp->generator) {
-			printf("%s trace gen %s", self, sp->generator);
-			for (unsigned i = 0; i < sp->ngen; i++)
-				printf(" --%s '%s'", sp->gen[i].key, sp->gen[i].value);
-			for (unsigned a = 0; a < sp->naxes; a++)
-				if (strncmp(sp->axes[a].key, "gen.", 4) == 0)
-					printf(" --%s '%s'", sp->axes[a].key + 4, sp->axes[a].values[idx[a]]);
-			printf(" --binary -o %s/point-%" PRIu64 ".trace && ", dir, p);
-			printf("%s run %s/point-%" PRIu64 ".trace", self, dir, p);
+			word(self);
+			word("trace");
+			word("gen");
+			word(sp->generator);
+			for (unsigned i = 0; i < sp->ngen; i++) {
+				snprintf(opt, sizeof(opt), "--%s", sp->gen[i].key);
+				word(opt);
+				word(sp->gen[i].value);
+			}
+			for (unsigned a = 0; a < sp->naxes; a++) {
+				if (strncmp(sp->axes[a].key, "gen.", 4) != 0)
+					continue;
+				snprintf(opt, sizeof(opt), "--%s", sp->axes[a].key + 4);
+				word(opt);
+				word(sp->axes[a].values[idx[a]]);
+			}
+			snprintf(path, sizeof(path), "%s/point-%" PRIu64 ".trace", dir, p);
+			word("--binary");
+			word("-o");
+			word(path);
+			fputs("&& ", stdout);
+			word(self);
+			word("run");
+			word(path);
 		} else {
-			printf("%s run '%s'", self, sp->trace);
+			word(self);
+			word("run");
+			word(sp->trace);
 		}
-		if (sp->preset)
-			printf(" --preset %s", sp->preset);
+		if (sp->preset) {
+			word("--preset");
+			word(sp->preset);
+		}
 		for (unsigned i = 0; i < sp->nset; i++)
-			printf(" --set '%s=%s'", sp->set[i].key, sp->set[i].value);
+			opt_kv("--set", sp->set[i].key, sp->set[i].value);
 		for (unsigned a = 0; a < sp->naxes; a++)
 			if (strncmp(sp->axes[a].key, "set.", 4) == 0)
-				printf(" --set '%s=%s'", sp->axes[a].key + 4, sp->axes[a].values[idx[a]]);
-		printf(" --strategy %s%s --warmup %" PRIu64 " --tag '%s' -q --json %s/point-%" PRIu64 ".json\n",
-		       sp->strategies ? sp->strategies : "all", sp->check ? " --check" : "", sp->warmup, key, dir, p);
+				opt_kv("--set", sp->axes[a].key + 4, sp->axes[a].values[idx[a]]);
+		word("--strategy");
+		word(sp->strategies ? sp->strategies : "all");
+		if (sp->check)
+			word("--check");
+		snprintf(opt, sizeof(opt), "%" PRIu64, sp->warmup);
+		word("--warmup");
+		word(opt);
+		word("--tag");
+		word(key);
+		word("-q");
+		word("--json");
+		snprintf(path, sizeof(path), "%s/point-%" PRIu64 ".json", dir, p);
+		sh_word(path);
+		putchar('\n');
 	}
-	return CLI_EXIT_OK;
+	return fflush(stdout) == 0 && !ferror(stdout) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
 static int merge(const struct spec *sp, const char *dir, int out_fd)

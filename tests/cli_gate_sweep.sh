@@ -104,6 +104,26 @@ PATH="$(dirname "$IOWALK"):$PATH" bash "$T/jobs.sh" 2>/dev/null
 "$IOWALK" sweep "$T/spec.ini" --merge "$T/jobs" -o "$T/m.csv"
 sort "$T/m.csv" > "$T/c"
 cmp -s "$T/a" "$T/c" && ok || bad "merged CSV differs from the local sweep"
+# emit-jobs quotes every word for sh: a hostile trace path runs nothing, and a strategy list with spaces
+# works (each job runs and its report has both strategies).
+mkdir "$T/hostile"
+cp "$SRC/traces/samples/tiny.trace" "$T/hostile/x'; touch pwned; echo '.trace"
+cat > "$T/hostile.ini" <<SPEC
+[sweep]
+trace = $T/hostile/x'; touch pwned; echo '.trace
+strategies = kvm-gfn, root-pfn
+[grid]
+set.cost.rpcit = 3000 \$(touch pwned2)
+SPEC
+expect_rc 2 "$IOWALK" sweep "$T/hostile.ini" --emit-jobs "$T/hostile"
+grep -q "outside\|not a non-negative" "$T/out" && ok || bad "a grid value with a command substitution was not rejected"
+sed -i 's/^set.cost.rpcit = .*/set.cost.rpcit = 3000/' "$T/hostile.ini"
+"$IOWALK" sweep "$T/hostile.ini" --emit-jobs "$T/hostile" > "$T/hostile.sh"
+(cd "$T/hostile" && PATH="$(dirname "$(abspath "$IOWALK")"):$PATH" sh "$T/hostile.sh" > "$T/hostile.out" 2>&1) && ok ||
+	bad "the emitted job failed: $(cat "$T/hostile.out")"
+[ ! -e "$T/hostile/pwned" ] && [ ! -e "$T/hostile/pwned2" ] && ok || bad "emit-jobs let a trace path run a command"
+grep -q '"root-pfn"' "$T/hostile/point-0.json" && grep -q '"kvm-gfn"' "$T/hostile/point-0.json" && ok ||
+	bad "a strategy list with spaces did not reach the job"
 # Bad specs.
 printf '[sweep]\ngenerator = churn\n[grid]\nset.cache.l1.ways = 0\n' > "$T/bad1.ini"
 expect_rc 2 "$IOWALK" sweep "$T/bad1.ini" -o "$T/x.csv"
