@@ -119,7 +119,8 @@ expect_rc 2 "$IOWALK" sweep "$T/hostile.ini" --emit-jobs "$T/hostile"
 grep -q "outside\|not a non-negative" "$T/out" && ok || bad "a grid value with a command substitution was not rejected"
 sed -i 's/^set.cost.rpcit = .*/set.cost.rpcit = 3000/' "$T/hostile.ini"
 "$IOWALK" sweep "$T/hostile.ini" --emit-jobs "$T/hostile" > "$T/hostile.sh"
-(cd "$T/hostile" && PATH="$(dirname "$(abspath "$IOWALK")"):$PATH" sh "$T/hostile.sh" > "$T/hostile.out" 2>&1) && ok ||
+bindir=$(dirname "$(abspath "$IOWALK")")
+(cd "$T/hostile" && PATH="$bindir:$PATH" sh "$T/hostile.sh" > "$T/hostile.out" 2>&1) && ok ||
 	bad "the emitted job failed: $(cat "$T/hostile.out")"
 [ ! -e "$T/hostile/pwned" ] && [ ! -e "$T/hostile/pwned2" ] && ok || bad "emit-jobs let a trace path run a command"
 grep -q '"root-pfn"' "$T/hostile/point-0.json" && grep -q '"kvm-gfn"' "$T/hostile/point-0.json" && ok ||
