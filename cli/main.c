@@ -4,6 +4,7 @@
 #include "outfile.h"
 #include "version.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ static void on_signal(int sig)
 	_exit(128 + sig);
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
@@ -54,6 +57,17 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
+	int rc = dispatch(argc, argv);
+	/* Output to a full disk or a closed pipe is a failure, not a success with nothing written. */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_EXIT_OK) {
+		cli_error("standard output: write error: %s", strerror(errno));
+		rc = CLI_EXIT_FAIL;
+	}
+	return rc;
+}
+
+static int dispatch(int argc, char **argv)
+{
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);

@@ -33,5 +33,14 @@ run --json sub 2> err.txt; [ $? -eq 1 ] && grep -q 'is a directory' err.txt && o
 PATH=/nonexistent "$IOWALK" run "$tiny" -q --json all.json --csv all.csv --figure fig/x 2> err.txt
 [ $? -eq 1 ] && [ ! -e all.json ] && [ ! -e all.csv ] && [ -z "$(ls fig 2>/dev/null)" ] && ok ||
 	bad "a failed figure left results: $(ls) $(ls fig 2>/dev/null)"
+# A full standard output is a failure (exit 1 with a message), whatever the command.
+if [ -w /dev/full ]; then
+	for cmd in "run --print-config" "run --help" "--help" "gate --help" "trace stat $tiny" "trace validate $tiny" \
+		"trace cat $tiny" "run $tiny" "run --list-strategies"; do
+		# shellcheck disable=SC2086
+		"$IOWALK" $cmd > /dev/full 2> err.txt
+		[ $? -eq 1 ] && grep -q 'write error' err.txt && ok || bad "'iowalk $cmd > /dev/full' did not fail"
+	done
+fi
 no_tmp
 finish
