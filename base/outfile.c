@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define OUTFILE_MAX_OPEN 64
@@ -24,7 +25,8 @@ struct outfile {
 };
 
 static char *volatile open_tmps[OUTFILE_MAX_OPEN];
-static volatile pid_t child;
+static volatile pid_t children[OUTFILE_MAX_OPEN];
+static char *volatile scratch_dir;
 
 static int register_tmp(char *tmp)
 {
@@ -43,17 +45,52 @@ static void unregister_tmp(int slot)
 		open_tmps[slot] = NULL;
 }
 
-void outfile_set_child(pid_t pid) { child = pid; }
+void outfile_add_child(pid_t pid)
+{
+	for (int i = 0; i < OUTFILE_MAX_OPEN; i++) {
+		if (children[i] == 0) {
+			children[i] = pid;
+			return;
+		}
+	}
+}
+
+void outfile_remove_child(pid_t pid)
+{
+	for (int i = 0; i < OUTFILE_MAX_OPEN; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
+int outfile_track(char *path) { return register_tmp(path); }
+void outfile_untrack(int slot) { unregister_tmp(slot); }
+void outfile_track_dir(char *path) { scratch_dir = path; }
+
+void outfile_forget_all(void)
+{
+	for (int i = 0; i < OUTFILE_MAX_OPEN; i++) {
+		open_tmps[i] = NULL;
+		children[i] = 0;
+	}
+	scratch_dir = NULL;
+}
 
 void outfile_cleanup_all(void)
 {
-	if (child > 0)
-		kill(child, SIGTERM);
+	for (int i = 0; i < OUTFILE_MAX_OPEN; i++)
+		if (children[i] > 0)
+			kill(children[i], SIGTERM);
+	/* Children remove their own temporaries first: wait for them before the shared directory goes. */
+	for (int i = 0; i < OUTFILE_MAX_OPEN; i++)
+		if (children[i] > 0)
+			waitpid(children[i], NULL, 0);
 	for (int i = 0; i < OUTFILE_MAX_OPEN; i++) {
 		char *t = open_tmps[i];
 		if (t)
 			unlink(t);
 	}
+	if (scratch_dir)
+		rmdir(scratch_dir);
 }
 
 /* The file path names after following symbolic links (the last component may not exist). NULL on

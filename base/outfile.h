@@ -30,8 +30,17 @@ int outfile_commit(struct outfile *of, char *err, size_t errlen);
  * target is touched), then all are renamed. NULL entries are skipped. 0 or -1; frees all either way. */
 int outfile_commit_all(struct outfile *const *ofs, unsigned n, char *err, size_t errlen);
 void outfile_abort(struct outfile *of); /* removes the temporary; frees (NULL: nothing) */
-/* The child process to end on a signal (0: none). */
-void outfile_set_child(pid_t pid);
+/* Child processes to end on a signal (a command's workers, gnuplot). */
+void outfile_add_child(pid_t pid);
+void outfile_remove_child(pid_t pid);
+/* A file another process creates, removed on a signal while tracked (path must stay valid); a slot for
+ * outfile_untrack(), or -1 when the table is full. */
+int outfile_track(char *path);
+void outfile_untrack(int slot);
+/* A scratch directory removed (when empty, after the files) on a signal; NULL: none. */
+void outfile_track_dir(char *path);
+/* In a new child process: forget what the parent tracks (the child cleans up only its own). */
+void outfile_forget_all(void);
 /* Removes every temporary still open and ends the child (for a signal handler: async-signal-safe). */
 void outfile_cleanup_all(void);
 

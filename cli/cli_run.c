@@ -110,7 +110,7 @@ static int run_gnuplot(const char *vars, const unsigned char *script, size_t len
 		execlp("gnuplot", "gnuplot", (char *)NULL);
 		_exit(127);
 	}
-	outfile_set_child(pid);
+	outfile_add_child(pid);
 	close(fds[0]);
 	FILE *gp = fdopen(fds[1], "w");
 	if (gp) {
@@ -123,7 +123,7 @@ static int run_gnuplot(const char *vars, const unsigned char *script, size_t len
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	outfile_set_child(0);
+	outfile_remove_child(pid);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 

@@ -10,12 +10,14 @@
  */
 #include "alloc.h"
 #include "cli.h"
+#include "outfile.h"
 #include "config.h"
 #include "engine.h"
 #include "s390_model.h"
 #include "gen.h"
 #include "report.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,7 +129,8 @@ static int parse_axis(struct spec *sp, struct axis *ax, const char *text)
 			char num[32];
 			snprintf(num, sizeof(num), "%llu", v);
 			ax->values[ax->n++] = iw_strdup(num);
-			if (v > ULLONG_MAX / (step > 1 ? step : 2))
+			/* The next value would pass hi (checked without overflowing). */
+			if (geometric ? v > hi / step : step > hi || v > hi - step)
 				break;
 		}
 		return 0;
@@ -167,11 +171,30 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			set_str(&sp->strategies, value);
 		else if (strcmp(name, "preset") == 0)
 			set_str(&sp->preset, value);
-		else if (strcmp(name, "warmup") == 0)
-			sp->warmup = strtoull(value, NULL, 10);
-		else if (strcmp(name, "check") == 0)
-			sp->check = atoi(value) != 0;
-		else {
+		else if (strcmp(name, "warmup") == 0) {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(value, &end, 10);
+			if (errno || *end || !isdigit((unsigned char)value[0])) {
+				snprintf(sp->err, sizeof(sp->err), "warmup = '%s': expected a record count", value);
+				return 0;
+			}
+			sp->warmup = v;
+		} else if (strcmp(name, "check") == 0) {
+			static const char *const yes[] = {"1", "yes", "true", "on"}, *const no[] = {"0", "no", "false", "off"};
+			int b = -1;
+			for (int i = 0; i < 4; i++) {
+				if (strcasecmp(value, yes[i]) == 0)
+					b = 1;
+				if (strcasecmp(value, no[i]) == 0)
+					b = 0;
+			}
+			if (b < 0) {
+				snprintf(sp->err, sizeof(sp->err), "check = '%s': expected 1/yes/true/on or 0/no/false/off", value);
+				return 0;
+			}
+			sp->check = b == 1;
+		} else {
 			snprintf(sp->err, sizeof(sp->err), "unknown key '%s' in [sweep]", name);
 			return 0;
 		}
@@ -189,6 +212,12 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		if (sp->naxes == MAX_AXES) {
 			snprintf(sp->err, sizeof(sp->err), "more than %d grid axes", MAX_AXES);
 			return 0;
+		}
+		for (unsigned a = 0; a < sp->naxes; a++) {
+			if (strcmp(sp->axes[a].key, name) == 0) {
+				snprintf(sp->err, sizeof(sp->err), "grid %s is given twice", name);
+				return 0;
+			}
 		}
 		struct axis *ax = &sp->axes[sp->naxes++];
 		ax->key = iw_strdup(name);
@@ -646,10 +675,16 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 		done[p] ? n->skipped++ : n->todo++;
 	pid_t *pids = iw_calloc((size_t)jobs, sizeof(pid_t));
 	uint64_t *pts = iw_calloc((size_t)jobs, sizeof(uint64_t));
+	/* What each worker may leave in the work directory, removed with it on an interrupt. */
+	struct scratch {
+		char rows[4400], trace[4400];
+		int rows_slot, trace_slot;
+	} *scr = iw_calloc((size_t)jobs, sizeof(*scr));
 	uint64_t next = 0;
 	long running = 0;
+	outfile_track_dir(tmpdir);
 	fflush(NULL);
-	while ((next < sp->npoints || running) && pids && pts) {
+	while ((next < sp->npoints || running) && pids && pts && scr) {
 		while (running < jobs && next < sp->npoints) {
 			if (done[next]) {
 				next++;
@@ -658,16 +693,21 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 			long slot = 0;
 			while (pids[slot])
 				slot++;
+			struct scratch *w = &scr[slot];
+			snprintf(w->rows, sizeof(w->rows), "%s/point-%" PRIu64 ".csv", tmpdir, next);
+			snprintf(w->trace, sizeof(w->trace), "%s/point-%" PRIu64 ".trace", tmpdir, next);
 			pid_t pid = fork();
 			if (pid == 0) {
-				char rows[4400];
-				snprintf(rows, sizeof(rows), "%s/point-%" PRIu64 ".csv", tmpdir, next);
-				_exit(run_point(sp, next, rows, tmpdir) == 0 ? 0 : 1);
+				outfile_forget_all(); /* a worker cleans up only its own files */
+				_exit(run_point(sp, next, w->rows, tmpdir) == 0 ? 0 : 1);
 			}
 			if (pid < 0) {
 				cli_error("sweep: fork: %s", strerror(errno));
 				break;
 			}
+			outfile_add_child(pid);
+			w->rows_slot = outfile_track(w->rows);
+			w->trace_slot = outfile_track(w->trace);
 			pids[slot] = pid;
 			pts[slot] = next++;
 			running++;
@@ -683,6 +723,9 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 				continue;
 			pids[slot] = 0;
 			running--;
+			outfile_remove_child(pid);
+			outfile_untrack(scr[slot].rows_slot);
+			outfile_untrack(scr[slot].trace_slot);
 			char rows[4400];
 			snprintf(rows, sizeof(rows), "%s/point-%" PRIu64 ".csv", tmpdir, pts[slot]);
 			if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && append_file(fd, rows) == 0)
@@ -695,11 +738,13 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 					n->todo, n->failed ? " (some failed)" : "");
 		}
 	}
-	if (!pids || !pts)
+	if (!pids || !pts || !scr)
 		n->failed++;
 	rmdir(tmpdir);
+	outfile_track_dir(NULL);
 	iw_free(pids);
 	iw_free(pts);
+	iw_free(scr);
 }
 
 int cli_sweep(int argc, char **argv)

@@ -134,5 +134,26 @@ expect_rc 2 "$IOWALK" sweep "$T/bad2.ini" -o "$T/x.csv"
 printf '[sweep]\ngenerator = churn\n[grid]\nfoo = 1\n' > "$T/bad3.ini"
 expect_rc 2 "$IOWALK" sweep "$T/bad3.ini" -o "$T/x.csv"
 [ -e "$T/x.csv" ] && bad "a rejected sweep created its CSV" || ok
+# Spec values are read exactly or rejected with the line: booleans, counts, repeated axes, ranges.
+for bad_line in "check = maybe" "warmup = abc" "warmup = -1" "warmup = 5x"; do
+	printf '[sweep]\ngenerator = churn\n%s\n' "$bad_line" > "$T/bad4.ini"
+	expect_rc 2 "$IOWALK" sweep "$T/bad4.ini" -o "$T/x.csv"
+	grep -q 'line 3' "$T/out" && ok || bad "'$bad_line' not rejected with its line: $(cat "$T/out")"
+done
+for yes in yes true on 1 YES; do
+	printf '[sweep]\ngenerator = churn\ncheck = %s\n' "$yes" > "$T/yes.ini"
+	"$IOWALK" sweep "$T/yes.ini" --emit-jobs "$T/jobs" | grep -q -- "'--check'" && ok || bad "check = $yes did not enable the checker"
+done
+printf '[sweep]\ngenerator = churn\ncheck = off\n' > "$T/no.ini"
+"$IOWALK" sweep "$T/no.ini" --emit-jobs "$T/jobs" | grep -q -- "'--check'" && bad "check = off enabled the checker" || ok
+printf '[sweep]\ngenerator = churn\n[grid]\nset.device.walkers = 1, 2\nset.device.walkers = 3\n' > "$T/twice.ini"
+expect_rc 2 "$IOWALK" sweep "$T/twice.ini" -o "$T/x.csv"
+grep -q 'given twice' "$T/out" && ok || bad "a repeated axis was accepted"
+printf '[sweep]\ngenerator = churn\n[grid]\ngen.seed = 9223372036854775800..9223372036854775807+3\n' > "$T/big.ini"
+n=$("$IOWALK" sweep "$T/big.ini" --emit-jobs "$T/jobs" | wc -l)
+[ "$n" -eq 3 ] && ok || bad "a range near 2^63 gave $n points, not 3"
+printf '[sweep]\ngenerator = churn\n[grid]\ngen.seed = 18446744073709551610..18446744073709551615+2\n' > "$T/top.ini"
+n=$("$IOWALK" sweep "$T/top.ini" --emit-jobs "$T/jobs" | wc -l)
+[ "$n" -eq 3 ] && ok || bad "a range at the top of 2^64 gave $n points, not 3"
 
 finish

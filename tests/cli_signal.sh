@@ -31,4 +31,28 @@ for sig in INT TERM; do
 		fails=$((fails + 1))
 	fi
 done
+# An interrupted sweep ends its workers and removes its work directory; finished points stay.
+cat > spec.ini <<'SPEC'
+[sweep]
+generator = random
+[gen]
+ops = 4000000
+[grid]
+set.device.iotlb_entries = 0, 4, 8, 16
+SPEC
+"$IOWALK" sweep spec.ini -o sweep.csv -j 2 -q 2> err.txt &
+pid=$!
+sleep 1.5
+kill -s INT $pid
+wait $pid
+rc=$?
+sleep 0.2
+left=$(ls -d sweep.csv.work.* 2>/dev/null)
+workers=$(pgrep -f "iowalk sweep spec.ini" || true)
+if [ $rc -ne 0 ] && [ -z "$left" ] && [ -z "$workers" ]; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: interrupted sweep: exit $rc, work dir '$left', workers '$workers'"
+	fails=$((fails + 1))
+fi
 finish
