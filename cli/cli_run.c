@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,12 @@ static int run_gnuplot(const char *vars, const unsigned char *script, size_t len
 	}
 	outfile_add_child(pid);
 	close(fds[0]);
+	/* gnuplot may exit before reading its script (not installed, a bad script): a write error here, not
+	 * a SIGPIPE that would end iowalk without removing its temporaries. */
+	struct sigaction ign, old;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &old);
 	FILE *gp = fdopen(fds[1], "w");
 	if (gp) {
 		fputs(vars, gp);
@@ -120,6 +127,7 @@ static int run_gnuplot(const char *vars, const unsigned char *script, size_t len
 	} else {
 		close(fds[1]);
 	}
+	sigaction(SIGPIPE, &old, NULL);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
