@@ -162,6 +162,8 @@ static void set_str(char **dst, const char *value)
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct spec *sp = user;
+	if (sp->err[0])
+		return 0; /* keep the first error: inih reports the line of the first refused entry */
 	if (strcmp(section, "sweep") == 0) {
 		if (strcmp(name, "trace") == 0)
 			set_str(&sp->trace, value);
@@ -616,7 +618,9 @@ const char *sweep_spec_check_text(const char *text, char *err, size_t errlen)
 		return err;
 	}
 	sp->path = "spec";
-	const char *why = spec_check(sp, ini_parse_string(text, on_entry, sp), err, errlen);
+	const char *why = config_ini_check_text(text, strlen(text), sp->path, err, errlen);
+	if (!why)
+		why = spec_check(sp, ini_parse_string(text, on_entry, sp), err, errlen);
 	spec_free(sp);
 	iw_free(sp);
 	return why;
@@ -790,10 +794,14 @@ int cli_sweep(int argc, char **argv)
 	int rc = CLI_EXIT_USAGE;
 	char err[512];
 	bool *done = NULL;
-	if (spec_check(sp, ini_parse(sp->path, on_entry, sp), err, sizeof(err))) {
+	char *text = NULL;
+	if (config_ini_read(sp->path, &text, err, sizeof(err)) ||
+	    spec_check(sp, ini_parse_string(text, on_entry, sp), err, sizeof(err))) {
+		free(text);
 		cli_error("sweep: %s", err);
 		goto out;
 	}
+	free(text);
 	if (emit) {
 		rc = emit_jobs(sp, emit, "iowalk");
 		goto out;

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <ini.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +92,13 @@ static const char *set_value(uint64_t *slot, const char *key, uint64_t lo, uint6
 		snprintf(err, errlen, "%s: '%s' is not a non-negative integer", key, value);
 		return err;
 	}
-	unsigned long long v = strtoull(value, &end, 0);
+	bool hex = value[0] == '0' && (value[1] == 'x' || value[1] == 'X');
+	if (!hex && value[0] == '0' && value[1] != '\0') {
+		snprintf(err, errlen, "%s: '%s': a leading zero is ambiguous (octal?); write it in decimal or as 0x...", key,
+			 value);
+		return err;
+	}
+	unsigned long long v = strtoull(value, &end, hex ? 16 : 10);
 	if (errno || *end != '\0') {
 		snprintf(err, errlen, "%s: '%s' is not a non-negative integer", key, value);
 		return err;
@@ -145,10 +153,10 @@ const char *config_preset(struct iw_config *c, const char *name)
 const char *config_set(struct iw_config *c, const char *key, const char *value, char *err, size_t errlen)
 {
 	if (strcmp(key, "preset") == 0) {
-		const char *why = config_preset(c, value);
-		if (why)
-			snprintf(err, errlen, "preset '%s': %s", value, why);
-		return why ? err : NULL;
+		/* It would silently reset every value set before it: presets come first (--preset). */
+		snprintf(err, errlen, "preset: not a parameter; choose a preset with --preset (applied before --config "
+				      "and --set)");
+		return err;
 	}
 	for (unsigned i = 0; i < NPARAMS; i++) {
 		const struct param *p = &params[i];
@@ -191,6 +199,8 @@ struct ini_ctx {
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *ctx = user;
+	if (ctx->failed)
+		return 0; /* keep the first error: inih reports the line of the first refused entry */
 	char key[160], why[256];
 	if (section[0])
 		snprintf(key, sizeof(key), "%s.%s", section, name);
@@ -204,26 +214,76 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 	return 1;
 }
 
-const char *config_load_ini(struct iw_config *c, const char *path, char *err, size_t errlen)
+/* The longest line inih reads whole (its fgets buffer is INI_MAX_LINE bytes with the newline and the
+ * terminator): a longer one would be split and its tail read as a line of its own. */
+#define INI_LINE_MAX (INI_MAX_LINE - 2)
+
+const char *config_ini_check_text(const char *text, size_t len, const char *label, char *err, size_t errlen)
 {
-	struct ini_ctx ctx = {c, err, errlen, path, 0};
-	int rc = ini_parse(path, on_ini_entry, &ctx);
-	if (ctx.failed) {
-		/* inih reports the line of the first entry the handler refused. */
-		char why[256];
-		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "%s: line %d: %s", path, rc, why);
-		return err;
-	}
-	if (rc == -1) {
-		snprintf(err, errlen, "%s: cannot open", path);
-		return err;
-	}
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: line %d: syntax error (expected [section] or key = value)", path, rc);
-		return err;
+	size_t line = 1, col = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\0') {
+			snprintf(err, errlen, "%s: line %zu: a NUL byte (not a text file)", label, line);
+			return err;
+		}
+		if (text[i] == '\n') {
+			line++;
+			col = 0;
+			continue;
+		}
+		if (++col > INI_LINE_MAX) {
+			snprintf(err, errlen, "%s: line %zu: longer than %d bytes (not read exactly: shorten it)", label, line,
+				 INI_LINE_MAX);
+			return err;
+		}
 	}
 	return NULL;
+}
+
+const char *config_ini_read(const char *path, char **text, char *err, size_t errlen)
+{
+	*text = NULL;
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return err;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : "not a file");
+		return err;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return err;
+	}
+	enum { LIMIT = 1 << 22 };
+	char *buf = malloc(LIMIT + 1);
+	size_t n = buf ? fread(buf, 1, LIMIT + 1, f) : 0;
+	int bad = !buf || ferror(f);
+	fclose(f);
+	if (bad || n > LIMIT) {
+		snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "larger than 4 MiB");
+		free(buf);
+		return err;
+	}
+	buf[n] = '\0';
+	if (config_ini_check_text(buf, n, path, err, errlen)) {
+		free(buf);
+		return err;
+	}
+	*text = buf;
+	return NULL;
+}
+
+const char *config_load_ini(struct iw_config *c, const char *path, char *err, size_t errlen)
+{
+	char *text;
+	if (config_ini_read(path, &text, err, errlen))
+		return err;
+	const char *why = config_load_ini_text(c, text, path, err, errlen);
+	free(text);
+	return why;
 }
 
 const char *config_validate(const struct iw_config *c, char *err, size_t errlen)
@@ -311,6 +371,8 @@ int config_param(const struct iw_config *c, unsigned i, const char **name, uint6
 
 const char *config_load_ini_text(struct iw_config *c, const char *text, const char *label, char *err, size_t errlen)
 {
+	if (config_ini_check_text(text, strlen(text), label, err, errlen))
+		return err;
 	struct ini_ctx ctx = {c, err, errlen, label, 0};
 	int rc = ini_parse_string(text, on_ini_entry, &ctx);
 	if (ctx.failed) {

@@ -56,6 +56,11 @@ const char *config_set(struct iw_config *c, const char *key, const char *value, 
 const char *config_set_kv(struct iw_config *c, const char *kv, char *err, size_t errlen);
 /* Reads an INI file ([section] key = value, keys as section.key). NULL or the reason. */
 const char *config_load_ini(struct iw_config *c, const char *path, char *err, size_t errlen);
+/* Reads an INI file for parsing: a regular file (or pipe) of at most 4 MiB whose every line is short
+ * enough to be read whole (libinih splits longer ones, turning the tail of a long comment into a
+ * setting). NULL and *text (free()), or the reason with the file and line. */
+const char *config_ini_read(const char *path, char **text, char *err, size_t errlen);
+const char *config_ini_check_text(const char *text, size_t len, const char *label, char *err, size_t errlen);
 /* The same from text in memory; label names it in messages. */
 const char *config_load_ini_text(struct iw_config *c, const char *text, const char *label, char *err, size_t errlen);
 /* Checks cross-parameter constraints. NULL or the reason. */

@@ -73,5 +73,24 @@ run odd-sets 0 "" "10 MAP 0x100000000 0x100000 0x10000 rw
 timeout 300 "$IOWALK" run "$T/slots.trace" --check -q -s kvm-gfn,root-pfn --set vm.max_memslots=1000000 \
 	--set vm.host_levels=4 --json "$T/slots.json" > "$T/slots.out" 2>&1 && ok || bad "10^6 memslots: $(tail -2 "$T/slots.out")"
 grep -q '"memslot_searches"' "$T/slots.json" && ok || bad "10^6 memslots: no report"
+# Configurations are read exactly or refused with the file and line.
+expect_cfg() { # expect_cfg WHAT TEXT-TO-FIND iowalk-args...
+	local what=$1 want=$2
+	shift 2
+	"$IOWALK" run -q --print-config "$@" > "$T/cfg.out" 2>&1
+	[ $? -ne 0 ] && grep -q -- "$want" "$T/cfg.out" && ok || bad "$what: $(head -2 "$T/cfg.out")"
+}
+long=$(printf 'a%.0s' $(seq 250))
+printf '[device]\n; %s walkers = 16\n' "$long" > "$T/long.ini"
+expect_cfg "a long comment line" "long.ini: line 2: longer than" --config "$T/long.ini"
+printf '[device]\nfoo = 1\nbar = 2\n' > "$T/two.ini"
+expect_cfg "the first error" "line 2: unknown parameter 'device.foo'" --config "$T/two.ini"
+expect_cfg "a leading zero" "leading zero" --set device.walkers=010
+"$IOWALK" run --print-config --set device.walkers=0x10 | grep -q '^walkers *= 16 ' && ok || bad "0x10 not read as 16"
+expect_cfg "a directory as --config" "is a directory" --config "$T"
+expect_cfg "--set preset" "not a parameter" --set preset=tiny
+printf '[sweep]\ngenerator = churn\n; %s\n' "$long" > "$T/long-sweep.ini"
+"$IOWALK" sweep "$T/long-sweep.ini" -o "$T/x.csv" > "$T/cfg.out" 2>&1
+[ $? -eq 2 ] && grep -q 'line 3: longer than' "$T/cfg.out" && ok || bad "a long line in a sweep spec: $(cat "$T/cfg.out")"
 "$IOWALK" run "$T/slots.trace" -q -s kvm-gfn > "$T/slots2.out" 2>&1; [ $? -eq 1 ] && grep -q 'too many memslots' "$T/slots2.out" && ok || bad "memslot limit not enforced"
 finish
