@@ -90,6 +90,10 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 			goto fail;
 		}
 	}
+	if (n == 0) {
+		snprintf(err, errlen, "%s: the trace has no records (nothing to simulate)", o->trace_label);
+		goto fail;
+	}
 	if (o->warmup && n <= o->warmup) {
 		snprintf(err, errlen, "%s: --warmup %" PRIu64 " is not less than the trace's %" PRIu64 " records",
 			 o->trace_label, o->warmup, n);

@@ -357,6 +357,9 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write, uint64_t recno)
 {
 	s->recno = recno;
+	if (!s->iotlb[dev] && s->ndevs >= s->cfg->max_devices)
+		return sim_fail(s, "DMA from more than %" PRIu64 " devices (each has its own IOTLB); raise run.max_devices",
+				s->cfg->max_devices);
 	struct sacache *c = iotlb_of(s, dev);
 	if (!c)
 		return sim_fail(s, "out of memory (IOTLB)");

@@ -73,6 +73,20 @@ run odd-sets 0 "" "10 MAP 0x100000000 0x100000 0x10000 rw
 timeout 300 "$IOWALK" run "$T/slots.trace" --check -q -s kvm-gfn,root-pfn --set vm.max_memslots=1000000 \
 	--set vm.host_levels=4 --json "$T/slots.json" > "$T/slots.out" 2>&1 && ok || bad "10^6 memslots: $(tail -2 "$T/slots.out")"
 grep -q '"memslot_searches"' "$T/slots.json" && ok || bad "10^6 memslots: no report"
+# Small inputs cannot demand unbounded work: a zstd bomb, a trace of no records, DMA from too many devices.
+if command -v zstd > /dev/null; then
+	head -c 100000000 /dev/zero | tr '\0' '\n' | zstd -q -19 -c > "$T/bomb.zst"
+	"$IOWALK" trace validate "$T/bomb.zst" > "$T/lim.out" 2>&1
+	[ $? -eq 1 ] && grep -q 'IOWALK_ZSTD_MAX_RATIO' "$T/lim.out" && ok || bad "zstd bomb: $(cat "$T/lim.out")"
+fi
+printf '%%iowalk-trace 1\n# nothing\n' > "$T/empty.trace"
+"$IOWALK" run "$T/empty.trace" -q --json "$T/empty.json" > "$T/lim.out" 2>&1
+[ $? -eq 1 ] && grep -q 'no records' "$T/lim.out" && [ ! -e "$T/empty.json" ] && ok || bad "empty trace: $(cat "$T/lim.out")"
+{ printf '0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n'
+  for d in $(seq 0 1100); do echo "$((1000 + d)) DMA $d 0x100000000 0x10 r"; done; } > "$T/devs.trace"
+"$IOWALK" run "$T/devs.trace" -q > "$T/lim.out" 2>&1
+[ $? -eq 1 ] && grep -q 'raise run.max_devices' "$T/lim.out" && ok || bad "device limit: $(cat "$T/lim.out")"
+"$IOWALK" run "$T/devs.trace" -q --check --set run.max_devices=2048 && ok || bad "run.max_devices=2048 refused"
 # Configurations are read exactly or refused with the file and line.
 expect_cfg() { # expect_cfg WHAT TEXT-TO-FIND iowalk-args...
 	local what=$1 want=$2

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
 
@@ -100,6 +101,8 @@ struct src {
 	int zstd_err;
 	size_t zneed; /* last ZSTD_decompressStream() hint: 0 once a frame is complete */
 	const char *zstd_msg;
+	uint64_t zin_total, zout_total; /* compressed bytes read, bytes decompressed */
+	uint64_t max_ratio;             /* decompression bomb guard (TRACE_ZSTD_MAX_RATIO) */
 };
 
 static int src_fill(struct src *s)
@@ -133,6 +136,7 @@ static int src_fill(struct src *s)
 			s->zin.src = s->raw;
 			s->zin.size = n;
 			s->zin.pos = 0;
+			s->zin_total += n;
 		}
 		ZSTD_outBuffer out = {s->buf + s->len, SRC_BUF_BYTES - s->len, 0};
 		size_t rc = ZSTD_decompressStream(s->z, &out, &s->zin);
@@ -144,6 +148,15 @@ static int src_fill(struct src *s)
 		}
 		s->zneed = rc;
 		s->len += out.pos;
+		s->zout_total += out.pos;
+		/* A small file that expands without bound (all blank lines, say) would take hours to read. */
+		if (s->zout_total > (64ull << 20) && s->zout_total / s->max_ratio > s->zin_total) {
+			s->zstd_err = 1;
+			s->zstd_msg = "decompressed more than " TRACE_ZSTD_MAX_RATIO_TEXT
+				      " times the compressed size (a decompression bomb?); set IOWALK_ZSTD_MAX_RATIO to raise the limit";
+			s->eof = 1;
+			return -1;
+		}
 		if (out.pos > 0)
 			return (int)out.pos;
 	}
@@ -615,6 +628,8 @@ static struct trace_reader *open_common(FILE *fp, int own, const char *path, cha
 	if (n == 4 && get_le(magic, 4) == 0xFD2FB528u) {
 		tr->compressed = 1;
 		tr->s.z = ZSTD_createDCtx();
+		const char *r = getenv("IOWALK_ZSTD_MAX_RATIO");
+		tr->s.max_ratio = r && strtoull(r, NULL, 10) > 0 ? strtoull(r, NULL, 10) : TRACE_ZSTD_MAX_RATIO;
 		tr->s.raw = iw_malloc(ZSTD_DStreamInSize() > 4 ? ZSTD_DStreamInSize() : 4);
 		if (!tr->s.z || !tr->s.raw) {
 			snprintf(err, errlen, "%s: out of memory", path);

@@ -87,6 +87,11 @@ enum trace_encoding { TRACE_ENC_TEXT = 0, TRACE_ENC_BINARY = 1 };
 
 const char *trace_kind_name(unsigned kind); /* "MAP", ...; "?" if unknown */
 
+/* A zstd-compressed trace may decompress to at most this many times its compressed size (past the first
+ * 64 MiB); real traces compress 5-50x. The environment variable IOWALK_ZSTD_MAX_RATIO raises it. */
+#define TRACE_ZSTD_MAX_RATIO 1000
+#define TRACE_ZSTD_MAX_RATIO_TEXT "1000"
+
 /* The largest record time: simulated time may run past a record's time by the replay's stalls and the
  * latencies of the work it starts; 2^62 leaves 3 x 2^62 cycles (about 28 years at 5.2 GHz) for them. */
 #define TRACE_MAX_TIME (1ull << 62)
