@@ -160,8 +160,9 @@ struct stat_acc {
 	uint64_t t_min, t_max;
 	uint64_t iova_min, iova_max; /* inclusive, over MAP/UNMAP/RPCIT/DMA */
 	int have_iova;
-	uint64_t map_bytes, map_ro_bytes, unmap_bytes, rpcit_bytes, dma_bytes, dma_read_bytes;
-	uint64_t memslot_pages;
+	/* Sums of 64-bit lengths: 128 bits, so they never wrap (a trace has fewer than 2^64 records). */
+	unsigned __int128 map_bytes, map_ro_bytes, unmap_bytes, rpcit_bytes, dma_bytes, dma_read_bytes;
+	unsigned __int128 memslot_pages;
 	uint16_t dev_max;
 	int have_dev;
 };
@@ -202,6 +203,28 @@ static void stat_add(struct stat_acc *s, const struct trace_rec *r)
 	}
 }
 
+/* The decimal digits of v (buf of 40 bytes). */
+static const char *u128_text(unsigned __int128 v, char *buf)
+{
+	char tmp[40];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + (int)(v % 10));
+		v /= 10;
+	} while (v);
+	for (int i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A JSON integer when it fits in one (below 2^63), else its exact decimal digits as a string. */
+static json_t *u128_json(unsigned __int128 v)
+{
+	char buf[40];
+	return v <= (unsigned __int128)INT64_MAX ? json_integer((json_int_t)v) : json_string(u128_text(v, buf));
+}
+
 static int print_stat_json(const char *path, const struct trace_header *h, const struct stat_acc *s,
 			   uint64_t hash, int compressed, enum trace_encoding enc)
 {
@@ -228,13 +251,13 @@ static int print_stat_json(const char *path, const struct trace_header *h, const
 		snprintf(hex, sizeof(hex), "0x%" PRIx64, s->iova_max);
 		json_object_set_new(o, "iova_max", json_string(hex));
 	}
-	json_object_set_new(o, "bytes_mapped", json_integer((json_int_t)s->map_bytes));
-	json_object_set_new(o, "bytes_mapped_readonly", json_integer((json_int_t)s->map_ro_bytes));
-	json_object_set_new(o, "bytes_unmapped", json_integer((json_int_t)s->unmap_bytes));
-	json_object_set_new(o, "bytes_refreshed", json_integer((json_int_t)s->rpcit_bytes));
-	json_object_set_new(o, "bytes_dma", json_integer((json_int_t)s->dma_bytes));
-	json_object_set_new(o, "bytes_dma_read", json_integer((json_int_t)s->dma_read_bytes));
-	json_object_set_new(o, "memslot_pages", json_integer((json_int_t)s->memslot_pages));
+	json_object_set_new(o, "bytes_mapped", u128_json(s->map_bytes));
+	json_object_set_new(o, "bytes_mapped_readonly", u128_json(s->map_ro_bytes));
+	json_object_set_new(o, "bytes_unmapped", u128_json(s->unmap_bytes));
+	json_object_set_new(o, "bytes_refreshed", u128_json(s->rpcit_bytes));
+	json_object_set_new(o, "bytes_dma", u128_json(s->dma_bytes));
+	json_object_set_new(o, "bytes_dma_read", u128_json(s->dma_read_bytes));
+	json_object_set_new(o, "memslot_pages", u128_json(s->memslot_pages));
 	int rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(o);
@@ -255,11 +278,12 @@ static void print_stat_table(const char *path, const struct trace_header *h, con
 		printf("time       %" PRIu64 " .. %" PRIu64 " cycles\n", s->t_min, s->t_max);
 	if (s->have_iova)
 		printf("iova       0x%" PRIx64 " .. 0x%" PRIx64 "\n", s->iova_min, s->iova_max);
-	printf("mapped     %" PRIu64 " bytes (%" PRIu64 " read-only)\n", s->map_bytes, s->map_ro_bytes);
-	printf("unmapped   %" PRIu64 " bytes\n", s->unmap_bytes);
-	printf("refreshed  %" PRIu64 " bytes\n", s->rpcit_bytes);
-	printf("dma        %" PRIu64 " bytes (%" PRIu64 " device reads)\n", s->dma_bytes, s->dma_read_bytes);
-	printf("memslots   %" PRIu64 " pages\n", s->memslot_pages);
+	char a[40], b[40];
+	printf("mapped     %s bytes (%s read-only)\n", u128_text(s->map_bytes, a), u128_text(s->map_ro_bytes, b));
+	printf("unmapped   %s bytes\n", u128_text(s->unmap_bytes, a));
+	printf("refreshed  %s bytes\n", u128_text(s->rpcit_bytes, a));
+	printf("dma        %s bytes (%s device reads)\n", u128_text(s->dma_bytes, a), u128_text(s->dma_read_bytes, b));
+	printf("memslots   %s pages\n", u128_text(s->memslot_pages, a));
 }
 
 static int cmd_stat(int argc, char **argv, int validate_only)

@@ -89,6 +89,41 @@ done
 # Usage errors exit 2; --help and --version exit 0.
 "$IOWALK" trace bogus 2>/dev/null; [ $? -eq 2 ] && ok || bad "unknown subcommand should exit 2"
 "$IOWALK" bogus 2>/dev/null; [ $? -eq 2 ] && ok || bad "unknown command should exit 2"
+# Header directives take trailing comments, as the documented example shows.
+printf '%%iowalk-trace 1          # the format version\n%%name free text          # the name\n%%page_size 4096 # v1\n0 MEMSLOT 0 0 0x100 0x20000000000\n' > "$T/hc.trace"
+"$IOWALK" trace stat "$T/hc.trace" | grep -q '^name       free text$' && ok || bad "header comments rejected or kept in the name"
+# A CRLF line of 4095 bytes of text is within the limit; 4096 bytes is not.
+pad=$(printf ' %.0s' $(seq 4200))
+{ printf '%%iowalk-trace 1\r\n'; printf '0 MEMSLOT 0 0 0x100 0x20000000000%s\r\n' "${pad:0:$((4095 - 33))}"; } > "$T/crlf.trace"
+"$IOWALK" trace validate "$T/crlf.trace" > /dev/null 2>&1 && ok || bad "a 4095-byte CRLF line was refused"
+{ printf '%%iowalk-trace 1\n'; printf '0 MEMSLOT 0 0 0x100 0x20000000000%s\n' "${pad:0:$((4096 - 33))}"; } > "$T/long.trace"
+"$IOWALK" trace validate "$T/long.trace" 2>&1 | grep -q 'longer than 4095' && ok || bad "a 4096-byte line was accepted"
+# Names with control bytes, invalid UTF-8 or '#' are refused where they enter (readers, --name).
+printf '%%iowalk-trace 1\n%%name bad\001name\n' > "$T/ctl.trace"
+"$IOWALK" trace validate "$T/ctl.trace" 2>&1 | grep -q 'control byte' && ok || bad "a control byte in a name was accepted"
+printf '%%iowalk-trace 1\n%%name bad\377name\n' > "$T/utf.trace"
+"$IOWALK" trace validate "$T/utf.trace" 2>&1 | grep -q 'invalid UTF-8' && ok || bad "invalid UTF-8 in a name was accepted"
+"$IOWALK" trace gen churn --ops 5 --name "$(printf 'a\033[31mred')" -o "$T/esc.trace" 2> "$T/err"
+[ $? -ne 0 ] && grep -q 'control byte' "$T/err" && [ ! -e "$T/esc.trace" ] && ok || bad "--name with an escape was accepted"
+"$IOWALK" trace gen churn --ops 5 --name "caf$(printf '\303\251') #1" -o "$T/hash.trace" 2> "$T/err"
+[ $? -ne 0 ] && grep -q "'#'" "$T/err" && ok || bad "--name with '#' was accepted"
+# trace stat sums lengths without wrapping: three DMAs of 2^62 + 2^61 bytes are 1.125 x 2^64 bytes.
+printf '0 MEMSLOT 0 0 0x100 0x20000000000\n0 IOAT 0 0x4000 3\n1 DMA 1 0 0x6000000000000000 r\n2 DMA 1 0 0x6000000000000000 r\n3 DMA 1 0 0x6000000000000000 w\n' > "$T/sum.trace"
+"$IOWALK" trace stat "$T/sum.trace" --json | grep -q '"bytes_dma": "20752587082923245568"' && ok || bad "trace stat --json wrapped a sum"
+"$IOWALK" trace stat "$T/sum.trace" | grep -q '^dma        20752587082923245568 bytes (13835058055282163712 device reads)' && ok || bad "trace stat wrapped a sum"
+# The converter names the capture and the line of every error, and reads numbers exactly.
+L='          insmod-134     [000] .....'
+m1="iova=0x000000013fffe000 - 0x000000013ffff000 paddr=0x0000000004dbb000"
+m2="iova=0x000000013ffff000 - 0x0000000140000000 paddr=0x0000000004dba000"
+printf '%s     4.000000: map: IOMMU: %s size=-4096\n' "$L" "$m1" > "$T/neg.txt"
+"$IOWALK" trace convert --from ftrace "$T/neg.txt" -o "$T/neg.trace" --strict 2> "$T/err"
+[ $? -eq 1 ] && grep -q 'neg.txt: line 1:' "$T/err" && [ ! -e "$T/neg.trace" ] && ok || bad "size=-4096: $(cat "$T/err")"
+printf '%s     4.000000: map: IOMMU: %s size=4096\n%s     99999999999.000000: map: IOMMU: %s size=4096\n' "$L" "$m1" "$L" "$m2" > "$T/huge.txt"
+"$IOWALK" trace convert --from ftrace "$T/huge.txt" -o "$T/huge.trace" 2> "$T/err"
+[ $? -eq 1 ] && grep -q 'huge.txt: line 2: timestamp too large' "$T/err" && ok || bad "huge timestamp: $(cat "$T/err")"
+printf '%s     4.000000: map: IOMMU: %s size=4096\n%s     900000000.000000: map: IOMMU: %s size=4096\n' "$L" "$m1" "$L" "$m2" > "$T/far.txt"
+"$IOWALK" trace convert --from ftrace "$T/far.txt" -o "$T/far.trace" 2> "$T/err"
+[ $? -eq 1 ] && grep -q 'far.txt: line 2: .*beyond the simulated time range' "$T/err" && ok || bad "far timestamp: $(cat "$T/err")"
 "$IOWALK" --help | grep -q 'usage: iowalk' && ok || bad "--help"
 "$IOWALK" trace --help | grep -q 'pack IN OUT' && ok || bad "trace --help"
 "$IOWALK" --version | grep -q '^iowalk [0-9]' && ok || bad "--version"

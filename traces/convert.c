@@ -50,6 +50,8 @@ struct conv {
 	bool setup_done;
 	char *err;
 	size_t errlen;
+	const char *in;    /* the capture's name, for messages */
+	uint64_t cur_line; /* the capture line of the event being written */
 };
 
 __attribute__((format(printf, 2, 3))) static int cfail(struct conv *c, const char *fmt, ...)
@@ -57,6 +59,18 @@ __attribute__((format(printf, 2, 3))) static int cfail(struct conv *c, const cha
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* An error at a line of the capture: "CAPTURE: line N: ...". */
+__attribute__((format(printf, 3, 4))) static int cfail_at(struct conv *c, uint64_t line, const char *fmt, ...)
+{
+	int n = snprintf(c->err, c->errlen, "%s: line %" PRIu64 ": ", c->in, line);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < c->errlen)
+		vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -88,6 +102,8 @@ static bool field(const char *s, const char *key, bool hex, uint64_t *out)
 		}
 		errno = 0;
 		char *end;
+		if (*p == '-' || *p == '+' || *p == ' ' || *p == '\t')
+			return false; /* strtoull would take a sign or blanks: "size=-4096" is not a size */
 		unsigned long long v = strtoull(p, &end, base);
 		if (end == p || errno)
 			return false;
@@ -113,7 +129,7 @@ static int parse_dir(const char *s)
 }
 
 /* Splits "TASK-PID [CPU] FLAGS SEC.FRAC: EVENT: rest". Returns 1 with the fields, 0 when the line is
- * not an event line. */
+ * not an event line, -1 when its timestamp does not fit in 64-bit nanoseconds. */
 static int split_line(char *line, uint64_t *ns, char **event, char **rest)
 {
 	for (char *p = strchr(line, '.'); p; p = strchr(p + 1, '.')) {
@@ -138,7 +154,10 @@ static int split_line(char *line, uint64_t *ns, char **event, char **rest)
 			frac *= 10;
 			nd++;
 		}
+		errno = 0;
 		uint64_t sec = strtoull(s, NULL, 10);
+		if (errno || sec > (UINT64_MAX - frac) / 1000000000ull)
+			return -1;
 		*ns = sec * 1000000000ull + frac;
 		char *e = f + 1;
 		while (*e == ' ' || *e == '\t')
@@ -171,7 +190,10 @@ static int parse_event(struct conv *c, char *line, uint64_t lineno, struct cev *
 		return 0;
 	uint64_t ns;
 	char *event, *rest;
-	if (!split_line(line, &ns, &event, &rest))
+	int sl = split_line(line, &ns, &event, &rest);
+	if (sl < 0)
+		return cfail_at(c, lineno, "timestamp too large for 64-bit nanoseconds"), -2;
+	if (sl == 0)
 		return -1;
 	memset(ev, 0, sizeof(*ev));
 	ev->line = lineno;
@@ -180,6 +202,9 @@ static int parse_event(struct conv *c, char *line, uint64_t lineno, struct cev *
 		c->have_t0 = true;
 	}
 	uint64_t rel = ns >= c->t0_ns ? ns - c->t0_ns : 0;
+	if (rel / 1000 > (TRACE_MAX_TIME - 1000 * c->o->clock_mhz) / c->o->clock_mhz)
+		return cfail_at(c, lineno, "%" PRIu64 " ns after the first event is beyond the simulated time range (2^62 cycles at %" PRIu64 " MHz)",
+				rel, c->o->clock_mhz), -2;
 	ev->time_cycles = rel / 1000 * c->o->clock_mhz + rel % 1000 * c->o->clock_mhz / 1000;
 	uint64_t a, b, sz;
 	if (strstr(rest, "(__dma_purge_tlb"))
@@ -290,7 +315,8 @@ static int emit(struct conv *c, struct trace_rec r)
 {
 	const char *why = trace_rec_check(&r);
 	if (why)
-		return cfail(c, "%s record at %" PRIu64 " cycles: %s", trace_kind_name(r.kind), r.time_cycles, why);
+		return cfail_at(c, c->cur_line, "%s record at %" PRIu64 " cycles: %s", trace_kind_name(r.kind), r.time_cycles,
+				why);
 	return trace_write(c->tw, &r) < 0 ? cfail(c, "write error") : 0;
 }
 
@@ -337,6 +363,7 @@ static int resolve_oldest(struct conv *c)
 	struct cev *e = &c->win[c->head];
 	c->head = (c->head + 1) % WINDOW;
 	c->n--;
+	c->cur_line = e->line;
 	/* Attribute map/unmap events to a device by the nearest overlapping dma_* event ahead. */
 	if ((e->kind == CK_MAP || e->kind == CK_UNMAP) && !e->dev[0]) {
 		for (unsigned i = 0; i < c->n && !e->dev[0]; i++) {
@@ -391,8 +418,8 @@ static int resolve_oldest(struct conv *c)
 	switch (e->kind) {
 	case CK_MAP:
 		if (e->paddr + e->len > c->o->guest_ram_bytes || e->paddr + e->len < e->paddr)
-			return cfail(c, "line %" PRIu64 ": map of paddr 0x%" PRIx64 "+0x%" PRIx64 " is beyond guest RAM (raise --guest-ram)",
-				     e->line, e->paddr, e->len);
+			return cfail_at(c, e->line, "map of paddr 0x%" PRIx64 "+0x%" PRIx64 " is beyond guest RAM (raise --guest-ram)",
+					e->paddr, e->len);
 		c->st->maps++;
 		if (emit(c, trace_rec_map(t, e->iova, e->paddr, e->len, e->dir == DIR_TO_DEVICE)) < 0)
 			return -1;
@@ -467,6 +494,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 	c->st = st;
 	c->err = err;
 	c->errlen = errlen;
+	c->in = in;
 	FILE *f = strcmp(in, "-") == 0 ? stdin : fopen(in, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot open: %s", in, strerror(errno));
@@ -482,9 +510,11 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 	const char *pol = st->rpcit_captured ? "captured" : o->rpcit == CONVERT_RPCIT_LAZY ? "lazy" : "strict";
 	if (o->name)
 		snprintf(hdr.name, sizeof(hdr.name), "%s", o->name);
-	else
+	else {
 		snprintf(hdr.name, sizeof(hdr.name), "converted from %s; rpcit=%s; dma-accesses=%" PRIu64 "; clock=%" PRIu64 " MHz",
 			 in, pol, o->dma_accesses, o->clock_mhz);
+		trace_name_sanitize(hdr.name); /* the file name may hold any byte */
+	}
 	c->tw = trace_writer_open(out, TRACE_ENC_TEXT, false, &hdr, err, errlen);
 	int rc = -1;
 	if (!c->tw)
@@ -501,6 +531,8 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		}
 		struct cev ev;
 		int pr = parse_event(c, line, lineno, &ev);
+		if (pr == -2)
+			goto out_abort;
 		if (pr < 0) {
 			if (st->unparsed < 8)
 				st->unparsed_lines[st->unparsed] = lineno;

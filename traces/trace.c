@@ -292,6 +292,49 @@ static int parse_u64(const char *t, uint64_t *out)
 }
 
 /* Reads one line (without the newline) into tr->line_buf. 1: line; 0: EOF; -1: error. */
+const char *trace_name_check(const char *name, size_t len)
+{
+	if (len > TRACE_NAME_MAX)
+		return "longer than 255 bytes";
+	const unsigned char *p = (const unsigned char *)name, *end = p + len;
+	while (p < end) {
+		unsigned c = *p;
+		if (c < 0x20 || c == 0x7f)
+			return "a control byte (names are printed to terminals and written to JSON)";
+		if (c == '#')
+			return "'#' (it would start a comment in the text form)";
+		unsigned n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
+		if (n == 9 || (n == 1 && c < 0xc2) || (size_t)(end - p) <= n)
+			return "invalid UTF-8";
+		for (unsigned k = 1; k <= n; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				return "invalid UTF-8";
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) || (c == 0xf0 && p[1] < 0x90) ||
+		    (c == 0xf4 && p[1] >= 0x90) || c > 0xf4)
+			return "invalid UTF-8";
+		p += n + 1;
+	}
+	return NULL;
+}
+
+void trace_name_sanitize(char *name)
+{
+	for (unsigned char *p = (unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f || *p == '#')
+			*p = '?';
+}
+
+/* Cuts a header directive's value at its comment and trailing blanks. */
+static void directive_value(char *v)
+{
+	char *hash = strchr(v, '#');
+	if (hash)
+		*hash = '\0';
+	size_t n = strlen(v);
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		v[--n] = '\0';
+}
+
 static int read_line(struct trace_reader *tr)
 {
 	size_t n = 0;
@@ -311,13 +354,15 @@ static int read_line(struct trace_reader *tr)
 			break;
 		if (c == '\0')
 			return fail(tr, "line %" PRIu64 ": NUL byte in a text trace", tr->line + 1);
-		if (n + 1 >= TEXT_LINE_MAX)
-			return fail(tr, "line %" PRIu64 ": line longer than %u bytes", tr->line + 1,
-				    TEXT_LINE_MAX);
+		/* The buffer holds TEXT_LINE_MAX - 1 bytes of text plus a '\r' of a CRLF line end. */
+		if (n >= TEXT_LINE_MAX)
+			return fail(tr, "line %" PRIu64 ": line longer than %u bytes", tr->line + 1, TEXT_LINE_MAX - 1);
 		tr->line_buf[n++] = c;
 	}
 	if (n > 0 && tr->line_buf[n - 1] == '\r')
 		n--;
+	if (n >= TEXT_LINE_MAX)
+		return fail(tr, "line %" PRIu64 ": line longer than %u bytes", tr->line + 1, TEXT_LINE_MAX - 1);
 	tr->line_buf[n] = '\0';
 	tr->line++;
 	return 1;
@@ -372,6 +417,7 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 		if (!allow_directives)
 			return fail(tr, "line %" PRIu64 ": header directive after the first record", line);
 		char *d = tr->line_buf + 1;
+		directive_value(d); /* "%iowalk-trace 1   # the version" */
 		if (strncmp(d, "iowalk-trace ", 13) == 0) {
 			uint64_t v;
 			if (parse_u64(d + 13, &v) != 0 || v != TRACE_FORMAT_VERSION)
@@ -381,8 +427,9 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 		}
 		if (strncmp(d, "name ", 5) == 0) {
 			size_t n = strlen(d + 5);
-			if (n > TRACE_NAME_MAX)
-				return fail(tr, "line %" PRIu64 ": name longer than %u bytes", line, TRACE_NAME_MAX);
+			const char *why = trace_name_check(d + 5, n);
+			if (why)
+				return fail(tr, "line %" PRIu64 ": the name has %s", line, why);
 			memcpy(tr->hdr.name, d + 5, n + 1);
 			return 0;
 		}
@@ -569,8 +616,9 @@ static int read_bin_header(struct trace_reader *tr)
 		return fail(tr, "truncated binary header: name of %u bytes cut short", name_len);
 	memcpy(tr->hdr.name, tr->s.buf + tr->s.pos, name_len);
 	tr->hdr.name[name_len] = '\0';
-	if (memchr(tr->hdr.name, '\0', name_len) || memchr(tr->hdr.name, '\n', name_len))
-		return fail(tr, "byte offset 32: name contains a NUL or newline byte");
+	const char *why = trace_name_check(tr->hdr.name, name_len);
+	if (why)
+		return fail(tr, "byte offset 32: the name has %s", why);
 	src_take(&tr->s, name_len);
 	tr->hdr.version = version;
 	tr->hdr.page_size = page;
@@ -672,7 +720,7 @@ static struct trace_reader *open_common(FILE *fp, int own, const char *path, cha
 		}
 	}
 	tr->enc = TRACE_ENC_TEXT;
-	tr->line_buf = iw_malloc(TEXT_LINE_MAX);
+	tr->line_buf = iw_malloc(TEXT_LINE_MAX + 1);
 	if (!tr->line_buf) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail_free;
@@ -810,6 +858,11 @@ static int tw_header(struct trace_writer *tw, const struct trace_header *hdr)
 struct trace_writer *trace_writer_open(const char *path, enum trace_encoding enc, bool zstd,
 				       const struct trace_header *hdr, char *err, size_t errlen)
 {
+	const char *why = trace_name_check(hdr->name, strnlen(hdr->name, TRACE_NAME_MAX + 1));
+	if (why) {
+		snprintf(err, errlen, "%s: the trace name has %s", path, why);
+		return NULL;
+	}
 	struct trace_writer *tw = iw_calloc(1, sizeof(*tw));
 	if (!tw) {
 		snprintf(err, errlen, "%s: out of memory", path);

@@ -96,6 +96,12 @@ const char *trace_kind_name(unsigned kind); /* "MAP", ...; "?" if unknown */
  * latencies of the work it starts; 2^62 leaves 3 x 2^62 cycles (about 28 years at 5.2 GHz) for them. */
 #define TRACE_MAX_TIME (1ull << 62)
 
+/* NULL, or why name (len bytes) cannot be a trace's name: longer than TRACE_NAME_MAX, a control byte,
+ * '#', or invalid UTF-8. */
+const char *trace_name_check(const char *name, size_t len);
+/* Replaces every byte a name may not hold (and any non-ASCII byte) with '?'. */
+void trace_name_sanitize(char *name);
+
 /* Checks one record on its own (not time order). Returns NULL or a static reason. */
 const char *trace_rec_check(const struct trace_rec *r);
 
