@@ -102,30 +102,55 @@ int checker_unmap(struct checker *c, uint64_t iova, uint64_t len)
 	return 0;
 }
 
+/* Makes the guest view of the dirty page at index idx visible and drops it from the dirty set (the last
+ * entry moves into its place: the set has no order that matters). 0 or -1. */
+static int sync_one(struct checker *c, uint64_t idx)
+{
+	uint64_t pfn = c->dirty[idx].pfn, v;
+	u64map_del(&c->dirty_idx, pfn);
+	if (u64map_get(&c->guest, pfn, &v)) {
+		if (u64map_put(&c->synced, pfn, v) < 0)
+			return -1;
+	} else {
+		u64map_del(&c->synced, pfn);
+	}
+	uint64_t last = --c->ndirty;
+	if (idx != last) {
+		c->dirty[idx] = c->dirty[last];
+		if (u64map_put(&c->dirty_idx, c->dirty[idx].pfn, idx) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *updates)
 {
 	*updates = 0;
 	uint64_t first = iova >> 12, last = (iova + (len - 1)) >> 12;
-	uint64_t keep = 0;
-	for (uint64_t i = 0; i < c->ndirty; i++) {
+	/* Work proportional to the smaller of the range and the dirty set. */
+	if (last - first < c->ndirty) {
+		for (uint64_t pfn = first;; pfn++) {
+			uint64_t idx;
+			if (u64map_get(&c->dirty_idx, pfn, &idx)) {
+				if (sync_one(c, idx) < 0)
+					return -1;
+				(*updates)++;
+			}
+			if (pfn == last)
+				break;
+		}
+		return 0;
+	}
+	for (uint64_t i = 0; i < c->ndirty;) {
 		uint64_t pfn = c->dirty[i].pfn;
 		if (pfn < first || pfn > last) {
-			c->dirty[keep] = c->dirty[i];
-			if (u64map_put(&c->dirty_idx, pfn, keep++) < 0)
-				return -1;
+			i++;
 			continue;
 		}
-		u64map_del(&c->dirty_idx, pfn);
+		if (sync_one(c, i) < 0)
+			return -1;
 		(*updates)++;
-		uint64_t v;
-		if (u64map_get(&c->guest, pfn, &v)) {
-			if (u64map_put(&c->synced, pfn, v) < 0)
-				return -1;
-		} else {
-			u64map_del(&c->synced, pfn);
-		}
 	}
-	c->ndirty = keep;
 	return 0;
 }
 

@@ -30,7 +30,7 @@ struct checker_dirty {
 
 struct checker {
 	struct u64map guest, synced, dirty_idx;
-	struct checker_dirty *dirty; /* pages changed since their last RPCIT, in change order */
+	struct checker_dirty *dirty; /* pages changed since their last RPCIT (in no particular order) */
 	uint64_t ndirty, dirty_cap;
 };
 
