@@ -16,6 +16,11 @@ int cli_trace(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_gate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
+int cli_compare(int argc, char **argv);
+
+/* A report metric's direction: +1 lower is better, -1 higher is better, 0 not judged (it describes the
+ * workload or the check). name is its dotted path inside a strategy, key its last component. */
+int cli_metric_direction(const char *name, const char *key);
 
 /* Parses and checks a sweep spec given as text (for tests and fuzzing). NULL or the reason. */
 const char *sweep_spec_check_text(const char *text, char *err, size_t errlen);

@@ -50,7 +50,7 @@ struct gate {
 
 /* How a metric is judged without --exact: +1 lower is better, -1 higher is better, 0 not judged (it
  * describes the workload or the check, not performance). `key` is the last component of the name. */
-static int direction(const char *name, const char *key)
+int cli_metric_direction(const char *name, const char *key)
 {
 	static const char *const neutral[] = {"translations", "iopte_updates", "rpcits", "dmas", "dma_translations",
 					      "checked", "count", "records", "first_cycle", "last_cycle",
@@ -81,7 +81,7 @@ static void compare(struct gate *g, const char *strategy, const char *name, cons
 		g->regressions += g->exact;
 	} else if (n != b) {
 		rel = b != 0 ? (n - b) / fabs(b) : INFINITY;
-		int dir = direction(name, key);
+		int dir = cli_metric_direction(name, key);
 		double worse = dir * (n > b ? 1 : -1); /* > 0: the change is for the worse */
 		if (g->exact) {
 			status = "CHANGED";

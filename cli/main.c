@@ -22,6 +22,7 @@ static const char usage[] =
 	"  run      replay a trace under one or all strategies and report cycles per translation\n"
 	"  trace    trace files: gen, convert, cat, pack, stat, validate\n"
 	"  sweep    run a grid of configurations in parallel into one CSV (resumable)\n"
+	"  compare  two reports side by side: differences, ratios and which is better (table, Markdown, LaTeX, JSON)\n"
 	"  gate     compare a report with a baseline (CI performance gate)\n"
 	"\n"
 	"options:\n"
@@ -85,6 +86,8 @@ static int dispatch(int argc, char **argv)
 		return cli_gate(argc - 1, argv + 1);
 	if (strcmp(cmd, "sweep") == 0)
 		return cli_sweep(argc - 1, argv + 1);
+	if (strcmp(cmd, "compare") == 0)
+		return cli_compare(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (try 'iowalk --help')", cmd);
 	return CLI_EXIT_USAGE;
 }

@@ -74,6 +74,20 @@ sed "0,/\"breakdown\": {/s//\"breakdown\": {\"$long\": {\"$long\": 5},/" "$T/bas
 expect_rc 1 "$IOWALK" gate "$T/base.json" --baseline "$T/long.json"
 grep -q 'MISSING' "$T/out" && ok || bad "gate did not report the long key as missing"
 
+# compare: both values, the difference, the ratio and the verdict in each metric's direction.
+"$IOWALK" run "$tiny" -q --set device.iotlb_entries=0 --json "$T/noiotlb.json"
+"$IOWALK" compare "$T/base.json" "$T/noiotlb.json" > "$T/cmp.txt" 2> "$T/cmp.err"
+grep -qE '^kvm-gfn +ops.iotlb_hits +2 +0 +-2 +0.0000  worse' "$T/cmp.txt" && ok || bad "compare: fewer hits not worse: $(head -3 "$T/cmp.txt")"
+grep -qE '^kvm-gfn +cycles_total .* worse$' "$T/cmp.txt" && ok || bad "compare: more cycles not worse"
+grep -q 'config.device.iotlb_entries differs: A 512, B 0' "$T/cmp.err" && ok || bad "compare: config difference not named"
+grep -q 'ops.checked' "$T/cmp.txt" && bad "compare: an unchanged metric shown without --all" || ok
+"$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --all 2>/dev/null | grep -q 'ops.checked' && ok || bad "compare --all"
+"$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --json 2>/dev/null > "$T/cmp.json"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert any(r['metric']=='ops.iotlb_hits' and r['verdict']=='worse' for r in d)" "$T/cmp.json" 2>/dev/null && ok ||
+	grep -q '"verdict": "worse"' "$T/cmp.json" && ok || bad "compare --json"
+"$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --markdown 2>/dev/null | grep -q '^| kvm-gfn | ops.iotlb_hits | 2 | 0 | -2 | 0.0000 | worse |$' && ok || bad "compare --markdown"
+"$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --latex 2>/dev/null | grep -q 'texttt{ops.iotlb\\_hits}' && ok || bad "compare --latex"
+expect_rc 2 "$IOWALK" compare "$T/base.json" "$T/broken.json"
 # Sweep: 3 parameters, 2 workers.
 cat > "$T/spec.ini" <<'SPEC'
 [sweep]

@@ -1,0 +1,228 @@
+/* cli_compare: `iowalk compare A.json B.json [--markdown|--latex|--json] [--all]`: two reports side by
+ * side, per strategy and metric: both values, the difference, the ratio and whether B is better or worse
+ * (each metric's direction, as `iowalk gate` judges it; workload counts are not judged). */
+#include "cli.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char compare_usage[] =
+	"usage: iowalk compare A.json B.json [--markdown | --latex | --json] [--all]\n"
+	"\n"
+	"Compares two reports of `iowalk run --json` metric by metric, for every strategy both contain: A's\n"
+	"value, B's, the difference B - A, the ratio B / A, and B's verdict: better or worse in the metric's\n"
+	"direction (cycles, misses, faults lower; hits higher), or '-' for counts that describe the workload\n"
+	"(translations, updates, checked, ...). Differences of trace or configuration are listed first, key\n"
+	"by key. Only the metrics that differ are shown unless --all.\n"
+	"\n"
+	"  --markdown   a Markdown table        --latex   a LaTeX tabular        --json   a JSON array\n"
+	"\n"
+	"exit status: 0, or 2 when a file is not an iowalk report or on bad usage\n";
+
+enum fmt { F_TEXT, F_MD, F_TEX, F_JSON };
+
+struct cmp {
+	enum fmt fmt;
+	int all;
+	unsigned rows, shown;
+	json_t *out; /* --json */
+};
+
+static json_t *load(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+	if (!j) {
+		cli_error("compare: %s: line %d: %s", path, e.line, e.text);
+		return NULL;
+	}
+	if (!json_is_object(j) || !json_is_string(json_object_get(j, "schema")) ||
+	    !json_is_object(json_object_get(j, "strategies"))) {
+		cli_error("compare: %s: not an iowalk report", path);
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static void row(struct cmp *c, const char *strategy, const char *name, const char *key, json_t *av, json_t *bv)
+{
+	int have_a = json_is_number(av), have_b = json_is_number(bv);
+	if (!have_a && !have_b)
+		return;
+	double a = have_a ? json_number_value(av) : NAN, b = have_b ? json_number_value(bv) : NAN;
+	c->rows++;
+	int same = have_a && have_b && a == b;
+	if (same && !c->all)
+		return;
+	c->shown++;
+	int dir = cli_metric_direction(name, key);
+	const char *verdict = "-";
+	if (have_a && have_b && !same && dir != 0)
+		verdict = (b - a) * dir < 0 ? "better" : "worse";
+	else if (!have_a || !have_b)
+		verdict = have_a ? "missing in B" : "only in B";
+	double diff = b - a, ratio = have_a && have_b && a != 0 ? b / a : NAN;
+	switch (c->fmt) {
+	case F_TEXT:
+		printf("%-9s %-40s %16.6g %16.6g %+14.6g %9.4f  %s\n", strategy, name, a, b, diff, ratio, verdict);
+		break;
+	case F_MD:
+		printf("| %s | %s | %.6g | %.6g | %+.6g | %.4f | %s |\n", strategy, name, a, b, diff, ratio, verdict);
+		break;
+	case F_TEX: {
+		char esc[256];
+		size_t n = 0;
+		for (const char *p = name; *p && n + 3 < sizeof(esc); p++) {
+			if (*p == '_')
+				esc[n++] = '\\';
+			esc[n++] = *p;
+		}
+		esc[n] = '\0';
+		printf("%s & \\texttt{%s} & %.6g & %.6g & %+.6g & %.4f & %s \\\\\n", strategy, esc, a, b, diff, ratio,
+		       verdict);
+		break;
+	}
+	case F_JSON: {
+		json_t *r = json_object();
+		json_object_set_new(r, "strategy", json_string(strategy));
+		json_object_set_new(r, "metric", json_string(name));
+		json_object_set_new(r, "a", have_a ? json_real(a) : json_null());
+		json_object_set_new(r, "b", have_b ? json_real(b) : json_null());
+		json_object_set_new(r, "difference", have_a && have_b ? json_real(diff) : json_null());
+		json_object_set_new(r, "ratio", isfinite(ratio) ? json_real(ratio) : json_null());
+		json_object_set_new(r, "direction", json_string(dir > 0 ? "lower" : dir < 0 ? "higher" : "none"));
+		json_object_set_new(r, "verdict", json_string(verdict));
+		json_array_append_new(c->out, r);
+		break;
+	}
+	}
+}
+
+/* Every number under a and b (objects, recursively), named by its dotted path. */
+static void walk(struct cmp *c, const char *strategy, const char *prefix, const char *key, json_t *a, json_t *b)
+{
+	if (json_is_object(a) || json_is_object(b)) {
+		const char *k;
+		json_t *v;
+		size_t pl = strlen(prefix);
+		for (int pass = 0; pass < 2; pass++) {
+			json_t *from = pass ? b : a, *other = pass ? a : b;
+			json_object_foreach(from, k, v)
+			{
+				if (pass && json_object_get(other, k))
+					continue; /* seen in the first pass */
+				char *name = malloc(pl + strlen(k) + 2);
+				if (!name)
+					continue;
+				sprintf(name, "%s%s%s", prefix, pl ? "." : "", k);
+				json_t *va = pass ? NULL : v, *vb = pass ? v : json_object_get(b, k);
+				walk(c, strategy, name, k, va, vb);
+				free(name);
+			}
+		}
+		return;
+	}
+	row(c, strategy, prefix, key, a, b);
+}
+
+/* Lists the trace and configuration keys whose values differ, on stderr for the table formats. */
+static void context_diffs(json_t *a, json_t *b, FILE *f)
+{
+	static const char *const sections[] = {"trace", "config", "run"};
+	for (unsigned s = 0; s < 3; s++) {
+		json_t *sa = json_object_get(a, sections[s]), *sb = json_object_get(b, sections[s]);
+		const char *k;
+		json_t *v;
+		json_object_foreach(sa, k, v)
+		{
+			json_t *w = json_object_get(sb, k);
+			if (w && json_equal(v, w))
+				continue;
+			char *ta = json_dumps(v, JSON_ENCODE_ANY), *tb = w ? json_dumps(w, JSON_ENCODE_ANY) : NULL;
+			fprintf(f, "note: %s.%s differs: A %s, B %s\n", sections[s], k, ta ? ta : "?", tb ? tb : "(absent)");
+			free(ta);
+			free(tb);
+		}
+		json_object_foreach(sb, k, v)
+		{
+			if (json_object_get(sa, k))
+				continue;
+			char *tb = json_dumps(v, JSON_ENCODE_ANY);
+			fprintf(f, "note: %s.%s differs: A (absent), B %s\n", sections[s], k, tb ? tb : "?");
+			free(tb);
+		}
+	}
+}
+
+int cli_compare(int argc, char **argv)
+{
+	static const struct option opts[] = {{"markdown", no_argument, NULL, 'm'}, {"latex", no_argument, NULL, 'l'},
+					     {"json", no_argument, NULL, 'J'},     {"all", no_argument, NULL, 'a'},
+					     {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
+	struct cmp c = {F_TEXT, 0, 0, 0, NULL};
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'm': c.fmt = F_MD; break;
+		case 'l': c.fmt = F_TEX; break;
+		case 'J': c.fmt = F_JSON; break;
+		case 'a': c.all = 1; break;
+		case 'h': fputs(compare_usage, stdout); return CLI_EXIT_OK;
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		cli_error("compare: expected A.json B.json (see 'iowalk compare --help')");
+		return CLI_EXIT_USAGE;
+	}
+	json_t *a = load(argv[optind]), *b = a ? load(argv[optind + 1]) : NULL;
+	if (!a || !b) {
+		json_decref(a);
+		return CLI_EXIT_USAGE;
+	}
+	context_diffs(a, b, stderr);
+	switch (c.fmt) {
+	case F_TEXT:
+		printf("%-9s %-40s %16s %16s %14s %9s  %s\n", "strategy", "metric", "A", "B", "B - A", "B / A", "B is");
+		break;
+	case F_MD:
+		printf("| strategy | metric | A | B | B - A | B / A | B is |\n|---|---|---:|---:|---:|---:|---|\n");
+		break;
+	case F_TEX:
+		printf("\\begin{tabular}{llrrrrl}\nstrategy & metric & A & B & B $-$ A & B / A & B is \\\\\n\\hline\n");
+		break;
+	case F_JSON: c.out = json_array(); break;
+	}
+	json_t *sa = json_object_get(a, "strategies"), *sb = json_object_get(b, "strategies");
+	const char *name;
+	json_t *v;
+	json_object_foreach(sa, name, v)
+	{
+		json_t *w = json_object_get(sb, name);
+		if (w)
+			walk(&c, name, "", "", v, w);
+		else
+			fprintf(stderr, "note: strategy %s is only in A\n", name);
+	}
+	json_object_foreach(sb, name, v)
+		if (!json_object_get(sa, name))
+			fprintf(stderr, "note: strategy %s is only in B\n", name);
+	if (c.fmt == F_TEX)
+		printf("\\end{tabular}\n");
+	if (c.fmt == F_JSON) {
+		json_dumpf(c.out, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(c.out);
+	}
+	if (c.fmt == F_TEXT)
+		printf("compare: %u metrics, %u shown%s\n", c.rows, c.shown, c.all ? "" : " (those that differ; --all for every one)");
+	json_decref(a);
+	json_decref(b);
+	return CLI_EXIT_OK;
+}
