@@ -3,18 +3,21 @@
  * (or any difference with --exact), 2 when the two cannot be compared (different schema, trace,
  * configuration or strategies, nothing to compare) or on bad usage. */
 #include "cli.h"
+#include "outfile.h"
 #include "report.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char gate_usage[] =
 	"usage: iowalk gate REPORT.json --baseline BASE.json [--exact | --tolerance P%] [--quiet]\n"
+	"                   [--junit FILE] [--accept-config]\n"
 	"\n"
 	"Compares every number of every strategy in BASE (cycle totals and per translation, update and\n"
 	"RPCIT distributions, the per-component breakdown, operation counts, cache, IOTLB and fault\n"
@@ -25,6 +28,10 @@ static const char gate_usage[] =
 	"tolerance (default 0.5%) is a regression, one that got better is reported as an improvement;\n"
 	"counts that describe the workload rather than performance (translations, updates, checked, ...)\n"
 	"are shown when they differ but not judged.\n"
+	"\n"
+	"--junit FILE writes the result as JUnit XML (a test case per strategy, failing with its metrics) for\n"
+	"CI systems. Reports of different configurations are not compared (every differing key is listed)\n"
+	"unless --accept-config.\n"
 	"\n"
 	"exit status: 0 no regression, 1 regression, 2 incompatible inputs or bad usage\n";
 
@@ -42,10 +49,23 @@ static json_t *load(const char *path)
 	return j;
 }
 
+#define GATE_MAX_CASES 64
+
+/* One JUnit test case: a strategy (or the trace), its failing metrics. */
+struct gate_case {
+	char name[64];
+	int compared, failures;
+	char msg[2048];
+	size_t msg_len;
+};
+
 struct gate {
 	double tol;
 	int exact, quiet;
 	int regressions, improvements, compared, unjudged;
+	struct gate_case cases[GATE_MAX_CASES];
+	unsigned ncases;
+	struct gate_case *cur;
 };
 
 /* How a metric is judged without --exact: +1 lower is better, -1 higher is better, 0 not judged (it
@@ -99,6 +119,19 @@ static void compare(struct gate *g, const char *strategy, const char *name, cons
 			g->improvements++;
 		}
 	}
+	if (g->cur) {
+		g->cur->compared++;
+		bool failed = strcmp(status, "MISSING") == 0 || strcmp(status, "NEW") == 0 ||
+			      strcmp(status, "CHANGED") == 0 || strcmp(status, "REGRESSION") == 0;
+		if (failed) {
+			g->cur->failures++;
+			size_t room = sizeof(g->cur->msg) - g->cur->msg_len;
+			int w = snprintf(g->cur->msg + g->cur->msg_len, room, "%s %s: baseline %.6g, report %.6g\n", status, name,
+					 b, n);
+			if (w > 0)
+				g->cur->msg_len += (size_t)w < room ? (size_t)w : room - 1;
+		}
+	}
 	if (!g->quiet || (strcmp(status, "ok") != 0 && strcmp(status, "within") != 0))
 		printf("%-9s %-40s %16.6g %16.6g %+9.3f%%  %s\n", strategy, name, b, n, isfinite(rel) ? rel * 100 : 0.0,
 		       status);
@@ -138,6 +171,65 @@ static void compare_tree(struct gate *g, const char *strategy, const char *prefi
 		compare(g, strategy, prefix, key, b, n);
 }
 
+static struct gate_case *begin_case(struct gate *g, const char *name)
+{
+	if (g->ncases == GATE_MAX_CASES)
+		return g->cur = NULL;
+	g->cur = &g->cases[g->ncases++];
+	memset(g->cur, 0, sizeof(*g->cur));
+	snprintf(g->cur->name, sizeof(g->cur->name), "%s", name);
+	return g->cur;
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* JUnit XML: one test case per strategy (and one for the trace), failing with the metrics that did. */
+static int write_junit(const struct gate *g, const char *path)
+{
+	char err[512];
+	struct outfile *of = outfile_open(path, err, sizeof(err));
+	if (!of) {
+		cli_error("gate: %s", err);
+		return -1;
+	}
+	FILE *f = outfile_fp(of);
+	int failures = 0;
+	for (unsigned i = 0; i < g->ncases; i++)
+		failures += g->cases[i].failures > 0;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"iowalk-gate\" tests=\"%u\" failures=\"%d\">\n",
+		g->ncases, failures);
+	for (unsigned i = 0; i < g->ncases; i++) {
+		const struct gate_case *c = &g->cases[i];
+		fputs("  <testcase classname=\"iowalk.gate\" name=\"", f);
+		xml_text(f, c->name);
+		fprintf(f, "\">");
+		if (c->failures) {
+			fprintf(f, "<failure message=\"%d of %d metrics %s\">", c->failures, c->compared,
+				g->exact ? "differ" : "regressed or are missing");
+			xml_text(f, c->msg);
+			fputs("</failure>", f);
+		}
+		fputs("</testcase>\n", f);
+	}
+	fputs("</testsuite>\n", f);
+	if (outfile_commit(of, err, sizeof(err)) < 0) {
+		cli_error("gate: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int incompatible(const char *why)
 {
 	cli_error("gate: cannot compare: %s", why);
@@ -151,9 +243,14 @@ int cli_gate(int argc, char **argv)
 					     {"exact", no_argument, NULL, 'e'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {"help", no_argument, NULL, 'h'},
+					     {"junit", required_argument, NULL, 'J'},
+					     {"accept-config", no_argument, NULL, 'A'},
 					     {NULL, 0, NULL, 0}};
-	struct gate g = {.tol = 0.005};
-	const char *base_path = NULL;
+	static struct gate g; /* large (the JUnit cases): not on the stack */
+	memset(&g, 0, sizeof(g));
+	g.tol = 0.005;
+	const char *base_path = NULL, *junit = NULL;
+	int accept_config = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "b:t:eqh", opts, NULL)) != -1) {
@@ -173,6 +270,8 @@ int cli_gate(int argc, char **argv)
 			break;
 		}
 		case 'e': g.exact = 1; break;
+		case 'J': junit = optarg; break;
+		case 'A': accept_config = 1; break;
 		case 'q': g.quiet = 1; break;
 		case 'h': fputs(gate_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
@@ -197,19 +296,29 @@ int cli_gate(int argc, char **argv)
 	}
 	json_t *ncfg = json_object_get(n, "config"), *bcfg = json_object_get(b, "config");
 	if (!json_equal(ncfg, bcfg)) {
+		/* Every differing key, so the cause is plain; --accept-config compares anyway. */
 		const char *key;
 		json_t *v;
-		json_object_foreach(bcfg, key, v)
-		{
-			if (!json_equal(v, json_object_get(ncfg, key))) {
-				char why[256];
-				snprintf(why, sizeof(why), "different configurations (first difference: config.%s)", key);
-				rc = incompatible(why);
-				goto out;
+		for (int pass = 0; pass < 2; pass++) {
+			json_t *from = pass ? ncfg : bcfg, *other = pass ? bcfg : ncfg;
+			json_object_foreach(from, key, v)
+			{
+				json_t *w = json_object_get(other, key);
+				if (pass && w)
+					continue;
+				if (w && json_equal(v, w))
+					continue;
+				char *tv = json_dumps(v, JSON_ENCODE_ANY), *tw = w ? json_dumps(w, JSON_ENCODE_ANY) : NULL;
+				fprintf(stderr, "gate: config.%s: baseline %s, report %s\n", key, pass ? "(absent)" : tv,
+					pass ? tv : tw ? tw : "(absent)");
+				free(tv);
+				free(tw);
 			}
 		}
-		rc = incompatible("different configurations (the report has parameters the baseline lacks)");
-		goto out;
+		if (!accept_config) {
+			rc = incompatible("different configurations (listed above; --accept-config compares anyway)");
+			goto out;
+		}
 	}
 	if (!json_equal(json_object_get(json_object_get(n, "run"), "warmup_records"),
 			json_object_get(json_object_get(b, "run"), "warmup_records"))) {
@@ -234,6 +343,7 @@ int cli_gate(int argc, char **argv)
 	}
 	if (!g.quiet)
 		printf("%-9s %-40s %16s %16s %10s  %s\n", "strategy", "metric", "baseline", "report", "change", "status");
+	begin_case(&g, "trace");
 	static const char *const trace_numbers[] = {"records", "first_cycle", "last_cycle", NULL};
 	for (const char *const *k = trace_numbers; *k; k++) {
 		char tname[32];
@@ -249,8 +359,10 @@ int cli_gate(int argc, char **argv)
 			rc = incompatible(why);
 			goto out;
 		}
+		begin_case(&g, name);
 		compare_tree(&g, name, "", "", bst, nst);
 	}
+	g.cur = NULL;
 	if (g.compared == 0) {
 		rc = incompatible("the baseline has no metrics to compare");
 		goto out;
@@ -263,6 +375,8 @@ int cli_gate(int argc, char **argv)
 		       g.compared, g.regressions, g.regressions == 1 ? "" : "s", g.improvements,
 		       g.improvements == 1 ? "" : "s", g.unjudged, g.unjudged == 1 ? "" : "s", g.tol * 100);
 	rc = g.regressions ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	if (junit && write_junit(&g, junit) < 0)
+		rc = CLI_EXIT_FAIL;
 out:
 	json_decref(n);
 	json_decref(b);

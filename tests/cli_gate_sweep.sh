@@ -74,6 +74,16 @@ sed "0,/\"breakdown\": {/s//\"breakdown\": {\"$long\": {\"$long\": 5},/" "$T/bas
 expect_rc 1 "$IOWALK" gate "$T/base.json" --baseline "$T/long.json"
 grep -q 'MISSING' "$T/out" && ok || bad "gate did not report the long key as missing"
 
+# A configuration difference: every differing key named; --accept-config compares anyway; JUnit XML.
+"$IOWALK" run "$tiny" -q --set cost.rpcit=3001 --set device.walkers=2 --json "$T/cfg2.json"
+expect_rc 2 "$IOWALK" gate "$T/cfg2.json" --baseline "$T/base.json"
+grep -q 'config.cost.rpcit: baseline 3000, report 3001' "$T/out" && grep -q 'config.device.walkers: baseline 4, report 2' "$T/out" &&
+	ok || bad "gate did not name every differing configuration key"
+expect_rc 1 "$IOWALK" gate "$T/cfg2.json" --baseline "$T/base.json" --accept-config --exact --junit "$T/junit.xml"
+grep -q '<testsuite name="iowalk-gate" tests="5" failures="4">' "$T/junit.xml" && grep -q 'CHANGED cycles_total' "$T/junit.xml" &&
+	ok || bad "gate --junit: $(head -3 "$T/junit.xml")"
+expect_rc 0 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --exact --junit "$T/junit-ok.xml"
+grep -q 'failures="0"' "$T/junit-ok.xml" && ok || bad "gate --junit on a pass"
 # compare: both values, the difference, the ratio and the verdict in each metric's direction.
 "$IOWALK" run "$tiny" -q --set device.iotlb_entries=0 --json "$T/noiotlb.json"
 "$IOWALK" compare "$T/base.json" "$T/noiotlb.json" > "$T/cmp.txt" 2> "$T/cmp.err"
