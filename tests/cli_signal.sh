@@ -31,6 +31,30 @@ for sig in INT TERM; do
 		fails=$((fails + 1))
 	fi
 done
+# An interrupt while gnuplot draws the figure: no result, no temporary, and gnuplot (here a stand-in that
+# reads its script, writes its outputs and hangs) is ended too.
+mkdir -p fakebin
+cat > fakebin/gnuplot <<'GP'
+#!/bin/sh
+cat > /dev/null
+sleep 30
+GP
+chmod +x fakebin/gnuplot
+PATH="$PWD/fakebin:$PATH" "$IOWALK" run -q --json fig.json --figure figs/x 2> err.txt &
+pid=$!
+sleep 1
+kill -s INT $pid
+wait $pid
+rc=$?
+sleep 0.2
+left=$(ls fig.json figs 2>/dev/null; find . -name '*.tmp.*')
+if [ $rc -ne 0 ] && [ -z "$(ls figs 2>/dev/null)" ] && [ ! -e fig.json ] && [ -z "$(find . -name '*.tmp.*')" ] &&
+	! pgrep -f "$PWD/fakebin/gnuplot" > /dev/null; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: interrupted figure: exit $rc, left: $left, gnuplot: $(pgrep -f "$PWD/fakebin/gnuplot")"
+	fails=$((fails + 1))
+fi
 # An interrupted sweep ends its workers and removes its work directory; finished points stay.
 cat > spec.ini <<'SPEC'
 [sweep]
