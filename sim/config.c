@@ -23,6 +23,27 @@ static const struct param params[] = {
 };
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
 
+struct range {
+	const char *name;
+	uint64_t lo, hi;
+	const char *source;
+};
+
+static const struct range ranges[] = {
+#define R(name, lo, hi, source) {name, lo, hi, source},
+#include "ranges.def"
+#undef R
+};
+#define NRANGES (sizeof(ranges) / sizeof(ranges[0]))
+
+static const struct range *engine_range(const char *name)
+{
+	for (unsigned i = 0; i < NRANGES; i++)
+		if (strcmp(ranges[i].name, name) == 0)
+			return &ranges[i];
+	return NULL;
+}
+
 static uint64_t *field(struct iw_config *c, const struct param *p) { return (uint64_t *)((char *)c + p->off); }
 
 /* Registered parameters (process-wide, filled before main by the models' registries): ext[i] of a
@@ -336,6 +357,42 @@ static void print_param(FILE *f, const char *name, uint64_t value, const char *u
 		unit[0] ? "]" : "");
 }
 
+static void print_range(FILE *f, uint64_t lo, uint64_t hi, const char *source)
+{
+	if (lo || hi)
+		fprintf(f, ";   range %llu..%llu: %s\n", (unsigned long long)lo, (unsigned long long)hi, source);
+}
+
+int config_range(unsigned i, const char **name, uint64_t *def, uint64_t *lo, uint64_t *hi, const char **source)
+{
+	for (unsigned k = 0; k < NPARAMS; k++) {
+		const struct range *r = engine_range(params[k].name);
+		if (!r)
+			continue;
+		if (i-- == 0) {
+			*name = r->name;
+			*def = params[k].def;
+			*lo = r->lo;
+			*hi = r->hi;
+			*source = r->source;
+			return 1;
+		}
+	}
+	for (unsigned k = 0; k < nreg; k++) {
+		if (!reg[k]->range_lo && !reg[k]->range_hi)
+			continue;
+		if (i-- == 0) {
+			*name = reg[k]->name;
+			*def = reg[k]->def;
+			*lo = reg[k]->range_lo;
+			*hi = reg[k]->range_hi;
+			*source = reg[k]->range_source;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void config_print(const struct iw_config *c, FILE *f)
 {
 	fprintf(f, "# iowalk parameters (preset %s); sources and assumptions: docs/cost-model.md\n", c->preset);
@@ -344,6 +401,9 @@ void config_print(const struct iw_config *c, FILE *f)
 	for (unsigned i = 0; i < NPARAMS; i++) {
 		const struct param *p = &params[i];
 		print_param(f, p->name, *field((struct iw_config *)c, p), p->unit, p->help, &section, &sect_len);
+		const struct range *r = engine_range(p->name);
+		if (r)
+			print_range(f, r->lo, r->hi, r->source);
 	}
 	for (unsigned i = 0; i < nreg; i++) {
 		if (i == 0 || reg_group[i] != reg_group[i - 1]) {
@@ -351,6 +411,7 @@ void config_print(const struct iw_config *c, FILE *f)
 			section = NULL;
 		}
 		print_param(f, reg[i]->name, c->ext[i], reg[i]->unit, reg[i]->help, &section, &sect_len);
+		print_range(f, reg[i]->range_lo, reg[i]->range_hi, reg[i]->range_source);
 	}
 }
 

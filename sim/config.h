@@ -11,11 +11,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* A parameter a model or a strategy owns (the engine's own are in params.def). */
+/* A parameter a model or a strategy owns (the engine's own are in params.def). A cost or latency has a
+ * plausible range (range_lo..range_hi, with its source or reasoning; 0..0 when it has none), which
+ * `iowalk sensitivity` samples. */
 struct iw_param {
 	const char *name; /* "section.key" */
 	uint64_t def, lo, hi;
 	const char *unit, *help;
+	uint64_t range_lo, range_hi;
+	const char *range_source;
 };
 
 struct iw_config;
@@ -70,5 +74,8 @@ void config_print(const struct iw_config *c, FILE *f);
 /* Iteration for reports: i-th parameter's name and value; returns 0 past the end. */
 int config_param(const struct iw_config *c, unsigned i, const char **name, uint64_t *value);
 const char *config_presets(void); /* "z15, tiny" */
+/* The i-th parameter that has a plausible range (engine first, then the registered ones): its name,
+ * default and range with the source. 0 past the end. */
+int config_range(unsigned i, const char **name, uint64_t *def, uint64_t *lo, uint64_t *hi, const char **source);
 
 #endif

@@ -8,10 +8,10 @@
 #include <stdio.h>
 
 static const struct iw_param host_params[] = {
-	{"vm.host_levels", 3, 3, 5, "", "host DAT levels of the VMM (3: 4 TiB, 4: 8 PiB, 5: 16 EiB)"},
-	{"vm.host_page_kib", 4, 4, 2097152, "KiB", "backing page of guest RAM: 4, 1024 or 2097152"},
-	{"vm.root_levels", 3, 3, 5, "", "levels of the root (stage-2) IO table"},
-	{"vm.root_large", 0, 0, 1, "", "root IO table maps 1 MiB frames"},
+	{"vm.host_levels", 3, 3, 5, "", "host DAT levels of the VMM (3: 4 TiB, 4: 8 PiB, 5: 16 EiB)", 0, 0, NULL},
+	{"vm.host_page_kib", 4, 4, 2097152, "KiB", "backing page of guest RAM: 4, 1024 or 2097152", 0, 0, NULL},
+	{"vm.root_levels", 3, 3, 5, "", "levels of the root (stage-2) IO table", 0, 0, NULL},
+	{"vm.root_large", 0, 0, 1, "", "root IO table maps 1 MiB frames", 0, 0, NULL},
 };
 
 static const char *host_validate(const struct iw_config *c, char *err, size_t errlen)

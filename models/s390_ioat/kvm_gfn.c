@@ -7,8 +7,9 @@
 #include "shadow.h"
 
 static const struct iw_param kvm_params[] = {
-	{"cost.srcu", 15, 0, 1000000, "cycles", "kvm-gfn: srcu_read_lock + srcu_read_unlock"},
-	{"cost.irq", 10, 0, 1000000, "cycles", "kvm-gfn: local_irq_save + restore (GUP-fast)"},
+	{"cost.srcu", 15, 0, 1000000, "cycles", "kvm-gfn: srcu_read_lock + srcu_read_unlock", 5, 100,
+	 "full memory barriers in 5.x srcu_read_lock/unlock; assumption"},
+	{"cost.irq", 10, 0, 1000000, "cycles", "kvm-gfn: local_irq_save + restore (GUP-fast)", 5, 50, "assumption"},
 };
 static const struct iw_param_group kvm_param_group = {"kvm-gfn", kvm_params, 2, NULL};
 

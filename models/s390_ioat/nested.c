@@ -103,8 +103,8 @@ static void nested_dma_walk(struct strategy *st, uint64_t iova, bool write, stru
 }
 
 static const struct iw_param nested_params[] = {
-	{"nested.s2_tlb_entries", 256, 0, 1u << 24, "", "nested: stage-2 translation cache entries (0 disables)"},
-	{"nested.s2_tlb_ways", 4, 1, 1u << 24, "", "nested: stage-2 translation cache associativity"},
+	{"nested.s2_tlb_entries", 256, 0, 1u << 24, "", "nested: stage-2 translation cache entries (0 disables)", 0, 0, NULL},
+	{"nested.s2_tlb_ways", 4, 1, 1u << 24, "", "nested: stage-2 translation cache associativity", 0, 0, NULL},
 };
 
 static const char *nested_validate(const struct iw_config *c, char *err, size_t errlen)

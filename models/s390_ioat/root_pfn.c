@@ -67,7 +67,7 @@ static const struct shadow_resolver root_resolver = {
 	.size = sizeof(struct root_pfn), .init = root_init, .fini = root_fini, .resolve = root_resolve, .release = NULL};
 
 static const struct iw_param root_params[] = {
-	{"root.swcache_entries", 0, 0, 1u << 24, "", "root-pfn: software cache of root-table segment entries (0: none)"},
+	{"root.swcache_entries", 0, 0, 1u << 24, "", "root-pfn: software cache of root-table segment entries (0: none)", 0, 0, NULL},
 };
 static const struct iw_param_group root_param_group = {"root-pfn", root_params, 1, NULL};
 
