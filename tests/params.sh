@@ -32,7 +32,7 @@ section=""
 while IFS= read -r line; do
 	case "$line" in
 	\[*\]) section=${line#[}; section=${section%]}; continue ;;
-	""|\#*) continue ;;
+	""|\#*|\;*) continue ;;
 	esac
 	key=$(echo "$line" | awk '{print $1}')
 	def=$(echo "$line" | awk '{print $3}')
