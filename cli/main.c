@@ -24,6 +24,7 @@ static const char usage[] =
 	"  sweep    run a grid of configurations in parallel into one CSV (resumable)\n"
 	"  compare  two reports side by side: differences, ratios and which is better (table, Markdown, LaTeX, JSON)\n"
 	"  gate     compare a report with a baseline (CI performance gate)\n"
+	"  sensitivity  which conclusions survive the cost ranges (one at a time, and a seeded sample)\n"
 	"\n"
 	"options:\n"
 	"  -h, --help     this help; `iowalk <command> --help` for a command's options\n"
@@ -88,6 +89,8 @@ static int dispatch(int argc, char **argv)
 		return cli_sweep(argc - 1, argv + 1);
 	if (strcmp(cmd, "compare") == 0)
 		return cli_compare(argc - 1, argv + 1);
+	if (strcmp(cmd, "sensitivity") == 0)
+		return cli_sensitivity(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (try 'iowalk --help')", cmd);
 	return CLI_EXIT_USAGE;
 }
