@@ -64,7 +64,8 @@ ops = 4000000
 [grid]
 set.device.iotlb_entries = 0, 4, 8, 16
 SPEC
-"$IOWALK" sweep spec.ini -o sweep.csv -j 2 -q 2> err.txt &
+# (an absolute spec path, so that pgrep below sees only this test's processes)
+"$IOWALK" sweep "$PWD/spec.ini" -o sweep.csv -j 2 -q 2> err.txt &
 pid=$!
 sleep 1.5
 kill -s INT $pid
@@ -72,7 +73,7 @@ wait $pid
 rc=$?
 sleep 0.2
 left=$(ls -d sweep.csv.work.* 2>/dev/null)
-workers=$(pgrep -f "iowalk sweep spec.ini" || true)
+workers=$(pgrep -f "iowalk sweep $PWD/spec.ini" || true)
 if [ $rc -ne 0 ] && [ -z "$left" ] && [ -z "$workers" ]; then
 	pass=$((pass + 1))
 else
