@@ -50,6 +50,7 @@ static const char sens_usage[] =
 	"  -j, --jobs N          worker processes (default: the number of CPUs)\n"
 	"  -p, --preset NAME     -c, --config FILE     -S, --set KEY=VALUE   as for `iowalk run` (the base)\n"
 	"      --json FILE       the whole result as JSON      --csv FILE   one row per run\n"
+	"      --tornado FILE    per pair and metric, each parameter's gap at its two ends, largest swing first\n"
 	"  -q, --quiet           no table on stdout\n"
 	"  -h, --help            this help\n";
 
@@ -370,6 +371,20 @@ static int write_json(FILE *f, const struct plan *pl, const struct result *res, 
 		json_object_set_new(o, "end", json_string(pl->kind[r]));
 		json_object_set_new(o, "value", json_integer((json_int_t)pl->values[(size_t)r * pl->nparams + pl->which[r]]));
 		json_object_set_new(o, "strategies", metrics_json(eo, &res[r]));
+		json_t *pg = json_array();
+		for (unsigned a = 0; a < eo->nstrategies; a++)
+			for (unsigned b = a + 1; b < eo->nstrategies; b++)
+				for (int m = 0; m < NM; m++) {
+					double x = res[r].m[a][m], y = res[r].m[b][m];
+					json_t *q = json_object();
+					json_object_set_new(q, "a", json_string(eo->strategies[a]->name));
+					json_object_set_new(q, "b", json_string(eo->strategies[b]->name));
+					json_object_set_new(q, "metric", json_string(metric_name[m]));
+					json_object_set_new(q, "gap", isnan(x - y) ? json_null() : json_real(x - y));
+					json_object_set_new(q, "ratio", y != 0 && !isnan(x / y) ? json_real(x / y) : json_null());
+					json_array_append_new(pg, q);
+				}
+		json_object_set_new(o, "pairs", pg);
 		json_array_append_new(oat, o);
 	}
 	json_object_set_new(root, "one_at_a_time", oat);
@@ -431,6 +446,51 @@ static int write_csv(FILE *f, const struct plan *pl, const struct result *res, c
 	return ferror(f) ? -1 : 0;
 }
 
+struct swing {
+	unsigned k;
+	double lo, hi, span;
+};
+
+static int cmp_swing(const void *x, const void *y)
+{
+	const struct swing *a = x, *b = y;
+	/* Largest swing first; ties in parameter order, so the output is the same everywhere. */
+	if (a->span != b->span)
+		return a->span < b->span ? 1 : -1;
+	return a->k < b->k ? -1 : a->k > b->k;
+}
+
+/* The tornado data: for each pair and metric, every parameter's gap (A - B) at its low and high ends,
+ * largest swing first (plots/tornado.gp). */
+static int write_tornado(FILE *f, const struct plan *pl, const struct result *res, const struct engine_opts *eo)
+{
+	fputs("pair,metric,rank,param,low,high,gap_base,gap_low,gap_high,swing\n", f);
+	struct swing *sw = iw_calloc(pl->nparams ? pl->nparams : 1, sizeof(*sw));
+	if (!sw)
+		return -1;
+	for (unsigned a = 0; a < eo->nstrategies; a++)
+		for (unsigned b = a + 1; b < eo->nstrategies; b++)
+			for (int m = 0; m < NM; m++) {
+				double base = res[0].m[a][m] - res[0].m[b][m];
+				for (unsigned k = 0; k < pl->nparams; k++) {
+					const struct result *lo = &res[1 + 2 * k], *hi = &res[2 + 2 * k];
+					sw[k] = (struct swing){k, lo->m[a][m] - lo->m[b][m], hi->m[a][m] - hi->m[b][m], 0};
+					sw[k].span = fabs(sw[k].hi - sw[k].lo);
+					if (isnan(sw[k].span))
+						sw[k].span = -1;
+				}
+				qsort(sw, pl->nparams, sizeof(*sw), cmp_swing);
+				for (unsigned i = 0; i < pl->nparams; i++) {
+					const struct param_range *p = &pl->p[sw[i].k];
+					fprintf(f, "%s-%s,%s,%u,%s,%" PRIu64 ",%" PRIu64 ",%.4f,%.4f,%.4f,%.4f\n",
+						eo->strategies[a]->name, eo->strategies[b]->name, metric_name[m], i + 1, p->name,
+						p->lo, p->hi, base, sw[i].lo, sw[i].hi, sw[i].span);
+				}
+			}
+	iw_free(sw);
+	return ferror(f) ? -1 : 0;
+}
+
 static void print_table(const struct plan *pl, const struct result *res, const struct engine_opts *eo,
 			double ns_per_cycle)
 {
@@ -460,15 +520,16 @@ static void print_table(const struct plan *pl, const struct result *res, const s
 
 int cli_sensitivity(int argc, char **argv)
 {
-	enum { O_SEED = 256, O_JSON, O_CSV };
+	enum { O_SEED = 256, O_JSON, O_CSV, O_TORNADO };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"samples", required_argument, NULL, 'n'},
 		{"seed", required_argument, NULL, O_SEED},  {"jobs", required_argument, NULL, 'j'},
 		{"preset", required_argument, NULL, 'p'},   {"config", required_argument, NULL, 'c'},
 		{"set", required_argument, NULL, 'S'},      {"json", required_argument, NULL, O_JSON},
 		{"csv", required_argument, NULL, O_CSV},    {"quiet", no_argument, NULL, 'q'},
+		{"tornado", required_argument, NULL, O_TORNADO},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-	const char *strategies = "all", *json = NULL, *csv = NULL, *sets[64];
+	const char *strategies = "all", *json = NULL, *csv = NULL, *tornado = NULL, *sets[64];
 	struct cli_config_src src = {.set_keys = sets};
 	unsigned long long samples = 200, seed = 1;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
@@ -508,6 +569,7 @@ int cli_sensitivity(int argc, char **argv)
 			break;
 		case O_JSON: json = optarg; break;
 		case O_CSV: csv = optarg; break;
+		case O_TORNADO: tornado = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(sens_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
@@ -565,7 +627,7 @@ int cli_sensitivity(int argc, char **argv)
 	double ns_per_cycle = 1000.0 / (double)base.cpu_clock_mhz;
 	if (!quiet)
 		print_table(&pl, res, &eo, ns_per_cycle);
-	struct outfile *outs[2] = {NULL, NULL};
+	struct outfile *outs[3] = {NULL, NULL, NULL};
 	int ok = 1;
 	err[0] = '\0';
 	if (json) {
@@ -576,13 +638,17 @@ int cli_sensitivity(int argc, char **argv)
 		outs[1] = outfile_open(csv, err, sizeof(err));
 		ok = outs[1] && write_csv(outfile_fp(outs[1]), &pl, res, &eo) == 0;
 	}
+	if (ok && tornado) {
+		outs[2] = outfile_open(tornado, err, sizeof(err));
+		ok = outs[2] && write_tornado(outfile_fp(outs[2]), &pl, res, &eo) == 0;
+	}
 	if (!ok) {
 		cli_error("sensitivity: %s", err[0] ? err : "write error");
-		outfile_abort(outs[0]);
-		outfile_abort(outs[1]);
+		for (int i = 0; i < 3; i++)
+			outfile_abort(outs[i]);
 		goto out;
 	}
-	if (outfile_commit_all(outs, 2, err, sizeof(err)) < 0) {
+	if (outfile_commit_all(outs, 3, err, sizeof(err)) < 0) {
 		cli_error("%s", err);
 		goto out;
 	}
