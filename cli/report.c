@@ -58,20 +58,47 @@ void report_table(const struct report_ctx *r, FILE *f)
 		r->opts->trace_label, res->hdr.name[0] ? res->hdr.name : "unnamed", res->records, res->trace_hash);
 	fprintf(f, "preset %s, check %s, warm-up %" PRIu64 " records; cycles at %" PRIu64 " MHz\n\n", r->cfg->preset,
 		r->opts->check ? "on" : "off", r->opts->warmup, r->cfg->cpu_clock_mhz);
-	fprintf(f, "%-9s %9s %10s %8s %8s %10s %8s %8s %8s %13s %10s %8s\n", "strategy", "iopte-upd", "cyc/upd",
-		"p50", "p99", "dma-xlat", "cyc/xlat", "p50", "p99.9", "total-cycles", "cyc/xlat*", "ratio");
+	fprintf(f, "%-9s %8s %9s %7s %8s %8s %8s %9s %7s %8s %10s %13s %9s %7s\n", "strategy", "updates", "upd-mean",
+		"upd-ns", "upd-p50", "upd-p99", "xlats", "xlat-mean", "xlat-ns", "xlat-p50", "xlat-p99.9", "total-cycles",
+		"all/xlat", "ratio");
+	double ns = 1000.0 / (double)r->cfg->cpu_clock_mhz;
 	for (unsigned i = 0; i < res->nsims; i++) {
 		const struct stats *st = &res->sims[i]->st;
 		struct dist u = dist_of(&st->update), d = dist_of(&st->dma);
-		fprintf(f, "%-9s %9" PRIu64 " %10.1f %8" PRIu64 " %8" PRIu64 " %10" PRIu64 " %8.1f %8" PRIu64 " %8" PRIu64
-			" %13" PRIu64 " %10.1f %7.2fx\n",
-			res->sims[i]->ops->name, st->ops[OP_UPDATES], u.mean, u.p50, u.p99, st->ops[OP_DMA_PAGES], d.mean,
-			d.p50, d.p999, stats_total(st), amortized(st), ratio(r, st));
+		uint64_t nu = st->ops[OP_UPDATES], nx = st->ops[OP_DMA_PAGES];
+		char c[8][32];
+		/* A mean or percentile of nothing is n/a, not 0. */
+		if (nu) {
+			snprintf(c[0], 32, "%.1f", u.mean);
+			snprintf(c[1], 32, "%.0f", u.mean * ns);
+			snprintf(c[2], 32, "%" PRIu64, u.p50);
+			snprintf(c[3], 32, "%" PRIu64, u.p99);
+		} else {
+			for (int k = 0; k < 4; k++)
+				snprintf(c[k], 32, "n/a");
+		}
+		if (nx) {
+			snprintf(c[4], 32, "%.1f", d.mean);
+			snprintf(c[5], 32, "%.0f", d.mean * ns);
+			snprintf(c[6], 32, "%" PRIu64, d.p50);
+			snprintf(c[7], 32, "%" PRIu64, d.p999);
+		} else {
+			for (int k = 4; k < 8; k++)
+				snprintf(c[k], 32, "n/a");
+		}
+		char all[32];
+		if (nx)
+			snprintf(all, sizeof(all), "%.1f", amortized(st));
+		else
+			snprintf(all, sizeof(all), "n/a");
+		fprintf(f, "%-9s %8" PRIu64 " %9s %7s %8s %8s %8" PRIu64 " %9s %7s %8s %10s %13" PRIu64 " %9s %6.2fx\n",
+			res->sims[i]->ops->name, nu, c[0], c[1], c[2], c[3], nx, c[4], c[5], c[6], c[7], stats_total(st), all,
+			ratio(r, st));
 	}
-	fprintf(f, "\ncyc/upd: RPCIT-path cycles per guest IOPTE update made visible; cyc/xlat: latency of a DMA page\n"
-		   "translation; cyc/xlat*: all cycles (both paths) per DMA page translation; ratio: total cycles\n"
-		   "relative to %s.\n", base_name(r));
-
+	fprintf(f, "\nupd: RPCIT-path cycles per guest IOPTE update made visible (mean, in ns at %" PRIu64 " MHz, p50, p99);\n"
+		   "xlat: latency of a DMA page translation (mean, ns, p50, p99.9); all/xlat: all cycles (both paths\n"
+		   "and set-up) per DMA page translation; ratio: total cycles relative to %s.\n",
+		r->cfg->cpu_clock_mhz, base_name(r));
 	fprintf(f, "\ncycles by component (%% of each strategy's total)\n%-13s", "component");
 	for (unsigned i = 0; i < res->nsims; i++)
 		fprintf(f, " %20s", res->sims[i]->ops->name);

@@ -87,6 +87,12 @@ printf '%%iowalk-trace 1\n# nothing\n' > "$T/empty.trace"
 "$IOWALK" run "$T/devs.trace" -q > "$T/lim.out" 2>&1
 [ $? -eq 1 ] && grep -q 'raise run.max_devices' "$T/lim.out" && ok || bad "device limit: $(cat "$T/lim.out")"
 "$IOWALK" run "$T/devs.trace" -q --check --set run.max_devices=2048 && ok || bad "run.max_devices=2048 refused"
+# The table: unique column names; a run without translations shows n/a, not 0.0.
+printf '0 MEMSLOT 0 0 0x100 0x20000000000\n0 IOAT 0 0x4000 3\n1 MAP 0x100000000 0x1000 0x1000 rw\n2 RPCIT 0x100000000 0x1000\n' > "$T/nodma.trace"
+"$IOWALK" run "$T/nodma.trace" > "$T/table.out" 2>&1
+grep '^kvm-gfn ' "$T/table.out" | head -1 | grep -q ' n/a ' && ok || bad "no translations: $(grep '^kvm-gfn' "$T/table.out" | head -1)"
+hdr=$(grep '^strategy ' "$T/table.out" | head -1)
+[ "$(echo "$hdr" | tr -s ' ' '\n' | sort | uniq -d)" = "" ] && ok || bad "duplicate column names: $hdr"
 # Configurations are read exactly or refused with the file and line.
 expect_cfg() { # expect_cfg WHAT TEXT-TO-FIND iowalk-args...
 	local what=$1 want=$2
