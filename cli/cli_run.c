@@ -39,7 +39,7 @@ static const char run_usage[] =
 	"  -S, --set KEY=VALUE   override one parameter (repeatable), applied last\n"
 	"      --check           compare every translation with the reference map; a mismatch aborts\n"
 	"  -w, --warmup N        replay the first N records without counting them\n"
-	"  -j, --json FILE       write the report as JSON (docs/report-schema.md)\n"
+	"      --json FILE       write the report as JSON (docs/report-schema.md)\n"
 	"      --csv FILE        write one CSV row per strategy\n"
 	"      --cdf FILE        write the latency distributions as CDF points (CSV)\n"
 	"  -f, --figure PREFIX   draw the comparison figure as PREFIX.png and PREFIX.pdf (needs gnuplot)\n"
@@ -198,12 +198,12 @@ struct run_args {
  * --help or --list-strategies: done, CLI_EXIT_OK is returned through *done). */
 static int parse_run_args(int argc, char **argv, struct run_args *a, struct engine_opts *o, bool *done)
 {
-	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST };
+	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST, OPT_JSON };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
 		{"check", no_argument, NULL, OPT_CHECK},    {"warmup", required_argument, NULL, 'w'},
-		{"json", required_argument, NULL, 'j'},     {"csv", required_argument, NULL, OPT_CSV},
+		{"json", required_argument, NULL, OPT_JSON}, {"csv", required_argument, NULL, OPT_CSV},
 		{"figure", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
 		{"print-config", no_argument, NULL, OPT_PRINT}, {"help", no_argument, NULL, 'h'},
 		{"tag", required_argument, NULL, OPT_TAG}, {"selfperf", no_argument, NULL, OPT_SELFPERF},
@@ -213,7 +213,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 	*done = false;
 	a->strategies = "all";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:p:c:S:w:j:f:qh", opts, NULL)) != -1) {
+	/* Short options mean the same in every command (-j is the number of jobs in sweep and sensitivity,
+	 * so JSON has only its long form here). */
+	while ((c = getopt_long(argc, argv, "s:p:c:S:w:f:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': a->strategies = optarg; break;
 		case 'p': a->preset = optarg; break;
@@ -237,7 +239,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 			o->warmup = v;
 			break;
 		}
-		case 'j': a->json = optarg; break;
+		case OPT_JSON: a->json = optarg; break;
 		case OPT_CSV: a->csv = optarg; break;
 		case OPT_CDF: a->cdf = optarg; break;
 		case 'f': a->figure = optarg; break;

@@ -93,6 +93,8 @@ printf '0 MEMSLOT 0 0 0x100 0x20000000000\n0 IOAT 0 0x4000 3\n1 MAP 0x100000000 
 grep '^kvm-gfn ' "$T/table.out" | head -1 | grep -q ' n/a ' && ok || bad "no translations: $(grep '^kvm-gfn' "$T/table.out" | head -1)"
 hdr=$(grep '^strategy ' "$T/table.out" | head -1)
 [ "$(echo "$hdr" | tr -s ' ' '\n' | sort | uniq -d)" = "" ] && ok || bad "duplicate column names: $hdr"
+# One meaning per short option: -j is the number of jobs (sweep, sensitivity), never run's JSON.
+"$IOWALK" run -j "$T/j.json" -q > /dev/null 2>&1; [ $? -eq 2 ] && [ ! -e "$T/j.json" ] && ok || bad "run -j still writes JSON"
 # Configurations are read exactly or refused with the file and line.
 expect_cfg() { # expect_cfg WHAT TEXT-TO-FIND iowalk-args...
 	local what=$1 want=$2
