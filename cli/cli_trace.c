@@ -47,6 +47,42 @@ static const char trace_usage[] =
 	"\n"
 	"FILE may be '-' for standard input. The format is specified in docs/trace-format.md.\n";
 
+/* Each subcommand's own help (`iowalk trace SUB --help`). */
+static const char cat_usage[] =
+	"usage: iowalk trace cat FILE\n\nPrints a trace (text or binary, zstd or not; '-' for stdin) in canonical text form.\n";
+static const char pack_usage[] =
+	"usage: iowalk trace pack IN OUT [--zstd] [--name NAME]\n\n"
+	"Converts a trace to the binary encoding (zstd-compressed with --zstd); --name replaces its name.\n";
+static const char stat_usage[] =
+	"usage: iowalk trace stat FILE [--json]\n\n"
+	"Record counts by kind, IOVA and time ranges, bytes mapped, refreshed and transferred.\n";
+static const char validate_usage[] =
+	"usage: iowalk trace validate FILE\n\nReads the whole trace and reports the first error (file, record, line or offset).\n";
+static const char gen_usage[] =
+	"usage: iowalk trace gen KIND -o OUT [options]\n"
+	"\n"
+	"A seeded synthetic workload; KIND is nic-ring, nvme, stream, random or churn (docs/workloads.md has\n"
+	"each model, its options and their defaults). Options for every kind:\n"
+	"  --seed N  --ops N  --guest-ram MIB  --memslots N  --ioat-origin GPA  --levels 3|4|5\n"
+	"  --rpcit strict|lazy:N  --interval CYCLES  --devices N  --name TEXT  --binary  --zstd\n"
+	"and only for some kinds (elsewhere they are refused): --ring N and --rx-percent P (nic-ring, nvme);\n"
+	"--buf-size BYTES (nic-ring, churn); --working-set MIB and --dma-size BYTES (stream, random);\n"
+	"--zipf S (random).\n";
+static const char convert_usage[] =
+	"usage: iowalk trace convert --from ftrace|kprobe IN -o OUT [options]\n"
+	"\n"
+	"Converts a Linux ftrace/trace-cmd/perf text capture (docs/capture.md). Options:\n"
+	"  --clock-ghz F             cycles per second of the simulated CPU, for timestamps (default 5.2)\n"
+	"  --rpcit auto|captured|strict|lazy:N\n"
+	"                            RPCITs from zpci_refresh_trans lines when present (auto, the default),\n"
+	"                            else one per map and per unmap (strict) or per N unmaps (lazy:N)\n"
+	"  --dma-accesses N          device accesses per mapped buffer (default 1; 0: none)\n"
+	"  --guest-ram SIZE          guest RAM in MiB, one memslot from gpa 0 (default 1024)\n"
+	"  --ioat-origin GPA         where the guest's IO table root lives (default 0x3e000000)\n"
+	"  --function BDF            keep this PCI function's events (default: the first one seen)\n"
+	"  --name TEXT               the trace's name (default: source, policy and clock)\n"
+	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n";
+
 static int reader_fail(struct trace_reader *tr)
 {
 	cli_error("%s", trace_error(tr));
@@ -103,7 +139,7 @@ static int cmd_pack(int argc, char **argv)
 		switch (c) {
 		case 'z': zstd = 1; break;
 		case 'n': name = optarg; break;
-		case 'h': fputs(trace_usage, stdout); return CLI_EXIT_OK;
+		case 'h': fputs(pack_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
@@ -295,7 +331,7 @@ static int cmd_stat(int argc, char **argv, int validate_only)
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
-		case 'h': fputs(trace_usage, stdout); return CLI_EXIT_OK;
+		case 'h': fputs(validate_only ? validate_usage : stat_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
@@ -383,7 +419,7 @@ static int cmd_gen(int argc, char **argv)
 		{NULL, 0, NULL, 0}};
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			fputs(trace_usage, stdout);
+			fputs(gen_usage, stdout);
 			return CLI_EXIT_OK;
 		}
 		cli_error("gen: expected KIND first: nic-ring, nvme, stream, random or churn");
@@ -415,7 +451,7 @@ static int cmd_gen(int argc, char **argv)
 		case G_BIN: binary = true; break;
 		case G_ZSTD: zstd = true; break;
 		case 'o': out = optarg; break;
-		case 'h': fputs(trace_usage, stdout); return CLI_EXIT_OK;
+		case 'h': fputs(gen_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
@@ -501,7 +537,7 @@ static int cmd_convert(int argc, char **argv)
 		case O_FUNC: o.function = optarg; break;
 		case O_NAME: o.name = optarg; break;
 		case O_STRICT: o.strict = true; break;
-		case 'h': fputs(trace_usage, stdout); return CLI_EXIT_OK;
+		case 'h': fputs(convert_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
@@ -546,7 +582,7 @@ int cli_trace(int argc, char **argv)
 	argv++;
 	if (strcmp(sub, "cat") == 0) {
 		if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			fputs(trace_usage, stdout);
+			fputs(cat_usage, stdout);
 			return CLI_EXIT_OK;
 		}
 		if (argc != 2) {

@@ -49,4 +49,11 @@ for s in "$SRC"/traces/samples/*.trace "$SRC"/traces/real/linux-6.12-virtio-blk-
 	"$IOWALK" run -q --check "$s" || bad "$(basename "$s"): run --check failed"
 	"$IOWALK" run -q --check --preset tiny "$s" || bad "$(basename "$s"): run --check --preset tiny failed"
 done
+# An option a kind does not use is refused; every trace subcommand has its own help.
+"$IOWALK" trace gen churn --zipf 1 -o "$T/z.trace" > "$T/out" 2>&1; [ $? -eq 2 ] && grep -q 'applies to random only' "$T/out" && ok ||
+	bad "--zipf accepted for churn: $(cat "$T/out")"
+"$IOWALK" trace gen stream --ring 8 -o "$T/z.trace" > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "--ring accepted for stream"
+for sub in cat pack stat validate gen convert; do
+	"$IOWALK" trace $sub --help | head -1 | grep -q "^usage: iowalk trace $sub" && ok || bad "trace $sub --help"
+done
 finish

@@ -135,8 +135,34 @@ static int parse_u64(const char *t, uint64_t *v)
 	return 0;
 }
 
+/* The options only some kinds use: an option a kind ignores is refused, not silently dropped. */
+static const char *kind_misuse(enum gen_kind k, const char *key)
+{
+	static const struct {
+		const char *key;
+		unsigned kinds; /* bit per enum gen_kind */
+		const char *which;
+	} own[] = {
+		{"ring", 1u << GEN_NIC_RING | 1u << GEN_NVME, "nic-ring and nvme"},
+		{"buf-size", 1u << GEN_NIC_RING | 1u << GEN_CHURN, "nic-ring and churn"},
+		{"rx-percent", 1u << GEN_NIC_RING | 1u << GEN_NVME, "nic-ring and nvme"},
+		{"working-set", 1u << GEN_STREAM | 1u << GEN_RANDOM, "stream and random"},
+		{"dma-size", 1u << GEN_STREAM | 1u << GEN_RANDOM, "stream and random"},
+		{"zipf", 1u << GEN_RANDOM, "random"},
+	};
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(key, own[i].key) == 0 && !(own[i].kinds & (1u << k)))
+			return own[i].which;
+	return NULL;
+}
+
 const char *gen_set(struct gen_opts *o, const char *key, const char *value, char *err, size_t errlen)
 {
+	const char *which = kind_misuse(o->kind, key);
+	if (which) {
+		snprintf(err, errlen, "--%s applies to %s only, not to %s", key, which, gen_kind_name(o->kind));
+		return err;
+	}
 	static const struct {
 		const char *name;
 		size_t off;
