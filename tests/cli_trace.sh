@@ -127,5 +127,9 @@ printf '%s     4.000000: map: IOMMU: %s size=4096\n%s     900000000.000000: map:
 "$IOWALK" --help | grep -q 'usage: iowalk' && ok || bad "--help"
 "$IOWALK" trace --help | grep -q 'pack IN OUT' && ok || bad "trace --help"
 "$IOWALK" --version | grep -q '^iowalk [0-9]' && ok || bad "--version"
+# The revision is the one the binary was built from (written at build time; -dirty for local changes).
+if rev=$(git -C "$SRC" rev-parse --short=12 HEAD 2>/dev/null); then
+	"$IOWALK" --version | grep -qE "\(git $rev(-dirty)?\)" && ok || bad "--version: $("$IOWALK" --version), HEAD is $rev"
+fi
 
 finish
