@@ -44,6 +44,8 @@ static const char run_usage[] =
 	"      --cdf FILE        write the latency distributions as CDF points (CSV)\n"
 	"  -f, --figure PREFIX   draw the comparison figure as PREFIX.png and PREFIX.pdf (needs gnuplot)\n"
 	"  -q, --quiet           no table on stdout, no progress on stderr\n"
+	"      --progress        progress lines on stderr even when it is not a terminal (logs, CI): records,\n"
+	"                        share done (from the file's bytes for a compressed trace) and rate\n"
 	"      --tag TEXT        record TEXT in the JSON report (run.tag), e.g. a sweep point\n"
 	"      --print-config    print every parameter with its value and exit\n"
 	"      --list-strategies print every strategy (name and summary, in report order) and exit\n"
@@ -198,7 +200,7 @@ struct run_args {
  * --help or --list-strategies: done, CLI_EXIT_OK is returned through *done). */
 static int parse_run_args(int argc, char **argv, struct run_args *a, struct engine_opts *o, bool *done)
 {
-	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST, OPT_JSON };
+	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST, OPT_JSON, OPT_PROGRESS };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
@@ -208,6 +210,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		{"print-config", no_argument, NULL, OPT_PRINT}, {"help", no_argument, NULL, 'h'},
 		{"tag", required_argument, NULL, OPT_TAG}, {"selfperf", no_argument, NULL, OPT_SELFPERF},
 		{"cdf", required_argument, NULL, OPT_CDF}, {"list-strategies", no_argument, NULL, OPT_LIST},
+		{"progress", no_argument, NULL, OPT_PROGRESS},
 		{NULL, 0, NULL, 0}};
 	int c;
 	*done = false;
@@ -247,6 +250,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		case OPT_PRINT: a->print = 1; break;
 		case OPT_TAG: o->tag = optarg; break;
 		case OPT_SELFPERF: a->selfperf = 1; break;
+		case OPT_PROGRESS: o->progress_lines = true; break;
 		case OPT_LIST:
 			for (unsigned i = 0; strategy_at(i); i++)
 				printf("%-9s %s\n", strategy_at(i)->name, strategy_at(i)->summary);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void engine_result_free(struct engine_result *res)
@@ -24,6 +25,30 @@ static struct trace_reader *open_input(const struct engine_opts *o, char *err, s
 		return NULL;
 	}
 	return trace_open_stream(f, o->trace_label, err, errlen); /* owns f, even on failure */
+}
+
+/* A progress report on stderr (host time: never part of a result). On a terminal one line rewritten in
+ * place; otherwise (--progress) a first line, then at most one every 2 seconds. The share done comes from the record
+ * count when the trace states it, else from the bytes of the file read (compressed ones for zstd). */
+static void progress(const struct engine_opts *o, const struct trace_reader *tr, const struct trace_header *hdr,
+		     uint64_t n, bool tty, const struct timespec *t0, struct timespec *last)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double since = (double)(now.tv_sec - last->tv_sec) + (double)(now.tv_nsec - last->tv_nsec) * 1e-9;
+	if (!tty && since < 2.0 && n > 0x10000)
+		return; /* the first report comes at once, then at most one every 2 s */
+	*last = now;
+	double secs = (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) * 1e-9;
+	char share[48] = "";
+	uint64_t done, total;
+	if (hdr->record_count != TRACE_COUNT_UNKNOWN && hdr->record_count)
+		snprintf(share, sizeof(share), " of %" PRIu64 " (%.0f%%)", hdr->record_count,
+			 100.0 * (double)n / (double)hdr->record_count);
+	else if (trace_reader_position(tr, &done, &total))
+		snprintf(share, sizeof(share), " (%.0f%% of the file)", 100.0 * (double)done / (double)total);
+	fprintf(stderr, "%s%s: %" PRIu64 " records%s, %.0f records/s%s", tty ? "\r" : "", o->trace_label, n, share,
+		secs > 0 ? (double)n / secs : 0.0, tty ? "" : "\n");
 }
 
 int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct engine_result *res, char *err,
@@ -50,6 +75,9 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 	int rc = trace_next(tr, &r), rc_next;
 	uint64_t n = 0;
 	bool tty = o->progress && isatty(STDERR_FILENO);
+	struct timespec t0, last;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	last = t0;
 	for (; rc == 1; r = next, rc = rc_next) {
 		rc_next = trace_next(tr, &next);
 		n++;
@@ -69,14 +97,8 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 			for (unsigned i = 0; i < res->nsims; i++)
 				sim_reset_stats(res->sims[i]);
 		}
-		if ((n & 0xffff) == 0 && tty) {
-			uint64_t total = res->hdr.record_count;
-			if (total != TRACE_COUNT_UNKNOWN && total)
-				fprintf(stderr, "\r%" PRIu64 " of %" PRIu64 " records (%.0f%%)", n, total,
-					100.0 * (double)n / (double)total);
-			else
-				fprintf(stderr, "\r%" PRIu64 " records", n);
-		}
+		if ((n & 0xffff) == 0 && (tty || o->progress_lines))
+			progress(o, tr, &res->hdr, n, tty, &t0, &last);
 	}
 	if (tty && n > 0xffff)
 		fputs("\r\033[K", stderr);

@@ -20,7 +20,8 @@ struct engine_opts {
 	unsigned nstrategies;
 	bool check;
 	uint64_t warmup;              /* records replayed before statistics start */
-	bool progress;                /* print progress on stderr */
+	bool progress;                /* print progress on stderr when it is a terminal */
+	bool progress_lines;          /* print progress lines on stderr even when it is not (--progress) */
 	const char *tag;              /* free text recorded in the report's run.tag (sweep points) */
 };
 

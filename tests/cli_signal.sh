@@ -80,4 +80,12 @@ else
 	echo "FAIL: interrupted sweep: exit $rc, work dir '$left', workers '$workers'"
 	fails=$((fails + 1))
 fi
+# --progress writes progress lines to a stderr that is not a terminal (here a file), with the share done.
+"$IOWALK" run big.trace -q -s kvm-gfn --progress 2> progress.txt
+if grep -qE '^big.trace: [0-9]+ records \(?.*[0-9]+%.*records/s$' progress.txt; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: --progress: $(head -2 progress.txt)"
+	fails=$((fails + 1))
+fi
 finish

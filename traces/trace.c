@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zstd.h>
 
 #define SRC_BUF_BYTES (64u * 1024u)
@@ -968,4 +969,18 @@ void trace_writer_abort(struct trace_writer *tw)
 	ZSTD_freeCCtx(tw->z);
 	iw_free(tw->zout);
 	iw_free(tw);
+}
+
+int trace_reader_position(const struct trace_reader *tr, uint64_t *done, uint64_t *total)
+{
+	struct stat st;
+	FILE *fp = tr->s.fp;
+	if (!fp || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+		return 0;
+	long pos = ftell(fp);
+	if (pos < 0)
+		return 0;
+	*done = (uint64_t)pos;
+	*total = (uint64_t)st.st_size;
+	return 1;
 }
