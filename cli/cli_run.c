@@ -47,6 +47,8 @@ static const char run_usage[] =
 	"      --progress        progress lines on stderr even when it is not a terminal (logs, CI): records,\n"
 	"                        share done (from the file's bytes for a compressed trace) and rate\n"
 	"      --tag TEXT        record TEXT in the JSON report (run.tag), e.g. a sweep point\n"
+	"      --outdir DIR      everything of the run in DIR: report.json, report.csv, cdf.csv, figure.png and\n"
+	"                        figure.pdf, config.ini (the effective configuration) and command.txt\n"
 	"      --print-config    print every parameter with its value and exit\n"
 	"      --list-strategies print every strategy (name and summary, in report order) and exit\n"
 	"      --selfperf        print the simulator's own speed and peak memory on stderr (host time;\n"
@@ -190,7 +192,10 @@ out:
 }
 
 struct run_args {
-	const char *strategies, *json, *csv, *cdf, *figure, *preset, *ini;
+	const char *strategies, *json, *csv, *cdf, *figure, *preset, *ini, *outdir;
+	char outpaths[4][4200]; /* --outdir: report.json, report.csv, cdf.csv, figure */
+	int argc;
+	char **argv;
 	const char *sets[64];
 	unsigned nsets;
 	int quiet, print, selfperf;
@@ -200,7 +205,8 @@ struct run_args {
  * --help or --list-strategies: done, CLI_EXIT_OK is returned through *done). */
 static int parse_run_args(int argc, char **argv, struct run_args *a, struct engine_opts *o, bool *done)
 {
-	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST, OPT_JSON, OPT_PROGRESS };
+	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST, OPT_JSON, OPT_PROGRESS,
+	       OPT_OUTDIR };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
@@ -210,11 +216,19 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		{"print-config", no_argument, NULL, OPT_PRINT}, {"help", no_argument, NULL, 'h'},
 		{"tag", required_argument, NULL, OPT_TAG}, {"selfperf", no_argument, NULL, OPT_SELFPERF},
 		{"cdf", required_argument, NULL, OPT_CDF}, {"list-strategies", no_argument, NULL, OPT_LIST},
-		{"progress", no_argument, NULL, OPT_PROGRESS},
+		{"progress", no_argument, NULL, OPT_PROGRESS}, {"outdir", required_argument, NULL, OPT_OUTDIR},
 		{NULL, 0, NULL, 0}};
 	int c;
 	*done = false;
 	a->strategies = "all";
+	/* getopt reorders argv; command.txt (--outdir) records the command as it was given. */
+	a->argc = argc;
+	a->argv = iw_malloc(((size_t)argc + 1) * sizeof(char *));
+	if (!a->argv) {
+		cli_error("run: out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	memcpy(a->argv, argv, (size_t)argc * sizeof(char *));
 	optind = 1;
 	/* Short options mean the same in every command (-j is the number of jobs in sweep and sensitivity,
 	 * so JSON has only its long form here). */
@@ -251,6 +265,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		case OPT_TAG: o->tag = optarg; break;
 		case OPT_SELFPERF: a->selfperf = 1; break;
 		case OPT_PROGRESS: o->progress_lines = true; break;
+		case OPT_OUTDIR: a->outdir = optarg; break;
 		case OPT_LIST:
 			for (unsigned i = 0; strategy_at(i); i++)
 				printf("%-9s %s\n", strategy_at(i)->name, strategy_at(i)->summary);
@@ -267,6 +282,23 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		cli_error("run: expected at most one TRACE (see 'iowalk run --help')");
 		return CLI_EXIT_USAGE;
 	}
+	if (a->outdir) {
+		if (a->json || a->csv || a->cdf || a->figure) {
+			cli_error("run: --outdir writes the report, CSV, CDF and figure itself; give it or --json/--csv/--cdf/--figure");
+			return CLI_EXIT_USAGE;
+		}
+		static const char *const names[4] = {"report.json", "report.csv", "cdf.csv", "figure"};
+		for (int i = 0; i < 4; i++)
+			if (snprintf(a->outpaths[i], sizeof(a->outpaths[i]), "%s/%s", a->outdir, names[i]) >= (int)sizeof(a->outpaths[i])) {
+				cli_error("run: --outdir: path too long");
+				return CLI_EXIT_USAGE;
+			}
+		a->json = a->outpaths[0];
+		a->csv = a->outpaths[1];
+		a->cdf = a->outpaths[2];
+		a->figure = a->outpaths[3];
+	}
+
 	if (optind < argc) {
 		o->trace_path = argv[optind];
 		o->trace_label = argv[optind];
@@ -305,24 +337,52 @@ static int write_results(const struct run_args *a, const struct report_ctx *r)
 	char err[512];
 	const char *paths[] = {a->json, a->csv, a->cdf};
 	int (*const fns[])(const struct report_ctx *, FILE *) = {report_json, report_csv, report_cdf};
-	struct outfile *outs[5] = {NULL, NULL, NULL, NULL, NULL};
+	struct outfile *outs[7] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	int ok = 1;
+	if (a->outdir && make_parents(a->outpaths[0]) < 0)
+		return CLI_EXIT_FAIL;
 	for (int i = 0; i < 3 && ok; i++)
 		if (paths[i] && !(outs[i] = write_report(paths[i], fns[i], r)))
 			ok = 0;
 	if (ok && a->figure && draw_figure(a->figure, r, &outs[3], &outs[4]) < 0)
 		ok = 0;
+	if (ok && a->outdir) {
+		/* The provenance of the run: its effective configuration (an INI file --config reads) and its
+		 * command line, quoted for sh. */
+		char path[4300];
+		snprintf(path, sizeof(path), "%s/config.ini", a->outdir);
+		outs[5] = outfile_open(path, err, sizeof(err));
+		snprintf(path, sizeof(path), "%s/command.txt", a->outdir);
+		outs[6] = outs[5] ? outfile_open(path, err, sizeof(err)) : NULL;
+		if (!outs[6]) {
+			cli_error("%s", err);
+			ok = 0;
+		} else {
+			config_print(r->cfg, outfile_fp(outs[5]));
+			FILE *f = outfile_fp(outs[6]);
+			fputs("iowalk", f);
+			for (int i = 0; i < a->argc; i++) {
+				fputs(" '", f);
+				for (const char *p = a->argv[i]; *p; p++)
+					*p == '\'' ? fputs("'\\''", f) : fputc(*p, f);
+				fputc('\'', f);
+			}
+			fputc('\n', f);
+		}
+	}
 	if (!ok) {
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < 7; i++)
 			outfile_abort(outs[i]);
 		return CLI_EXIT_FAIL;
 	}
-	if (outfile_commit_all(outs, 5, err, sizeof(err)) < 0) {
+	if (outfile_commit_all(outs, 7, err, sizeof(err)) < 0) {
 		cli_error("%s (no result was written)", err);
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;
 }
+
+static int run_parsed(struct run_args *ap, struct engine_opts *op);
 
 int cli_run(int argc, char **argv)
 {
@@ -332,8 +392,21 @@ int cli_run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	bool done;
 	int rc = parse_run_args(argc, argv, &a, &o, &done);
-	if (rc != CLI_EXIT_OK || done)
+	if (rc != CLI_EXIT_OK || done) {
+		iw_free(a.argv);
 		return rc;
+	}
+	rc = run_parsed(&a, &o);
+	iw_free(a.argv);
+	return rc;
+}
+
+/* The run itself, once the command line is parsed. */
+static int run_parsed(struct run_args *ap, struct engine_opts *op)
+{
+	struct run_args a = *ap;
+	struct engine_opts o = *op;
+	int rc;
 	struct iw_config cfg;
 	char err[512];
 	struct cli_config_src src = {.preset = a.preset, .ini = a.ini, .set_keys = a.sets, .nset = a.nsets};

@@ -33,6 +33,12 @@ run --json sub 2> err.txt; [ $? -eq 1 ] && grep -q 'is a directory' err.txt && o
 PATH=/nonexistent "$IOWALK" run "$tiny" -q --json all.json --csv all.csv --figure fig/x 2> err.txt
 [ $? -eq 1 ] && [ ! -e all.json ] && [ ! -e all.csv ] && [ -z "$(ls fig 2>/dev/null)" ] && ok ||
 	bad "a failed figure left results: $(ls) $(ls fig 2>/dev/null)"
+# --outdir: everything of one run in one folder, and config.ini + command.txt reproduce it exactly.
+run --check --outdir "od/run1" && ls od/run1 | tr '\n' ' ' | grep -q '^cdf.csv command.txt config.ini figure.pdf figure.png report.csv report.json $' &&
+	ok || bad "--outdir wrote: $(ls od/run1 2>/dev/null)"
+"$IOWALK" run "$tiny" -q --check --config od/run1/config.ini --json again.json && cmp -s <(grep -v '"git"' again.json) <(grep -v '"git"' od/run1/report.json) &&
+	ok || bad "config.ini does not reproduce the --outdir report"
+grep -q "'--outdir' 'od/run1'" od/run1/command.txt && ok || bad "command.txt: $(cat od/run1/command.txt)"
 # A full standard output is a failure (exit 1 with a message), whatever the command.
 if [ -w /dev/full ]; then
 	for cmd in "run --print-config" "run --help" "--help" "gate --help" "trace stat $tiny" "trace validate $tiny" \
