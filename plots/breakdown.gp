@@ -1,6 +1,9 @@
 # breakdown.gp: where every cycle went, per strategy, normalized per DMA page translation, stacked by
 # component. Input: an `iowalk run --csv` file. Variables: datafile, outbase, title.
-load 'plots/style.gp'
+# style.gp beside this script, from any directory (ARG0 is this script's path).
+plotsdir = ARG0; i = strlen(plotsdir); while (i > 0 && plotsdir[i:i] ne '/') { i = i - 1 }
+plotsdir = i > 0 ? plotsdir[1:i] : './'
+load plotsdir.'style.gp'
 if (!exists("title")) title = 'cycle breakdown'
 array comps[13] = ['intercept','sw','guest_read','memslot','host_walk','pin','unpin','root_walk','shadow_write','rpcit','iotlb','device_walk','queue']
 array colours[13] = ['#E69F00','#56B4E9','#009E73','#F0E442','#0072B2','#D55E00','#CC79A7','#999999','#000000','#8C510A','#01665E','#762A83','#DDDDDD']

@@ -1,6 +1,9 @@
 # cdf.gp: latency CDFs per strategy, from an `iowalk run --cdf` file: DMA page translations (left) and
 # guest IOPTE updates (right). Variables: datafile, outbase, title.
-load 'plots/style.gp'
+# style.gp beside this script, from any directory (ARG0 is this script's path).
+plotsdir = ARG0; i = strlen(plotsdir); while (i > 0 && plotsdir[i:i] ne '/') { i = i - 1 }
+plotsdir = i > 0 ? plotsdir[1:i] : './'
+load plotsdir.'style.gp'
 if (!exists("title")) title = 'latency distributions'
 do for [fmt in "png pdf"] {
   if (fmt eq "png") { set terminal pngcairo size 1200,500 font 'DejaVu Sans,12'; set output outbase.'.png' }

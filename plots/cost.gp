@@ -1,6 +1,9 @@
 # cost.gp: cycles per guest IOPTE update and per DMA page translation, by strategy: mean as a bar, p50
 # and p99 as whiskers. Input: an `iowalk run --csv` file. Variables: datafile, outbase, title.
-load 'plots/style.gp'
+# style.gp beside this script, from any directory (ARG0 is this script's path).
+plotsdir = ARG0; i = strlen(plotsdir); while (i > 0 && plotsdir[i:i] ne '/') { i = i - 1 }
+plotsdir = i > 0 ? plotsdir[1:i] : './'
+load plotsdir.'style.gp'
 if (!exists("title")) title = 'cost per translation'
 do for [fmt in "png pdf"] {
   if (fmt eq "png") { set terminal pngcairo size 1200,520 font 'DejaVu Sans,12'; set output outbase.'.png' }

@@ -1,7 +1,10 @@
 # gapdist.gp: the distribution of the gap between two strategies over the sensitivity samples (all cost
 # ranges at once), as a cumulative fraction; the dashed line is no gap. From `iowalk sensitivity --csv`.
 # Variables: datafile, outbase, a, b (strategy names), metric ("per_update"), and optionally title, xlabel.
-load 'plots/style.gp'
+# style.gp beside this script, from any directory (ARG0 is this script's path).
+plotsdir = ARG0; i = strlen(plotsdir); while (i > 0 && plotsdir[i:i] ne '/') { i = i - 1 }
+plotsdir = i > 0 ? plotsdir[1:i] : './'
+load plotsdir.'style.gp'
 if (!exists("metric")) metric = 'per_update'
 if (!exists("xlabel")) xlabel = 'gap '.a.' - '.b.' (cycles '.(metric eq 'per_update' ? 'per IOPTE update' : 'per DMA translation').')'
 acol = a.'.'.metric

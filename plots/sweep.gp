@@ -1,7 +1,10 @@
 # sweep.gp: one metric against one swept parameter, one line per strategy, from an `iowalk sweep` CSV.
 # Variables: datafile, outbase, xcol (a grid column), ycol (a metric column), xlabel, ylabel, title,
 # and optionally logx = 1, logy = 1, filter_col/filter_val to keep rows whose column equals a value.
-load 'plots/style.gp'
+# style.gp beside this script, from any directory (ARG0 is this script's path).
+plotsdir = ARG0; i = strlen(plotsdir); while (i > 0 && plotsdir[i:i] ne '/') { i = i - 1 }
+plotsdir = i > 0 ? plotsdir[1:i] : './'
+load plotsdir.'style.gp'
 if (!exists("logx")) logx = 0
 if (!exists("logy")) logy = 0
 if (!exists("filter_col")) filter_col = ''

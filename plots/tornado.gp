@@ -4,7 +4,10 @@
 # Each bar is the gap A - B with one parameter at the low (solid) or the high (hatched) end of its
 # plausible range, the others at their defaults; the dashed line is the gap at the defaults.
 # Variables: datafile, outbase, and optionally title, xlabel.
-load 'plots/style.gp'
+# style.gp beside this script, from any directory (ARG0 is this script's path).
+plotsdir = ARG0; i = strlen(plotsdir); while (i > 0 && plotsdir[i:i] ne '/') { i = i - 1 }
+plotsdir = i > 0 ? plotsdir[1:i] : './'
+load plotsdir.'style.gp'
 if (!exists("xlabel")) xlabel = 'gap (cycles)'
 stats datafile using 'rank' nooutput
 n = STATS_max

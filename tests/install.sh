@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# cmake --install puts the binary, the plot scripts, the docs, bash completion and (with help2man) a man
+# page per command under a prefix; the installed binary runs, and an installed plot script draws from
+# any directory.
+. "$(dirname "$0")/lib.sh"
+BUILD=$1
+cmake --install "$BUILD" --prefix "$T/p" > "$T/install.log" 2>&1 || { bad "install failed: $(tail -3 "$T/install.log")"; finish; exit 1; }
+for f in bin/iowalk share/iowalk/plots/style.gp share/iowalk/plots/tornado.gp share/doc/iowalk/README.md \
+	share/doc/iowalk/architecture.md share/bash-completion/completions/iowalk; do
+	[ -e "$T/p/$f" ] && ok || bad "not installed: $f"
+done
+if command -v help2man > /dev/null; then
+	for c in "" -run -trace -sweep -compare -gate -sensitivity; do
+		[ -s "$T/p/share/man/man1/iowalk$c.1" ] && ok || bad "no man page iowalk$c.1"
+	done
+fi
+"$T/p/bin/iowalk" run -q --csv "$T/r.csv" && ok || bad "the installed binary does not run"
+if command -v gnuplot > /dev/null; then
+	mkdir "$T/elsewhere"
+	(cd "$T/elsewhere" && gnuplot -e "strategies='kvm-gfn root-pfn nested qemu'; datafile='$T/r.csv'; outbase='$T/cost'" \
+		"$T/p/share/iowalk/plots/cost.gp") && [ -s "$T/cost.png" ] && ok || bad "an installed plot script failed outside the source tree"
+fi
+bash -n "$T/p/share/bash-completion/completions/iowalk" && ok || bad "completion script"
+finish
