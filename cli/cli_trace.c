@@ -81,7 +81,12 @@ static const char convert_usage[] =
 	"  --ioat-origin GPA         where the guest's IO table root lives (default 0x3e000000)\n"
 	"  --function BDF            keep this PCI function's events (default: the first one seen)\n"
 	"  --name TEXT               the trace's name (default: source, policy and clock)\n"
-	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n";
+	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n"
+	"  --levels 3|4|5            the guest table's levels (default: the fewest that hold every IOVA)\n"
+	"\n"
+	"IN may be zstd-compressed, or '-' for standard input. A capture with only the iommu:map/unmap\n"
+	"tracepoints (no dma:* events, no kprobes: x86, Arm) is one function's, and each map gets the\n"
+	"device accesses the dma:* events would have given.\n";
 
 static int reader_fail(struct trace_reader *tr)
 {
@@ -477,13 +482,14 @@ static int cmd_gen(int argc, char **argv)
 
 static int cmd_convert(int argc, char **argv)
 {
-	enum { O_FROM = 256, O_CLOCK, O_RPCIT, O_DMA, O_RAM, O_ORIGIN, O_FUNC, O_NAME, O_STRICT };
+	enum { O_FROM = 256, O_CLOCK, O_RPCIT, O_DMA, O_RAM, O_ORIGIN, O_FUNC, O_NAME, O_STRICT, O_LEVELS };
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, O_FROM},       {"clock-ghz", required_argument, NULL, O_CLOCK},
 		{"rpcit", required_argument, NULL, O_RPCIT},     {"dma-accesses", required_argument, NULL, O_DMA},
 		{"guest-ram", required_argument, NULL, O_RAM},   {"ioat-origin", required_argument, NULL, O_ORIGIN},
 		{"function", required_argument, NULL, O_FUNC},   {"name", required_argument, NULL, O_NAME},
 		{"strict", no_argument, NULL, O_STRICT},         {"output", required_argument, NULL, 'o'},
+		{"levels", required_argument, NULL, O_LEVELS},
 		{"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0}};
 	struct convert_opts o;
 	convert_defaults(&o);
@@ -537,6 +543,13 @@ static int cmd_convert(int argc, char **argv)
 		case O_FUNC: o.function = optarg; break;
 		case O_NAME: o.name = optarg; break;
 		case O_STRICT: o.strict = true; break;
+		case O_LEVELS:
+			if (strcmp(optarg, "3") && strcmp(optarg, "4") && strcmp(optarg, "5")) {
+				cli_error("convert: --levels '%s': expected 3, 4 or 5", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			o.levels = (unsigned)(optarg[0] - '0');
+			break;
 		case 'h': fputs(convert_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
@@ -560,11 +573,15 @@ static int cmd_convert(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	fprintf(stderr,
-		"converted %" PRIu64 " lines: function %s, %" PRIu64 " maps, %" PRIu64 " unmaps, %" PRIu64
-		" RPCITs (%s), %" PRIu64 " DMAs; %" PRIu64 " events of other functions, %" PRIu64
+		"converted %" PRIu64 " lines: function %s%s, %u-level table, %" PRIu64 " maps, %" PRIu64 " unmaps, %" PRIu64
+		" RPCITs (%s), %" PRIu64 " DMAs; %" PRIu64 " events of other functions dropped%s, %" PRIu64
 		" other events ignored, %" PRIu64 " lines unparsed",
-		st.lines, st.function[0] ? st.function : "-", st.maps, st.unmaps, st.rpcits,
-		st.rpcit_captured ? "captured" : "synthesized", st.dmas, st.other_function, st.ignored, st.unparsed);
+		st.lines, st.function[0] ? st.function : "-",
+		st.tracepoint_only ? " (no event names a device: all are one function's, DMAs follow the maps)" : "",
+		st.levels, st.maps, st.unmaps, st.rpcits,
+		st.rpcit_captured ? "captured" : "synthesized: the capture has none; --rpcit sets the policy", st.dmas,
+		st.other_function, st.other_function ? " (one function per trace: --function BDF picks it)" : "", st.ignored,
+		st.unparsed);
 	for (uint64_t i = 0; i < st.unparsed && i < 8; i++)
 		fprintf(stderr, "%s%" PRIu64, i ? ", " : " (lines ", st.unparsed_lines[i]);
 	fprintf(stderr, "%s\n", st.unparsed ? (st.unparsed > 8 ? ", ...)" : ")") : "");

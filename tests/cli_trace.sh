@@ -124,6 +124,27 @@ printf '%s     4.000000: map: IOMMU: %s size=4096\n%s     99999999999.000000: ma
 printf '%s     4.000000: map: IOMMU: %s size=4096\n%s     900000000.000000: map: IOMMU: %s size=4096\n' "$L" "$m1" "$L" "$m2" > "$T/far.txt"
 "$IOWALK" trace convert --from ftrace "$T/far.txt" -o "$T/far.trace" 2> "$T/err"
 [ $? -eq 1 ] && grep -q 'far.txt: line 2: .*beyond the simulated time range' "$T/err" && ok || bad "far timestamp: $(cat "$T/err")"
+# A capture with only iommu:map/unmap tracepoints (x86, Arm): one function, device accesses from the
+# maps, a 4-level table for 48-bit IOVAs; compressed and piped captures read the same way.
+hi="iova=0x0000ffffffffe000 - 0x0000fffffffff000"
+printf '%s     4.000000: map: IOMMU: %s paddr=0x0000000004dbb000 size=4096\n%s     4.000100: map: IOMMU: %s size=4096\n%s     4.000200: unmap: IOMMU: %s size=4096 unmapped_size=4096\n' \
+	"$L" "$hi" "$L" "$m2" "$L" "$hi" > "$T/x86.txt"
+"$IOWALK" trace convert --from ftrace "$T/x86.txt" -o "$T/x86.trace" 2> "$T/err" && grep -q 'function iommu (no event names a device' "$T/err" &&
+	grep -q '^0 IOAT 0 0x3e000000 4$' "$T/x86.trace" && [ "$(grep -c ' DMA ' "$T/x86.trace")" -eq 2 ] && ok ||
+	bad "tracepoint-only capture: $(cat "$T/err")"
+"$IOWALK" run "$T/x86.trace" --check -q --json "$T/x86.json" && grep -q '"invalid_entry": 0' "$T/x86.json" && ok || bad "tracepoint-only trace does not replay cleanly"
+if command -v zstd > /dev/null; then
+	zstd -q -c "$T/x86.txt" > "$T/x86.txt.zst"
+	"$IOWALK" trace convert --from ftrace "$T/x86.txt.zst" -o "$T/x86z.trace" 2>/dev/null
+	cmp -s <(grep -v '^%name' "$T/x86.trace") <(grep -v '^%name' "$T/x86z.trace") && ok || bad "a zstd capture converts differently"
+fi
+"$IOWALK" trace convert --from ftrace - -o "$T/x86s.trace" < "$T/x86.txt" 2>/dev/null
+cmp -s <(grep -v '^%name' "$T/x86.trace") <(grep -v '^%name' "$T/x86s.trace") && ok || bad "a piped capture converts differently"
+"$IOWALK" trace convert --from ftrace "$T/x86.txt" --levels 3 -o "$T/x.trace" 2> "$T/err"
+[ $? -eq 1 ] && grep -q 'do not fit 3 levels (try --levels 4)' "$T/err" && ok || bad "--levels 3 for 48-bit IOVAs: $(cat "$T/err")"
+# --rpcit auto decides from the content, also for a piped capture.
+"$IOWALK" trace convert --from ftrace - -o "$T/piped.trace" < "$SRC/tests/golden/capture-6.12.txt" 2> "$T/err"
+grep -q 'RPCITs (captured)' "$T/err" && ok || bad "--rpcit auto on a pipe: $(cat "$T/err")"
 "$IOWALK" --help | grep -q 'usage: iowalk' && ok || bad "--help"
 "$IOWALK" trace --help | grep -q 'pack IN OUT' && ok || bad "trace --help"
 "$IOWALK" --version | grep -q '^iowalk [0-9]' && ok || bad "--version"

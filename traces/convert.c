@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #define WINDOW 64
 #define LINE_MAX_BYTES 8192
@@ -51,6 +52,8 @@ struct conv {
 	char *err;
 	size_t errlen;
 	const char *in;    /* the capture's name, for messages */
+	bool tracepoint_only; /* no event names a device (iommu:map/unmap only) */
+	unsigned levels;   /* the guest table's levels */
 	uint64_t cur_line; /* the capture line of the event being written */
 };
 
@@ -381,6 +384,8 @@ static int resolve_oldest(struct conv *c)
 		}
 		if (!e->dev[0])
 			copy_dev(e->dev, c->sticky_dev);
+		if (!e->dev[0] && c->tracepoint_only)
+			copy_dev(e->dev, "iommu"); /* nothing names a device: one function */
 		if (e->kind == CK_MAP && e->dev[0]) {
 			for (unsigned i = 0; i < c->n; i++) {
 				struct cev *f = &c->win[(c->head + i) % WINDOW];
@@ -411,7 +416,7 @@ static int resolve_oldest(struct conv *c)
 	if (!c->setup_done) {
 		c->setup_done = true;
 		if (emit(c, trace_rec_memslot(0, 0, 0, c->o->guest_ram_bytes >> 12, c->o->memslot_hva)) < 0 ||
-		    emit(c, trace_rec_ioat(0, 0, c->o->ioat_origin, 3)) < 0)
+		    emit(c, trace_rec_ioat(0, 0, c->o->ioat_origin, c->levels)) < 0)
 			return -1;
 	}
 	c->st->events++;
@@ -423,7 +428,8 @@ static int resolve_oldest(struct conv *c)
 		c->st->maps++;
 		if (emit(c, trace_rec_map(t, e->iova, e->paddr, e->len, e->dir == DIR_TO_DEVICE)) < 0)
 			return -1;
-		if (e->kprobe) {
+		if (e->kprobe || c->tracepoint_only) {
+			/* No dma:* event will say when the device uses the buffer: after it is made visible. */
 			if (c->npend == WINDOW && flush_pending(c, t, 0, 0) < 0)
 				return -1;
 			c->pend[c->npend++] = (struct pending_dma){e->iova, e->len, e->dir};
@@ -432,7 +438,7 @@ static int resolve_oldest(struct conv *c)
 			c->st->rpcits++;
 			if (emit(c, trace_rec_rpcit(t, e->iova, e->len)) < 0)
 				return -1;
-			return e->kprobe ? flush_pending(c, t, e->iova, e->iova + e->len) : 0;
+			return e->kprobe || c->tracepoint_only ? flush_pending(c, t, e->iova, e->iova + e->len) : 0;
 		}
 		return 0;
 	case CK_UNMAP:
@@ -468,17 +474,99 @@ static int resolve_oldest(struct conv *c)
 	}
 }
 
-static bool file_mentions(const char *path, const char *needle)
+/* Whether any line of f mentions needle (f is rewound before and after). */
+static bool file_mentions(FILE *f, const char *needle)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
 	char buf[LINE_MAX_BYTES];
 	bool found = false;
+	rewind(f);
 	while (!found && fgets(buf, sizeof(buf), f))
 		found = strstr(buf, needle) != NULL;
-	fclose(f);
+	rewind(f);
 	return found;
+}
+
+/* The end of the highest IOVA range the capture's map and unmap events name (f rewound after). */
+static uint64_t max_iova_end(FILE *f)
+{
+	char buf[LINE_MAX_BYTES];
+	uint64_t top = 0, iova, size;
+	rewind(f);
+	while (fgets(buf, sizeof(buf), f)) {
+		if (!field(buf, "iova=", true, &iova))
+			continue;
+		if (!field(buf, "size=", false, &size) && !field(buf, "unmapped_size=", false, &size))
+			size = 4096;
+		uint64_t end = iova + size < iova ? UINT64_MAX : iova + size;
+		if (end > top)
+			top = end;
+	}
+	rewind(f);
+	return top;
+}
+
+/* The capture as a seekable plain-text stream: a regular file as it is; standard input copied to a
+ * temporary file (so that the content can be looked at before converting); a zstd-compressed capture
+ * decompressed into one. NULL with the reason in err. */
+static FILE *open_capture(const char *in, char *err, size_t errlen)
+{
+	FILE *f = strcmp(in, "-") == 0 ? stdin : fopen(in, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", in, strerror(errno));
+		return NULL;
+	}
+	unsigned char magic[4] = {0};
+	size_t nm = f == stdin ? 0 : fread(magic, 1, 4, f);
+	bool zst = nm == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd;
+	if (f != stdin && !zst) {
+		rewind(f);
+		return f;
+	}
+	FILE *t = tmpfile();
+	if (!t) {
+		snprintf(err, errlen, "%s: cannot create a temporary file: %s", in, strerror(errno));
+		if (f != stdin)
+			fclose(f);
+		return NULL;
+	}
+	unsigned char inbuf[1 << 16], outbuf[1 << 16];
+	int bad = 0;
+	if (zst) {
+		rewind(f);
+		ZSTD_DCtx *z = ZSTD_createDCtx();
+		size_t n, rc = 1;
+		while (z && !bad && (n = fread(inbuf, 1, sizeof(inbuf), f)) > 0) {
+			ZSTD_inBuffer zi = {inbuf, n, 0};
+			while (zi.pos < zi.size && !bad) {
+				ZSTD_outBuffer zo = {outbuf, sizeof(outbuf), 0};
+				rc = ZSTD_decompressStream(z, &zo, &zi);
+				bad = ZSTD_isError(rc) || fwrite(outbuf, 1, zo.pos, t) != zo.pos;
+			}
+		}
+		if (!z || (!bad && rc != 0))
+			bad = 1;
+		ZSTD_freeDCtx(z);
+		if (bad)
+			snprintf(err, errlen, "%s: not a complete zstd stream", in);
+	} else {
+		size_t n;
+		while (!bad && (n = fread(inbuf, 1, sizeof(inbuf), f)) > 0)
+			bad = fwrite(inbuf, 1, n, t) != n;
+		if (bad)
+			snprintf(err, errlen, "%s: cannot copy standard input: %s", in, strerror(errno));
+	}
+	if (ferror(f) && !bad) {
+		bad = 1;
+		snprintf(err, errlen, "%s: read error", in);
+	}
+	if (f != stdin)
+		fclose(f);
+	if (bad) {
+		fclose(t);
+		return NULL;
+	}
+	rewind(t);
+	return t;
 }
 
 int convert_ftrace(const char *in, const char *out, const struct convert_opts *o, struct convert_stats *st, char *err,
@@ -495,16 +583,31 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 	c->err = err;
 	c->errlen = errlen;
 	c->in = in;
-	FILE *f = strcmp(in, "-") == 0 ? stdin : fopen(in, "r");
+	FILE *f = open_capture(in, err, errlen);
 	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", in, strerror(errno));
 		iw_free(c);
 		return -1;
 	}
 	if (o->rpcit == CONVERT_RPCIT_CAPTURED)
 		st->rpcit_captured = true;
 	else if (o->rpcit == CONVERT_RPCIT_AUTO)
-		st->rpcit_captured = f != stdin && file_mentions(in, "(zpci_refresh_trans");
+		st->rpcit_captured = file_mentions(f, "(zpci_refresh_trans");
+	/* Only the standard iommu:map/unmap tracepoints (what x86 and Arm captures have): no event names a
+	 * device, so every event is one function's, and the device accesses come from the maps. */
+	c->tracepoint_only = !file_mentions(f, "dma_map_page") && !file_mentions(f, "dma_alloc") &&
+			     !file_mentions(f, "dma_map_resource") && !file_mentions(f, "zdev=");
+	st->tracepoint_only = c->tracepoint_only;
+	/* The guest table's levels: as asked, or the fewest whose aperture holds every IOVA of the capture. */
+	uint64_t top = max_iova_end(f);
+	c->levels = o->levels ? o->levels : top <= (1ull << 42) ? 3 : top <= (1ull << 53) ? 4 : 5;
+	st->levels = c->levels;
+	if (o->levels && o->levels < 5 && top > (1ull << (o->levels == 3 ? 42 : 53))) {
+		snprintf(err, errlen, "%s: IOVAs up to 0x%" PRIx64 " do not fit %u levels (try --levels %u)", in, top - 1,
+			 o->levels, top <= (1ull << 53) ? 4 : 5);
+		fclose(f);
+		iw_free(c);
+		return -1;
+	}
 	struct trace_header hdr = {.version = TRACE_FORMAT_VERSION, .page_size = TRACE_PAGE_SIZE,
 				   .record_count = TRACE_COUNT_UNKNOWN};
 	const char *pol = st->rpcit_captured ? "captured" : o->rpcit == CONVERT_RPCIT_LAZY ? "lazy" : "strict";
@@ -569,8 +672,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 out_abort:
 	trace_writer_abort(c->tw);
 out_close:
-	if (f != stdin)
-		fclose(f);
+	fclose(f);
 	iw_free(c);
 	return rc;
 }

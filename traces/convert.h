@@ -31,6 +31,7 @@ struct convert_opts {
 	const char *function;        /* "0001:00:00.0" or NULL: the first seen */
 	bool strict;                 /* unparsed lines are fatal */
 	const char *name;            /* trace name, or NULL for a generated one */
+	unsigned levels;             /* the guest table's levels; 0: the fewest that hold every IOVA */
 };
 
 struct convert_stats {
@@ -38,6 +39,8 @@ struct convert_stats {
 	uint64_t unparsed_lines[8]; /* first few unparsed line numbers */
 	char function[32];
 	bool rpcit_captured;
+	bool tracepoint_only;        /* no event named a device: one function, accesses from the maps */
+	unsigned levels;
 };
 
 void convert_defaults(struct convert_opts *o);
