@@ -4,7 +4,7 @@
 plotsdir = ARG0; i = strlen(plotsdir); while (i > 0 && plotsdir[i:i] ne '/') { i = i - 1 }
 plotsdir = i > 0 ? plotsdir[1:i] : './'
 load plotsdir.'style.gp'
-if (!exists("title")) title = 'cycle breakdown'
+if (!exists("title")) title = ''  # figures carry no title by default: captions live in docs/figures.md
 array comps[13] = ['intercept','sw','guest_read','memslot','host_walk','pin','unpin','root_walk','shadow_write','rpcit','iotlb','device_walk','queue']
 array colours[13] = ['#E69F00','#56B4E9','#009E73','#F0E442','#0072B2','#D55E00','#CC79A7','#999999','#000000','#8C510A','#01665E','#762A83','#DDDDDD']
 do for [fmt in "png pdf"] {

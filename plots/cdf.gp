@@ -4,7 +4,7 @@
 plotsdir = ARG0; i = strlen(plotsdir); while (i > 0 && plotsdir[i:i] ne '/') { i = i - 1 }
 plotsdir = i > 0 ? plotsdir[1:i] : './'
 load plotsdir.'style.gp'
-if (!exists("title")) title = 'latency distributions'
+if (!exists("title")) title = ''  # figures carry no title by default: captions live in docs/figures.md
 do for [fmt in "png pdf"] {
   if (fmt eq "png") { set terminal pngcairo size 1200,500 font 'DejaVu Sans,12'; set output outbase.'.png' }
   if (fmt eq "pdf") { set terminal pdfcairo size 9in,3.75in font 'DejaVu Sans,10'; set output outbase.'.pdf' }
@@ -15,10 +15,10 @@ do for [fmt in "png pdf"] {
   set key bottom right
   set xlabel 'cycles per DMA page translation'
   plot for [s in strategies] datafile using (strcol(1) eq s && strcol(2) eq 'translation' ? column(3) : NaN):4 \
-       with steps lw 2 lc rgb scolour(s) title s
+       with steps lw 2 dt sdash(s) lc rgb scolour(s) title s
   set xlabel 'cycles per guest IOPTE update'
   plot for [s in strategies] datafile using (strcol(1) eq s && strcol(2) eq 'update' ? column(3) : NaN):4 \
-       with steps lw 2 lc rgb scolour(s) title s
+       with steps lw 2 dt sdash(s) lc rgb scolour(s) title s
   unset multiplot
   unset output
 }

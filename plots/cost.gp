@@ -1,25 +1,25 @@
-# cost.gp: cycles per guest IOPTE update and per DMA page translation, by strategy: mean as a bar, p50
-# and p99 as whiskers. Input: an `iowalk run --csv` file. Variables: datafile, outbase, title.
+# cost.gp: cycles per guest IOPTE update and per DMA page translation, by strategy, on log axes: the mean
+# as a marker (no bars on a log axis), whiskers from p50 to p99 (labelled as such). Input: an
+# `iowalk run --csv` file. Variables: datafile, outbase, title.
 # style.gp beside this script, from any directory (ARG0 is this script's path).
 plotsdir = ARG0; i = strlen(plotsdir); while (i > 0 && plotsdir[i:i] ne '/') { i = i - 1 }
 plotsdir = i > 0 ? plotsdir[1:i] : './'
 load plotsdir.'style.gp'
-if (!exists("title")) title = 'cost per translation'
+if (!exists("title")) title = ''  # figures carry no title by default: captions live in docs/figures.md
 do for [fmt in "png pdf"] {
   if (fmt eq "png") { set terminal pngcairo size 1200,520 font 'DejaVu Sans,12'; set output outbase.'.png' }
   if (fmt eq "pdf") { set terminal pdfcairo size 9in,3.9in font 'DejaVu Sans,10'; set output outbase.'.pdf' }
   set multiplot layout 1,2 title title noenhanced
-  set style fill solid 0.85 border lc rgb '#333333'
-  set boxwidth 0.55
   set logscale y
-  set xrange [-0.6:3.6]
+  set xrange [-0.6:*]
+  set offsets 0, 0.6, 0, 0
   set key top left
   set ylabel 'cycles per guest IOPTE update'
-  plot datafile using 0:(column('upd_mean')):xtic(1) with boxes lc rgb '#0072B2' title 'mean', \
-       '' using 0:(column('upd_p50')):(column('upd_p50')):(column('upd_p99')) with yerrorbars pt 7 lc rgb '#D55E00' title 'p50 .. p99'
+  plot datafile using ($0 + 0.12):(column('upd_p50')):(column('upd_p50')):(column('upd_p99')) with yerrorbars pt 1 ps 0 lw 2 lc rgb '#555555' title 'p50 to p99 (whisker)', \
+       '' using 0:(column('upd_mean')):xtic(1) with points pt 7 ps 1.5 lc rgb '#0072B2' title 'mean'
   set ylabel 'cycles per DMA page translation'
-  plot datafile using 0:(column('xlat_mean')):xtic(1) with boxes lc rgb '#009E73' title 'mean', \
-       '' using 0:(column('xlat_p50')):(column('xlat_p50')):(column('xlat_p99')) with yerrorbars pt 7 lc rgb '#D55E00' title 'p50 .. p99'
+  plot datafile using ($0 + 0.12):(column('xlat_p50')):(column('xlat_p50')):(column('xlat_p99')) with yerrorbars pt 1 ps 0 lw 2 lc rgb '#555555' title 'p50 to p99 (whisker)', \
+       '' using 0:(column('xlat_mean')):xtic(1) with points pt 5 ps 1.5 lc rgb '#009E73' title 'mean'
   unset multiplot
   unset output
 }

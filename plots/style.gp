@@ -17,3 +17,4 @@ sindex(s) = sum [k=1:words(strategies)] (word(strategies, k) eq s ? k : 0)
 sslot(s) = (sindex(s) - 1) % words(palette) + 1
 scolour(s) = sindex(s) > 0 ? word(palette, sslot(s)) : '#777777'
 spoint(s) = sindex(s) > 0 ? int(word(markers, sslot(s))) : 1
+sdash(s) = sindex(s) > 0 ? sslot(s) : 1  # a dash pattern per strategy: the second channel besides colour

@@ -12,7 +12,7 @@ keep(s) = strcol('strategy') eq s && (filter_col eq '' || strcol(filter_col) eq 
 do for [fmt in "png pdf"] {
   if (fmt eq "png") { set terminal pngcairo size 900,560 font 'DejaVu Sans,12'; set output outbase.'.png' }
   if (fmt eq "pdf") { set terminal pdfcairo size 6.5in,4in font 'DejaVu Sans,10'; set output outbase.'.pdf' }
-  set title title noenhanced
+  if (exists("title")) { set title title noenhanced } else { unset title }
   set xlabel xlabel
   set ylabel ylabel
   if (logx) { set logscale x 2 } else { unset logscale x }
