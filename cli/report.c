@@ -250,11 +250,25 @@ int report_json(const struct report_ctx *r, FILE *f)
 
 static const char *const dist_keys[] = {"mean", "p50", "p90", "p99", "p999", "max"};
 
+/* The leading columns of a CSV row, after the strategy. Counters with one of these names (the RPCIT and
+ * IOPTE-update counts) are not repeated among the counter columns: every column name is unique. */
+static const char *const top_keys[] = {"translations",	    "iopte_updates",   "rpcits",      "cycles_total",
+				       "cycles_rpcit_path", "cycles_dma_path", "cycles_setup"};
+#define NTOP (sizeof top_keys / sizeof top_keys[0])
+
+static bool is_top_key(const char *name)
+{
+	for (size_t i = 0; i < NTOP; i++)
+		if (strcmp(name, top_keys[i]) == 0)
+			return true;
+	return false;
+}
+
 void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead)
 {
-	fprintf(f, "%s%sstrategy,translations,iopte_updates,rpcits,cycles_total,cycles_rpcit_path,cycles_dma_path,"
-		   "cycles_setup",
-		lead ? lead : "", lead && lead[0] ? "," : "");
+	fprintf(f, "%s%sstrategy", lead ? lead : "", lead && lead[0] ? "," : "");
+	for (size_t i = 0; i < NTOP; i++)
+		fprintf(f, ",%s", top_keys[i]);
 	for (int i = 0; i < 6; i++)
 		fprintf(f, ",xlat_%s", dist_keys[i]);
 	for (int i = 0; i < 6; i++)
@@ -263,7 +277,8 @@ void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead)
 	for (int c = 0; c < COMP_COUNT; c++)
 		fprintf(f, ",%s", comp_name((enum comp)c));
 	for (unsigned o = 0; o < stats_ncounters(); o++)
-		fprintf(f, ",%s", stats_counter_name(o));
+		if (!is_top_key(stats_counter_name(o)))
+			fprintf(f, ",%s", stats_counter_name(o));
 	fputs(",guest_stall_cycles,l1_hits,l1_misses,l2_hits,l2_misses,l3_hits,l3_misses,device_l3,device_dram", f);
 	for (unsigned x = 1; x < fmt->nfaults; x++)
 		fprintf(f, ",fault_%s", iw_fault_name(fmt, x));
@@ -290,10 +305,8 @@ int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const 
 	json_object_foreach(strats, name, s)
 	{
 		fprintf(f, "%s%s%s", lead ? lead : "", lead && lead[0] ? "," : "", name);
-		static const char *const top[] = {"translations", "iopte_updates", "rpcits", "cycles_total",
-						  "cycles_rpcit_path", "cycles_dma_path", "cycles_setup"};
-		for (int i = 0; i < 7; i++)
-			csv_num(f, json_object_get(s, top[i]), ",%.3f");
+		for (size_t i = 0; i < NTOP; i++)
+			csv_num(f, json_object_get(s, top_keys[i]), ",%.3f");
 		for (int i = 0; i < 6; i++)
 			csv_num(f, json_object_get(json_object_get(s, "cycles_per_translation"), dist_keys[i]), ",%.3f");
 		for (int i = 0; i < 6; i++)
@@ -303,7 +316,8 @@ int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const 
 		for (int c = 0; c < COMP_COUNT; c++)
 			csv_num(f, json_object_get(json_object_get(s, "breakdown"), comp_name((enum comp)c)), ",%.3f");
 		for (unsigned o = 0; o < stats_ncounters(); o++)
-			csv_num(f, json_object_get(json_object_get(s, "ops"), stats_counter_name(o)), ",%.3f");
+			if (!is_top_key(stats_counter_name(o)))
+				csv_num(f, json_object_get(json_object_get(s, "ops"), stats_counter_name(o)), ",%.3f");
 		csv_num(f, json_object_get(s, "guest_stall_cycles"), ",%.3f");
 		json_t *cache = json_object_get(s, "cache");
 		static const char *const levels[] = {"l1", "l2", "l3"};

@@ -93,6 +93,12 @@ printf '0 MEMSLOT 0 0 0x100 0x20000000000\n0 IOAT 0 0x4000 3\n1 MAP 0x100000000 
 grep '^kvm-gfn ' "$T/table.out" | head -1 | grep -q ' n/a ' && ok || bad "no translations: $(grep '^kvm-gfn' "$T/table.out" | head -1)"
 hdr=$(grep '^strategy ' "$T/table.out" | head -1)
 [ "$(echo "$hdr" | tr -s ' ' '\n' | sort | uniq -d)" = "" ] && ok || bad "duplicate column names: $hdr"
+# ... and so are the CSV columns, of a run and of a sweep (each counter once, however it is reported).
+"$IOWALK" run "$T/nodma.trace" -q --csv "$T/cols.csv" && dups=$(head -1 "$T/cols.csv" | tr ',' '\n' | sort | uniq -d) &&
+	[ -z "$dups" ] && ok || bad "duplicate CSV columns in a run: $dups"
+printf '[sweep]\ngenerator = churn\n[gen]\nops = 50\n[grid]\ngen.memslots = 1,2\n' > "$T/cols.ini"
+"$IOWALK" sweep "$T/cols.ini" -o "$T/cols-sweep.csv" -q && dups=$(head -1 "$T/cols-sweep.csv" | tr ',' '\n' | sort | uniq -d) &&
+	[ -z "$dups" ] && ok || bad "duplicate CSV columns in a sweep: $dups"
 # One meaning per short option: -j is the number of jobs (sweep, sensitivity), never run's JSON.
 "$IOWALK" run -j "$T/j.json" -q > /dev/null 2>&1; [ $? -eq 2 ] && [ ! -e "$T/j.json" ] && ok || bad "run -j still writes JSON"
 # Configurations are read exactly or refused with the file and line.
