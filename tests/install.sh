@@ -19,6 +19,13 @@ if command -v gnuplot > /dev/null; then
 	mkdir "$T/elsewhere"
 	(cd "$T/elsewhere" && gnuplot -e "strategies='kvm-gfn root-pfn nested qemu'; datafile='$T/r.csv'; outbase='$T/cost'" \
 		"$T/p/share/iowalk/plots/cost.gp") && [ -s "$T/cost.png" ] && ok || bad "an installed plot script failed outside the source tree"
+	# The difference view: against a named baseline; a baseline that is not a strategy is an error.
+	(cd "$T/elsewhere" && gnuplot -e "strategies='kvm-gfn root-pfn nested qemu'; datafile='$T/r.csv'; outbase='$T/diff'; base='kvm-gfn'; show='root-pfn'" \
+		"$T/p/share/iowalk/plots/diff.gp") && [ -s "$T/diff.png" ] && [ -s "$T/diff.pdf" ] && ok || bad "diff.gp did not draw"
+	(cd "$T/elsewhere" && gnuplot -e "strategies='kvm-gfn root-pfn nested qemu'; datafile='$T/r.csv'; outbase='$T/nodiff'; base='nosuch'" \
+		"$T/p/share/iowalk/plots/diff.gp") > "$T/diff.err" 2>&1
+	[ $? -ne 0 ] && grep -q "base='nosuch' is not one of strategies" "$T/diff.err" && [ ! -e "$T/nodiff.png" ] && ok ||
+		bad "diff.gp accepted an unknown baseline: $(cat "$T/diff.err")"
 fi
 bash -n "$T/p/share/bash-completion/completions/iowalk" && ok || bad "completion script"
 finish
