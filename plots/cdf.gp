@@ -15,10 +15,10 @@ rise_cmd = "unset arrow; set yrange [*:*]; do for [s in strategies] { undefine X
   "stats datafile using (strcol(1) eq s && strcol(2) eq METRIC ? column(4) : NaN) nooutput name 'Y'; " . \
   "set arrow from X_min,0 to X_min,Y_min nohead lw 2 dt sdash(s) lc rgb scolour(s) } }; set yrange [0:1.02]"
 rise(m) = (METRIC = m, rise_cmd)
-do for [fmt in "png pdf"] {
+do for [fmt in formats] {
   if (fmt eq "png") { set terminal pngcairo size 1200,500 font 'DejaVu Sans,12'; set output outbase.'.png' }
-  if (fmt eq "pdf") { set terminal pdfcairo size 9in,3.75in font 'DejaVu Sans,10'; set output outbase.'.pdf' }
-  set multiplot layout 1,2 title title noenhanced
+  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(9),pdf_h(9,3.75,2) font pdf_font; set output outbase.'.pdf' }
+  set multiplot layout mp_rows(2),mp_cols(2) title title noenhanced
   set logscale x
   set yrange [0:1.02]
   set ylabel 'fraction'

@@ -6,10 +6,10 @@ plotsdir = ARG0; i = strlen(plotsdir); while (i > 0 && plotsdir[i:i] ne '/') { i
 plotsdir = i > 0 ? plotsdir[1:i] : './'
 load plotsdir.'style.gp'
 if (!exists("title")) title = ''  # figures carry no title by default: captions live in docs/figures.md
-do for [fmt in "png pdf"] {
+do for [fmt in formats] {
   if (fmt eq "png") { set terminal pngcairo size 1200,520 font 'DejaVu Sans,12'; set output outbase.'.png' }
-  if (fmt eq "pdf") { set terminal pdfcairo size 9in,3.9in font 'DejaVu Sans,10'; set output outbase.'.pdf' }
-  set multiplot layout 1,2 title title noenhanced
+  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(9),pdf_h(9,3.9,2) font pdf_font; set output outbase.'.pdf' }
+  set multiplot layout mp_rows(2),mp_cols(2) title title noenhanced
   set logscale y
   set xrange [-0.6:*]
   set offsets 0, 0.6, 0, 0

@@ -36,20 +36,20 @@ if (base_upd <= 0 || base_xl <= 0) { print "diff.gp: the baseline has no IOPTE u
 K = words(show)
 w = 0.8 / K                         # bar width: the group of K bars spans 0.8
 xpos(c, k) = c + (k - (K + 1) / 2.0) * w
-do for [fmt in "png pdf"] {
+do for [fmt in formats] {
   if (fmt eq "png") { set terminal pngcairo size 1200,520 font 'DejaVu Sans,12'; set output outbase.'.png' }
-  if (fmt eq "pdf") { set terminal pdfcairo size 9in,3.9in font 'DejaVu Sans,10'; set output outbase.'.pdf' }
-  set multiplot layout 1,2 title title noenhanced
+  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(9),pdf_h(9,3.9,2) font pdf_font; set output outbase.'.pdf' }
+  set multiplot layout mp_rows(2),mp_cols(2) title title noenhanced
   set style fill solid 0.85 border lc rgb '#333333'
   set boxwidth w absolute
   set xzeroaxis lt 1 lc rgb '#444444'
-  set key below horizontal
+  if (column == 1) { set key below horizontal maxcols 2 } else { set key below horizontal }
   set xtics rotate by 40 right nomirror
   set autoscale y
 
   set xtics () ; do for [c=1:11] { set xtics add (rplab[c] c) }
   set xrange [0.4:11.6]
-  set ylabel 'cycles per guest IOPTE update, minus '.base noenhanced
+  set ylabel (column == 0 ? 'cycles per guest IOPTE update, minus ' : 'cycles/update, minus ').base noenhanced
   plot for [k=1:K] for [c=1:11] datafile \
        using (strcol(1) eq word(show, k) ? xpos(c, k) : NaN):(column(rp[c]) / column('iopte_updates') - rpb[c] / base_upd) \
        with boxes lc rgb scolour(word(show, k)) title (c == 1 ? word(show, k) : ''), \
@@ -57,7 +57,7 @@ do for [fmt in "png pdf"] {
 
   set xtics () ; do for [c=1:4] { set xtics add (dplab[c] c) }
   set xrange [0.4:4.6]
-  set ylabel 'cycles per DMA page translation, minus '.base noenhanced
+  set ylabel (column == 0 ? 'cycles per DMA page translation, minus ' : 'cycles/translation, minus ').base noenhanced
   plot for [k=1:K] for [c=1:4] datafile \
        using (strcol(1) eq word(show, k) ? xpos(c, k) : NaN):(column(dp[c]) / column('translations') - dpb[c] / base_xl) \
        with boxes lc rgb scolour(word(show, k)) title (c == 1 ? word(show, k) : ''), \

@@ -18,3 +18,17 @@ sslot(s) = (sindex(s) - 1) % words(palette) + 1
 scolour(s) = sindex(s) > 0 ? word(palette, sslot(s)) : '#777777'
 spoint(s) = sindex(s) > 0 ? int(word(markers, sslot(s))) : 1
 sdash(s) = sindex(s) > 0 ? sslot(s) : 1  # a dash pattern per strategy: the second channel besides colour
+
+# Sized for a paper: column=1 (single column: 3.4 in wide, 8 pt) or column=2 (double column: 7 in, 9 pt)
+# draws only a vector PDF of that width, keeping the figure's proportions; a two-panel figure stacks its
+# panels in a single column. Without column, each figure has its own screen size, PNG and PDF.
+if (!exists("column")) column = 0
+if (column != 0 && column != 1 && column != 2) { print "style.gp: column must be 1 (single) or 2 (double)"; exit status 1 }
+formats = column == 0 ? "png pdf" : "pdf"
+paper_w = column == 1 ? 3.4 : 7.0
+pdf_font = column == 0 ? 'DejaVu Sans,10' : (column == 1 ? 'DejaVu Sans,8' : 'DejaVu Sans,9')
+stacked(panels) = column == 1 && panels == 2
+pdf_w(w) = column == 0 ? w : paper_w
+pdf_h(w, h, panels) = column == 0 ? h : (stacked(panels) ? 2 * paper_w * h / (w / 2.0) : paper_w * h / w)
+mp_rows(panels) = stacked(panels) ? 2 : 1
+mp_cols(panels) = stacked(panels) ? 1 : panels
