@@ -738,8 +738,9 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 				n->failed++;
 			unlink(rows);
 			if (!quiet)
-				fprintf(stderr, "sweep: %" PRIu64 "/%" PRIu64 " points done%s\n", n->finished + n->failed,
-					n->todo, n->failed ? " (some failed)" : "");
+				fprintf(stderr, "sweep: %" PRIu64 "/%" PRIu64 " points done (%.0f %%)%s\n", n->finished + n->failed,
+					n->todo, n->todo ? 100.0 * (double)(n->finished + n->failed) / (double)n->todo : 100.0,
+					n->failed ? " (some failed)" : "");
 		}
 	}
 	if (!pids || !pts || !scr)

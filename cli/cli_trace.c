@@ -13,6 +13,8 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char trace_usage[] =
 	"usage: iowalk trace <subcommand> [options]\n"
@@ -43,7 +45,7 @@ static const char trace_usage[] =
 	"gen options (docs/workloads.md has each model and its defaults):\n"
 	"  --seed N  --ops N  --guest-ram MIB  --memslots N  --ioat-origin GPA  --levels 3|4|5\n"
 	"  --rpcit strict|lazy:N  --ring N  --buf-size BYTES  --rx-percent P  --working-set MIB\n"
-	"  --dma-size BYTES  --zipf S  --interval CYCLES  --devices N  --name TEXT  --binary  --zstd\n"
+	"  --dma-size BYTES  --zipf S  --interval CYCLES  --devices N  --name TEXT  --binary  --zstd  --progress\n"
 	"\n"
 	"FILE may be '-' for standard input. The format is specified in docs/trace-format.md.\n";
 
@@ -64,10 +66,11 @@ static const char gen_usage[] =
 	"A seeded synthetic workload; KIND is nic-ring, nvme, stream, random or churn (docs/workloads.md has\n"
 	"each model, its options and their defaults). Options for every kind:\n"
 	"  --seed N  --ops N  --guest-ram MIB  --memslots N  --ioat-origin GPA  --levels 3|4|5\n"
-	"  --rpcit strict|lazy:N  --interval CYCLES  --devices N  --name TEXT  --binary  --zstd\n"
+	"  --rpcit strict|lazy:N  --interval CYCLES  --devices N  --name TEXT  --binary  --zstd  --progress\n"
 	"and only for some kinds (elsewhere they are refused): --ring N and --rx-percent P (nic-ring, nvme);\n"
 	"--buf-size BYTES (nic-ring, churn); --working-set MIB and --dma-size BYTES (stream, random);\n"
-	"--zipf S (random).\n";
+	"--zipf S (random). Progress is shown on a terminal; --progress prints it as lines also when stderr\n"
+	"is not one (logs, CI): operations done, percentage and rate.\n";
 static const char convert_usage[] =
 	"usage: iowalk trace convert --from ftrace|kprobe IN -o OUT [options]\n"
 	"\n"
@@ -406,9 +409,29 @@ static int parse_num(const char *t, uint64_t *v)
 	return 0;
 }
 
+/* Progress of `trace gen` on stderr: a line rewritten in place on a terminal, one line per step with
+ * --progress (logs, CI). Operations done, the percentage and the rate; the trace itself does not depend
+ * on it. */
+struct gen_progress {
+	bool tty, lines, shown;
+	struct timespec t0;
+};
+
+static void gen_progress_line(uint64_t done, uint64_t total, void *arg)
+{
+	struct gen_progress *p = arg;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	double s = (double)(t.tv_sec - p->t0.tv_sec) + (double)(t.tv_nsec - p->t0.tv_nsec) * 1e-9;
+	fprintf(stderr, "%sgen: %" PRIu64 "/%" PRIu64 " operations (%.0f %%), %.2f M operations/s%s",
+		p->tty && !p->lines ? "\r\033[K" : "", done, total, 100.0 * (double)done / (double)total,
+		s > 0 ? (double)done / s * 1e-6 : 0.0, p->tty && !p->lines ? "" : "\n");
+	p->shown = true;
+}
+
 static int cmd_gen(int argc, char **argv)
 {
-	enum { G_BIN = 256, G_ZSTD, G_NAME, G_OPT };
+	enum { G_BIN = 256, G_ZSTD, G_NAME, G_OPT, G_PROGRESS };
 	/* Every option but these few is a generator option handled by gen_set(). */
 	static const struct option opts[] = {
 		{"seed", required_argument, NULL, G_OPT},        {"ops", required_argument, NULL, G_OPT},
@@ -420,6 +443,7 @@ static int cmd_gen(int argc, char **argv)
 		{"zipf", required_argument, NULL, G_OPT},        {"interval", required_argument, NULL, G_OPT},
 		{"devices", required_argument, NULL, G_OPT},     {"name", required_argument, NULL, G_NAME},
 		{"binary", no_argument, NULL, G_BIN},            {"zstd", no_argument, NULL, G_ZSTD},
+		{"progress", no_argument, NULL, G_PROGRESS},
 		{"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	if (argc < 2 || argv[1][0] == '-') {
@@ -438,7 +462,7 @@ static int cmd_gen(int argc, char **argv)
 	struct gen_opts o;
 	gen_defaults(&o, kind);
 	const char *out = NULL;
-	bool binary = false, zstd = false;
+	bool binary = false, zstd = false, progress_lines = false;
 	int c, idx;
 	char err[512];
 	argc--;
@@ -455,6 +479,7 @@ static int cmd_gen(int argc, char **argv)
 		case G_NAME: o.name = optarg; break;
 		case G_BIN: binary = true; break;
 		case G_ZSTD: zstd = true; break;
+		case G_PROGRESS: progress_lines = true; break;
 		case 'o': out = optarg; break;
 		case 'h': fputs(gen_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
@@ -470,7 +495,16 @@ static int cmd_gen(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	struct gen_stats st;
-	if (gen_write(&o, out, binary, zstd, &st, err, sizeof(err)) < 0) {
+	struct gen_progress gp = {.tty = isatty(STDERR_FILENO), .lines = progress_lines};
+	if (gp.tty || gp.lines) {
+		o.progress = gen_progress_line;
+		o.progress_arg = &gp;
+		clock_gettime(CLOCK_MONOTONIC, &gp.t0);
+	}
+	int grc = gen_write(&o, out, binary, zstd, &st, err, sizeof(err));
+	if (gp.tty && !gp.lines && gp.shown)
+		fputs("\r\033[K", stderr);
+	if (grc < 0) {
 		cli_error("gen %s: %s", gen_kind_name(kind), err);
 		return CLI_EXIT_FAIL;
 	}

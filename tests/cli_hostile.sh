@@ -99,6 +99,14 @@ hdr=$(grep '^strategy ' "$T/table.out" | head -1)
 printf '[sweep]\ngenerator = churn\n[gen]\nops = 50\n[grid]\ngen.memslots = 1,2\n' > "$T/cols.ini"
 "$IOWALK" sweep "$T/cols.ini" -o "$T/cols-sweep.csv" -q && dups=$(head -1 "$T/cols-sweep.csv" | tr ',' '\n' | sort | uniq -d) &&
 	[ -z "$dups" ] && ok || bad "duplicate CSV columns in a sweep: $dups"
+# Progress: trace gen --progress prints lines (done, percentage, rate) when stderr is not a terminal, and
+# the trace is the same bytes as without it; a sweep reports each point with its percentage.
+"$IOWALK" trace gen stream --ops 140000 --binary -o "$T/pg1.trace" --progress 2> "$T/pg.err" &&
+	"$IOWALK" trace gen stream --ops 140000 --binary -o "$T/pg2.trace" 2> "$T/pg2.err" &&
+	grep -q '^gen: 131072/140000 operations (94 %), ' "$T/pg.err" && ! grep -q '^gen: ' "$T/pg2.err" &&
+	cmp -s "$T/pg1.trace" "$T/pg2.trace" && ok || bad "gen --progress: $(cat "$T/pg.err")"
+"$IOWALK" sweep "$T/cols.ini" -o "$T/pg-sweep.csv" 2> "$T/pgs.err" && grep -q '^sweep: 2/2 points done (100 %)' "$T/pgs.err" &&
+	ok || bad "sweep progress: $(cat "$T/pgs.err")"
 # One meaning per short option: -j is the number of jobs (sweep, sensitivity), never run's JSON.
 "$IOWALK" run -j "$T/j.json" -q > /dev/null 2>&1; [ $? -eq 2 ] && [ ! -e "$T/j.json" ] && ok || bad "run -j still writes JSON"
 # Configurations are read exactly or refused with the file and line.

@@ -13,7 +13,7 @@ _iowalk()
 			COMPREPLY=($(compgen -W "cat pack stat validate gen convert" -- "$cur"))
 			return
 		fi
-		COMPREPLY=($(compgen -W "--help --json --zstd --name --binary -o --from --strict --seed --ops" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--help --json --zstd --name --binary -o --from --strict --seed --ops --progress" -- "$cur")) ;;
 	sweep) COMPREPLY=($(compgen -W "--output --jobs --emit-jobs --merge --quiet --help" -- "$cur")) ;;
 	compare) COMPREPLY=($(compgen -W "--markdown --latex --json --all --help" -- "$cur")) ;;
 	gate) COMPREPLY=($(compgen -W "--baseline --tolerance --exact --quiet --junit --accept-config --help" -- "$cur")) ;;

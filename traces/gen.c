@@ -46,6 +46,12 @@ int gen_kind_parse(const char *s, enum gen_kind *k)
 	return -1;
 }
 
+static void gen_tick(const struct gen_opts *o, uint64_t i)
+{
+	if (o->progress && i && (i & 0xffff) == 0)
+		o->progress(i, o->ops, o->progress_arg);
+}
+
 void gen_defaults(struct gen_opts *o, enum gen_kind k)
 {
 	memset(o, 0, sizeof(*o));
@@ -399,6 +405,7 @@ static int gen_ring(struct g *g, bool nvme)
 	uint64_t head = 0, n = 0;
 	static const uint64_t sizes[] = {4096, 4096, 4096, 4096, 4096, 16384, 16384, 65536, 65536, 131072};
 	for (uint64_t i = 0; i < o->ops && !g->failed; i++) {
+		gen_tick(o, i);
 		if (n == o->ring) {
 			struct outstanding *c = &q[head];
 			head = (head + 1) % o->ring;
@@ -470,6 +477,7 @@ static int gen_stream_random(struct g *g, bool random)
 	}
 	uint64_t pos = 0;
 	for (uint64_t i = 0; i < o->ops && !g->failed; i++) {
+		gen_tick(o, i);
 		uint64_t off;
 		if (!random) {
 			off = pos;
@@ -509,6 +517,7 @@ static int gen_churn(struct g *g)
 {
 	const struct gen_opts *o = g->o;
 	for (uint64_t i = 0; i < o->ops && !g->failed; i++) {
+		gen_tick(o, i);
 		uint64_t iova = iova_alloc(g, page_bytes_up(o->buf_bytes));
 		if (g->failed)
 			break;

@@ -31,6 +31,10 @@ struct gen_opts {
 	uint64_t interval_cycles;  /* time between operations */
 	uint64_t devices;          /* DMA streams (device ids 1..devices) */
 	const char *name;
+	/* Optional: called after every 65536th operation with the operations done and ops (the front end's
+	 * progress lines). It does not change what is generated. */
+	void (*progress)(uint64_t done, uint64_t total, void *arg);
+	void *progress_arg;
 };
 
 struct gen_stats {
