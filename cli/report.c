@@ -198,6 +198,32 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	return o;
 }
 
+/* A hash of everything that decides the numbers besides the trace and the strategy: every parameter's
+ * value (in the registry's order, so not the preset's name) and the run settings. FNV-1a 64 over
+ * "name=value\n" lines: the same on every machine. */
+static uint64_t fnv_line(uint64_t h, const char *line)
+{
+	for (; *line; line++) {
+		h ^= (unsigned char)*line;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t config_hash(const struct report_ctx *r)
+{
+	uint64_t h = 0xcbf29ce484222325ull, v;
+	char line[256];
+	const char *name;
+	for (unsigned i = 0; config_param(r->cfg, i, &name, &v); i++) {
+		snprintf(line, sizeof(line), "%s=%" PRIu64 "\n", name, v);
+		h = fnv_line(h, line);
+	}
+	snprintf(line, sizeof(line), "run.check=%d\nrun.warmup_records=%" PRIu64 "\n", r->opts->check ? 1 : 0,
+		 r->opts->warmup);
+	return fnv_line(h, line);
+}
+
 json_t *report_json_object(const struct report_ctx *r)
 {
 	const struct engine_result *res = r->res;
@@ -222,6 +248,8 @@ json_t *report_json_object(const struct report_ctx *r)
 	json_object_set_new(run, "check", json_boolean(r->opts->check));
 	json_object_set_new(run, "warmup_records", json_integer((json_int_t)r->opts->warmup));
 	json_object_set_new(run, "baseline", json_string(base_name(r)));
+	snprintf(hex, sizeof(hex), "%016" PRIx64, config_hash(r));
+	json_object_set_new(run, "config_hash", json_string(hex));
 	if (r->opts->tag)
 		json_object_set_new(run, "tag", json_string(r->opts->tag));
 	json_object_set_new(root, "run", run);
@@ -282,7 +310,8 @@ void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead)
 	fputs(",guest_stall_cycles,l1_hits,l1_misses,l2_hits,l2_misses,l3_hits,l3_misses,device_l3,device_dram", f);
 	for (unsigned x = 1; x < fmt->nfaults; x++)
 		fprintf(f, ",fault_%s", iw_fault_name(fmt, x));
-	fputc('\n', f);
+	/* Provenance: which iowalk, which configuration, which trace made the row. */
+	fputs(",iowalk_version,config_hash,trace_hash\n", f);
 }
 
 static void csv_num(FILE *f, json_t *v, const char *real_fmt)
@@ -329,7 +358,10 @@ int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const 
 		csv_num(f, json_object_get(json_object_get(cache, "device_served"), "dram"), ",%.3f");
 		for (unsigned x = 1; x < fmt->nfaults; x++)
 			csv_num(f, json_object_get(json_object_get(s, "faults"), iw_fault_name(fmt, x)), ",%.3f");
-		fputc('\n', f);
+		const char *ver = json_string_value(json_object_get(json_object_get(report, "tool"), "version"));
+		const char *ch = json_string_value(json_object_get(json_object_get(report, "run"), "config_hash"));
+		const char *th = json_string_value(json_object_get(json_object_get(report, "trace"), "hash"));
+		fprintf(f, ",%s,%s,%s\n", ver ? ver : "", ch ? ch : "", th ? th : "");
 	}
 	return ferror(f) ? -1 : 0;
 }
