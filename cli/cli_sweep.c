@@ -16,6 +16,7 @@
 #include "s390_model.h"
 #include "gen.h"
 #include "report.h"
+#include "version.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -74,6 +75,8 @@ struct spec {
 	char err[512];
 	int failed;
 };
+
+static void row_lead(const struct spec *sp, const char *key, const char *lead, char *buf, size_t len);
 
 static int add_kv(struct spec *sp, struct kv *arr, unsigned *n, const char *k, const char *v)
 {
@@ -370,7 +373,7 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 	json_t *j = report_json_object(&r);
 	FILE *f = fopen(rows_path, "w");
 	char lead2[4200];
-	snprintf(lead2, sizeof(lead2), "\"%s\"%s", key, lead);
+	row_lead(sp, key, lead, lead2, sizeof(lead2));
 	rc = f && report_csv_rows(j, strategy_at(0)->model->fmt, f, lead2) == 0 ? 0 : -1;
 	if (f && fclose(f) != 0)
 		rc = -1;
@@ -379,9 +382,45 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 	return rc;
 }
 
+/* The sweep's fixed settings, hashed (FNV-1a 64): the iowalk version, the trace or generator, the
+ * strategies, preset, warm-up and check, and every [gen] and [set] entry as written. Every row carries it
+ * (`sweep_hash`), so a re-run appends only to a CSV made with the same fixed settings. */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h ^ 0xff; /* a separator, so ("ab","c") and ("a","bc") differ */
+}
+
+static uint64_t spec_hash(const struct spec *sp)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	char num[64];
+	h = fnv(h, IOWALK_VERSION);
+	h = fnv(fnv(h, "trace"), sp->trace ? sp->trace : "");
+	h = fnv(fnv(h, "generator"), sp->generator ? sp->generator : "");
+	h = fnv(fnv(h, "strategies"), sp->strategies ? sp->strategies : "");
+	h = fnv(fnv(h, "preset"), sp->preset ? sp->preset : "");
+	snprintf(num, sizeof(num), "warmup=%" PRIu64 " check=%d", sp->warmup, sp->check);
+	h = fnv(h, num);
+	for (unsigned i = 0; i < sp->ngen; i++)
+		h = fnv(fnv(fnv(h, "gen"), sp->gen[i].key), sp->gen[i].value);
+	for (unsigned i = 0; i < sp->nset; i++)
+		h = fnv(fnv(fnv(h, "set"), sp->set[i].key), sp->set[i].value);
+	return h;
+}
+
+/* The leading fields of a point's rows: the quoted point key, the sweep hash, the grid values. */
+static void row_lead(const struct spec *sp, const char *key, const char *lead, char *buf, size_t len)
+{
+	snprintf(buf, len, "\"%s\",%016" PRIx64 "%s", key, spec_hash(sp), lead);
+}
+
 static void header_lead(const struct spec *sp, char *buf, size_t len)
 {
-	size_t n = (size_t)snprintf(buf, len, "point");
+	size_t n = (size_t)snprintf(buf, len, "point,sweep_hash");
 	for (unsigned a = 0; a < sp->naxes && n < len; a++)
 		n += (size_t)snprintf(buf + n, len - n, ",%s", sp->axes[a].key);
 }
@@ -407,6 +446,15 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 		if (!end)
 			continue;
 		*end = '\0';
+		char want[32];
+		snprintf(want, sizeof(want), ",%016" PRIx64, spec_hash(sp));
+		if (strncmp(end + 1, want, strlen(want)) != 0) {
+			cli_error("sweep: %s holds point %s made with other fixed settings (sweep_hash %.16s, this spec's "
+				  "%s: the iowalk version or the [sweep], [gen] or [set] settings differ); use another -o",
+				  csv, line + 1, end[1] == ',' ? end + 2 : "?", want + 1);
+			rc = -1;
+			break;
+		}
 		char key[2048], lead[2048];
 		for (uint64_t p = 0; p < sp->npoints; p++) {
 			point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
@@ -532,10 +580,13 @@ static int emit_jobs(const struct spec *sp, const char *dir, const char *self)
 	return fflush(stdout) == 0 && !ferror(stdout) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
-static int merge(const struct spec *sp, const char *dir, int out_fd)
+/* Appends the rows of the points not already in the CSV (done[]), so merging twice adds nothing. */
+static int merge(const struct spec *sp, const char *dir, int out_fd, const bool *done)
 {
 	int missing = 0;
 	for (uint64_t p = 0; p < sp->npoints; p++) {
+		if (done[p])
+			continue;
 		char path[4096], key[2048], lead[2048], lead2[4200];
 		snprintf(path, sizeof(path), "%s/point-%" PRIu64 ".json", dir, p);
 		point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
@@ -554,7 +605,7 @@ static int merge(const struct spec *sp, const char *dir, int out_fd)
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *m = open_memstream(&buf, &len);
-		snprintf(lead2, sizeof(lead2), "\"%s\"%s", key, lead);
+		row_lead(sp, key, lead, lead2, sizeof(lead2));
 		report_csv_rows(j, strategy_at(0)->model->fmt, m, lead2);
 		fclose(m);
 		ssize_t w = write(out_fd, buf, len);
@@ -813,7 +864,7 @@ int cli_sweep(int argc, char **argv)
 	if (fd < 0)
 		goto out;
 	if (merge_dir) {
-		rc = merge(sp, merge_dir, fd) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+		rc = merge(sp, merge_dir, fd, done) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 		close(fd);
 		goto out;
 	}

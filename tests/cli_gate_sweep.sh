@@ -112,7 +112,7 @@ gen.rpcit = strict, lazy:16
 SPEC
 expect_rc 0 "$IOWALK" sweep "$T/spec.ini" -o "$T/r.csv" -j 2 -q
 [ "$(wc -l < "$T/r.csv")" -eq $((1 + 12 * 4)) ] && ok || bad "sweep wrote $(wc -l < "$T/r.csv") lines, want 49"
-head -1 "$T/r.csv" | grep -q '^point,gen.memslots,set.device.iotlb_entries,gen.rpcit,strategy,' && ok || bad "sweep header"
+head -1 "$T/r.csv" | grep -q '^point,sweep_hash,gen.memslots,set.device.iotlb_entries,gen.rpcit,strategy,' && ok || bad "sweep header"
 # Resume: drop the last point's rows (as if killed before it was written); the re-run adds only it.
 head -n 45 "$T/r.csv" > "$T/partial.csv"
 cp "$T/partial.csv" "$T/resumed.csv"
@@ -128,6 +128,20 @@ PATH="$(dirname "$IOWALK"):$PATH" bash "$T/jobs.sh" 2>/dev/null
 "$IOWALK" sweep "$T/spec.ini" --merge "$T/jobs" -o "$T/m.csv"
 sort "$T/m.csv" > "$T/c"
 cmp -s "$T/a" "$T/c" && ok || bad "merged CSV differs from the local sweep"
+# Merging again adds nothing (the points are already there).
+"$IOWALK" sweep "$T/spec.ini" --merge "$T/jobs" -o "$T/m.csv" && sort "$T/m.csv" | cmp -s "$T/a" - && ok ||
+	bad "a second --merge changed the CSV ($(wc -l < "$T/m.csv") lines)"
+# Other fixed settings ([gen] ops here) with the same grid: refused, and the CSV is left as it was.
+sed 's/^ops = 200$/ops = 300/' "$T/spec.ini" > "$T/spec2.ini"
+cp "$T/r.csv" "$T/r2.csv"
+"$IOWALK" sweep "$T/spec2.ini" -o "$T/r2.csv" -q 2> "$T/err"; rc=$?
+[ $rc -ne 0 ] && grep -q 'made with other fixed settings' "$T/err" && cmp -s "$T/r.csv" "$T/r2.csv" && ok ||
+	bad "a sweep with other fixed settings appended to the CSV (rc $rc): $(cat "$T/err")"
+# Every row carries its provenance: the sweep hash, iowalk's version, the configuration and trace hashes.
+awk -F, 'function hex16(v) { return length(v) == 16 && v ~ /^[0-9a-f]+$/ }
+	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	!hex16($c["sweep_hash"]) || !hex16($c["config_hash"]) || !hex16($c["trace_hash"]) || $c["iowalk_version"] == "" { bad = 1 }
+	END { exit bad }' "$T/r.csv" && ok || bad "rows without provenance"
 # emit-jobs quotes every word for sh: a hostile trace path runs nothing, and a strategy list with spaces
 # works (each job runs and its report has both strategies).
 mkdir "$T/hostile"
