@@ -488,8 +488,23 @@ void sim_set_next_time(struct sim *s, uint64_t trace_time)
 	s->horizon = trace_time > UINT64_MAX - s->stall_cycles ? UINT64_MAX : trace_time + s->stall_cycles;
 }
 
+/* Validates and indexes the memslots added since the last commit. Lookups are only correct on a
+ * committed set, so this runs before any simulated work that may look a gpa up: before the next
+ * non-MEMSLOT record, before queued work runs past a MEMSLOT record, and before the final drain. */
+static int commit_memslots(struct sim *s)
+{
+	if (!s->memslots_dirty)
+		return 0;
+	char why[256];
+	s->memslots_dirty = false;
+	const char *w = vm_commit_memslots(s->vm, why, sizeof(why));
+	return w ? sim_fail(s, "%s", w) : 0;
+}
+
 int sim_finish(struct sim *s)
 {
+	if (commit_memslots(s) < 0)
+		return -1;
 	if (advance(s, UINT64_MAX) < 0)
 		return -1;
 	check_invariants(s, true);
@@ -512,16 +527,14 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		s->st.guest_stall_cycles += s->vcpu_free_at - t;
 		t = s->vcpu_free_at;
 	}
+	/* A batch of MEMSLOT records is committed once, at its end, unless queued work would run in between
+	 * (an invalid set stays invalid as slots are added, so an early commit rejects nothing valid). */
+	if ((r->kind != TRACE_MEMSLOT || !evq_empty(&s->q)) && commit_memslots(s) < 0)
+		return -1;
 	if (advance(s, t) < 0)
 		return -1;
 	s->recno = recno;
 	set_now(s, t);
-	if (r->kind != TRACE_MEMSLOT && s->memslots_dirty) {
-		char why[256];
-		s->memslots_dirty = false;
-		if (vm_commit_memslots(s->vm, why, sizeof(why)))
-			return sim_fail(s, "%s", why);
-	}
 	const char *why = NULL;
 	if ((r->kind == TRACE_MAP || r->kind == TRACE_DMA) && r->c > (s->cfg->max_record_mib << 20))
 		return sim_fail(s, "%s of %" PRIu64 " bytes exceeds the per-record limit of %llu bytes (run.max_record_mib)",
