@@ -72,6 +72,7 @@ struct spec {
 	struct axis axes[MAX_AXES];
 	unsigned naxes;
 	uint64_t npoints;
+	uint64_t trace_digest; /* FNV-1a 64 of the trace file's bytes (trace = FILE), part of sweep_hash */
 	char err[512];
 	int failed;
 };
@@ -382,9 +383,9 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 	return rc;
 }
 
-/* The sweep's fixed settings, hashed (FNV-1a 64): the iowalk version, the trace or generator, the
- * strategies, preset, warm-up and check, and every [gen] and [set] entry as written. Every row carries it
- * (`sweep_hash`), so a re-run appends only to a CSV made with the same fixed settings. */
+/* The sweep's fixed settings, hashed (FNV-1a 64): the iowalk version, the trace (its path and content)
+ * or generator, the strategies, preset, warm-up and check, and every [gen] and [set] entry as written.
+ * Every row carries it (`sweep_hash`), so a re-run appends only to a CSV made with the same settings. */
 static uint64_t fnv(uint64_t h, const char *s)
 {
 	for (; *s; s++) {
@@ -400,6 +401,8 @@ static uint64_t spec_hash(const struct spec *sp)
 	char num[64];
 	h = fnv(h, IOWALK_VERSION);
 	h = fnv(fnv(h, "trace"), sp->trace ? sp->trace : "");
+	snprintf(num, sizeof(num), "%016" PRIx64, sp->trace_digest);
+	h = fnv(h, num);
 	h = fnv(fnv(h, "generator"), sp->generator ? sp->generator : "");
 	h = fnv(fnv(h, "strategies"), sp->strategies ? sp->strategies : "");
 	h = fnv(fnv(h, "preset"), sp->preset ? sp->preset : "");
@@ -410,6 +413,34 @@ static uint64_t spec_hash(const struct spec *sp)
 	for (unsigned i = 0; i < sp->nset; i++)
 		h = fnv(fnv(fnv(h, "set"), sp->set[i].key), sp->set[i].value);
 	return h;
+}
+
+/* The trace file's content (as stored: compressed or not), so that a sweep over a file that changed
+ * between runs does not append to the old file's rows. 0 or -1 with errno. */
+static int digest_file(const char *path, uint64_t *out)
+{
+	FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "rb");
+	if (!f) {
+		if (strcmp(path, "-") == 0)
+			errno = EINVAL;
+		return -1;
+	}
+	uint64_t h = 0xcbf29ce484222325ull;
+	unsigned char buf[1 << 16];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			h ^= buf[i];
+			h *= 0x100000001b3ull;
+		}
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		errno = EIO;
+		return -1;
+	}
+	*out = h;
+	return 0;
 }
 
 /* The leading fields of a point's rows: the quoted point key, the sweep hash, the grid values. */
@@ -854,6 +885,11 @@ int cli_sweep(int argc, char **argv)
 		goto out;
 	}
 	free(text);
+	if (sp->trace && digest_file(sp->trace, &sp->trace_digest) < 0) {
+		cli_error("sweep: %s: %s", sp->trace, strerror(errno));
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
 	if (emit) {
 		rc = emit_jobs(sp, emit, "iowalk");
 		goto out;

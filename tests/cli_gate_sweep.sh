@@ -137,6 +137,15 @@ cp "$T/r.csv" "$T/r2.csv"
 "$IOWALK" sweep "$T/spec2.ini" -o "$T/r2.csv" -q 2> "$T/err"; rc=$?
 [ $rc -ne 0 ] && grep -q 'made with other fixed settings' "$T/err" && cmp -s "$T/r.csv" "$T/r2.csv" && ok ||
 	bad "a sweep with other fixed settings appended to the CSV (rc $rc): $(cat "$T/err")"
+# A sweep over a trace file whose content changed since the CSV was made: refused as well.
+cp "$SRC/traces/samples/tiny.trace" "$T/sw.trace"
+printf '[sweep]\ntrace = %s\n[grid]\nset.cost.rpcit = 3000, 4000\n' "$T/sw.trace" > "$T/tspec.ini"
+"$IOWALK" sweep "$T/tspec.ini" -o "$T/t.csv" -q && "$IOWALK" sweep "$T/tspec.ini" -o "$T/t.csv" -q && ok || bad "trace sweep or its re-run failed"
+cp "$SRC/traces/samples/matrix.trace" "$T/sw.trace"
+cp "$T/t.csv" "$T/t0.csv"
+"$IOWALK" sweep "$T/tspec.ini" -o "$T/t.csv" -q 2> "$T/err"; rc=$?
+[ $rc -ne 0 ] && grep -q 'made with other fixed settings' "$T/err" && cmp -s "$T/t.csv" "$T/t0.csv" && ok ||
+	bad "a sweep over a changed trace file appended to the CSV (rc $rc): $(cat "$T/err")"
 # Every row carries its provenance: the sweep hash, iowalk's version, the configuration and trace hashes.
 awk -F, 'function hex16(v) { return length(v) == 16 && v ~ /^[0-9a-f]+$/ }
 	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
