@@ -16,6 +16,7 @@
 #include "s390_model.h"
 #include "gen.h"
 #include "report.h"
+#include "fnv.h"
 #include "version.h"
 
 #include <ctype.h>
@@ -388,16 +389,12 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
  * Every row carries it (`sweep_hash`), so a re-run appends only to a CSV made with the same settings. */
 static uint64_t fnv(uint64_t h, const char *s)
 {
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h ^ 0xff; /* a separator, so ("ab","c") and ("a","bc") differ */
+	return fnv1a_str(h, s) ^ 0xff; /* a separator, so ("ab","c") and ("a","bc") differ */
 }
 
 static uint64_t spec_hash(const struct spec *sp)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = FNV1A_OFFSET;
 	char num[64];
 	h = fnv(h, IOWALK_VERSION);
 	h = fnv(fnv(h, "trace"), sp->trace ? sp->trace : "");
@@ -425,14 +422,11 @@ static int digest_file(const char *path, uint64_t *out)
 			errno = EINVAL;
 		return -1;
 	}
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = FNV1A_OFFSET;
 	unsigned char buf[1 << 16];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		for (size_t i = 0; i < n; i++) {
-			h ^= buf[i];
-			h *= 0x100000001b3ull;
-		}
+		h = fnv1a_bytes(h, buf, n);
 	int err = ferror(f);
 	fclose(f);
 	if (err) {

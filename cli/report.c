@@ -1,5 +1,6 @@
 /* report: tables, JSON and CSV (see report.h). */
 #include "report.h"
+#include "fnv.h"
 
 #include "s390_model.h"
 #include "version.h"
@@ -201,27 +202,18 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 /* A hash of everything that decides the numbers besides the trace and the strategy: every parameter's
  * value (in the registry's order, so not the preset's name) and the run settings. FNV-1a 64 over
  * "name=value\n" lines: the same on every machine. */
-static uint64_t fnv_line(uint64_t h, const char *line)
-{
-	for (; *line; line++) {
-		h ^= (unsigned char)*line;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static uint64_t config_hash(const struct report_ctx *r)
 {
-	uint64_t h = 0xcbf29ce484222325ull, v;
+	uint64_t h = FNV1A_OFFSET, v;
 	char line[256];
 	const char *name;
 	for (unsigned i = 0; config_param(r->cfg, i, &name, &v); i++) {
 		snprintf(line, sizeof(line), "%s=%" PRIu64 "\n", name, v);
-		h = fnv_line(h, line);
+		h = fnv1a_str(h, line);
 	}
 	snprintf(line, sizeof(line), "run.check=%d\nrun.warmup_records=%" PRIu64 "\n", r->opts->check ? 1 : 0,
 		 r->opts->warmup);
-	return fnv_line(h, line);
+	return fnv1a_str(h, line);
 }
 
 json_t *report_json_object(const struct report_ctx *r)

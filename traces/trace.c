@@ -7,6 +7,7 @@
 #include "trace.h"
 
 #include "alloc.h"
+#include "fnv.h"
 #include "outfile.h"
 
 #include <errno.h>
@@ -198,9 +199,6 @@ struct trace_reader {
 	char err[ERR_MAX];
 };
 
-#define FNV_OFFSET 0xcbf29ce484222325ull
-#define FNV_PRIME 0x100000001b3ull
-
 static void put_le(unsigned char *p, uint64_t v, int bytes)
 {
 	for (int i = 0; i < bytes; i++)
@@ -248,7 +246,7 @@ static uint64_t hash_rec(uint64_t h, const struct trace_rec *r)
 			       r->a, r->b, r->c};
 	for (int i = 0; i < 5; i++) {
 		h ^= w[i];
-		h *= FNV_PRIME;
+		h *= FNV1A_PRIME;
 	}
 	return h;
 }
@@ -663,7 +661,7 @@ static struct trace_reader *open_common(FILE *fp, int own, const char *path, cha
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail_free;
 	}
-	tr->hash = FNV_OFFSET;
+	tr->hash = FNV1A_OFFSET;
 	tr->hdr.version = TRACE_FORMAT_VERSION;
 	tr->hdr.page_size = TRACE_PAGE_SIZE;
 	tr->hdr.record_count = TRACE_COUNT_UNKNOWN;
