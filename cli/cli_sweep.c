@@ -460,6 +460,8 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 	size_t cap = 0;
 	ssize_t n = getline(&line, &cap, f);
 	int rc = 0;
+	char want[32]; /* the sweep_hash field every row of this spec has, after the point key */
+	snprintf(want, sizeof(want), ",%016" PRIx64, spec_hash(sp));
 	if (n > 0 && strncmp(line, header, strlen(header)) != 0) {
 		cli_error("sweep: %s has a different header (another grid?); use another -o", csv);
 		rc = -1;
@@ -471,8 +473,6 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 		if (!end)
 			continue;
 		*end = '\0';
-		char want[32];
-		snprintf(want, sizeof(want), ",%016" PRIx64, spec_hash(sp));
 		if (strncmp(end + 1, want, strlen(want)) != 0) {
 			cli_error("sweep: %s holds point %s made with other fixed settings (sweep_hash %.16s, this spec's "
 				  "%s: the iowalk version or the [sweep], [gen] or [set] settings differ); use another -o",
