@@ -16,6 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The options of `trace convert`, in the overview and in its own help. */
+#define CONVERT_OPTIONS \
+	"  --clock-ghz F             cycles per second of the simulated CPU, for timestamps (default 5.2)\n" \
+	"  --rpcit auto|captured|strict|lazy:N\n" \
+	"                            RPCITs from zpci_refresh_trans lines when present (auto, the default),\n" \
+	"                            else one per map and per unmap (strict) or per N unmaps (lazy:N)\n" \
+	"  --dma-accesses N          device accesses per mapped buffer (default 1; 0: none)\n" \
+	"  --guest-ram SIZE          guest RAM in MiB, one memslot from gpa 0 (default 1024)\n" \
+	"  --ioat-origin GPA         where the guest's IO table root lives (default 0x3e000000)\n" \
+	"  --function BDF            keep this PCI function's events (default: the first one seen)\n" \
+	"  --name TEXT               the trace's name (default: source, policy and clock)\n" \
+	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n" \
+	"  --levels 3|4|5            the guest table's levels (default: the fewest that hold every IOVA)\n"
+
 static const char trace_usage[] =
 	"usage: iowalk trace <subcommand> [options]\n"
 	"\n"
@@ -30,16 +44,7 @@ static const char trace_usage[] =
 	"                            convert a Linux ftrace/trace-cmd/perf text capture (docs/capture.md)\n"
 	"\n"
 	"convert options:\n"
-	"  --clock-ghz F             cycles per second of the simulated CPU, for timestamps (default 5.2)\n"
-	"  --rpcit auto|captured|strict|lazy:N\n"
-	"                            RPCITs from zpci_refresh_trans lines when present (auto, the default),\n"
-	"                            else one per map and per unmap (strict) or per N unmaps (lazy:N)\n"
-	"  --dma-accesses N          device accesses per mapped buffer (default 1; 0: none)\n"
-	"  --guest-ram SIZE          guest RAM in MiB, one memslot from gpa 0 (default 1024)\n"
-	"  --ioat-origin GPA         where the guest's IO table root lives (default 0x3e000000)\n"
-	"  --function BDF            keep this PCI function's events (default: the first one seen)\n"
-	"  --name TEXT               the trace's name (default: source, policy and clock)\n"
-	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n"
+	CONVERT_OPTIONS
 	"\n"
 	"\n"
 	"gen options (docs/workloads.md has each model and its defaults):\n"
@@ -75,17 +80,7 @@ static const char convert_usage[] =
 	"usage: iowalk trace convert --from ftrace|kprobe IN -o OUT [options]\n"
 	"\n"
 	"Converts a Linux ftrace/trace-cmd/perf text capture (docs/capture.md). Options:\n"
-	"  --clock-ghz F             cycles per second of the simulated CPU, for timestamps (default 5.2)\n"
-	"  --rpcit auto|captured|strict|lazy:N\n"
-	"                            RPCITs from zpci_refresh_trans lines when present (auto, the default),\n"
-	"                            else one per map and per unmap (strict) or per N unmaps (lazy:N)\n"
-	"  --dma-accesses N          device accesses per mapped buffer (default 1; 0: none)\n"
-	"  --guest-ram SIZE          guest RAM in MiB, one memslot from gpa 0 (default 1024)\n"
-	"  --ioat-origin GPA         where the guest's IO table root lives (default 0x3e000000)\n"
-	"  --function BDF            keep this PCI function's events (default: the first one seen)\n"
-	"  --name TEXT               the trace's name (default: source, policy and clock)\n"
-	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n"
-	"  --levels 3|4|5            the guest table's levels (default: the fewest that hold every IOVA)\n"
+	CONVERT_OPTIONS
 	"\n"
 	"IN may be zstd-compressed, or '-' for standard input. A capture with only the iommu:map/unmap\n"
 	"tracepoints (no dma:* events, no kprobes: x86, Arm) is one function's, and each map gets the\n"
