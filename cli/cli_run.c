@@ -39,6 +39,12 @@ static const char run_usage[] =
 	"  -S, --set KEY=VALUE   override one parameter (repeatable), applied last\n"
 	"      --check           compare every translation with the reference map; a mismatch aborts\n"
 	"  -w, --warmup N        replay the first N records without counting them\n"
+	"      --no-drain        leave the IOPTE changes no RPCIT made visible by the end of the trace as they\n"
+	"                        are (default: one final flush after the last record, as the guest's flush\n"
+	"                        queue does; its updates are counted as drain_updates)\n"
+	"      --amortize-over SECONDS\n"
+	"                        also report set-up (IOTA registration, up-front pinning of guest RAM) amortized\n"
+	"                        over SECONDS of this workload: total + set-up x min(1, trace time / SECONDS)\n"
 	"      --json FILE       write the report as JSON (docs/report-schema.md)\n"
 	"      --csv FILE        write one CSV row per strategy\n"
 	"      --cdf FILE        write the latency distributions as CDF points (CSV)\n"
@@ -206,7 +212,7 @@ struct run_args {
 static int parse_run_args(int argc, char **argv, struct run_args *a, struct engine_opts *o, bool *done)
 {
 	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST, OPT_JSON, OPT_PROGRESS,
-	       OPT_OUTDIR };
+	       OPT_OUTDIR, OPT_NO_DRAIN, OPT_AMORTIZE };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
@@ -217,6 +223,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		{"tag", required_argument, NULL, OPT_TAG}, {"selfperf", no_argument, NULL, OPT_SELFPERF},
 		{"cdf", required_argument, NULL, OPT_CDF}, {"list-strategies", no_argument, NULL, OPT_LIST},
 		{"progress", no_argument, NULL, OPT_PROGRESS}, {"outdir", required_argument, NULL, OPT_OUTDIR},
+		{"no-drain", no_argument, NULL, OPT_NO_DRAIN}, {"amortize-over", required_argument, NULL, OPT_AMORTIZE},
 		{NULL, 0, NULL, 0}};
 	int c;
 	*done = false;
@@ -254,6 +261,18 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 				return CLI_EXIT_USAGE;
 			}
 			o->warmup = v;
+			break;
+		}
+		case OPT_NO_DRAIN: o->no_drain = true; break;
+		case OPT_AMORTIZE: {
+			char *end;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(v > 0) || v > 1e12) {
+				cli_error("run: --amortize-over takes a positive number of seconds (at most 1e12), got '%s'", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			o->amortize_s = v;
 			break;
 		}
 		case OPT_JSON: a->json = optarg; break;

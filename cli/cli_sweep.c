@@ -45,7 +45,8 @@ static const char sweep_usage[] =
 	"\n"
 	"SPEC is an INI file (docs/sweeps.md):\n"
 	"  [sweep]  trace = FILE | generator = nic-ring|nvme|stream|random|churn\n"
-	"           strategies = all | kvm-gfn,root-pfn,...   warmup = N   check = 0|1   preset = NAME\n"
+	"           strategies = all | kvm-gfn,root-pfn,...   warmup = N   check = 0|1   drain = 0|1\n"
+	"           preset = NAME\n"
 	"  [gen]    fixed generator options (as `iowalk trace gen`, without dashes)\n"
 	"  [set]    fixed simulator parameters (as `iowalk run --set`)\n"
 	"  [grid]   swept values: gen.OPTION or set.PARAMETER = v1, v2, ... | A..B | A..B+STEP | A..B*FACTOR\n"
@@ -68,6 +69,7 @@ struct spec {
 	char *trace, *generator, *strategies, *preset;
 	uint64_t warmup;
 	int check;
+	bool no_drain;
 	struct kv gen[MAX_FIXED], set[MAX_FIXED];
 	unsigned ngen, nset;
 	struct axis axes[MAX_AXES];
@@ -187,7 +189,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 				return 0;
 			}
 			sp->warmup = v;
-		} else if (strcmp(name, "check") == 0) {
+		} else if (strcmp(name, "check") == 0 || strcmp(name, "drain") == 0) {
 			static const char *const yes[] = {"1", "yes", "true", "on"}, *const no[] = {"0", "no", "false", "off"};
 			int b = -1;
 			for (int i = 0; i < 4; i++) {
@@ -197,10 +199,13 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 					b = 0;
 			}
 			if (b < 0) {
-				snprintf(sp->err, sizeof(sp->err), "check = '%s': expected 1/yes/true/on or 0/no/false/off", value);
+				snprintf(sp->err, sizeof(sp->err), "%s = '%s': expected 1/yes/true/on or 0/no/false/off", name, value);
 				return 0;
 			}
-			sp->check = b == 1;
+			if (name[0] == 'c')
+				sp->check = b == 1;
+			else
+				sp->no_drain = b == 0;
 		} else {
 			snprintf(sp->err, sizeof(sp->err), "unknown key '%s' in [sweep]", name);
 			return 0;
@@ -344,6 +349,7 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 	struct engine_opts o;
 	memset(&o, 0, sizeof(o));
 	o.check = sp->check;
+	o.no_drain = sp->no_drain;
 	o.warmup = sp->warmup;
 	o.tag = key;
 	if (cli_parse_strategies(sp->strategies, &o, err, sizeof(err)) < 0) {
@@ -404,6 +410,8 @@ static uint64_t spec_hash(const struct spec *sp)
 	h = fnv(fnv(h, "strategies"), sp->strategies ? sp->strategies : "");
 	h = fnv(fnv(h, "preset"), sp->preset ? sp->preset : "");
 	snprintf(num, sizeof(num), "warmup=%" PRIu64 " check=%d", sp->warmup, sp->check);
+	if (sp->no_drain) /* only when set: the hashes of existing sweeps stay what they were */
+		snprintf(num + strlen(num), sizeof(num) - strlen(num), " drain=0");
 	h = fnv(h, num);
 	for (unsigned i = 0; i < sp->ngen; i++)
 		h = fnv(fnv(fnv(h, "gen"), sp->gen[i].key), sp->gen[i].value);
@@ -591,6 +599,8 @@ static int emit_jobs(const struct spec *sp, const char *dir, const char *self)
 		word(sp->strategies ? sp->strategies : "all");
 		if (sp->check)
 			word("--check");
+		if (sp->no_drain)
+			word("--no-drain");
 		snprintf(opt, sizeof(opt), "%" PRIu64, sp->warmup);
 		word("--warmup");
 		word(opt);

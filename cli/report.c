@@ -28,9 +28,28 @@ static struct dist dist_of(const struct hist *h)
 	return d;
 }
 
-static double amortized(const struct stats *st)
+/* Both paths' cycles per DMA page translation (set-up is not in them). */
+static double all_per_xlat(const struct stats *st)
 {
 	return st->ops[OP_DMA_PAGES] ? (double)stats_total(st) / (double)st->ops[OP_DMA_PAGES] : 0.0;
+}
+
+/* Simulated seconds of the statistics window. */
+static double window_s(const struct report_ctx *r, const struct stats *st)
+{
+	return (double)(st->window_end - st->window_start) / ((double)r->cfg->cpu_clock_mhz * 1e6);
+}
+
+/* The share of set-up a run of this length carries when set-up serves amortize_s seconds of it. */
+static double setup_share(const struct report_ctx *r, const struct stats *st)
+{
+	double share = window_s(r, st) / r->opts->amortize_s;
+	return share < 1.0 ? share : 1.0;
+}
+
+static double amortized_total(const struct report_ctx *r, const struct stats *st)
+{
+	return (double)stats_total(st) + (double)st->setup_cycles * setup_share(r, st);
 }
 
 /* The baseline of the ratios: the strategy run that comes first in the registry (kvm-gfn when it ran,
@@ -89,7 +108,7 @@ void report_table(const struct report_ctx *r, FILE *f)
 		}
 		char all[32];
 		if (nx)
-			snprintf(all, sizeof(all), "%.1f", amortized(st));
+			snprintf(all, sizeof(all), "%.1f", all_per_xlat(st));
 		else
 			snprintf(all, sizeof(all), "n/a");
 		fprintf(f, "%-9s %8" PRIu64 " %9s %7s %8s %8s %8" PRIu64 " %9s %7s %8s %10s %13" PRIu64 " %9s %6.2fx\n",
@@ -97,9 +116,40 @@ void report_table(const struct report_ctx *r, FILE *f)
 			ratio(r, st));
 	}
 	fprintf(f, "\nupd: RPCIT-path cycles per guest IOPTE update made visible (mean, in ns at %" PRIu64 " MHz, p50, p99);\n"
-		   "xlat: latency of a DMA page translation (mean, ns, p50, p99.9); all/xlat: all cycles (both paths\n"
-		   "and set-up) per DMA page translation; ratio: total cycles relative to %s.\n",
+		   "xlat: latency of a DMA page translation (mean, ns, p50, p99.9); all/xlat: cycles of both paths\n"
+		   "per DMA page translation; ratio: total cycles relative to %s. Set-up is not in them (below).\n",
 		r->cfg->cpu_clock_mhz, base_name(r));
+	fprintf(f, "\nset-up (one-time) and pinned guest memory (MiB) over the run's %.3f s of simulated time\n",
+		window_s(r, &baseline(r)->st));
+	fprintf(f, "%-9s %14s %10s %9s %10s %10s %10s", "strategy", "setup-cycles", "setup-ms", "upfront", "pin-peak",
+		"pin-avg", "pin-end");
+	if (r->opts->amortize_s > 0)
+		fprintf(f, " %12s %7s", "amort/xlat", "ratio");
+	fputc('\n', f);
+	const struct stats *bst = &baseline(r)->st;
+	for (unsigned i = 0; i < res->nsims; i++) {
+		const struct stats *st = &res->sims[i]->st;
+		double mib = 4096.0 / (1024.0 * 1024.0);
+		fprintf(f, "%-9s %14" PRIu64 " %10.3f %9.1f %10.1f %10.1f %10.1f", res->sims[i]->ops->name, st->setup_cycles,
+			(double)st->setup_cycles / ((double)r->cfg->cpu_clock_mhz * 1e3), (double)st->setup_pinned_pages * mib,
+			(double)st->pinned_peak * mib, (double)stats_pinned_avg_bytes(st) / (1024.0 * 1024.0),
+			(double)st->pinned_end * mib);
+		if (r->opts->amortize_s > 0) {
+			double a = amortized_total(r, st), b = amortized_total(r, bst);
+			if (st->ops[OP_DMA_PAGES])
+				fprintf(f, " %12.1f", a / (double)st->ops[OP_DMA_PAGES]);
+			else
+				fprintf(f, " %12s", "n/a");
+			fprintf(f, " %6.2fx", b > 0 ? a / b : 0.0);
+		}
+		fputc('\n', f);
+	}
+	if (r->opts->amortize_s > 0)
+		fprintf(f, "amort/xlat: (total + set-up x min(1, run time / %g s)) per translation; ratio: of that, to %s.\n",
+			r->opts->amortize_s, base_name(r));
+	fprintf(f, "drain: %s\n",
+		r->opts->no_drain ? "off (--no-drain: changes not refreshed by the end of the trace stay so)"
+				  : "a final flush after the last record made pending changes visible (drain_updates)");
 	fprintf(f, "\ncycles by component (%% of each strategy's total)\n%-13s", "component");
 	for (unsigned i = 0; i < res->nsims; i++)
 		fprintf(f, " %20s", res->sims[i]->ops->name);
@@ -167,12 +217,32 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	json_object_set_new(o, "cycles_rpcit_path", json_integer((json_int_t)st->rpcit_cycles));
 	json_object_set_new(o, "cycles_dma_path", json_integer((json_int_t)st->dma_cycles));
 	json_object_set_new(o, "cycles_setup", json_integer((json_int_t)st->setup_cycles));
+	json_object_set_new(o, "setup_pinned_bytes", json_integer((json_int_t)(st->setup_pinned_pages * 4096)));
+	json_t *pin = json_object();
+	json_object_set_new(pin, "peak", json_integer((json_int_t)(st->pinned_peak * 4096)));
+	json_object_set_new(pin, "average", json_integer((json_int_t)stats_pinned_avg_bytes(st)));
+	json_object_set_new(pin, "end", json_integer((json_int_t)(st->pinned_end * 4096)));
+	json_object_set_new(o, "pinned_bytes", pin);
+	json_object_set_new(o, "simulated_seconds", json_real(window_s(r, st)));
 	json_object_set_new(o, "guest_stall_cycles", json_integer((json_int_t)st->guest_stall_cycles));
 	json_object_set_new(o, "cycles_per_translation", jdist(&st->dma));
 	json_object_set_new(o, "cycles_per_update", jdist(&st->update));
 	json_object_set_new(o, "cycles_per_rpcit", jdist(&st->rpcit));
-	json_object_set_new(o, "cycles_per_translation_amortized", json_real(amortized(st)));
+	json_object_set_new(o, "cycles_per_translation_all", json_real(all_per_xlat(st)));
 	json_object_set_new(o, "ratio_total_cycles", json_real(ratio(r, st)));
+	if (r->opts->amortize_s > 0) {
+		json_t *am = json_object();
+		double a = amortized_total(r, st), b = amortized_total(r, &baseline(r)->st);
+		json_object_set_new(am, "horizon_s", json_real(r->opts->amortize_s));
+		json_object_set_new(am, "setup_share", json_real(setup_share(r, st)));
+		json_object_set_new(am, "cycles_total", json_real(a));
+		json_object_set_new(am, "cycles_per_translation",
+				    st->ops[OP_DMA_PAGES] ? json_real(a / (double)st->ops[OP_DMA_PAGES]) : json_null());
+		json_object_set_new(am, "ratio", json_real(b > 0 ? a / b : 0.0));
+		json_object_set_new(o, "amortized", am);
+	} else {
+		json_object_set_new(o, "amortized", json_null());
+	}
 	json_t *b = json_object();
 	for (int c = 0; c < COMP_COUNT; c++)
 		json_object_set_new(b, comp_name((enum comp)c), json_integer((json_int_t)st->comp[c]));
@@ -211,9 +281,14 @@ static uint64_t config_hash(const struct report_ctx *r)
 		snprintf(line, sizeof(line), "%s=%" PRIu64 "\n", name, v);
 		h = fnv1a_str(h, line);
 	}
-	snprintf(line, sizeof(line), "run.check=%d\nrun.warmup_records=%" PRIu64 "\n", r->opts->check ? 1 : 0,
-		 r->opts->warmup);
-	return fnv1a_str(h, line);
+	snprintf(line, sizeof(line), "run.check=%d\nrun.warmup_records=%" PRIu64 "\nrun.drain=%d\n", r->opts->check ? 1 : 0,
+		 r->opts->warmup, r->opts->no_drain ? 0 : 1);
+	h = fnv1a_str(h, line);
+	if (r->opts->amortize_s > 0) {
+		snprintf(line, sizeof(line), "run.amortize_over_s=%.17g\n", r->opts->amortize_s);
+		h = fnv1a_str(h, line);
+	}
+	return h;
 }
 
 json_t *report_json_object(const struct report_ctx *r)
@@ -239,6 +314,8 @@ json_t *report_json_object(const struct report_ctx *r)
 	json_t *run = json_object();
 	json_object_set_new(run, "check", json_boolean(r->opts->check));
 	json_object_set_new(run, "warmup_records", json_integer((json_int_t)r->opts->warmup));
+	json_object_set_new(run, "drain", json_boolean(!r->opts->no_drain));
+	json_object_set_new(run, "amortize_over_s", r->opts->amortize_s > 0 ? json_real(r->opts->amortize_s) : json_null());
 	json_object_set_new(run, "baseline", json_string(base_name(r)));
 	snprintf(hex, sizeof(hex), "%016" PRIx64, config_hash(r));
 	json_object_set_new(run, "config_hash", json_string(hex));
@@ -293,7 +370,8 @@ void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead)
 		fprintf(f, ",xlat_%s", dist_keys[i]);
 	for (int i = 0; i < 6; i++)
 		fprintf(f, ",upd_%s", dist_keys[i]);
-	fputs(",amortized,ratio", f);
+	fputs(",all_per_xlat,ratio,setup_pinned_bytes,pinned_peak_bytes,pinned_avg_bytes,pinned_end_bytes,amortized_per_xlat,"
+	      "amortized_ratio,setup_share", f);
 	for (int c = 0; c < COMP_COUNT; c++)
 		fprintf(f, ",%s", comp_name((enum comp)c));
 	for (unsigned o = 0; o < stats_ncounters(); o++)
@@ -332,8 +410,16 @@ int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const 
 			csv_num(f, json_object_get(json_object_get(s, "cycles_per_translation"), dist_keys[i]), ",%.3f");
 		for (int i = 0; i < 6; i++)
 			csv_num(f, json_object_get(json_object_get(s, "cycles_per_update"), dist_keys[i]), ",%.3f");
-		csv_num(f, json_object_get(s, "cycles_per_translation_amortized"), ",%.3f");
+		csv_num(f, json_object_get(s, "cycles_per_translation_all"), ",%.3f");
 		csv_num(f, json_object_get(s, "ratio_total_cycles"), ",%.6f");
+		csv_num(f, json_object_get(s, "setup_pinned_bytes"), ",%.3f");
+		static const char *const pins[] = {"peak", "average", "end"};
+		for (int i = 0; i < 3; i++)
+			csv_num(f, json_object_get(json_object_get(s, "pinned_bytes"), pins[i]), ",%.3f");
+		json_t *am = json_object_get(s, "amortized");
+		csv_num(f, json_object_get(am, "cycles_per_translation"), ",%.3f");
+		csv_num(f, json_object_get(am, "ratio"), ",%.6f");
+		csv_num(f, json_object_get(am, "setup_share"), ",%.9f");
 		for (int c = 0; c < COMP_COUNT; c++)
 			csv_num(f, json_object_get(json_object_get(s, "breakdown"), comp_name((enum comp)c)), ",%.3f");
 		for (unsigned o = 0; o < stats_ncounters(); o++)

@@ -29,11 +29,12 @@ void checker_destroy(struct checker *c)
 
 /* Records that pfn changes away from `old` (its guest mapping before this change). The first change
  * after an RPCIT needs no history: the old value is the synced one. */
-static int mark_dirty(struct checker *c, uint64_t pfn, uint64_t old)
+static int mark_dirty(struct checker *c, uint64_t pfn, uint64_t old, bool unmap)
 {
 	uint64_t idx;
 	if (u64map_get(&c->dirty_idx, pfn, &idx)) {
 		struct checker_dirty *d = &c->dirty[idx];
+		d->unmapped |= unmap;
 		if (d->nseen < CHECK_HISTORY)
 			d->seen[d->nseen++] = old;
 		else
@@ -48,7 +49,7 @@ static int mark_dirty(struct checker *c, uint64_t pfn, uint64_t old)
 		c->dirty = n;
 		c->dirty_cap = cap;
 	}
-	c->dirty[c->ndirty] = (struct checker_dirty){.pfn = pfn};
+	c->dirty[c->ndirty] = (struct checker_dirty){.pfn = pfn, .unmapped = unmap};
 	return u64map_put(&c->dirty_idx, pfn, c->ndirty++);
 }
 
@@ -58,7 +59,7 @@ int checker_map(struct checker *c, uint64_t iova, uint64_t gpa, uint64_t len, bo
 		uint64_t pfn = (iova + off) >> 12;
 		uint64_t v = (((gpa + off) >> 12) << 2) | CHECK_VALID | (readonly ? CHECK_RO : 0);
 		uint64_t old = checker_guest(c, pfn);
-		if (u64map_put(&c->guest, pfn, v) < 0 || mark_dirty(c, pfn, old) < 0)
+		if (u64map_put(&c->guest, pfn, v) < 0 || mark_dirty(c, pfn, old, old != 0) < 0)
 			return -1;
 	}
 	return 0;
@@ -87,7 +88,7 @@ int checker_unmap(struct checker *c, uint64_t iova, uint64_t len)
 		int rc = 0;
 		for (uint64_t i = 0; i < n && rc == 0; i++) {
 			uint64_t old = checker_guest(c, keys[i]);
-			if (u64map_del(&c->guest, keys[i]) && mark_dirty(c, keys[i], old) < 0)
+			if (u64map_del(&c->guest, keys[i]) && mark_dirty(c, keys[i], old, true) < 0)
 				rc = -1;
 		}
 		iw_free(keys);
@@ -96,7 +97,7 @@ int checker_unmap(struct checker *c, uint64_t iova, uint64_t len)
 	for (uint64_t off = 0; off < len; off += 4096) {
 		uint64_t pfn = (iova + off) >> 12;
 		uint64_t old = checker_guest(c, pfn);
-		if (u64map_del(&c->guest, pfn) && mark_dirty(c, pfn, old) < 0)
+		if (u64map_del(&c->guest, pfn) && mark_dirty(c, pfn, old, true) < 0)
 			return -1;
 	}
 	return 0;
@@ -123,15 +124,16 @@ static int sync_one(struct checker *c, uint64_t idx)
 	return 0;
 }
 
-int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *updates)
+int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *updates, uint64_t *unmapped)
 {
-	*updates = 0;
+	*updates = *unmapped = 0;
 	uint64_t first = iova >> 12, last = (iova + (len - 1)) >> 12;
 	/* Work proportional to the smaller of the range and the dirty set. */
 	if (last - first < c->ndirty) {
 		for (uint64_t pfn = first;; pfn++) {
 			uint64_t idx;
 			if (u64map_get(&c->dirty_idx, pfn, &idx)) {
+				*unmapped += c->dirty[idx].unmapped;
 				if (sync_one(c, idx) < 0)
 					return -1;
 				(*updates)++;
@@ -147,11 +149,26 @@ int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *upda
 			i++;
 			continue;
 		}
+		*unmapped += c->dirty[i].unmapped;
 		if (sync_one(c, i) < 0)
 			return -1;
 		(*updates)++;
 	}
 	return 0;
+}
+
+bool checker_dirty_span(const struct checker *c, uint64_t *first_pfn, uint64_t *last_pfn)
+{
+	if (c->ndirty == 0)
+		return false;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (uint64_t i = 0; i < c->ndirty; i++) {
+		lo = c->dirty[i].pfn < lo ? c->dirty[i].pfn : lo;
+		hi = c->dirty[i].pfn > hi ? c->dirty[i].pfn : hi;
+	}
+	*first_pfn = lo;
+	*last_pfn = hi;
+	return true;
 }
 
 uint64_t checker_guest(const struct checker *c, uint64_t pfn)

@@ -25,7 +25,8 @@ struct checker_dirty {
 	uint64_t pfn;
 	uint64_t seen[CHECK_HISTORY];
 	uint8_t nseen;
-	bool overflow; /* more intermediate mappings than kept: anything goes until the next RPCIT */
+	bool overflow;
+	bool unmapped; /* a mapping was removed (UNMAP) since the last RPCIT: the guest's flush is an unmap flush */ /* more intermediate mappings than kept: anything goes until the next RPCIT */
 };
 
 struct checker {
@@ -38,8 +39,11 @@ int checker_init(struct checker *c);
 void checker_destroy(struct checker *c);
 int checker_map(struct checker *c, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly);
 int checker_unmap(struct checker *c, uint64_t iova, uint64_t len);
-/* Makes the guest view of [iova, iova+len) visible; *updates = pages whose mapping changed. 0 or -1. */
-int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *updates);
+/* Makes the guest view of [iova, iova+len) visible; *updates = pages whose mapping changed, *unmapped =
+ * those of them from which a mapping was removed (an RPCIT a guest issues after unmapping). 0 or -1. */
+int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *updates, uint64_t *unmapped);
+/* The lowest and highest page changed since its last RPCIT; false when every page is in sync. */
+bool checker_dirty_span(const struct checker *c, uint64_t *first_pfn, uint64_t *last_pfn);
 uint64_t checker_guest(const struct checker *c, uint64_t iova_pfn);
 uint64_t checker_synced(const struct checker *c, uint64_t iova_pfn);
 bool checker_in_sync(const struct checker *c, uint64_t iova_pfn);

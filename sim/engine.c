@@ -107,7 +107,7 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 		goto fail;
 	}
 	for (unsigned i = 0; i < res->nsims; i++) {
-		if (sim_finish(res->sims[i]) < 0) {
+		if ((n > 0 && !o->no_drain && sim_drain(res->sims[i]) < 0) || sim_finish(res->sims[i]) < 0) {
 			snprintf(err, errlen, "%s: %s", o->trace_label, res->sims[i]->err);
 			goto fail;
 		}

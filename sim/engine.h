@@ -20,6 +20,8 @@ struct engine_opts {
 	unsigned nstrategies;
 	bool check;
 	uint64_t warmup;              /* records replayed before statistics start */
+	bool no_drain;                /* leave IOPTE changes not refreshed by the end of the trace unrefreshed */
+	double amortize_s;            /* report set-up amortized over this many seconds of such work (0: not) */
 	bool progress;                /* print progress on stderr when it is a terminal */
 	bool progress_lines;          /* print progress lines on stderr even when it is not (--progress) */
 	const char *tag;              /* free text recorded in the report's run.tag (sweep points) */

@@ -11,12 +11,16 @@
 
 enum { EV_WALK_DONE = 1, EV_PAGE = 2 };
 
+/* A DMA whose IOVA gives no bus address (struct strategy_ops.dma_addr said none). */
+#define NO_BUS_ADDR UINT64_MAX
+
 /* Simulated time never goes past SIM_TIME_MAX (traces start at most at TRACE_MAX_TIME, 2^62): every sum
  * of a time and a duration goes through time_add(), which stops the run with a reason instead of
  * wrapping. */
 #define SIM_TIME_MAX (1ull << 63)
 
 __attribute__((format(printf, 2, 3))) static int sim_fail(struct sim *s, const char *fmt, ...);
+static void pinned_change(struct sim *s, int64_t delta);
 
 static int time_add(struct sim *s, uint64_t t, uint64_t d, uint64_t *out)
 {
@@ -121,7 +125,15 @@ void sim_free(struct sim *s)
 
 void sim_reset_stats(struct sim *s)
 {
+	/* Set-up is one-time: it is kept; the pinned-memory window starts now. */
+	uint64_t setup = s->st.setup_cycles, setup_pages = s->st.setup_pinned_pages;
 	stats_init(&s->st);
+	s->st.setup_cycles = setup;
+	s->st.setup_pinned_pages = setup_pages;
+	pinned_change(s, 0);
+	s->st.pinned_area = 0;
+	s->st.pinned_peak = s->st.pinned_end = s->pinned;
+	s->st.window_start = s->pinned_since;
 	/* Translations still waiting for a walker are counted when they start, with their IOTLB lookup. */
 	s->st.comp[COMP_IOTLB] = s->queued_cycles;
 }
@@ -174,18 +186,58 @@ int sim_memslot_search(struct sim *s, uint64_t gfn)
 	return i;
 }
 
-void sim_pin_page(struct sim *s, uint64_t hpa)
+/* The pinned-page gauge: its time integral, peak and current value, over the statistics window. */
+static void pinned_change(struct sim *s, int64_t delta)
 {
-	sim_cpu_ref(s, COMP_PIN, sim_struct_page(hpa));
-	sim_charge(s, COMP_PIN, s->cfg->c_atomic);
-	sim_op(s, OP_PINS, 1);
+	uint64_t t = s->now > s->pinned_since ? s->now : s->pinned_since;
+	s->st.pinned_area += (unsigned __int128)s->pinned * (t - s->pinned_since);
+	s->pinned_since = t;
+	s->pinned = (uint64_t)((int64_t)s->pinned + delta);
+	if (s->pinned > s->st.pinned_peak)
+		s->st.pinned_peak = s->pinned;
+	s->st.pinned_end = s->pinned;
 }
 
-void sim_unpin_page(struct sim *s, uint64_t hpa)
+void sim_pin_page(struct sim *s, uint64_t hpa, uint64_t head, enum iw_pin kind)
 {
-	sim_charge(s, COMP_UNPIN, s->cfg->c_call + s->cfg->c_atomic);
-	sim_cpu_ref(s, COMP_UNPIN, sim_struct_page(hpa));
+	const struct iw_config *c = s->cfg;
+	sim_cpu_ref(s, COMP_PIN, sim_struct_page(head));
+	if (kind == IW_PIN_GET) {
+		/* try_grab_folio(): the head's refcount; folio_mark_accessed(): its referenced bit. */
+		sim_charge(s, COMP_PIN, 2 * c->c_atomic);
+	} else {
+		/* try_grab_folio(FOLL_PIN): GUP_PIN_COUNTING_BIAS on the head, _pincount of a large folio;
+		 * mm->pinned_vm; RLIMIT_MEMLOCK accounting (account_locked_vm() under mmap_lock). */
+		sim_charge(s, COMP_PIN, (head != hpa ? 3 : 2) * c->c_atomic + c->c_mutex + c->c_call);
+		sim_cpu_ref(s, COMP_PIN, SIM_MM_COUNTERS_HPA);
+	}
+	sim_op(s, OP_PINS, 1);
+	pinned_change(s, 1);
+}
+
+void sim_unpin_page(struct sim *s, uint64_t hpa, uint64_t head, enum iw_pin kind)
+{
+	const struct iw_config *c = s->cfg;
+	sim_cpu_ref(s, COMP_UNPIN, sim_struct_page(head));
+	if (kind == IW_PIN_GET) {
+		/* kvm_release_pfn_dirty(): SetPageDirty + put_page. */
+		sim_charge(s, COMP_UNPIN, c->c_call + 2 * c->c_atomic);
+	} else {
+		/* unpin_user_pages_dirty_lock(): the dirty bit under the folio lock, the bias (and _pincount)
+		 * dropped; the memlock and pinned_vm accounting undone. */
+		sim_charge(s, COMP_UNPIN, 2 * c->c_call + (head != hpa ? 4 : 3) * c->c_atomic + c->c_mutex);
+		sim_cpu_ref(s, COMP_UNPIN, SIM_MM_COUNTERS_HPA);
+	}
 	sim_op(s, OP_UNPINS, 1);
+	pinned_change(s, -1);
+}
+
+/* Up-front pinning of npages of guest RAM (a root or stage-2 domain): set-up, not a path. */
+static void pin_upfront(struct sim *s, uint64_t npages)
+{
+	s->st.setup_cycles += npages * s->cfg->c_setup_pin;
+	s->st.setup_pinned_pages += npages;
+	pinned_change(s, (int64_t)npages);
 }
 
 /* wc_st holds entries of the level just above the leaf (s390: segment entries), wc_rt those of the
@@ -237,7 +289,7 @@ void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write
 
 /* ---- the reference check ---- */
 
-static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_xlate *x, uint64_t iova)
+static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_xlate *x, uint64_t iova, uint64_t addr)
 {
 	const struct iw_format *f = s->fmt;
 	uint64_t ap = f->aperture(s->model->guest_table(s->guest));
@@ -245,7 +297,7 @@ static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_x
 		return x->fault == f->fault_out_of_range; /* nothing can be mapped there */
 	if (want == 0)
 		return x->fault == f->fault_invalid;
-	bool ro = (want & CHECK_RO) != 0;
+	bool ro = (want & CHECK_RO) != 0 && !s->ops->unprotected; /* relaxed translation: no protection */
 	uint64_t hpa;
 	if (!vm_gpa_to_hpa(s->vm, (want >> 2) << 12, &hpa)) {
 		/* Mapped to a gpa outside guest RAM: untranslatable; a write to it through a read-only mapping
@@ -254,36 +306,47 @@ static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_x
 	}
 	if (write && ro)
 		return x->fault == f->fault_protection;
-	uint64_t got = x->frame + ((iova & ~0xfffull) & (x->page_bytes - 1));
+	uint64_t got = x->frame + ((addr & ~0xfffull) & (x->page_bytes - 1));
 	return x->fault == IW_FAULT_NONE && got == hpa && x->writable == !ro;
 }
 
 /* Whether the reference map allows translation x of iova: the synced view, or for a page changed since
  * its last RPCIT, the current or any intermediate mapping. */
-static bool xlate_allowed(struct sim *s, uint64_t iova, bool write, const struct sim_xlate *x)
+static bool xlate_allowed(struct sim *s, uint64_t iova, uint64_t addr, bool write, const struct sim_xlate *x)
 {
 	uint64_t pfn = iova >> 12;
-	if (matches(s, checker_synced(&s->ref, pfn), write, x, iova))
+	if (s->ops->dma_addr) {
+		/* The device put a bus address on the bus (the gpa the guest had mapped when the DMA was made,
+		 * checked then): the translation must be that of the bus address through guest RAM. */
+		if (addr == NO_BUS_ADDR)
+			return x->fault == s->fmt->fault_invalid;
+		uint64_t hpa;
+		if (!vm_gpa_to_hpa(s->vm, addr & ~0xfffull, &hpa)) /* not guest RAM: beyond the table or unmapped */
+			return x->fault == s->fmt->fault_invalid || x->fault == s->fmt->fault_out_of_range;
+		return x->fault == IW_FAULT_NONE && x->frame + ((addr & ~0xfffull) & (x->page_bytes - 1)) == hpa &&
+		       (x->writable || !write);
+	}
+	if (matches(s, checker_synced(&s->ref, pfn), write, x, iova, addr))
 		return true;
 	if (checker_in_sync(&s->ref, pfn))
 		return false;
 	const struct checker_dirty *d = checker_dirty_of(&s->ref, pfn);
-	if (d->overflow || matches(s, checker_guest(&s->ref, pfn), write, x, iova))
+	if (d->overflow || matches(s, checker_guest(&s->ref, pfn), write, x, iova, addr))
 		return true;
 	for (unsigned i = 0; i < d->nseen; i++)
-		if (matches(s, d->seen[i], write, x, iova))
+		if (matches(s, d->seen[i], write, x, iova, addr))
 			return true;
 	return false;
 }
 
-static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, bool write, const struct sim_xlate *x,
-		       uint64_t recno)
+static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write,
+		       const struct sim_xlate *x, uint64_t recno)
 {
 	uint64_t pfn = iova >> 12;
 	uint64_t synced = checker_synced(&s->ref, pfn);
 	bool in_sync = checker_in_sync(&s->ref, pfn);
 	s->st.ops[OP_CHECKED]++;
-	if (xlate_allowed(s, iova, write, x))
+	if (xlate_allowed(s, iova, addr, write, x))
 		return 0;
 	s->recno = recno;
 	s->check_failed = true;
@@ -313,18 +376,20 @@ static struct sacache *iotlb_of(struct sim *s, uint16_t dev)
 	return c;
 }
 
-static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, bool write, const struct sim_xlate *x,
-			      uint64_t recno)
+static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write,
+			      const struct sim_xlate *x, uint64_t recno)
 {
 	s->st.dma_cycles += s->op_cycles;
 	hist_add(&s->st.dma, s->op_cycles, 1);
 	s->st.ops[OP_DMA_PAGES]++;
 	if (x->fault != IW_FAULT_NONE)
 		s->st.faults[x->fault]++;
+	else if (write && s->ops->unprotected && (checker_guest(&s->ref, iova >> 12) & CHECK_RO))
+		s->st.ops[OP_UNPROTECTED_WRITES]++;
 	if (s->check)
-		return check_xlate(s, dev, iova, write, x, recno);
+		return check_xlate(s, dev, iova, addr, write, x, recno);
 	/* Asserting builds: nothing the device uses (IOTLB entry or walk) may disagree with the reference. */
-	IW_INVARIANT(!IW_INVARIANTS_ON || xlate_allowed(s, iova, write, x),
+	IW_INVARIANT(!IW_INVARIANTS_ON || xlate_allowed(s, iova, addr, write, x),
 		     "%s: translation of iova 0x%" PRIx64 " (%s frame 0x%" PRIx64 ") not allowed by the reference map, record %" PRIu64,
 		     s->ops->name, iova, iw_fault_name(s->fmt, x->fault), x->frame, recno);
 	return 0;
@@ -339,11 +404,11 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 	sim_charge(s, COMP_QUEUE, waited);
 	uint64_t before = s->op_cycles;
 	struct sim_xlate x;
-	s->ops->dma_walk(s->strat, p->iova, p->write, &x);
+	s->ops->dma_walk(s->strat, p->addr, p->write, &x);
 	if (x.fault == IW_FAULT_NONE) {
-		uint64_t page = (x.frame + (p->iova & (x.page_bytes - 1))) & ~0xfffull;
+		uint64_t page = (x.frame + (p->addr & (x.page_bytes - 1))) & ~0xfffull;
 		struct sacache *c = s->iotlb[p->dev];
-		sacache_fill(c, p->iova >> 12, page | (x.writable ? 1 : 0));
+		sacache_fill(c, p->addr >> 12, page | (x.writable ? 1 : 0));
 	}
 	s->walkers_busy++;
 	uint64_t done = SIM_TIME_MAX;
@@ -351,7 +416,7 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 		return -1;
 	if (evq_push(&s->q, done, EV_WALK_DONE, 0, 0, 0, 0) < 0)
 		return sim_fail(s, "out of memory (event queue)");
-	return finish_translation(s, p->dev, p->iova, p->write, &x, p->recno);
+	return finish_translation(s, p->dev, p->iova, p->addr, p->write, &x, p->recno);
 }
 
 static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write, uint64_t recno)
@@ -364,17 +429,33 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	if (!c)
 		return sim_fail(s, "out of memory (IOTLB)");
 	s->op_cycles = 0;
+	uint64_t addr = iova;
+	if (s->ops->dma_addr) {
+		bool have = s->ops->dma_addr(s->strat, iova, &addr);
+		/* The bus address must be the guest's current mapping of iova (the reference's guest view). */
+		uint64_t want = checker_guest(&s->ref, iova >> 12);
+		if (s->check && (have ? !want || (want >> 2) << 12 != addr : want != 0)) {
+			s->check_failed = true;
+			return sim_fail(s, "check failed: strategy %s, DMA dev %u iova 0x%" PRIx64 ": bus address %s, the guest maps it to %s 0x%" PRIx64,
+					s->ops->name, dev, iova, have ? "given" : "none", want ? "gpa" : "nothing", (want >> 2) << 12);
+		}
+		if (!have) {
+			/* No bus address for it (an IOVA the guest has not mapped): nothing to translate. */
+			struct sim_xlate x = {.fault = s->fmt->fault_invalid, .frame = 0, .page_bytes = 4096, .writable = false};
+			return finish_translation(s, dev, iova, NO_BUS_ADDR, write, &x, s->recno);
+		}
+	}
 	sim_charge(s, COMP_IOTLB, s->cfg->iotlb_cycles);
 	uint64_t v;
-	if (sacache_lookup(c, iova >> 12, &v)) {
+	if (sacache_lookup(c, addr >> 12, &v)) {
 		s->st.ops[OP_IOTLB_HITS]++;
 		struct sim_xlate x = {.fault = IW_FAULT_NONE, .frame = v & ~0xfffull, .page_bytes = 4096, .writable = v & 1};
 		if (write && !x.writable)
 			x.fault = s->fmt->fault_protection;
-		return finish_translation(s, dev, iova, write, &x, s->recno);
+		return finish_translation(s, dev, iova, addr, write, &x, s->recno);
 	}
 	s->st.ops[OP_IOTLB_MISSES]++;
-	struct pending_walk p = {.arrival = s->now, .iova = iova, .dev = dev, .write = write, .recno = s->recno};
+	struct pending_walk p = {.arrival = s->now, .iova = iova, .addr = addr, .dev = dev, .write = write, .recno = s->recno};
 	if (s->walkers_busy < s->cfg->walkers && s->walkq_len == 0)
 		return do_walk(s, &p, s->op_cycles, false);
 	/* All walker slots busy: queue; the IOTLB lookup's cycles travel with it. */
@@ -426,11 +507,22 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 
 /* ---- RPCIT on the vCPU ---- */
 
-static int start_rpcit(struct sim *s, const struct pending_rpcit *p)
+static int start_rpcit(struct sim *s, const struct pending_rpcit *p, bool drain)
 {
-	uint64_t updates;
-	if (checker_rpcit(&s->ref, p->iova, p->len, &updates) < 0)
+	uint64_t updates, unmapped;
+	if (checker_rpcit(&s->ref, p->iova, p->len, &updates, &unmapped) < 0)
 		return sim_fail(s, "out of memory (reference map)");
+	s->st.ops[OP_UPDATES] += updates;
+	if (drain)
+		s->st.ops[OP_DRAIN_UPDATES] += updates;
+	bool issued = s->refresh == IW_REFRESH_ALL || (s->refresh == IW_REFRESH_UNMAPS && unmapped > 0);
+	if (!issued) {
+		/* This strategy's guest does not issue it: its updates became visible at no cost. */
+		s->st.ops[OP_RPCITS_SKIPPED]++;
+		if (updates)
+			hist_add(&s->st.update, 0, updates);
+		return 0;
+	}
 	s->op_cycles = 0;
 	uint64_t wait = s->now - p->arrival;
 	sim_charge(s, COMP_QUEUE, wait);
@@ -441,7 +533,6 @@ static int start_rpcit(struct sim *s, const struct pending_rpcit *p)
 	if (updates)
 		hist_add(&s->st.update, lat / updates, updates);
 	s->st.ops[OP_RPCITS]++;
-	s->st.ops[OP_UPDATES] += updates;
 	return time_add(s, s->now, lat - wait, &s->vcpu_free_at);
 }
 
@@ -501,12 +592,48 @@ static int commit_memslots(struct sim *s)
 	return w ? sim_fail(s, "%s", w) : 0;
 }
 
+int sim_drain(struct sim *s)
+{
+	uint64_t first, last;
+	if (s->failed)
+		return -1;
+	if (!s->strat || !checker_dirty_span(&s->ref, &first, &last))
+		return 0;
+	if (commit_memslots(s) < 0)
+		return -1;
+	/* After the last record, once the vCPU is free: the flush queue's final flush. */
+	uint64_t t = s->now > s->vcpu_free_at ? s->now : s->vcpu_free_at;
+	if (advance(s, t) < 0)
+		return -1;
+	set_now(s, t);
+	uint64_t iova = first << 12, len = (last - first + 1) << 12;
+	if (s->widest_len && s->widest_iova <= iova && iova + len - 1 <= s->widest_iova + (s->widest_len - 1)) {
+		iova = s->widest_iova;
+		len = s->widest_len;
+	}
+	uint64_t ap = s->fmt->aperture(s->model->guest_table(s->guest));
+	if (ap && iova >= ap)
+		return 0; /* nothing mapped there can be refreshed */
+	if (ap && len > ap - iova)
+		len = ap - iova;
+	struct pending_rpcit p = {.arrival = s->now, .iova = iova, .len = len, .recno = s->recno};
+	return start_rpcit(s, &p, true);
+}
+
 int sim_finish(struct sim *s)
 {
 	if (commit_memslots(s) < 0)
 		return -1;
 	if (advance(s, UINT64_MAX) < 0)
 		return -1;
+	/* The statistics window ends when the last work does (the vCPU's last RPCIT included). */
+	s->st.window_end = s->now > s->vcpu_free_at ? s->now : s->vcpu_free_at;
+	if (s->st.window_end < s->st.window_start)
+		s->st.window_end = s->st.window_start;
+	uint64_t now = s->now;
+	s->now = s->st.window_end; /* integrate the gauge up to the end (no simulated work follows) */
+	pinned_change(s, 0);
+	s->now = now;
 	check_invariants(s, true);
 	return 0;
 }
@@ -521,6 +648,11 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 	uint64_t t = SIM_TIME_MAX;
 	if (time_add(s, r->time_cycles, s->stall_cycles, &t) < 0)
 		return -1;
+	if (!s->started) {
+		/* The statistics window (pinned memory over time) starts with the first record. */
+		s->started = true;
+		s->st.window_start = s->pinned_since = t;
+	}
 	if (t < s->vcpu_free_at) {
 		s->stall_cycles += s->vcpu_free_at - t;
 		s->st.ops[OP_GUEST_STALLS]++;
@@ -544,6 +676,8 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		why = s->model->memslot_check(s->host, r->a, r->b, r->c);
 		if (!why)
 			why = vm_add_memslot(s->vm, r->id, r->a, r->b, r->c);
+		if (!why && s->strat && s->ops->pins_guest_ram)
+			pin_upfront(s, r->b); /* the root domain maps and pins RAM added later too */
 		s->memslots_dirty = true;
 		break;
 	case TRACE_IOAT:
@@ -553,12 +687,20 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 			return sim_fail(s, "IOAT: IOAT already registered (re-registration is not supported in format v1)");
 		why = s->model->guest_new(s->host, s->vm, r->a, r->flags, &s->guest);
 		if (!why) {
+			/* IOTA registration is set-up: its cycles are reported on their own, in no component. */
 			char err[256];
+			uint64_t comp[COMP_COUNT];
+			memcpy(comp, s->st.comp, sizeof(comp));
 			s->op_cycles = 0;
 			s->strat = s->ops->create(s->ops, s, err, sizeof(err));
 			if (!s->strat)
 				return sim_fail(s, "%s: %s", s->ops->name, err);
+			memcpy(s->st.comp, comp, sizeof(comp));
 			s->st.setup_cycles += s->op_cycles;
+			s->refresh = s->ops->refresh ? s->ops->refresh(s->cfg) : IW_REFRESH_ALL;
+			if (s->ops->pins_guest_ram)
+				for (unsigned i = 0; i < vm_nslots(s->vm); i++)
+					pin_upfront(s, vm_slot(s->vm, i)->npages);
 		}
 		break;
 	case TRACE_MAP:
@@ -584,8 +726,12 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 			return sim_fail(s, "RPCIT outside the IOAT's aperture");
 		if (ap && len > ap - r->a)
 			len = ap - r->a; /* the refresh covers what the aperture holds */
+		if (len > s->widest_len) {
+			s->widest_iova = r->a;
+			s->widest_len = len;
+		}
 		struct pending_rpcit p = {.arrival = s->now, .iova = r->a, .len = len, .recno = recno};
-		if (start_rpcit(s, &p) < 0)
+		if (start_rpcit(s, &p, false) < 0)
 			return -1;
 		break;
 	}

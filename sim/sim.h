@@ -44,6 +44,24 @@ struct sim_xlate {
 struct strategy;
 struct sim;
 
+/* Which of the trace's RPCITs a strategy's guest issues: the zPCI refresh bit the hypervisor reports
+ * (CLP query-PCI-function-group, vfio's VFIO_DEVICE_INFO_ZPCI_FLAG_REFRESH). */
+enum iw_refresh {
+	IW_REFRESH_ALL,    /* refresh on: after new mappings and after unmaps (a shadowing hypervisor needs it) */
+	IW_REFRESH_UNMAPS, /* refresh off: only flushes after unmaps (Linux s390_iommu_iotlb_sync_map() skips
+			      zpci_refresh_trans() when !zdev->tlb_refresh) */
+	IW_REFRESH_NONE,   /* no guest translation at all (relaxed translation): the guest issues no RPCIT */
+};
+
+/* How a page reference is taken and dropped (sim_pin_page()). */
+enum iw_pin {
+	IW_PIN_GET,      /* GUP-fast with FOLL_GET (gfn_to_page()): a reference on the compound head, marked
+			    referenced; dropped by kvm_release_pfn_dirty(): SetPageDirty + put_page */
+	IW_PIN_LONGTERM, /* FOLL_PIN | FOLL_LONGTERM (pin_user_pages_fast(), vfio type1): the pin bias on the
+			    head (and _pincount of a large folio), mm->pinned_vm and RLIMIT_MEMLOCK accounting;
+			    dropped by unpin_user_pages_dirty_lock() with the same accounting */
+};
+
 struct strategy_ops {
 	const char *name;
 	const char *summary;
@@ -58,6 +76,18 @@ struct strategy_ops {
 	/* Asserting builds only (IOWALK_INVARIANTS): checks the strategy's invariants after a record; with
 	 * full, also against a scan of its tables (end of run). NULL when it has none. */
 	void (*check_invariants)(struct strategy *st, bool full);
+	/* The guest's refresh policy under cfg (NULL: IW_REFRESH_ALL). */
+	enum iw_refresh (*refresh)(const struct iw_config *cfg);
+	/* The address the device puts on the bus for a DMA the trace makes to iova, when it is not iova
+	 * (NULL): false when there is none (the DMA faults as invalid). The IOTLB and dma_walk see it. */
+	bool (*dma_addr)(struct strategy *st, uint64_t iova, uint64_t *addr);
+	/* All guest RAM is mapped and pinned up front (a root or stage-2 domain, relaxed translation): the
+	 * engine charges it as set-up (cost.setup_pin_page per 4 KiB page, also for memslots added later)
+	 * and counts it as pinned memory. */
+	bool pins_guest_ram;
+	/* The device is not held to the protection of the guest's mappings (relaxed translation): a write
+	 * through a read-only mapping succeeds, counted as unprotected_writes, not checked as a fault. */
+	bool unprotected;
 	const struct iw_model *model; /* the architecture model it belongs to */
 	const void *impl;             /* constant data of the implementation (a shadowing strategy's resolver) */
 	const struct iw_param_group *params; /* the parameters it owns (NULL: none); registered at start-up */
@@ -65,7 +95,7 @@ struct strategy_ops {
 };
 
 struct pending_walk {
-	uint64_t arrival, iova;
+	uint64_t arrival, iova, addr; /* addr: what the device puts on the bus (iova unless dma_addr) */
 	uint16_t dev;
 	bool write;
 	uint64_t recno;
@@ -91,6 +121,10 @@ struct sim {
 	struct sacache wc_rt, wc_st; /* device walk caches (entries above ST, and ST entries) */
 	struct checker ref;
 	bool check;                  /* compare every translation with the reference map */
+	enum iw_refresh refresh;     /* which RPCITs this strategy's guest issues */
+	uint64_t pinned;             /* guest pages pinned now (page references held, up-front pins) */
+	uint64_t pinned_since;       /* when pinned last changed (cycles) */
+	uint64_t widest_iova, widest_len; /* the widest RPCIT range seen (the guest's global flush) */
 	struct stats st;
 	struct evq q;
 	uint64_t now;                /* cycle of the record or event being handled */
@@ -105,6 +139,7 @@ struct sim {
 	uint64_t queued_cycles;      /* cycles of queued translations charged to components, not yet to a path */
 	uint64_t life_ops[IW_MAX_COUNTERS]; /* operation counts never reset by warm-up (asserting builds only) */
 	bool memslots_dirty;
+	bool started;                /* a record was handled */
 	bool failed;
 	bool check_failed;           /* the failure is a translation that disagreed with the reference */
 	char err[512];
@@ -118,6 +153,10 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno);
 /* Tells the simulation the trace time of the record after the one it is given next (UINT64_MAX at
  * the end or when unknown): work due before it may be done without the event queue. */
 void sim_set_next_time(struct sim *s, uint64_t trace_time);
+/* At the end of the trace: makes every IOPTE change not yet refreshed visible, as the guest's flush
+ * queue does with its final flush (an RPCIT over the widest range the trace refreshed, or over the
+ * changed pages when no refresh covered them), after the last record. 0 or -1. */
+int sim_drain(struct sim *s);
 /* Runs every pending event to completion. 0 or -1. */
 int sim_finish(struct sim *s);
 /* Forgets all statistics (after warm-up); the simulated state and caches stay. */
@@ -178,9 +217,15 @@ void sim_cpu_refs(struct sim *s, enum comp c, const uint64_t *refs, unsigned n);
 /* KVM's gfn -> memslot lookup (____gfn_to_memslot: last-used slot, then the tree), counted, every probe
  * a CPU reference charged to memslot. The slot's index (vm_slot()) or -1. */
 int sim_memslot_search(struct sim *s, uint64_t gfn);
-/* A page reference taken (try_grab_page(), vfio's pin): an atomic on the struct page, charged to pin. */
-void sim_pin_page(struct sim *s, uint64_t hpa);
-/* A page reference dropped (put_page(), vfio's unpin): a call and an atomic, charged to unpin. */
-void sim_unpin_page(struct sim *s, uint64_t hpa);
+/* A reference taken on the page at hpa whose compound head is at head (the same for a base page), of
+ * the given kind (enum iw_pin): references to the head's struct page and the atomics, charged to pin. */
+void sim_pin_page(struct sim *s, uint64_t hpa, uint64_t head, enum iw_pin kind);
+/* The reference dropped again: a call, the head's struct page and the atomics, charged to unpin. */
+void sim_unpin_page(struct sim *s, uint64_t hpa, uint64_t head, enum iw_pin kind);
+/* A spin lock taken and released with interrupts off (spin_lock_irqsave/unlock_irqrestore), charged
+ * to sw. */
+static inline void sim_spinlock(struct sim *s) { sim_charge(s, COMP_SW, s->cfg->c_spinlock); }
+/* Address of the mm_struct's pinned_vm/locked_vm counters (accounting of long-term pins). */
+#define SIM_MM_COUNTERS_HPA ((1ull << 50) - 4096)
 
 #endif

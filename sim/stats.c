@@ -69,9 +69,18 @@ void stats_init(struct stats *s)
 	memset(s->ops, 0, sizeof(s->ops));
 	memset(s->faults, 0, sizeof(s->faults));
 	s->rpcit_cycles = s->dma_cycles = s->setup_cycles = s->guest_stall_cycles = 0;
+	s->setup_pinned_pages = s->pinned_peak = s->pinned_end = 0;
+	s->pinned_area = 0;
+	s->window_start = s->window_end = 0;
 	hist_init(&s->dma);
 	hist_init(&s->update);
 	hist_init(&s->rpcit);
+}
+
+uint64_t stats_pinned_avg_bytes(const struct stats *s)
+{
+	uint64_t span = s->window_end - s->window_start;
+	return span ? (uint64_t)(s->pinned_area * 4096u / span) : s->pinned_end * 4096u;
 }
 
 uint64_t stats_component_sum(const struct stats *s)

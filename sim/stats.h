@@ -32,7 +32,9 @@ enum comp {
 
 #define OPCOUNTS(X)                                                                                        \
 	X(RPCITS, "rpcits", "guest RPCIT instructions handled")                                              \
-	X(UPDATES, "iopte_updates", "guest IOPTE changes made visible by an RPCIT")                          \
+	X(RPCITS_SKIPPED, "rpcits_skipped", "RPCITs of the trace this strategy's guest does not issue (refresh off)") \
+	X(UPDATES, "iopte_updates", "guest IOPTE changes made visible (by an RPCIT, issued or not)")         \
+	X(DRAIN_UPDATES, "drain_updates", "of them, made visible by the end-of-trace flush (not with --no-drain)") \
 	X(PAGES_SCANNED, "pages_scanned", "4 KiB pages of RPCIT ranges examined")                            \
 	X(GUEST_READS, "guest_table_reads", "guest IO table entries read")                                   \
 	X(MEMSLOT_SEARCHES, "memslot_searches", "gfn -> memslot lookups")                                    \
@@ -49,6 +51,7 @@ enum comp {
 	X(DEVICE_WALK_REFS, "device_walk_refs", "memory references of device walks")                         \
 	X(WALK_CACHE_HITS, "walk_cache_hits", "device walk-cache hits")                                      \
 	X(WALKS_QUEUED, "walks_queued", "translations that waited for a walker slot")                        \
+	X(UNPROTECTED_WRITES, "unprotected_writes", "DMA writes through a read-only guest mapping that succeeded (no isolation)") \
 	X(GUEST_STALLS, "guest_stalls", "records delayed because the vCPU was still handling an RPCIT")      \
 	X(CHECKED, "checked", "translations compared with the reference map")
 
@@ -89,7 +92,12 @@ struct stats {
 	uint64_t ops[IW_MAX_COUNTERS]; /* the engine's (enum opcount), then the registered ones */
 	uint64_t faults[IW_MAX_FAULTS]; /* by the format's fault code */
 	uint64_t rpcit_cycles, dma_cycles; /* the RPCIT path and the DMA path */
-	uint64_t setup_cycles;             /* IOTA registration (resolving the guest root table) */
+	uint64_t setup_cycles;             /* one-time: IOTA registration, up-front pinning (not in the total) */
+	uint64_t setup_pinned_pages;       /* pages pinned up front (all guest RAM for a root domain) */
+	/* Pinned guest pages over the statistics window [window_start, window_end] (simulated cycles). */
+	uint64_t pinned_peak, pinned_end;
+	unsigned __int128 pinned_area;     /* pinned pages x cycles */
+	uint64_t window_start, window_end;
 	uint64_t guest_stall_cycles;       /* replay delay caused by RPCIT handling (not charged) */
 	struct hist dma;    /* per DMA page translation */
 	struct hist update; /* per IOPTE update: an RPCIT's cycles / its updates, weighted by updates */
@@ -97,8 +105,11 @@ struct stats {
 };
 
 void stats_init(struct stats *s);
-static inline uint64_t stats_total(const struct stats *s) { return s->rpcit_cycles + s->dma_cycles + s->setup_cycles; }
-/* Sum of the components (equals stats_total(); checked by tests). */
+/* The steady-state cost: both paths; set-up is reported on its own. */
+static inline uint64_t stats_total(const struct stats *s) { return s->rpcit_cycles + s->dma_cycles; }
+/* The average pinned bytes over the window, rounded down (the end value when the window is empty). */
+uint64_t stats_pinned_avg_bytes(const struct stats *s);
+/* Sum of the components (equals stats_total() once no walk is queued; checked by tests). */
 uint64_t stats_component_sum(const struct stats *s);
 
 #endif

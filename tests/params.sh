@@ -18,7 +18,7 @@ no_effect=" cpu.clock_mhz vm.max_memslots run.max_devices run.max_record_mib "
 # Capacities are made small enough for the trace to feel them; an associativity is tried on a cache cut
 # to a few entries (extra settings after a '|').
 declare -A value=([cache.line_bytes]=128 [vm.host_page_kib]=1024 [vm.host_levels]=4 [vm.root_levels]=4
-	[vm.root_large]=1 [root.swcache_entries]=64 [device.walkers]=1
+	[vm.root_large]=1 [host.era]=2022 [root.swcache_entries]=64 [device.walkers]=1
 	[cache.l1.kib]=2 [cache.l2.kib]=16 [cache.l3.kib]=64
 	[cache.l1.ways]="1|cache.l1.kib=2" [cache.l2.ways]="1|cache.l2.kib=16" [cache.l3.ways]="1|cache.l3.kib=64"
 	[device.iotlb_entries]=4 [device.iotlb_ways]="1|device.iotlb_entries=4"

@@ -212,19 +212,27 @@ static void test_checker_sync(void)
 	CHECK(checker_map(&c, 0x10000, 0x5000, 0x2000, false) == 0);
 	CHECK(!checker_in_sync(&c, 0x10));
 	CHECK_EQ_U64(checker_synced(&c, 0x10), 0);
-	uint64_t up;
-	CHECK(checker_rpcit(&c, 0x10000, 0x1000, &up) == 0);
+	uint64_t up, unm, lo, hi;
+	CHECK(checker_dirty_span(&c, &lo, &hi));
+	CHECK_EQ_U64(lo, 0x10);
+	CHECK_EQ_U64(hi, 0x11);
+	CHECK(checker_rpcit(&c, 0x10000, 0x1000, &up, &unm) == 0);
 	CHECK_EQ_U64(up, 1);
+	CHECK_EQ_U64(unm, 0); /* a refresh after a new mapping: not an unmap flush */
+	CHECK(checker_dirty_span(&c, &lo, &hi));
+	CHECK_EQ_U64(lo, 0x11);
 	CHECK(checker_in_sync(&c, 0x10));
 	CHECK(!checker_in_sync(&c, 0x11));
 	CHECK_EQ_U64(checker_synced(&c, 0x10), (0x5ull << 2) | CHECK_VALID);
 	CHECK(checker_unmap(&c, 0x10000, 0x2000) == 0);
 	CHECK_EQ_U64(checker_guest(&c, 0x10), 0);
 	CHECK_EQ_U64(checker_synced(&c, 0x10), (0x5ull << 2) | CHECK_VALID);
-	CHECK(checker_rpcit(&c, 0, 1ull << 42, &up) == 0);
+	CHECK(checker_rpcit(&c, 0, 1ull << 42, &up, &unm) == 0);
 	CHECK_EQ_U64(up, 2);
+	CHECK_EQ_U64(unm, 2); /* both pages were unmapped since their last refresh */
 	CHECK_EQ_U64(checker_synced(&c, 0x10), 0);
 	CHECK(checker_in_sync(&c, 0x11));
+	CHECK(!checker_dirty_span(&c, &lo, &hi));
 	checker_destroy(&c);
 }
 
@@ -233,10 +241,10 @@ static void test_checker_sync(void)
 static void test_checker_history(void)
 {
 	struct checker c;
-	uint64_t up;
+	uint64_t up, unm;
 	CHECK(checker_init(&c) == 0);
 	CHECK(checker_map(&c, 0x10000, 0xa000, 0x1000, false) == 0);
-	CHECK(checker_rpcit(&c, 0x10000, 0x1000, &up) == 0);
+	CHECK(checker_rpcit(&c, 0x10000, 0x1000, &up, &unm) == 0);
 	CHECK(checker_dirty_of(&c, 0x10) == NULL);
 	CHECK(checker_map(&c, 0x10000, 0xb000, 0x1000, false) == 0); /* a -> b: a is the synced view */
 	const struct checker_dirty *d = checker_dirty_of(&c, 0x10);
@@ -251,8 +259,9 @@ static void test_checker_history(void)
 	for (int i = 0; i < CHECK_HISTORY + 1; i++)
 		CHECK(checker_unmap(&c, 0x10000, 0x1000) == 0 && checker_map(&c, 0x10000, 0xd000, 0x1000, false) == 0);
 	CHECK(checker_dirty_of(&c, 0x10)->overflow);
-	CHECK(checker_rpcit(&c, 0, 0x100000, &up) == 0);
+	CHECK(checker_rpcit(&c, 0, 0x100000, &up, &unm) == 0);
 	CHECK_EQ_U64(up, 1);
+	CHECK_EQ_U64(unm, 1); /* remapped over a valid mapping, then unmapped */
 	CHECK(checker_dirty_of(&c, 0x10) == NULL);
 	checker_destroy(&c);
 }

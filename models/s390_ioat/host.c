@@ -12,6 +12,7 @@ static const struct iw_param host_params[] = {
 	{"vm.host_page_kib", 4, 4, 2097152, "KiB", "backing page of guest RAM: 4, 1024 or 2097152", 0, 0, NULL},
 	{"vm.root_levels", 3, 3, 5, "", "levels of the root (stage-2) IO table", 0, 0, NULL},
 	{"vm.root_large", 0, 0, 1, "", "root IO table maps 1 MiB frames", 0, 0, NULL},
+	{"host.era", 2025, 2022, 2025, "", "host kernel's s390-iommu: 2022 (RPCIT on every map, dma_table_lock) or 2025 (lock-free, refresh off)", 0, 0, NULL},
 };
 
 static const char *host_validate(const struct iw_config *c, char *err, size_t errlen)
@@ -19,6 +20,11 @@ static const char *host_validate(const struct iw_config *c, char *err, size_t er
 	uint64_t kib = config_value(c, "vm.host_page_kib");
 	if (kib != 4 && kib != 1024 && kib != 2097152) {
 		snprintf(err, errlen, "vm.host_page_kib must be 4, 1024 or 2097152 (got %llu)", (unsigned long long)kib);
+		return err;
+	}
+	uint64_t era = config_value(c, "host.era");
+	if (era != 2022 && era != 2025) {
+		snprintf(err, errlen, "host.era must be 2022 or 2025 (got %llu)", (unsigned long long)era);
 		return err;
 	}
 	return NULL;
@@ -53,6 +59,7 @@ struct s390_host *s390_host_new(struct vm *vm, const struct iw_config *cfg, char
 		       : host_page_kib == 1024  ? S390_HOST_PAGE_1M
 						: S390_HOST_PAGE_4K;
 	h->root_large = config_value(cfg, "vm.root_large") != 0;
+	h->era = (unsigned)config_value(cfg, "host.era");
 	if (s390_table_init(&h->dat, &vm_hpa_ops, vm, (unsigned)host_levels) < 0 ||
 	    s390_table_init(&h->root, &vm_hpa_ops, vm, (unsigned)root_levels) < 0 || vm_failed(vm)) {
 		iw_free(h);
@@ -145,4 +152,9 @@ bool s390_gup_walk(struct sim *s, uint64_t hva, uint64_t sw_cycles, uint64_t *hp
 		return false;
 	*hpa = w.addr & ~(S390_PAGE_SIZE - 1);
 	return true;
+}
+
+uint64_t s390_page_head(const struct s390_host *h, uint64_t hpa)
+{
+	return hpa & ~(page_bytes(h->host_page) - 1);
 }

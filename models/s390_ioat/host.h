@@ -24,6 +24,7 @@ struct s390_host {
 	struct s390_table root; /* root IO domain (gpa -> hpa) */
 	enum s390_host_page host_page;
 	bool root_large;
+	unsigned era;           /* host.era: 2022 or 2025 (the host kernel's s390-iommu driver) */
 	unsigned n_host_walks, n_host_walk_refs; /* its counters (s390_host_counters) */
 };
 
@@ -47,5 +48,8 @@ struct sim;
  * (charged to host_walk): counted as a host walk, every entry read a CPU reference charged to host_walk.
  * true and the 4 KiB frame in *hpa when hva is mapped. */
 bool s390_gup_walk(struct sim *s, uint64_t hva, uint64_t sw_cycles, uint64_t *hpa);
+/* The compound head of the guest page at hpa: the start of its backing page (vm.host_page_kib; the
+ * alignment is assumed to hold, as it does for slots whose hva is aligned). */
+uint64_t s390_page_head(const struct s390_host *h, uint64_t hpa);
 
 #endif

@@ -10,12 +10,14 @@ static const struct iw_param kvm_params[] = {
 	{"cost.srcu", 15, 0, 1000000, "cycles", "kvm-gfn: srcu_read_lock + srcu_read_unlock", 5, 100,
 	 "full memory barriers in 5.x srcu_read_lock/unlock; assumption"},
 	{"cost.irq", 10, 0, 1000000, "cycles", "kvm-gfn: local_irq_save + restore (GUP-fast)", 5, 50, "assumption"},
+	{"kvm.pin_longterm", 0, 0, 1, "", "kvm-gfn: 0 = FOLL_GET references as the posted series took them, 1 = FOLL_PIN | FOLL_LONGTERM pins with memlock accounting", 0, 0, NULL},
 };
-static const struct iw_param_group kvm_param_group = {"kvm-gfn", kvm_params, 2, NULL};
+static const struct iw_param_group kvm_param_group = {"kvm-gfn", kvm_params, 3, NULL};
 
 struct kvm_gfn {
 	struct shadow sh; /* first member */
 	uint64_t c_srcu, c_irq;
+	enum iw_pin pin;
 };
 
 static int kvm_init(struct shadow *sh, char *err, size_t errlen)
@@ -25,6 +27,7 @@ static int kvm_init(struct shadow *sh, char *err, size_t errlen)
 	struct kvm_gfn *k = (struct kvm_gfn *)sh;
 	k->c_srcu = config_value(sim_cfg(sh->sim), "cost.srcu");
 	k->c_irq = config_value(sim_cfg(sh->sim), "cost.irq");
+	k->pin = config_value(sim_cfg(sh->sim), "kvm.pin_longterm") ? IW_PIN_LONGTERM : IW_PIN_GET;
 	return 0;
 }
 
@@ -42,13 +45,17 @@ static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 	/* hva_to_pfn_fast(): get_user_page_fast_only() with interrupts off, a lockless DAT walk. */
 	if (!s390_gup_walk(s, hva, k->c_irq + c->c_call, hpa))
 		return false;
-	/* try_grab_page(FOLL_GET): an atomic increment of the page's refcount. */
-	sim_pin_page(s, *hpa);
+	/* try_grab_folio(): the reference on the compound head (FOLL_GET, or FOLL_PIN | FOLL_LONGTERM). */
+	sim_pin_page(s, *hpa, s390_page_head(s390_host_of(s), *hpa), k->pin);
 	return true;
 }
 
-/* kvm_release_pfn_dirty(): SetPageDirty + put_page. */
-static void kvm_release(struct shadow *sh, uint64_t hpa) { sim_unpin_page(sh->sim, hpa); }
+/* kvm_release_pfn_dirty() (SetPageDirty + put_page), or unpin_user_page() for a long-term pin. */
+static void kvm_release(struct shadow *sh, uint64_t hpa)
+{
+	struct kvm_gfn *k = (struct kvm_gfn *)sh;
+	sim_unpin_page(sh->sim, hpa, s390_page_head(s390_host_of(sh->sim), hpa), k->pin);
+}
 
 static const struct shadow_resolver kvm_resolver = {
 	.size = sizeof(struct kvm_gfn), .init = kvm_init, .resolve = kvm_resolve, .release = kvm_release};

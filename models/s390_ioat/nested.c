@@ -1,5 +1,6 @@
 /* nested: hardware two-stage translation, no shadow (where upstream went with iommufd nested domains):
- * a guest RPCIT only invalidates the device's IOTLB and walk caches; an IOTLB miss walks the guest's IO
+ * a guest RPCIT only invalidates the device's IOTLB and walk caches, and with the refresh bit off
+ * (nested.refresh=0, the default) the guest issues one only after unmaps; an IOTLB miss walks the guest's IO
  * table, translating the gpa of every guest entry it reads, and the final gpa, through the stage-2 (root)
  * IO table: up to (n+1)(m+1)-1 references for n guest and m stage-2 levels.
  * Notes:
@@ -105,6 +106,7 @@ static void nested_dma_walk(struct strategy *st, uint64_t iova, bool write, stru
 static const struct iw_param nested_params[] = {
 	{"nested.s2_tlb_entries", 256, 0, 1u << 24, "", "nested: stage-2 translation cache entries (0 disables)", 0, 0, NULL},
 	{"nested.s2_tlb_ways", 4, 1, 1u << 24, "", "nested: stage-2 translation cache associativity", 0, 0, NULL},
+	{"nested.refresh", 0, 0, 1, "", "nested: the refresh bit reported to the guest (0: RPCIT only after unmaps, 1: also after new maps)", 0, 0, NULL},
 };
 
 static const char *nested_validate(const struct iw_config *c, char *err, size_t errlen)
@@ -118,7 +120,14 @@ static const char *nested_validate(const struct iw_config *c, char *err, size_t 
 	return NULL;
 }
 
-static const struct iw_param_group nested_param_group = {"nested", nested_params, 2, nested_validate};
+static const struct iw_param_group nested_param_group = {"nested", nested_params, 3, nested_validate};
+
+/* The hardware walks the guest's table itself and caches no invalid entries, so the hypervisor can
+ * report the refresh bit off; the guest then refreshes only after unmaps. */
+static enum iw_refresh nested_refresh(const struct iw_config *c)
+{
+	return config_value(c, "nested.refresh") ? IW_REFRESH_ALL : IW_REFRESH_UNMAPS;
+}
 
 const struct strategy_ops strategy_nested = {
 	.name = "nested",
@@ -127,6 +136,8 @@ const struct strategy_ops strategy_nested = {
 	.destroy = nested_destroy,
 	.rpcit = nested_rpcit,
 	.dma_walk = nested_dma_walk,
+	.refresh = nested_refresh,
+	.pins_guest_ram = true, /* the stage-2 domain maps and pins all guest RAM */
 	.params = &nested_param_group,
 	.model = &s390_ioat_model,
 };

@@ -1,8 +1,10 @@
 /* qemu: today's default path (QEMU hw/s390x/s390-pci-inst.c rpcit_service_call): RPCIT exits to the
  * VMM, which walks the guest's IO table for every 4 KiB page of the range (uncached, 3 loads per page
  * in a 3-level table; an invalid region or segment entry skips its span), keeps its own IOTLB hash of
- * what it mapped, and maps each new page through VFIO type1 (pin + host IO table update + host RPCIT,
- * as s390-iommu did on every map in 2022). Contiguous unmaps are batched into one VFIO unmap call.
+ * what it mapped, and maps each new page through VFIO type1 (long-term pin + host IO table update; a
+ * host RPCIT per new page with host.era=2022, as s390-iommu did on every map then, none with the 2025
+ * driver on an LPAR host, whose refresh bit is off). Contiguous unmaps are batched into one VFIO unmap
+ * call, with one host RPCIT in both eras.
  * Notes:
  *  - QEMU sends power-of-two aligned unmap notifications (s390_pci_batch_unmap); modelled as one call
  *    per contiguous run. The vfio DMA-entry limit (65535) is not modelled. */
@@ -66,6 +68,17 @@ static uint64_t host_pte(struct qemu *q, uint64_t iova)
 	return ea;
 }
 
+/* How the host driver guards a PTE update: 2022, dma_table_lock (spin_lock_irqsave) around
+ * s390_iommu_update_trans(); 2025, a lock-free xchg of the entry (dma_update_cpu_trans()). */
+static void pte_write_lock(struct qemu *q)
+{
+	struct sim *s = q->sim;
+	if (s390_host_of(s)->era == 2022)
+		sim_spinlock(s);
+	else
+		sim_charge(s, COMP_SW, sim_cfg(s)->c_atomic);
+}
+
 static void flush_unmaps(struct qemu *q)
 {
 	struct sim *s = q->sim;
@@ -84,12 +97,15 @@ static void flush_unmaps(struct qemu *q)
 		sim_cpu_ref(s, COMP_SHADOW_WRITE, ea);
 		if (!s390_entry_valid(S390_LEVEL_PT, h))
 			continue; /* never mapped (its gpa was not guest RAM: vfio refused the map): nothing to unpin */
+		pte_write_lock(q);
 		sim_cpu_ref(s, COMP_SHADOW_WRITE, ea);
 		sim_op(s, OP_SHADOW_WRITES, 1);
 		physmem_write64(pm, ea, h | S390_PTE_INVALID);
 		q->live_leaves--;
-		sim_unpin_page(s, h & S390_PTE_ADDR_MASK);
+		uint64_t hpa = h & S390_PTE_ADDR_MASK;
+		sim_unpin_page(s, hpa, s390_page_head(s390_host_of(s), hpa), IW_PIN_LONGTERM);
 	}
+	/* Both eras flush an unmap: 2022 in s390_iommu_update_trans(), 2025 through iotlb_sync. */
 	sim_host_rpcit(s, q->unmap_first << 12, q->unmap_pages << 12);
 	q->unmap_pages = 0;
 }
@@ -117,16 +133,20 @@ static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint6
 	uint64_t hva = vm_slot_hva(vm_slot(sim_vm(s), (unsigned)si), gpa >> 12), hpa;
 	if (!s390_gup_walk(s, hva, c->c_call, &hpa))
 		return;
-	sim_pin_page(s, hpa);
-	/* s390_iommu_map(): host table walk (allocating), PTE write, then RPCIT for the new entry. */
+	/* vfio_pin_pages_remote(): pin_user_pages_remote(FOLL_LONGTERM) and vfio_lock_acct(). */
+	sim_pin_page(s, hpa, s390_page_head(s390_host_of(s), hpa), IW_PIN_LONGTERM);
+	/* s390_iommu_map(): host table walk (allocating) and PTE write; the 2022 driver then issued RPCIT
+	 * for the new entry; the 2025 one does so only with the refresh bit, which an LPAR host has off. */
 	uint64_t ea = host_pte(q, iova);
 	if (ea == UINT64_MAX)
 		return;
+	pte_write_lock(q);
 	sim_cpu_ref(s, COMP_SHADOW_WRITE, ea);
 	sim_op(s, OP_SHADOW_WRITES, 1);
 	physmem_write64(vm_physmem(sim_vm(s)), ea, s390_entry_page(hpa, ro));
 	q->live_leaves++;
-	sim_host_rpcit(s, iova, S390_PAGE_SIZE);
+	if (s390_host_of(s)->era == 2022)
+		sim_host_rpcit(s, iova, S390_PAGE_SIZE);
 	*frame = hpa;
 }
 

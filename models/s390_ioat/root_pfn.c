@@ -25,6 +25,8 @@ static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 	struct root_pfn *r = (struct root_pfn *)sh;
 	struct sim *s = sh->sim;
 	sim_charge(s, COMP_SW, sim_cfg(s)->c_call);
+	if (s390_host_of(s)->era == 2022)
+		sim_spinlock(s); /* 2022 s390_iommu_iova_to_phys(): under dma_table_lock (irqsave) */
 	struct iw_walk w;
 	s390_root_walk(s390_host_of(s), gpa, &w);
 	sim_op(s, r->n_walks, 1);
@@ -72,5 +74,5 @@ static const struct iw_param root_params[] = {
 static const struct iw_param_group root_param_group = {"root-pfn", root_params, 1, NULL};
 
 const struct strategy_ops strategy_root_pfn =
-	SHADOW_STRATEGY("root-pfn", "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table",
+	SHADOW_STRATEGY_PINNED("root-pfn", "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table",
 			&root_resolver, &root_param_group, &root_counter_group);

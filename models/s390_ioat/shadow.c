@@ -204,8 +204,10 @@ static void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len)
 			changed |= shadow_page(sh, a, pt_hpa);
 		a = iw_range_step(&s390_ioat_format, a, last, level);
 	} while (a);
-	if (changed)
+	if (changed) {
+		sim_spinlock(s); /* the posted series' loop over the domain's devices, under list_lock */
 		sim_host_rpcit(s, iova, len);
+	}
 }
 
 void shadow_rpcit(struct strategy *st, uint64_t iova, uint64_t len)

@@ -71,4 +71,13 @@ void shadow_check_invariants(struct strategy *st, bool full);
 		.model = &s390_ioat_model, .impl = resolver_, .params = params_, .counters = counters_     \
 	}
 
+/* The same for a strategy whose domain maps and pins all guest RAM up front (root-pfn). */
+#define SHADOW_STRATEGY_PINNED(name_, summary_, resolver_, params_, counters_)                              \
+	{                                                                                                  \
+		.name = name_, .summary = summary_, .create = shadow_create, .destroy = shadow_destroy,     \
+		.rpcit = shadow_rpcit, .dma_walk = shadow_dma_walk, .check_invariants = shadow_check_invariants, \
+		.pins_guest_ram = true, .model = &s390_ioat_model, .impl = resolver_, .params = params_,  \
+		.counters = counters_                                                                      \
+	}
+
 #endif

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REGISTRY(X) X(strategy_kvm_gfn) X(strategy_root_pfn) X(strategy_nested) X(strategy_qemu)
+#define REGISTRY(X) X(strategy_kvm_gfn) X(strategy_root_pfn) X(strategy_nested) X(strategy_qemu) X(strategy_direct)
 
 /* A test may compile this file with IOWALK_EXTRA_STRATEGY naming one more strategy, registered after the
  * others exactly as a new line above would be (tests/plugin/). */
