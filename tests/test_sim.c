@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include <jansson.h>
+#include <math.h>
 
 #define SAMPLE(name) IOWALK_SOURCE_DIR "/traces/samples/" name
 
@@ -395,6 +396,161 @@ static void test_checker_catches(void)
 	}
 }
 
+/* ---- fidelity: drain, set-up apart, refresh policy, host era, direct ---- */
+
+static int run_with(const char *text, const char **sets, unsigned nsets, bool no_drain, struct engine_result *res,
+		    struct iw_config *cfg)
+{
+	char path[] = "/tmp/iowalk-sim-XXXXXX", err[512];
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	config_preset(cfg, "z15");
+	for (unsigned i = 0; i < nsets; i++)
+		if (config_set_kv(cfg, sets[i], err, sizeof(err)))
+			return -1;
+	struct engine_opts o = {.trace_path = path, .trace_label = path, .check = true, .no_drain = no_drain};
+	for (unsigned i = 0; strategy_at(i); i++)
+		o.strategies[o.nstrategies++] = strategy_at(i);
+	int rc = engine_run(&o, cfg, res, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "run_with: %s\n", err);
+	remove(path);
+	return rc;
+}
+
+static const struct stats *stats_of(const struct engine_result *res, const char *name)
+{
+	for (unsigned i = 0; i < res->nsims; i++)
+		if (strcmp(res->sims[i]->ops->name, name) == 0)
+			return &res->sims[i]->st;
+	CHECK(!"strategy not run");
+	return &res->sims[0]->st;
+}
+
+/* Two pages mapped, refreshed, used, unmapped; the trace ends before the guest's flush. */
+static const char drain_trace[] = "0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+				  "1000 MAP 0x13fffe000 0x4dbb000 0x2000 rw\n1100 RPCIT 0x13fffe000 0x2000\n"
+				  "50000 DMA 1 0x13fffe000 0x2000 r\n90000 UNMAP 0x13fffe000 0x2000\n";
+
+static void test_drain(void)
+{
+	struct engine_result res;
+	struct iw_config cfg;
+	CHECK(run_with(drain_trace, NULL, 0, false, &res, &cfg) == 0);
+	const struct stats *k = stats_of(&res, "kvm-gfn");
+	/* The final flush makes both unmaps visible: kvm-gfn drops both leaf pins; the 9 guest table pages
+	 * it resolved (root 4, segment table 4, page table 1) stay pinned. */
+	CHECK_EQ_U64(k->ops[OP_DRAIN_UPDATES], 2);
+	CHECK_EQ_U64(k->ops[OP_UPDATES], 4);
+	CHECK_EQ_U64(k->ops[OP_RPCITS], 2);
+	CHECK_EQ_U64(k->ops[OP_UNPINS], 2);
+	CHECK_EQ_U64(k->pinned_peak, 11);
+	CHECK_EQ_U64(k->pinned_end, 9);
+	/* nested (refresh off): the map refresh is not issued, the final flush (after unmaps) is. */
+	const struct stats *n = stats_of(&res, "nested");
+	CHECK_EQ_U64(n->ops[OP_RPCITS], 1);
+	CHECK_EQ_U64(n->ops[OP_RPCITS_SKIPPED], 1);
+	CHECK_EQ_U64(n->ops[OP_DRAIN_UPDATES], 2);
+	/* direct: no RPCIT at all, the same updates. */
+	const struct stats *d = stats_of(&res, "direct");
+	CHECK_EQ_U64(d->ops[OP_RPCITS], 0);
+	CHECK_EQ_U64(d->ops[OP_RPCITS_SKIPPED], 2);
+	CHECK_EQ_U64(d->ops[OP_UPDATES], 4);
+	CHECK_EQ_U64(d->rpcit_cycles, 0);
+	engine_result_free(&res);
+	/* --no-drain: the unmaps stay unrefreshed, their pins held. */
+	CHECK(run_with(drain_trace, NULL, 0, true, &res, &cfg) == 0);
+	k = stats_of(&res, "kvm-gfn");
+	CHECK_EQ_U64(k->ops[OP_DRAIN_UPDATES], 0);
+	CHECK_EQ_U64(k->ops[OP_UPDATES], 2);
+	CHECK_EQ_U64(k->ops[OP_UNPINS], 0);
+	CHECK_EQ_U64(k->pinned_end, 11);
+	engine_result_free(&res);
+}
+
+/* Set-up is reported apart: the up-front pinning of all guest RAM costs cost.setup_pin_page per page
+ * (a memslot added later included) and changes no path's cycles. */
+static void test_setup_apart(void)
+{
+	static const char trace[] = "0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+				    "1000 MAP 0x13fffe000 0x4dbb000 0x1000 rw\n1100 RPCIT 0x13fffe000 0x1000\n"
+				    "2000 MEMSLOT 1 0x100000 0x800 0x20100000000\n"
+				    "50000 DMA 1 0x13fffe000 0x1000 r\n";
+	struct engine_result a, b;
+	struct iw_config ca, cb;
+	const char *cheap[] = {"cost.setup_pin_page=1000"}, *dear[] = {"cost.setup_pin_page=3000"};
+	CHECK(run_with(trace, cheap, 1, false, &a, &ca) == 0);
+	CHECK(run_with(trace, dear, 1, false, &b, &cb) == 0);
+	for (unsigned i = 0; i < a.nsims; i++) {
+		const struct stats *x = &a.sims[i]->st, *y = &b.sims[i]->st;
+		CHECK_EQ_U64(stats_total(x), stats_total(y));
+		CHECK_EQ_U64(stats_component_sum(x), stats_total(x));
+		bool upfront = a.sims[i]->ops->pins_guest_ram;
+		CHECK_EQ_U64(x->setup_pinned_pages, upfront ? 0x10800 : 0);
+		CHECK_EQ_U64(y->setup_cycles - x->setup_cycles, upfront ? 0x10800 * 2000ull : 0);
+		CHECK(x->pinned_peak >= x->setup_pinned_pages);
+	}
+	/* The amortized figure: total + set-up x min(1, simulated time / horizon), per translation. */
+	struct engine_opts o = {.trace_label = "t", .check = true, .amortize_s = 1e-6};
+	struct report_ctx r = {&a, &ca, &o};
+	json_t *root = report_json_object(&r);
+	json_t *rp = json_object_get(json_object_get(root, "strategies"), "root-pfn");
+	const struct stats *st = stats_of(&a, "root-pfn");
+	double secs = (double)(st->window_end - st->window_start) / 5200e6, share = secs / 1e-6 < 1 ? secs / 1e-6 : 1;
+	double want = (double)stats_total(st) + (double)st->setup_cycles * share;
+	json_t *am = json_object_get(rp, "amortized");
+	CHECK(fabs(json_real_value(json_object_get(am, "cycles_total")) - want) < 1e-6 * want);
+	CHECK(json_real_value(json_object_get(am, "setup_share")) > 0);
+	json_decref(root);
+	engine_result_free(&a);
+	engine_result_free(&b);
+}
+
+/* The host kernel's era: the 2022 s390-iommu issued a host RPCIT for every new map (qemu on tiny: 2 maps
+ * + 1 batched unmap = 3), the 2025 driver on an LPAR host only for the unmap (1); the refresh bit of
+ * nested turned on brings back the guest's map refresh. */
+static void test_era_and_refresh(void)
+{
+	struct engine_result res;
+	struct iw_config cfg;
+	const char *sets[] = {"host.era=2022", "nested.refresh=1"};
+	char err[512];
+	config_defaults(&cfg);
+	CHECK(run(SAMPLE("tiny.trace"), "z15", sets, 2, 0, &res, &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(stats_of(&res, "qemu")->ops[OP_HOST_RPCITS], 3);
+	CHECK_EQ_U64(stats_of(&res, "nested")->ops[OP_RPCITS], 2);
+	CHECK_EQ_U64(stats_of(&res, "nested")->ops[OP_RPCITS_SKIPPED], 0);
+	uint64_t sw2022 = stats_of(&res, "root-pfn")->comp[COMP_SW];
+	engine_result_free(&res);
+	config_defaults(&cfg);
+	CHECK(run(SAMPLE("tiny.trace"), "z15", NULL, 0, 0, &res, &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(stats_of(&res, "qemu")->ops[OP_HOST_RPCITS], 1);
+	/* root-pfn: 11 root lookups, each under dma_table_lock in 2022 (7 of them during the RPCITs). */
+	CHECK_EQ_U64(sw2022 - stats_of(&res, "root-pfn")->comp[COMP_SW], 7 * cfg.c_spinlock);
+	engine_result_free(&res);
+}
+
+/* direct gives up isolation: the write through the read-only mapping of two-slots goes through (and is
+ * counted), where every translated strategy faults it. */
+static void test_direct_unprotected(void)
+{
+	struct engine_result res;
+	struct iw_config cfg;
+	char err[512];
+	config_defaults(&cfg);
+	CHECK(run(SAMPLE("two-slots.trace"), "z15", NULL, 0, 0, &res, &cfg, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		bool direct = strcmp(res.sims[i]->ops->name, "direct") == 0;
+		CHECK_EQ_U64(st->ops[OP_UNPROTECTED_WRITES], direct ? 1 : 0);
+		CHECK_EQ_U64(st->faults[S390_FAULT_PROTECTION], direct ? 0 : 1);
+	}
+	engine_result_free(&res);
+}
+
 CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_round_trip), CASE(test_queueing_and_warmup), CASE(test_rejections),
 	   CASE(test_checker_catches), CASE(test_no_page_after_next_record), CASE(test_gpa_zero_mapping),
-	   CASE(test_time_headroom), CASE(test_unmap_of_unmapped_gpa), CASE(test_warmup_with_queued_walks))
+	   CASE(test_time_headroom), CASE(test_unmap_of_unmapped_gpa), CASE(test_warmup_with_queued_walks),
+	   CASE(test_drain), CASE(test_setup_apart), CASE(test_era_and_refresh), CASE(test_direct_unprotected))
