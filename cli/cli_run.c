@@ -48,13 +48,16 @@ static const char run_usage[] =
 	"      --json FILE       write the report as JSON (docs/report-schema.md)\n"
 	"      --csv FILE        write one CSV row per strategy\n"
 	"      --cdf FILE        write the latency distributions as CDF points (CSV)\n"
-	"  -f, --figure PREFIX   draw the comparison figure as PREFIX.png and PREFIX.pdf (needs gnuplot)\n"
+	"  -f, --figure PREFIX   draw the comparison figure (needs gnuplot): PREFIX.png and PREFIX.pdf for the\n"
+	"                        screen, PREFIX-col1.pdf and PREFIX-col2.pdf sized for a paper's single (3.4 in)\n"
+	"                        and double (7 in) column\n"
 	"  -q, --quiet           no table on stdout, no progress on stderr\n"
 	"      --progress        progress lines on stderr even when it is not a terminal (logs, CI): records,\n"
 	"                        share done (from the file's bytes for a compressed trace) and rate\n"
 	"      --tag TEXT        record TEXT in the JSON report (run.tag), e.g. a sweep point\n"
 	"      --outdir DIR      everything of the run in DIR: report.json, report.csv, cdf.csv, figure.png and\n"
-	"                        figure.pdf, config.ini (the effective configuration) and command.txt\n"
+	"                        figure.pdf (and figure-col1.pdf, figure-col2.pdf), config.ini (the effective\n"
+	"                        configuration) and command.txt\n"
 	"      --print-config    print every parameter with its value and exit\n"
 	"      --list-strategies print every strategy (name and summary, in report order) and exit\n"
 	"      --selfperf        print the simulator's own speed and peak memory on stderr (host time;\n"
@@ -145,24 +148,36 @@ static int run_gnuplot(const char *vars, const unsigned char *script, size_t len
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Draws the comparison figure into staged results PREFIX.png and PREFIX.pdf (committed with the
- * others by the caller); *png and *pdf are NULL on failure (reported). */
-static int draw_figure(const char *prefix, const struct report_ctx *r, struct outfile **png, struct outfile **pdf)
+/* The figure's outputs: a screen PNG and PDF, and PDFs sized for a paper's single and double column. */
+#define FIG_OUTS 4
+static const char *const fig_suffix[FIG_OUTS] = {".png", ".pdf", "-col1.pdf", "-col2.pdf"};
+static const char *const fig_var[FIG_OUTS] = {"pngfile", "pdffile", "col1file", "col2file"};
+
+/* Draws the comparison figure into staged results PREFIX.png, PREFIX.pdf, PREFIX-col1.pdf and
+ * PREFIX-col2.pdf (committed with the others by the caller); out[] is all NULL on failure (reported). */
+static int draw_figure(const char *prefix, const struct report_ctx *r, struct outfile *out[FIG_OUTS])
 {
-	*png = *pdf = NULL;
+	for (int i = 0; i < FIG_OUTS; i++)
+		out[i] = NULL;
 	if (make_parents(prefix) < 0)
 		return -1;
-	char path[4200], err[512];
-	const char *csv_name, *png_name, *pdf_name;
+	if (strchr(prefix, '\'')) {
+		cli_error("--figure: a path with a single quote cannot be passed to gnuplot");
+		return -1;
+	}
+	char path[4200], err[512], vars[24000];
+	const char *csv_name, *names[FIG_OUTS];
 	snprintf(path, sizeof(path), "%s.csv", prefix);
 	/* The data is a scratch file, never committed; every temporary is registered for interrupts. */
 	struct outfile *csv = outfile_open_external(path, &csv_name, err, sizeof(err));
-	snprintf(path, sizeof(path), "%s.png", prefix);
-	*png = csv ? outfile_open_external(path, &png_name, err, sizeof(err)) : NULL;
-	snprintf(path, sizeof(path), "%s.pdf", prefix);
-	*pdf = *png ? outfile_open_external(path, &pdf_name, err, sizeof(err)) : NULL;
-	int rc = -1;
-	if (!*pdf) {
+	int rc = -1, n = snprintf(vars, sizeof(vars), "datafile = '%s'\n", csv ? csv_name : "");
+	for (int i = 0; i < FIG_OUTS && csv; i++) {
+		snprintf(path, sizeof(path), "%s%s", prefix, fig_suffix[i]);
+		if (!(out[i] = outfile_open_external(path, &names[i], err, sizeof(err))))
+			break;
+		n += snprintf(vars + n, sizeof(vars) - (size_t)n, "%s = '%s'\n", fig_var[i], names[i]);
+	}
+	if (!out[FIG_OUTS - 1]) {
 		cli_error("--figure: %s", err);
 		goto out;
 	}
@@ -174,13 +189,6 @@ static int draw_figure(const char *prefix, const struct report_ctx *r, struct ou
 		cli_error("%s: write error", csv_name);
 		goto out;
 	}
-	char vars[13000];
-	snprintf(vars, sizeof(vars), "datafile = '%s'\npngfile = '%s'\npdffile = '%s'\ntitle = 'iowalk: %s'\n", csv_name,
-		 png_name, pdf_name, r->opts->trace_label);
-	if (strchr(r->opts->trace_label, '\'') || strchr(prefix, '\'')) {
-		cli_error("--figure: a path with a single quote cannot be passed to gnuplot");
-		goto out;
-	}
 	int st = run_gnuplot(vars, iowalk_compare_gp, iowalk_compare_gp_size);
 	if (st != 0) {
 		cli_error("gnuplot failed (exit status %d); is gnuplot with the cairo terminals installed?", st);
@@ -189,11 +197,11 @@ static int draw_figure(const char *prefix, const struct report_ctx *r, struct ou
 	rc = 0;
 out:
 	outfile_abort(csv);
-	if (rc < 0) {
-		outfile_abort(*png);
-		outfile_abort(*pdf);
-		*png = *pdf = NULL;
-	}
+	if (rc < 0)
+		for (int i = 0; i < FIG_OUTS; i++) {
+			outfile_abort(out[i]);
+			out[i] = NULL;
+		}
 	return rc;
 }
 
@@ -356,29 +364,30 @@ static int write_results(const struct run_args *a, const struct report_ctx *r)
 	char err[512];
 	const char *paths[] = {a->json, a->csv, a->cdf};
 	int (*const fns[])(const struct report_ctx *, FILE *) = {report_json, report_csv, report_cdf};
-	struct outfile *outs[7] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+	enum { NOUTS = 5 + FIG_OUTS };
+	struct outfile *outs[NOUTS] = {NULL};
 	int ok = 1;
 	if (a->outdir && make_parents(a->outpaths[0]) < 0)
 		return CLI_EXIT_FAIL;
 	for (int i = 0; i < 3 && ok; i++)
 		if (paths[i] && !(outs[i] = write_report(paths[i], fns[i], r)))
 			ok = 0;
-	if (ok && a->figure && draw_figure(a->figure, r, &outs[3], &outs[4]) < 0)
+	if (ok && a->figure && draw_figure(a->figure, r, &outs[5]) < 0)
 		ok = 0;
 	if (ok && a->outdir) {
 		/* The provenance of the run: its effective configuration (an INI file --config reads) and its
 		 * command line, quoted for sh. */
 		char path[4300];
 		snprintf(path, sizeof(path), "%s/config.ini", a->outdir);
-		outs[5] = outfile_open(path, err, sizeof(err));
+		outs[3] = outfile_open(path, err, sizeof(err));
 		snprintf(path, sizeof(path), "%s/command.txt", a->outdir);
-		outs[6] = outs[5] ? outfile_open(path, err, sizeof(err)) : NULL;
-		if (!outs[6]) {
+		outs[4] = outs[3] ? outfile_open(path, err, sizeof(err)) : NULL;
+		if (!outs[4]) {
 			cli_error("%s", err);
 			ok = 0;
 		} else {
-			config_print(r->cfg, outfile_fp(outs[5]));
-			FILE *f = outfile_fp(outs[6]);
+			config_print(r->cfg, outfile_fp(outs[3]));
+			FILE *f = outfile_fp(outs[4]);
 			fputs("iowalk", f);
 			for (int i = 0; i < a->argc; i++) {
 				fputs(" '", f);
@@ -390,11 +399,11 @@ static int write_results(const struct run_args *a, const struct report_ctx *r)
 		}
 	}
 	if (!ok) {
-		for (int i = 0; i < 7; i++)
+		for (int i = 0; i < NOUTS; i++)
 			outfile_abort(outs[i]);
 		return CLI_EXIT_FAIL;
 	}
-	if (outfile_commit_all(outs, 7, err, sizeof(err)) < 0) {
+	if (outfile_commit_all(outs, NOUTS, err, sizeof(err)) < 0) {
 		cli_error("%s (no result was written)", err);
 		return CLI_EXIT_FAIL;
 	}

@@ -34,8 +34,12 @@ PATH=/nonexistent "$IOWALK" run "$tiny" -q --json all.json --csv all.csv --figur
 [ $? -eq 1 ] && [ ! -e all.json ] && [ ! -e all.csv ] && [ -z "$(ls fig 2>/dev/null)" ] && ok ||
 	bad "a failed figure left results: $(ls) $(ls fig 2>/dev/null)"
 # --outdir: everything of one run in one folder, and config.ini + command.txt reproduce it exactly.
-run --check --outdir "od/run1" && ls od/run1 | tr '\n' ' ' | grep -q '^cdf.csv command.txt config.ini figure.pdf figure.png report.csv report.json $' &&
+run --check --outdir "od/run1" && ls od/run1 | tr '\n' ' ' |
+	grep -q '^cdf.csv command.txt config.ini figure-col1.pdf figure-col2.pdf figure.pdf figure.png report.csv report.json $' &&
 	ok || bad "--outdir wrote: $(ls od/run1 2>/dev/null)"
+# The run's figure for a paper: 3.4 in (244.8 pt) and 7 in (504 pt) wide PDFs.
+grep -aq 'MediaBox \[ 0 0 244 ' od/run1/figure-col1.pdf && grep -aq 'MediaBox \[ 0 0 504 ' od/run1/figure-col2.pdf &&
+	ok || bad "paper-column figure sizes: $(grep -ao 'MediaBox[^]]*' od/run1/figure-col*.pdf)"
 "$IOWALK" run "$tiny" -q --check --config od/run1/config.ini --json again.json && cmp -s <(grep -v '"git"' again.json) <(grep -v '"git"' od/run1/report.json) &&
 	ok || bad "config.ini does not reproduce the --outdir report"
 grep -q "'--outdir' 'od/run1'" od/run1/command.txt && ok || bad "command.txt: $(cat od/run1/command.txt)"
