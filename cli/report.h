@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#define REPORT_SCHEMA "iowalk-report/1"
+#define REPORT_SCHEMA "iowalk-report/2"
 
 struct report_ctx {
 	const struct engine_result *res;
