@@ -258,7 +258,7 @@ static void test_format(void)
 	struct trace_rec r = {.time_cycles = 7, .kind = TRACE_DMA, .flags = TRACE_DMA_READ, .dev = 3,
 			      .a = 0x10, .c = 0x20};
 	char buf[128];
-	trace_rec_format(&r, buf, sizeof(buf));
+	trace_rec_format(&r, 1, buf, sizeof(buf));
 	CHECK(strcmp(buf, "7 DMA 3 0x10 0x20 r") == 0);
 }
 

@@ -404,6 +404,13 @@ static const struct kind_syntax syntax[] = {
 	[TRACE_MAP] = {"MAP", 4, "TIME MAP IOVA GPA LEN r|rw"},
 	[TRACE_UNMAP] = {"UNMAP", 2, "TIME UNMAP IOVA LEN"},
 	[TRACE_RPCIT] = {"RPCIT", 2, "TIME RPCIT IOVA LEN"},
+};
+
+/* Version 2 names the function of MAP, UNMAP and RPCIT first. */
+static const struct kind_syntax syntax_v2_fn[] = {
+	[TRACE_MAP] = {"MAP", 5, "TIME MAP FN IOVA GPA LEN r|rw"},
+	[TRACE_UNMAP] = {"UNMAP", 3, "TIME UNMAP FN IOVA LEN"},
+	[TRACE_RPCIT] = {"RPCIT", 3, "TIME RPCIT FN IOVA LEN"},
 	[TRACE_DMA] = {"DMA", 4, "TIME DMA DEV IOVA LEN r|w"},
 };
 
@@ -419,9 +426,10 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 		directive_value(d); /* "%iowalk-trace 1   # the version" */
 		if (strncmp(d, "iowalk-trace ", 13) == 0) {
 			uint64_t v;
-			if (parse_u64(d + 13, &v) != 0 || v != TRACE_FORMAT_VERSION)
-				return fail(tr, "line %" PRIu64 ": unsupported format version '%s' (this reader knows %u)",
+			if (parse_u64(d + 13, &v) != 0 || v < TRACE_FORMAT_V1 || v > TRACE_FORMAT_VERSION)
+				return fail(tr, "line %" PRIu64 ": unsupported format version '%s' (this reader knows 1 and %u)",
 					    line, d + 13, TRACE_FORMAT_VERSION);
+			tr->hdr.version = (uint32_t)v;
 			return 0;
 		}
 		if (strncmp(d, "name ", 5) == 0) {
@@ -435,7 +443,7 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 		if (strncmp(d, "page_size ", 10) == 0) {
 			uint64_t v;
 			if (parse_u64(d + 10, &v) != 0 || v != TRACE_PAGE_SIZE)
-				return fail(tr, "line %" PRIu64 ": page_size must be 4096 in format v1", line);
+				return fail(tr, "line %" PRIu64 ": page_size must be 4096", line);
 			return 0;
 		}
 		return fail(tr, "line %" PRIu64 ": unknown header directive '%%%s'", line, d);
@@ -459,9 +467,22 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): unknown record kind '%s'", line, recno,
 			    tok[1]);
 	r->kind = (uint8_t)k;
-	if (n - 2 != syntax[k].nargs)
-		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): %s takes %d fields, got %d (expected '%s')",
-			    line, recno, syntax[k].name, syntax[k].nargs, n - 2, syntax[k].usage);
+	bool fn_first = tr->hdr.version >= 2 && (k == TRACE_MAP || k == TRACE_UNMAP || k == TRACE_RPCIT);
+	const struct kind_syntax *sx = fn_first ? &syntax_v2_fn[k] : &syntax[k];
+	if (n - 2 != sx->nargs)
+		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): %s takes %d fields in format v%u, got %d (expected '%s')",
+			    line, recno, sx->name, sx->nargs, tr->hdr.version, n - 2, sx->usage);
+	if (fn_first) {
+		uint64_t fn;
+		pr = parse_u64(tok[2], &fn);
+		if (pr != 0 || fn > UINT16_MAX)
+			return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): function '%s' of %s: expected a number 0..65535",
+				    line, recno, tok[2], sx->name);
+		r->dev = (uint16_t)fn;
+		for (int i = 2; i + 1 < n; i++)
+			tok[i] = tok[i + 1];
+		n--;
+	}
 	uint64_t v[4] = {0, 0, 0, 0};
 	int nnum = syntax[k].nargs;
 	if (k == TRACE_MAP || k == TRACE_DMA)
@@ -477,7 +498,7 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 	switch (k) {
 	case TRACE_IOAT:
 		if (v[0] > UINT16_MAX || v[2] > 255)
-			return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): IOAT dev or levels out of range", line,
+			return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): IOAT function or levels out of range", line,
 				    recno);
 		r->dev = (uint16_t)v[0];
 		r->a = v[1];
@@ -534,6 +555,8 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 static int accept_rec(struct trace_reader *tr, struct trace_rec *r, const char *where_fmt, uint64_t where)
 {
 	const char *why = trace_rec_check(r);
+	if (!why)
+		why = trace_rec_version_check(r, tr->hdr.version);
 	if (__builtin_expect(why != NULL || (tr->records > 0 && r->time_cycles < tr->last_time), 0)) {
 		char where_buf[64];
 		snprintf(where_buf, sizeof(where_buf), where_fmt, where);
@@ -600,8 +623,8 @@ static int read_bin_header(struct trace_reader *tr)
 	uint32_t page = (uint32_t)get_le(p + 16, 4);
 	uint32_t name_len = (uint32_t)get_le(p + 20, 4);
 	uint64_t count = get_le(p + 24, 8);
-	if (version != TRACE_FORMAT_VERSION)
-		return fail(tr, "byte offset 8: unknown format version %u (this reader knows %u)", version,
+	if (version < TRACE_FORMAT_V1 || version > TRACE_FORMAT_VERSION)
+		return fail(tr, "byte offset 8: unknown format version %u (this reader knows 1 and %u)", version,
 			    TRACE_FORMAT_VERSION);
 	if (rec_bytes != TRACE_BIN_RECORD_BYTES)
 		return fail(tr, "byte offset 12: record size %u, expected %u", rec_bytes, TRACE_BIN_RECORD_BYTES);
@@ -662,7 +685,7 @@ static struct trace_reader *open_common(FILE *fp, int own, const char *path, cha
 		goto fail_free;
 	}
 	tr->hash = FNV1A_OFFSET;
-	tr->hdr.version = TRACE_FORMAT_VERSION;
+	tr->hdr.version = TRACE_FORMAT_V1; /* a text trace without %iowalk-trace is version 1 */
 	tr->hdr.page_size = TRACE_PAGE_SIZE;
 	tr->hdr.record_count = TRACE_COUNT_UNKNOWN;
 	/* Sniff 4 raw bytes for the zstd frame magic (0xFD2FB528, little-endian). */
@@ -787,13 +810,26 @@ struct trace_writer {
 	unsigned char *zout;
 	size_t zout_size;
 	uint64_t records;
+	unsigned version;
 	int failed;
 	int to_stdout;
 };
 
-int trace_rec_format(const struct trace_rec *r, char *buf, size_t len)
+const char *trace_rec_version_check(const struct trace_rec *r, unsigned version)
+{
+	if (r->kind == TRACE_MEMSLOT && r->dev != 0)
+		return "MEMSLOT names no function (its dev field must be 0)";
+	if (version < 2 && r->dev != 0 && (r->kind == TRACE_MAP || r->kind == TRACE_UNMAP || r->kind == TRACE_RPCIT))
+		return "format v1 has one function: MAP, UNMAP and RPCIT cannot name function (dev) other than 0 (use format v2)";
+	return NULL;
+}
+
+int trace_rec_format(const struct trace_rec *r, unsigned version, char *buf, size_t len)
 {
 	const char *kn = trace_kind_name(r->kind);
+	char fn[16] = "";
+	if (version >= 2)
+		snprintf(fn, sizeof(fn), " %u", r->dev);
 	switch (r->kind) {
 	case TRACE_IOAT:
 		return snprintf(buf, len, "%" PRIu64 " %s %u 0x%" PRIx64 " %u", r->time_cycles, kn, r->dev, r->a,
@@ -802,11 +838,11 @@ int trace_rec_format(const struct trace_rec *r, char *buf, size_t len)
 		return snprintf(buf, len, "%" PRIu64 " %s %u 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64, r->time_cycles,
 				kn, r->id, r->a, r->b, r->c);
 	case TRACE_MAP:
-		return snprintf(buf, len, "%" PRIu64 " %s 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " %s",
-				r->time_cycles, kn, r->a, r->b, r->c, r->flags == TRACE_PROT_RW ? "rw" : "r");
+		return snprintf(buf, len, "%" PRIu64 " %s%s 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " %s",
+				r->time_cycles, kn, fn, r->a, r->b, r->c, r->flags == TRACE_PROT_RW ? "rw" : "r");
 	case TRACE_UNMAP:
 	case TRACE_RPCIT:
-		return snprintf(buf, len, "%" PRIu64 " %s 0x%" PRIx64 " 0x%" PRIx64, r->time_cycles, kn, r->a,
+		return snprintf(buf, len, "%" PRIu64 " %s%s 0x%" PRIx64 " 0x%" PRIx64, r->time_cycles, kn, fn, r->a,
 				r->c);
 	case TRACE_DMA:
 		return snprintf(buf, len, "%" PRIu64 " %s %u 0x%" PRIx64 " 0x%" PRIx64 " %s", r->time_cycles, kn,
@@ -837,14 +873,14 @@ static int tw_header(struct trace_writer *tw, const struct trace_header *hdr)
 	size_t name_len = strnlen(hdr->name, TRACE_NAME_MAX);
 	if (tw->enc == TRACE_ENC_TEXT) {
 		char buf[TRACE_NAME_MAX + 64];
-		int n = snprintf(buf, sizeof(buf), "%%iowalk-trace %u\n", TRACE_FORMAT_VERSION);
+		int n = snprintf(buf, sizeof(buf), "%%iowalk-trace %u\n", tw->version);
 		if (name_len)
 			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%%name %.*s\n", (int)name_len, hdr->name);
 		return tw_emit(tw, buf, (size_t)n);
 	}
 	unsigned char h[TRACE_BIN_HEADER_FIXED_BYTES];
 	memcpy(h, TRACE_BIN_MAGIC, 8);
-	put_le(h + 8, TRACE_FORMAT_VERSION, 4);
+	put_le(h + 8, tw->version, 4);
 	put_le(h + 12, TRACE_BIN_RECORD_BYTES, 4);
 	put_le(h + 16, TRACE_PAGE_SIZE, 4);
 	put_le(h + 20, name_len, 4);
@@ -868,6 +904,12 @@ struct trace_writer *trace_writer_open(const char *path, enum trace_encoding enc
 		return NULL;
 	}
 	tw->enc = enc;
+	if (hdr->version < TRACE_FORMAT_V1 || hdr->version > TRACE_FORMAT_VERSION) {
+		snprintf(err, errlen, "%s: cannot write format version %u", path, hdr->version);
+		iw_free(tw);
+		return NULL;
+	}
+	tw->version = hdr->version;
 	tw->of = outfile_open(path, err, errlen);
 	if (!tw->of)
 		goto fail_free;
@@ -908,9 +950,13 @@ struct trace_writer *trace_writer_stdout(const struct trace_header *hdr)
 int trace_write(struct trace_writer *tw, const struct trace_rec *r)
 {
 	int rc;
+	if (trace_rec_version_check(r, tw->version)) {
+		tw->failed = 1;
+		return -1;
+	}
 	if (tw->enc == TRACE_ENC_TEXT) {
 		char line[256];
-		int n = trace_rec_format(r, line, sizeof(line) - 1);
+		int n = trace_rec_format(r, tw->version, line, sizeof(line) - 1);
 		line[n++] = '\n';
 		rc = tw_emit(tw, line, (size_t)n);
 	} else {

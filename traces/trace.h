@@ -1,4 +1,4 @@
-/* trace: the iowalk trace format v1 (docs/trace-format.md): records, streaming readers, atomic writers.
+/* trace: the iowalk trace format, versions 1 and 2 (docs/trace-format.md): records, streaming readers, atomic writers.
  * Notes:
  *  - Two encodings with one meaning: line-oriented text and fixed-size little-endian binary records;
  *    either may be zstd-compressed, detected by content (magic number), not by file name.
@@ -13,7 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define TRACE_FORMAT_VERSION 1u
+#define TRACE_FORMAT_VERSION 2u           /* the newest version: readers read 1 and 2 */
+#define TRACE_FORMAT_V1 1u                /* one PCI function: MAP, UNMAP and RPCIT name none */
 #define TRACE_BIN_MAGIC "IOWALKTR"       /* 8 bytes at offset 0 of a binary trace */
 #define TRACE_BIN_RECORD_BYTES 40u
 #define TRACE_BIN_HEADER_FIXED_BYTES 32u  /* before the name */
@@ -43,12 +44,13 @@ struct trace_rec {
 	uint64_t time_cycles; /* non-decreasing along the trace */
 	uint8_t kind;         /* enum trace_kind */
 	uint8_t flags;        /* prot (MAP), direction (DMA), levels (IOAT); 0 otherwise */
-	uint16_t dev;         /* DMA stream / PCI function id (IOAT, DMA); 0 otherwise */
+	uint16_t dev;         /* PCI function (IOAT, DMA; MAP, UNMAP, RPCIT from v2); 0 otherwise */
 	uint32_t id;          /* memslot id (MEMSLOT); 0 otherwise */
 	uint64_t a, b, c;     /* see enum trace_kind */
 };
 
 /* Typed record constructors, one per kind (what generators and converters build records with). */
+/* MAP, UNMAP and RPCIT of function 0 (the only one of a version-1 trace); trace_rec_fn() names another. */
 static inline struct trace_rec trace_rec_map(uint64_t t, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly)
 {
 	return (struct trace_rec){.time_cycles = t, .kind = TRACE_MAP, .flags = readonly ? TRACE_PROT_READ : TRACE_PROT_RW,
@@ -61,6 +63,11 @@ static inline struct trace_rec trace_rec_unmap(uint64_t t, uint64_t iova, uint64
 static inline struct trace_rec trace_rec_rpcit(uint64_t t, uint64_t iova, uint64_t len)
 {
 	return (struct trace_rec){.time_cycles = t, .kind = TRACE_RPCIT, .a = iova, .c = len};
+}
+static inline struct trace_rec trace_rec_fn(struct trace_rec r, uint16_t fn)
+{
+	r.dev = fn;
+	return r;
 }
 static inline struct trace_rec trace_rec_dma(uint64_t t, uint16_t dev, uint64_t iova, uint64_t len, bool write)
 {
@@ -134,7 +141,9 @@ struct trace_writer *trace_writer_stdout(const struct trace_header *hdr);
 int trace_writer_commit(struct trace_writer *tw, char *err, size_t errlen); /* frees tw */
 void trace_writer_abort(struct trace_writer *tw);                          /* frees tw, removes temp */
 
-/* Formats one record in the canonical text form (no newline). Returns the length. */
-int trace_rec_format(const struct trace_rec *r, char *buf, size_t len);
+/* Formats one record in the canonical text form of format `version` (no newline). Returns the length. */
+int trace_rec_format(const struct trace_rec *r, unsigned version, char *buf, size_t len);
+/* NULL, or why r cannot be written in format `version` (a function other than 0 in version 1). */
+const char *trace_rec_version_check(const struct trace_rec *r, unsigned version);
 
 #endif
