@@ -120,14 +120,16 @@ static void test_text_rejections(void)
 		{"0 RPCIT 0xfffffffffffff000 0x2000\n", "iova + len overflows"},
 		{"0 DMA 0 0xffffffffffffffff 2 r\n", "iova + len overflows"},
 		{"0 MAP 0x1000 0x1000 0x1000 x\n", "MAP prot 'x': expected r or rw"},
-		{"0 MAP 0x1000 0x1000 0x1000\n", "MAP takes 4 fields, got 3"},
+		{"0 MAP 0x1000 0x1000 0x1000\n", "MAP takes 4 fields in format v1, got 3"},
+		{"%iowalk-trace 2\n0 MAP 0x1000 0x1000 0x1000 rw\n", "MAP takes 5 fields in format v2, got 4"},
+		{"%iowalk-trace 2\n0 RPCIT 65536 0x1000 0x1000\n", "function '65536' of RPCIT: expected a number 0..65535"},
 		{"0 MAP 0x1001 0x1000 0x1000 rw\n", "multiples of 4096"},
 		{"0 DMA 0 0x1000 8 x\n", "expected r or w"},
 		{"zz MAP 0 0 0 rw\n", "bad time 'zz'"},
 		{"0 UNMAP 0x1000 99999999999999999999999\n", "does not fit in 64 bits"},
 		{"0 IOAT 0 0x4000 6\n", "IOAT levels must be 3, 4 or 5"},
 		{"0 MEMSLOT 0 0 0 0\n", "MEMSLOT npages is 0"},
-		{"%iowalk-trace 2\n", "unsupported format version"},
+		{"%iowalk-trace 3\n", "unsupported format version"},
 		{"0 RPCIT 0x1000 0x1000\n%name late\n", "header directive after the first record"},
 		{"%bogus\n", "unknown header directive"},
 	};
@@ -233,8 +235,8 @@ static void test_binary_rejections(void)
 	CHECK(bin_error(buf, n) == NULL);
 	CHECK_STR_CONTAINS(bin_error(buf, n - 7), "truncated record: 33 of 40 bytes");
 	CHECK_STR_CONTAINS(bin_error(buf, n - 40), "header says 3 records, file holds 2");
-	n = make_bin(buf, 2, 3, 3);
-	CHECK_STR_CONTAINS(bin_error(buf, n), "unknown format version 2");
+	n = make_bin(buf, 3, 3, 3);
+	CHECK_STR_CONTAINS(bin_error(buf, n), "unknown format version 3");
 	n = make_bin(buf, 1, TRACE_COUNT_UNKNOWN, 2);
 	buf[32 + 40 + 8] = 9;
 	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 72 (record 2): unknown record kind 9");
@@ -281,6 +283,69 @@ static void teardown(void)
 	CHECK(system(cmd) == 0);
 }
 
-CHECK_MAIN(CASE(setup), CASE(test_parse_sample), CASE(test_fields), CASE(test_text_rejections),
+/* Format v2: MAP, UNMAP and RPCIT name their function; text and binary round-trip; v1 refuses a
+ * function other than 0 on both reading and writing. */
+static void test_v2(void)
+{
+	char err[512];
+	static const char v2[] = "%iowalk-trace 2\n%name two functions\n0 MEMSLOT 0 0x0 0x10000 0x20000000000\n"
+				 "0 IOAT 0 0x1000000 3\n0 IOAT 7 0x1100000 3\n10 MAP 7 0x100000000 0x5000 0x1000 r\n"
+				 "11 RPCIT 7 0x100000000 0x1000\n12 DMA 7 0x100000000 0x10 r\n13 UNMAP 0 0x100000000 0x1000\n";
+	const char *in = tmp("v2.txt"), *bin = tmp("v2.bin"), *txt = tmp("v2-out.txt");
+	write_file(in, v2, strlen(v2));
+	struct trace_reader *tr = trace_open(in, err, sizeof(err));
+	CHECK(tr != NULL);
+	if (!tr)
+		return;
+	CHECK_EQ_U64(trace_reader_header(tr)->version, 2);
+	struct trace_writer *tb = trace_writer_open(bin, TRACE_ENC_BINARY, false, trace_reader_header(tr), err, sizeof(err));
+	struct trace_writer *tt = trace_writer_open(txt, TRACE_ENC_TEXT, false, trace_reader_header(tr), err, sizeof(err));
+	struct trace_rec r[8];
+	int n = 0;
+	while (n < 8 && trace_next(tr, &r[n]) == 1) {
+		CHECK(trace_write(tb, &r[n]) == 0 && trace_write(tt, &r[n]) == 0);
+		n++;
+	}
+	CHECK_EQ_U64(n, 7);
+	CHECK(r[3].kind == TRACE_MAP && r[3].dev == 7 && r[3].a == 0x100000000ull && r[3].flags == TRACE_PROT_READ);
+	CHECK(r[4].kind == TRACE_RPCIT && r[4].dev == 7 && r[6].kind == TRACE_UNMAP && r[6].dev == 0);
+	uint64_t h = trace_reader_hash(tr);
+	trace_close(tr);
+	CHECK(trace_writer_commit(tb, err, sizeof(err)) == 0 && trace_writer_commit(tt, err, sizeof(err)) == 0);
+	/* The canonical text is the input without comments; the binary holds the same records. */
+	FILE *f = fopen(txt, "r");
+	char got[1024] = "";
+	size_t gl = f ? fread(got, 1, sizeof(got) - 1, f) : 0;
+	got[gl] = '\0';
+	if (f)
+		fclose(f);
+	CHECK_STR_CONTAINS(got, "%iowalk-trace 2\n");
+	CHECK(strcmp(got, v2) == 0);
+	tr = trace_open(bin, err, sizeof(err));
+	CHECK(tr != NULL);
+	if (!tr)
+		return;
+	CHECK_EQ_U64(trace_reader_header(tr)->version, 2);
+	struct trace_rec q;
+	for (int i = 0; i < n; i++)
+		CHECK(trace_next(tr, &q) == 1 && memcmp(&q, &r[i], sizeof(q)) == 0);
+	CHECK(trace_next(tr, &q) == 0);
+	CHECK_EQ_U64(trace_reader_hash(tr), h);
+	trace_close(tr);
+	/* A v1 writer cannot hold a function other than 0; a v1 binary with one is rejected. */
+	struct trace_header h1 = {.version = 1, .page_size = 4096, .record_count = TRACE_COUNT_UNKNOWN};
+	struct trace_writer *tw = trace_writer_open(tmp("v1.bin"), TRACE_ENC_BINARY, false, &h1, err, sizeof(err));
+	CHECK(tw != NULL);
+	CHECK(trace_write(tw, &r[0]) == 0 && trace_write(tw, &r[1]) == 0);
+	CHECK(trace_write(tw, &r[3]) < 0);
+	trace_writer_abort(tw);
+	CHECK(trace_rec_version_check(&r[3], 1) != NULL && trace_rec_version_check(&r[3], 2) == NULL);
+	unsigned char buf[512];
+	size_t bn = make_bin(buf, 1, 3, 3);
+	buf[32 + 40 + 10] = 5; /* record 2: an RPCIT of function 5 */
+	CHECK_STR_CONTAINS(bin_error(buf, bn), "format v1 has one function");
+}
+
+CHECK_MAIN(CASE(setup), CASE(test_v2), CASE(test_parse_sample), CASE(test_fields), CASE(test_text_rejections),
 	   CASE(test_roundtrip_binary), CASE(test_roundtrip_zstd), CASE(test_binary_rejections),
 	   CASE(test_format), CASE(test_empty), CASE(teardown))

@@ -608,7 +608,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		iw_free(c);
 		return -1;
 	}
-	struct trace_header hdr = {.version = TRACE_FORMAT_VERSION, .page_size = TRACE_PAGE_SIZE,
+	struct trace_header hdr = {.version = TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
 				   .record_count = TRACE_COUNT_UNKNOWN};
 	const char *pol = st->rpcit_captured ? "captured" : o->rpcit == CONVERT_RPCIT_LAZY ? "lazy" : "strict";
 	if (o->name)

@@ -556,7 +556,7 @@ int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd,
 	g->res_lo_page = o->ioat_origin >> 12;
 	g->res_pages = table_reserve(o) >> 12;
 	int rc = -1;
-	struct trace_header hdr = {.version = TRACE_FORMAT_VERSION, .page_size = TRACE_PAGE_SIZE,
+	struct trace_header hdr = {.version = TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
 				   .record_count = TRACE_COUNT_UNKNOWN};
 	if (o->name)
 		snprintf(hdr.name, sizeof(hdr.name), "%s", o->name);

@@ -399,11 +399,12 @@ struct kind_syntax {
 };
 
 static const struct kind_syntax syntax[] = {
-	[TRACE_IOAT] = {"IOAT", 3, "TIME IOAT DEV ORIGIN LEVELS"},
+	[TRACE_IOAT] = {"IOAT", 3, "TIME IOAT FN ORIGIN LEVELS"},
 	[TRACE_MEMSLOT] = {"MEMSLOT", 4, "TIME MEMSLOT ID BASE_GFN NPAGES HVA"},
 	[TRACE_MAP] = {"MAP", 4, "TIME MAP IOVA GPA LEN r|rw"},
 	[TRACE_UNMAP] = {"UNMAP", 2, "TIME UNMAP IOVA LEN"},
 	[TRACE_RPCIT] = {"RPCIT", 2, "TIME RPCIT IOVA LEN"},
+	[TRACE_DMA] = {"DMA", 4, "TIME DMA DEV IOVA LEN r|w"},
 };
 
 /* Version 2 names the function of MAP, UNMAP and RPCIT first. */
@@ -411,7 +412,6 @@ static const struct kind_syntax syntax_v2_fn[] = {
 	[TRACE_MAP] = {"MAP", 5, "TIME MAP FN IOVA GPA LEN r|rw"},
 	[TRACE_UNMAP] = {"UNMAP", 3, "TIME UNMAP FN IOVA LEN"},
 	[TRACE_RPCIT] = {"RPCIT", 3, "TIME RPCIT FN IOVA LEN"},
-	[TRACE_DMA] = {"DMA", 4, "TIME DMA DEV IOVA LEN r|w"},
 };
 
 /* Parses a record line. 1: record; 0: not a record (blank/comment/directive handled); -1: error. */
