@@ -17,7 +17,8 @@ struct vm {
 	uint64_t host_next;     /* host pool bump pointer */
 	uint64_t last_used_hpa; /* the VM-wide last_used_slot pointer's location */
 	int last_used;          /* index into slots, -1 when none */
-	uint64_t guest_next, guest_end; /* guest table pool, gpa */
+	struct vm_pool **pools;  /* the guest table pools, one per IO address space */
+	unsigned npools, pools_cap;
 	bool dirty;             /* memslots added since the last vm_commit_memslots() */
 	bool failed;
 	char failure[160];
@@ -57,7 +58,7 @@ const struct iw_mem_ops vm_hpa_ops = {.read64 = hpa_read, .write64 = hpa_write, 
 
 static uint64_t gpa_read(void *ctx, uint64_t gpa)
 {
-	struct vm *vm = ctx;
+	struct vm *vm = ((struct vm_pool *)ctx)->vm;
 	uint64_t hpa;
 	if (!vm_gpa_to_hpa(vm, gpa, &hpa))
 		return 0; /* outside guest RAM: reads as an all-zero (invalid) entry */
@@ -66,7 +67,7 @@ static uint64_t gpa_read(void *ctx, uint64_t gpa)
 
 static void gpa_write(void *ctx, uint64_t gpa, uint64_t val)
 {
-	struct vm *vm = ctx;
+	struct vm *vm = ((struct vm_pool *)ctx)->vm;
 	uint64_t hpa;
 	if (!vm_gpa_to_hpa(vm, gpa, &hpa)) {
 		vm_fail(vm, "guest table write outside guest RAM");
@@ -77,13 +78,14 @@ static void gpa_write(void *ctx, uint64_t gpa, uint64_t val)
 
 static uint64_t gpa_alloc(void *ctx, uint64_t bytes)
 {
-	struct vm *vm = ctx;
-	uint64_t a = (vm->guest_next + bytes - 1) & ~(bytes - 1);
-	if (vm->guest_end == 0 || a + bytes > vm->guest_end) {
-		vm_fail(vm, "guest table pool exhausted (the memslot holding the IOAT origin is full)");
+	struct vm_pool *p = ctx;
+	uint64_t a = (p->next + bytes - 1) & ~(bytes - 1);
+	if (p->end == 0 || a < p->next || a + bytes > p->end) {
+		vm_fail(p->vm, "guest table pool exhausted (the memslot holding the IOAT origin, or the space up to the "
+			       "next IOAT origin, is full)");
 		return UINT64_MAX;
 	}
-	vm->guest_next = a + bytes;
+	p->next = a + bytes;
 	return a;
 }
 
@@ -121,6 +123,7 @@ void vm_free(struct vm *vm)
 	physmem_free(vm->pm);
 	iw_free(vm->slots);
 	iw_free(vm->by_hva);
+	iw_free(vm->pools);
 	iw_free(vm);
 }
 
@@ -308,13 +311,34 @@ int vm_find_slot_hva(const struct vm *vm, uint64_t hva)
 	return -1;
 }
 
-int vm_guest_pool_init(struct vm *vm, uint64_t origin_gpa)
+const char *vm_guest_pool_open(struct vm *vm, uint64_t origin_gpa, struct vm_pool *p)
 {
 	int i = vm_find_slot(vm, origin_gpa >> 12);
 	if (i < 0)
-		return -1;
+		return "IOAT origin is not in guest RAM (no memslot holds it)";
 	const struct vm_slot *s = &vm->slots[i];
-	vm->guest_next = origin_gpa;
-	vm->guest_end = (s->base_gfn + s->npages) << 12;
-	return 0;
+	uint64_t slot_lo = s->base_gfn << 12, end = (s->base_gfn + s->npages) << 12;
+	for (unsigned k = 0; k < vm->npools; k++) {
+		struct vm_pool *q = vm->pools[k];
+		if (q->origin < slot_lo || q->origin >= end)
+			continue; /* another memslot */
+		if (q->origin > origin_gpa && q->origin < end)
+			end = q->origin;
+		if (q->origin <= origin_gpa && origin_gpa < q->end) {
+			if (origin_gpa < q->next)
+				return "IOAT origin lies inside the IO tables of another function (its table pool is in use there)";
+			q->end = origin_gpa;
+		}
+	}
+	if (vm->npools == vm->pools_cap) {
+		unsigned cap = vm->pools_cap ? vm->pools_cap * 2 : 4;
+		struct vm_pool **n = iw_realloc(vm->pools, cap * sizeof(*n));
+		if (!n)
+			return "out of memory";
+		vm->pools = n;
+		vm->pools_cap = cap;
+	}
+	*p = (struct vm_pool){.vm = vm, .origin = origin_gpa, .next = origin_gpa, .end = end};
+	vm->pools[vm->npools++] = p;
+	return NULL;
 }

@@ -70,10 +70,19 @@ int vm_find_slot_hva(const struct vm *vm, uint64_t hva);
 
 /* Host-physical memory with the host kernel pool, for host-side tables (shadow tables). */
 extern const struct iw_mem_ops vm_hpa_ops;
-/* Guest-physical memory, allocating from the guest table pool (for the guest's IO tables). */
+/* A guest table pool: where one IO address space's guest tables are allocated, from the IOAT origin up
+ * to the end of its memslot or the next pool's origin above it, whichever comes first. */
+struct vm_pool {
+	struct vm *vm;
+	uint64_t origin, next, end; /* gpa */
+};
+/* Guest-physical memory, allocating from a guest table pool (ctx: struct vm_pool *; the guest's IO
+ * tables). */
 extern const struct iw_mem_ops vm_gpa_ops;
-/* Starts the guest table pool at gpa origin (inside a memslot); 0 or -1. */
-int vm_guest_pool_init(struct vm *vm, uint64_t origin_gpa);
+/* Opens the pool p at gpa origin (inside a memslot) for another IO address space; a pool below it in
+ * the same memslot now ends at origin. NULL, or the reason (origin outside guest RAM, or inside tables
+ * another pool has already allocated). p must stay where it is until the VM is freed. */
+const char *vm_guest_pool_open(struct vm *vm, uint64_t origin_gpa, struct vm_pool *p);
 /* Allocates host kernel memory (bytes aligned to bytes, zeroed); UINT64_MAX when exhausted. */
 uint64_t vm_host_alloc(struct vm *vm, uint64_t bytes);
 uint64_t vm_host_pool_used(const struct vm *vm);

@@ -4,10 +4,11 @@
 const char *guest_ioat_init(struct guest_ioat *g, struct vm *vm, uint64_t origin, unsigned levels)
 {
 	if (g->active)
-		return "IOAT already registered (re-registration is not supported in format v1)";
-	if (vm_guest_pool_init(vm, origin) < 0)
-		return "IOAT origin is not in guest RAM (no memslot holds it)";
-	if (s390_table_init(&g->table, &vm_gpa_ops, vm, levels) < 0)
+		return "IOAT already registered (re-registration is not supported)";
+	const char *why = vm_guest_pool_open(vm, origin, &g->pool);
+	if (why)
+		return why;
+	if (s390_table_init(&g->table, &vm_gpa_ops, &g->pool, levels) < 0)
 		return "guest RAM too small for the IOAT root table";
 	if (g->table.origin != origin)
 		return "internal: guest root table not at the IOAT origin";

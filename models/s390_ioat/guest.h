@@ -8,6 +8,7 @@
 
 struct guest_ioat {
 	struct s390_table table; /* in guest-physical memory */
+	struct vm_pool pool;     /* where its tables are allocated */
 	bool active;
 };
 
