@@ -70,6 +70,8 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 		res->nsims++;
 	}
 	res->hdr = *trace_reader_header(tr);
+	for (unsigned i = 0; i < res->nsims; i++)
+		sim_set_trace_version(res->sims[i], res->hdr.version);
 	/* One record of look-ahead, so each simulation knows when the next record is due. */
 	struct trace_rec r, next;
 	int rc = trace_next(tr, &r), rc_next;

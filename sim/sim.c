@@ -54,6 +54,37 @@ __attribute__((format(printf, 2, 3))) static int sim_fail(struct sim *s, const c
 	return -1;
 }
 
+static int walk_caches_init(const struct iw_config *cfg, struct sacache *rt, struct sacache *st)
+{
+	return sacache_init(rt, cfg->wc_rt_entries, (uint32_t)(cfg->wc_rt_entries < cfg->wc_ways ? cfg->wc_rt_entries : cfg->wc_ways)) < 0 ||
+			       sacache_init(st, cfg->wc_st_entries, (uint32_t)(cfg->wc_st_entries < cfg->wc_ways ? cfg->wc_st_entries : cfg->wc_ways)) < 0
+		       ? -1
+		       : 0;
+}
+
+static void fn_free(struct sim *s, struct sim_fn *f)
+{
+	if (f->strat)
+		s->ops->destroy(f->strat);
+	sacache_destroy(&f->wc_rt);
+	sacache_destroy(&f->wc_st);
+	checker_destroy(&f->ref);
+	if (f->guest)
+		s->model->guest_free(f->guest);
+	iw_free(f);
+}
+
+/* The function a record or device id names: the only one in format v1, the one of that fid in v2. */
+static struct sim_fn *fn_of(const struct sim *s, uint16_t dev)
+{
+	if (s->version < 2)
+		return s->nfns ? s->fns[0] : NULL;
+	uint32_t i = s->fn_of_fid[dev];
+	return i ? s->fns[i - 1] : NULL;
+}
+
+void sim_set_trace_version(struct sim *s, unsigned version) { s->version = version; }
+
 struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops, bool check, char *err,
 		    size_t errlen)
 {
@@ -80,10 +111,11 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 	}
 	s->iotlb = iw_calloc(SIM_MAX_DEVS, sizeof(*s->iotlb));
 	s->devs = iw_calloc(SIM_MAX_DEVS, sizeof(*s->devs));
-	if (!s->iotlb || !s->devs || memsys_init(&s->mem, cfg) < 0 ||
-	    sacache_init(&s->wc_rt, cfg->wc_rt_entries, (uint32_t)(cfg->wc_rt_entries < cfg->wc_ways ? cfg->wc_rt_entries : cfg->wc_ways)) < 0 ||
-	    sacache_init(&s->wc_st, cfg->wc_st_entries, (uint32_t)(cfg->wc_st_entries < cfg->wc_ways ? cfg->wc_st_entries : cfg->wc_ways)) < 0 ||
-	    checker_init(&s->ref) < 0 || evq_init(&s->q, 64) < 0)
+	s->fn_of_fid = iw_calloc(SIM_MAX_DEVS, sizeof(*s->fn_of_fid));
+	s->version = 1;
+	s->shared_caches = cfg->shared_caches != 0;
+	if (!s->iotlb || !s->devs || !s->fn_of_fid || memsys_init(&s->mem, cfg) < 0 || walk_caches_init(cfg, &s->wc_rt, &s->wc_st) < 0 ||
+	    evq_init(&s->q, 64) < 0)
 		goto oom_free;
 	stats_init(&s->st);
 	s->horizon = 0; /* unknown until the engine says: every later page goes through the queue */
@@ -99,24 +131,27 @@ void sim_free(struct sim *s)
 {
 	if (!s)
 		return;
-	if (s->strat)
-		s->ops->destroy(s->strat);
+	for (unsigned i = 0; i < s->nfns; i++)
+		fn_free(s, s->fns[i]);
+	iw_free(s->fns);
+	iw_free(s->fn_of_fid);
 	if (s->iotlb) {
-		for (unsigned i = 0; i < s->ndevs; i++) {
+		for (unsigned i = 0; s->iotlb && i < s->ndevs && !s->shared_caches; i++) {
 			sacache_destroy(s->iotlb[s->devs[i]]);
 			iw_free(s->iotlb[s->devs[i]]);
 		}
 		iw_free(s->iotlb);
 	}
+	if (s->shared_iotlb) {
+		sacache_destroy(s->shared_iotlb);
+		iw_free(s->shared_iotlb);
+	}
 	iw_free(s->devs);
 	memsys_destroy(&s->mem);
 	sacache_destroy(&s->wc_rt);
 	sacache_destroy(&s->wc_st);
-	checker_destroy(&s->ref);
 	evq_destroy(&s->q);
 	iw_free(s->walkq);
-	if (s->guest)
-		s->model->guest_free(s->guest);
 	if (s->host)
 		s->model->host_free(s->host);
 	vm_free(s->vm);
@@ -134,6 +169,8 @@ void sim_reset_stats(struct sim *s)
 	s->st.pinned_area = 0;
 	s->st.pinned_peak = s->st.pinned_end = s->pinned;
 	s->st.window_start = s->pinned_since;
+	for (unsigned i = 0; i < s->nfns; i++)
+		s->fns[i]->st = (struct sim_fn_stats){0};
 	/* Translations still waiting for a walker are counted when they start, with their IOTLB lookup. */
 	s->st.comp[COMP_IOTLB] = s->queued_cycles;
 }
@@ -149,23 +186,49 @@ static void check_invariants(struct sim *s, bool full)
 		     " queued), record %" PRIu64, s->ops->name, sum, total, s->queued_cycles, s->recno);
 	IW_INVARIANT(s->st.dma.sum == s->st.dma_cycles && s->st.rpcit.sum == s->st.rpcit_cycles,
 		     "%s: histogram sums differ from the path totals, record %" PRIu64, s->ops->name, s->recno);
-	if (s->strat && s->ops->check_invariants)
-		s->ops->check_invariants(s->strat, full);
+	uint64_t held = 0;
+	struct sim_fn *cur = s->cur;
+	for (unsigned i = 0; i < s->nfns; i++) {
+		s->cur = s->fns[i];
+		if (s->fns[i]->strat && s->ops->check_invariants)
+			s->ops->check_invariants(s->fns[i]->strat, full);
+		if (s->fns[i]->strat && s->ops->pins_held)
+			held += s->ops->pins_held(s->fns[i]->strat);
+	}
+	s->cur = cur;
+	uint64_t pins = s->life_ops[OP_PINS], unpins = s->life_ops[OP_UNPINS];
+	IW_INVARIANT(unpins <= pins && pins - unpins == held,
+		     "%s: %" PRIu64 " pins - %" PRIu64 " unpins, but the functions' instances hold %" PRIu64 " (record %" PRIu64 ")",
+		     s->ops->name, pins, unpins, held, s->recno);
 }
 
 /* ---- shared mechanisms ---- */
+
+/* Cache keys of the current function: tagged by its index when the bridge's caches are shared (an IOVA
+ * page number has at most 52 bits; at most SIM_MAX_SHARED_FNS functions). */
+#define SIM_MAX_SHARED_FNS 4096u
+static inline uint64_t fn_tag(const struct sim *s) { return s->shared_caches ? (uint64_t)s->cur->idx << 52 : 0; }
+static inline struct sacache *wc_st_of(struct sim *s) { return s->shared_caches ? &s->wc_st : &s->cur->wc_st; }
+static inline struct sacache *wc_rt_of(struct sim *s) { return s->shared_caches ? &s->wc_rt : &s->cur->wc_rt; }
 
 void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len)
 {
 	sim_charge(s, COMP_RPCIT, s->cfg->c_rpcit + s->cfg->c_iotlb_inval);
 	sim_op(s, OP_HOST_RPCITS, 1);
-	uint64_t last = iova + (len - 1);
+	uint64_t last = iova + (len - 1), tag = fn_tag(s);
 	unsigned leaf = iw_leaf_level(s->fmt);
-	for (unsigned i = 0; i < s->ndevs; i++)
-		sacache_invalidate_range(s->iotlb[s->devs[i]], iova >> 12, last >> 12);
+	/* The function's IOTLBs: its devices' (v1: every DMA stream), or its entries in the bridge's. */
+	if (s->shared_caches) {
+		if (s->shared_iotlb)
+			sacache_invalidate_range(s->shared_iotlb, tag | iova >> 12, tag | last >> 12);
+	} else {
+		for (unsigned i = 0; i < s->ndevs; i++)
+			if (fn_of(s, s->devs[i]) == s->cur)
+				sacache_invalidate_range(s->iotlb[s->devs[i]], iova >> 12, last >> 12);
+	}
 	unsigned lo = s->fmt->level_shift[leaf - 1], hi = s->fmt->level_shift[leaf - 2];
-	sacache_invalidate_range(&s->wc_st, iova >> lo, last >> lo);
-	sacache_invalidate_range(&s->wc_rt, iova >> hi, last >> hi);
+	sacache_invalidate_range(wc_st_of(s), tag | iova >> lo, tag | last >> lo);
+	sacache_invalidate_range(wc_rt_of(s), tag | iova >> hi, tag | last >> hi);
 }
 
 void sim_cpu_refs(struct sim *s, enum comp c, const uint64_t *refs, unsigned n)
@@ -247,11 +310,12 @@ unsigned sim_walk_cache_lookup(struct sim *s, uint64_t iova)
 	uint64_t dummy;
 	unsigned leaf = iw_leaf_level(s->fmt);
 	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
-	if (sacache_lookup(&s->wc_st, iova >> s->fmt->level_shift[leaf - 1], &dummy)) {
+	uint64_t tag = fn_tag(s);
+	if (sacache_lookup(wc_st_of(s), tag | iova >> s->fmt->level_shift[leaf - 1], &dummy)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		return leaf;
 	}
-	if (sacache_lookup(&s->wc_rt, iova >> s->fmt->level_shift[leaf - 2], &dummy)) {
+	if (sacache_lookup(wc_rt_of(s), tag | iova >> s->fmt->level_shift[leaf - 2], &dummy)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		return leaf - 1;
 	}
@@ -264,10 +328,11 @@ void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, 
 	if (i + 1 >= w->nrefs)
 		return;
 	unsigned leaf = iw_leaf_level(s->fmt);
+	uint64_t tag = fn_tag(s);
 	if (w->ref_level[i] == leaf - 1)
-		sacache_fill(&s->wc_st, iova >> s->fmt->level_shift[leaf - 1], 1);
+		sacache_fill(wc_st_of(s), tag | iova >> s->fmt->level_shift[leaf - 1], 1);
 	else if (w->ref_level[i] == leaf - 2)
-		sacache_fill(&s->wc_rt, iova >> s->fmt->level_shift[leaf - 2], 1);
+		sacache_fill(wc_rt_of(s), tag | iova >> s->fmt->level_shift[leaf - 2], 1);
 }
 
 void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write, struct sim_xlate *x)
@@ -292,7 +357,7 @@ void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write
 static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_xlate *x, uint64_t iova, uint64_t addr)
 {
 	const struct iw_format *f = s->fmt;
-	uint64_t ap = f->aperture(s->model->guest_table(s->guest));
+	uint64_t ap = f->aperture(s->model->guest_table(s->cur->guest));
 	if (ap && iova >= ap)
 		return x->fault == f->fault_out_of_range; /* nothing can be mapped there */
 	if (want == 0)
@@ -326,12 +391,12 @@ static bool xlate_allowed(struct sim *s, uint64_t iova, uint64_t addr, bool writ
 		return x->fault == IW_FAULT_NONE && x->frame + ((addr & ~0xfffull) & (x->page_bytes - 1)) == hpa &&
 		       (x->writable || !write);
 	}
-	if (matches(s, checker_synced(&s->ref, pfn), write, x, iova, addr))
+	if (matches(s, checker_synced(&s->cur->ref, pfn), write, x, iova, addr))
 		return true;
-	if (checker_in_sync(&s->ref, pfn))
+	if (checker_in_sync(&s->cur->ref, pfn))
 		return false;
-	const struct checker_dirty *d = checker_dirty_of(&s->ref, pfn);
-	if (d->overflow || matches(s, checker_guest(&s->ref, pfn), write, x, iova, addr))
+	const struct checker_dirty *d = checker_dirty_of(&s->cur->ref, pfn);
+	if (d->overflow || matches(s, checker_guest(&s->cur->ref, pfn), write, x, iova, addr))
 		return true;
 	for (unsigned i = 0; i < d->nseen; i++)
 		if (matches(s, d->seen[i], write, x, iova, addr))
@@ -343,8 +408,8 @@ static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr
 		       const struct sim_xlate *x, uint64_t recno)
 {
 	uint64_t pfn = iova >> 12;
-	uint64_t synced = checker_synced(&s->ref, pfn);
-	bool in_sync = checker_in_sync(&s->ref, pfn);
+	uint64_t synced = checker_synced(&s->cur->ref, pfn);
+	bool in_sync = checker_in_sync(&s->cur->ref, pfn);
 	s->st.ops[OP_CHECKED]++;
 	if (xlate_allowed(s, iova, addr, write, x))
 		return 0;
@@ -360,17 +425,29 @@ static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr
 
 /* ---- DMA translations ---- */
 
+static struct sacache *new_iotlb(const struct iw_config *cfg)
+{
+	struct sacache *c = iw_calloc(1, sizeof(*c));
+	uint64_t e = cfg->iotlb_entries;
+	if (!c || sacache_init(c, e, (uint32_t)(e < cfg->iotlb_ways ? (e ? e : 1) : cfg->iotlb_ways)) < 0) {
+		iw_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The IOTLB device dev looks up: its own, or the bridge's when caches are shared. */
 static struct sacache *iotlb_of(struct sim *s, uint16_t dev)
 {
 	struct sacache *c = s->iotlb[dev];
 	if (c)
 		return c;
-	c = iw_calloc(1, sizeof(*c));
-	uint64_t e = s->cfg->iotlb_entries;
-	if (!c || sacache_init(c, e, (uint32_t)(e < s->cfg->iotlb_ways ? (e ? e : 1) : s->cfg->iotlb_ways)) < 0) {
-		iw_free(c);
+	if (s->shared_caches)
+		c = s->shared_iotlb ? s->shared_iotlb : (s->shared_iotlb = new_iotlb(s->cfg));
+	else
+		c = new_iotlb(s->cfg);
+	if (!c)
 		return NULL;
-	}
 	s->iotlb[dev] = c;
 	s->devs[s->ndevs++] = dev;
 	return c;
@@ -382,9 +459,13 @@ static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, uint64
 	s->st.dma_cycles += s->op_cycles;
 	hist_add(&s->st.dma, s->op_cycles, 1);
 	s->st.ops[OP_DMA_PAGES]++;
-	if (x->fault != IW_FAULT_NONE)
+	s->cur->st.translations++;
+	s->cur->st.dma_cycles += s->op_cycles;
+	if (x->fault != IW_FAULT_NONE) {
 		s->st.faults[x->fault]++;
-	else if (write && s->ops->unprotected && (checker_guest(&s->ref, iova >> 12) & CHECK_RO))
+		s->cur->st.faults++;
+	}
+	else if (write && s->ops->unprotected && (checker_guest(&s->cur->ref, iova >> 12) & CHECK_RO))
 		s->st.ops[OP_UNPROTECTED_WRITES]++;
 	if (s->check)
 		return check_xlate(s, dev, iova, addr, write, x, recno);
@@ -404,11 +485,12 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 	sim_charge(s, COMP_QUEUE, waited);
 	uint64_t before = s->op_cycles;
 	struct sim_xlate x;
-	s->ops->dma_walk(s->strat, p->addr, p->write, &x);
+	s->cur = fn_of(s, p->dev);
+	s->ops->dma_walk(s->cur->strat, p->addr, p->write, &x);
 	if (x.fault == IW_FAULT_NONE) {
 		uint64_t page = (x.frame + (p->addr & (x.page_bytes - 1))) & ~0xfffull;
 		struct sacache *c = s->iotlb[p->dev];
-		sacache_fill(c, p->addr >> 12, page | (x.writable ? 1 : 0));
+		sacache_fill(c, fn_tag(s) | p->addr >> 12, page | (x.writable ? 1 : 0));
 	}
 	s->walkers_busy++;
 	uint64_t done = SIM_TIME_MAX;
@@ -428,12 +510,13 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	struct sacache *c = iotlb_of(s, dev);
 	if (!c)
 		return sim_fail(s, "out of memory (IOTLB)");
+	s->cur = fn_of(s, dev);
 	s->op_cycles = 0;
 	uint64_t addr = iova;
 	if (s->ops->dma_addr) {
-		bool have = s->ops->dma_addr(s->strat, iova, &addr);
+		bool have = s->ops->dma_addr(s->cur->strat, iova, &addr);
 		/* The bus address must be the guest's current mapping of iova (the reference's guest view). */
-		uint64_t want = checker_guest(&s->ref, iova >> 12);
+		uint64_t want = checker_guest(&s->cur->ref, iova >> 12);
 		if (s->check && (have ? !want || (want >> 2) << 12 != addr : want != 0)) {
 			s->check_failed = true;
 			return sim_fail(s, "check failed: strategy %s, DMA dev %u iova 0x%" PRIx64 ": bus address %s, the guest maps it to %s 0x%" PRIx64,
@@ -447,7 +530,7 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	}
 	sim_charge(s, COMP_IOTLB, s->cfg->iotlb_cycles);
 	uint64_t v;
-	if (sacache_lookup(c, addr >> 12, &v)) {
+	if (sacache_lookup(c, fn_tag(s) | addr >> 12, &v)) {
 		s->st.ops[OP_IOTLB_HITS]++;
 		struct sim_xlate x = {.fault = IW_FAULT_NONE, .frame = v & ~0xfffull, .page_bytes = 4096, .writable = v & 1};
 		if (write && !x.writable)
@@ -510,9 +593,10 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 static int start_rpcit(struct sim *s, const struct pending_rpcit *p, bool drain)
 {
 	uint64_t updates, unmapped;
-	if (checker_rpcit(&s->ref, p->iova, p->len, &updates, &unmapped) < 0)
+	if (checker_rpcit(&s->cur->ref, p->iova, p->len, &updates, &unmapped) < 0)
 		return sim_fail(s, "out of memory (reference map)");
 	s->st.ops[OP_UPDATES] += updates;
+	s->cur->st.updates += updates;
 	if (drain)
 		s->st.ops[OP_DRAIN_UPDATES] += updates;
 	bool issued = s->refresh == IW_REFRESH_ALL || (s->refresh == IW_REFRESH_UNMAPS && unmapped > 0);
@@ -526,9 +610,11 @@ static int start_rpcit(struct sim *s, const struct pending_rpcit *p, bool drain)
 	s->op_cycles = 0;
 	uint64_t wait = s->now - p->arrival;
 	sim_charge(s, COMP_QUEUE, wait);
-	s->ops->rpcit(s->strat, p->iova, p->len);
+	s->ops->rpcit(s->cur->strat, p->iova, p->len);
 	uint64_t lat = s->op_cycles;
 	s->st.rpcit_cycles += lat;
+	s->cur->st.rpcit_cycles += lat;
+	s->cur->st.rpcits++;
 	hist_add(&s->st.rpcit, lat, 1);
 	if (updates)
 		hist_add(&s->st.update, lat / updates, updates);
@@ -579,6 +665,51 @@ void sim_set_next_time(struct sim *s, uint64_t trace_time)
 	s->horizon = trace_time > UINT64_MAX - s->stall_cycles ? UINT64_MAX : trace_time + s->stall_cycles;
 }
 
+/* Registers the IO address space of the IOAT record r's function and creates the strategy's instance
+ * for it. IOTA registration is set-up: its cycles are reported on their own, in no component. */
+static int register_fn(struct sim *s, const struct trace_rec *r)
+{
+	if (s->nfns == s->fns_cap) {
+		unsigned cap = s->fns_cap ? s->fns_cap * 2 : 4;
+		struct sim_fn **n = iw_realloc(s->fns, cap * sizeof(*n));
+		if (!n)
+			return sim_fail(s, "out of memory");
+		s->fns = n;
+		s->fns_cap = cap;
+	}
+	struct sim_fn *f = iw_calloc(1, sizeof(*f));
+	if (!f || checker_init(&f->ref) < 0 || (!s->shared_caches && walk_caches_init(s->cfg, &f->wc_rt, &f->wc_st) < 0)) {
+		if (f)
+			fn_free(s, f);
+		return sim_fail(s, "out of memory");
+	}
+	f->fid = r->dev;
+	f->idx = s->nfns;
+	s->fns[s->nfns++] = f;
+	s->fn_of_fid[r->dev] = s->nfns;
+	const char *why = s->model->guest_new(s->host, s->vm, r->a, r->flags, &f->guest);
+	if (why)
+		return sim_fail(s, "IOAT: %s", why);
+	char err[256];
+	uint64_t comp[COMP_COUNT];
+	memcpy(comp, s->st.comp, sizeof(comp));
+	s->op_cycles = 0;
+	s->cur = f;
+	f->strat = s->ops->create(s->ops, s, err, sizeof(err));
+	if (!f->strat)
+		return sim_fail(s, "%s: %s", s->ops->name, err);
+	memcpy(s->st.comp, comp, sizeof(comp));
+	s->st.setup_cycles += s->op_cycles;
+	if (s->nfns == 1) {
+		s->refresh = s->ops->refresh ? s->ops->refresh(s->cfg) : IW_REFRESH_ALL;
+		/* The root domain (one per VM, shared by its functions) maps and pins all guest RAM. */
+		if (s->ops->pins_guest_ram)
+			for (unsigned i = 0; i < vm_nslots(s->vm); i++)
+				pin_upfront(s, vm_slot(s->vm, i)->npages);
+	}
+	return 0;
+}
+
 /* Validates and indexes the memslots added since the last commit. Lookups are only correct on a
  * committed set, so this runs before any simulated work that may look a gpa up: before the next
  * non-MEMSLOT record, before queued work runs past a MEMSLOT record, and before the final drain. */
@@ -592,32 +723,45 @@ static int commit_memslots(struct sim *s)
 	return w ? sim_fail(s, "%s", w) : 0;
 }
 
-int sim_drain(struct sim *s)
+/* The final flush of the current function. */
+static int drain_fn(struct sim *s)
 {
+	struct sim_fn *f = s->cur;
 	uint64_t first, last;
-	if (s->failed)
-		return -1;
-	if (!s->strat || !checker_dirty_span(&s->ref, &first, &last))
+	if (!f->strat || !checker_dirty_span(&f->ref, &first, &last))
 		return 0;
-	if (commit_memslots(s) < 0)
-		return -1;
-	/* After the last record, once the vCPU is free: the flush queue's final flush. */
-	uint64_t t = s->now > s->vcpu_free_at ? s->now : s->vcpu_free_at;
-	if (advance(s, t) < 0)
-		return -1;
-	set_now(s, t);
 	uint64_t iova = first << 12, len = (last - first + 1) << 12;
-	if (s->widest_len && s->widest_iova <= iova && iova + len - 1 <= s->widest_iova + (s->widest_len - 1)) {
-		iova = s->widest_iova;
-		len = s->widest_len;
+	if (f->widest_len && f->widest_iova <= iova && iova + len - 1 <= f->widest_iova + (f->widest_len - 1)) {
+		iova = f->widest_iova;
+		len = f->widest_len;
 	}
-	uint64_t ap = s->fmt->aperture(s->model->guest_table(s->guest));
+	uint64_t ap = s->fmt->aperture(s->model->guest_table(f->guest));
 	if (ap && iova >= ap)
 		return 0; /* nothing mapped there can be refreshed */
 	if (ap && len > ap - iova)
 		len = ap - iova;
+	/* After the last record, once the vCPU is free (after any earlier function's flush). */
+	uint64_t t = s->now > s->vcpu_free_at ? s->now : s->vcpu_free_at;
+	if (advance(s, t) < 0)
+		return -1;
+	set_now(s, t);
+	s->cur = f;
 	struct pending_rpcit p = {.arrival = s->now, .iova = iova, .len = len, .recno = s->recno};
 	return start_rpcit(s, &p, true);
+}
+
+int sim_drain(struct sim *s)
+{
+	if (s->failed)
+		return -1;
+	if (commit_memslots(s) < 0)
+		return -1;
+	for (unsigned i = 0; i < s->nfns; i++) {
+		s->cur = s->fns[i];
+		if (drain_fn(s) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int sim_finish(struct sim *s)
@@ -676,68 +820,57 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		why = s->model->memslot_check(s->host, r->a, r->b, r->c);
 		if (!why)
 			why = vm_add_memslot(s->vm, r->id, r->a, r->b, r->c);
-		if (!why && s->strat && s->ops->pins_guest_ram)
+		if (!why && s->nfns && s->ops->pins_guest_ram)
 			pin_upfront(s, r->b); /* the root domain maps and pins RAM added later too */
 		s->memslots_dirty = true;
 		break;
 	case TRACE_IOAT:
 		if (vm_nslots(s->vm) == 0)
 			return sim_fail(s, "IOAT before any MEMSLOT (the guest table must live in guest RAM)");
-		if (s->guest)
-			return sim_fail(s, "IOAT: IOAT already registered (re-registration is not supported in format v1)");
-		why = s->model->guest_new(s->host, s->vm, r->a, r->flags, &s->guest);
-		if (!why) {
-			/* IOTA registration is set-up: its cycles are reported on their own, in no component. */
-			char err[256];
-			uint64_t comp[COMP_COUNT];
-			memcpy(comp, s->st.comp, sizeof(comp));
-			s->op_cycles = 0;
-			s->strat = s->ops->create(s->ops, s, err, sizeof(err));
-			if (!s->strat)
-				return sim_fail(s, "%s: %s", s->ops->name, err);
-			memcpy(s->st.comp, comp, sizeof(comp));
-			s->st.setup_cycles += s->op_cycles;
-			s->refresh = s->ops->refresh ? s->ops->refresh(s->cfg) : IW_REFRESH_ALL;
-			if (s->ops->pins_guest_ram)
-				for (unsigned i = 0; i < vm_nslots(s->vm); i++)
-					pin_upfront(s, vm_slot(s->vm, i)->npages);
-		}
-		break;
-	case TRACE_MAP:
-		if (!s->guest)
-			return sim_fail(s, "MAP before IOAT");
-		why = s->model->guest_map(s->guest, r->a, r->b, r->c, r->flags == TRACE_PROT_READ);
-		if (!why && checker_map(&s->ref, r->a, r->b, r->c, r->flags == TRACE_PROT_READ) < 0)
-			why = "out of memory (reference map)";
-		break;
-	case TRACE_UNMAP:
-		if (!s->guest)
-			return sim_fail(s, "UNMAP before IOAT");
-		s->model->guest_unmap(s->guest, r->a, r->c);
-		if (checker_unmap(&s->ref, r->a, r->c) < 0)
-			why = "out of memory (reference map)";
-		break;
-	case TRACE_RPCIT: {
-		if (!s->strat)
-			return sim_fail(s, "RPCIT before IOAT");
-		uint64_t ap = s->fmt->aperture(s->model->guest_table(s->guest));
-		uint64_t len = r->c;
-		if (ap && r->a >= ap)
-			return sim_fail(s, "RPCIT outside the IOAT's aperture");
-		if (ap && len > ap - r->a)
-			len = ap - r->a; /* the refresh covers what the aperture holds */
-		if (len > s->widest_len) {
-			s->widest_iova = r->a;
-			s->widest_len = len;
-		}
-		struct pending_rpcit p = {.arrival = s->now, .iova = r->a, .len = len, .recno = recno};
-		if (start_rpcit(s, &p, false) < 0)
+		if (s->version < 2 && s->nfns)
+			return sim_fail(s, "IOAT: a second IOAT (format v1 has one IO address space; format v2 gives each PCI function its own)");
+		if (fn_of(s, r->dev))
+			return sim_fail(s, "IOAT: function %u registered its IOAT already (re-registration is not supported)", r->dev);
+		if (s->shared_caches && s->nfns == SIM_MAX_SHARED_FNS)
+			return sim_fail(s, "IOAT: more than %u functions with shared caches (device.shared_caches=1)", SIM_MAX_SHARED_FNS);
+		if (register_fn(s, r) < 0)
 			return -1;
 		break;
-	}
+	case TRACE_MAP:
+	case TRACE_UNMAP:
+	case TRACE_RPCIT:
+		if (!(s->cur = fn_of(s, r->dev)))
+			return s->version < 2 ? sim_fail(s, "%s before IOAT", trace_kind_name(r->kind))
+					      : sim_fail(s, "%s of function %u, which registered no IOAT", trace_kind_name(r->kind), r->dev);
+		if (r->kind == TRACE_MAP) {
+			why = s->model->guest_map(s->cur->guest, r->a, r->b, r->c, r->flags == TRACE_PROT_READ);
+			if (!why && checker_map(&s->cur->ref, r->a, r->b, r->c, r->flags == TRACE_PROT_READ) < 0)
+				why = "out of memory (reference map)";
+		} else if (r->kind == TRACE_UNMAP) {
+			s->model->guest_unmap(s->cur->guest, r->a, r->c);
+			if (checker_unmap(&s->cur->ref, r->a, r->c) < 0)
+				why = "out of memory (reference map)";
+		} else {
+			struct sim_fn *f = s->cur;
+			uint64_t ap = s->fmt->aperture(s->model->guest_table(f->guest));
+			uint64_t len = r->c;
+			if (ap && r->a >= ap)
+				return sim_fail(s, "RPCIT outside the IOAT's aperture");
+			if (ap && len > ap - r->a)
+				len = ap - r->a; /* the refresh covers what the aperture holds */
+			if (len > f->widest_len) {
+				f->widest_iova = r->a;
+				f->widest_len = len;
+			}
+			struct pending_rpcit p = {.arrival = s->now, .iova = r->a, .len = len, .recno = recno};
+			if (start_rpcit(s, &p, false) < 0)
+				return -1;
+		}
+		break;
 	case TRACE_DMA: {
-		if (!s->strat)
-			return sim_fail(s, "DMA before IOAT");
+		if (!fn_of(s, r->dev))
+			return s->version < 2 ? sim_fail(s, "DMA before IOAT")
+					      : sim_fail(s, "DMA by function %u, which registered no IOAT", r->dev);
 		s->st.ops[OP_DMAS]++;
 		/* The device streams the transfer: page k is translated k * device.page_gap_cycles later. */
 		uint64_t first = r->a >> 12, npages = ((r->a + (r->c - 1)) >> 12) - first + 1;

@@ -76,6 +76,9 @@ struct strategy_ops {
 	/* Asserting builds only (IOWALK_INVARIANTS): checks the strategy's invariants after a record; with
 	 * full, also against a scan of its tables (end of run). NULL when it has none. */
 	void (*check_invariants)(struct strategy *st, bool full);
+	/* The page references this instance holds (NULL: none); the engine checks that the VM's pins minus
+	 * unpins equal their sum over the functions (asserting builds). */
+	uint64_t (*pins_held)(struct strategy *st);
 	/* The guest's refresh policy under cfg (NULL: IW_REFRESH_ALL). */
 	enum iw_refresh (*refresh)(const struct iw_config *cfg);
 	/* The address the device puts on the bus for a DMA the trace makes to iova, when it is not iova
@@ -105,26 +108,48 @@ struct pending_rpcit {
 	uint64_t arrival, iova, len, recno;
 };
 
+/* What a run measures per PCI function (the totals are in struct sim.st). */
+struct sim_fn_stats {
+	uint64_t translations, updates, rpcits, rpcit_cycles, dma_cycles, faults;
+};
+
+/* A PCI function with its own IO address space: its IOAT, the strategy's instance for it, its reference
+ * map, walk caches (unless shared) and counts. Every function shares the VM: memslots, host tables, the
+ * root domain, the CPU caches and the pinned-memory count. */
+struct sim_fn {
+	uint16_t fid;
+	unsigned idx;                /* registration order; tags cache entries when caches are shared */
+	void *guest;                 /* the model's guest IO address space */
+	struct strategy *strat;
+	struct checker ref;
+	uint64_t widest_iova, widest_len; /* the widest RPCIT range seen (the guest's global flush) */
+	struct sacache wc_rt, wc_st; /* its walk caches (entries above ST, and ST entries) */
+	struct sim_fn_stats st;
+};
+
 struct sim {
 	const struct iw_config *cfg;
 	const struct strategy_ops *ops;
-	struct strategy *strat;
 	const struct iw_model *model;
 	const struct iw_format *fmt; /* model->fmt */
 	struct vm *vm;
 	void *host;                  /* the model's host state (model->host_new) */
-	void *guest;                 /* the model's guest IO address space, once registered (IOAT) */
+	struct sim_fn **fns;         /* the functions with an IOAT, in registration order */
+	unsigned nfns, fns_cap;
+	struct sim_fn *cur;          /* the function whose work is being simulated */
+	uint32_t *fn_of_fid;         /* fid -> index + 1 (0: none) */
+	unsigned version;            /* the trace's format: 1 (one function serves every device) or 2 */
+	bool shared_caches;          /* device.shared_caches: one IOTLB and walk caches for the bridge */
 	struct memsys mem;
-	struct sacache **iotlb;      /* per device id, created on first use */
+	struct sacache **iotlb;      /* per device id (a DMA stream in v1, a function in v2), on first use */
+	struct sacache *shared_iotlb; /* the bridge's IOTLB when caches are shared */
 	uint16_t *devs;              /* the device ids that have an IOTLB, in creation order */
 	unsigned ndevs;
-	struct sacache wc_rt, wc_st; /* device walk caches (entries above ST, and ST entries) */
-	struct checker ref;
+	struct sacache wc_rt, wc_st; /* the bridge's walk caches when caches are shared */
 	bool check;                  /* compare every translation with the reference map */
 	enum iw_refresh refresh;     /* which RPCITs this strategy's guest issues */
 	uint64_t pinned;             /* guest pages pinned now (page references held, up-front pins) */
 	uint64_t pinned_since;       /* when pinned last changed (cycles) */
-	uint64_t widest_iova, widest_len; /* the widest RPCIT range seen (the guest's global flush) */
 	struct stats st;
 	struct evq q;
 	uint64_t now;                /* cycle of the record or event being handled */
@@ -150,6 +175,8 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 void sim_free(struct sim *s);
 /* Handles one record (recno is 1-based). 0, or -1 with the reason in s->err. */
 int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno);
+/* The trace's format version (trace_reader_header()), before the first record: 1 (default) or 2. */
+void sim_set_trace_version(struct sim *s, unsigned version);
 /* Tells the simulation the trace time of the record after the one it is given next (UINT64_MAX at
  * the end or when unknown): work due before it may be done without the event queue. */
 void sim_set_next_time(struct sim *s, uint64_t trace_time);
@@ -167,7 +194,7 @@ static inline const struct iw_config *sim_cfg(const struct sim *s) { return s->c
 static inline struct vm *sim_vm(const struct sim *s) { return s->vm; }
 /* The model's host state (model->host_new) and the guest's registered table (a table of the format). */
 static inline void *sim_model_host(const struct sim *s) { return s->host; }
-static inline const void *sim_guest_table(const struct sim *s) { return s->model->guest_table(s->guest); }
+static inline const void *sim_guest_table(const struct sim *s) { return s->model->guest_table(s->cur->guest); }
 /* For messages: the strategy's name and the record being handled. */
 static inline const char *sim_strategy_name(const struct sim *s) { return s->ops->name; }
 static inline uint64_t sim_record_number(const struct sim *s) { return s->recno; }

@@ -57,9 +57,10 @@ void shadow_destroy(struct strategy *st);
 void shadow_rpcit(struct strategy *st, uint64_t iova, uint64_t len);
 /* The device's walk of the shadow table. */
 void shadow_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x);
-/* Asserting builds: a pinning strategy holds exactly one pin per valid shadow leaf and per guest table
- * page it resolved (pins - unpins); one that does not pin holds none; with full, the leaf count is
- * checked against a scan of the shadow table. */
+/* A pinning strategy holds exactly one pin per valid shadow leaf and per guest table page it resolved
+ * (the engine checks the sum over functions against pins - unpins); one that does not pin holds none. */
+uint64_t shadow_pins_held(struct strategy *st);
+/* Asserting builds, with full: the leaf count against a scan of the shadow table. */
 void shadow_check_invariants(struct strategy *st, bool full);
 
 /* A shadowing strategy's operations: SHADOW_STRATEGY(name, summary, &resolver, &params or NULL,
@@ -68,7 +69,7 @@ void shadow_check_invariants(struct strategy *st, bool full);
 	{                                                                                                  \
 		.name = name_, .summary = summary_, .create = shadow_create, .destroy = shadow_destroy,     \
 		.rpcit = shadow_rpcit, .dma_walk = shadow_dma_walk, .check_invariants = shadow_check_invariants, \
-		.model = &s390_ioat_model, .impl = resolver_, .params = params_, .counters = counters_     \
+		.pins_held = shadow_pins_held, .model = &s390_ioat_model, .impl = resolver_, .params = params_, .counters = counters_     \
 	}
 
 /* The same for a strategy whose domain maps and pins all guest RAM up front (root-pfn). */
@@ -76,7 +77,7 @@ void shadow_check_invariants(struct strategy *st, bool full);
 	{                                                                                                  \
 		.name = name_, .summary = summary_, .create = shadow_create, .destroy = shadow_destroy,     \
 		.rpcit = shadow_rpcit, .dma_walk = shadow_dma_walk, .check_invariants = shadow_check_invariants, \
-		.pins_guest_ram = true, .model = &s390_ioat_model, .impl = resolver_, .params = params_,  \
+		.pins_held = shadow_pins_held, .pins_guest_ram = true, .model = &s390_ioat_model, .impl = resolver_, .params = params_,  \
 		.counters = counters_                                                                      \
 	}
 
