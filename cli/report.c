@@ -150,6 +150,21 @@ void report_table(const struct report_ctx *r, FILE *f)
 	fprintf(f, "drain: %s\n",
 		r->opts->no_drain ? "off (--no-drain: changes not refreshed by the end of the trace stay so)"
 				  : "a final flush after the last record made pending changes visible (drain_updates)");
+	if (res->nsims && res->sims[0]->nfns > 1) {
+		fprintf(f, "\nper PCI function (IO address space)\n%-9s %8s %8s %8s %9s %9s %13s %13s\n", "strategy", "function",
+			"updates", "rpcits", "upd-mean", "xlats", "xlat-mean", "total-cycles");
+		for (unsigned i = 0; i < res->nsims; i++)
+			for (unsigned k = 0; k < res->sims[i]->nfns; k++) {
+				const struct sim_fn_stats *fs = &res->sims[i]->fns[k]->st;
+				char um[32], xm[32];
+				snprintf(um, sizeof(um), fs->updates ? "%.1f" : "n/a", fs->updates ? (double)fs->rpcit_cycles / (double)fs->updates : 0.0);
+				snprintf(xm, sizeof(xm), fs->translations ? "%.1f" : "n/a",
+					 fs->translations ? (double)fs->dma_cycles / (double)fs->translations : 0.0);
+				fprintf(f, "%-9s %8u %8" PRIu64 " %8" PRIu64 " %9s %9" PRIu64 " %13s %13" PRIu64 "\n", res->sims[i]->ops->name,
+					res->sims[i]->fns[k]->fid, fs->updates, fs->rpcits, um, fs->translations, xm,
+					fs->rpcit_cycles + fs->dma_cycles);
+			}
+	}
 	fprintf(f, "\ncycles by component (%% of each strategy's total)\n%-13s", "component");
 	for (unsigned i = 0; i < res->nsims; i++)
 		fprintf(f, " %20s", res->sims[i]->ops->name);
@@ -247,6 +262,20 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	for (int c = 0; c < COMP_COUNT; c++)
 		json_object_set_new(b, comp_name((enum comp)c), json_integer((json_int_t)st->comp[c]));
 	json_object_set_new(o, "breakdown", b);
+	json_t *fns = json_array();
+	for (unsigned i = 0; i < s->nfns; i++) {
+		const struct sim_fn_stats *fs = &s->fns[i]->st;
+		json_t *f = json_object();
+		json_object_set_new(f, "function", json_integer(s->fns[i]->fid));
+		json_object_set_new(f, "translations", json_integer((json_int_t)fs->translations));
+		json_object_set_new(f, "iopte_updates", json_integer((json_int_t)fs->updates));
+		json_object_set_new(f, "rpcits", json_integer((json_int_t)fs->rpcits));
+		json_object_set_new(f, "cycles_rpcit_path", json_integer((json_int_t)fs->rpcit_cycles));
+		json_object_set_new(f, "cycles_dma_path", json_integer((json_int_t)fs->dma_cycles));
+		json_object_set_new(f, "faults", json_integer((json_int_t)fs->faults));
+		json_array_append_new(fns, f);
+	}
+	json_object_set_new(o, "functions", fns);
 	json_t *ops = json_object();
 	for (unsigned k = 0; k < stats_ncounters(); k++)
 		json_object_set_new(ops, stats_counter_name(k), json_integer((json_int_t)st->ops[k]));

@@ -550,7 +550,67 @@ static void test_direct_unprotected(void)
 	engine_result_free(&res);
 }
 
+/* Several PCI functions (format v2): each its own IO address space. Counted by hand for kvm-gfn and
+ * direct on traces/samples/two-functions.trace: function 0's DMA of 2 pages misses twice (3 device
+ * refs, then a segment walk-cache hit: 1); function 3's first DMA misses in its own caches (3 refs);
+ * both re-reads hit; function 3's unmap and RPCIT leave function 0's entry (a hit) and make function 3's
+ * last DMA miss and fault (3 refs). direct translates by gpa and has no bus address for the unmapped
+ * IOVA (no lookup). Per-function counts add up to the totals; shared bridge caches give the same here. */
+static void test_functions(void)
+{
+	for (int shared = 0; shared <= 1; shared++) {
+		struct engine_result res;
+		struct iw_config cfg;
+		char err[512];
+		const char *sets[] = {shared ? "device.shared_caches=1" : "device.shared_caches=0"};
+		config_defaults(&cfg);
+		CHECK(run(SAMPLE("two-functions.trace"), "z15", sets, 1, 0, &res, &cfg, err, sizeof(err)) == 0);
+		for (unsigned i = 0; i < res.nsims; i++) {
+			const struct sim *sm = res.sims[i];
+			const struct stats *st = &sm->st;
+			bool direct = strcmp(sm->ops->name, "direct") == 0;
+			CHECK_EQ_U64(sm->nfns, 2);
+			CHECK(sm->fns[0]->fid == 0 && sm->fns[1]->fid == 3);
+			CHECK_EQ_U64(st->ops[OP_DMA_PAGES], 7);
+			CHECK_EQ_U64(st->ops[OP_IOTLB_HITS], 3);
+			CHECK_EQ_U64(st->faults[S390_FAULT_INVALID], 1);
+			CHECK_EQ_U64(st->ops[OP_UPDATES], 6);
+			if (strcmp(sm->ops->name, "kvm-gfn") == 0 || direct) {
+				CHECK_EQ_U64(st->ops[OP_IOTLB_MISSES], direct ? 3 : 4);
+				CHECK_EQ_U64(st->ops[OP_DEVICE_WALK_REFS], direct ? 7 : 10);
+				CHECK_EQ_U64(st->ops[OP_WALK_CACHE_HITS], 1);
+			}
+			uint64_t x = 0, u = 0, rc = 0, dc = 0;
+			for (unsigned k = 0; k < sm->nfns; k++) {
+				x += sm->fns[k]->st.translations;
+				u += sm->fns[k]->st.updates;
+				rc += sm->fns[k]->st.rpcit_cycles;
+				dc += sm->fns[k]->st.dma_cycles;
+			}
+			CHECK_EQ_U64(sm->fns[0]->st.translations, 4);
+			CHECK_EQ_U64(x, st->ops[OP_DMA_PAGES]);
+			CHECK_EQ_U64(u, st->ops[OP_UPDATES]);
+			CHECK_EQ_U64(rc, st->rpcit_cycles);
+			CHECK_EQ_U64(dc, st->dma_cycles);
+		}
+		engine_result_free(&res);
+	}
+	/* What format v2 refuses, and a v1 trace's second IOAT. */
+	static const char head[] = "%iowalk-trace 2\n0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 1 0x1000000 3\n";
+	char t[512];
+	snprintf(t, sizeof(t), "%s5 DMA 2 0x100000000 0x10 r\n", head);
+	CHECK_STR_CONTAINS(run_text(t), "DMA by function 2, which registered no IOAT");
+	snprintf(t, sizeof(t), "%s5 MAP 2 0x100000000 0x5000 0x1000 rw\n", head);
+	CHECK_STR_CONTAINS(run_text(t), "MAP of function 2, which registered no IOAT");
+	snprintf(t, sizeof(t), "%s5 IOAT 1 0x2000000 3\n", head);
+	CHECK_STR_CONTAINS(run_text(t), "function 1 registered its IOAT already");
+	snprintf(t, sizeof(t), "%s5 IOAT 2 0x1000000 3\n", head);
+	CHECK_STR_CONTAINS(run_text(t), "inside the IO tables of another function");
+	CHECK_STR_CONTAINS(run_text("0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n0 IOAT 1 0x2000000 3\n"),
+			   "a second IOAT (format v1 has one IO address space");
+}
+
 CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_round_trip), CASE(test_queueing_and_warmup), CASE(test_rejections),
 	   CASE(test_checker_catches), CASE(test_no_page_after_next_record), CASE(test_gpa_zero_mapping),
 	   CASE(test_time_headroom), CASE(test_unmap_of_unmapped_gpa), CASE(test_warmup_with_queued_walks),
-	   CASE(test_drain), CASE(test_setup_apart), CASE(test_era_and_refresh), CASE(test_direct_unprotected))
+	   CASE(test_drain), CASE(test_setup_apart), CASE(test_era_and_refresh), CASE(test_direct_unprotected), CASE(test_functions))
