@@ -25,7 +25,8 @@
 	"  --dma-accesses N          device accesses per mapped buffer (default 1; 0: none)\n" \
 	"  --guest-ram SIZE          guest RAM in MiB, one memslot from gpa 0 (default 1024)\n" \
 	"  --ioat-origin GPA         where the guest's IO table root lives (default 0x3e000000)\n" \
-	"  --function BDF            keep this PCI function's events (default: the first one seen)\n" \
+	"  --function BDF            keep only this PCI function's events, as a format-v1 trace (default: every\n" \
+	"                            function; several make a format-v2 trace, one IO address space each)\n" \
 	"  --name TEXT               the trace's name (default: source, policy and clock)\n" \
 	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n" \
 	"  --levels 3|4|5            the guest table's levels (default: the fewest that hold every IOVA)\n"
@@ -601,15 +602,23 @@ static int cmd_convert(int argc, char **argv)
 		cli_error("convert: %s", err);
 		return CLI_EXIT_FAIL;
 	}
+	char fns[CONVERT_MAX_FUNCTIONS * 40 + 64] = "";
+	if (st.nfunctions > 1) {
+		int n = snprintf(fns, sizeof(fns), "%u functions (format v2:", st.nfunctions);
+		for (unsigned k = 0; k < st.nfunctions; k++)
+			n += snprintf(fns + n, sizeof(fns) - (size_t)n, " %u = %s%s", k, st.functions[k], k + 1 < st.nfunctions ? "," : ")");
+	} else {
+		snprintf(fns, sizeof(fns), "function %s", st.function[0] ? st.function : "-");
+	}
 	fprintf(stderr,
-		"converted %" PRIu64 " lines: function %s%s, %u-level table, %" PRIu64 " maps, %" PRIu64 " unmaps, %" PRIu64
+		"converted %" PRIu64 " lines: %s%s, %u-level table, %" PRIu64 " maps, %" PRIu64 " unmaps, %" PRIu64
 		" RPCITs (%s), %" PRIu64 " DMAs; %" PRIu64 " events of other functions dropped%s, %" PRIu64
 		" other events ignored, %" PRIu64 " lines unparsed",
-		st.lines, st.function[0] ? st.function : "-",
+		st.lines, fns,
 		st.tracepoint_only ? " (no event names a device: all are one function's, DMAs follow the maps)" : "",
 		st.levels, st.maps, st.unmaps, st.rpcits,
 		st.rpcit_captured ? "captured" : "synthesized: the capture has none; --rpcit sets the policy", st.dmas,
-		st.other_function, st.other_function ? " (one function per trace: --function BDF picks it)" : "", st.ignored,
+		st.other_function, st.other_function ? (st.nfunctions > 1 ? " (no device named them)" : " (--function BDF kept one)") : "", st.ignored,
 		st.unparsed);
 	for (uint64_t i = 0; i < st.unparsed && i < 8; i++)
 		fprintf(stderr, "%s%" PRIu64, i ? ", " : " (lines ", st.unparsed_lines[i]);

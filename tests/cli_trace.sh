@@ -77,12 +77,16 @@ golden() { # EXPECTED -- CONVERT ARGS...
 	"$IOWALK" trace convert "$@" -o "$T/conv.trace" 2> "$T/conv.err" || { bad "convert $*: $(cat "$T/conv.err")"; return; }
 	cmp -s "$T/conv.trace" "$G/$want" && ok || { bad "convert $* differs from $want"; diff "$T/conv.trace" "$G/$want" | head -5; }
 }
-golden expect-6.12.trace -- --from ftrace "$G/capture-6.12.txt" --name "golden 6.12"
-golden expect-6.12-strict.trace -- --from ftrace --rpcit strict --dma-accesses 2 "$G/capture-6.12.txt" --name "golden 6.12 strict"
+golden expect-6.12.trace -- --from ftrace --function 0001:00:00.0 "$G/capture-6.12.txt" --name "golden 6.12"
+golden expect-6.12-strict.trace -- --from ftrace --function 0001:00:00.0 --rpcit strict --dma-accesses 2 "$G/capture-6.12.txt" --name "golden 6.12 strict"
+# Every function (the default): a v2 trace, function 0 = 0001:00:00.0 (seen first), 1 = 0002:00:00.0 with
+# its IO table 16 MiB below; the map, RPCIT and DMA of 0002 are kept under function 1.
+golden expect-6.12-all.trace -- --from ftrace "$G/capture-6.12.txt" --name "golden 6.12 all functions"
+grep -q '2 functions (format v2: 0 = 0001:00:00.0, 1 = 0002:00:00.0)' "$T/conv.err" && ok || bad "all functions: $(cat "$T/conv.err")"
 golden expect-6.1.trace -- --from kprobe "$G/capture-6.1.txt" --name "golden 6.1"
 grep -q '1 lines unparsed (lines 19)' "$T/conv.err" 2>/dev/null || "$IOWALK" trace convert --from ftrace "$G/capture-6.12.txt" -o "$T/c2" 2>&1 | grep -q '1 lines unparsed (lines 19)' && ok || bad "unparsed line not reported with its number"
 "$IOWALK" trace convert --from ftrace --strict "$G/capture-6.12.txt" -o "$T/c3" 2> "$T/strict.err"; [ $? -eq 1 ] && grep -q 'line 19' "$T/strict.err" && [ ! -e "$T/c3" ] && ok || bad "--strict did not stop at line 19"
-for f in expect-6.12.trace expect-6.12-strict.trace expect-6.1.trace; do
+for f in expect-6.12.trace expect-6.12-strict.trace expect-6.1.trace expect-6.12-all.trace; do
 	"$IOWALK" run -q --check "$G/$f" || bad "$f: run --check failed"
 done
 

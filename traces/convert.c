@@ -30,6 +30,7 @@ struct cev {
 struct pending_dma {
 	uint64_t iova, len;
 	int dir;
+	uint16_t fn;
 };
 
 struct conv {
@@ -45,7 +46,9 @@ struct conv {
 	uint64_t fh_known[16];
 	char fh_dev[16][32];
 	unsigned nfh;
-	uint64_t lazy_count, lazy_lo, lazy_hi;
+	uint64_t lazy_count[CONVERT_MAX_FUNCTIONS], lazy_lo[CONVERT_MAX_FUNCTIONS], lazy_hi[CONVERT_MAX_FUNCTIONS];
+	bool multi;        /* every function kept: format v2, records name their function */
+	uint16_t fn;       /* the function of the event being written (multi) */
 	struct pending_dma pend[WINDOW]; /* kprobe maps' device accesses, waiting for their RPCIT */
 	unsigned npend;
 	bool setup_done;
@@ -316,6 +319,8 @@ static void learn_fh(struct conv *c, uint64_t fh, const char *dev)
 /* Writes r (built by a trace_rec_*() constructor) after checking it. */
 static int emit(struct conv *c, struct trace_rec r)
 {
+	if (c->multi && r.kind != TRACE_MEMSLOT && r.kind != TRACE_IOAT)
+		r.dev = c->fn; /* v2: MAP, UNMAP, RPCIT and DMA name the function */
 	const char *why = trace_rec_check(&r);
 	if (why)
 		return cfail_at(c, c->cur_line, "%s record at %" PRIu64 " cycles: %s", trace_kind_name(r.kind), r.time_cycles,
@@ -339,10 +344,14 @@ static int emit_accesses(struct conv *c, uint64_t t, uint64_t iova, uint64_t len
 static int flush_pending(struct conv *c, uint64_t t, uint64_t lo, uint64_t hi)
 {
 	unsigned keep = 0;
+	uint16_t fn = c->fn;
 	for (unsigned i = 0; i < c->npend; i++) {
 		struct pending_dma *p = &c->pend[i];
-		if (hi == 0 || (p->iova >= lo && p->iova < hi)) {
-			if (emit_accesses(c, t, p->iova, p->len, p->dir) < 0)
+		if (hi == 0 || (p->fn == fn && p->iova >= lo && p->iova < hi)) {
+			c->fn = p->fn;
+			int rc = emit_accesses(c, t, p->iova, p->len, p->dir);
+			c->fn = fn;
+			if (rc < 0)
 				return -1;
 		} else {
 			c->pend[keep++] = *p;
@@ -352,13 +361,24 @@ static int flush_pending(struct conv *c, uint64_t t, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
+/* The synthesized lazy RPCIT of the current function. */
 static int flush_lazy(struct conv *c, uint64_t t)
 {
-	if (!c->lazy_count)
+	unsigned f = c->fn;
+	if (!c->lazy_count[f])
 		return 0;
-	c->lazy_count = 0;
+	c->lazy_count[f] = 0;
 	c->st->rpcits++;
-	return emit(c, trace_rec_rpcit(t, c->lazy_lo, c->lazy_hi - c->lazy_lo));
+	return emit(c, trace_rec_rpcit(t, c->lazy_lo[f], c->lazy_hi[f] - c->lazy_lo[f]));
+}
+
+/* The function number of a device name (multi), or -1 when the capture scan did not see it. */
+static int fn_index(const struct conv *c, const char *dev)
+{
+	for (unsigned i = 0; i < c->st->nfunctions; i++)
+		if (strcmp(c->st->functions[i], dev) == 0)
+			return (int)i;
+	return -1;
 }
 
 static int resolve_oldest(struct conv *c)
@@ -404,10 +424,17 @@ static int resolve_oldest(struct conv *c)
 		return 0; /* used for attribution only */
 	if (e->dev[0]) {
 		copy_dev(c->sticky_dev, e->dev);
-		if (!c->st->function[0])
+		if (!c->st->function[0] && !c->multi)
 			snprintf(c->st->function, sizeof(c->st->function), "%s", c->o->function ? c->o->function : e->dev);
 	}
-	if (!e->dev[0] || strcmp(e->dev, c->st->function) != 0) {
+	if (c->multi) {
+		int k = e->dev[0] ? fn_index(c, e->dev) : -1;
+		if (k < 0) {
+			c->st->other_function++; /* a device the scan did not name: nothing to attribute it to */
+			return 0;
+		}
+		c->fn = (uint16_t)k;
+	} else if (!e->dev[0] || strcmp(e->dev, c->st->function) != 0) {
 		c->st->other_function++;
 		return 0;
 	}
@@ -415,9 +442,12 @@ static int resolve_oldest(struct conv *c)
 	c->last_time = t;
 	if (!c->setup_done) {
 		c->setup_done = true;
-		if (emit(c, trace_rec_memslot(0, 0, 0, c->o->guest_ram_bytes >> 12, c->o->memslot_hva)) < 0 ||
-		    emit(c, trace_rec_ioat(0, 0, c->o->ioat_origin, c->levels)) < 0)
+		if (emit(c, trace_rec_memslot(0, 0, 0, c->o->guest_ram_bytes >> 12, c->o->memslot_hva)) < 0)
 			return -1;
+		unsigned n = c->multi ? c->st->nfunctions : 1;
+		for (unsigned k = 0; k < n; k++)
+			if (emit(c, trace_rec_ioat(0, (uint16_t)k, c->o->ioat_origin - k * CONVERT_FN_TABLE_STRIDE, c->levels)) < 0)
+				return -1;
 	}
 	c->st->events++;
 	switch (e->kind) {
@@ -432,7 +462,7 @@ static int resolve_oldest(struct conv *c)
 			/* No dma:* event will say when the device uses the buffer: after it is made visible. */
 			if (c->npend == WINDOW && flush_pending(c, t, 0, 0) < 0)
 				return -1;
-			c->pend[c->npend++] = (struct pending_dma){e->iova, e->len, e->dir};
+			c->pend[c->npend++] = (struct pending_dma){e->iova, e->len, e->dir, c->fn};
 		}
 		if (!c->st->rpcit_captured) {
 			c->st->rpcits++;
@@ -451,11 +481,11 @@ static int resolve_oldest(struct conv *c)
 			c->st->rpcits++;
 			return emit(c, trace_rec_rpcit(t, e->iova, e->len));
 		}
-		if (!c->lazy_count || e->iova < c->lazy_lo)
-			c->lazy_lo = e->iova;
-		if (!c->lazy_count || e->iova + e->len > c->lazy_hi)
-			c->lazy_hi = e->iova + e->len;
-		if (++c->lazy_count >= c->o->lazy_batch)
+		if (!c->lazy_count[c->fn] || e->iova < c->lazy_lo[c->fn])
+			c->lazy_lo[c->fn] = e->iova;
+		if (!c->lazy_count[c->fn] || e->iova + e->len > c->lazy_hi[c->fn])
+			c->lazy_hi[c->fn] = e->iova + e->len;
+		if (++c->lazy_count[c->fn] >= c->o->lazy_batch)
 			return flush_lazy(c, t);
 		return 0;
 	case CK_RPCIT: {
@@ -484,6 +514,46 @@ static bool file_mentions(FILE *f, const char *needle)
 		found = strstr(buf, needle) != NULL;
 	rewind(f);
 	return found;
+}
+
+/* The PCI functions the capture names, in order of first appearance: the device of the dma:* mapping
+ * events and the zdev of __dma_update_trans kprobes (f rewound after). -1 when there are more than
+ * CONVERT_MAX_FUNCTIONS. */
+static int scan_functions(FILE *f, struct convert_stats *st)
+{
+	static const char *const ev[] = {"dma_map_page: ", "dma_alloc: ", "dma_map_resource: ", "dma_unmap_page: ", NULL};
+	char buf[LINE_MAX_BYTES];
+	int rc = 0;
+	rewind(f);
+	while (rc == 0 && fgets(buf, sizeof(buf), f)) {
+		char name[32] = "";
+		uint64_t zdev;
+		for (const char *const *e = ev; *e && !name[0]; e++) {
+			const char *p = strstr(buf, *e);
+			if (p) {
+				p += strlen(*e);
+				while (*p == ' ')
+					p++;
+				size_t n = strcspn(p, " \t\n");
+				snprintf(name, sizeof(name), "%.*s", (int)(n < 31 ? n : 31), p);
+			}
+		}
+		if (!name[0] && strstr(buf, "(__dma_update_trans") && field(strstr(buf, "(__dma_update_trans"), "zdev=", true, &zdev))
+			snprintf(name, sizeof(name), "zdev:%" PRIx64, zdev);
+		if (!name[0])
+			continue;
+		bool seen = false;
+		for (unsigned i = 0; i < st->nfunctions && !seen; i++)
+			seen = strcmp(st->functions[i], name) == 0;
+		if (seen)
+			continue;
+		if (st->nfunctions == CONVERT_MAX_FUNCTIONS)
+			rc = -1;
+		else
+			memcpy(st->functions[st->nfunctions++], name, sizeof(name));
+	}
+	rewind(f);
+	return rc;
 }
 
 /* The end of the highest IOVA range the capture's map and unmap events name (f rewound after). */
@@ -608,7 +678,24 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		iw_free(c);
 		return -1;
 	}
-	struct trace_header hdr = {.version = TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
+	/* Every function the capture names is kept (a v2 trace) unless --function picks one or there is one. */
+	if (!c->tracepoint_only && scan_functions(f, st) < 0) {
+		snprintf(err, errlen, "%s: more than %u PCI functions; pick one with --function", in, CONVERT_MAX_FUNCTIONS);
+		fclose(f);
+		iw_free(c);
+		return -1;
+	}
+	c->multi = !o->function && st->nfunctions > 1;
+	if (!c->multi)
+		st->nfunctions = 0; /* st->function names the one kept */
+	if (c->multi && o->ioat_origin < (st->nfunctions - 1) * CONVERT_FN_TABLE_STRIDE) {
+		snprintf(err, errlen, "%s: %u functions need their IO tables 16 MiB apart below --ioat-origin 0x%" PRIx64
+			 " (raise it)", in, st->nfunctions, o->ioat_origin);
+		fclose(f);
+		iw_free(c);
+		return -1;
+	}
+	struct trace_header hdr = {.version = c->multi ? TRACE_FORMAT_VERSION : TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
 				   .record_count = TRACE_COUNT_UNKNOWN};
 	const char *pol = st->rpcit_captured ? "captured" : o->rpcit == CONVERT_RPCIT_LAZY ? "lazy" : "strict";
 	if (o->name)
@@ -661,8 +748,11 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 			goto out_abort;
 	if (flush_pending(c, c->last_time, 0, 0) < 0)
 		goto out_abort;
-	if (o->rpcit == CONVERT_RPCIT_LAZY && flush_lazy(c, c->last_time) < 0)
-		goto out_abort;
+	for (unsigned k = 0; o->rpcit == CONVERT_RPCIT_LAZY && k < CONVERT_MAX_FUNCTIONS; k++) {
+		c->fn = (uint16_t)k;
+		if (flush_lazy(c, c->last_time) < 0)
+			goto out_abort;
+	}
 	if (!c->setup_done) {
 		cfail(c, "%s: no IOMMU map/unmap events found (%" PRIu64 " lines)", in, lineno);
 		goto out_abort;

@@ -5,8 +5,11 @@
  * Notes:
  *  - map/unmap events do not name their device; each is attributed to the device of the nearest dma_*
  *    event (within a window of following lines) whose range overlaps it, else to the function handle
- *    of the RPCIT that covers it. Only one PCI function's events are kept (--function, default: the
- *    first one seen), because each function has its own IO address space.
+ *    of the RPCIT that covers it. Every PCI function's events are kept by default: each function has its
+ *    own IO address space, so a capture naming several becomes a format-v2 trace with one IOAT per
+ *    function (function k, in order of first appearance, gets number k and its IO table at
+ *    --ioat-origin - k x 16 MiB); one that names one function, or --function BDF, a version-1 trace of
+ *    that function alone.
  *  - DMA streams are not visible to the kernel: each dma_* mapping event of the kept function adds
  *    --dma-accesses device accesses of its range (reads for TO_DEVICE, writes for FROM_DEVICE,
  *    alternating for BIDIRECTIONAL), at the event's time.
@@ -17,6 +20,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#define CONVERT_MAX_FUNCTIONS 16
+#define CONVERT_FN_TABLE_STRIDE 0x1000000ull /* 16 MiB between the functions' IO table origins */
 
 enum convert_rpcit { CONVERT_RPCIT_AUTO = 0, CONVERT_RPCIT_CAPTURED, CONVERT_RPCIT_STRICT, CONVERT_RPCIT_LAZY };
 
@@ -37,7 +43,9 @@ struct convert_opts {
 struct convert_stats {
 	uint64_t lines, events, maps, unmaps, rpcits, dmas, other_function, ignored, unparsed;
 	uint64_t unparsed_lines[8]; /* first few unparsed line numbers */
-	char function[32];
+	char function[32];           /* the function kept (one-function output) */
+	unsigned nfunctions;         /* functions kept: more than one makes a format-v2 trace */
+	char functions[CONVERT_MAX_FUNCTIONS][32];
 	bool rpcit_captured;
 	bool tracepoint_only;        /* no event named a device: one function, accesses from the maps */
 	unsigned levels;
