@@ -17,6 +17,15 @@
 #include <unistd.h>
 
 /* The options of `trace convert`, in the overview and in its own help. */
+/* The generator options, written once for the overview and `trace gen --help`. */
+#define GEN_OPTIONS                                                                                        \
+	"  every kind: --seed N  --ops N  --guest-ram MIB  --memslots N  --ioat-origin GPA  --levels 3|4|5\n"  \
+	"              --rpcit strict|lazy:N  --interval CYCLES  --name TEXT  --binary  --zstd  --progress\n"    \
+	"  some kinds only (elsewhere refused): --ring N and --rx-percent P (nic-ring, nvme, vm);\n"           \
+	"              --buf-size BYTES (nic-ring, churn, vm); --working-set MIB and --dma-size BYTES\n"        \
+	"              (stream, random); --zipf S (random); --devices N (all but vm);\n"                       \
+	"              --functions N (vm: PCI functions, each its own IO address space; a format-v2 trace)\n"
+
 #define CONVERT_OPTIONS \
 	"  --clock-ghz F             cycles per second of the simulated CPU, for timestamps (default 5.2)\n" \
 	"  --rpcit auto|captured|strict|lazy:N\n" \
@@ -40,7 +49,7 @@ static const char trace_usage[] =
 	"                            convert a trace to the binary encoding (zstd-compressed with --zstd)\n"
 	"  stat FILE [--json]        record counts by kind, IOVA and time ranges, bytes mapped\n"
 	"  validate FILE             read the whole trace and report the first error, if any\n"
-	"  gen KIND -o OUT [options]  a seeded synthetic workload: nic-ring, nvme, stream, random, churn\n"
+	"  gen KIND -o OUT [options]  a seeded synthetic workload: nic-ring, nvme, stream, random, churn, vm\n"
 	"  convert --from ftrace|kprobe IN -o OUT [options]\n"
 	"                            convert a Linux ftrace/trace-cmd/perf text capture (docs/capture.md)\n"
 	"\n"
@@ -49,9 +58,7 @@ static const char trace_usage[] =
 	"\n"
 	"\n"
 	"gen options (docs/workloads.md has each model and its defaults):\n"
-	"  --seed N  --ops N  --guest-ram MIB  --memslots N  --ioat-origin GPA  --levels 3|4|5\n"
-	"  --rpcit strict|lazy:N  --ring N  --buf-size BYTES  --rx-percent P  --working-set MIB\n"
-	"  --dma-size BYTES  --zipf S  --interval CYCLES  --devices N  --name TEXT  --binary  --zstd  --progress\n"
+	GEN_OPTIONS
 	"\n"
 	"FILE may be '-' for standard input. The format is specified in docs/trace-format.md.\n";
 
@@ -69,14 +76,11 @@ static const char validate_usage[] =
 static const char gen_usage[] =
 	"usage: iowalk trace gen KIND -o OUT [options]\n"
 	"\n"
-	"A seeded synthetic workload; KIND is nic-ring, nvme, stream, random or churn (docs/workloads.md has\n"
-	"each model, its options and their defaults). Options for every kind:\n"
-	"  --seed N  --ops N  --guest-ram MIB  --memslots N  --ioat-origin GPA  --levels 3|4|5\n"
-	"  --rpcit strict|lazy:N  --interval CYCLES  --devices N  --name TEXT  --binary  --zstd  --progress\n"
-	"and only for some kinds (elsewhere they are refused): --ring N and --rx-percent P (nic-ring, nvme);\n"
-	"--buf-size BYTES (nic-ring, churn); --working-set MIB and --dma-size BYTES (stream, random);\n"
-	"--zipf S (random). Progress is shown on a terminal; --progress prints it as lines also when stderr\n"
-	"is not one (logs, CI): operations done, percentage and rate.\n";
+	"A seeded synthetic workload; KIND is nic-ring, nvme, stream, random, churn or vm (docs/workloads.md\n"
+	"has each model, its options and their defaults).\n"
+	GEN_OPTIONS
+	"Progress is shown on a terminal; --progress prints it as lines also when stderr is not one (logs,\n"
+	"CI): operations done, percentage and rate.\n";
 static const char convert_usage[] =
 	"usage: iowalk trace convert --from ftrace|kprobe IN -o OUT [options]\n"
 	"\n"
@@ -438,6 +442,7 @@ static int cmd_gen(int argc, char **argv)
 		{"working-set", required_argument, NULL, G_OPT}, {"dma-size", required_argument, NULL, G_OPT},
 		{"zipf", required_argument, NULL, G_OPT},        {"interval", required_argument, NULL, G_OPT},
 		{"devices", required_argument, NULL, G_OPT},     {"name", required_argument, NULL, G_NAME},
+		{"functions", required_argument, NULL, G_OPT},
 		{"binary", no_argument, NULL, G_BIN},            {"zstd", no_argument, NULL, G_ZSTD},
 		{"progress", no_argument, NULL, G_PROGRESS},
 		{"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
@@ -447,12 +452,12 @@ static int cmd_gen(int argc, char **argv)
 			fputs(gen_usage, stdout);
 			return CLI_EXIT_OK;
 		}
-		cli_error("gen: expected KIND first: nic-ring, nvme, stream, random or churn");
+		cli_error("gen: expected KIND first: nic-ring, nvme, stream, random, churn or vm");
 		return CLI_EXIT_USAGE;
 	}
 	enum gen_kind kind;
 	if (gen_kind_parse(argv[1], &kind) < 0) {
-		cli_error("gen: unknown kind '%s' (nic-ring, nvme, stream, random, churn)", argv[1]);
+		cli_error("gen: unknown kind '%s' (nic-ring, nvme, stream, random, churn, vm)", argv[1]);
 		return CLI_EXIT_USAGE;
 	}
 	struct gen_opts o;

@@ -5,7 +5,7 @@
 IOWALK=$1
 SRC=$2
 
-for k in nic-ring nvme stream random churn; do
+for k in nic-ring nvme stream random churn vm; do
 	"$IOWALK" trace gen $k --ops 300 --seed 11 -o "$T/a.trace" 2>/dev/null || bad "$k: gen failed"
 	"$IOWALK" trace gen $k --ops 300 --seed 11 -o "$T/b.trace" 2>/dev/null
 	"$IOWALK" trace gen $k --ops 300 --seed 12 -o "$T/c.trace" 2>/dev/null
@@ -15,6 +15,21 @@ for k in nic-ring nvme stream random churn; do
 	"$IOWALK" trace cat "$T/a.zst" | cmp -s - "$T/a.trace" && ok || bad "$k: binary zstd output differs from text"
 	"$IOWALK" run -q --check "$T/a.trace" || bad "$k: run --check failed"
 done
+
+# vm: a format-v2 trace, one IOAT per function (16 MiB apart), operations to the functions in turn
+# (even: NIC buffers of --buf-size, odd: NVMe requests); each function's DMAs are its own device; it
+# replays checked with per-function or shared bridge caches.
+"$IOWALK" trace gen vm --functions 3 --ops 90 --ring 8 --rpcit lazy:4 -o "$T/vm.trace" 2>/dev/null || bad "vm --functions 3 failed"
+head -1 "$T/vm.trace" | grep -q '^%iowalk-trace 2$' && ok || bad "vm: not a v2 trace"
+[ "$(grep -c ' IOAT ' "$T/vm.trace")" = 3 ] && grep -q ' IOAT 2 0x3000000 3$' "$T/vm.trace" && ok || bad "vm: IOATs $(grep ' IOAT ' "$T/vm.trace")"
+for f in 0 1 2; do
+	[ "$(awk -v f=$f '$2 == "DMA" && $3 == f' "$T/vm.trace" | wc -l)" = 30 ] && ok || bad "vm: function $f has not 30 DMAs"
+done
+awk '$2 == "DMA" && $3 == 0 { if ($5 != "0x800") bad = 1 } END { exit bad }' "$T/vm.trace" && ok || bad "vm: a NIC DMA not of --buf-size"
+for shared in 0 1; do "$IOWALK" run -q --check --set device.shared_caches=$shared "$T/vm.trace" || bad "vm: run --check (shared $shared) failed"; done
+"$IOWALK" trace gen vm --functions 1 --ops 20 -o "$T/vm1.trace" 2>/dev/null && head -1 "$T/vm1.trace" | grep -q '^%iowalk-trace 1$' && ok || bad "vm --functions 1 is not a v1 trace"
+"$IOWALK" trace gen vm --devices 2 -o "$T/x" 2>/dev/null; [ $? -eq 2 ] && ok || bad "vm --devices should be refused"
+"$IOWALK" trace gen nic-ring --functions 2 -o "$T/x" 2>/dev/null; [ $? -eq 2 ] && ok || bad "nic-ring --functions should be refused"
 
 # nic-ring, strict: one map and one unmap per packet, an RPCIT after each; buffers are whole pages.
 "$IOWALK" trace gen nic-ring --ops 100 --buf-size 2048 --ring 16 -o "$T/n.trace" 2>/dev/null

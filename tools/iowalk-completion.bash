@@ -7,13 +7,13 @@ _iowalk()
 		return
 	fi
 	case "$cmd" in
-	run) COMPREPLY=($(compgen -W "--strategy --preset --config --set --check --warmup --json --csv --cdf --figure --outdir --quiet --progress --tag --print-config --list-strategies --selfperf --help" -- "$cur")) ;;
+	run) COMPREPLY=($(compgen -W "--strategy --preset --config --set --check --warmup --no-drain --amortize-over --json --csv --cdf --figure --outdir --quiet --progress --tag --print-config --list-strategies --selfperf --help" -- "$cur")) ;;
 	trace)
 		if [ "$COMP_CWORD" -eq 2 ]; then
 			COMPREPLY=($(compgen -W "cat pack stat validate gen convert" -- "$cur"))
 			return
 		fi
-		COMPREPLY=($(compgen -W "--help --json --zstd --name --binary -o --from --strict --seed --ops --progress" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--help --json --zstd --name --binary -o --from --strict --seed --ops --progress --functions --function" -- "$cur")) ;;
 	sweep) COMPREPLY=($(compgen -W "--output --jobs --emit-jobs --merge --quiet --help" -- "$cur")) ;;
 	compare) COMPREPLY=($(compgen -W "--markdown --latex --json --all --help" -- "$cur")) ;;
 	gate) COMPREPLY=($(compgen -W "--baseline --tolerance --exact --quiet --junit --accept-config --help" -- "$cur")) ;;

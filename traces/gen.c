@@ -31,7 +31,7 @@
 #define S390_PAGE 4096ull
 #define TABLE_RESERVE (16ull << 20) /* guest RAM kept for the guest's IO tables above the origin */
 
-static const char *const kind_names[GEN_KIND_COUNT] = {"nic-ring", "nvme", "stream", "random", "churn"};
+static const char *const kind_names[GEN_KIND_COUNT] = {"nic-ring", "nvme", "stream", "random", "churn", "vm"};
 
 const char *gen_kind_name(enum gen_kind k) { return kind_names[k]; }
 
@@ -78,13 +78,20 @@ void gen_defaults(struct gen_opts *o, enum gen_kind k)
 	}
 	if (k == GEN_CHURN)
 		o->buf_bytes = 4096;
+	o->functions = 1;
+	if (k == GEN_VM) {
+		o->functions = 2;
+		o->ops = 10000;
+	}
 }
 
-/* Guest RAM kept for the guest's IO tables above the origin: 16 MiB, or one memslot if smaller. */
+/* Guest RAM kept for the guest's IO tables above the origin: 16 MiB per function (each function's IO
+ * table at origin + k x 16 MiB), or one memslot if smaller. */
 static uint64_t table_reserve(const struct gen_opts *o)
 {
 	uint64_t slot = (o->guest_ram_mib << 20) / (o->memslots ? o->memslots : 1);
-	return slot < TABLE_RESERVE ? slot : TABLE_RESERVE;
+	uint64_t want = TABLE_RESERVE * (o->functions ? o->functions : 1);
+	return slot < want ? slot : want;
 }
 
 const char *gen_check(const struct gen_opts *o)
@@ -123,6 +130,10 @@ const char *gen_check(const struct gen_opts *o)
 		return "--zipf must be a multiple of 0.25 in [0, 8]";
 	if (o->devices == 0 || o->devices > 65535)
 		return "--devices must be 1 .. 65535";
+	if (o->functions == 0 || o->functions > GEN_MAX_FUNCTIONS)
+		return "--functions must be 1 .. 64";
+	if (o->functions > 1 && table_reserve(o) < TABLE_RESERVE * o->functions)
+		return "--functions: each function's IO tables need 16 MiB inside the memslot holding --ioat-origin";
 	if (o->interval_cycles > (1ull << 40))
 		return "--interval is too large";
 	return NULL;
@@ -149,12 +160,14 @@ static const char *kind_misuse(enum gen_kind k, const char *key)
 		unsigned kinds; /* bit per enum gen_kind */
 		const char *which;
 	} own[] = {
-		{"ring", 1u << GEN_NIC_RING | 1u << GEN_NVME, "nic-ring and nvme"},
-		{"buf-size", 1u << GEN_NIC_RING | 1u << GEN_CHURN, "nic-ring and churn"},
-		{"rx-percent", 1u << GEN_NIC_RING | 1u << GEN_NVME, "nic-ring and nvme"},
+		{"ring", 1u << GEN_NIC_RING | 1u << GEN_NVME | 1u << GEN_VM, "nic-ring, nvme and vm"},
+		{"buf-size", 1u << GEN_NIC_RING | 1u << GEN_CHURN | 1u << GEN_VM, "nic-ring, churn and vm"},
+		{"rx-percent", 1u << GEN_NIC_RING | 1u << GEN_NVME | 1u << GEN_VM, "nic-ring, nvme and vm"},
 		{"working-set", 1u << GEN_STREAM | 1u << GEN_RANDOM, "stream and random"},
 		{"dma-size", 1u << GEN_STREAM | 1u << GEN_RANDOM, "stream and random"},
 		{"zipf", 1u << GEN_RANDOM, "random"},
+		{"functions", 1u << GEN_VM, "vm"},
+		{"devices", (1u << GEN_VM) - 1, "nic-ring, nvme, stream, random and churn (vm has one device per function)"},
 	};
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		if (strcmp(key, own[i].key) == 0 && !(own[i].kinds & (1u << k)))
@@ -179,6 +192,7 @@ const char *gen_set(struct gen_opts *o, const char *key, const char *value, char
 		{"buf-size", offsetof(struct gen_opts, buf_bytes)}, {"rx-percent", offsetof(struct gen_opts, rx_percent)},
 		{"working-set", offsetof(struct gen_opts, working_set_mib)}, {"dma-size", offsetof(struct gen_opts, dma_bytes)},
 		{"interval", offsetof(struct gen_opts, interval_cycles)}, {"devices", offsetof(struct gen_opts, devices)},
+		{"functions", offsetof(struct gen_opts, functions)},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(key, nums[i].name) != 0)
@@ -233,17 +247,25 @@ struct fq_entry {
 	unsigned order;
 };
 
+/* One IO address space's IOVA allocator (a PCI function's; generators other than vm have one). */
+struct space {
+	uint64_t top;                   /* bump pointer, allocating downward */
+	uint64_t *free_list[MAX_ORDER + 1];
+	uint64_t free_len[MAX_ORDER + 1], free_cap[MAX_ORDER + 1];
+	struct fq_entry *fq;            /* lazy: freed, not yet flushed */
+	uint64_t fq_len;
+};
+
 struct g {
 	const struct gen_opts *o;
 	struct gen_stats *st;
 	struct trace_writer *tw;
 	struct rng r;
 	uint64_t t;
-	uint64_t top;                   /* bump pointer, allocating downward */
-	uint64_t *free_list[MAX_ORDER + 1];
-	uint64_t free_len[MAX_ORDER + 1], free_cap[MAX_ORDER + 1];
-	struct fq_entry *fq;            /* lazy: freed, not yet flushed */
-	uint64_t fq_len;
+	struct space sp[GEN_MAX_FUNCTIONS];
+	struct space *cur;              /* the space of the function being generated */
+	uint16_t fn;                    /* its number (vm: records name it; format v2) */
+	bool multi;
 	uint64_t ram_pages, buf_lo_page, res_lo_page, res_pages;
 	char *err;
 	size_t errlen;
@@ -265,6 +287,8 @@ static int emit(struct g *g, struct trace_rec r)
 {
 	if (g->failed)
 		return -1;
+	if (g->multi && r.kind != TRACE_MEMSLOT && r.kind != TRACE_IOAT)
+		r.dev = g->fn;
 	if (trace_write(g->tw, &r) < 0)
 		return gfail(g, "write error");
 	g->st->records++;
@@ -289,29 +313,29 @@ static unsigned order_of(uint64_t bytes)
 
 static int free_push(struct g *g, unsigned order, uint64_t iova)
 {
-	if (g->free_len[order] == g->free_cap[order]) {
-		uint64_t cap = g->free_cap[order] ? g->free_cap[order] * 2 : 64;
-		uint64_t *n = iw_realloc(g->free_list[order], cap * sizeof(*n));
+	if (g->cur->free_len[order] == g->cur->free_cap[order]) {
+		uint64_t cap = g->cur->free_cap[order] ? g->cur->free_cap[order] * 2 : 64;
+		uint64_t *n = iw_realloc(g->cur->free_list[order], cap * sizeof(*n));
 		if (!n)
 			return gfail(g, "out of memory");
-		g->free_list[order] = n;
-		g->free_cap[order] = cap;
+		g->cur->free_list[order] = n;
+		g->cur->free_cap[order] = cap;
 	}
-	g->free_list[order][g->free_len[order]++] = iova;
+	g->cur->free_list[order][g->cur->free_len[order]++] = iova;
 	return 0;
 }
 
 static int flush_queue(struct g *g)
 {
-	if (g->fq_len == 0)
+	if (g->cur->fq_len == 0)
 		return 0;
 	/* One global refresh over the window makes every queued range reusable. */
 	if (emit(g, trace_rec_rpcit(g->t, IOVA_BASE, IOVA_TOP - IOVA_BASE)) < 0)
 		return -1;
-	for (uint64_t i = 0; i < g->fq_len; i++)
-		if (free_push(g, g->fq[i].order, g->fq[i].iova) < 0)
+	for (uint64_t i = 0; i < g->cur->fq_len; i++)
+		if (free_push(g, g->cur->fq[i].order, g->cur->fq[i].iova) < 0)
 			return -1;
-	g->fq_len = 0;
+	g->cur->fq_len = 0;
 	return 0;
 }
 
@@ -323,12 +347,12 @@ static uint64_t iova_alloc(struct g *g, uint64_t bytes)
 		return 0;
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (g->free_len[order])
-			return g->free_list[order][--g->free_len[order]];
+		if (g->cur->free_len[order])
+			return g->cur->free_list[order][--g->cur->free_len[order]];
 		uint64_t size = S390_PAGE << order;
-		uint64_t a = (g->top - size) & ~(size - 1);
-		if (g->top >= size && a >= IOVA_BASE) {
-			g->top = a;
+		uint64_t a = (g->cur->top - size) & ~(size - 1);
+		if (g->cur->top >= size && a >= IOVA_BASE) {
+			g->cur->top = a;
 			return a;
 		}
 		if (attempt == 0 && g->o->lazy && flush_queue(g) < 0)
@@ -346,8 +370,8 @@ static int iova_free(struct g *g, uint64_t iova, uint64_t bytes)
 			return -1;
 		return free_push(g, order, iova);
 	}
-	g->fq[g->fq_len++] = (struct fq_entry){iova, order};
-	if (g->fq_len >= g->o->lazy_batch)
+	g->cur->fq[g->cur->fq_len++] = (struct fq_entry){iova, order};
+	if (g->cur->fq_len >= g->o->lazy_batch)
 		return flush_queue(g);
 	return 0;
 }
@@ -531,6 +555,65 @@ static int gen_churn(struct g *g)
 	return g->failed ? -1 : 0;
 }
 
+/* A VM with several PCI functions, each its own IO address space: even-numbered functions are NICs
+ * (nic-ring packets of --buf-size, an RX/TX split of --rx-percent, a ring of --ring buffers), odd ones
+ * NVMe queues (nvme requests of 4 KiB-128 KiB, scattered, depth 32). Operations go to the functions in
+ * turn, each an operation of its function's kind at --interval; the DMA of a function is its own device. */
+static int gen_vm(struct g *g)
+{
+	const struct gen_opts *o = g->o;
+	uint64_t nf = o->functions, cap = o->ring > 32 ? o->ring : 32;
+	struct outstanding *q = iw_calloc(nf * cap, sizeof(*q));
+	uint64_t *head = iw_calloc(nf, sizeof(*head)), *n = iw_calloc(nf, sizeof(*n));
+	if (!q || !head || !n) {
+		iw_free(q);
+		iw_free(head);
+		iw_free(n);
+		return gfail(g, "out of memory");
+	}
+	static const uint64_t sizes[] = {4096, 4096, 4096, 4096, 4096, 16384, 16384, 65536, 65536, 131072};
+	for (uint64_t i = 0; i < o->ops && !g->failed; i++) {
+		gen_tick(o, i);
+		uint64_t f = i % nf, depth = f % 2 ? 32 : o->ring;
+		bool nvme = f % 2 == 1;
+		g->fn = (uint16_t)f;
+		g->cur = &g->sp[f];
+		struct outstanding *fq = q + f * cap;
+		if (n[f] == depth) {
+			struct outstanding *c = &fq[head[f]];
+			head[f] = (head[f] + 1) % depth;
+			n[f]--;
+			if (unmap_buffer(g, c->iova, c->bytes) < 0)
+				break;
+		}
+		bool rx = rng_below(&g->r, 100) < o->rx_percent;
+		uint64_t bytes = nvme ? sizes[rng_below(&g->r, 10)] : o->buf_bytes;
+		uint64_t iova = iova_alloc(g, page_bytes_up(bytes));
+		if (g->failed || map_buffer(g, iova, bytes, !rx, nvme) < 0)
+			break;
+		g->t += o->interval_cycles / 4;
+		if (emit(g, trace_rec_dma(g->t, (uint16_t)f, iova, bytes, rx)) < 0)
+			break;
+		fq[(head[f] + n[f]++) % depth] = (struct outstanding){iova, bytes};
+		g->t += o->interval_cycles;
+	}
+	for (uint64_t f = 0; f < nf && !g->failed; f++) {
+		uint64_t depth = f % 2 ? 32 : o->ring;
+		g->fn = (uint16_t)f;
+		g->cur = &g->sp[f];
+		while (n[f] && !g->failed) {
+			struct outstanding *c = &q[f * cap + head[f]];
+			head[f] = (head[f] + 1) % depth;
+			n[f]--;
+			unmap_buffer(g, c->iova, c->bytes);
+		}
+	}
+	iw_free(q);
+	iw_free(head);
+	iw_free(n);
+	return g->failed ? -1 : 0;
+}
+
 int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd, struct gen_stats *st, char *err,
 	      size_t errlen)
 {
@@ -549,26 +632,31 @@ int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd,
 	g->st = st;
 	g->err = err;
 	g->errlen = errlen;
-	g->top = IOVA_TOP;
+	g->multi = o->kind == GEN_VM && o->functions > 1;
+	for (uint64_t k = 0; k < o->functions; k++)
+		g->sp[k].top = IOVA_TOP;
+	g->cur = &g->sp[0];
 	rng_seed(&g->r, o->seed);
 	uint64_t ram = o->guest_ram_mib << 20;
 	g->ram_pages = ram >> 12;
 	g->res_lo_page = o->ioat_origin >> 12;
 	g->res_pages = table_reserve(o) >> 12;
 	int rc = -1;
-	struct trace_header hdr = {.version = TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
+	struct trace_header hdr = {.version = g->multi ? TRACE_FORMAT_VERSION : TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
 				   .record_count = TRACE_COUNT_UNKNOWN};
 	if (o->name)
 		snprintf(hdr.name, sizeof(hdr.name), "%s", o->name);
 	else
 		snprintf(hdr.name, sizeof(hdr.name),
-			 "gen %s seed=%" PRIu64 " ops=%" PRIu64 " ram=%" PRIu64 "MiB memslots=%" PRIu64 " rpcit=%s%.0" PRIu64,
+			 "gen %s seed=%" PRIu64 " ops=%" PRIu64 " ram=%" PRIu64 "MiB memslots=%" PRIu64 " rpcit=%s%.0" PRIu64 "%s",
 			 gen_kind_name(o->kind), o->seed, o->ops, o->guest_ram_mib, o->memslots, o->lazy ? "lazy:" : "strict",
-			 o->lazy ? o->lazy_batch : 0);
-	g->fq = iw_calloc(o->lazy_batch ? o->lazy_batch : 1, sizeof(*g->fq));
-	g->tw = g->fq ? trace_writer_open(out, binary ? TRACE_ENC_BINARY : TRACE_ENC_TEXT, zstd, &hdr, err, errlen) : NULL;
+			 o->lazy ? o->lazy_batch : 0, o->kind == GEN_VM ? (o->functions > 1 ? " (several functions)" : " (one function)") : "");
+	bool fq_ok = true;
+	for (uint64_t k = 0; k < o->functions; k++)
+		fq_ok &= (g->sp[k].fq = iw_calloc(o->lazy_batch ? o->lazy_batch : 1, sizeof(*g->sp[k].fq))) != NULL;
+	g->tw = fq_ok ? trace_writer_open(out, binary ? TRACE_ENC_BINARY : TRACE_ENC_TEXT, zstd, &hdr, err, errlen) : NULL;
 	if (!g->tw) {
-		if (!g->fq)
+		if (!fq_ok)
 			snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -579,8 +667,8 @@ int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd,
 		if (emit(g, trace_rec_memslot(g->t, (uint32_t)i, i * slot_pages, slot_pages,
 					    HVA_BASE + i * (slot_bytes + (2ull << 20)))) < 0)
 			break;
-	if (!g->failed)
-		emit(g, trace_rec_ioat(g->t, 0, o->ioat_origin, o->levels));
+	for (uint64_t k = 0; k < o->functions && !g->failed; k++)
+		emit(g, trace_rec_ioat(g->t, (uint16_t)k, o->ioat_origin + k * TABLE_RESERVE, o->levels));
 	if (!g->failed) {
 		switch (o->kind) {
 		case GEN_NIC_RING: gen_ring(g, false); break;
@@ -588,20 +676,26 @@ int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd,
 		case GEN_STREAM: gen_stream_random(g, false); break;
 		case GEN_RANDOM: gen_stream_random(g, true); break;
 		case GEN_CHURN: gen_churn(g); break;
+		case GEN_VM: gen_vm(g); break;
 		default: gfail(g, "unknown kind"); break;
 		}
 	}
-	if (!g->failed && o->lazy)
+	for (uint64_t k = 0; k < o->functions && !g->failed && o->lazy; k++) {
+		g->fn = (uint16_t)k;
+		g->cur = &g->sp[k];
 		flush_queue(g);
+	}
 	if (g->failed) {
 		trace_writer_abort(g->tw);
 		goto out;
 	}
 	rc = trace_writer_commit(g->tw, err, errlen);
 out:
-	for (int i = 0; i <= MAX_ORDER; i++)
-		iw_free(g->free_list[i]);
-	iw_free(g->fq);
+	for (uint64_t k = 0; k < GEN_MAX_FUNCTIONS; k++) {
+		for (int i = 0; i <= MAX_ORDER; i++)
+			iw_free(g->sp[k].free_list[i]);
+		iw_free(g->sp[k].fq);
+	}
 	iw_free(g);
 	return rc;
 }

@@ -1,5 +1,5 @@
 /* gen: seeded, deterministic synthetic workloads (docs/workloads.md): nic-ring, nvme, stream, random,
- * churn. The same options and seed give the same bytes on every machine. */
+ * churn, and vm (several PCI functions: NICs and NVMe queues, a format-v2 trace). The same options and seed give the same bytes on every machine. */
 #ifndef IOWALK_SIM_GEN_H
 #define IOWALK_SIM_GEN_H
 
@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum gen_kind { GEN_NIC_RING = 0, GEN_NVME, GEN_STREAM, GEN_RANDOM, GEN_CHURN, GEN_KIND_COUNT };
+enum gen_kind { GEN_NIC_RING = 0, GEN_NVME, GEN_STREAM, GEN_RANDOM, GEN_CHURN, GEN_VM, GEN_KIND_COUNT };
+
+#define GEN_MAX_FUNCTIONS 64
 
 struct gen_opts {
 	enum gen_kind kind;
@@ -30,6 +32,7 @@ struct gen_opts {
 	double zipf_s;             /* random: 0 = uniform, else Zipf exponent over pages */
 	uint64_t interval_cycles;  /* time between operations */
 	uint64_t devices;          /* DMA streams (device ids 1..devices) */
+	uint64_t functions;        /* vm: PCI functions, each its own IO address space (1..64) */
 	const char *name;
 	/* Optional: called after every 65536th operation with the operations done and ops (the front end's
 	 * progress lines). It does not change what is generated. */
