@@ -30,15 +30,32 @@ struct checker_dirty {
 };
 
 struct checker {
+	bool full;       /* keeps the guest and synced views (--check, asserting builds); else only the
+			    pages changed since their last RPCIT, which is what update counts need */
+	bool failed;     /* out of memory in checker_changed() */
 	struct u64map guest, synced, dirty_idx;
-	struct checker_dirty *dirty; /* pages changed since their last RPCIT (in no particular order) */
-	uint64_t ndirty, dirty_cap;
+	struct checker_dirty *dirty; /* full: pages changed since their last RPCIT (in no particular order) */
+	uint64_t ndirty, dirty_cap;  /* pages changed since their last RPCIT (both kinds) */
+	/* Without full: the changed pages as bitmaps of 64 pages (a few bits per page however many change). */
+	struct checker_chunk *chunks;
+	uint64_t nchunks, chunks_cap;
 };
 
-int checker_init(struct checker *c);
+struct checker_chunk {
+	uint64_t chunk;          /* page number >> 6 */
+	uint64_t dirty, unmapped; /* bit i: page chunk * 64 + i changed; a mapping of it was removed */
+};
+
+int checker_init(struct checker *c, bool full);
 void checker_destroy(struct checker *c);
+/* A MAP: every page changes. Without full, only that (the model reports, through checker_changed(),
+ * the pages whose valid mapping it replaced). */
 int checker_map(struct checker *c, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly);
+/* An UNMAP (full only; without full the model reports each page it invalidated to checker_changed()). */
 int checker_unmap(struct checker *c, uint64_t iova, uint64_t len);
+/* Without full: the model's report that the valid mapping of the page at iova was replaced or removed
+ * (ctx: the checker). Sets c->failed when out of memory. */
+void checker_changed(void *ctx, uint64_t iova);
 /* Makes the guest view of [iova, iova+len) visible; *updates = pages whose mapping changed, *unmapped =
  * those of them from which a mapping was removed (an RPCIT a guest issues after unmapping). 0 or -1. */
 int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *updates, uint64_t *unmapped);

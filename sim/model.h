@@ -31,9 +31,12 @@ struct iw_model {
 	/* The guest registers its IO table (IOAT record): NULL and *guest, or the reason. */
 	const char *(*guest_new)(void *host, struct vm *vm, uint64_t origin, unsigned levels, void **guest);
 	void (*guest_free)(void *guest);
-	/* MAP and UNMAP records: the guest writes its IO table entries. */
-	const char *(*guest_map)(void *guest, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly);
-	void (*guest_unmap)(void *guest, uint64_t iova, uint64_t len);
+	/* MAP and UNMAP records: the guest writes its IO table entries. `changed` (when not NULL) is called
+	 * with ctx for every page whose valid entry the record replaces (MAP) or invalidates (UNMAP), in
+	 * address order. */
+	const char *(*guest_map)(void *guest, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly,
+				 void (*changed)(void *ctx, uint64_t iova), void *ctx);
+	void (*guest_unmap)(void *guest, uint64_t iova, uint64_t len, void (*changed)(void *ctx, uint64_t iova), void *ctx);
 	/* The guest's table, a table of fmt (for its aperture, and for strategies that walk it). */
 	const void *(*guest_table)(const void *guest);
 	const struct iw_param_group *params; /* the parameters the model owns (NULL: none) */

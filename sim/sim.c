@@ -453,7 +453,7 @@ static struct sacache *iotlb_of(struct sim *s, uint16_t dev)
 	return c;
 }
 
-static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write,
+static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write, bool unprot,
 			      const struct sim_xlate *x, uint64_t recno)
 {
 	s->st.dma_cycles += s->op_cycles;
@@ -465,7 +465,7 @@ static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, uint64
 		s->st.faults[x->fault]++;
 		s->cur->st.faults++;
 	}
-	else if (write && s->ops->unprotected && (checker_guest(&s->cur->ref, iova >> 12) & CHECK_RO))
+	else if (unprot)
 		s->st.ops[OP_UNPROTECTED_WRITES]++;
 	if (s->check)
 		return check_xlate(s, dev, iova, addr, write, x, recno);
@@ -498,7 +498,7 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 		return -1;
 	if (evq_push(&s->q, done, EV_WALK_DONE, 0, 0, 0, 0) < 0)
 		return sim_fail(s, "out of memory (event queue)");
-	return finish_translation(s, p->dev, p->iova, p->addr, p->write, &x, p->recno);
+	return finish_translation(s, p->dev, p->iova, p->addr, p->write, p->unprot, &x, p->recno);
 }
 
 static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write, uint64_t recno)
@@ -513,8 +513,11 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	s->cur = fn_of(s, dev);
 	s->op_cycles = 0;
 	uint64_t addr = iova;
+	bool unprot = false;
 	if (s->ops->dma_addr) {
-		bool have = s->ops->dma_addr(s->cur->strat, iova, &addr);
+		bool ro = false;
+		bool have = s->ops->dma_addr(s->cur->strat, iova, &addr, &ro);
+		unprot = write && ro; /* relaxed translation: the guest's read-only mapping does not stop it */
 		/* The bus address must be the guest's current mapping of iova (the reference's guest view). */
 		uint64_t want = checker_guest(&s->cur->ref, iova >> 12);
 		if (s->check && (have ? !want || (want >> 2) << 12 != addr : want != 0)) {
@@ -525,7 +528,7 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 		if (!have) {
 			/* No bus address for it (an IOVA the guest has not mapped): nothing to translate. */
 			struct sim_xlate x = {.fault = s->fmt->fault_invalid, .frame = 0, .page_bytes = 4096, .writable = false};
-			return finish_translation(s, dev, iova, NO_BUS_ADDR, write, &x, s->recno);
+			return finish_translation(s, dev, iova, NO_BUS_ADDR, write, false, &x, s->recno);
 		}
 	}
 	sim_charge(s, COMP_IOTLB, s->cfg->iotlb_cycles);
@@ -535,10 +538,11 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 		struct sim_xlate x = {.fault = IW_FAULT_NONE, .frame = v & ~0xfffull, .page_bytes = 4096, .writable = v & 1};
 		if (write && !x.writable)
 			x.fault = s->fmt->fault_protection;
-		return finish_translation(s, dev, iova, addr, write, &x, s->recno);
+		return finish_translation(s, dev, iova, addr, write, unprot, &x, s->recno);
 	}
 	s->st.ops[OP_IOTLB_MISSES]++;
-	struct pending_walk p = {.arrival = s->now, .iova = iova, .addr = addr, .dev = dev, .write = write, .recno = s->recno};
+	struct pending_walk p = {.arrival = s->now, .iova = iova, .addr = addr, .dev = dev, .write = write, .unprot = unprot,
+				 .recno = s->recno};
 	if (s->walkers_busy < s->cfg->walkers && s->walkq_len == 0)
 		return do_walk(s, &p, s->op_cycles, false);
 	/* All walker slots busy: queue; the IOTLB lookup's cycles travel with it. */
@@ -678,7 +682,8 @@ static int register_fn(struct sim *s, const struct trace_rec *r)
 		s->fns_cap = cap;
 	}
 	struct sim_fn *f = iw_calloc(1, sizeof(*f));
-	if (!f || checker_init(&f->ref) < 0 || (!s->shared_caches && walk_caches_init(s->cfg, &f->wc_rt, &f->wc_st) < 0)) {
+	/* The full reference map only where it is used: --check and asserting builds. */
+	if (!f || checker_init(&f->ref, s->check || IW_INVARIANTS_ON) < 0 || (!s->shared_caches && walk_caches_init(s->cfg, &f->wc_rt, &f->wc_st) < 0)) {
 		if (f)
 			fn_free(s, f);
 		return sim_fail(s, "out of memory");
@@ -842,13 +847,16 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		if (!(s->cur = fn_of(s, r->dev)))
 			return s->version < 2 ? sim_fail(s, "%s before IOAT", trace_kind_name(r->kind))
 					      : sim_fail(s, "%s of function %u, which registered no IOAT", trace_kind_name(r->kind), r->dev);
+		struct checker *ref = &s->cur->ref;
+		/* Without the full reference map, the model says which valid mappings a record changed. */
+		void (*changed)(void *, uint64_t) = ref->full ? NULL : checker_changed;
 		if (r->kind == TRACE_MAP) {
-			why = s->model->guest_map(s->cur->guest, r->a, r->b, r->c, r->flags == TRACE_PROT_READ);
-			if (!why && checker_map(&s->cur->ref, r->a, r->b, r->c, r->flags == TRACE_PROT_READ) < 0)
+			why = s->model->guest_map(s->cur->guest, r->a, r->b, r->c, r->flags == TRACE_PROT_READ, changed, ref);
+			if (!why && checker_map(ref, r->a, r->b, r->c, r->flags == TRACE_PROT_READ) < 0)
 				why = "out of memory (reference map)";
 		} else if (r->kind == TRACE_UNMAP) {
-			s->model->guest_unmap(s->cur->guest, r->a, r->c);
-			if (checker_unmap(&s->cur->ref, r->a, r->c) < 0)
+			s->model->guest_unmap(s->cur->guest, r->a, r->c, changed, ref);
+			if (checker_unmap(ref, r->a, r->c) < 0)
 				why = "out of memory (reference map)";
 		} else {
 			struct sim_fn *f = s->cur;
@@ -866,6 +874,8 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 			if (start_rpcit(s, &p, false) < 0)
 				return -1;
 		}
+		if (!why && ref->failed)
+			why = "out of memory (changed pages)";
 		break;
 	case TRACE_DMA: {
 		if (!fn_of(s, r->dev))

@@ -83,7 +83,7 @@ struct strategy_ops {
 	enum iw_refresh (*refresh)(const struct iw_config *cfg);
 	/* The address the device puts on the bus for a DMA the trace makes to iova, when it is not iova
 	 * (NULL): false when there is none (the DMA faults as invalid). The IOTLB and dma_walk see it. */
-	bool (*dma_addr)(struct strategy *st, uint64_t iova, uint64_t *addr);
+	bool (*dma_addr)(struct strategy *st, uint64_t iova, uint64_t *addr, bool *guest_ro);
 	/* All guest RAM is mapped and pinned up front (a root or stage-2 domain, relaxed translation): the
 	 * engine charges it as set-up (cost.setup_pin_page per 4 KiB page, also for memslots added later)
 	 * and counts it as pinned memory. */
@@ -101,6 +101,7 @@ struct pending_walk {
 	uint64_t arrival, iova, addr; /* addr: what the device puts on the bus (iova unless dma_addr) */
 	uint16_t dev;
 	bool write;
+	bool unprot; /* a write the guest's mapping would refuse, by a strategy that does not (dma_addr) */
 	uint64_t recno;
 };
 

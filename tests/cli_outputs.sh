@@ -52,5 +52,12 @@ if [ -w /dev/full ]; then
 		[ $? -eq 1 ] && grep -q 'write error' err.txt && ok || bad "'iowalk $cmd > /dev/full' did not fail"
 	done
 fi
+# Without --check only the pages changed since their last refresh are tracked (not the full reference
+# map): every number but the checked count is the same as with it.
+for t in tiny two-slots two-functions matrix gen-nic-ring-lazy gen-churn; do
+	"$IOWALK" run "$SRC/traces/samples/$t.trace" -q --json nochk.json && "$IOWALK" run "$SRC/traces/samples/$t.trace" -q --check --json chk.json &&
+		cmp -s <(grep -v '"checked"\|"check"\|config_hash\|"git"' nochk.json) <(grep -v '"checked"\|"check"\|config_hash\|"git"' chk.json) &&
+		ok || bad "$t: a run without --check differs from one with it"
+done
 no_tmp
 finish

@@ -27,6 +27,8 @@ struct tlb {
 };
 
 static struct tlb *tlbs[MAX_DEVS];
+static uint16_t devlist[MAX_DEVS];
+static unsigned ndevs;
 static uint64_t tlb_entries = 512;
 static uint64_t **rt[2048]; /* region-third index (bits 31..41) -> segment table */
 static uint64_t hits, misses, translations, records, walk_refs, checksum;
@@ -52,6 +54,7 @@ static struct tlb *tlb_of(uint16_t dev)
 		if (!t->key || !t->stamp)
 			exit(2);
 		tlbs[dev] = t;
+		devlist[ndevs++] = dev;
 	}
 	return tlbs[dev];
 }
@@ -110,8 +113,8 @@ static void translate(uint16_t dev, uint64_t pfn)
 
 static void invalidate(uint64_t first, uint64_t last)
 {
-	for (unsigned d = 0; d < MAX_DEVS; d++) {
-		struct tlb *t = tlbs[d];
+	for (unsigned d = 0; d < ndevs; d++) {
+		struct tlb *t = tlbs[devlist[d]];
 		if (!t || !t->sets)
 			continue;
 		if (last - first < t->sets * WAYS) {

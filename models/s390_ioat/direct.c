@@ -56,7 +56,7 @@ static enum iw_refresh direct_refresh(const struct iw_config *c)
 
 /* The gpa the guest's driver would have used for iova: its mapping at this moment (no cost: in relaxed
  * translation the driver has the physical address at hand). */
-static bool direct_dma_addr(struct strategy *st, uint64_t iova, uint64_t *addr)
+static bool direct_dma_addr(struct strategy *st, uint64_t iova, uint64_t *addr, bool *guest_ro)
 {
 	struct direct *d = (struct direct *)st;
 	struct iw_walk w;
@@ -64,6 +64,7 @@ static bool direct_dma_addr(struct strategy *st, uint64_t iova, uint64_t *addr)
 	if (w.fault != S390_OK)
 		return false;
 	*addr = w.addr & ~(S390_PAGE_SIZE - 1);
+	*guest_ro = !w.writable;
 	return true;
 }
 

@@ -17,19 +17,28 @@ const char *guest_ioat_init(struct guest_ioat *g, struct vm *vm, uint64_t origin
 	return NULL;
 }
 
-const char *guest_ioat_map(struct guest_ioat *g, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly)
+const char *guest_ioat_map(struct guest_ioat *g, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly,
+			   void (*changed)(void *ctx, uint64_t iova), void *ctx)
 {
 	uint64_t ap = s390_aperture_bytes(s390_root_level(g->table.levels));
 	if (ap && (iova >= ap || len > ap - iova))
 		return "MAP outside the IOAT's aperture";
 	for (uint64_t off = 0; off < len; off += S390_PAGE_SIZE) {
-		if (s390_map(&g->table, iova + off, gpa + off, S390_LEVEL_PT, readonly) < 0)
+		uint64_t refs[S390_WALK_MAX_REFS];
+		unsigned n;
+		uint64_t ea = s390_walk_alloc(&g->table, iova + off, S390_LEVEL_PT, refs, &n);
+		if (ea == UINT64_MAX)
 			return "guest table pool exhausted (the memslot holding the IOAT origin is full)";
+		uint64_t old = g->table.ops->read64(g->table.ctx, ea);
+		g->table.ops->write64(g->table.ctx, ea, s390_entry_page(gpa + off, readonly));
+		if (changed && s390_entry_valid(S390_LEVEL_PT, old))
+			changed(ctx, iova + off);
 	}
 	return NULL;
 }
 
-uint64_t guest_ioat_unmap(struct guest_ioat *g, uint64_t iova, uint64_t len)
+uint64_t guest_ioat_unmap(struct guest_ioat *g, uint64_t iova, uint64_t len, void (*changed)(void *ctx, uint64_t iova),
+			  void *ctx)
 {
 	uint64_t n = 0;
 	uint64_t last = iova + (len - 1); /* inclusive: the range may end at 2^64 */
@@ -44,6 +53,8 @@ uint64_t guest_ioat_unmap(struct guest_ioat *g, uint64_t iova, uint64_t len)
 			uint64_t e = g->table.ops->read64(g->table.ctx, ea);
 			g->table.ops->write64(g->table.ctx, ea, e | S390_PTE_INVALID);
 			n++;
+			if (changed)
+				changed(ctx, a);
 		}
 		/* An invalid region or segment entry: no table below it; its span is skipped (as QEMU's walk does). */
 		a = iw_range_next(&s390_ioat_format, a, last, &w);

@@ -14,9 +14,13 @@ struct guest_ioat {
 
 /* NULL or the reason the IOAT cannot be registered. */
 const char *guest_ioat_init(struct guest_ioat *g, struct vm *vm, uint64_t origin, unsigned levels);
-/* Maps [iova, iova+len) to gpa page by page. NULL or the reason (aperture, pool exhausted). */
-const char *guest_ioat_map(struct guest_ioat *g, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly);
-/* Invalidates the pages of [iova, iova+len) that are mapped; returns how many were. */
-uint64_t guest_ioat_unmap(struct guest_ioat *g, uint64_t iova, uint64_t len);
+/* Maps [iova, iova+len) to gpa page by page; changed (if not NULL) gets every page whose valid entry is
+ * replaced. NULL or the reason (aperture, pool exhausted). */
+const char *guest_ioat_map(struct guest_ioat *g, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly,
+			   void (*changed)(void *ctx, uint64_t iova), void *ctx);
+/* Invalidates the pages of [iova, iova+len) that are mapped (changed, if not NULL, gets each); returns
+ * how many were. */
+uint64_t guest_ioat_unmap(struct guest_ioat *g, uint64_t iova, uint64_t len, void (*changed)(void *ctx, uint64_t iova),
+			  void *ctx);
 
 #endif

@@ -35,12 +35,16 @@ static const char *guest_new(void *host, struct vm *vm, uint64_t origin, unsigne
 
 static void guest_free(void *guest) { iw_free(guest); }
 
-static const char *guest_map(void *guest, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly)
+static const char *guest_map(void *guest, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly,
+			     void (*changed)(void *ctx, uint64_t iova), void *ctx)
 {
-	return guest_ioat_map(guest, iova, gpa, len, readonly);
+	return guest_ioat_map(guest, iova, gpa, len, readonly, changed, ctx);
 }
 
-static void guest_unmap(void *guest, uint64_t iova, uint64_t len) { guest_ioat_unmap(guest, iova, len); }
+static void guest_unmap(void *guest, uint64_t iova, uint64_t len, void (*changed)(void *ctx, uint64_t iova), void *ctx)
+{
+	guest_ioat_unmap(guest, iova, len, changed, ctx);
+}
 
 static const void *guest_table(const void *guest) { return &((const struct guest_ioat *)guest)->table; }
 
