@@ -18,9 +18,15 @@ struct mid {
 	struct leaf *l[1u << L2_BITS];
 };
 
+#define MEMO 256 /* a direct-mapped memo of recently used frames: frames never move or go away */
+
 struct physmem {
 	struct mid *top[1u << L1_BITS];
 	uint64_t frames;
+	struct {
+		uint64_t pfn1; /* frame number + 1; 0: empty */
+		struct frame *f;
+	} memo[MEMO];
 };
 
 struct physmem *physmem_new(void) { return iw_calloc(1, sizeof(struct physmem)); }
@@ -57,7 +63,11 @@ static inline void split(uint64_t addr, unsigned *i, unsigned *j, unsigned *k, u
 
 uint64_t physmem_read64(const struct physmem *pm, uint64_t addr)
 {
-	unsigned i, j, k, w;
+	uint64_t pfn = addr >> 12;
+	unsigned slot = (unsigned)pfn & (MEMO - 1), w = (unsigned)(addr >> 3) & (WORDS_PER_FRAME - 1);
+	if (pm->memo[slot].pfn1 == pfn + 1)
+		return pm->memo[slot].f->w[w];
+	unsigned i, j, k;
 	split(addr, &i, &j, &k, &w);
 	const struct mid *m = pm->top[i];
 	if (!m)
@@ -65,12 +75,23 @@ uint64_t physmem_read64(const struct physmem *pm, uint64_t addr)
 	const struct leaf *l = m->l[j];
 	if (!l)
 		return 0;
-	const struct frame *f = l->f[k];
-	return f ? f->w[w] : 0;
+	struct frame *f = l->f[k];
+	if (!f)
+		return 0;
+	/* The memo is a cache of the tree, not part of the memory's value: updated through a const pointer. */
+	((struct physmem *)pm)->memo[slot].pfn1 = pfn + 1;
+	((struct physmem *)pm)->memo[slot].f = f;
+	return f->w[w];
 }
 
 int physmem_write64(struct physmem *pm, uint64_t addr, uint64_t val)
 {
+	uint64_t pfn = addr >> 12;
+	unsigned slot = (unsigned)pfn & (MEMO - 1);
+	if (pm->memo[slot].pfn1 == pfn + 1) {
+		pm->memo[slot].f->w[(addr >> 3) & (WORDS_PER_FRAME - 1)] = val;
+		return 0;
+	}
 	unsigned i, j, k, w;
 	split(addr, &i, &j, &k, &w);
 	struct mid *m = pm->top[i];
@@ -98,6 +119,8 @@ int physmem_write64(struct physmem *pm, uint64_t addr, uint64_t val)
 			return -1;
 		pm->frames++;
 	}
+	pm->memo[slot].pfn1 = pfn + 1;
+	pm->memo[slot].f = f;
 	f->w[w] = val;
 	return 0;
 }

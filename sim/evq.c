@@ -3,16 +3,14 @@
 
 #include "alloc.h"
 
-static inline bool before(const struct ev *a, const struct ev *b)
-{
-	return a->cycle < b->cycle || (a->cycle == b->cycle && a->seq < b->seq);
-}
+#define before evq_before
 
 int evq_init(struct evq *q, uint64_t cap_hint)
 {
 	q->cap = cap_hint < 16 ? 16 : cap_hint;
 	q->len = 0;
 	q->next_seq = 0;
+	q->nside = q->side_min = 0;
 	q->h = iw_malloc(q->cap * sizeof(*q->h));
 	return q->h ? 0 : -1;
 }
@@ -26,6 +24,13 @@ void evq_destroy(struct evq *q)
 int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
 	     uint64_t arg3)
 {
+	if (q->nside < EVQ_SIDE) {
+		struct ev e = {cycle, q->next_seq++, type, arg32, arg, arg2, arg3};
+		if (q->nside == 0 || before(&e, &q->side[q->side_min]))
+			q->side_min = q->nside;
+		q->side[q->nside++] = e;
+		return 0;
+	}
 	if (q->len == q->cap) {
 		struct ev *n = iw_realloc(q->h, q->cap * 2 * sizeof(*n));
 		if (!n)
@@ -48,6 +53,15 @@ int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint6
 
 bool evq_pop(struct evq *q, struct ev *out)
 {
+	if (q->nside && (q->len == 0 || before(&q->side[q->side_min], &q->h[0]))) {
+		*out = q->side[q->side_min];
+		q->side[q->side_min] = q->side[--q->nside];
+		q->side_min = 0;
+		for (unsigned i = 1; i < q->nside; i++)
+			if (before(&q->side[i], &q->side[q->side_min]))
+				q->side_min = i;
+		return true;
+	}
 	if (q->len == 0)
 		return false;
 	*out = q->h[0];

@@ -1,5 +1,7 @@
-/* evq: the discrete-event queue: a binary min-heap keyed by (cycle, sequence number), so events at the
- * same cycle pop in the order they were scheduled, on every machine. */
+/* evq: the discrete-event queue, keyed by (cycle, sequence number), so events at the same cycle pop in
+ * the order they were scheduled, on every machine. The first EVQ_SIDE pending events live in a small
+ * unsorted array (a walker slot's release, the rest of a DMA: usually few at a time), the others in a
+ * binary min-heap; the next event is the least of both, so where an event is kept changes no order. */
 #ifndef IOWALK_SIM_EVQ_H
 #define IOWALK_SIM_EVQ_H
 
@@ -16,10 +18,14 @@ struct ev {
 	uint64_t arg3;
 };
 
+#define EVQ_SIDE 8
+
 struct evq {
-	struct ev *h;
+	struct ev *h;        /* the heap */
 	uint64_t len, cap;
 	uint64_t next_seq;
+	struct ev side[EVQ_SIDE];
+	unsigned nside, side_min; /* side[side_min] is the least of side[] when nside > 0 */
 };
 
 int evq_init(struct evq *q, uint64_t cap_hint); /* 0 or -1 */
@@ -27,7 +33,20 @@ void evq_destroy(struct evq *q);
 int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
 	     uint64_t arg3); /* 0 or -1 */
 bool evq_pop(struct evq *q, struct ev *out);
-static inline bool evq_empty(const struct evq *q) { return q->len == 0; }
-static inline const struct ev *evq_peek(const struct evq *q) { return q->len ? &q->h[0] : 0; }
+static inline bool evq_empty(const struct evq *q) { return q->len == 0 && q->nside == 0; }
+static inline bool evq_before(const struct ev *a, const struct ev *b)
+{
+	return a->cycle < b->cycle || (a->cycle == b->cycle && a->seq < b->seq);
+}
+/* The next event (NULL when none). */
+static inline const struct ev *evq_peek(const struct evq *q)
+{
+	const struct ev *s = q->nside ? &q->side[q->side_min] : 0, *h = q->len ? &q->h[0] : 0;
+	if (!s)
+		return h;
+	return h && evq_before(h, s) ? h : s;
+}
+/* Events pending (both parts). */
+static inline uint64_t evq_len(const struct evq *q) { return q->len + q->nside; }
 
 #endif

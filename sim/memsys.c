@@ -15,6 +15,7 @@ int memsys_init(struct memsys *m, const struct iw_config *cfg)
 		m->line_shift++;
 	for (int l = 0; l < MEM_LEVELS; l++)
 		m->cpu_served[l] = m->device_served[l] = 0;
+	m->last_line = UINT64_MAX;
 	for (int i = 0; i < 3; i++) {
 		uint64_t lines = kib[i] * 1024 >> m->line_shift;
 		m->present[i] = lines > 0;
@@ -35,6 +36,13 @@ void memsys_destroy(struct memsys *m)
 uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 {
 	uint64_t line = hpa >> m->line_shift;
+	/* The line of the previous CPU reference is the most recently used line of its L1 set: a hit whose
+	 * LRU update would change no order (it is the newest already), so it is counted without a scan. */
+	if (line == m->last_line) {
+		m->c[MEM_L1].hits++;
+		m->cpu_served[MEM_L1]++;
+		return m->cycles[MEM_L1];
+	}
 	int hit = MEM_DRAM;
 	/* Inclusive hierarchy: each level missed on the way down is filled (sacache_access does both). */
 	for (int i = 0; i < 3; i++) {
@@ -43,6 +51,8 @@ uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 			break;
 		}
 	}
+	/* Remembered only where L1 holds it (an L1 of 0 KiB holds nothing). */
+	m->last_line = m->present[MEM_L1] ? line : UINT64_MAX;
 	m->cpu_served[hit]++;
 	return m->cycles[hit];
 }

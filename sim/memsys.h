@@ -24,6 +24,7 @@ struct memsys {
 	uint64_t bridge_cycles;
 	uint64_t cpu_served[MEM_LEVELS];    /* CPU references served by each level */
 	uint64_t device_served[MEM_LEVELS]; /* device references served (L3 or DRAM) */
+	uint64_t last_line;                 /* the line of the last CPU reference (UINT64_MAX: none) */
 };
 
 int memsys_init(struct memsys *m, const struct iw_config *cfg); /* 0 or -1 (out of memory) */

@@ -50,4 +50,40 @@ static void test_random_against_sort(void)
 	evq_destroy(&q);
 }
 
-CHECK_MAIN(CASE(test_order_and_ties), CASE(test_random_against_sort))
+/* Pushes and pops interleaved, so events move through both the small side array and the heap: the
+ * order is always the least (cycle, push order) pending, as a naive scan finds it. */
+static void test_interleaved_against_scan(void)
+{
+	struct evq q;
+	CHECK(evq_init(&q, 4) == 0);
+	struct rng r;
+	rng_seed(&r, 7);
+	enum { N = 5000 };
+	static uint64_t cyc[N];
+	static bool done[N];
+	int pushed = 0, popped = 0;
+	uint64_t now = 0;
+	while (pushed < N || !evq_empty(&q)) {
+		if (pushed < N && (evq_empty(&q) || rng_below(&r, 3) != 0)) {
+			cyc[pushed] = now + rng_below(&r, 40); /* never before the last popped: as the engine */
+			CHECK(evq_push(&q, cyc[pushed], 0, 0, (uint64_t)pushed, 0, 0) == 0);
+			pushed++;
+			continue;
+		}
+		int want = -1;
+		for (int i = 0; i < pushed; i++)
+			if (!done[i] && (want < 0 || cyc[i] < cyc[want]))
+				want = i;
+		CHECK(evq_peek(&q) != NULL && evq_peek(&q)->arg == (uint64_t)want);
+		struct ev e;
+		CHECK(evq_pop(&q, &e));
+		CHECK_EQ_U64(e.arg, (uint64_t)want);
+		done[e.arg] = true;
+		popped++;
+		CHECK_EQ_U64(evq_len(&q), (uint64_t)(pushed - popped));
+		now = e.cycle;
+	}
+	evq_destroy(&q);
+}
+
+CHECK_MAIN(CASE(test_order_and_ties), CASE(test_random_against_sort), CASE(test_interleaved_against_scan))
