@@ -17,7 +17,7 @@ for k in nic-ring nvme stream random churn vm; do
 done
 
 # vm: a format-v2 trace, one IOAT per function (16 MiB apart), operations to the functions in turn
-# (even: NIC buffers of --buf-size, odd: NVMe requests); each function's DMAs are its own device; it
+# (even: NIC buffers of --buf-size, 1536 B by default; odd: NVMe requests); each function's DMAs are its own device; it
 # replays checked with per-function or shared bridge caches.
 "$IOWALK" trace gen vm --functions 3 --ops 90 --ring 8 --rpcit lazy:4 -o "$T/vm.trace" 2>/dev/null || bad "vm --functions 3 failed"
 head -1 "$T/vm.trace" | grep -q '^%iowalk-trace 2$' && ok || bad "vm: not a v2 trace"
@@ -25,7 +25,7 @@ head -1 "$T/vm.trace" | grep -q '^%iowalk-trace 2$' && ok || bad "vm: not a v2 t
 for f in 0 1 2; do
 	[ "$(awk -v f=$f '$2 == "DMA" && $3 == f' "$T/vm.trace" | wc -l)" = 30 ] && ok || bad "vm: function $f has not 30 DMAs"
 done
-awk '$2 == "DMA" && $3 == 0 { if ($5 != "0x800") bad = 1 } END { exit bad }' "$T/vm.trace" && ok || bad "vm: a NIC DMA not of --buf-size"
+awk '$2 == "DMA" && $3 == 0 { if ($5 != "0x600") bad = 1 } END { exit bad }' "$T/vm.trace" && ok || bad "vm: a NIC DMA not of --buf-size"
 for shared in 0 1; do "$IOWALK" run -q --check --set device.shared_caches=$shared "$T/vm.trace" || bad "vm: run --check (shared $shared) failed"; done
 "$IOWALK" trace gen vm --functions 1 --ops 20 -o "$T/vm1.trace" 2>/dev/null && head -1 "$T/vm1.trace" | grep -q '^%iowalk-trace 1$' && ok || bad "vm --functions 1 is not a v1 trace"
 "$IOWALK" trace gen vm --devices 2 -o "$T/x" 2>/dev/null; [ $? -eq 2 ] && ok || bad "vm --devices should be refused"
