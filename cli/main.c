@@ -51,6 +51,13 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A reader that stops early (`iowalk run ... | head`) is a write error on standard output (exit 1,
+	 * after every result file is complete), not a SIGPIPE that would end iowalk between staging and
+	 * committing its results. */
+	struct sigaction ign;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, NULL);
 	/* Test hook (docs/reliability.md): fail the N-th allocation, to check every failure path. */
 	const char *fail = getenv("IOWALK_FAIL_ALLOC");
 	if (fail)

@@ -52,6 +52,12 @@ if [ -w /dev/full ]; then
 		[ $? -eq 1 ] && grep -q 'write error' err.txt && ok || bad "'iowalk $cmd > /dev/full' did not fail"
 	done
 fi
+# A reader that stops early: the results are complete (no temporary left), the exit status 1.
+mkdir -p early
+"$IOWALK" run "$tiny" --figure early/fig --json early/r.json | head -1 > /dev/null
+rc=${PIPESTATUS[0]}
+[ "$rc" = 1 ] && [ -s early/fig.png ] && [ -s early/fig-col1.pdf ] && [ -s early/r.json ] && [ -z "$(ls early | grep '\.tmp\.')" ] && ok ||
+	bad "run | head: exit $rc, left: $(ls early)"
 # Without --check only the pages changed since their last refresh are tracked (not the full reference
 # map): every number but the checked count is the same as with it.
 for t in tiny two-slots two-functions matrix gen-nic-ring-lazy gen-churn; do
