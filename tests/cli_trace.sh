@@ -83,6 +83,9 @@ golden expect-6.12-strict.trace -- --from ftrace --function 0001:00:00.0 --rpcit
 # its IO table 16 MiB below; the map, RPCIT and DMA of 0002 are kept under function 1.
 golden expect-6.12-all.trace -- --from ftrace "$G/capture-6.12.txt" --name "golden 6.12 all functions"
 grep -q '2 functions (format v2: 0 = 0001:00:00.0, 1 = 0002:00:00.0)' "$T/conv.err" && ok || bad "all functions: $(cat "$T/conv.err")"
+"$IOWALK" trace convert --from ftrace --function 0009:00:00.0 "$G/capture-6.12.txt" -o "$T/none.trace" 2> "$T/err"; rc=$?
+[ $rc = 1 ] && grep -q 'no events of function 0009:00:00.0 (the capture names 0001:00:00.0, 0002:00:00.0)' "$T/err" && [ ! -e "$T/none.trace" ] && ok ||
+	bad "--function of a function the capture lacks: rc $rc: $(cat "$T/err")"
 golden expect-6.1.trace -- --from kprobe "$G/capture-6.1.txt" --name "golden 6.1"
 grep -q '1 lines unparsed (lines 19)' "$T/conv.err" 2>/dev/null || "$IOWALK" trace convert --from ftrace "$G/capture-6.12.txt" -o "$T/c2" 2>&1 | grep -q '1 lines unparsed (lines 19)' && ok || bad "unparsed line not reported with its number"
 "$IOWALK" trace convert --from ftrace --strict "$G/capture-6.12.txt" -o "$T/c3" 2> "$T/strict.err"; [ $? -eq 1 ] && grep -q 'line 19' "$T/strict.err" && [ ! -e "$T/c3" ] && ok || bad "--strict did not stop at line 19"

@@ -686,6 +686,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		return -1;
 	}
 	c->multi = !o->function && st->nfunctions > 1;
+	unsigned named = st->nfunctions;
 	if (!c->multi)
 		st->nfunctions = 0; /* st->function names the one kept */
 	if (c->multi && o->ioat_origin < (st->nfunctions - 1) * CONVERT_FN_TABLE_STRIDE) {
@@ -752,6 +753,13 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		c->fn = (uint16_t)k;
 		if (flush_lazy(c, c->last_time) < 0)
 			goto out_abort;
+	}
+	if (!c->setup_done && o->function && st->other_function) {
+		char names[CONVERT_MAX_FUNCTIONS * 34] = "";
+		for (unsigned k = 0; k < named; k++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", k ? ", " : "", st->functions[k]);
+		cfail(c, "%s: no events of function %s (the capture names %s)", in, o->function, names[0] ? names : "none");
+		goto out_abort;
 	}
 	if (!c->setup_done) {
 		cfail(c, "%s: no IOMMU map/unmap events found (%" PRIu64 " lines)", in, lineno);
