@@ -466,7 +466,7 @@ static int run_parsed(struct run_args *ap, struct engine_opts *op)
 		report_table(&r, stdout);
 	rc = write_results(&a, &r);
 	if (a.figure && rc == CLI_EXIT_OK && !a.quiet)
-		printf("\nfigure: %s.png, %s.pdf\n", a.figure, a.figure);
+		printf("\nfigure: %s.png, %s.pdf (paper: %s-col1.pdf, %s-col2.pdf)\n", a.figure, a.figure, a.figure, a.figure);
 	engine_result_free(&res);
 	return rc;
 }

@@ -131,7 +131,7 @@ static enum iw_refresh nested_refresh(const struct iw_config *c)
 
 const struct strategy_ops strategy_nested = {
 	.name = "nested",
-	.summary = "no shadow; RPCIT invalidates; an IOTLB miss does a 2-D guest x stage-2 walk",
+	.summary = "no shadow; refresh bit off, RPCIT after unmaps invalidates; an IOTLB miss walks guest x stage 2",
 	.create = nested_create,
 	.destroy = nested_destroy,
 	.rpcit = nested_rpcit,

@@ -255,7 +255,7 @@ static void qemu_check_invariants(struct strategy *st, bool full)
 
 const struct strategy_ops strategy_qemu = {
 	.name = "qemu",
-	.summary = "VMM emulation: per-page guest walk in QEMU, VFIO map (pin + host table + RPCIT) per page",
+	.summary = "VMM emulation: per-page guest walk in QEMU, a VFIO map (long-term pin + host table entry) per page",
 	.create = qemu_create,
 	.destroy = qemu_destroy,
 	.rpcit = qemu_rpcit,
