@@ -9,15 +9,6 @@ void hist_init(struct hist *h)
 	h->min = UINT64_MAX;
 }
 
-unsigned hist_bucket(uint64_t v)
-{
-	if (v < HIST_EXACT)
-		return (unsigned)v;
-	unsigned msb = 63u - (unsigned)__builtin_clzll(v);
-	unsigned shift = msb - HIST_SUB_BITS; /* >= 1; v >> shift is in [HIST_SUB, 2 * HIST_SUB) */
-	return HIST_EXACT + (shift - 1) * HIST_SUB + (unsigned)((v >> shift) - HIST_SUB);
-}
-
 uint64_t hist_bucket_high(unsigned b)
 {
 	if (b < HIST_EXACT)
@@ -27,19 +18,6 @@ uint64_t hist_bucket_high(unsigned b)
 	uint64_t low = mant << shift;
 	uint64_t high = low + ((1ull << shift) - 1);
 	return high < low ? UINT64_MAX : high;
-}
-
-void hist_add(struct hist *h, uint64_t v, uint64_t weight)
-{
-	if (weight == 0)
-		return;
-	h->b[hist_bucket(v)] += weight;
-	h->count += weight;
-	h->sum += v * weight;
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
 }
 
 uint64_t hist_quantile(const struct hist *h, double q)

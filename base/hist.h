@@ -20,10 +20,30 @@ struct hist {
 };
 
 void hist_init(struct hist *h);
-void hist_add(struct hist *h, uint64_t v, uint64_t weight);
+/* The bucket of v (inline: one per translation on the hot path). */
+static inline unsigned hist_bucket(uint64_t v)
+{
+	if (v < HIST_EXACT)
+		return (unsigned)v;
+	unsigned msb = 63u - (unsigned)__builtin_clzll(v);
+	unsigned shift = msb - HIST_SUB_BITS; /* >= 1; v >> shift is in [HIST_SUB, 2 * HIST_SUB) */
+	return HIST_EXACT + (shift - 1) * HIST_SUB + (unsigned)((v >> shift) - HIST_SUB);
+}
+/* Records weight values v. */
+static inline void hist_add(struct hist *h, uint64_t v, uint64_t weight)
+{
+	if (weight == 0)
+		return;
+	h->b[hist_bucket(v)] += weight;
+	h->count += weight;
+	h->sum += v * weight;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+}
 /* The value at quantile q in [0, 1] (0 when empty). */
 uint64_t hist_quantile(const struct hist *h, double q);
-unsigned hist_bucket(uint64_t v);
 uint64_t hist_bucket_high(unsigned b);
 
 #endif

@@ -43,37 +43,11 @@ void sacache_destroy(struct sacache *c)
 	c->keys = c->vals = c->stamp = NULL;
 }
 
-static inline uint64_t set_of(const struct sacache *c, uint64_t key)
-{
-	/* Low bits index the set, as hardware does; modulo keeps non-power-of-two set counts exact. */
-	return (c->sets & (c->sets - 1)) == 0 ? (key & (c->sets - 1)) : key % c->sets;
-}
-
-bool sacache_lookup(struct sacache *c, uint64_t key, uint64_t *val)
-{
-	if (!c->keys) {
-		c->misses++;
-		return false;
-	}
-	uint64_t base = set_of(c, key) * c->ways, k = key + 1;
-	for (uint32_t w = 0; w < c->ways; w++) {
-		if (c->keys[base + w] == k) {
-			c->stamp[base + w] = ++c->clock;
-			if (val)
-				*val = c->vals[base + w];
-			c->hits++;
-			return true;
-		}
-	}
-	c->misses++;
-	return false;
-}
-
 void sacache_fill(struct sacache *c, uint64_t key, uint64_t val)
 {
 	if (!c->keys)
 		return;
-	uint64_t base = set_of(c, key) * c->ways, k = key + 1;
+	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
 	uint64_t victim = base;
 	for (uint32_t w = 0; w < c->ways; w++) {
 		uint64_t i = base + w;
@@ -96,7 +70,7 @@ bool sacache_invalidate(struct sacache *c, uint64_t key)
 {
 	if (!c->keys)
 		return false;
-	uint64_t base = set_of(c, key) * c->ways, k = key + 1;
+	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
 	for (uint32_t w = 0; w < c->ways; w++) {
 		if (c->keys[base + w] == k) {
 			c->keys[base + w] = 0;
@@ -141,7 +115,7 @@ bool sacache_access(struct sacache *c, uint64_t key)
 		c->misses++;
 		return false;
 	}
-	uint64_t base = set_of(c, key) * c->ways, k = key + 1;
+	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
 	uint64_t victim = base;
 	for (uint32_t w = 0; w < c->ways; w++) {
 		uint64_t i = base + w;

@@ -24,8 +24,32 @@ struct sacache {
 const char *sacache_check(uint64_t entries, uint32_t ways);
 int sacache_init(struct sacache *c, uint64_t entries, uint32_t ways); /* 0 or -1 (out of memory) */
 void sacache_destroy(struct sacache *c);
-/* Looks up key; on a hit refreshes LRU and stores the payload in *val. Counts hits and misses. */
-bool sacache_lookup(struct sacache *c, uint64_t key, uint64_t *val);
+static inline uint64_t sacache_set_of(const struct sacache *c, uint64_t key)
+{
+	/* Low bits index the set, as hardware does; modulo keeps non-power-of-two set counts exact. */
+	return (c->sets & (c->sets - 1)) == 0 ? (key & (c->sets - 1)) : key % c->sets;
+}
+/* Looks up key; on a hit refreshes LRU and stores the payload in *val. Counts hits and misses. (Inline:
+ * the IOTLB's lookup of every translation.) */
+static inline bool sacache_lookup(struct sacache *c, uint64_t key, uint64_t *val)
+{
+	if (!c->keys) {
+		c->misses++;
+		return false;
+	}
+	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
+	for (uint32_t w = 0; w < c->ways; w++) {
+		if (c->keys[base + w] == k) {
+			c->stamp[base + w] = ++c->clock;
+			if (val)
+				*val = c->vals[base + w];
+			c->hits++;
+			return true;
+		}
+	}
+	c->misses++;
+	return false;
+}
 /* Inserts or updates key (evicting the LRU line of its set when full). */
 void sacache_fill(struct sacache *c, uint64_t key, uint64_t val);
 /* Looks key up and, on a miss, fills it (one scan of the set): a cache access. true on a hit. */

@@ -572,12 +572,17 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, uint64_t npages, uint64_t recno)
 {
 	uint64_t start = s->now, gap = s->cfg->page_gap_cycles;
+	/* The last page whose time stays within SIM_TIME_MAX (start <= SIM_TIME_MAX always). */
+	uint64_t kmax = gap ? (SIM_TIME_MAX - start) / gap : UINT64_MAX;
 	for (uint64_t k = 0; k < npages; k++) {
 		if (k > 0) {
-			uint64_t tk = SIM_TIME_MAX;
-			if ((gap && k > SIM_TIME_MAX / gap) || time_add(s, start, k * gap, &tk) < 0)
-				return sim_fail(s, "simulated time would pass 2^63 cycles streaming a DMA of %" PRIu64
-						" pages", npages);
+			if (k > kmax) { /* the failure, with the same message as ever */
+				uint64_t tk;
+				if (k > SIM_TIME_MAX / gap || time_add(s, start, k * gap, &tk) < 0)
+					return sim_fail(s, "simulated time would pass 2^63 cycles streaming a DMA of %" PRIu64
+							" pages", npages);
+			}
+			uint64_t tk = start + k * gap;
 			const struct ev *next = evq_peek(&s->q);
 			if (tk >= s->horizon || (next && next->cycle <= tk)) {
 				if (evq_push(&s->q, tk, EV_PAGE, (uint32_t)dev << 1 | write, pfn + k, npages - k, recno) < 0)

@@ -7,7 +7,7 @@ static void test_lru_sequence(void)
 	/* 2 sets x 2 ways. Keys map to set key % 2. */
 	struct sacache c;
 	CHECK(sacache_init(&c, 4, 2) == 0);
-	uint64_t v;
+	uint64_t v = 0;
 	CHECK(!sacache_lookup(&c, 0, &v)); /* miss */
 	sacache_fill(&c, 0, 10);
 	CHECK(!sacache_lookup(&c, 2, &v));
