@@ -24,8 +24,14 @@ void evq_destroy(struct evq *q)
 int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
 	     uint64_t arg3)
 {
+	return evq_push_seq(q, cycle, q->next_seq++, type, arg32, arg, arg2, arg3);
+}
+
+int evq_push_seq(struct evq *q, uint64_t cycle, uint64_t seq, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
+		 uint64_t arg3)
+{
+	struct ev e = {cycle, seq, type, arg32, arg, arg2, arg3};
 	if (q->nside < EVQ_SIDE) {
-		struct ev e = {cycle, q->next_seq++, type, arg32, arg, arg2, arg3};
 		if (q->nside == 0 || before(&e, &q->side[q->side_min]))
 			q->side_min = q->nside;
 		q->side[q->nside++] = e;
@@ -38,7 +44,6 @@ int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint6
 		q->h = n;
 		q->cap *= 2;
 	}
-	struct ev e = {cycle, q->next_seq++, type, arg32, arg, arg2, arg3};
 	uint64_t i = q->len++;
 	while (i > 0) {
 		uint64_t p = (i - 1) / 2;

@@ -112,9 +112,11 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 	s->iotlb = iw_calloc(SIM_MAX_DEVS, sizeof(*s->iotlb));
 	s->devs = iw_calloc(SIM_MAX_DEVS, sizeof(*s->devs));
 	s->fn_of_fid = iw_calloc(SIM_MAX_DEVS, sizeof(*s->fn_of_fid));
+	s->walkers = iw_calloc(cfg->walkers, sizeof(*s->walkers));
+	s->pos_seq = UINT64_MAX;
 	s->version = 1;
 	s->shared_caches = cfg->shared_caches != 0;
-	if (!s->iotlb || !s->devs || !s->fn_of_fid || memsys_init(&s->mem, cfg) < 0 || walk_caches_init(cfg, &s->wc_rt, &s->wc_st) < 0 ||
+	if (!s->iotlb || !s->devs || !s->fn_of_fid || !s->walkers || memsys_init(&s->mem, cfg) < 0 || walk_caches_init(cfg, &s->wc_rt, &s->wc_st) < 0 ||
 	    evq_init(&s->q, 64) < 0)
 		goto oom_free;
 	stats_init(&s->st);
@@ -135,6 +137,7 @@ void sim_free(struct sim *s)
 		fn_free(s, s->fns[i]);
 	iw_free(s->fns);
 	iw_free(s->fn_of_fid);
+	iw_free(s->walkers);
 	if (s->iotlb) {
 		for (unsigned i = 0; s->iotlb && i < s->ndevs && !s->shared_caches; i++) {
 			sacache_destroy(s->iotlb[s->devs[i]]);
@@ -476,7 +479,45 @@ static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, uint64
 	return 0;
 }
 
-static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cycles, bool was_queued)
+/* Whether walker w's release event, had it been pushed, would already have been handled at the current
+ * place in the event order: before the event being handled, or (outside events) at or before now. */
+static inline bool released(const struct sim *s, const struct walker *w)
+{
+	return w->done < s->now || (w->done == s->now && w->seq < s->pos_seq);
+}
+
+/* A walker slot free at the current place in the order, or -1 when all are busy. */
+static int free_walker(struct sim *s)
+{
+	for (unsigned i = 0; i < s->cfg->walkers; i++) {
+		struct walker *w = &s->walkers[i];
+		if (!w->busy)
+			return (int)i;
+		if (!w->pushed && released(s, w)) {
+			w->busy = false;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* Pushes the release events of the busy walkers that have none yet (a translation now waits for one),
+ * each with the sequence number reserved when its walk started: the order is what it would have been
+ * had every release been an event. */
+static int push_releases(struct sim *s)
+{
+	for (unsigned i = 0; i < s->cfg->walkers; i++) {
+		struct walker *w = &s->walkers[i];
+		if (w->busy && !w->pushed) {
+			if (evq_push_seq(&s->q, w->done, w->seq, EV_WALK_DONE, 0, i, 0, 0) < 0)
+				return sim_fail(s, "out of memory (event queue)");
+			w->pushed = true;
+		}
+	}
+	return 0;
+}
+
+static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cycles, bool was_queued, unsigned slot)
 {
 	s->op_cycles = pre_cycles;
 	if (was_queued)
@@ -492,12 +533,13 @@ static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cyc
 		struct sacache *c = s->iotlb[p->dev];
 		sacache_fill(c, fn_tag(s) | p->addr >> 12, page | (x.writable ? 1 : 0));
 	}
-	s->walkers_busy++;
 	uint64_t done = SIM_TIME_MAX;
 	if (time_add(s, s->now, s->op_cycles - before, &done) < 0)
 		return -1;
-	if (evq_push(&s->q, done, EV_WALK_DONE, 0, 0, 0, 0) < 0)
-		return sim_fail(s, "out of memory (event queue)");
+	struct walker *w = &s->walkers[slot];
+	*w = (struct walker){.done = done, .seq = evq_reserve_seq(&s->q), .busy = true, .pushed = false};
+	if (s->walkq_len && push_releases(s) < 0) /* translations still wait: releases are events */
+		return -1;
 	return finish_translation(s, p->dev, p->iova, p->addr, p->write, p->unprot, &x, p->recno);
 }
 
@@ -543,8 +585,9 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	s->st.ops[OP_IOTLB_MISSES]++;
 	struct pending_walk p = {.arrival = s->now, .iova = iova, .addr = addr, .dev = dev, .write = write, .unprot = unprot,
 				 .recno = s->recno};
-	if (s->walkers_busy < s->cfg->walkers && s->walkq_len == 0)
-		return do_walk(s, &p, s->op_cycles, false);
+	int slot = s->walkq_len == 0 ? free_walker(s) : -1;
+	if (slot >= 0)
+		return do_walk(s, &p, s->op_cycles, false, (unsigned)slot);
 	/* All walker slots busy: queue; the IOTLB lookup's cycles travel with it. */
 	if (s->walkq_len == s->walkq_cap) {
 		uint64_t cap = s->walkq_cap ? s->walkq_cap * 2 : 64;
@@ -561,7 +604,7 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	s->walkq[(s->walkq_head + s->walkq_len++) % s->walkq_cap] = p;
 	s->queued_cycles += s->op_cycles;
 	s->st.ops[OP_WALKS_QUEUED]++;
-	return 0;
+	return push_releases(s);
 }
 
 /* Translates npages consecutive pages of a DMA from page number pfn, the first at s->now and each next
@@ -590,6 +633,7 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 				return 0;
 			}
 			set_now(s, tk);
+			s->pos_seq = UINT64_MAX; /* in place: every release at or before tk is done */
 		}
 		if (translate_page(s, dev, (pfn + k) << 12, write, recno) < 0)
 			return -1;
@@ -636,17 +680,22 @@ static int start_rpcit(struct sim *s, const struct pending_rpcit *p, bool drain)
 static int handle_event(struct sim *s, const struct ev *e)
 {
 	set_now(s, e->cycle);
-	if (e->type == EV_PAGE) /* the rest of a DMA: arg = first page number, arg2 = pages, arg3 = record */
-		return stream_pages(s, (uint16_t)(e->arg32 >> 1), e->arg32 & 1, e->arg, e->arg2, e->arg3);
-	/* EV_WALK_DONE: a walker slot is free for the next queued translation. */
-	s->walkers_busy--;
-	if (s->walkq_len) {
-		struct pending_walk p = s->walkq[s->walkq_head];
-		s->walkq_head = (s->walkq_head + 1) % s->walkq_cap;
-		s->walkq_len--;
-		return do_walk(s, &p, s->cfg->iotlb_cycles, true);
+	s->pos_seq = e->seq;
+	int rc = 0;
+	if (e->type == EV_PAGE) { /* the rest of a DMA: arg = first page number, arg2 = pages, arg3 = record */
+		rc = stream_pages(s, (uint16_t)(e->arg32 >> 1), e->arg32 & 1, e->arg, e->arg2, e->arg3);
+	} else {
+		/* EV_WALK_DONE (arg: the walker): the slot is free for the next queued translation. */
+		s->walkers[e->arg].busy = s->walkers[e->arg].pushed = false;
+		if (s->walkq_len) {
+			struct pending_walk p = s->walkq[s->walkq_head];
+			s->walkq_head = (s->walkq_head + 1) % s->walkq_cap;
+			s->walkq_len--;
+			rc = do_walk(s, &p, s->cfg->iotlb_cycles, true, (unsigned)e->arg);
+		}
 	}
-	return 0;
+	s->pos_seq = UINT64_MAX;
+	return rc;
 }
 
 /* Runs the events due at or before t (the time of the record about to be handled). While it does, the
@@ -781,6 +830,10 @@ int sim_finish(struct sim *s)
 		return -1;
 	if (advance(s, UINT64_MAX) < 0)
 		return -1;
+	/* The walks whose releases were never events end last as they would have. */
+	for (unsigned i = 0; i < s->cfg->walkers; i++)
+		if (s->walkers[i].busy && s->walkers[i].done > s->now)
+			set_now(s, s->walkers[i].done);
 	/* The statistics window ends when the last work does (the vCPU's last RPCIT included). */
 	s->st.window_end = s->now > s->vcpu_free_at ? s->now : s->vcpu_free_at;
 	if (s->st.window_end < s->st.window_start)

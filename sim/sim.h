@@ -158,7 +158,14 @@ struct sim {
 	uint64_t vcpu_free_at;       /* the guest vCPU is handling an RPCIT until then */
 	uint64_t stall_cycles;       /* how far the replay runs behind the trace's times */
 	uint64_t horizon;            /* when the next record will be handled (UINT64_MAX: none known) */
-	unsigned walkers_busy;
+	/* The device's walker slots: a walk holds one until `done`. Its release is an event only when a
+	 * translation waits for a slot (`pushed`); otherwise it is taken as done lazily, at the place in the
+	 * event order (done, seq) its event would have had (seq reserved when the walk started). */
+	struct walker {
+		uint64_t done, seq;
+		bool busy, pushed;
+	} *walkers;
+	uint64_t pos_seq;            /* the sequence number of the event being handled (UINT64_MAX: none) */
 	struct pending_walk *walkq;  /* FIFO ring of translations waiting for a walker */
 	uint64_t walkq_head, walkq_len, walkq_cap;
 	uint64_t recno;              /* record being handled (1-based) */
