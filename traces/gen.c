@@ -436,43 +436,65 @@ struct outstanding {
 	uint64_t iova, bytes;
 };
 
-static int gen_ring(struct g *g, bool nvme)
+/* Rings of outstanding buffers: one (nic-ring, nvme) or one per PCI function (vm: NICs on even functions,
+ * NVMe queues of depth 32 on odd ones). Operation i goes to function i mod the functions: if its ring is
+ * full the oldest buffer completes (UNMAP), then a new buffer is mapped, refreshed and DMAed. */
+static int gen_rings(struct g *g, bool vm, bool nvme)
 {
 	const struct gen_opts *o = g->o;
-	struct outstanding *q = iw_calloc(o->ring, sizeof(*q));
-	if (!q)
+	uint64_t nf = vm ? o->functions : 1, cap = o->ring > 32 ? o->ring : 32;
+	struct outstanding *q = iw_calloc(nf * cap, sizeof(*q));
+	uint64_t *head = iw_calloc(nf, sizeof(*head)), *n = iw_calloc(nf, sizeof(*n));
+	if (!q || !head || !n) {
+		iw_free(q);
+		iw_free(head);
+		iw_free(n);
 		return gfail(g, "out of memory");
-	uint64_t head = 0, n = 0;
+	}
 	for (uint64_t i = 0; i < o->ops && !g->failed; i++) {
 		gen_tick(o, i);
-		if (n == o->ring) {
-			struct outstanding *c = &q[head];
-			head = (head + 1) % o->ring;
-			n--;
+		uint64_t f = i % nf;
+		bool is_nvme = vm ? f % 2 == 1 : nvme;
+		uint64_t depth = vm && is_nvme ? 32 : o->ring;
+		g->fn = (uint16_t)f;
+		g->cur = &g->sp[f];
+		struct outstanding *fq = q + f * cap;
+		if (n[f] == depth) {
+			struct outstanding *c = &fq[head[f]];
+			head[f] = (head[f] + 1) % depth;
+			n[f]--;
 			if (unmap_buffer(g, c->iova, c->bytes) < 0)
 				break;
 		}
 		bool rx = rng_below(&g->r, 100) < o->rx_percent;
-		uint64_t bytes = nvme ? nvme_size(g) : o->buf_bytes;
+		uint64_t bytes = is_nvme ? nvme_size(g) : o->buf_bytes;
 		uint64_t iova = iova_alloc(g, page_bytes_up(bytes));
 		if (g->failed)
 			break;
 		/* RX / read requests: the device writes memory; TX / write requests: it reads (read-only map). */
-		if (map_buffer(g, iova, bytes, !rx, nvme) < 0)
+		if (map_buffer(g, iova, bytes, !rx, is_nvme) < 0)
 			break;
 		g->t += o->interval_cycles / 4;
-		if (emit(g, trace_rec_dma(g->t, dev_of(g, i), iova, bytes, rx)) < 0)
+		/* vm: each function's DMAs are its own device; otherwise --devices streams in turn. */
+		if (emit(g, trace_rec_dma(g->t, vm ? (uint16_t)f : dev_of(g, i), iova, bytes, rx)) < 0)
 			break;
-		q[(head + n++) % o->ring] = (struct outstanding){iova, bytes};
+		fq[(head[f] + n[f]++) % depth] = (struct outstanding){iova, bytes};
 		g->t += o->interval_cycles;
 	}
-	while (n && !g->failed) {
-		struct outstanding *c = &q[head];
-		head = (head + 1) % o->ring;
-		n--;
-		unmap_buffer(g, c->iova, c->bytes);
+	for (uint64_t f = 0; f < nf && !g->failed; f++) {
+		uint64_t depth = vm && f % 2 ? 32 : o->ring;
+		g->fn = (uint16_t)f;
+		g->cur = &g->sp[f];
+		while (n[f] && !g->failed) {
+			struct outstanding *c = &q[f * cap + head[f]];
+			head[f] = (head[f] + 1) % depth;
+			n[f]--;
+			unmap_buffer(g, c->iova, c->bytes);
+		}
 	}
 	iw_free(q);
+	iw_free(head);
+	iw_free(n);
 	return g->failed ? -1 : 0;
 }
 
@@ -570,64 +592,6 @@ static int gen_churn(struct g *g)
 	return g->failed ? -1 : 0;
 }
 
-/* A VM with several PCI functions, each its own IO address space: even-numbered functions are NICs
- * (nic-ring packets of --buf-size, an RX/TX split of --rx-percent, a ring of --ring buffers), odd ones
- * NVMe queues (nvme requests of 4 KiB-128 KiB, scattered, depth 32). Operations go to the functions in
- * turn, each an operation of its function's kind at --interval; the DMA of a function is its own device. */
-static int gen_vm(struct g *g)
-{
-	const struct gen_opts *o = g->o;
-	uint64_t nf = o->functions, cap = o->ring > 32 ? o->ring : 32;
-	struct outstanding *q = iw_calloc(nf * cap, sizeof(*q));
-	uint64_t *head = iw_calloc(nf, sizeof(*head)), *n = iw_calloc(nf, sizeof(*n));
-	if (!q || !head || !n) {
-		iw_free(q);
-		iw_free(head);
-		iw_free(n);
-		return gfail(g, "out of memory");
-	}
-	for (uint64_t i = 0; i < o->ops && !g->failed; i++) {
-		gen_tick(o, i);
-		uint64_t f = i % nf, depth = f % 2 ? 32 : o->ring;
-		bool nvme = f % 2 == 1;
-		g->fn = (uint16_t)f;
-		g->cur = &g->sp[f];
-		struct outstanding *fq = q + f * cap;
-		if (n[f] == depth) {
-			struct outstanding *c = &fq[head[f]];
-			head[f] = (head[f] + 1) % depth;
-			n[f]--;
-			if (unmap_buffer(g, c->iova, c->bytes) < 0)
-				break;
-		}
-		bool rx = rng_below(&g->r, 100) < o->rx_percent;
-		uint64_t bytes = nvme ? nvme_size(g) : o->buf_bytes;
-		uint64_t iova = iova_alloc(g, page_bytes_up(bytes));
-		if (g->failed || map_buffer(g, iova, bytes, !rx, nvme) < 0)
-			break;
-		g->t += o->interval_cycles / 4;
-		if (emit(g, trace_rec_dma(g->t, (uint16_t)f, iova, bytes, rx)) < 0)
-			break;
-		fq[(head[f] + n[f]++) % depth] = (struct outstanding){iova, bytes};
-		g->t += o->interval_cycles;
-	}
-	for (uint64_t f = 0; f < nf && !g->failed; f++) {
-		uint64_t depth = f % 2 ? 32 : o->ring;
-		g->fn = (uint16_t)f;
-		g->cur = &g->sp[f];
-		while (n[f] && !g->failed) {
-			struct outstanding *c = &q[f * cap + head[f]];
-			head[f] = (head[f] + 1) % depth;
-			n[f]--;
-			unmap_buffer(g, c->iova, c->bytes);
-		}
-	}
-	iw_free(q);
-	iw_free(head);
-	iw_free(n);
-	return g->failed ? -1 : 0;
-}
-
 int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd, struct gen_stats *st, char *err,
 	      size_t errlen)
 {
@@ -685,12 +649,12 @@ int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd,
 		emit(g, trace_rec_ioat(g->t, (uint16_t)k, o->ioat_origin + k * TABLE_RESERVE, o->levels));
 	if (!g->failed) {
 		switch (o->kind) {
-		case GEN_NIC_RING: gen_ring(g, false); break;
-		case GEN_NVME: gen_ring(g, true); break;
+		case GEN_NIC_RING: gen_rings(g, false, false); break;
+		case GEN_NVME: gen_rings(g, false, true); break;
 		case GEN_STREAM: gen_stream_random(g, false); break;
 		case GEN_RANDOM: gen_stream_random(g, true); break;
 		case GEN_CHURN: gen_churn(g); break;
-		case GEN_VM: gen_vm(g); break;
+		case GEN_VM: gen_rings(g, true, false); break;
 		default: gfail(g, "unknown kind"); break;
 		}
 	}
