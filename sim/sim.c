@@ -20,7 +20,7 @@ enum { EV_WALK_DONE = 1, EV_PAGE = 2 };
 #define SIM_TIME_MAX (1ull << 63)
 
 __attribute__((format(printf, 2, 3))) static int sim_fail(struct sim *s, const char *fmt, ...);
-static void pinned_change(struct sim *s, int64_t delta);
+static void pinned_until(struct sim *s, uint64_t t);
 
 static int time_add(struct sim *s, uint64_t t, uint64_t d, uint64_t *out)
 {
@@ -168,7 +168,7 @@ void sim_reset_stats(struct sim *s)
 	stats_init(&s->st);
 	s->st.setup_cycles = setup;
 	s->st.setup_pinned_pages = setup_pages;
-	pinned_change(s, 0);
+	pinned_until(s, s->now);
 	s->st.pinned_area = 0;
 	s->st.pinned_peak = s->st.pinned_end = s->pinned;
 	s->st.window_start = s->pinned_since;
@@ -253,11 +253,18 @@ int sim_memslot_search(struct sim *s, uint64_t gfn)
 }
 
 /* The pinned-page gauge: its time integral, peak and current value, over the statistics window. */
-static void pinned_change(struct sim *s, int64_t delta)
+/* The pinned-page gauge's time integral, brought up to time t. */
+static void pinned_until(struct sim *s, uint64_t t)
 {
-	uint64_t t = s->now > s->pinned_since ? s->now : s->pinned_since;
+	if (t <= s->pinned_since)
+		return;
 	s->st.pinned_area += (unsigned __int128)s->pinned * (t - s->pinned_since);
 	s->pinned_since = t;
+}
+
+static void pinned_change(struct sim *s, int64_t delta)
+{
+	pinned_until(s, s->now);
 	s->pinned = (uint64_t)((int64_t)s->pinned + delta);
 	if (s->pinned > s->st.pinned_peak)
 		s->st.pinned_peak = s->pinned;
@@ -838,10 +845,7 @@ int sim_finish(struct sim *s)
 	s->st.window_end = s->now > s->vcpu_free_at ? s->now : s->vcpu_free_at;
 	if (s->st.window_end < s->st.window_start)
 		s->st.window_end = s->st.window_start;
-	uint64_t now = s->now;
-	s->now = s->st.window_end; /* integrate the gauge up to the end (no simulated work follows) */
-	pinned_change(s, 0);
-	s->now = now;
+	pinned_until(s, s->st.window_end);
 	check_invariants(s, true);
 	return 0;
 }
