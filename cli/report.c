@@ -71,6 +71,21 @@ static double ratio(const struct report_ctx *r, const struct stats *st)
 
 static const char *base_name(const struct report_ctx *r) { return baseline(r)->ops->name; }
 
+/* A distribution's table cells: mean, mean in ns, p50 and the given tail percentile; n/a for each when
+ * nothing was counted (a mean or percentile of nothing is not 0). */
+static void dist_cells(char c[4][32], uint64_t n, const struct dist *d, uint64_t tail, double ns)
+{
+	if (!n) {
+		for (int k = 0; k < 4; k++)
+			snprintf(c[k], 32, "n/a");
+		return;
+	}
+	snprintf(c[0], 32, "%.1f", d->mean);
+	snprintf(c[1], 32, "%.0f", d->mean * ns);
+	snprintf(c[2], 32, "%" PRIu64, d->p50);
+	snprintf(c[3], 32, "%" PRIu64, tail);
+}
+
 void report_table(const struct report_ctx *r, FILE *f)
 {
 	const struct engine_result *res = r->res;
@@ -87,25 +102,8 @@ void report_table(const struct report_ctx *r, FILE *f)
 		struct dist u = dist_of(&st->update), d = dist_of(&st->dma);
 		uint64_t nu = st->ops[OP_UPDATES], nx = st->ops[OP_DMA_PAGES];
 		char c[8][32];
-		/* A mean or percentile of nothing is n/a, not 0. */
-		if (nu) {
-			snprintf(c[0], 32, "%.1f", u.mean);
-			snprintf(c[1], 32, "%.0f", u.mean * ns);
-			snprintf(c[2], 32, "%" PRIu64, u.p50);
-			snprintf(c[3], 32, "%" PRIu64, u.p99);
-		} else {
-			for (int k = 0; k < 4; k++)
-				snprintf(c[k], 32, "n/a");
-		}
-		if (nx) {
-			snprintf(c[4], 32, "%.1f", d.mean);
-			snprintf(c[5], 32, "%.0f", d.mean * ns);
-			snprintf(c[6], 32, "%" PRIu64, d.p50);
-			snprintf(c[7], 32, "%" PRIu64, d.p999);
-		} else {
-			for (int k = 4; k < 8; k++)
-				snprintf(c[k], 32, "n/a");
-		}
+		dist_cells(c, nu, &u, u.p99, ns);
+		dist_cells(c + 4, nx, &d, d.p999, ns);
 		char all[32];
 		if (nx)
 			snprintf(all, sizeof(all), "%.1f", all_per_xlat(st));
