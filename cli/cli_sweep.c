@@ -202,7 +202,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 				snprintf(sp->err, sizeof(sp->err), "%s = '%s': expected 1/yes/true/on or 0/no/false/off", name, value);
 				return 0;
 			}
-			if (name[0] == 'c')
+			if (strcmp(name, "check") == 0)
 				sp->check = b == 1;
 			else
 				sp->no_drain = b == 0;
