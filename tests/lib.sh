@@ -11,6 +11,19 @@ bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 jget() { grep "\"$2\"" "$1" | head -1 | sed 's/.*: *//; s/[",]//g'; }
 # abspath FILE: an absolute path, for scripts that change directory.
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+# golden_compare NAME GOLDEN OUT MODE LINES: with MODE --update, OUT becomes the golden file (on
+# purpose only); otherwise OUT must equal it exactly, or the first LINES lines of the diff are shown.
+golden_compare() {
+	if [ "$4" = "--update" ]; then
+		cp "$3" "$2"
+		echo "$1: $2 rewritten ($(($(wc -l < "$3") - 1)) rows)"
+	elif diff -u "$2" "$3" > "$T/golden.diff"; then
+		ok
+	else
+		bad "$1: the runs differ from tests/golden/$(basename "$2"):"
+		head -"$5" "$T/golden.diff"
+	fi
+}
 finish() {
 	echo "$pass passed, $fails failed"
 	[ "$fails" -eq 0 ]

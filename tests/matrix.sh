@@ -38,13 +38,5 @@ for L in 3 4 5; do
 		done
 	done
 done
-if [ "$MODE" = "--update" ]; then
-	cp "$out" "$golden"
-	echo "matrix: $golden rewritten ($(($(wc -l < "$out") - 1)) rows)"
-elif diff -u "$golden" "$out" > "$T/diff"; then
-	ok
-else
-	bad "the matrix differs from tests/golden/matrix.csv:"
-	head -40 "$T/diff"
-fi
+golden_compare matrix "$golden" "$out" "$MODE" 40
 finish

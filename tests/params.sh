@@ -57,13 +57,5 @@ while IFS= read -r line; do
 	fi
 	tail -n +2 "$T/run.csv" | sed "s/^/$name,${spec//|/ },/" >> "$out"
 done < <("$IOWALK" run --print-config)
-if [ "$MODE" = "--update" ]; then
-	cp "$out" "$golden"
-	echo "params: $golden rewritten ($(($(wc -l < "$out") - 1)) rows)"
-elif diff -u "$golden" "$out" > "$T/diff"; then
-	ok
-else
-	bad "the parameter runs differ from tests/golden/params.csv:"
-	head -20 "$T/diff"
-fi
+golden_compare params "$golden" "$out" "$MODE" 20
 finish
