@@ -345,21 +345,26 @@ void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, 
 		sacache_fill(wc_rt_of(s), tag | iova >> s->fmt->level_shift[leaf - 2], 1);
 }
 
+void sim_device_walked(struct sim *s, uint64_t iova, const struct iw_walk *w, struct sim_xlate *x)
+{
+	unsigned from = sim_walk_cache_lookup(s, iova);
+	for (unsigned i = 0; i < w->nrefs; i++) {
+		if (w->ref_level[i] < from)
+			continue;
+		sim_dev_ref(s, COMP_DEVICE_WALK, w->refs[i]);
+		sim_walk_cache_fill(s, iova, w, i);
+	}
+	x->fault = w->fault;
+	x->page_bytes = w->page_bytes;
+	x->writable = w->writable;
+	x->frame = w->fault == IW_FAULT_NONE ? w->addr & ~(w->page_bytes - 1) : 0;
+}
+
 void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write, struct sim_xlate *x)
 {
 	struct iw_walk w;
 	s->fmt->walk(table, iova, write, &w);
-	unsigned from = sim_walk_cache_lookup(s, iova);
-	for (unsigned i = 0; i < w.nrefs; i++) {
-		if (w.ref_level[i] < from)
-			continue;
-		sim_dev_ref(s, COMP_DEVICE_WALK, w.refs[i]);
-		sim_walk_cache_fill(s, iova, &w, i);
-	}
-	x->fault = w.fault;
-	x->page_bytes = w.page_bytes;
-	x->writable = w.writable;
-	x->frame = w.fault == IW_FAULT_NONE ? w.addr & ~(w.page_bytes - 1) : 0;
+	sim_device_walked(s, iova, &w, x);
 }
 
 /* ---- the reference check ---- */

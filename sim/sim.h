@@ -243,6 +243,8 @@ void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, 
 /* The device walks a host-memory table of the model's format (a shadow) with the walk caches; charges
  * to device_walk. */
 void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write, struct sim_xlate *x);
+/* The same for a walk the strategy already made (w, of iova): its references charged with the walk caches. */
+void sim_device_walked(struct sim *s, uint64_t iova, const struct iw_walk *w, struct sim_xlate *x);
 /* Address of the struct page of hpa (for refcount references). */
 static inline uint64_t sim_struct_page(uint64_t hpa) { return (1ull << 50) + (hpa >> 12) * 64; }
 /* CPU references to refs[0..n), each charged to c. */

@@ -73,8 +73,9 @@ static void direct_dma_walk(struct strategy *st, uint64_t gpa, bool write, struc
 	struct direct *d = (struct direct *)st;
 	struct s390_host *h = s390_host_of(d->sim);
 	struct iw_walk w;
-	s390_root_walk(h, gpa, &w); /* materializes the entry QEMU's full mapping has (no cost) */
-	sim_device_walk(d->sim, &h->root, gpa, write, x);
+	(void)write; /* the full mapping is read-write: a write walks as a read does */
+	s390_root_walk(h, gpa, &w); /* the walk, materializing the entry QEMU's full mapping has */
+	sim_device_walked(d->sim, gpa, &w, x);
 }
 
 const struct strategy_ops strategy_direct = {
