@@ -61,4 +61,4 @@ static const struct shadow_resolver kvm_resolver = {
 	.size = sizeof(struct kvm_gfn), .init = kvm_init, .resolve = kvm_resolve, .release = kvm_release};
 
 const struct strategy_ops strategy_kvm_gfn = SHADOW_STRATEGY(
-	"kvm-gfn", "shadow; KVM resolves each gpa: memslot search, GUP-fast host walk, pin", &kvm_resolver, &kvm_param_group, NULL);
+	"kvm-gfn", "shadow; KVM resolves each gpa: memslot search, GUP-fast host walk, pin", &kvm_resolver, &kvm_param_group, NULL, false);

@@ -74,5 +74,5 @@ static const struct iw_param root_params[] = {
 static const struct iw_param_group root_param_group = {"root-pfn", root_params, 1, NULL};
 
 const struct strategy_ops strategy_root_pfn =
-	SHADOW_STRATEGY_PINNED("root-pfn", "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table",
-			&root_resolver, &root_param_group, &root_counter_group);
+	SHADOW_STRATEGY("root-pfn", "shadow; the IOMMU driver resolves each gpa by walking the root domain's IO table",
+			&root_resolver, &root_param_group, &root_counter_group, true);

@@ -64,21 +64,13 @@ uint64_t shadow_pins_held(struct strategy *st);
 void shadow_check_invariants(struct strategy *st, bool full);
 
 /* A shadowing strategy's operations: SHADOW_STRATEGY(name, summary, &resolver, &params or NULL,
- * &counters or NULL). */
-#define SHADOW_STRATEGY(name_, summary_, resolver_, params_, counters_)                                     \
+ * &counters or NULL, pinned), pinned when its domain maps and pins all guest RAM up front (root-pfn). */
+#define SHADOW_STRATEGY(name_, summary_, resolver_, params_, counters_, pinned_)                            \
 	{                                                                                                  \
 		.name = name_, .summary = summary_, .create = shadow_create, .destroy = shadow_destroy,     \
 		.rpcit = shadow_rpcit, .dma_walk = shadow_dma_walk, .check_invariants = shadow_check_invariants, \
-		.pins_held = shadow_pins_held, .model = &s390_ioat_model, .impl = resolver_, .params = params_, .counters = counters_     \
-	}
-
-/* The same for a strategy whose domain maps and pins all guest RAM up front (root-pfn). */
-#define SHADOW_STRATEGY_PINNED(name_, summary_, resolver_, params_, counters_)                              \
-	{                                                                                                  \
-		.name = name_, .summary = summary_, .create = shadow_create, .destroy = shadow_destroy,     \
-		.rpcit = shadow_rpcit, .dma_walk = shadow_dma_walk, .check_invariants = shadow_check_invariants, \
-		.pins_held = shadow_pins_held, .pins_guest_ram = true, .model = &s390_ioat_model, .impl = resolver_, .params = params_,  \
-		.counters = counters_                                                                      \
+		.pins_held = shadow_pins_held, .pins_guest_ram = pinned_, .model = &s390_ioat_model,        \
+		.impl = resolver_, .params = params_, .counters = counters_                                 \
 	}
 
 #endif
