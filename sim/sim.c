@@ -653,20 +653,26 @@ static void count_hits(struct sim *s, uint64_t n)
  * and the common case stays off the heap); otherwise the rest of the DMA waits in the queue as one
  * event. A run of IOTLB hits with nothing else to do (no bus address to compute, no check, no fault) is
  * counted at once (count_hits()); each still looks the IOTLB up (its LRU order) in its turn. */
-static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, uint64_t npages, uint64_t recno)
+static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, uint64_t npages, uint64_t recno,
+			bool in_event)
 {
-	uint64_t start = s->now, gap = s->cfg->page_gap_cycles;
-	/* The last page whose time stays within SIM_TIME_MAX (start <= SIM_TIME_MAX always). */
-	uint64_t kmax = gap ? (SIM_TIME_MAX - start) / gap : UINT64_MAX;
+	uint64_t start, gap = s->cfg->page_gap_cycles, kmax, run = 0, k;
+	struct sacache *c;
+	struct sim_fn *f;
+next_stream:
+	start = s->now;
+	/* The last page whose time stays within SIM_TIME_MAX (start <= SIM_TIME_MAX always); no division
+	 * where no page can reach it (fewer than 2^20 pages, gaps under 2^28 cycles: under 2^48 cycles). */
+	kmax = UINT64_MAX;
+	if (gap && (npages > (1ull << 20) || gap >= (1ull << 28) || start > SIM_TIME_MAX - (1ull << 48)))
+		kmax = (SIM_TIME_MAX - start) / gap;
 	/* The fast path needs the device's IOTLB to exist (its first translation creates it). */
-	struct sacache *c = s->ops->dma_addr || s->check || IW_INVARIANTS_ON ? NULL : s->iotlb[dev];
-	struct sim_fn *f = fn_of(s, dev);
-	uint64_t run = 0;
-	for (uint64_t k = 0; k < npages; k++) {
+	c = s->ops->dma_addr || s->check || IW_INVARIANTS_ON ? NULL : s->iotlb[dev];
+	f = fn_of(s, dev);
+	for (k = 0; k < npages; k++) {
 		if (k > 0) {
 			if (k > kmax) { /* the failure, with the same message as ever */
 				uint64_t tk;
-				count_hits(s, run);
 				if (k > SIM_TIME_MAX / gap || time_add(s, start, k * gap, &tk) < 0)
 					return sim_fail(s, "simulated time would pass 2^63 cycles streaming a DMA of %" PRIu64
 							" pages", npages);
@@ -674,6 +680,27 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 			uint64_t tk = start + k * gap;
 			const struct ev *next = evq_peek(&s->q);
 			if (tk >= s->horizon || (next && next->cycle <= tk)) {
+				/* Handling an event (advance()), when the next event is the rest of another DMA due
+				 * before the horizon, it is the one advance() would handle next: this DMA's rest takes
+				 * its place in the queue (evq_exchange(): as a push then a pop) and that DMA streams
+				 * here, as handle_event() would. */
+				struct ev e;
+				if (in_event && next && next->cycle <= tk && next->cycle < s->horizon && next->type == EV_PAGE &&
+				    evq_exchange(&s->q, tk, EV_PAGE, (uint32_t)dev << 1 | write, pfn + k, npages - k, recno, &e)) {
+					set_now(s, e.cycle);
+					s->pos_seq = e.seq;
+					dev = (uint16_t)(e.arg32 >> 1);
+					write = e.arg32 & 1;
+					pfn = e.arg;
+					npages = e.arg2;
+					recno = e.arg3;
+					if (fn_of(s, dev) != f) { /* the hits so far were the other function's */
+						s->cur = f;
+						count_hits(s, run);
+						run = 0;
+					}
+					goto next_stream;
+				}
 				s->cur = f;
 				count_hits(s, run);
 				if (evq_push(&s->q, tk, EV_PAGE, (uint32_t)dev << 1 | write, pfn + k, npages - k, recno) < 0)
@@ -751,7 +778,7 @@ static int handle_event(struct sim *s, const struct ev *e)
 	s->pos_seq = e->seq;
 	int rc = 0;
 	if (e->type == EV_PAGE) { /* the rest of a DMA: arg = first page number, arg2 = pages, arg3 = record */
-		rc = stream_pages(s, (uint16_t)(e->arg32 >> 1), e->arg32 & 1, e->arg, e->arg2, e->arg3);
+		rc = stream_pages(s, (uint16_t)(e->arg32 >> 1), e->arg32 & 1, e->arg, e->arg2, e->arg3, true);
 	} else {
 		/* EV_WALK_DONE (arg: the walker): the slot is free for the next queued translation. */
 		s->walkers[e->arg].busy = s->walkers[e->arg].pushed = false;
@@ -1008,7 +1035,7 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		s->st.ops[OP_DMAS]++;
 		/* The device streams the transfer: page k is translated k * device.page_gap_cycles later. */
 		uint64_t first = r->a >> 12, npages = ((r->a + (r->c - 1)) >> 12) - first + 1;
-		if (stream_pages(s, r->dev, r->flags == TRACE_DMA_WRITE, first, npages, recno) < 0)
+		if (stream_pages(s, r->dev, r->flags == TRACE_DMA_WRITE, first, npages, recno, false) < 0)
 			return -1;
 		s->recno = recno;
 		break;

@@ -86,4 +86,53 @@ static void test_interleaved_against_scan(void)
 	evq_destroy(&q);
 }
 
-CHECK_MAIN(CASE(test_order_and_ties), CASE(test_random_against_sort), CASE(test_interleaved_against_scan))
+/* evq_exchange() is a push then a pop: two queues, one exchanging, the other pushing and popping, give
+ * the same events in the same order (sequence numbers included), in the side array and past it. */
+static void test_exchange_as_push_pop(void)
+{
+	struct evq a, b;
+	CHECK(evq_init(&a, 4) == 0);
+	CHECK(evq_init(&b, 4) == 0);
+	struct rng r;
+	rng_seed(&r, 11);
+	uint64_t now = 0, exchanged = 0, refused = 0;
+	for (int i = 0; i < 20000; i++) {
+		unsigned op = (unsigned)rng_below(&r, 4);
+		uint64_t cyc = now + rng_below(&r, 30);
+		if (evq_len(&a) > 12) /* around the side array's size: both parts in use */
+			op = 1;
+		if (op == 0 || evq_empty(&a)) {
+			CHECK(evq_push(&a, cyc, 2, 0, (uint64_t)i, 0, 0) == 0);
+			CHECK(evq_push(&b, cyc, 2, 0, (uint64_t)i, 0, 0) == 0);
+		} else if (op == 1) {
+			struct ev x, y;
+			CHECK(evq_pop(&a, &x) && evq_pop(&b, &y));
+			CHECK(x.cycle == y.cycle && x.seq == y.seq && x.arg == y.arg);
+			now = x.cycle;
+		} else {
+			struct ev x, y;
+			if (evq_exchange(&a, cyc, 2, 1, (uint64_t)i, 0, 0, &x)) {
+				exchanged++;
+				CHECK(evq_push(&b, cyc, 2, 1, (uint64_t)i, 0, 0) == 0);
+				CHECK(evq_pop(&b, &y));
+				CHECK(x.cycle == y.cycle && x.seq == y.seq && x.arg == y.arg && x.arg32 == y.arg32);
+				now = x.cycle;
+			} else {
+				refused++; /* the next event is in the heap, or after the new one: nothing changed */
+			}
+		}
+		CHECK_EQ_U64(evq_len(&a), evq_len(&b));
+	}
+	struct ev x, y;
+	while (evq_pop(&a, &x)) {
+		CHECK(evq_pop(&b, &y));
+		CHECK(x.cycle == y.cycle && x.seq == y.seq && x.arg == y.arg);
+	}
+	CHECK(evq_empty(&b));
+	CHECK(exchanged > 1000 && refused > 1000);
+	evq_destroy(&a);
+	evq_destroy(&b);
+}
+
+CHECK_MAIN(CASE(test_order_and_ties), CASE(test_random_against_sort), CASE(test_interleaved_against_scan),
+	   CASE(test_exchange_as_push_pop))
