@@ -657,18 +657,19 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 			bool in_event)
 {
 	uint64_t start, gap = s->cfg->page_gap_cycles, kmax, run = 0, k;
-	struct sacache *c;
-	struct sim_fn *f;
+	/* The fast path needs the device's IOTLB to exist (its first translation creates it). */
+	bool fast = !s->ops->dma_addr && !s->check && !IW_INVARIANTS_ON;
+	struct sacache *c = fast ? s->iotlb[dev] : NULL;
+	struct sim_fn *f = fn_of(s, dev);
+	/* No division where no page can reach SIM_TIME_MAX (fewer than 2^20 pages, gaps under 2^28
+	 * cycles: under 2^48 cycles). */
+	bool small_gap = gap < (1ull << 28);
 next_stream:
 	start = s->now;
-	/* The last page whose time stays within SIM_TIME_MAX (start <= SIM_TIME_MAX always); no division
-	 * where no page can reach it (fewer than 2^20 pages, gaps under 2^28 cycles: under 2^48 cycles). */
+	/* The last page whose time stays within SIM_TIME_MAX (start <= SIM_TIME_MAX always). */
 	kmax = UINT64_MAX;
-	if (gap && (npages > (1ull << 20) || gap >= (1ull << 28) || start > SIM_TIME_MAX - (1ull << 48)))
+	if (gap && (npages > (1ull << 20) || !small_gap || start > SIM_TIME_MAX - (1ull << 48)))
 		kmax = (SIM_TIME_MAX - start) / gap;
-	/* The fast path needs the device's IOTLB to exist (its first translation creates it). */
-	c = s->ops->dma_addr || s->check || IW_INVARIANTS_ON ? NULL : s->iotlb[dev];
-	f = fn_of(s, dev);
 	for (k = 0; k < npages; k++) {
 		if (k > 0) {
 			if (k > kmax) { /* the failure, with the same message as ever */
@@ -689,15 +690,19 @@ next_stream:
 				    evq_exchange(&s->q, tk, EV_PAGE, (uint32_t)dev << 1 | write, pfn + k, npages - k, recno, &e)) {
 					set_now(s, e.cycle);
 					s->pos_seq = e.seq;
-					dev = (uint16_t)(e.arg32 >> 1);
 					write = e.arg32 & 1;
 					pfn = e.arg;
 					npages = e.arg2;
 					recno = e.arg3;
-					if (fn_of(s, dev) != f) { /* the hits so far were the other function's */
-						s->cur = f;
-						count_hits(s, run);
-						run = 0;
+					if ((uint16_t)(e.arg32 >> 1) != dev) {
+						dev = (uint16_t)(e.arg32 >> 1);
+						c = fast ? s->iotlb[dev] : NULL;
+						if (fn_of(s, dev) != f) { /* the hits so far were the other function's */
+							s->cur = f;
+							count_hits(s, run);
+							run = 0;
+							f = fn_of(s, dev);
+						}
 					}
 					goto next_stream;
 				}
@@ -728,7 +733,7 @@ next_stream:
 		} else if (translate_page(s, dev, (pfn + k) << 12, write, recno) < 0) {
 			return -1;
 		} else {
-			c = s->ops->dma_addr || s->check || IW_INVARIANTS_ON ? NULL : s->iotlb[dev];
+			c = fast ? s->iotlb[dev] : NULL;
 		}
 	}
 	s->cur = f;
