@@ -205,8 +205,28 @@ static void put_le(unsigned char *p, uint64_t v, int bytes)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static uint64_t get_le(const unsigned char *p, int bytes)
+/* A little-endian field of 1 to 8 bytes. Whole 8-, 4- and 2-byte fields are one load (the record's
+ * fields are at fixed offsets: the width is a constant where this is inlined). */
+static inline uint64_t get_le(const unsigned char *p, int bytes)
 {
+	if (bytes == 8 || bytes == 4 || bytes == 2) {
+		uint64_t v = 0;
+		if (bytes == 8) {
+			memcpy(&v, p, 8);
+		} else if (bytes == 4) {
+			uint32_t w;
+			memcpy(&w, p, 4);
+			v = w;
+		} else {
+			uint16_t h;
+			memcpy(&h, p, 2);
+			v = h;
+		}
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		v = __builtin_bswap64(v) >> (64 - 8 * bytes);
+#endif
+		return v;
+	}
 	uint64_t v = 0;
 	for (int i = bytes - 1; i >= 0; i--)
 		v = (v << 8) | p[i];
