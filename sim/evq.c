@@ -90,18 +90,3 @@ bool evq_pop(struct evq *q, struct ev *out)
 		q->h[i] = last;
 	return true;
 }
-
-bool evq_exchange(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
-		  uint64_t arg3, struct ev *out)
-{
-	if (!q->nside || (q->len && before(&q->h[0], &q->side[q->side_min])) || q->side[q->side_min].cycle > cycle)
-		return false;
-	/* The new event's sequence number is the largest: at an equal cycle it comes after the one out. */
-	*out = q->side[q->side_min];
-	q->side[q->side_min] = (struct ev){cycle, q->next_seq++, type, arg32, arg, arg2, arg3};
-	q->side_min = 0;
-	for (unsigned i = 1; i < q->nside; i++)
-		if (before(&q->side[i], &q->side[q->side_min]))
-			q->side_min = i;
-	return true;
-}

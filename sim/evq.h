@@ -38,11 +38,6 @@ static inline uint64_t evq_reserve_seq(struct evq *q) { return q->next_seq++; }
 int evq_push_seq(struct evq *q, uint64_t cycle, uint64_t seq, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
 		 uint64_t arg3); /* 0 or -1 */
 bool evq_pop(struct evq *q, struct ev *out);
-/* When the next event is in the side array and not after (cycle, a new sequence number): replaces it by
- * that new event and returns it in *out, as evq_push() then evq_pop() would; otherwise false, nothing
- * done. */
-bool evq_exchange(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
-		  uint64_t arg3, struct ev *out);
 static inline bool evq_empty(const struct evq *q) { return q->len == 0 && q->nside == 0; }
 static inline bool evq_before(const struct ev *a, const struct ev *b)
 {

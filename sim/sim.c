@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { EV_WALK_DONE = 1, EV_PAGE = 2 };
+enum { EV_WALK_DONE = 1 };
 
 /* A DMA whose IOVA gives no bus address (struct strategy_ops.dma_addr said none). */
 #define NO_BUS_ADDR UINT64_MAX
@@ -113,10 +113,12 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 	s->devs = iw_calloc(SIM_MAX_DEVS, sizeof(*s->devs));
 	s->fn_of_fid = iw_calloc(SIM_MAX_DEVS, sizeof(*s->fn_of_fid));
 	s->walkers = iw_calloc(cfg->walkers, sizeof(*s->walkers));
+	s->stream_cap = 16;
+	s->streams = iw_malloc(s->stream_cap * sizeof(*s->streams));
 	s->pos_seq = UINT64_MAX;
 	s->version = 1;
 	s->shared_caches = cfg->shared_caches != 0;
-	if (!s->iotlb || !s->devs || !s->fn_of_fid || !s->walkers || memsys_init(&s->mem, cfg) < 0 || walk_caches_init(cfg, &s->wc_rt, &s->wc_st) < 0 ||
+	if (!s->iotlb || !s->devs || !s->fn_of_fid || !s->walkers || !s->streams || memsys_init(&s->mem, cfg) < 0 || walk_caches_init(cfg, &s->wc_rt, &s->wc_st) < 0 ||
 	    evq_init(&s->q, 64) < 0)
 		goto oom_free;
 	stats_init(&s->st);
@@ -154,6 +156,7 @@ void sim_free(struct sim *s)
 	sacache_destroy(&s->wc_rt);
 	sacache_destroy(&s->wc_st);
 	evq_destroy(&s->q);
+	iw_free(s->streams);
 	iw_free(s->walkq);
 	if (s->host)
 		s->model->host_free(s->host);
@@ -631,6 +634,53 @@ static int translate_looked_up(struct sim *s, uint16_t dev, uint64_t iova, uint6
 	return push_releases(s);
 }
 
+/* The earliest streaming DMA (NULL when none). */
+static inline const struct stream *stream_first(const struct sim *s)
+{
+	return s->stream_len ? &s->streams[s->stream_head] : NULL;
+}
+
+/* Whether DMA stream st comes before event e (NULL: none) in the event order. */
+static inline bool stream_before_ev(const struct stream *st, const struct ev *e)
+{
+	return !e || st->cycle < e->cycle || (st->cycle == e->cycle && st->seq < e->seq);
+}
+
+/* Schedules the rest of a DMA (npages from page pfn, the first due at cycle): a sequence number is taken
+ * as a pushed event's would be; the ring stays in order (the newest goes after every equal cycle). */
+static int stream_add(struct sim *s, uint64_t cycle, uint16_t dev, bool write, uint64_t pfn, uint64_t npages,
+		      uint64_t recno)
+{
+	if (s->stream_len == s->stream_cap) {
+		struct stream *n = iw_malloc(2 * s->stream_cap * sizeof(*n));
+		if (!n)
+			return sim_fail(s, "out of memory (DMA streams)");
+		for (uint64_t i = 0; i < s->stream_len; i++)
+			n[i] = s->streams[(s->stream_head + i) & (s->stream_cap - 1)];
+		iw_free(s->streams);
+		s->streams = n;
+		s->stream_cap *= 2;
+		s->stream_head = 0;
+	}
+	uint64_t m = s->stream_cap - 1, i = s->stream_len;
+	struct stream st = {.cycle = cycle, .seq = evq_reserve_seq(&s->q), .pfn = pfn, .npages = npages, .recno = recno,
+			    .dev = dev, .write = write};
+	/* Its sequence number is the largest: it goes after every stream due at or before its cycle. */
+	for (; i > 0 && s->streams[(s->stream_head + i - 1) & m].cycle > cycle; i--)
+		s->streams[(s->stream_head + i) & m] = s->streams[(s->stream_head + i - 1) & m];
+	s->streams[(s->stream_head + i) & m] = st;
+	s->stream_len++;
+	return 0;
+}
+
+static inline struct stream stream_pop(struct sim *s)
+{
+	struct stream st = s->streams[s->stream_head];
+	s->stream_head = (s->stream_head + 1) & (s->stream_cap - 1);
+	s->stream_len--;
+	return st;
+}
+
 /* IOTLB hits that needed nothing but their lookup, counted at once: n translations of the current
  * function, each of the lookup's cycles alone (what finish_translation() counts for each). */
 static void count_hits(struct sim *s, uint64_t n)
@@ -680,22 +730,23 @@ next_stream:
 			}
 			uint64_t tk = start + k * gap;
 			const struct ev *next = evq_peek(&s->q);
-			if (tk >= s->horizon || (next && next->cycle <= tk)) {
-				/* Handling an event (advance()), when the next event is the rest of another DMA due
-				 * before the horizon, it is the one advance() would handle next: this DMA's rest takes
-				 * its place in the queue (evq_exchange(): as a push then a pop) and that DMA streams
-				 * here, as handle_event() would. */
-				struct ev e;
-				if (in_event && next && next->cycle <= tk && next->cycle < s->horizon && next->type == EV_PAGE &&
-				    evq_exchange(&s->q, tk, EV_PAGE, (uint32_t)dev << 1 | write, pfn + k, npages - k, recno, &e)) {
-					set_now(s, e.cycle);
-					s->pos_seq = e.seq;
-					write = e.arg32 & 1;
-					pfn = e.arg;
-					npages = e.arg2;
-					recno = e.arg3;
-					if ((uint16_t)(e.arg32 >> 1) != dev) {
-						dev = (uint16_t)(e.arg32 >> 1);
+			const struct stream *ns = stream_first(s);
+			if (tk >= s->horizon || (next && next->cycle <= tk) || (ns && ns->cycle <= tk)) {
+				/* Handling a stream in advance(), when the next thing due is another DMA's rest, due
+				 * before the horizon, it is what advance() would handle next: this DMA's rest is
+				 * scheduled and that one streams here, as advance() would. */
+				if (in_event && ns && ns->cycle <= tk && ns->cycle < s->horizon && stream_before_ev(ns, next)) {
+					struct stream x = stream_pop(s);
+					if (stream_add(s, tk, dev, write, pfn + k, npages - k, recno) < 0)
+						return -1;
+					set_now(s, x.cycle);
+					s->pos_seq = x.seq;
+					write = x.write;
+					pfn = x.pfn;
+					npages = x.npages;
+					recno = x.recno;
+					if (x.dev != dev) {
+						dev = x.dev;
 						c = fast ? s->iotlb[dev] : NULL;
 						if (fn_of(s, dev) != f) { /* the hits so far were the other function's */
 							s->cur = f;
@@ -708,9 +759,7 @@ next_stream:
 				}
 				s->cur = f;
 				count_hits(s, run);
-				if (evq_push(&s->q, tk, EV_PAGE, (uint32_t)dev << 1 | write, pfn + k, npages - k, recno) < 0)
-					return sim_fail(s, "out of memory (event queue)");
-				return 0;
+				return stream_add(s, tk, dev, write, pfn + k, npages - k, recno);
 			}
 			set_now(s, tk);
 			s->pos_seq = UINT64_MAX; /* in place: every release at or before tk is done */
@@ -782,17 +831,13 @@ static int handle_event(struct sim *s, const struct ev *e)
 	set_now(s, e->cycle);
 	s->pos_seq = e->seq;
 	int rc = 0;
-	if (e->type == EV_PAGE) { /* the rest of a DMA: arg = first page number, arg2 = pages, arg3 = record */
-		rc = stream_pages(s, (uint16_t)(e->arg32 >> 1), e->arg32 & 1, e->arg, e->arg2, e->arg3, true);
-	} else {
-		/* EV_WALK_DONE (arg: the walker): the slot is free for the next queued translation. */
-		s->walkers[e->arg].busy = s->walkers[e->arg].pushed = false;
-		if (s->walkq_len) {
-			struct pending_walk p = s->walkq[s->walkq_head];
-			s->walkq_head = (s->walkq_head + 1) % s->walkq_cap;
-			s->walkq_len--;
-			rc = do_walk(s, &p, s->cfg->iotlb_cycles, true, (unsigned)e->arg);
-		}
+	/* EV_WALK_DONE (arg: the walker): the slot is free for the next queued translation. */
+	s->walkers[e->arg].busy = s->walkers[e->arg].pushed = false;
+	if (s->walkq_len) {
+		struct pending_walk p = s->walkq[s->walkq_head];
+		s->walkq_head = (s->walkq_head + 1) % s->walkq_cap;
+		s->walkq_len--;
+		rc = do_walk(s, &p, s->cfg->iotlb_cycles, true, (unsigned)e->arg);
 	}
 	s->pos_seq = UINT64_MAX;
 	return rc;
@@ -808,9 +853,25 @@ static int advance(struct sim *s, uint64_t t)
 	uint64_t horizon = s->horizon;
 	s->horizon = t < horizon ? t + 1 : horizon;
 	int rc = 0;
-	while (!evq_empty(&s->q) && evq_peek(&s->q)->cycle <= t) {
-		evq_pop(&s->q, &e);
-		if ((rc = handle_event(s, &e)) < 0)
+	for (;;) {
+		const struct ev *next = evq_peek(&s->q);
+		const struct stream *ns = stream_first(s);
+		if (ns && stream_before_ev(ns, next)) {
+			if (ns->cycle > t)
+				break;
+			/* The rest of a DMA streams from its next page. */
+			struct stream x = stream_pop(s);
+			set_now(s, x.cycle);
+			s->pos_seq = x.seq;
+			rc = stream_pages(s, x.dev, x.write, x.pfn, x.npages, x.recno, true);
+			s->pos_seq = UINT64_MAX;
+		} else {
+			if (!next || next->cycle > t)
+				break;
+			evq_pop(&s->q, &e);
+			rc = handle_event(s, &e);
+		}
+		if (rc < 0)
 			break;
 	}
 	s->horizon = horizon;
@@ -966,7 +1027,7 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 	}
 	/* A batch of MEMSLOT records is committed once, at its end, unless queued work would run in between
 	 * (an invalid set stays invalid as slots are added, so an early commit rejects nothing valid). */
-	if ((r->kind != TRACE_MEMSLOT || !evq_empty(&s->q)) && commit_memslots(s) < 0)
+	if ((r->kind != TRACE_MEMSLOT || !evq_empty(&s->q) || s->stream_len) && commit_memslots(s) < 0)
 		return -1;
 	if (advance(s, t) < 0)
 		return -1;

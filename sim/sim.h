@@ -153,6 +153,19 @@ struct sim {
 	uint64_t pinned_since;       /* when pinned last changed (cycles) */
 	struct stats st;
 	struct evq q;
+	/* The DMAs still streaming (the rest of each, from its next page), in event order (cycle, then a
+	 * sequence number of the queue's, taken when the rest was scheduled, as an event's would be): a ring,
+	 * streams[(stream_head + i) & (stream_cap - 1)]. Ordered with the queue's events by the same key;
+	 * kept apart because DMAs that overlap in time take turns page by page, and a turn here is a step
+	 * of the ring (usually the next in turn is the oldest and the one that steps back the newest). */
+	struct stream {
+		uint64_t cycle, seq;   /* when its next page is due, and its place among equal cycles */
+		uint64_t pfn, npages;  /* its next page and how many are left */
+		uint64_t recno;        /* its DMA record */
+		uint16_t dev;
+		bool write;
+	} *streams;
+	uint64_t stream_head, stream_len, stream_cap;
 	uint64_t now;                /* cycle of the record or event being handled */
 	uint64_t op_cycles;          /* charged to the operation in progress */
 	uint64_t vcpu_free_at;       /* the guest vCPU is handling an RPCIT until then */
