@@ -280,7 +280,7 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	json_object_set_new(o, "ops", ops);
 	json_t *cache = json_object();
 	for (int l = 0; l < 3; l++) {
-		const struct sacache *c = &s->mem.c[l];
+		const struct memcache *c = &s->mem.c[l];
 		json_object_set_new(cache, memsys_level_name((enum memsys_level)l), hitmiss(c->hits, c->misses));
 	}
 	json_t *dev = json_object();

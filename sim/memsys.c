@@ -1,6 +1,32 @@
 /* memsys: see memsys.h. */
 #include "memsys.h"
 
+#include "alloc.h"
+
+#include <string.h>
+
+int memcache_init(struct memcache *c, uint64_t entries, uint32_t ways)
+{
+	memset(c, 0, sizeof(*c));
+	if (entries == 0)
+		return 0;
+	c->ways = ways;
+	c->sets = entries / ways;
+	c->lines = iw_calloc(entries, sizeof(uint64_t));
+	if (!c->lines) {
+		c->sets = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void memcache_destroy(struct memcache *c)
+{
+	iw_free(c->lines);
+	c->lines = NULL;
+	c->sets = 0;
+}
+
 int memsys_init(struct memsys *m, const struct iw_config *cfg)
 {
 	const uint64_t kib[3] = {cfg->l1_kib, cfg->l2_kib, cfg->l3_kib};
@@ -19,7 +45,7 @@ int memsys_init(struct memsys *m, const struct iw_config *cfg)
 	for (int i = 0; i < 3; i++) {
 		uint64_t lines = kib[i] * 1024 >> m->line_shift;
 		m->present[i] = lines > 0;
-		if (sacache_init(&m->c[i], lines, (uint32_t)ways[i]) < 0) {
+		if (memcache_init(&m->c[i], lines, (uint32_t)ways[i]) < 0) {
 			memsys_destroy(m);
 			return -1;
 		}
@@ -30,7 +56,7 @@ int memsys_init(struct memsys *m, const struct iw_config *cfg)
 void memsys_destroy(struct memsys *m)
 {
 	for (int i = 0; i < 3; i++)
-		sacache_destroy(&m->c[i]);
+		memcache_destroy(&m->c[i]);
 }
 
 uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
@@ -46,7 +72,7 @@ uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 	int hit = MEM_DRAM;
 	/* Inclusive hierarchy: each level missed on the way down is filled (sacache_access does both). */
 	for (int i = 0; i < 3; i++) {
-		if (m->present[i] && sacache_access(&m->c[i], line)) {
+		if (m->present[i] && memcache_access(&m->c[i], line, true)) {
 			hit = i;
 			break;
 		}
@@ -61,7 +87,7 @@ uint64_t memsys_device(struct memsys *m, uint64_t hpa)
 {
 	uint64_t line = hpa >> m->line_shift;
 	int hit = MEM_DRAM;
-	if (m->present[MEM_L3] && sacache_lookup(&m->c[MEM_L3], line, NULL))
+	if (m->present[MEM_L3] && memcache_access(&m->c[MEM_L3], line, false))
 		hit = MEM_L3;
 	m->device_served[hit]++;
 	return m->bridge_cycles + m->cycles[hit];

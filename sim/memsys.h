@@ -9,15 +9,56 @@
 #define IOWALK_SIM_MEMSYS_H
 
 #include "config.h"
-#include "sacache.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 enum memsys_level { MEM_L1 = 0, MEM_L2, MEM_L3, MEM_DRAM, MEM_LEVELS };
 
+/* One cache level: set-associative, true LRU, kept as each set's lines in order of use (the most
+ * recently used first; empty ways, 0, last). The same hits, misses and evictions as struct sacache's
+ * stamps (tests/test_memsys.c compares them); no payloads, and the common hit (a line used again soon)
+ * is found at the front of its set. */
+struct memcache {
+	uint64_t sets;                     /* 0: no cache (every reference misses) */
+	uint32_t ways;
+	uint64_t *lines;                   /* sets * ways; line number + 1, 0 = empty */
+	uint64_t hits, misses, evictions;
+};
+int memcache_init(struct memcache *c, uint64_t entries, uint32_t ways); /* 0 or -1 (out of memory) */
+void memcache_destroy(struct memcache *c);
+/* Looks line up; a hit becomes the most recently used. On a miss, fill puts it in as the most recently
+ * used (evicting the least recently used of a full set). true on a hit. */
+static inline bool memcache_access(struct memcache *c, uint64_t line, bool fill)
+{
+	if (!c->sets) {
+		c->misses++;
+		return false;
+	}
+	uint64_t *set = c->lines + (c->sets & (c->sets - 1) ? line % c->sets : line & (c->sets - 1)) * c->ways;
+	uint64_t k = line + 1;
+	uint32_t w = 0, n = c->ways;
+	while (w < n && set[w] != k)
+		w++;
+	bool hit = w < n;
+	if (hit) {
+		c->hits++;
+	} else {
+		c->misses++;
+		if (!fill)
+			return false;
+		w = n - 1;
+		if (set[w])
+			c->evictions++;
+	}
+	for (; w > 0; w--) /* the ways used since move back one */
+		set[w] = set[w - 1];
+	set[0] = k;
+	return hit;
+}
+
 struct memsys {
-	struct sacache c[3];
+	struct memcache c[3];
 	bool present[3];
 	uint64_t cycles[MEM_LEVELS];
 	unsigned line_shift;

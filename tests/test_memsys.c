@@ -1,6 +1,8 @@
 /* test_memsys: cache hierarchy latencies and LRU eviction, computed by hand. */
 #include "check.h"
 #include "memsys.h"
+#include "rng.h"
+#include "sacache.h"
 
 static void test_tiny_sequence(void)
 {
@@ -77,4 +79,39 @@ static void test_config_errors(void)
 	remove(path);
 }
 
-CHECK_MAIN(CASE(test_tiny_sequence), CASE(test_l3_shared_with_device), CASE(test_config_errors))
+/* memcache (lines kept in order of use) against sacache (use stamps): the same hits, misses and
+ * evictions on random references with reuse, filling or not, for power-of-two and other set counts. */
+static void test_memcache_as_sacache(void)
+{
+	static const uint64_t geo[][2] = {{1, 1}, {4, 1}, {1, 8}, {8, 4}, {7, 2}, {64, 16}, {3, 16}};
+	for (unsigned g = 0; g < sizeof(geo) / sizeof(geo[0]); g++) {
+		uint64_t sets = geo[g][0], ways = geo[g][1];
+		struct memcache m;
+		struct sacache c;
+		CHECK(memcache_init(&m, sets * ways, (uint32_t)ways) == 0);
+		CHECK(sacache_init(&c, sets * ways, (uint32_t)ways) == 0);
+		struct rng r;
+		rng_seed(&r, 100 + g);
+		uint64_t recent[32] = {0};
+		for (int i = 0; i < 200000; i++) {
+			/* Half the references reuse one of the last 32 lines, the rest are spread over 4x the cache. */
+			uint64_t line = rng_below(&r, 2) ? recent[rng_below(&r, 32)] : rng_below(&r, 4 * sets * ways);
+			recent[i % 32] = line;
+			bool fill = rng_below(&r, 4) != 0;
+			bool a = memcache_access(&m, line, fill);
+			bool b = fill ? sacache_access(&c, line) : sacache_lookup(&c, line, NULL);
+			CHECK(a == b);
+			if (a != b)
+				break;
+		}
+		CHECK_EQ_U64(m.hits, c.hits);
+		CHECK_EQ_U64(m.misses, c.misses);
+		CHECK_EQ_U64(m.evictions, c.evictions);
+		CHECK(m.hits > 1000 && m.evictions > 1000);
+		memcache_destroy(&m);
+		sacache_destroy(&c);
+	}
+}
+
+CHECK_MAIN(CASE(test_tiny_sequence), CASE(test_l3_shared_with_device), CASE(test_config_errors),
+	   CASE(test_memcache_as_sacache))
