@@ -699,16 +699,19 @@ static void count_hits(struct sim *s, uint64_t n)
 
 /* Translates npages consecutive pages of a DMA from page number pfn, the first at s->now and each next
  * one device.page_gap_cycles later. A page is translated right away when nothing else can happen
- * before its time (no earlier event, no earlier record: the result is the same as through the queue,
- * and the common case stays off the heap); otherwise the rest of the DMA waits in the queue as one
- * event. A run of IOTLB hits with nothing else to do (no bus address to compute, no check, no fault) is
- * counted at once (count_hits()); each still looks the IOTLB up (its LRU order) in its turn. */
+ * before its time (no earlier event or DMA stream, no earlier record: the result is the same as through
+ * the queue); otherwise the rest of the DMA is scheduled as a stream (stream_add()). Handling a stream
+ * (in_event, from advance()), the streams due before the horizon take turns here. A run of IOTLB hits
+ * with nothing else to do (no bus address to compute, no check, no fault) is counted at once
+ * (count_hits()); each still looks the IOTLB up (its LRU order) in its turn. Asserting builds take the
+ * same path: their per-translation check compares with the full reference map, which only --check
+ * keeps, and --check takes the slow path. */
 static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, uint64_t npages, uint64_t recno,
 			bool in_event)
 {
 	uint64_t start, gap = s->cfg->page_gap_cycles, kmax, run = 0, k;
 	/* The fast path needs the device's IOTLB to exist (its first translation creates it). */
-	bool fast = !s->ops->dma_addr && !s->check && !IW_INVARIANTS_ON;
+	bool fast = !s->ops->dma_addr && !s->check;
 	struct sacache *c = fast ? s->iotlb[dev] : NULL;
 	struct sim_fn *f = fn_of(s, dev);
 	/* No division where no page can reach SIM_TIME_MAX (fewer than 2^20 pages, gaps under 2^28
