@@ -646,29 +646,40 @@ static inline bool stream_before_ev(const struct stream *st, const struct ev *e)
 	return !e || st->cycle < e->cycle || (st->cycle == e->cycle && st->seq < e->seq);
 }
 
+/* The ring of streams, twice as large (the order kept). */
+static int streams_grow(struct sim *s)
+{
+	struct stream *n = iw_malloc(2 * s->stream_cap * sizeof(*n));
+	if (!n)
+		return sim_fail(s, "out of memory (DMA streams)");
+	for (uint64_t i = 0; i < s->stream_len; i++)
+		n[i] = s->streams[(s->stream_head + i) & (s->stream_cap - 1)];
+	iw_free(s->streams);
+	s->streams = n;
+	s->stream_cap *= 2;
+	s->stream_head = 0;
+	return 0;
+}
+
 /* Schedules the rest of a DMA (npages from page pfn, the first due at cycle): a sequence number is taken
  * as a pushed event's would be; the ring stays in order (the newest goes after every equal cycle). */
-static int stream_add(struct sim *s, uint64_t cycle, uint16_t dev, bool write, uint64_t pfn, uint64_t npages,
-		      uint64_t recno)
+static inline int stream_add(struct sim *s, uint64_t cycle, uint16_t dev, bool write, uint64_t pfn, uint64_t npages,
+			     uint64_t recno)
 {
-	if (s->stream_len == s->stream_cap) {
-		struct stream *n = iw_malloc(2 * s->stream_cap * sizeof(*n));
-		if (!n)
-			return sim_fail(s, "out of memory (DMA streams)");
-		for (uint64_t i = 0; i < s->stream_len; i++)
-			n[i] = s->streams[(s->stream_head + i) & (s->stream_cap - 1)];
-		iw_free(s->streams);
-		s->streams = n;
-		s->stream_cap *= 2;
-		s->stream_head = 0;
-	}
+	if (s->stream_len == s->stream_cap && streams_grow(s) < 0)
+		return -1;
 	uint64_t m = s->stream_cap - 1, i = s->stream_len;
-	struct stream st = {.cycle = cycle, .seq = evq_reserve_seq(&s->q), .pfn = pfn, .npages = npages, .recno = recno,
-			    .dev = dev, .write = write};
 	/* Its sequence number is the largest: it goes after every stream due at or before its cycle. */
 	for (; i > 0 && s->streams[(s->stream_head + i - 1) & m].cycle > cycle; i--)
 		s->streams[(s->stream_head + i) & m] = s->streams[(s->stream_head + i - 1) & m];
-	s->streams[(s->stream_head + i) & m] = st;
+	struct stream *st = &s->streams[(s->stream_head + i) & m];
+	st->cycle = cycle;
+	st->seq = evq_reserve_seq(&s->q);
+	st->pfn = pfn;
+	st->npages = npages;
+	st->recno = recno;
+	st->dev = dev;
+	st->write = write;
 	s->stream_len++;
 	return 0;
 }
