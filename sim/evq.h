@@ -1,6 +1,6 @@
 /* evq: the discrete-event queue, keyed by (cycle, sequence number), so events at the same cycle pop in
  * the order they were scheduled, on every machine. The first EVQ_SIDE pending events live in a small
- * unsorted array (a walker slot's release, the rest of a DMA: usually few at a time), the others in a
+ * unsorted array (walker slots' releases: usually few at a time), the others in a
  * binary min-heap; the next event is the least of both, so where an event is kept changes no order. */
 #ifndef IOWALK_SIM_EVQ_H
 #define IOWALK_SIM_EVQ_H
