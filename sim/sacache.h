@@ -1,6 +1,7 @@
 /* sacache: a set-associative cache of u64 keys with u64 payloads and true LRU replacement. It models
- * the CPU caches (key = line address), the IOTLB (key = page number) and walk caches (key = address
- * prefix). Zero entries is allowed (every lookup misses); sets need not be a power of two.
+ * the IOTLB (key = page number) and walk caches (key = address prefix); the CPU caches, which need no
+ * payload or invalidation, are memsys.h's memcache (the same LRU, tested against this one). Zero entries
+ * is allowed (every lookup misses); sets need not be a power of two.
  * Notes:
  *  - LRU is kept with a per-set use counter stamped on each hit or fill: exact LRU, deterministic.
  */
