@@ -126,3 +126,26 @@ int physmem_write64(struct physmem *pm, uint64_t addr, uint64_t val)
 }
 
 uint64_t physmem_frames(const struct physmem *pm) { return pm->frames; }
+
+int physmem_fill64(struct physmem *pm, uint64_t addr, uint64_t bytes, uint64_t val)
+{
+	for (uint64_t a = addr, end = addr + bytes; a < end;) {
+		uint64_t chunk_end = (a | (WORDS_PER_FRAME * 8 - 1)) + 1;
+		if (chunk_end > end)
+			chunk_end = end;
+		/* The first word as any write (the frame made when val is not 0, and remembered in the memo);
+		 * the rest of the frame's words directly. */
+		if (physmem_write64(pm, a, val) < 0)
+			return -1;
+		uint64_t pfn = a >> 12;
+		unsigned slot = (unsigned)pfn & (MEMO - 1);
+		if (pm->memo[slot].pfn1 == pfn + 1) { /* else val is 0 and the frame absent: it reads as 0 */
+			struct frame *f = pm->memo[slot].f;
+			for (uint64_t w = ((a >> 3) & (WORDS_PER_FRAME - 1)) + 1, last = ((chunk_end - 8) >> 3) & (WORDS_PER_FRAME - 1);
+			     w <= last; w++)
+				f->w[w] = val;
+		}
+		a = chunk_end;
+	}
+	return 0;
+}

@@ -18,6 +18,9 @@ void physmem_free(struct physmem *pm);
 uint64_t physmem_read64(const struct physmem *pm, uint64_t addr);
 /* 0, or -1 when a frame could not be allocated (the write is lost; the caller reports it). */
 int physmem_write64(struct physmem *pm, uint64_t addr, uint64_t val);
+/* Writes val to every word of [addr, addr + bytes) (both 8-byte aligned): the same memory as that many
+ * physmem_write64() calls, a frame at a time. 0, or -1 as physmem_write64(). */
+int physmem_fill64(struct physmem *pm, uint64_t addr, uint64_t bytes, uint64_t val);
 uint64_t physmem_frames(const struct physmem *pm); /* frames materialized */
 
 #endif

@@ -39,6 +39,9 @@ struct iw_mem_ops {
 	void (*write64)(void *ctx, uint64_t addr, uint64_t val);
 	/* A new block of `bytes` aligned to `bytes`, or UINT64_MAX when exhausted; NULL for read-only memory. */
 	uint64_t (*alloc)(void *ctx, uint64_t bytes);
+	/* Writes val to every 8-byte word of [addr, addr + bytes) at once (a new table's invalid entries);
+	 * NULL: write64 word by word. Untimed, as write64. */
+	void (*fill64)(void *ctx, uint64_t addr, uint64_t bytes, uint64_t val);
 };
 
 struct iw_format {

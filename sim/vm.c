@@ -54,7 +54,14 @@ uint64_t vm_host_alloc(struct vm *vm, uint64_t bytes)
 
 static uint64_t hpa_alloc(void *ctx, uint64_t bytes) { return vm_host_alloc(ctx, bytes); }
 
-const struct iw_mem_ops vm_hpa_ops = {.read64 = hpa_read, .write64 = hpa_write, .alloc = hpa_alloc};
+static void hpa_fill(void *ctx, uint64_t addr, uint64_t bytes, uint64_t val)
+{
+	struct vm *vm = ctx;
+	if (physmem_fill64(vm->pm, addr, bytes, val) < 0)
+		vm_fail(vm, "out of memory for simulated host frames");
+}
+
+const struct iw_mem_ops vm_hpa_ops = {.read64 = hpa_read, .write64 = hpa_write, .alloc = hpa_alloc, .fill64 = hpa_fill};
 
 static uint64_t gpa_read(void *ctx, uint64_t gpa)
 {
@@ -89,7 +96,7 @@ static uint64_t gpa_alloc(void *ctx, uint64_t bytes)
 	return a;
 }
 
-const struct iw_mem_ops vm_gpa_ops = {.read64 = gpa_read, .write64 = gpa_write, .alloc = gpa_alloc};
+const struct iw_mem_ops vm_gpa_ops = {.read64 = gpa_read, .write64 = gpa_write, .alloc = gpa_alloc, .fill64 = NULL};
 
 struct vm *vm_new(const struct vm_config *cfg, char *err, size_t errlen)
 {

@@ -17,7 +17,7 @@ static uint64_t t_alloc(void *c, uint64_t bytes)
 	m->next = a + bytes;
 	return a;
 }
-static const struct iw_mem_ops tops = {t_read, t_write, t_alloc};
+static const struct iw_mem_ops tops = {.read64 = t_read, .write64 = t_write, .alloc = t_alloc, .fill64 = NULL};
 
 static void test_constants(void)
 {
@@ -200,5 +200,32 @@ static void test_large(void)
 	physmem_free(m.pm);
 }
 
-CHECK_MAIN(CASE(test_constants), CASE(test_indexes), CASE(test_entries), CASE(test_levels), CASE(test_faults),
+/* physmem_fill64() leaves the memory that many physmem_write64() calls leave: two memories, random
+ * ranges (within a frame, across frames, over absent frames) and values (0 included), compared word by
+ * word, and the frames they made counted. */
+static void test_physmem_fill(void)
+{
+	struct physmem *a = physmem_new(), *b = physmem_new();
+	CHECK(a && b);
+	uint64_t x = 12345;
+	for (int i = 0; i < 300; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint64_t addr = ((x >> 20) % (64 * 4096)) & ~7ull, bytes = ((x >> 40) % 20000) & ~7ull;
+		uint64_t val = (x & 3) == 0 ? 0 : x >> 1;
+		CHECK(physmem_fill64(a, addr, bytes, val) == 0);
+		for (uint64_t o = 0; o < bytes; o += 8)
+			CHECK(physmem_write64(b, addr + o, val) == 0);
+	}
+	for (uint64_t w = 0; w < 70 * 4096; w += 8)
+		if (physmem_read64(a, w) != physmem_read64(b, w)) {
+			CHECK_EQ_U64(physmem_read64(a, w), physmem_read64(b, w));
+			break;
+		}
+	CHECK_EQ_U64(physmem_frames(a), physmem_frames(b));
+	CHECK(physmem_frames(a) > 10);
+	physmem_free(a);
+	physmem_free(b);
+}
+
+CHECK_MAIN(CASE(test_physmem_fill), CASE(test_constants), CASE(test_indexes), CASE(test_entries), CASE(test_levels), CASE(test_faults),
 	   CASE(test_large))

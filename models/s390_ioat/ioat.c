@@ -72,8 +72,11 @@ static uint64_t new_table(const struct s390_table *t, enum s390_level l)
 	if (origin == UINT64_MAX)
 		return UINT64_MAX;
 	uint64_t inv = s390_entry_invalid(l);
-	for (uint64_t off = 0; off < bytes; off += S390_ENTRY_BYTES)
-		t->ops->write64(t->ctx, origin + off, inv);
+	if (t->ops->fill64)
+		t->ops->fill64(t->ctx, origin, bytes, inv);
+	else
+		for (uint64_t off = 0; off < bytes; off += S390_ENTRY_BYTES)
+			t->ops->write64(t->ctx, origin + off, inv);
 	return origin;
 }
 
