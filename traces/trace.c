@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "fnv.h"
+#include "le.h"
 #include "outfile.h"
 
 #include <errno.h>
@@ -199,62 +200,28 @@ struct trace_reader {
 	char err[ERR_MAX];
 };
 
-static void put_le(unsigned char *p, uint64_t v, int bytes)
-{
-	for (int i = 0; i < bytes; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-/* A little-endian field of 1 to 8 bytes. Whole 8-, 4- and 2-byte fields are one load (the record's
- * fields are at fixed offsets: the width is a constant where this is inlined). */
-static inline uint64_t get_le(const unsigned char *p, int bytes)
-{
-	if (bytes == 8 || bytes == 4 || bytes == 2) {
-		uint64_t v = 0;
-		if (bytes == 8) {
-			memcpy(&v, p, 8);
-		} else if (bytes == 4) {
-			uint32_t w;
-			memcpy(&w, p, 4);
-			v = w;
-		} else {
-			uint16_t h;
-			memcpy(&h, p, 2);
-			v = h;
-		}
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		v = __builtin_bswap64(v) >> (64 - 8 * bytes);
-#endif
-		return v;
-	}
-	uint64_t v = 0;
-	for (int i = bytes - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 static void rec_encode(const struct trace_rec *r, unsigned char *p)
 {
-	put_le(p, r->time_cycles, 8);
+	iw_put_le(p, r->time_cycles, 8);
 	p[8] = r->kind;
 	p[9] = r->flags;
-	put_le(p + 10, r->dev, 2);
-	put_le(p + 12, r->id, 4);
-	put_le(p + 16, r->a, 8);
-	put_le(p + 24, r->b, 8);
-	put_le(p + 32, r->c, 8);
+	iw_put_le(p + 10, r->dev, 2);
+	iw_put_le(p + 12, r->id, 4);
+	iw_put_le(p + 16, r->a, 8);
+	iw_put_le(p + 24, r->b, 8);
+	iw_put_le(p + 32, r->c, 8);
 }
 
 static void rec_decode(const unsigned char *p, struct trace_rec *r)
 {
-	r->time_cycles = get_le(p, 8);
+	r->time_cycles = iw_get_le(p, 8);
 	r->kind = p[8];
 	r->flags = p[9];
-	r->dev = (uint16_t)get_le(p + 10, 2);
-	r->id = (uint32_t)get_le(p + 12, 4);
-	r->a = get_le(p + 16, 8);
-	r->b = get_le(p + 24, 8);
-	r->c = get_le(p + 32, 8);
+	r->dev = (uint16_t)iw_get_le(p + 10, 2);
+	r->id = (uint32_t)iw_get_le(p + 12, 4);
+	r->a = iw_get_le(p + 16, 8);
+	r->b = iw_get_le(p + 24, 8);
+	r->c = iw_get_le(p + 32, 8);
 }
 
 /* The trace hash: FNV-1a's xor-multiply step over the five 64-bit words of the binary record
@@ -638,11 +605,11 @@ static int read_bin_header(struct trace_reader *tr)
 	if (have < TRACE_BIN_HEADER_FIXED_BYTES)
 		return fail(tr, "truncated binary header: %zu of %u bytes", have, TRACE_BIN_HEADER_FIXED_BYTES);
 	const unsigned char *p = tr->s.buf + tr->s.pos;
-	uint32_t version = (uint32_t)get_le(p + 8, 4);
-	uint32_t rec_bytes = (uint32_t)get_le(p + 12, 4);
-	uint32_t page = (uint32_t)get_le(p + 16, 4);
-	uint32_t name_len = (uint32_t)get_le(p + 20, 4);
-	uint64_t count = get_le(p + 24, 8);
+	uint32_t version = (uint32_t)iw_get_le(p + 8, 4);
+	uint32_t rec_bytes = (uint32_t)iw_get_le(p + 12, 4);
+	uint32_t page = (uint32_t)iw_get_le(p + 16, 4);
+	uint32_t name_len = (uint32_t)iw_get_le(p + 20, 4);
+	uint64_t count = iw_get_le(p + 24, 8);
 	if (version < TRACE_FORMAT_V1 || version > TRACE_FORMAT_VERSION)
 		return fail(tr, "byte offset 8: unknown format version %u (this reader knows 1 and %u)", version,
 			    TRACE_FORMAT_VERSION);
@@ -715,7 +682,7 @@ static struct trace_reader *open_common(FILE *fp, int own, const char *path, cha
 		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
 		goto fail_free;
 	}
-	if (n == 4 && get_le(magic, 4) == 0xFD2FB528u) {
+	if (n == 4 && iw_get_le(magic, 4) == 0xFD2FB528u) {
 		tr->compressed = 1;
 		tr->s.z = ZSTD_createDCtx();
 		const char *r = getenv("IOWALK_ZSTD_MAX_RATIO");
@@ -900,11 +867,11 @@ static int tw_header(struct trace_writer *tw, const struct trace_header *hdr)
 	}
 	unsigned char h[TRACE_BIN_HEADER_FIXED_BYTES];
 	memcpy(h, TRACE_BIN_MAGIC, 8);
-	put_le(h + 8, tw->version, 4);
-	put_le(h + 12, TRACE_BIN_RECORD_BYTES, 4);
-	put_le(h + 16, TRACE_PAGE_SIZE, 4);
-	put_le(h + 20, name_len, 4);
-	put_le(h + 24, TRACE_COUNT_UNKNOWN, 8);
+	iw_put_le(h + 8, tw->version, 4);
+	iw_put_le(h + 12, TRACE_BIN_RECORD_BYTES, 4);
+	iw_put_le(h + 16, TRACE_PAGE_SIZE, 4);
+	iw_put_le(h + 20, name_len, 4);
+	iw_put_le(h + 24, TRACE_COUNT_UNKNOWN, 8);
 	if (tw_emit(tw, h, sizeof(h)) < 0)
 		return -1;
 	return name_len ? tw_emit(tw, hdr->name, name_len) : 0;
@@ -1008,7 +975,7 @@ int trace_writer_commit(struct trace_writer *tw, char *err, size_t errlen)
 	} else if (tw->enc == TRACE_ENC_BINARY && !tw->failed) {
 		/* Plain binary output is seekable: patch the record count into the header. */
 		unsigned char cnt[8];
-		put_le(cnt, tw->records, 8);
+		iw_put_le(cnt, tw->records, 8);
 		if (fseek(tw->fp, 24, SEEK_SET) != 0 || fwrite(cnt, 1, 8, tw->fp) != 8)
 			tw->failed = 1;
 	}

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "le.h"
+
 #define WAYS 4u
 #define MAX_DEVS 65536u
 #define REC 40u
@@ -33,34 +35,6 @@ static uint64_t tlb_entries = 512;
 static uint64_t **rt[2048]; /* region-third index (bits 31..41) -> segment table */
 static uint64_t hits, misses, translations, records, walk_refs, checksum;
 static bool decode_only;
-
-/* A little-endian field of 1 to 8 bytes. Whole 8-, 4- and 2-byte fields are one load (the record's
- * fields are at fixed offsets: the width is a constant where this is inlined). */
-static inline uint64_t get_le(const unsigned char *p, int bytes)
-{
-	if (bytes == 8 || bytes == 4 || bytes == 2) {
-		uint64_t v = 0;
-		if (bytes == 8) {
-			memcpy(&v, p, 8);
-		} else if (bytes == 4) {
-			uint32_t w;
-			memcpy(&w, p, 4);
-			v = w;
-		} else {
-			uint16_t h;
-			memcpy(&h, p, 2);
-			v = h;
-		}
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		v = __builtin_bswap64(v) >> (64 - 8 * bytes);
-#endif
-		return v;
-	}
-	uint64_t v = 0;
-	for (int i = bytes - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 static struct tlb *tlb_of(uint16_t dev)
 {
@@ -156,11 +130,11 @@ static void invalidate(uint64_t first, uint64_t last)
 static void record(const unsigned char *p)
 {
 	unsigned kind = p[8];
-	uint16_t dev = (uint16_t)get_le(p + 10, 2);
-	uint64_t a = get_le(p + 16, 8), b = get_le(p + 24, 8), c = get_le(p + 32, 8);
+	uint16_t dev = (uint16_t)iw_get_le(p + 10, 2);
+	uint64_t a = iw_get_le(p + 16, 8), b = iw_get_le(p + 24, 8), c = iw_get_le(p + 32, 8);
 	records++;
 	if (decode_only) {
-		checksum += get_le(p, 8) ^ kind ^ dev ^ a ^ b ^ c; /* every field used */
+		checksum += iw_get_le(p, 8) ^ kind ^ dev ^ a ^ b ^ c; /* every field used */
 		return;
 	}
 	switch (kind) {
@@ -208,7 +182,7 @@ int main(int argc, char **argv)
 	static unsigned char in[1 << 17], out[1 << 18];
 	size_t have = 0, n;
 	unsigned char magic[4];
-	bool zst = fread(magic, 1, 4, f) == 4 && get_le(magic, 4) == 0xFD2FB528u;
+	bool zst = fread(magic, 1, 4, f) == 4 && iw_get_le(magic, 4) == 0xFD2FB528u;
 	rewind(f);
 	ZSTD_DCtx *z = zst ? ZSTD_createDCtx() : NULL;
 	bool header = false;
@@ -232,11 +206,11 @@ int main(int argc, char **argv)
 			have += got;
 			size_t pos = 0;
 			if (!header && have >= 32) {
-				if (memcmp(out, "IOWALKTR", 8) != 0 || get_le(out + 8, 4) != 1) {
+				if (memcmp(out, "IOWALKTR", 8) != 0 || iw_get_le(out + 8, 4) != 1) {
 					fputs("floor: not a binary format-v1 iowalk trace\n", stderr);
 					return 1;
 				}
-				skip = 32 + get_le(out + 20, 4);
+				skip = 32 + iw_get_le(out + 20, 4);
 				header = true;
 			}
 			if (header && skip) {
