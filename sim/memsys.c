@@ -73,7 +73,7 @@ uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 	 * looked up (a hint only; nothing simulated depends on it). */
 	const struct memcache *l3 = &m->c[MEM_L3];
 	if (l3->sets)
-		__builtin_prefetch(l3->lines + (l3->sets & (l3->sets - 1) ? line % l3->sets : line & (l3->sets - 1)) * l3->ways);
+		__builtin_prefetch(memcache_set(l3, line));
 	int hit = MEM_DRAM;
 	/* Inclusive hierarchy: each level missed on the way down is filled (sacache_access does both). */
 	for (int i = 0; i < 3; i++) {

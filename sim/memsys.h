@@ -29,13 +29,18 @@ int memcache_init(struct memcache *c, uint64_t entries, uint32_t ways); /* 0 or 
 void memcache_destroy(struct memcache *c);
 /* Looks line up; a hit becomes the most recently used. On a miss, fill puts it in as the most recently
  * used (evicting the least recently used of a full set). true on a hit. */
+/* The lines of line's set (low bits index the set; modulo where the set count is no power of two). */
+static inline uint64_t *memcache_set(const struct memcache *c, uint64_t line)
+{
+	return c->lines + (c->sets & (c->sets - 1) ? line % c->sets : line & (c->sets - 1)) * c->ways;
+}
 static inline bool memcache_access(struct memcache *c, uint64_t line, bool fill)
 {
 	if (!c->sets) {
 		c->misses++;
 		return false;
 	}
-	uint64_t *set = c->lines + (c->sets & (c->sets - 1) ? line % c->sets : line & (c->sets - 1)) * c->ways;
+	uint64_t *set = memcache_set(c, line);
 	uint64_t k = line + 1;
 	uint32_t w = 0, n = c->ways;
 	while (w < n && set[w] != k)

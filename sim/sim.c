@@ -471,14 +471,20 @@ static struct sacache *iotlb_of(struct sim *s, uint16_t dev)
 	return c;
 }
 
+/* n translations of the current function, of `cycles` each, on the DMA path. */
+static inline void count_translations(struct sim *s, uint64_t cycles, uint64_t n)
+{
+	s->st.dma_cycles += n * cycles;
+	hist_add(&s->st.dma, cycles, n);
+	s->st.ops[OP_DMA_PAGES] += n;
+	s->cur->st.translations += n;
+	s->cur->st.dma_cycles += n * cycles;
+}
+
 static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write, bool unprot,
 			      const struct sim_xlate *x, uint64_t recno)
 {
-	s->st.dma_cycles += s->op_cycles;
-	hist_add(&s->st.dma, s->op_cycles, 1);
-	s->st.ops[OP_DMA_PAGES]++;
-	s->cur->st.translations++;
-	s->cur->st.dma_cycles += s->op_cycles;
+	count_translations(s, s->op_cycles, 1);
 	if (x->fault != IW_FAULT_NONE) {
 		s->st.faults[x->fault]++;
 		s->cur->st.faults++;
@@ -693,19 +699,15 @@ static inline struct stream stream_pop(struct sim *s)
 }
 
 /* IOTLB hits that needed nothing but their lookup, counted at once: n translations of the current
- * function, each of the lookup's cycles alone (what finish_translation() counts for each). */
+ * function, each of the lookup's cycles alone (what translate_page() and finish_translation() count
+ * for each). */
 static void count_hits(struct sim *s, uint64_t n)
 {
 	if (!n)
 		return;
-	uint64_t c = s->cfg->iotlb_cycles;
-	s->st.comp[COMP_IOTLB] += n * c;
+	s->st.comp[COMP_IOTLB] += n * s->cfg->iotlb_cycles;
 	s->st.ops[OP_IOTLB_HITS] += n;
-	s->st.dma_cycles += n * c;
-	hist_add(&s->st.dma, c, n);
-	s->st.ops[OP_DMA_PAGES] += n;
-	s->cur->st.translations += n;
-	s->cur->st.dma_cycles += n * c;
+	count_translations(s, s->cfg->iotlb_cycles, n);
 }
 
 /* Translates npages consecutive pages of a DMA from page number pfn, the first at s->now and each next
@@ -762,11 +764,12 @@ next_stream:
 					if (x.dev != dev) {
 						dev = x.dev;
 						c = fast ? s->iotlb[dev] : NULL;
-						if (fn_of(s, dev) != f) { /* the hits so far were the other function's */
+						struct sim_fn *xf = fn_of(s, dev);
+						if (xf != f) { /* the hits so far were the other function's */
 							s->cur = f;
 							count_hits(s, run);
 							run = 0;
-							f = fn_of(s, dev);
+							f = xf;
 						}
 					}
 					goto next_stream;
