@@ -208,6 +208,19 @@ static void check_invariants(struct sim *s, bool full)
 		     s->ops->name, pins, unpins, held, s->recno);
 }
 
+/* A new array of newcap elements of `size` bytes holding a ring's len elements from head (of cap), in
+ * order from its start (NULL: out of memory). The walk queue and the DMA streams grow so. */
+static void *ring_unrolled(const void *ring, size_t size, uint64_t head, uint64_t len, uint64_t cap, uint64_t newcap)
+{
+	char *n = iw_malloc(newcap * size);
+	if (n && len) {
+		uint64_t first = len < cap - head ? len : cap - head; /* up to the ring's end */
+		memcpy(n, (const char *)ring + head * size, first * size);
+		memcpy(n + first * size, ring, (len - first) * size);
+	}
+	return n;
+}
+
 /* ---- shared mechanisms ---- */
 
 /* Cache keys of the current function: tagged by its index when the bridge's caches are shared (an IOVA
@@ -624,11 +637,9 @@ static int translate_looked_up(struct sim *s, uint16_t dev, uint64_t iova, uint6
 	/* All walker slots busy: queue; the IOTLB lookup's cycles travel with it. */
 	if (s->walkq_len == s->walkq_cap) {
 		uint64_t cap = s->walkq_cap ? s->walkq_cap * 2 : 64;
-		struct pending_walk *n = iw_malloc(cap * sizeof(*n));
+		struct pending_walk *n = ring_unrolled(s->walkq, sizeof(*n), s->walkq_head, s->walkq_len, s->walkq_cap, cap);
 		if (!n)
 			return sim_fail(s, "out of memory (walk queue)");
-		for (uint64_t i = 0; i < s->walkq_len; i++)
-			n[i] = s->walkq[(s->walkq_head + i) % s->walkq_cap];
 		iw_free(s->walkq);
 		s->walkq = n;
 		s->walkq_cap = cap;
@@ -655,11 +666,10 @@ static inline bool stream_before_ev(const struct stream *st, const struct ev *e)
 /* The ring of streams, twice as large (the order kept). */
 static int streams_grow(struct sim *s)
 {
-	struct stream *n = iw_malloc(2 * s->stream_cap * sizeof(*n));
+	struct stream *n = ring_unrolled(s->streams, sizeof(*n), s->stream_head, s->stream_len, s->stream_cap,
+					 2 * s->stream_cap);
 	if (!n)
 		return sim_fail(s, "out of memory (DMA streams)");
-	for (uint64_t i = 0; i < s->stream_len; i++)
-		n[i] = s->streams[(s->stream_head + i) & (s->stream_cap - 1)];
 	iw_free(s->streams);
 	s->streams = n;
 	s->stream_cap *= 2;
