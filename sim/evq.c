@@ -21,16 +21,14 @@ void evq_destroy(struct evq *q)
 	q->h = NULL;
 }
 
-int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
-	     uint64_t arg3)
+int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint64_t arg)
 {
-	return evq_push_seq(q, cycle, q->next_seq++, type, arg32, arg, arg2, arg3);
+	return evq_push_seq(q, cycle, q->next_seq++, type, arg);
 }
 
-int evq_push_seq(struct evq *q, uint64_t cycle, uint64_t seq, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
-		 uint64_t arg3)
+int evq_push_seq(struct evq *q, uint64_t cycle, uint64_t seq, uint32_t type, uint64_t arg)
 {
-	struct ev e = {cycle, seq, type, arg32, arg, arg2, arg3};
+	struct ev e = {cycle, seq, type, arg};
 	if (q->nside < EVQ_SIDE) {
 		if (q->nside == 0 || before(&e, &q->side[q->side_min]))
 			q->side_min = q->nside;

@@ -12,10 +12,7 @@ struct ev {
 	uint64_t cycle;
 	uint64_t seq;   /* assigned by evq_push */
 	uint32_t type;  /* the engine's event kind */
-	uint32_t arg32;
 	uint64_t arg;
-	uint64_t arg2;
-	uint64_t arg3;
 };
 
 #define EVQ_SIDE 8
@@ -30,13 +27,11 @@ struct evq {
 
 int evq_init(struct evq *q, uint64_t cap_hint); /* 0 or -1 */
 void evq_destroy(struct evq *q);
-int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
-	     uint64_t arg3); /* 0 or -1 */
+int evq_push(struct evq *q, uint64_t cycle, uint32_t type, uint64_t arg); /* 0 or -1 */
 /* Reserves the sequence number the next event pushed now would get (for an event that may be pushed
  * later, or never: evq_push_seq() gives it the place it would have had). */
 static inline uint64_t evq_reserve_seq(struct evq *q) { return q->next_seq++; }
-int evq_push_seq(struct evq *q, uint64_t cycle, uint64_t seq, uint32_t type, uint32_t arg32, uint64_t arg, uint64_t arg2,
-		 uint64_t arg3); /* 0 or -1 */
+int evq_push_seq(struct evq *q, uint64_t cycle, uint64_t seq, uint32_t type, uint64_t arg); /* 0 or -1 */
 bool evq_pop(struct evq *q, struct ev *out);
 static inline bool evq_empty(const struct evq *q) { return q->len == 0 && q->nside == 0; }
 static inline bool evq_before(const struct ev *a, const struct ev *b)

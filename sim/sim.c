@@ -543,7 +543,7 @@ static int push_releases(struct sim *s)
 	for (unsigned i = 0; i < s->cfg->walkers; i++) {
 		struct walker *w = &s->walkers[i];
 		if (w->busy && !w->pushed) {
-			if (evq_push_seq(&s->q, w->done, w->seq, EV_WALK_DONE, 0, i, 0, 0) < 0)
+			if (evq_push_seq(&s->q, w->done, w->seq, EV_WALK_DONE, i) < 0)
 				return sim_fail(s, "out of memory (event queue)");
 			w->pushed = true;
 		}

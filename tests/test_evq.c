@@ -8,11 +8,11 @@ static void test_order_and_ties(void)
 	struct evq q;
 	CHECK(evq_init(&q, 2) == 0);
 	/* Same cycle: pop in push order (sequence numbers). */
-	CHECK(evq_push(&q, 10, 1, 0, 100, 0, 0) == 0);
-	CHECK(evq_push(&q, 5, 1, 0, 200, 0, 0) == 0);
-	CHECK(evq_push(&q, 10, 1, 0, 101, 0, 0) == 0);
-	CHECK(evq_push(&q, 10, 1, 0, 102, 0, 0) == 0);
-	CHECK(evq_push(&q, 1, 1, 0, 300, 0, 0) == 0);
+	CHECK(evq_push(&q, 10, 1, 100) == 0);
+	CHECK(evq_push(&q, 5, 1, 200) == 0);
+	CHECK(evq_push(&q, 10, 1, 101) == 0);
+	CHECK(evq_push(&q, 10, 1, 102) == 0);
+	CHECK(evq_push(&q, 1, 1, 300) == 0);
 	const uint64_t want[] = {300, 200, 100, 101, 102};
 	struct ev e;
 	for (int i = 0; i < 5; i++) {
@@ -33,7 +33,7 @@ static void test_random_against_sort(void)
 	static uint64_t cyc[N];
 	for (int i = 0; i < N; i++) {
 		cyc[i] = rng_below(&r, 100); /* many ties */
-		CHECK(evq_push(&q, cyc[i], 0, 0, (uint64_t)i, 0, 0) == 0);
+		CHECK(evq_push(&q, cyc[i], 0, (uint64_t)i) == 0);
 	}
 	uint64_t last_c = 0, last_i = 0;
 	struct ev e;
@@ -66,7 +66,7 @@ static void test_interleaved_against_scan(void)
 	while (pushed < N || !evq_empty(&q)) {
 		if (pushed < N && (evq_empty(&q) || rng_below(&r, 3) != 0)) {
 			cyc[pushed] = now + rng_below(&r, 40); /* never before the last popped: as the engine */
-			CHECK(evq_push(&q, cyc[pushed], 0, 0, (uint64_t)pushed, 0, 0) == 0);
+			CHECK(evq_push(&q, cyc[pushed], 0, (uint64_t)pushed) == 0);
 			pushed++;
 			continue;
 		}
