@@ -677,35 +677,29 @@ static int streams_grow(struct sim *s)
 	return 0;
 }
 
+/* Puts x in the ring after every stream due at or before its cycle (its sequence number is the
+ * largest: it goes after every equal cycle); the ring has room. Its place (0: first). */
+static inline uint64_t stream_insert(struct sim *s, const struct stream *x)
+{
+	uint64_t m = s->stream_cap - 1, i = s->stream_len;
+	for (; i > 0 && s->streams[(s->stream_head + i - 1) & m].cycle > x->cycle; i--)
+		s->streams[(s->stream_head + i) & m] = s->streams[(s->stream_head + i - 1) & m];
+	s->streams[(s->stream_head + i) & m] = *x;
+	s->stream_len++;
+	return i;
+}
+
 /* Schedules the rest of a DMA (npages from page pfn, the first due at cycle): a sequence number is taken
- * as a pushed event's would be; the ring stays in order (the newest goes after every equal cycle). */
+ * as a pushed event's would be. */
 static inline int stream_add(struct sim *s, uint64_t cycle, uint16_t dev, bool write, uint64_t pfn, uint64_t npages,
 			     uint64_t recno)
 {
 	if (s->stream_len == s->stream_cap && streams_grow(s) < 0)
 		return -1;
-	uint64_t m = s->stream_cap - 1, i = s->stream_len;
-	/* Its sequence number is the largest: it goes after every stream due at or before its cycle. */
-	for (; i > 0 && s->streams[(s->stream_head + i - 1) & m].cycle > cycle; i--)
-		s->streams[(s->stream_head + i) & m] = s->streams[(s->stream_head + i - 1) & m];
-	struct stream *st = &s->streams[(s->stream_head + i) & m];
-	st->cycle = cycle;
-	st->seq = evq_reserve_seq(&s->q);
-	st->pfn = pfn;
-	st->npages = npages;
-	st->recno = recno;
-	st->dev = dev;
-	st->write = write;
-	s->stream_len++;
+	struct stream x = {.cycle = cycle, .seq = evq_reserve_seq(&s->q), .pfn = pfn, .npages = npages, .recno = recno,
+			   .dev = dev, .write = write};
+	stream_insert(s, &x);
 	return 0;
-}
-
-static inline struct stream stream_pop(struct sim *s)
-{
-	struct stream st = s->streams[s->stream_head];
-	s->stream_head = (s->stream_head + 1) & (s->stream_cap - 1);
-	s->stream_len--;
-	return st;
 }
 
 /* IOTLB hits that needed nothing but their lookup, counted at once: n translations of the current
@@ -720,70 +714,64 @@ static void count_hits(struct sim *s, uint64_t n)
 	count_translations(s, s->cfg->iotlb_cycles, n);
 }
 
-/* Translates npages consecutive pages of a DMA from page number pfn, the first at s->now and each next
- * one device.page_gap_cycles later. A page is translated right away when nothing else can happen
- * before its time (no earlier event or DMA stream, no earlier record: the result is the same as through
- * the queue); otherwise the rest of the DMA is scheduled as a stream (stream_add()). Handling a stream
- * (in_event, from advance()), the streams due before the horizon take turns here. A run of IOTLB hits
- * with nothing else to do (no bus address to compute, no check, no fault) is counted at once
- * (count_hits()); each still looks the IOTLB up (its LRU order) in its turn. Asserting builds take the
- * same path: their per-translation check compares with the full reference map, which only --check
- * keeps, and --check takes the slow path. */
-static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, uint64_t npages, uint64_t recno,
-			bool in_event)
+/* Page pfn of a DMA of function f, at s->now. A hit with nothing else to do (no bus address to compute,
+ * no check, no fault) is only counted in *run (count_hits() adds the run later); each still looks the
+ * IOTLB up (its LRU order) in its turn. Asserting builds take the same path: their per-translation check
+ * compares with the full reference map, which only --check keeps, and --check takes the slow path.
+ * 0 (such a hit), 1 (translated in full) or -1 (the run stops). */
+static inline int stream_page(struct sim *s, struct sim_fn *f, uint16_t dev, bool write, uint64_t pfn, uint64_t recno,
+			      uint64_t *run)
 {
-	uint64_t start, gap = s->cfg->page_gap_cycles, kmax, run = 0, k;
 	/* The fast path needs the device's IOTLB to exist (its first translation creates it). */
-	bool fast = !s->ops->dma_addr && !s->check;
-	struct sacache *c = fast ? s->iotlb[dev] : NULL;
+	struct sacache *c = !s->ops->dma_addr && !s->check ? s->iotlb[dev] : NULL;
+	if (!c)
+		return translate_page(s, dev, pfn << 12, write, recno) < 0 ? -1 : 1;
+	s->cur = f;
+	uint64_t v = 0;
+	bool hit = sacache_lookup(c, fn_tag(s) | pfn, &v);
+	if (hit && (!write || (v & 1))) {
+		++*run;
+		return 0;
+	}
+	count_hits(s, *run);
+	*run = 0;
+	s->recno = recno;
+	s->op_cycles = 0;
+	sim_charge(s, COMP_IOTLB, s->cfg->iotlb_cycles);
+	return translate_looked_up(s, dev, pfn << 12, pfn << 12, write, false, hit, v) < 0 ? -1 : 1;
+}
+
+/* *tk = the time of page k of a DMA whose pages from start are gap apart (page k - 1 at prev), or the
+ * run stops (-1) where that would pass SIM_TIME_MAX (npages: the pages streamed from start). */
+static inline int stream_next_time(struct sim *s, uint64_t start, uint64_t prev, uint64_t gap, uint64_t k,
+				   uint64_t npages, uint64_t *tk)
+{
+	if (gap <= SIM_TIME_MAX - prev) {
+		*tk = prev + gap;
+		return 0;
+	}
+	if (k > SIM_TIME_MAX / gap || time_add(s, start, k * gap, tk) < 0)
+		return sim_fail(s, "simulated time would pass 2^63 cycles streaming a DMA of %" PRIu64 " pages", npages);
+	return 0; /* not reached: start + k * gap > SIM_TIME_MAX */
+}
+
+/* Translates npages consecutive pages of a DMA (its record's) from page number pfn, the first at s->now
+ * and each next one device.page_gap_cycles later. A page is translated right away when nothing else can
+ * happen before its time (no earlier event or DMA stream, no earlier record: the result is the same as
+ * through the queue); otherwise the rest of the DMA is scheduled as a stream (stream_add()), which
+ * stream_turns() takes up. */
+static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, uint64_t npages, uint64_t recno)
+{
+	uint64_t start = s->now, gap = s->cfg->page_gap_cycles, run = 0;
 	struct sim_fn *f = fn_of(s, dev);
-	/* No division where no page can reach SIM_TIME_MAX (fewer than 2^20 pages, gaps under 2^28
-	 * cycles: under 2^48 cycles). */
-	bool small_gap = gap < (1ull << 28);
-next_stream:
-	start = s->now;
-	/* The last page whose time stays within SIM_TIME_MAX (start <= SIM_TIME_MAX always). */
-	kmax = UINT64_MAX;
-	if (gap && (npages > (1ull << 20) || !small_gap || start > SIM_TIME_MAX - (1ull << 48)))
-		kmax = (SIM_TIME_MAX - start) / gap;
-	for (k = 0; k < npages; k++) {
+	for (uint64_t k = 0; k < npages; k++) {
 		if (k > 0) {
-			if (k > kmax) { /* the failure, with the same message as ever */
-				uint64_t tk;
-				if (k > SIM_TIME_MAX / gap || time_add(s, start, k * gap, &tk) < 0)
-					return sim_fail(s, "simulated time would pass 2^63 cycles streaming a DMA of %" PRIu64
-							" pages", npages);
-			}
-			uint64_t tk = start + k * gap;
+			uint64_t tk;
+			if (stream_next_time(s, start, s->now, gap, k, npages, &tk) < 0)
+				return -1;
 			const struct ev *next = evq_peek(&s->q);
 			const struct stream *ns = stream_first(s);
 			if (tk >= s->horizon || (next && next->cycle <= tk) || (ns && ns->cycle <= tk)) {
-				/* Handling a stream in advance(), when the next thing due is another DMA's rest, due
-				 * before the horizon, it is what advance() would handle next: this DMA's rest is
-				 * scheduled and that one streams here, as advance() would. */
-				if (in_event && ns && ns->cycle <= tk && ns->cycle < s->horizon && stream_before_ev(ns, next)) {
-					struct stream x = stream_pop(s);
-					if (stream_add(s, tk, dev, write, pfn + k, npages - k, recno) < 0)
-						return -1;
-					set_now(s, x.cycle);
-					s->pos_seq = x.seq;
-					write = x.write;
-					pfn = x.pfn;
-					npages = x.npages;
-					recno = x.recno;
-					if (x.dev != dev) {
-						dev = x.dev;
-						c = fast ? s->iotlb[dev] : NULL;
-						struct sim_fn *xf = fn_of(s, dev);
-						if (xf != f) { /* the hits so far were the other function's */
-							s->cur = f;
-							count_hits(s, run);
-							run = 0;
-							f = xf;
-						}
-					}
-					goto next_stream;
-				}
 				s->cur = f;
 				count_hits(s, run);
 				return stream_add(s, tk, dev, write, pfn + k, npages - k, recno);
@@ -791,26 +779,64 @@ next_stream:
 			set_now(s, tk);
 			s->pos_seq = UINT64_MAX; /* in place: every release at or before tk is done */
 		}
-		if (c) {
-			s->cur = f;
-			uint64_t v = 0, iova = (pfn + k) << 12;
-			bool hit = sacache_lookup(c, fn_tag(s) | (pfn + k), &v);
-			if (hit && (!write || (v & 1))) {
-				run++;
-				continue;
-			}
-			count_hits(s, run);
-			run = 0;
-			s->recno = recno;
-			s->op_cycles = 0;
-			sim_charge(s, COMP_IOTLB, s->cfg->iotlb_cycles);
-			if (translate_looked_up(s, dev, iova, iova, write, false, hit, v) < 0)
-				return -1;
-		} else if (translate_page(s, dev, (pfn + k) << 12, write, recno) < 0) {
+		if (stream_page(s, f, dev, write, pfn + k, recno, &run) < 0)
 			return -1;
-		} else {
-			c = fast ? s->iotlb[dev] : NULL;
+	}
+	s->cur = f;
+	count_hits(s, run);
+	return 0;
+}
+
+/* The DMA streams take turns, page by page, from the ring's first (which advance() found due, before the
+ * next event): after each page a stream's rest goes back in the ring with a new sequence number (what a
+ * pushed event would get then), and the ring's first is handled next while it is due before the
+ * horizon and before the next event. A stream that comes first again right after its page continues in
+ * place (as stream_pages() would: every release at or before its time is done); one taken in turn has
+ * its sequence number as its place. Hits of one function are counted in one run. */
+static int stream_turns(struct sim *s)
+{
+	uint64_t gap = s->cfg->page_gap_cycles, run = 0, start = 0, npages = 0;
+	struct sim_fn *f = NULL;
+	const struct ev *next = evq_peek(&s->q);
+	bool in_place = false;
+	for (bool first = true;; first = false) {
+		struct stream *st = &s->streams[s->stream_head];
+		if (!first && (!s->stream_len || st->cycle >= s->horizon || !stream_before_ev(st, next)))
+			break;
+		set_now(s, st->cycle);
+		if (in_place) {
+			s->pos_seq = UINT64_MAX;
+		} else { /* a new turn: the pages it streams in place count from here */
+			s->pos_seq = st->seq;
+			start = st->cycle;
+			npages = st->npages;
 		}
+		struct sim_fn *sf = fn_of(s, st->dev);
+		if (sf != f) { /* the hits so far were the other function's */
+			if (f) {
+				s->cur = f;
+				count_hits(s, run);
+			}
+			run = 0;
+			f = sf;
+		}
+		int rc = stream_page(s, f, st->dev, st->write, st->pfn, st->recno, &run);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) /* translated in full: events may have come or gone */
+			next = evq_peek(&s->q);
+		struct stream x = *st;
+		s->stream_head = (s->stream_head + 1) & (s->stream_cap - 1);
+		s->stream_len--;
+		in_place = false;
+		if (x.npages == 1)
+			continue;
+		if (stream_next_time(s, start, x.cycle, gap, npages - x.npages + 1, npages, &x.cycle) < 0)
+			return -1;
+		x.seq = evq_reserve_seq(&s->q);
+		x.pfn++;
+		x.npages--;
+		in_place = stream_insert(s, &x) == 0;
 	}
 	s->cur = f;
 	count_hits(s, run);
@@ -886,11 +912,8 @@ static int advance(struct sim *s, uint64_t t)
 		if (ns && stream_before_ev(ns, next)) {
 			if (ns->cycle > t)
 				break;
-			/* The rest of a DMA streams from its next page. */
-			struct stream x = stream_pop(s);
-			set_now(s, x.cycle);
-			s->pos_seq = x.seq;
-			rc = stream_pages(s, x.dev, x.write, x.pfn, x.npages, x.recno, true);
+			/* The rests of DMAs stream from their next pages. */
+			rc = stream_turns(s);
 			s->pos_seq = UINT64_MAX;
 		} else {
 			if (!next || next->cycle > t)
@@ -1128,7 +1151,7 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		s->st.ops[OP_DMAS]++;
 		/* The device streams the transfer: page k is translated k * device.page_gap_cycles later. */
 		uint64_t first = r->a >> 12, npages = ((r->a + (r->c - 1)) >> 12) - first + 1;
-		if (stream_pages(s, r->dev, r->flags == TRACE_DMA_WRITE, first, npages, recno, false) < 0)
+		if (stream_pages(s, r->dev, r->flags == TRACE_DMA_WRITE, first, npages, recno) < 0)
 			return -1;
 		s->recno = recno;
 		break;
