@@ -30,26 +30,37 @@ static inline uint64_t sacache_set_of(const struct sacache *c, uint64_t key)
 	/* Low bits index the set, as hardware does; modulo keeps non-power-of-two set counts exact. */
 	return (c->sets & (c->sets - 1)) == 0 ? (key & (c->sets - 1)) : key % c->sets;
 }
+/* The line holding key (its index in keys[]), or -1: no LRU update, nothing counted. */
+static inline int64_t sacache_find(const struct sacache *c, uint64_t key)
+{
+	if (!c->keys)
+		return -1;
+	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
+	for (uint32_t w = 0; w < c->ways; w++)
+		if (c->keys[base + w] == k)
+			return (int64_t)(base + w);
+	return -1;
+}
+/* A hit on line i (from sacache_find()): refreshes its LRU place, counts it; its payload. */
+static inline uint64_t sacache_hit(struct sacache *c, int64_t i)
+{
+	c->stamp[i] = ++c->clock;
+	c->hits++;
+	return c->vals[i];
+}
 /* Looks up key; on a hit refreshes LRU and stores the payload in *val. Counts hits and misses. (Inline:
  * the IOTLB's lookup of every translation.) */
 static inline bool sacache_lookup(struct sacache *c, uint64_t key, uint64_t *val)
 {
-	if (!c->keys) {
+	int64_t i = sacache_find(c, key);
+	if (i < 0) {
 		c->misses++;
 		return false;
 	}
-	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
-	for (uint32_t w = 0; w < c->ways; w++) {
-		if (c->keys[base + w] == k) {
-			c->stamp[base + w] = ++c->clock;
-			if (val)
-				*val = c->vals[base + w];
-			c->hits++;
-			return true;
-		}
-	}
-	c->misses++;
-	return false;
+	uint64_t v = sacache_hit(c, i);
+	if (val)
+		*val = v;
+	return true;
 }
 /* Inserts or updates key (evicting the LRU line of its set when full). */
 void sacache_fill(struct sacache *c, uint64_t key, uint64_t val);

@@ -96,6 +96,7 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 	s->model = ops->model;
 	s->fmt = ops->model->fmt;
 	s->check = check;
+	s->hits_fast = !check && !ops->dma_addr;
 	struct vm_config vc = {.max_memslots = cfg->max_memslots};
 	s->vm = vm_new(&vc, err, errlen);
 	if (!s->vm) {
@@ -723,7 +724,7 @@ static inline int stream_page(struct sim *s, struct sim_fn *f, uint16_t dev, boo
 			      uint64_t *run)
 {
 	/* The fast path needs the device's IOTLB to exist (its first translation creates it). */
-	struct sacache *c = !s->ops->dma_addr && !s->check ? s->iotlb[dev] : NULL;
+	struct sacache *c = s->hits_fast ? s->iotlb[dev] : NULL;
 	if (!c)
 		return translate_page(s, dev, pfn << 12, write, recno) < 0 ? -1 : 1;
 	s->cur = f;
@@ -787,6 +788,147 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 	return 0;
 }
 
+/* Where the DMA streams take turns, state that lives across turns: the function whose hits are counted
+ * in run, the device of the last turn and its function, and the pages the current stream streams in
+ * place (from start, npages of them: the overflow message's; in_place: the next turn continues them). */
+struct turns {
+	uint64_t run, start, npages;
+	struct sim_fn *f, *sf;
+	uint32_t dev;
+	bool in_place;
+};
+
+/* Turns that are IOTLB hits needing nothing else (sim.hits_fast), taken round by round without moving a
+ * stream after each: with one page gap for every stream, each stream is due within a gap of the ring's
+ * first (a stream's next page is a gap after its last, which was at or before now), so the stream just
+ * handled goes last and the ring turns round. The k streams' turns are then turn j = r * k + i: stream i
+ * of the ring at its cycle + r gaps, with the sequence number the one-by-one turns would have reserved
+ * for it (base + (r - 1) * k + i; its own from r = 0). The ring is brought up to date (cycles, pages,
+ * sequence numbers, order) when a stream ends or the rounds stop: before the first turn that is not
+ * such a hit (not looked up: the turn one by one does it), due at or after the horizon or not before the
+ * next event, or whose next page would pass SIM_TIME_MAX. first: the ring's first is due without a
+ * check (advance() found it). The turns taken (0: none, the ring as it was). */
+static uint64_t stream_rounds(struct sim *s, struct turns *tu, const struct ev *next, bool first)
+{
+	/* Locals for what stays the same over the rounds (stores to the IOTLB's lines could otherwise alias
+	 * them). No next event: one at the end of time, after everything. */
+	const uint64_t gap = s->cfg->page_gap_cycles, horizon = s->horizon;
+	const uint64_t ev_cycle = next ? next->cycle : UINT64_MAX, ev_seq = next ? next->seq : UINT64_MAX;
+	uint64_t m = s->stream_cap - 1, done = 0, run = tu->run, start = tu->start, npages = tu->npages, now = s->now;
+	struct sim_fn *f = tu->f, *sf = tu->sf;
+	uint32_t dev = tu->dev;
+	bool in_place = tu->in_place;
+	struct sacache *c = dev != UINT32_MAX ? s->iotlb[dev] : NULL;
+again:;
+	struct stream *ring = s->streams;
+	uint64_t k = s->stream_len, h = s->stream_head, base = s->q.next_seq, r = 0, roff = 0, i = 0;
+	if (!k || ring[(h + k - 1) & m].cycle - ring[h].cycle > gap)
+		goto out; /* not a ring that turns round (never seen; the turns one by one handle it) */
+	if (k == 1 && !in_place) { /* its turns will continue in place from here (if it has any) */
+		start = ring[h].cycle;
+		npages = ring[h].npages;
+	}
+	/* Turns due before both are taken without a closer look; t_safe: the last time whose next page is
+	 * within SIM_TIME_MAX. */
+	const uint64_t limit = horizon < ev_cycle ? horizon : ev_cycle, t_safe = SIM_TIME_MAX - gap;
+	bool ended = false;
+	for (;; first = false) {
+		const struct stream *st = &ring[(h + i) & m];
+		uint64_t t = st->cycle + roff;
+		if (t >= limit && !first) {
+			uint64_t seq = r ? base + (r - 1) * k + i : st->seq;
+			if (t >= horizon || t > ev_cycle || (t == ev_cycle && seq > ev_seq))
+				break;
+		}
+		bool last = st->npages == r + 1;
+		if (t > t_safe && !last)
+			break; /* its next page would pass SIM_TIME_MAX: the turn one by one says so */
+		if (st->dev != dev) {
+			dev = st->dev;
+			sf = fn_of(s, dev);
+			c = s->iotlb[dev];
+		}
+		if (!c)
+			break;
+		if (sf != f) { /* the hits so far were the other function's */
+			if (f) {
+				s->cur = f;
+				count_hits(s, run);
+			}
+			run = 0;
+			f = sf;
+			s->cur = f;
+		}
+		int64_t line = sacache_find(c, fn_tag(s) | (st->pfn + r));
+		if (line < 0 || (st->write && !(c->vals[line] & 1)))
+			break;
+		sacache_hit(c, line);
+		run++;
+		now = t;
+		if (++i == k) {
+			i = 0;
+			r++;
+			roff += gap; /* at most t + gap: within SIM_TIME_MAX (checked above) */
+		}
+		if (last) { /* the stream ends: the ring brought up to date without it */
+			ended = true;
+			break;
+		}
+	}
+	/* Bring the ring up to date: stream p has had r + (p < i) turns (the last of them its last page if it
+	 * ended), and the i first go last (ring order after the turns one by one). */
+	uint64_t turns = r * k + i;
+	if (!turns)
+		goto out;
+	in_place = k == 1 && !ended; /* one stream: its next turn continues its pages in place */
+	if (ended && i == 0) { /* the one that ended closed a round: it was the last of the ring */
+		r--;
+		i = k;
+	}
+	for (uint64_t p = 0; p < k; p++) {
+		struct stream *st = &ring[(h + p) & m];
+		uint64_t d = r + (p < i);
+		if (!d || (ended && p == i - 1))
+			continue;
+		st->cycle += d * gap; /* its last turn's cycle + gap: within SIM_TIME_MAX (checked) */
+		st->pfn += d;
+		st->npages -= d;
+		st->seq = base + (d - 1) * k + p;
+	}
+	s->q.next_seq = base + turns - ended;
+	if (i < k) {
+		/* Rotate by i: the first i go after the last (room made first: the ring has k + i slots). */
+		while (s->stream_cap < k + i) {
+			if (streams_grow(s) < 0)
+				return UINT64_MAX;
+			m = s->stream_cap - 1;
+			h = s->stream_head;
+			ring = s->streams;
+		}
+		for (uint64_t p = 0; p < i; p++)
+			ring[(h + k + p) & m] = ring[(h + p) & m];
+		s->stream_head = (h + i) & m;
+	}
+	if (ended)
+		s->stream_len--; /* it is the ring's last now */
+	done += turns;
+	if (ended) {
+		first = false;
+		goto again;
+	}
+out:
+	if (done)
+		set_now(s, now);
+	tu->run = run;
+	tu->start = start;
+	tu->npages = npages;
+	tu->f = f;
+	tu->sf = sf;
+	tu->dev = dev;
+	tu->in_place = in_place;
+	return done;
+}
+
 /* The DMA streams take turns, page by page, from the ring's first (which advance() found due, before the
  * next event): after each page a stream's rest goes back in the ring with a new sequence number (what a
  * pushed event would get then), and the ring's first is handled next while it is due before the
@@ -795,32 +937,45 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
  * its sequence number as its place. Hits of one function are counted in one run. */
 static int stream_turns(struct sim *s)
 {
-	uint64_t gap = s->cfg->page_gap_cycles, run = 0, start = 0, npages = 0;
-	struct sim_fn *f = NULL;
+	uint64_t gap = s->cfg->page_gap_cycles;
+	struct turns tu = {.dev = UINT32_MAX};
 	const struct ev *next = evq_peek(&s->q);
-	bool in_place = false;
+	bool rounds = s->hits_fast; /* whether the next turn may start rounds */
 	for (bool first = true;; first = false) {
 		struct stream *st = &s->streams[s->stream_head];
 		if (!first && (!s->stream_len || st->cycle >= s->horizon || !stream_before_ev(st, next)))
 			break;
+		if (rounds) {
+			uint64_t n = stream_rounds(s, &tu, next, first);
+			if (n == UINT64_MAX)
+				return -1;
+			if (n) { /* they stopped before a turn they could not take: it goes one by one */
+				rounds = false;
+				continue;
+			}
+		}
+		rounds = s->hits_fast;
 		set_now(s, st->cycle);
-		if (in_place) {
+		if (tu.in_place) {
 			s->pos_seq = UINT64_MAX;
 		} else { /* a new turn: the pages it streams in place count from here */
 			s->pos_seq = st->seq;
-			start = st->cycle;
-			npages = st->npages;
+			tu.start = st->cycle;
+			tu.npages = st->npages;
 		}
-		struct sim_fn *sf = fn_of(s, st->dev);
-		if (sf != f) { /* the hits so far were the other function's */
-			if (f) {
-				s->cur = f;
-				count_hits(s, run);
+		if (st->dev != tu.dev) {
+			tu.dev = st->dev;
+			tu.sf = fn_of(s, st->dev);
+		}
+		if (tu.sf != tu.f) { /* the hits so far were the other function's */
+			if (tu.f) {
+				s->cur = tu.f;
+				count_hits(s, tu.run);
 			}
-			run = 0;
-			f = sf;
+			tu.run = 0;
+			tu.f = tu.sf;
 		}
-		int rc = stream_page(s, f, st->dev, st->write, st->pfn, st->recno, &run);
+		int rc = stream_page(s, tu.f, st->dev, st->write, st->pfn, st->recno, &tu.run);
 		if (rc < 0)
 			return -1;
 		if (rc > 0) /* translated in full: events may have come or gone */
@@ -828,18 +983,18 @@ static int stream_turns(struct sim *s)
 		struct stream x = *st;
 		s->stream_head = (s->stream_head + 1) & (s->stream_cap - 1);
 		s->stream_len--;
-		in_place = false;
+		tu.in_place = false;
 		if (x.npages == 1)
 			continue;
-		if (stream_next_time(s, start, x.cycle, gap, npages - x.npages + 1, npages, &x.cycle) < 0)
+		if (stream_next_time(s, tu.start, x.cycle, gap, tu.npages - x.npages + 1, tu.npages, &x.cycle) < 0)
 			return -1;
 		x.seq = evq_reserve_seq(&s->q);
 		x.pfn++;
 		x.npages--;
-		in_place = stream_insert(s, &x) == 0;
+		tu.in_place = stream_insert(s, &x) == 0;
 	}
-	s->cur = f;
-	count_hits(s, run);
+	s->cur = tu.f;
+	count_hits(s, tu.run);
 	return 0;
 }
 

@@ -148,6 +148,7 @@ struct sim {
 	unsigned ndevs;
 	struct sacache wc_rt, wc_st; /* the bridge's walk caches when caches are shared */
 	bool check;                  /* compare every translation with the reference map */
+	bool hits_fast;              /* IOTLB hits may be counted in runs: no check, no bus address */
 	enum iw_refresh refresh;     /* which RPCITs this strategy's guest issues */
 	uint64_t pinned;             /* guest pages pinned now (page references held, up-front pins) */
 	uint64_t pinned_since;       /* when pinned last changed (cycles) */
