@@ -31,6 +31,10 @@ struct iw_walk {
 	unsigned nrefs;
 	uint64_t refs[IW_WALK_MAX_REFS];
 	unsigned ref_level[IW_WALK_MAX_REFS];
+	/* For an entry the walk went through to a next level (i + 1 < nrefs): what walk_from() needs to go
+	 * on below it, as a device's walk cache keeps it (the next table, and whether the path so far is
+	 * read-only). Unset for the last entry read. */
+	uint64_t resume[IW_WALK_MAX_REFS];
 };
 
 /* The memory a table lives in (the VM provides host-physical and guest-physical memory). */
@@ -55,6 +59,12 @@ struct iw_format {
 	unsigned fault_out_of_range;              /* an address beyond the table's aperture */
 	/* Translates addr through `table` (a table of this format); write asks for write permission. */
 	void (*walk)(const void *table, uint64_t addr, bool write, struct iw_walk *w);
+	/* The same walk from level `level` on, as a walk cache hit starts it: resume is what an earlier walk
+	 * of an address under the same entry gave for the entry above `level` (iw_walk.resume). The same
+	 * result, and the same entries from `level`, as walk() while that entry has not changed. NULL: the
+	 * format has none (walks always start at the root). */
+	void (*walk_from)(const void *table, uint64_t addr, bool write, unsigned level, uint64_t resume,
+			  struct iw_walk *w);
 	/* Bytes of IO address space the table translates, from 0; 0 means all of 2^64. */
 	uint64_t (*aperture)(const void *table);
 	/* Valid 4 KiB leaves reachable from the root (a full scan; invariant checks only). */

@@ -331,22 +331,29 @@ static void pin_upfront(struct sim *s, uint64_t npages)
 }
 
 /* wc_st holds entries of the level just above the leaf (s390: segment entries), wc_rt those of the
- * level above that (s390: region-third entries), keyed by the IOVA bits above what an entry spans. */
-unsigned sim_walk_cache_lookup(struct sim *s, uint64_t iova)
+ * level above that (s390: region-third entries), keyed by the IOVA bits above what an entry spans; each
+ * keeps what the walk found there to go on below it (iw_walk.resume). The level a walk of iova starts
+ * at (0: the root) and, when above 0, the resume value of the entry above it. */
+static unsigned walk_cache_find(struct sim *s, uint64_t iova, uint64_t *resume)
 {
-	uint64_t dummy;
 	unsigned leaf = iw_leaf_level(s->fmt);
 	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
 	uint64_t tag = fn_tag(s);
-	if (sacache_lookup(wc_st_of(s), tag | iova >> s->fmt->level_shift[leaf - 1], &dummy)) {
+	if (sacache_lookup(wc_st_of(s), tag | iova >> s->fmt->level_shift[leaf - 1], resume)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		return leaf;
 	}
-	if (sacache_lookup(wc_rt_of(s), tag | iova >> s->fmt->level_shift[leaf - 2], &dummy)) {
+	if (sacache_lookup(wc_rt_of(s), tag | iova >> s->fmt->level_shift[leaf - 2], resume)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		return leaf - 1;
 	}
 	return 0;
+}
+
+unsigned sim_walk_cache_lookup(struct sim *s, uint64_t iova)
+{
+	uint64_t resume;
+	return walk_cache_find(s, iova, &resume);
 }
 
 void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, unsigned i)
@@ -357,14 +364,15 @@ void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, 
 	unsigned leaf = iw_leaf_level(s->fmt);
 	uint64_t tag = fn_tag(s);
 	if (w->ref_level[i] == leaf - 1)
-		sacache_fill(wc_st_of(s), tag | iova >> s->fmt->level_shift[leaf - 1], 1);
+		sacache_fill(wc_st_of(s), tag | iova >> s->fmt->level_shift[leaf - 1], w->resume[i]);
 	else if (w->ref_level[i] == leaf - 2)
-		sacache_fill(wc_rt_of(s), tag | iova >> s->fmt->level_shift[leaf - 2], 1);
+		sacache_fill(wc_rt_of(s), tag | iova >> s->fmt->level_shift[leaf - 2], w->resume[i]);
 }
 
-void sim_device_walked(struct sim *s, uint64_t iova, const struct iw_walk *w, struct sim_xlate *x)
+/* A walk of iova (entries above level `from` found in the walk caches): its entries from `from` are
+ * device references, those it went through fill the walk caches. */
+static void walked_from(struct sim *s, uint64_t iova, unsigned from, const struct iw_walk *w, struct sim_xlate *x)
 {
-	unsigned from = sim_walk_cache_lookup(s, iova);
 	for (unsigned i = 0; i < w->nrefs; i++) {
 		if (w->ref_level[i] < from)
 			continue;
@@ -377,11 +385,45 @@ void sim_device_walked(struct sim *s, uint64_t iova, const struct iw_walk *w, st
 	x->frame = w->fault == IW_FAULT_NONE ? w->addr & ~(w->page_bytes - 1) : 0;
 }
 
+void sim_device_walked(struct sim *s, uint64_t iova, const struct iw_walk *w, struct sim_xlate *x)
+{
+	walked_from(s, iova, sim_walk_cache_lookup(s, iova), w, x);
+}
+
+/* Asserting builds: a walk from the walk caches is the whole walk's end (the caller's table keeps every
+ * entry above the leaf once it is valid). */
+static void check_walk_from(struct sim *s, const void *table, uint64_t iova, bool write, unsigned from,
+			    const struct iw_walk *w)
+{
+	if (!IW_INVARIANTS_ON)
+		return;
+	struct iw_walk full;
+	s->fmt->walk(table, iova, write, &full);
+	unsigned skip = 0;
+	while (skip < full.nrefs && full.ref_level[skip] < from)
+		skip++;
+	bool same = full.fault == w->fault && full.addr == w->addr && full.page_bytes == w->page_bytes &&
+		    full.writable == w->writable && full.nrefs - skip == w->nrefs &&
+		    (full.fault == IW_FAULT_NONE || full.fault_level == w->fault_level);
+	for (unsigned i = 0; same && i < w->nrefs; i++)
+		same = full.refs[skip + i] == w->refs[i] && full.ref_level[skip + i] == w->ref_level[i];
+	IW_INVARIANT(same, "%s: the walk of iova 0x%" PRIx64 " from the walk caches (level %u) differs from the whole walk",
+		     s->ops->name, iova, from);
+}
+
 void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write, struct sim_xlate *x)
 {
 	struct iw_walk w;
-	s->fmt->walk(table, iova, write, &w);
-	sim_device_walked(s, iova, &w, x);
+	uint64_t resume = 0;
+	unsigned from = walk_cache_find(s, iova, &resume);
+	if (from && s->fmt->walk_from) {
+		/* What the walk caches hold is what the hardware goes on from: only the rest is read. */
+		s->fmt->walk_from(table, iova, write, from, resume, &w);
+		check_walk_from(s, table, iova, write, from, &w);
+	} else {
+		s->fmt->walk(table, iova, write, &w);
+	}
+	walked_from(s, iova, from, &w, x);
 }
 
 /* ---- the reference check ---- */

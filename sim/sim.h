@@ -247,15 +247,15 @@ static inline void sim_dev_ref(struct sim *s, enum comp c, uint64_t hpa)
 /* The host issues RPCIT for [iova, iova+len): charges it and invalidates the device's IOTLBs and walk
  * caches over the range. */
 void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len);
-/* The device's walk caches (region and segment entries, keyed by IOVA): the level a walk of iova must
- * start reading at (RF when nothing is cached), and filling after reading the i-th entry of w. */
-/* The device's walk caches (entries of the two levels above the leaf, keyed by IOVA): the level a walk
- * of iova must start reading at (the top level when nothing is cached), and filling after reading the
- * i-th entry of w. */
+/* The device's walk caches (entries of the two levels above the leaf, keyed by IOVA, each with what the
+ * walk needs to go on below it): the level a walk of iova must start reading at (the top level when
+ * nothing is cached), and filling after reading the i-th entry of w. */
 unsigned sim_walk_cache_lookup(struct sim *s, uint64_t iova);
 void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, unsigned i);
-/* The device walks a host-memory table of the model's format (a shadow) with the walk caches; charges
- * to device_walk. */
+/* The device walks a host-memory table of the model's format (a shadow) with the walk caches, reading
+ * only the entries below what they hold (the format's walk_from()); charges to device_walk. The table
+ * must keep every entry above the leaf once it is valid (entries are only added there), so what the
+ * walk caches hold is never stale: asserting builds compare each such walk with the whole walk. */
 void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write, struct sim_xlate *x);
 /* The same for a walk the strategy already made (w, of iova): its references charged with the walk caches. */
 void sim_device_walked(struct sim *s, uint64_t iova, const struct iw_walk *w, struct sim_xlate *x);

@@ -200,6 +200,76 @@ static void test_large(void)
 	physmem_free(m.pm);
 }
 
+/* walk_from() from any entry a whole walk went through gives the whole walk's result and its entries
+ * below that one: 3/4/5 levels, random mappings (4 KiB, read-only, 1 MiB and 2 GiB frames), some upper
+ * entries protected, invalid or of a wrong type, reads and writes. */
+static void test_walk_from(void)
+{
+	uint64_t x = 777;
+	for (unsigned levels = 3; levels <= 5; levels++) {
+		struct tmem m = {physmem_new(), 0x10000};
+		struct s390_table t;
+		CHECK(s390_table_init(&t, &tops, &m, levels) == 0);
+		t.large_st = t.large_rt = true;
+		uint64_t mapped[400];
+		for (int i = 0; i < 400; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			uint64_t iova = mapped[i] = ((x >> 8) % (16ull << 30)) & ~0xfffull; /* 16 GiB: several RT entries */
+			/* 2 GiB frames above 14 GiB, 1 MiB frames from 8 to 12 GiB (where no page table is), pages
+			 * elsewhere. */
+			if (iova >= (14ull << 30))
+				CHECK(s390_map(&t, iova & ~((1ull << 31) - 1), 0x80000000ull, S390_LEVEL_RT, x & 1) == 0);
+			else if (iova >= (8ull << 30) && iova < (12ull << 30))
+				CHECK(s390_map(&t, iova & ~((1ull << 20) - 1), 0x40000000ull, S390_LEVEL_ST, x & 1) == 0);
+			else
+				CHECK(s390_map(&t, iova, (x >> 4) & 0xfffff000ull, S390_LEVEL_PT, (x & 3) == 0) == 0);
+		}
+		/* Damage some entries right above a leaf (protected, invalid, wrong type), and protect one
+		 * region-third entry (a read-only subtree). */
+		for (int i = 0; i < 40; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			struct iw_walk w;
+			s390_walk(&t, mapped[(x >> 20) % 400], false, &w);
+			unsigned k = w.nrefs - 1; /* the segment entry above a page table; the RT entry for i == 0 */
+			while (k > 0 && w.ref_level[k] != (i ? S390_LEVEL_ST : S390_LEVEL_RT))
+				k--;
+			if (w.ref_level[k] != (i ? S390_LEVEL_ST : S390_LEVEL_RT) || k + 1 >= w.nrefs)
+				continue;
+			uint64_t ea = w.refs[k], e = physmem_read64(m.pm, ea);
+			uint64_t bits[3] = {S390_TABLE_PROTECTED, S390_TABLE_INVALID, 0x4};
+			physmem_write64(m.pm, ea, e ^ (i ? bits[(x >> 40) % 3] : S390_TABLE_PROTECTED));
+		}
+		unsigned tried = 0;
+		for (int i = 0; i < 3000; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			/* Mostly near a mapping (its segment or region), else anywhere (most of it unmapped). */
+			uint64_t near = mapped[(x >> 20) % 400] ^ (((x >> 4) & 0xff) << (i % 3 ? 12 : 21));
+			uint64_t iova = (i % 4 ? near : (x >> 8) % (17ull << 30)) | (x & 0xfff);
+			bool write = x & 1;
+			struct iw_walk full, part;
+			s390_walk(&t, iova, write, &full);
+			for (unsigned r = 0; r + 1 < full.nrefs; r++) {
+				unsigned level = full.ref_level[r] + 1;
+				s390_ioat_format.walk_from(&t, iova, write, level, full.resume[r], &part);
+				tried++;
+				CHECK_EQ_U64(part.fault, full.fault);
+				CHECK_EQ_U64(part.addr, full.addr);
+				CHECK_EQ_U64(part.page_bytes, full.page_bytes);
+				CHECK_EQ_U64(part.writable, full.writable);
+				if (full.fault != S390_OK)
+					CHECK_EQ_U64(part.fault_level, full.fault_level);
+				CHECK_EQ_U64(part.nrefs, full.nrefs - r - 1);
+				for (unsigned k = 0; k < part.nrefs; k++) {
+					CHECK_EQ_U64(part.refs[k], full.refs[r + 1 + k]);
+					CHECK_EQ_U64(part.ref_level[k], full.ref_level[r + 1 + k]);
+				}
+			}
+		}
+		CHECK(tried > 1000);
+		physmem_free(m.pm);
+	}
+}
+
 /* physmem_fill64() leaves the memory that many physmem_write64() calls leave: two memories, random
  * ranges (within a frame, across frames, over absent frames) and values (0 included), compared word by
  * word, and the frames they made counted. */
@@ -228,4 +298,4 @@ static void test_physmem_fill(void)
 }
 
 CHECK_MAIN(CASE(test_physmem_fill), CASE(test_constants), CASE(test_indexes), CASE(test_entries), CASE(test_levels), CASE(test_faults),
-	   CASE(test_large))
+	   CASE(test_large), CASE(test_walk_from))

@@ -103,20 +103,20 @@ static void walk_fault(struct iw_walk *w, enum s390_fault f, enum s390_level l)
 	w->fault_level = l;
 }
 
-void s390_walk(const struct s390_table *t, uint64_t addr, bool write, struct iw_walk *w)
+/* The walk from level l, whose table is at origin; writable: no entry above it was protected. */
+static void walk_at(const struct s390_table *t, uint64_t addr, bool write, enum s390_level l, uint64_t origin,
+		    bool writable, struct iw_walk *w)
 {
 	w->fault = S390_OK;
 	w->fault_level = S390_LEVEL_PT;
 	w->addr = 0;
 	w->page_bytes = 0;
-	w->writable = true;
+	w->writable = writable;
 	w->nrefs = 0;
-	enum s390_level l = s390_root_level(t->levels);
 	if (!in_aperture(t, addr)) {
 		walk_fault(w, S390_FAULT_OUT_OF_RANGE, l);
 		return;
 	}
-	uint64_t origin = t->origin;
 	for (;; l++) {
 		uint64_t ea = origin + (uint64_t)s390_index(l, addr) * S390_ENTRY_BYTES;
 		uint64_t e = t->ops->read64(t->ctx, ea);
@@ -152,9 +152,17 @@ void s390_walk(const struct s390_table *t, uint64_t addr, bool write, struct iw_
 			break;
 		}
 		origin = s390_entry_origin(l, e);
+		/* Where a walk through this entry goes on: the next table (at least 2 KiB aligned), bit 0 set
+		 * when an entry so far was protected. */
+		w->resume[w->nrefs - 1] = origin | (w->writable ? 0 : 1);
 	}
 	if (write && !w->writable)
 		walk_fault(w, S390_FAULT_PROTECTION, l);
+}
+
+void s390_walk(const struct s390_table *t, uint64_t addr, bool write, struct iw_walk *w)
+{
+	walk_at(t, addr, write, s390_root_level(t->levels), t->origin, true, w);
 }
 
 uint64_t s390_walk_alloc(const struct s390_table *t, uint64_t addr, enum s390_level leaf, uint64_t *refs,
@@ -227,6 +235,12 @@ static void format_walk(const void *table, uint64_t addr, bool write, struct iw_
 	s390_walk(table, addr, write, w);
 }
 
+static void format_walk_from(const void *table, uint64_t addr, bool write, unsigned level, uint64_t resume,
+			     struct iw_walk *w)
+{
+	walk_at(table, addr, write, (enum s390_level)level, resume & ~1ull, !(resume & 1), w);
+}
+
 static uint64_t format_aperture(const void *table)
 {
 	return s390_aperture_bytes(s390_root_level(((const struct s390_table *)table)->levels));
@@ -244,6 +258,7 @@ const struct iw_format s390_ioat_format = {
 	.fault_protection = S390_FAULT_PROTECTION,
 	.fault_out_of_range = S390_FAULT_OUT_OF_RANGE,
 	.walk = format_walk,
+	.walk_from = format_walk_from,
 	.aperture = format_aperture,
 	.count_leaves = format_count_leaves,
 };
