@@ -757,16 +757,15 @@ static void count_hits(struct sim *s, uint64_t n)
 	count_translations(s, s->cfg->iotlb_cycles, n);
 }
 
-/* Page pfn of a DMA of function f, at s->now. A hit with nothing else to do (no bus address to compute,
+/* Page pfn of a DMA of function f, at s->now; c: the device's IOTLB where hits may be counted in runs
+ * (stream_iotlb()), else NULL (the whole translation, which creates the IOTLB on first use). A hit with nothing else to do (no bus address to compute,
  * no check, no fault) is only counted in *run (count_hits() adds the run later); each still looks the
  * IOTLB up (its LRU order) in its turn. Asserting builds take the same path: their per-translation check
  * compares with the full reference map, which only --check keeps, and --check takes the slow path.
  * 0 (such a hit), 1 (translated in full) or -1 (the run stops). */
-static inline int stream_page(struct sim *s, struct sim_fn *f, uint16_t dev, bool write, uint64_t pfn, uint64_t recno,
-			      uint64_t *run)
+static inline int stream_page(struct sim *s, struct sim_fn *f, struct sacache *c, uint16_t dev, bool write, uint64_t pfn,
+			      uint64_t recno, uint64_t *run)
 {
-	/* The fast path needs the device's IOTLB to exist (its first translation creates it). */
-	struct sacache *c = s->hits_fast ? s->iotlb[dev] : NULL;
 	if (!c)
 		return translate_page(s, dev, pfn << 12, write, recno) < 0 ? -1 : 1;
 	s->cur = f;
@@ -782,6 +781,13 @@ static inline int stream_page(struct sim *s, struct sim_fn *f, uint16_t dev, boo
 	s->op_cycles = 0;
 	sim_charge(s, COMP_IOTLB, s->cfg->iotlb_cycles);
 	return translate_looked_up(s, dev, pfn << 12, pfn << 12, write, false, hit, v) < 0 ? -1 : 1;
+}
+
+/* The IOTLB whose hits stream_page() may count in runs: the device's, once it exists, with no check and
+ * no bus address to compute (sim.hits_fast). */
+static inline struct sacache *stream_iotlb(const struct sim *s, uint16_t dev)
+{
+	return s->hits_fast ? s->iotlb[dev] : NULL;
 }
 
 /* *tk = the time of page k of a DMA whose pages from start are gap apart (page k - 1 at prev), or the
@@ -807,6 +813,7 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 {
 	uint64_t start = s->now, gap = s->cfg->page_gap_cycles, run = 0;
 	struct sim_fn *f = fn_of(s, dev);
+	struct sacache *c = stream_iotlb(s, dev);
 	for (uint64_t k = 0; k < npages; k++) {
 		if (k > 0) {
 			uint64_t tk;
@@ -822,8 +829,11 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 			set_now(s, tk);
 			s->pos_seq = UINT64_MAX; /* in place: every release at or before tk is done */
 		}
-		if (stream_page(s, f, dev, write, pfn + k, recno, &run) < 0)
+		int rc = stream_page(s, f, c, dev, write, pfn + k, recno, &run);
+		if (rc < 0)
 			return -1;
+		if (rc > 0 && !c)
+			c = stream_iotlb(s, dev);
 	}
 	s->cur = f;
 	count_hits(s, run);
@@ -1017,7 +1027,7 @@ static int stream_turns(struct sim *s)
 			tu.run = 0;
 			tu.f = tu.sf;
 		}
-		int rc = stream_page(s, tu.f, st->dev, st->write, st->pfn, st->recno, &tu.run);
+		int rc = stream_page(s, tu.f, stream_iotlb(s, st->dev), st->dev, st->write, st->pfn, st->recno, &tu.run);
 		if (rc < 0)
 			return -1;
 		if (rc > 0) /* translated in full: events may have come or gone */
