@@ -56,6 +56,22 @@ void *iw_realloc(void *p, size_t size)
 	return rallocx(p, size, 0);
 }
 
+int iw_grow(void *arrp, uint64_t *cap, uint64_t len, size_t size, uint64_t first)
+{
+	if (len < *cap)
+		return 0;
+	uint64_t n = *cap ? *cap * 2 : first;
+	if (n <= *cap || size == 0 || n > SIZE_MAX / size)
+		return -1;
+	void *old, *p;
+	memcpy(&old, arrp, sizeof(old)); /* the caller's array pointer, whatever its element type */
+	if (!(p = iw_realloc(old, (size_t)n * size)))
+		return -1;
+	memcpy(arrp, &p, sizeof(p));
+	*cap = n;
+	return 0;
+}
+
 void iw_free(void *p)
 {
 	if (p)

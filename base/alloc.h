@@ -15,6 +15,10 @@ void *iw_malloc(size_t size);             /* NULL on failure or size 0 */
 void *iw_calloc(size_t n, size_t size);   /* zeroed; NULL on failure or overflow */
 void *iw_realloc(void *p, size_t size);   /* like realloc; on failure p is untouched */
 void iw_free(void *p);                    /* NULL-safe */
+/* Room for one more element in a growing array: when len == *cap, the array at *arrp (a pointer to the
+ * array's pointer) of elements of `size` bytes is reallocated with twice the room (`first` elements
+ * when it has none). 0, or -1 when that fails or the size would overflow (the array and *cap kept). */
+int iw_grow(void *arrp, uint64_t *cap, uint64_t len, size_t size, uint64_t first);
 char *iw_strdup(const char *s);
 
 /* Test hook: fail the n-th allocation from now on (1 = the next one); 0 disables. */

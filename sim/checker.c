@@ -40,14 +40,8 @@ static int light_mark(struct checker *c, uint64_t pfn, bool unmap)
 {
 	uint64_t idx, bit = 1ull << (pfn & 63);
 	if (!u64map_get(&c->dirty_idx, pfn >> 6, &idx)) {
-		if (c->nchunks == c->chunks_cap) {
-			uint64_t cap = c->chunks_cap ? c->chunks_cap * 2 : 64;
-			struct checker_chunk *n = iw_realloc(c->chunks, cap * sizeof(*n));
-			if (!n)
-				return -1;
-			c->chunks = n;
-			c->chunks_cap = cap;
-		}
+		if (iw_grow(&c->chunks, &c->chunks_cap, c->nchunks, sizeof(*c->chunks), 64) < 0)
+			return -1;
 		idx = c->nchunks++;
 		c->chunks[idx] = (struct checker_chunk){.chunk = pfn >> 6};
 		if (u64map_put(&c->dirty_idx, pfn >> 6, idx) < 0)
@@ -136,14 +130,8 @@ static int mark_dirty(struct checker *c, uint64_t pfn, uint64_t old, bool unmap)
 			d->overflow = true;
 		return 0;
 	}
-	if (c->ndirty == c->dirty_cap) {
-		uint64_t cap = c->dirty_cap ? c->dirty_cap * 2 : 256;
-		struct checker_dirty *n = iw_realloc(c->dirty, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		c->dirty = n;
-		c->dirty_cap = cap;
-	}
+	if (iw_grow(&c->dirty, &c->dirty_cap, c->ndirty, sizeof(*c->dirty), 256) < 0)
+		return -1;
 	c->dirty[c->ndirty] = (struct checker_dirty){.pfn = pfn, .unmapped = unmap};
 	return u64map_put(&c->dirty_idx, pfn, c->ndirty++);
 }

@@ -35,13 +35,8 @@ int evq_push_seq(struct evq *q, uint64_t cycle, uint64_t seq, uint32_t type, uin
 		q->side[q->nside++] = e;
 		return 0;
 	}
-	if (q->len == q->cap) {
-		struct ev *n = iw_realloc(q->h, q->cap * 2 * sizeof(*n));
-		if (!n)
-			return -1;
-		q->h = n;
-		q->cap *= 2;
-	}
+	if (iw_grow(&q->h, &q->cap, q->len, sizeof(*q->h), 64) < 0)
+		return -1;
 	uint64_t i = q->len++;
 	while (i > 0) {
 		uint64_t p = (i - 1) / 2;

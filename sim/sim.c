@@ -1145,14 +1145,8 @@ void sim_set_next_time(struct sim *s, uint64_t trace_time)
  * for it. IOTA registration is set-up: its cycles are reported on their own, in no component. */
 static int register_fn(struct sim *s, const struct trace_rec *r)
 {
-	if (s->nfns == s->fns_cap) {
-		unsigned cap = s->fns_cap ? s->fns_cap * 2 : 4;
-		struct sim_fn **n = iw_realloc(s->fns, cap * sizeof(*n));
-		if (!n)
-			return sim_fail(s, "out of memory");
-		s->fns = n;
-		s->fns_cap = cap;
-	}
+	if (iw_grow(&s->fns, &s->fns_cap, s->nfns, sizeof(*s->fns), 4) < 0)
+		return sim_fail(s, "out of memory");
 	struct sim_fn *f = iw_calloc(1, sizeof(*f));
 	/* The full reference map only where it is used: --check (and so in asserting builds too, where a
 	 * run without --check exercises the light one). */

@@ -136,7 +136,8 @@ struct sim {
 	struct vm *vm;
 	void *host;                  /* the model's host state (model->host_new) */
 	struct sim_fn **fns;         /* the functions with an IOAT, in registration order */
-	unsigned nfns, fns_cap;
+	unsigned nfns;
+	uint64_t fns_cap;
 	struct sim_fn *cur;          /* the function whose work is being simulated */
 	uint32_t *fn_of_fid;         /* fid -> index + 1 (0: none) */
 	unsigned version;            /* the trace's format: 1 (one function serves every device) or 2 */

@@ -11,14 +11,16 @@ struct vm {
 	struct vm_config cfg;
 	struct physmem *pm;
 	struct vm_slot *slots; /* sorted by base_gfn */
-	unsigned nslots, cap;
+	unsigned nslots;
+	uint64_t cap;
 	unsigned *by_hva;       /* slot indexes sorted by hva (rebuilt on each memslot update) */
 	uint64_t slot_hpa_next;
 	uint64_t host_next;     /* host pool bump pointer */
 	uint64_t last_used_hpa; /* the VM-wide last_used_slot pointer's location */
 	int last_used;          /* index into slots, -1 when none */
 	struct vm_pool **pools;  /* the guest table pools, one per IO address space */
-	unsigned npools, pools_cap;
+	unsigned npools;
+	uint64_t pools_cap;
 	bool dirty;             /* memslots added since the last vm_commit_memslots() */
 	bool failed;
 	char failure[160];
@@ -152,18 +154,12 @@ const char *vm_add_memslot(struct vm *vm, uint32_t id, uint64_t base_gfn, uint64
 	uint64_t shpa = vm_host_alloc(vm, VM_SLOT_STRUCT_BYTES);
 	if (shpa == UINT64_MAX)
 		return "host kernel pool exhausted";
-	if (vm->nslots == vm->cap) {
-		unsigned cap = vm->cap ? vm->cap * 2 : 8;
-		struct vm_slot *ns = iw_realloc(vm->slots, cap * sizeof(*ns));
-		if (!ns)
-			return "out of memory";
-		vm->slots = ns;
-		unsigned *nh = iw_realloc(vm->by_hva, cap * sizeof(*nh));
-		if (!nh)
-			return "out of memory";
-		vm->by_hva = nh;
-		vm->cap = cap;
-	}
+	/* The slots and their order by hva have one room (vm->cap): the order grows first, so a failure of
+	 * either leaves vm->cap what both still have. */
+	uint64_t hva_cap = vm->cap;
+	if (iw_grow(&vm->by_hva, &hva_cap, vm->nslots, sizeof(*vm->by_hva), 8) < 0 ||
+	    iw_grow(&vm->slots, &vm->cap, vm->nslots, sizeof(*vm->slots), 8) < 0)
+		return "out of memory";
 	vm->slots[vm->nslots++] = (struct vm_slot){.id = id, .base_gfn = base_gfn, .npages = npages, .hva = hva,
 						   .hpa_base = hpa, .struct_hpa = shpa};
 	vm->slot_hpa_next = hpa + bytes;
@@ -337,14 +333,8 @@ const char *vm_guest_pool_open(struct vm *vm, uint64_t origin_gpa, struct vm_poo
 			q->end = origin_gpa;
 		}
 	}
-	if (vm->npools == vm->pools_cap) {
-		unsigned cap = vm->pools_cap ? vm->pools_cap * 2 : 4;
-		struct vm_pool **n = iw_realloc(vm->pools, cap * sizeof(*n));
-		if (!n)
-			return "out of memory";
-		vm->pools = n;
-		vm->pools_cap = cap;
-	}
+	if (iw_grow(&vm->pools, &vm->pools_cap, vm->npools, sizeof(*vm->pools), 4) < 0)
+		return "out of memory";
 	*p = (struct vm_pool){.vm = vm, .origin = origin_gpa, .next = origin_gpa, .end = end};
 	vm->pools[vm->npools++] = p;
 	return NULL;

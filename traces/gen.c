@@ -313,14 +313,9 @@ static unsigned order_of(uint64_t bytes)
 
 static int free_push(struct g *g, unsigned order, uint64_t iova)
 {
-	if (g->cur->free_len[order] == g->cur->free_cap[order]) {
-		uint64_t cap = g->cur->free_cap[order] ? g->cur->free_cap[order] * 2 : 64;
-		uint64_t *n = iw_realloc(g->cur->free_list[order], cap * sizeof(*n));
-		if (!n)
-			return gfail(g, "out of memory");
-		g->cur->free_list[order] = n;
-		g->cur->free_cap[order] = cap;
-	}
+	if (iw_grow(&g->cur->free_list[order], &g->cur->free_cap[order], g->cur->free_len[order],
+		    sizeof(*g->cur->free_list[order]), 64) < 0)
+		return gfail(g, "out of memory");
 	g->cur->free_list[order][g->cur->free_len[order]++] = iova;
 	return 0;
 }
