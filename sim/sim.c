@@ -95,6 +95,8 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 	s->ops = ops;
 	s->model = ops->model;
 	s->fmt = ops->model->fmt;
+	s->wc_shift_st = s->fmt->level_shift[iw_leaf_level(s->fmt) - 1];
+	s->wc_shift_rt = s->fmt->level_shift[iw_leaf_level(s->fmt) - 2];
 	s->check = check;
 	s->hits_fast = !check && !ops->dma_addr;
 	struct vm_config vc = {.max_memslots = cfg->max_memslots};
@@ -339,11 +341,11 @@ static unsigned walk_cache_find(struct sim *s, uint64_t iova, uint64_t *resume)
 	unsigned leaf = iw_leaf_level(s->fmt);
 	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
 	uint64_t tag = fn_tag(s);
-	if (sacache_lookup(wc_st_of(s), tag | iova >> s->fmt->level_shift[leaf - 1], resume)) {
+	if (sacache_lookup(wc_st_of(s), tag | iova >> s->wc_shift_st, resume)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		return leaf;
 	}
-	if (sacache_lookup(wc_rt_of(s), tag | iova >> s->fmt->level_shift[leaf - 2], resume)) {
+	if (sacache_lookup(wc_rt_of(s), tag | iova >> s->wc_shift_rt, resume)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		return leaf - 1;
 	}
@@ -364,9 +366,9 @@ void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, 
 	unsigned leaf = iw_leaf_level(s->fmt);
 	uint64_t tag = fn_tag(s);
 	if (w->ref_level[i] == leaf - 1)
-		sacache_fill(wc_st_of(s), tag | iova >> s->fmt->level_shift[leaf - 1], w->resume[i]);
+		sacache_fill(wc_st_of(s), tag | iova >> s->wc_shift_st, w->resume[i]);
 	else if (w->ref_level[i] == leaf - 2)
-		sacache_fill(wc_rt_of(s), tag | iova >> s->fmt->level_shift[leaf - 2], w->resume[i]);
+		sacache_fill(wc_rt_of(s), tag | iova >> s->wc_shift_rt, w->resume[i]);
 }
 
 /* A walk of iova (entries above level `from` found in the walk caches): its entries from `from` are

@@ -133,6 +133,7 @@ struct sim {
 	const struct strategy_ops *ops;
 	const struct iw_model *model;
 	const struct iw_format *fmt; /* model->fmt */
+	unsigned wc_shift_st, wc_shift_rt; /* the spans of the walk caches' entries: fmt's two levels above the leaf */
 	struct vm *vm;
 	void *host;                  /* the model's host state (model->host_new) */
 	struct sim_fn **fns;         /* the functions with an IOAT, in registration order */
