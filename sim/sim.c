@@ -238,7 +238,6 @@ void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len)
 	sim_charge(s, COMP_RPCIT, s->cfg->c_rpcit + s->cfg->c_iotlb_inval);
 	sim_op(s, OP_HOST_RPCITS, 1);
 	uint64_t last = iova + (len - 1), tag = fn_tag(s);
-	unsigned leaf = iw_leaf_level(s->fmt);
 	/* The function's IOTLBs: its devices' (v1: every DMA stream), or its entries in the bridge's. */
 	if (s->shared_caches) {
 		if (s->shared_iotlb)
@@ -248,7 +247,7 @@ void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len)
 			if (fn_of(s, s->devs[i]) == s->cur)
 				sacache_invalidate_range(s->iotlb[s->devs[i]], iova >> 12, last >> 12);
 	}
-	unsigned lo = s->fmt->level_shift[leaf - 1], hi = s->fmt->level_shift[leaf - 2];
+	unsigned lo = s->wc_shift_st, hi = s->wc_shift_rt;
 	sacache_invalidate_range(wc_st_of(s), tag | iova >> lo, tag | last >> lo);
 	sacache_invalidate_range(wc_rt_of(s), tag | iova >> hi, tag | last >> hi);
 }
