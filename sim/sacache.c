@@ -48,22 +48,30 @@ void sacache_fill(struct sacache *c, uint64_t key, uint64_t val)
 	if (!c->keys)
 		return;
 	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
-	uint64_t victim = base;
-	for (uint32_t w = 0; w < c->ways; w++) {
-		uint64_t i = base + w;
-		if (c->keys[i] == k) {
-			victim = i;
-			goto fill;
+	uint64_t *keys = c->keys + base;
+	const uint64_t *stamp = c->stamp + base;
+	uint32_t n = c->ways, v = 0, w;
+	for (w = 0; w < n; w++)
+		if (keys[w] == k)
+			break;
+	if (w < n) {
+		v = w; /* present: updated in place */
+	} else {
+		/* The victim: the first empty way, else the least recently used (the first of equal stamps). */
+		for (w = 0; w < n; w++) {
+			if (!keys[w])
+				break;
+			if (stamp[w] < stamp[v])
+				v = w;
 		}
-		if (c->keys[victim] != 0 && (c->keys[i] == 0 || c->stamp[i] < c->stamp[victim]))
-			victim = i;
+		if (w < n)
+			v = w;
+		else
+			c->evictions++;
 	}
-	if (c->keys[victim] != 0)
-		c->evictions++;
-fill:
-	c->keys[victim] = k;
-	c->vals[victim] = val;
-	c->stamp[victim] = ++c->clock;
+	keys[v] = k;
+	c->vals[base + v] = val;
+	c->stamp[base + v] = ++c->clock;
 }
 
 bool sacache_invalidate(struct sacache *c, uint64_t key)
