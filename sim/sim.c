@@ -14,6 +14,11 @@ enum { EV_WALK_DONE = 1 };
 /* A DMA whose IOVA gives no bus address (struct strategy_ops.dma_addr said none). */
 #define NO_BUS_ADDR UINT64_MAX
 
+/* The steps of a walk the engine runs itself (walk-cache lookup, charging the entries read, the walker
+ * slot, counting the translation) are inlined into their callers: their calls (argument passing,
+ * register saves) were about a tenth of a walk's instructions. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 /* Simulated time never goes past SIM_TIME_MAX (traces start at most at TRACE_MAX_TIME, 2^62): every sum
  * of a time and a duration goes through time_add(), which stops the run with a reason instead of
  * wrapping. */
@@ -335,7 +340,7 @@ static void pin_upfront(struct sim *s, uint64_t npages)
  * level above that (s390: region-third entries), keyed by the IOVA bits above what an entry spans; each
  * keeps what the walk found there to go on below it (iw_walk.resume). The level a walk of iova starts
  * at (0: the root) and, when above 0, the resume value of the entry above it. */
-static unsigned walk_cache_find(struct sim *s, uint64_t iova, uint64_t *resume)
+static ALWAYS_INLINE unsigned walk_cache_find(struct sim *s, uint64_t iova, uint64_t *resume)
 {
 	unsigned leaf = iw_leaf_level(s->fmt);
 	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
@@ -372,7 +377,8 @@ void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, 
 
 /* A walk of iova (entries above level `from` found in the walk caches): its entries from `from` are
  * device references, those it went through fill the walk caches. */
-static void walked_from(struct sim *s, uint64_t iova, unsigned from, const struct iw_walk *w, struct sim_xlate *x)
+static ALWAYS_INLINE void walked_from(struct sim *s, uint64_t iova, unsigned from, const struct iw_walk *w,
+				       struct sim_xlate *x)
 {
 	for (unsigned i = 0; i < w->nrefs; i++) {
 		if (w->ref_level[i] < from)
@@ -538,8 +544,8 @@ static inline void count_translations(struct sim *s, uint64_t cycles, uint64_t n
 	s->cur->st.dma_cycles += n * cycles;
 }
 
-static int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write, bool unprot,
-			      const struct sim_xlate *x, uint64_t recno)
+static ALWAYS_INLINE int finish_translation(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write,
+					     bool unprot, const struct sim_xlate *x, uint64_t recno)
 {
 	count_translations(s, s->op_cycles, 1);
 	if (x->fault != IW_FAULT_NONE) {
@@ -595,7 +601,8 @@ static int push_releases(struct sim *s)
 	return 0;
 }
 
-static int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cycles, bool was_queued, unsigned slot)
+static ALWAYS_INLINE int do_walk(struct sim *s, const struct pending_walk *p, uint64_t pre_cycles, bool was_queued,
+				  unsigned slot)
 {
 	s->op_cycles = pre_cycles;
 	if (was_queued)
