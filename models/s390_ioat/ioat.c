@@ -103,9 +103,11 @@ static void walk_fault(struct iw_walk *w, enum s390_fault f, enum s390_level l)
 	w->fault_level = l;
 }
 
-/* The walk from level l, whose table is at origin; writable: no entry above it was protected. */
-static void walk_at(const struct s390_table *t, uint64_t addr, bool write, enum s390_level l, uint64_t origin,
-		    bool writable, struct iw_walk *w)
+/* The walk from level l, whose table is at origin; writable: no entry above it was protected. (Inlined
+ * into both walks, whole and from a walk-cache entry: the device's walks of every translation.) */
+static inline __attribute__((always_inline)) void walk_at(const struct s390_table *t, uint64_t addr, bool write,
+						    enum s390_level l, uint64_t origin, bool writable,
+						    struct iw_walk *w)
 {
 	w->fault = S390_OK;
 	w->fault_level = S390_LEVEL_PT;
