@@ -75,7 +75,7 @@ uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 	if (l3->sets)
 		__builtin_prefetch(memcache_set(l3, line));
 	int hit = MEM_DRAM;
-	/* Inclusive hierarchy: each level missed on the way down is filled (sacache_access does both). */
+	/* Inclusive hierarchy: each level missed on the way down is filled (memcache_access does both). */
 	for (int i = 0; i < 3; i++) {
 		if (m->present[i] && memcache_access(&m->c[i], line, true)) {
 			hit = i;

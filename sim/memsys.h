@@ -9,6 +9,7 @@
 #define IOWALK_SIM_MEMSYS_H
 
 #include "config.h"
+#include "sacache.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,13 +28,13 @@ struct memcache {
 };
 int memcache_init(struct memcache *c, uint64_t entries, uint32_t ways); /* 0 or -1 (out of memory) */
 void memcache_destroy(struct memcache *c);
-/* Looks line up; a hit becomes the most recently used. On a miss, fill puts it in as the most recently
- * used (evicting the least recently used of a full set). true on a hit. */
-/* The lines of line's set (low bits index the set; modulo where the set count is no power of two). */
+/* The lines of line's set. */
 static inline uint64_t *memcache_set(const struct memcache *c, uint64_t line)
 {
-	return c->lines + (c->sets & (c->sets - 1) ? line % c->sets : line & (c->sets - 1)) * c->ways;
+	return c->lines + cache_set_index(c->sets, line) * c->ways;
 }
+/* Looks line up; a hit becomes the most recently used. On a miss, fill puts it in as the most recently
+ * used (evicting the least recently used of a full set). true on a hit. */
 static inline bool memcache_access(struct memcache *c, uint64_t line, bool fill)
 {
 	if (!c->sets) {

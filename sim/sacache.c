@@ -43,49 +43,41 @@ void sacache_destroy(struct sacache *c)
 	c->keys = c->vals = c->stamp = NULL;
 }
 
+/* The line a new key takes in key's set: the first empty way, else the least recently used (the first
+ * of equal stamps), whose eviction is counted. */
+static uint64_t victim(struct sacache *c, uint64_t key)
+{
+	uint64_t base = sacache_set_of(c, key) * c->ways;
+	const uint64_t *keys = c->keys + base, *stamp = c->stamp + base;
+	uint32_t n = c->ways, v = 0;
+	for (uint32_t w = 0; w < n; w++) {
+		if (!keys[w])
+			return base + w;
+		if (stamp[w] < stamp[v])
+			v = w;
+	}
+	c->evictions++;
+	return base + v;
+}
+
 void sacache_fill(struct sacache *c, uint64_t key, uint64_t val)
 {
 	if (!c->keys)
 		return;
-	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
-	uint64_t *keys = c->keys + base;
-	const uint64_t *stamp = c->stamp + base;
-	uint32_t n = c->ways, v = 0, w;
-	for (w = 0; w < n; w++)
-		if (keys[w] == k)
-			break;
-	if (w < n) {
-		v = w; /* present: updated in place */
-	} else {
-		/* The victim: the first empty way, else the least recently used (the first of equal stamps). */
-		for (w = 0; w < n; w++) {
-			if (!keys[w])
-				break;
-			if (stamp[w] < stamp[v])
-				v = w;
-		}
-		if (w < n)
-			v = w;
-		else
-			c->evictions++;
-	}
-	keys[v] = k;
-	c->vals[base + v] = val;
-	c->stamp[base + v] = ++c->clock;
+	int64_t found = sacache_find(c, key);
+	uint64_t i = found >= 0 ? (uint64_t)found : victim(c, key); /* present: updated in place */
+	c->keys[i] = key + 1;
+	c->vals[i] = val;
+	c->stamp[i] = ++c->clock;
 }
 
 bool sacache_invalidate(struct sacache *c, uint64_t key)
 {
-	if (!c->keys)
+	int64_t i = sacache_find(c, key);
+	if (i < 0)
 		return false;
-	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
-	for (uint32_t w = 0; w < c->ways; w++) {
-		if (c->keys[base + w] == k) {
-			c->keys[base + w] = 0;
-			return true;
-		}
-	}
-	return false;
+	c->keys[i] = 0;
+	return true;
 }
 
 uint64_t sacache_invalidate_range(struct sacache *c, uint64_t first, uint64_t last)
@@ -119,27 +111,13 @@ void sacache_flush(struct sacache *c)
 
 bool sacache_access(struct sacache *c, uint64_t key)
 {
-	if (!c->keys) {
-		c->misses++;
-		return false;
+	if (sacache_lookup(c, key, NULL))
+		return true;
+	if (c->keys) {
+		uint64_t i = victim(c, key);
+		c->keys[i] = key + 1;
+		c->vals[i] = 0;
+		c->stamp[i] = ++c->clock;
 	}
-	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
-	uint64_t victim = base;
-	for (uint32_t w = 0; w < c->ways; w++) {
-		uint64_t i = base + w;
-		if (c->keys[i] == k) {
-			c->stamp[i] = ++c->clock;
-			c->hits++;
-			return true;
-		}
-		if (c->keys[victim] != 0 && (c->keys[i] == 0 || c->stamp[i] < c->stamp[victim]))
-			victim = i;
-	}
-	c->misses++;
-	if (c->keys[victim] != 0)
-		c->evictions++;
-	c->keys[victim] = k;
-	c->vals[victim] = 0;
-	c->stamp[victim] = ++c->clock;
 	return false;
 }

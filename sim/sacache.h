@@ -25,11 +25,13 @@ struct sacache {
 const char *sacache_check(uint64_t entries, uint32_t ways);
 int sacache_init(struct sacache *c, uint64_t entries, uint32_t ways); /* 0 or -1 (out of memory) */
 void sacache_destroy(struct sacache *c);
-static inline uint64_t sacache_set_of(const struct sacache *c, uint64_t key)
+/* The set of key in a cache of `sets` sets (>= 1): low bits index the set, as hardware does; modulo
+ * keeps non-power-of-two set counts exact. (The CPU caches' memcache indexes so too.) */
+static inline uint64_t cache_set_index(uint64_t sets, uint64_t key)
 {
-	/* Low bits index the set, as hardware does; modulo keeps non-power-of-two set counts exact. */
-	return (c->sets & (c->sets - 1)) == 0 ? (key & (c->sets - 1)) : key % c->sets;
+	return (sets & (sets - 1)) == 0 ? (key & (sets - 1)) : key % sets;
 }
+static inline uint64_t sacache_set_of(const struct sacache *c, uint64_t key) { return cache_set_index(c->sets, key); }
 /* The line holding key (its index in keys[]), or -1: no LRU update, nothing counted. */
 static inline int64_t sacache_find(const struct sacache *c, uint64_t key)
 {
