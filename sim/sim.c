@@ -216,17 +216,29 @@ static void check_invariants(struct sim *s, bool full)
 		     s->ops->name, pins, unpins, held, s->recno);
 }
 
-/* A new array of newcap elements of `size` bytes holding a ring's len elements from head (of cap), in
- * order from its start (NULL: out of memory). The walk queue and the DMA streams grow so. */
-static void *ring_unrolled(const void *ring, size_t size, uint64_t head, uint64_t len, uint64_t cap, uint64_t newcap)
+/* Doubles the room of a ring of elements of `size` bytes (`first` elements when it has none): its len
+ * elements from *head move, in order, to the start of the new array at *ringp (a pointer to the ring's
+ * pointer). 0, or -1 (out of memory or an overflowing size; the ring kept). The walk queue and the DMA
+ * streams grow so. */
+static int ring_grow(void *ringp, size_t size, uint64_t *head, uint64_t len, uint64_t *cap, uint64_t first)
 {
-	char *n = iw_malloc(newcap * size);
-	if (n && len) {
-		uint64_t first = len < cap - head ? len : cap - head; /* up to the ring's end */
-		memcpy(n, (const char *)ring + head * size, first * size);
-		memcpy(n + first * size, ring, (len - first) * size);
+	uint64_t newcap = *cap ? 2 * *cap : first;
+	if (newcap <= *cap || newcap > SIZE_MAX / size)
+		return -1;
+	char *ring, *n = iw_malloc(newcap * size);
+	if (!n)
+		return -1;
+	memcpy(&ring, ringp, sizeof(ring)); /* the caller's ring pointer, whatever its element type */
+	if (len) {
+		uint64_t upto_end = len < *cap - *head ? len : *cap - *head;
+		memcpy(n, ring + *head * size, upto_end * size);
+		memcpy(n + upto_end * size, ring, (len - upto_end) * size);
 	}
-	return n;
+	iw_free(ring);
+	memcpy(ringp, &n, sizeof(n));
+	*cap = newcap;
+	*head = 0;
+	return 0;
 }
 
 /* ---- shared mechanisms ---- */
@@ -275,7 +287,6 @@ int sim_memslot_search(struct sim *s, uint64_t gfn)
 	return i;
 }
 
-/* The pinned-page gauge: its time integral, peak and current value, over the statistics window. */
 /* The pinned-page gauge's time integral, brought up to time t. */
 static void pinned_until(struct sim *s, uint64_t t)
 {
@@ -285,6 +296,7 @@ static void pinned_until(struct sim *s, uint64_t t)
 	s->pinned_since = t;
 }
 
+/* The pinned-page gauge: its time integral, peak and current value, over the statistics window. */
 static void pinned_change(struct sim *s, int64_t delta)
 {
 	pinned_until(s, s->now);
@@ -686,16 +698,9 @@ static int translate_looked_up(struct sim *s, uint16_t dev, uint64_t iova, uint6
 	if (slot >= 0)
 		return do_walk(s, &p, s->op_cycles, false, (unsigned)slot);
 	/* All walker slots busy: queue; the IOTLB lookup's cycles travel with it. */
-	if (s->walkq_len == s->walkq_cap) {
-		uint64_t cap = s->walkq_cap ? s->walkq_cap * 2 : 64;
-		struct pending_walk *n = ring_unrolled(s->walkq, sizeof(*n), s->walkq_head, s->walkq_len, s->walkq_cap, cap);
-		if (!n)
-			return sim_fail(s, "out of memory (walk queue)");
-		iw_free(s->walkq);
-		s->walkq = n;
-		s->walkq_cap = cap;
-		s->walkq_head = 0;
-	}
+	if (s->walkq_len == s->walkq_cap &&
+	    ring_grow(&s->walkq, sizeof(*s->walkq), &s->walkq_head, s->walkq_len, &s->walkq_cap, 64) < 0)
+		return sim_fail(s, "out of memory (walk queue)");
 	s->walkq[(s->walkq_head + s->walkq_len++) % s->walkq_cap] = p;
 	s->queued_cycles += s->op_cycles;
 	s->st.ops[OP_WALKS_QUEUED]++;
@@ -717,14 +722,8 @@ static inline bool stream_before_ev(const struct stream *st, const struct ev *e)
 /* The ring of streams, twice as large (the order kept). */
 static int streams_grow(struct sim *s)
 {
-	struct stream *n = ring_unrolled(s->streams, sizeof(*n), s->stream_head, s->stream_len, s->stream_cap,
-					 2 * s->stream_cap);
-	if (!n)
+	if (ring_grow(&s->streams, sizeof(*s->streams), &s->stream_head, s->stream_len, &s->stream_cap, 16) < 0)
 		return sim_fail(s, "out of memory (DMA streams)");
-	iw_free(s->streams);
-	s->streams = n;
-	s->stream_cap *= 2;
-	s->stream_head = 0;
 	return 0;
 }
 
@@ -766,9 +765,9 @@ static void count_hits(struct sim *s, uint64_t n)
 }
 
 /* Page pfn of a DMA of function f, at s->now; c: the device's IOTLB where hits may be counted in runs
- * (stream_iotlb()), else NULL (the whole translation, which creates the IOTLB on first use). A hit with nothing else to do (no bus address to compute,
- * no check, no fault) is only counted in *run (count_hits() adds the run later); each still looks the
- * IOTLB up (its LRU order) in its turn. Asserting builds take the same path: their per-translation check
+ * (stream_iotlb()), else NULL (the whole translation, which creates the IOTLB on first use). A hit with
+ * nothing else to do (no bus address to compute, no check, no fault) is only counted in *run
+ * (count_hits() adds the run later); each still looks the IOTLB up (its LRU order) in its turn. Asserting builds take the same path: their per-translation check
  * compares with the full reference map, which only --check keeps, and --check takes the slow path.
  * 0 (such a hit), 1 (translated in full) or -1 (the run stops). */
 static inline int stream_page(struct sim *s, struct sim_fn *f, struct sacache *c, uint16_t dev, bool write, uint64_t pfn,
@@ -848,6 +847,21 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 	return 0;
 }
 
+/* A turn of function sf: when the hits counted in *run so far were another function's (*f), they are
+ * counted for it, and the run and s->cur become sf's. */
+static inline void turn_of(struct sim *s, struct sim_fn **f, struct sim_fn *sf, uint64_t *run)
+{
+	if (sf == *f)
+		return;
+	if (*f) {
+		s->cur = *f;
+		count_hits(s, *run);
+	}
+	*run = 0;
+	*f = sf;
+	s->cur = sf;
+}
+
 /* Where the DMA streams take turns, state that lives across turns: the function whose hits are counted
  * in run, the device of the last turn and its function, and the pages the current stream streams in
  * place (from start, npages of them: the overflow message's; in_place: the next turn continues them). */
@@ -910,15 +924,7 @@ again:;
 		}
 		if (!c)
 			break;
-		if (sf != f) { /* the hits so far were the other function's */
-			if (f) {
-				s->cur = f;
-				count_hits(s, run);
-			}
-			run = 0;
-			f = sf;
-			s->cur = f;
-		}
+		turn_of(s, &f, sf, &run);
 		int64_t line = sacache_find(c, fn_tag(s) | (st->pfn + r));
 		if (line < 0 || (st->write && !(c->vals[line] & 1)))
 			break;
@@ -1027,14 +1033,7 @@ static int stream_turns(struct sim *s)
 			tu.dev = st->dev;
 			tu.sf = fn_of(s, st->dev);
 		}
-		if (tu.sf != tu.f) { /* the hits so far were the other function's */
-			if (tu.f) {
-				s->cur = tu.f;
-				count_hits(s, tu.run);
-			}
-			tu.run = 0;
-			tu.f = tu.sf;
-		}
+		turn_of(s, &tu.f, tu.sf, &tu.run);
 		int rc = stream_page(s, tu.f, stream_iotlb(s, st->dev), st->dev, st->write, st->pfn, st->recno, &tu.run);
 		if (rc < 0)
 			return -1;
