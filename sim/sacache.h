@@ -43,6 +43,19 @@ static inline int64_t sacache_find(const struct sacache *c, uint64_t key)
 			return (int64_t)(base + w);
 	return -1;
 }
+/* sacache_find() without a branch per way: every way of the set is compared (keys are unique in a set).
+ * For lookups whose hit way is unpredictable (the walk caches), where an early exit mispredicts. */
+static inline int64_t sacache_find_all(const struct sacache *c, uint64_t key)
+{
+	if (!c->keys)
+		return -1;
+	uint64_t base = sacache_set_of(c, key) * c->ways, k = key + 1;
+	const uint64_t *p = c->keys + base;
+	int64_t at = -1;
+	for (uint32_t w = 0; w < c->ways; w++)
+		at = p[w] == k ? (int64_t)(base + w) : at;
+	return at;
+}
 /* A hit on line i (from sacache_find()): refreshes its LRU place, counts it; its payload. */
 static inline uint64_t sacache_hit(struct sacache *c, int64_t i)
 {
@@ -55,6 +68,19 @@ static inline uint64_t sacache_hit(struct sacache *c, int64_t i)
 static inline bool sacache_lookup(struct sacache *c, uint64_t key, uint64_t *val)
 {
 	int64_t i = sacache_find(c, key);
+	if (i < 0) {
+		c->misses++;
+		return false;
+	}
+	uint64_t v = sacache_hit(c, i);
+	if (val)
+		*val = v;
+	return true;
+}
+/* sacache_lookup() by sacache_find_all(). */
+static inline bool sacache_lookup_all(struct sacache *c, uint64_t key, uint64_t *val)
+{
+	int64_t i = sacache_find_all(c, key);
 	if (i < 0) {
 		c->misses++;
 		return false;

@@ -357,11 +357,11 @@ static ALWAYS_INLINE unsigned walk_cache_find(struct sim *s, uint64_t iova, uint
 	unsigned leaf = iw_leaf_level(s->fmt);
 	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
 	uint64_t tag = fn_tag(s);
-	if (sacache_lookup(wc_st_of(s), tag | iova >> s->wc_shift_st, resume)) {
+	if (sacache_lookup_all(wc_st_of(s), tag | iova >> s->wc_shift_st, resume)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		return leaf;
 	}
-	if (sacache_lookup(wc_rt_of(s), tag | iova >> s->wc_shift_rt, resume)) {
+	if (sacache_lookup_all(wc_rt_of(s), tag | iova >> s->wc_shift_rt, resume)) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		return leaf - 1;
 	}

@@ -65,4 +65,40 @@ static void test_invalidate_range(void)
 	sacache_destroy(&c);
 }
 
-CHECK_MAIN(CASE(test_lru_sequence), CASE(test_zero_and_odd_sets), CASE(test_invalidate_range))
+/* sacache_find_all() (every way compared) finds what sacache_find() (the first match) finds, across
+ * fills, evictions and invalidations, for 1, 4 and 8 ways and a non-power-of-two set count; lookups
+ * through either give the same hits and LRU order. */
+static void test_find_all(void)
+{
+	const uint32_t ways[] = {1, 4, 8, 4};
+	const uint64_t entries[] = {16, 64, 64, 12};
+	for (unsigned t = 0; t < 4; t++) {
+		struct sacache a, b;
+		CHECK(sacache_init(&a, entries[t], ways[t]) == 0);
+		CHECK(sacache_init(&b, entries[t], ways[t]) == 0);
+		uint64_t x = 12345 + t;
+		for (unsigned i = 0; i < 20000; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			uint64_t key = (x >> 33) % 97, v1 = 0, v2 = 0;
+			CHECK_EQ_U64((uint64_t)sacache_find_all(&a, key), (uint64_t)sacache_find(&a, key));
+			bool h1 = sacache_lookup(&a, key, &v1), h2 = sacache_lookup_all(&b, key, &v2);
+			CHECK(h1 == h2);
+			CHECK_EQ_U64(v1, v2);
+			if (!h1) {
+				sacache_fill(&a, key, key * 3);
+				sacache_fill(&b, key, key * 3);
+			}
+			if ((x >> 20) % 16 == 0) {
+				sacache_invalidate(&a, key / 2);
+				sacache_invalidate(&b, key / 2);
+			}
+		}
+		CHECK_EQ_U64(a.hits, b.hits);
+		CHECK_EQ_U64(a.evictions, b.evictions);
+		CHECK(a.hits > 1000 && a.evictions > 1000);
+		sacache_destroy(&a);
+		sacache_destroy(&b);
+	}
+}
+
+CHECK_MAIN(CASE(test_lru_sequence), CASE(test_zero_and_odd_sets), CASE(test_invalidate_range), CASE(test_find_all))
