@@ -3,6 +3,7 @@
 #include "trace.h"
 
 #include <unistd.h>
+#include <zstd.h>
 
 static char tmpdir[] = "/tmp/iowalk-test-trace-XXXXXX";
 
@@ -178,6 +179,77 @@ static void roundtrip(int zstd)
 	trace_close(tr);
 }
 
+/* A compressed trace longer than a frame: written as several independent zstd frames (each with its
+ * size in its header, so the reader decodes each straight into its buffer), read back record for record;
+ * cut inside a frame, it is refused as truncated after the records of the frames before. */
+static void test_zstd_frames(void)
+{
+	char err[512];
+	const char *path = tmp("frames.bin.zst");
+	struct trace_header hdr = {.version = 1};
+	struct trace_writer *tw = trace_writer_open(path, TRACE_ENC_BINARY, true, &hdr, err, sizeof(err));
+	CHECK(tw != NULL);
+	if (!tw)
+		return;
+	const int n = 40000; /* 1.6 MB of records: several 256 KiB frames */
+	uint64_t x = 1;
+	for (int i = 0; i < n; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		struct trace_rec r = {.time_cycles = (uint64_t)i * 100, .kind = TRACE_DMA, .flags = TRACE_DMA_READ,
+				      .dev = (uint16_t)(x >> 60), .a = (x >> 20) << 12, .c = 4096};
+		CHECK(trace_write(tw, &r) == 0);
+	}
+	CHECK(trace_writer_commit(tw, err, sizeof(err)) == 0);
+	FILE *f = fopen(path, "rb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	static unsigned char buf[4 << 20];
+	size_t len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	unsigned frames = 0;
+	size_t third = 0;
+	for (size_t off = 0; off < len; frames++) {
+		size_t k = ZSTD_findFrameCompressedSize(buf + off, len - off);
+		CHECK(!ZSTD_isError(k));
+		if (ZSTD_isError(k))
+			return;
+		CHECK(ZSTD_getFrameContentSize(buf + off, len - off) <= 256 * 1024);
+		if (frames == 2)
+			third = off;
+		off += k;
+	}
+	CHECK(frames >= 6);
+	struct trace_reader *tr = trace_open(path, err, sizeof(err));
+	CHECK(tr != NULL);
+	if (!tr)
+		return;
+	x = 1;
+	struct trace_rec q;
+	for (int i = 0; i < n; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		CHECK(trace_next(tr, &q) == 1);
+		CHECK(q.time_cycles == (uint64_t)i * 100 && q.dev == (uint16_t)(x >> 60) && q.a == (x >> 20) << 12);
+	}
+	CHECK(trace_next(tr, &q) == 0);
+	trace_close(tr);
+	/* Cut 100 bytes into the third frame: the first two frames' records (2 x 256 KiB, less the header)
+	 * are read, then the cut is an error. */
+	write_file(tmp("cut.bin.zst"), buf, third + 100);
+	tr = trace_open(tmp("cut.bin.zst"), err, sizeof(err));
+	CHECK(tr != NULL);
+	if (!tr)
+		return;
+	uint64_t got = 0;
+	int rc;
+	while ((rc = trace_next(tr, &q)) == 1)
+		got++;
+	CHECK(rc < 0);
+	CHECK(got >= (2 * 256 * 1024 - 32) / 40);
+	CHECK_STR_CONTAINS(trace_error(tr), "truncated");
+	trace_close(tr);
+}
+
 static void test_roundtrip_binary(void) { roundtrip(0); }
 static void test_roundtrip_zstd(void) { roundtrip(1); }
 
@@ -347,5 +419,5 @@ static void test_v2(void)
 }
 
 CHECK_MAIN(CASE(setup), CASE(test_v2), CASE(test_parse_sample), CASE(test_fields), CASE(test_text_rejections),
-	   CASE(test_roundtrip_binary), CASE(test_roundtrip_zstd), CASE(test_binary_rejections),
+	   CASE(test_roundtrip_binary), CASE(test_roundtrip_zstd), CASE(test_zstd_frames), CASE(test_binary_rejections),
 	   CASE(test_format), CASE(test_empty), CASE(teardown))

@@ -20,7 +20,15 @@
 #include <sys/stat.h>
 #include <zstd.h>
 
-#define SRC_BUF_BYTES (64u * 1024u)
+/* Compressed traces are written as independent zstd frames of TRACE_ZSTD_FRAME_BYTES each (the last
+ * shorter), each with its size in its header. The reader keeps at least SRC_RAW_KEEP compressed bytes
+ * in hand and room for a frame in its decoded buffer, so that zstd decodes a whole frame straight into
+ * the buffer (its single-pass mode) rather than through its window and a copy. Any zstd stream is read
+ * (one frame or many); others only take the copying path. */
+#define TRACE_ZSTD_FRAME_BYTES (256u * 1024u)
+#define SRC_BUF_BYTES (TRACE_ZSTD_FRAME_BYTES + 64u * 1024u)
+#define SRC_RAW_BYTES (1024u * 1024u)
+#define SRC_RAW_KEEP (SRC_RAW_BYTES / 2)
 #define TEXT_LINE_MAX 4096u
 #define ERR_MAX 512u
 
@@ -101,6 +109,7 @@ struct src {
 	size_t pos, len;
 	uint64_t consumed; /* decoded bytes consumed before buf[pos] */
 	int eof;
+	int raw_eof; /* zstd: the file's end was read into raw */
 	int zstd_err;
 	size_t zneed; /* last ZSTD_decompressStream() hint: 0 once a frame is complete */
 	const char *zstd_msg;
@@ -125,21 +134,22 @@ static int src_fill(struct src *s)
 		return (int)n;
 	}
 	for (;;) {
-		if (s->zin.pos == s->zin.size) {
-			size_t n = fread(s->raw, 1, ZSTD_DStreamInSize(), s->fp);
-			if (n == 0) {
-				s->eof = 1;
-				if (s->zneed != 0) {
-					s->zstd_err = 1;
-					s->zstd_msg = "truncated compressed stream (frame incomplete)";
-					return -1;
-				}
-				return 0;
-			}
+		if (s->zin.size - s->zin.pos < SRC_RAW_KEEP && !s->raw_eof) {
+			/* Keep at least SRC_RAW_KEEP compressed bytes in hand (a whole frame), the rest moved first. */
+			size_t left = s->zin.size - s->zin.pos;
+			memmove(s->raw, s->raw + s->zin.pos, left);
+			size_t n = fread(s->raw + left, 1, SRC_RAW_BYTES - left, s->fp);
+			if (n < SRC_RAW_BYTES - left)
+				s->raw_eof = 1; /* end of file, or an error ferror() reports */
 			s->zin.src = s->raw;
-			s->zin.size = n;
+			s->zin.size = left + n;
 			s->zin.pos = 0;
 			s->zin_total += n;
+		}
+		bool no_input = s->zin.pos == s->zin.size; /* and none to come */
+		if (no_input && s->zneed == 0) { /* every frame decoded and given out */
+			s->eof = 1;
+			return 0;
 		}
 		ZSTD_outBuffer out = {s->buf + s->len, SRC_BUF_BYTES - s->len, 0};
 		size_t rc = ZSTD_decompressStream(s->z, &out, &s->zin);
@@ -162,6 +172,12 @@ static int src_fill(struct src *s)
 		}
 		if (out.pos > 0)
 			return (int)out.pos;
+		if (no_input) { /* nothing more decoded from what is left: the last frame is cut short */
+			s->eof = 1;
+			s->zstd_err = 1;
+			s->zstd_msg = "truncated compressed stream (frame incomplete)";
+			return -1;
+		}
 	}
 }
 
@@ -687,7 +703,7 @@ static struct trace_reader *open_common(FILE *fp, int own, const char *path, cha
 		tr->s.z = ZSTD_createDCtx();
 		const char *r = getenv("IOWALK_ZSTD_MAX_RATIO");
 		tr->s.max_ratio = r && strtoull(r, NULL, 10) > 0 ? strtoull(r, NULL, 10) : TRACE_ZSTD_MAX_RATIO;
-		tr->s.raw = iw_malloc(ZSTD_DStreamInSize() > 4 ? ZSTD_DStreamInSize() : 4);
+		tr->s.raw = iw_malloc(SRC_RAW_BYTES);
 		if (!tr->s.z || !tr->s.raw) {
 			snprintf(err, errlen, "%s: out of memory", path);
 			goto fail_free;
@@ -796,6 +812,8 @@ struct trace_writer {
 	ZSTD_CCtx *z;
 	unsigned char *zout;
 	size_t zout_size;
+	unsigned char *frame; /* zstd: the frame being gathered (TRACE_ZSTD_FRAME_BYTES) */
+	size_t frame_len;
 	uint64_t records;
 	unsigned version;
 	int failed;
@@ -839,17 +857,32 @@ int trace_rec_format(const struct trace_rec *r, unsigned version, char *buf, siz
 	}
 }
 
+/* zstd: the frame gathered so far compressed (one frame, its size in its header) and written. */
+static int tw_frame(struct trace_writer *tw)
+{
+	if (!tw->frame_len)
+		return 0;
+	size_t n = ZSTD_compress2(tw->z, tw->zout, tw->zout_size, tw->frame, tw->frame_len);
+	if (ZSTD_isError(n) || fwrite(tw->zout, 1, n, tw->fp) != n)
+		return -1;
+	tw->frame_len = 0;
+	return 0;
+}
+
 static int tw_emit(struct trace_writer *tw, const void *data, size_t n)
 {
 	if (!tw->z)
 		return fwrite(data, 1, n, tw->fp) == n ? 0 : -1;
-	ZSTD_inBuffer in = {data, n, 0};
-	while (in.pos < in.size) {
-		ZSTD_outBuffer out = {tw->zout, tw->zout_size, 0};
-		size_t rc = ZSTD_compressStream2(tw->z, &out, &in, ZSTD_e_continue);
-		if (ZSTD_isError(rc))
-			return -1;
-		if (out.pos && fwrite(tw->zout, 1, out.pos, tw->fp) != out.pos)
+	const unsigned char *p = data;
+	while (n) {
+		size_t k = TRACE_ZSTD_FRAME_BYTES - tw->frame_len;
+		if (k > n)
+			k = n;
+		memcpy(tw->frame + tw->frame_len, p, k);
+		tw->frame_len += k;
+		p += k;
+		n -= k;
+		if (tw->frame_len == TRACE_ZSTD_FRAME_BYTES && tw_frame(tw) < 0)
 			return -1;
 	}
 	return 0;
@@ -903,9 +936,10 @@ struct trace_writer *trace_writer_open(const char *path, enum trace_encoding enc
 	tw->fp = outfile_fp(tw->of);
 	if (zstd) {
 		tw->z = ZSTD_createCCtx();
-		tw->zout_size = ZSTD_CStreamOutSize();
+		tw->zout_size = ZSTD_compressBound(TRACE_ZSTD_FRAME_BYTES);
 		tw->zout = iw_malloc(tw->zout_size);
-		if (!tw->z || !tw->zout) {
+		tw->frame = iw_malloc(TRACE_ZSTD_FRAME_BYTES);
+		if (!tw->z || !tw->zout || !tw->frame) {
 			snprintf(err, errlen, "%s: out of memory", path);
 			goto fail_abort;
 		}
@@ -962,16 +996,8 @@ int trace_writer_commit(struct trace_writer *tw, char *err, size_t errlen)
 {
 	int rc = 0;
 	if (tw->z) {
-		ZSTD_inBuffer in = {NULL, 0, 0};
-		size_t left;
-		do {
-			ZSTD_outBuffer out = {tw->zout, tw->zout_size, 0};
-			left = ZSTD_compressStream2(tw->z, &out, &in, ZSTD_e_end);
-			if (ZSTD_isError(left) || fwrite(tw->zout, 1, out.pos, tw->fp) != out.pos) {
-				tw->failed = 1;
-				break;
-			}
-		} while (left != 0);
+		if (!tw->failed && tw_frame(tw) < 0)
+			tw->failed = 1;
 	} else if (tw->enc == TRACE_ENC_BINARY && !tw->failed) {
 		/* Plain binary output is seekable: patch the record count into the header. */
 		unsigned char cnt[8];
@@ -988,6 +1014,7 @@ int trace_writer_commit(struct trace_writer *tw, char *err, size_t errlen)
 	}
 	ZSTD_freeCCtx(tw->z);
 	iw_free(tw->zout);
+	iw_free(tw->frame);
 	iw_free(tw);
 	return rc;
 }
@@ -999,6 +1026,7 @@ void trace_writer_abort(struct trace_writer *tw)
 	outfile_abort(tw->of);
 	ZSTD_freeCCtx(tw->z);
 	iw_free(tw->zout);
+	iw_free(tw->frame);
 	iw_free(tw);
 }
 

@@ -179,29 +179,45 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	static unsigned char in[1 << 17], out[1 << 18];
-	size_t have = 0, n;
+	/* As iowalk's reader: at least half the input buffer in hand (a whole zstd frame of the trace
+	 * writer's), room for a frame in the output, so zstd decodes each frame straight into it. */
+	static unsigned char in[1 << 20], out[(1 << 18) + (1 << 16)];
+	size_t have = 0, ilen = 0, ipos = 0, zneed = 0;
+	bool ieof = false;
 	unsigned char magic[4];
 	bool zst = fread(magic, 1, 4, f) == 4 && iw_get_le(magic, 4) == 0xFD2FB528u;
 	rewind(f);
 	ZSTD_DCtx *z = zst ? ZSTD_createDCtx() : NULL;
 	bool header = false;
 	uint64_t skip = 0;
-	while ((n = fread(in, 1, sizeof(in), f)) > 0) {
-		ZSTD_inBuffer zi = {in, n, 0};
-		while (zi.pos < zi.size) {
+	for (;;) {
+		if (ilen - ipos < sizeof(in) / 2 && !ieof) {
+			memmove(in, in + ipos, ilen - ipos);
+			ilen -= ipos;
+			ipos = 0;
+			size_t n = fread(in + ilen, 1, sizeof(in) - ilen, f);
+			ieof = n < sizeof(in) - ilen;
+			ilen += n;
+		}
+		if (ipos == ilen && zneed == 0) /* all read, every frame decoded and given out */
+			break;
+		{
 			size_t got;
 			if (z) {
+				ZSTD_inBuffer zi = {in, ilen, ipos};
 				ZSTD_outBuffer zo = {out + have, sizeof(out) - have, 0};
-				if (ZSTD_isError(ZSTD_decompressStream(z, &zo, &zi))) {
-					fputs("floor: bad zstd stream\n", stderr);
+				bool no_input = ipos == ilen;
+				zneed = ZSTD_decompressStream(z, &zo, &zi);
+				if (ZSTD_isError(zneed) || (no_input && zo.pos == 0)) {
+					fputs("floor: bad or truncated zstd stream\n", stderr);
 					return 1;
 				}
+				ipos = zi.pos;
 				got = zo.pos;
 			} else {
-				got = zi.size - zi.pos < sizeof(out) - have ? zi.size - zi.pos : sizeof(out) - have;
-				memcpy(out + have, in + zi.pos, got);
-				zi.pos += got;
+				got = ilen - ipos < sizeof(out) - have ? ilen - ipos : sizeof(out) - have;
+				memcpy(out + have, in + ipos, got);
+				ipos += got;
 			}
 			have += got;
 			size_t pos = 0;
