@@ -872,6 +872,9 @@ struct turns {
 	bool in_place;
 };
 
+/* Rings of at most STRETCH_STREAMS streams are first looked over for a stretch of turns without checks. */
+#define STRETCH_STREAMS 64
+
 /* Turns that are IOTLB hits needing nothing else (sim.hits_fast), taken round by round without moving a
  * stream after each: with one page gap for every stream, each stream is due within a gap of the ring's
  * first (a stream's next page is a gap after its last, which was at or before now), so the stream just
@@ -906,6 +909,64 @@ again:;
 	 * within SIM_TIME_MAX. */
 	const uint64_t limit = horizon < ev_cycle ? horizon : ev_cycle, t_safe = SIM_TIME_MAX - gap;
 	bool ended = false;
+	if (k <= STRETCH_STREAMS) {
+		/* A stretch without the checks: streams of one device, every turn of the rounds due before the
+		 * limit and at most t_safe, up to the first last page (turn e). Each of its turns is only the
+		 * lookup; the first that is not a plain hit stops it as it stops the turns below. */
+		uint16_t d0 = ring[h].dev;
+		uint64_t e = UINT64_MAX;
+		for (uint64_t p = 0; p < k; p++) {
+			const struct stream *sp = &ring[(h + p) & m];
+			if (sp->dev != d0)
+				goto careful;
+			uint64_t lastturn = (sp->npages - 1) * k + p; /* npages <= 2^52: no overflow */
+			if (lastturn < e)
+				e = lastturn;
+		}
+		if (d0 != dev) {
+			dev = d0;
+			sf = fn_of(s, dev);
+			c = s->iotlb[dev];
+		}
+		if (!c)
+			goto careful;
+		uint64_t tmax = ring[(h + k - 1) & m].cycle;
+		uint64_t rl = tmax >= limit ? 0 : gap ? (limit - tmax - 1) / gap + 1 : UINT64_MAX;
+		uint64_t rs = tmax > t_safe ? 0 : gap ? (t_safe - tmax) / gap + 1 : UINT64_MAX;
+		uint64_t rounds = rl < rs ? rl : rs;
+		uint64_t J = e + 1; /* the turns of the stretch */
+		if (rounds < J / k)
+			J = rounds * k;
+		if (J) {
+			turn_of(s, &f, sf, &run);
+			const uint64_t tag = fn_tag(s);
+			uint64_t j = 0;
+			for (; j < J; j++) {
+				const struct stream *st = &ring[(h + i) & m];
+				int64_t line = sacache_find(c, tag | (st->pfn + r));
+				if (line < 0 || (st->write && !(c->vals[line] & 1)))
+					break;
+				sacache_hit(c, line);
+				now = st->cycle + roff;
+				if (++i == k) {
+					i = 0;
+					r++;
+					roff += gap;
+				}
+			}
+			run += j;
+			if (j) {
+				first = false;
+				if (j == e + 1) {
+					ended = true;
+					goto taken;
+				}
+			}
+			if (j < J)
+				goto taken; /* a turn that is not a plain hit: the turn one by one takes it */
+		}
+	}
+careful:
 	for (;; first = false) {
 		const struct stream *st = &ring[(h + i) & m];
 		uint64_t t = st->cycle + roff;
@@ -943,6 +1004,7 @@ again:;
 	}
 	/* Bring the ring up to date: stream p has had r + (p < i) turns (the last of them its last page if it
 	 * ended), and the i first go last (ring order after the turns one by one). */
+taken:;
 	uint64_t turns = r * k + i;
 	if (!turns)
 		goto out;
