@@ -912,9 +912,11 @@ again:;
 	if (k <= STRETCH_STREAMS) {
 		/* A stretch without the checks: streams of one device, every turn of the rounds due before the
 		 * limit and at most t_safe, up to the first last page (turn e). Each of its turns is only the
-		 * lookup; the first that is not a plain hit stops it as it stops the turns below. */
+		 * lookup (the streams' next pages and directions copied to locals first); the first that is not
+		 * a plain hit stops it as it stops the turns below. */
 		uint16_t d0 = ring[h].dev;
-		uint64_t e = UINT64_MAX;
+		uint64_t e = UINT64_MAX, pfn[STRETCH_STREAMS];
+		bool wr[STRETCH_STREAMS];
 		for (uint64_t p = 0; p < k; p++) {
 			const struct stream *sp = &ring[(h + p) & m];
 			if (sp->dev != d0)
@@ -922,6 +924,8 @@ again:;
 			uint64_t lastturn = (sp->npages - 1) * k + p; /* npages <= 2^52: no overflow */
 			if (lastturn < e)
 				e = lastturn;
+			pfn[p] = sp->pfn;
+			wr[p] = sp->write;
 		}
 		if (d0 != dev) {
 			dev = d0;
@@ -942,12 +946,10 @@ again:;
 			const uint64_t tag = fn_tag(s);
 			uint64_t j = 0;
 			for (; j < J; j++) {
-				const struct stream *st = &ring[(h + i) & m];
-				int64_t line = sacache_find(c, tag | (st->pfn + r));
-				if (line < 0 || (st->write && !(c->vals[line] & 1)))
+				int64_t line = sacache_find(c, tag | (pfn[i] + r));
+				if (line < 0 || (wr[i] && !(c->vals[line] & 1)))
 					break;
 				sacache_hit(c, line);
-				now = st->cycle + roff;
 				if (++i == k) {
 					i = 0;
 					r++;
@@ -957,6 +959,7 @@ again:;
 			run += j;
 			if (j) {
 				first = false;
+				now = i ? ring[(h + i - 1) & m].cycle + roff : ring[(h + k - 1) & m].cycle + roff - gap;
 				if (j == e + 1) {
 					ended = true;
 					goto taken;
