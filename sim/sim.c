@@ -915,18 +915,20 @@ again:;
 		 * lookup (the streams' next pages and directions copied to locals first); the first that is not
 		 * a plain hit stops it as it stops the turns below. */
 		uint16_t d0 = ring[h].dev;
-		uint64_t e = UINT64_MAX, pfn[STRETCH_STREAMS];
+		uint64_t npmin = UINT64_MAX, pmin = 0, pfn[STRETCH_STREAMS];
 		bool wr[STRETCH_STREAMS];
 		for (uint64_t p = 0; p < k; p++) {
 			const struct stream *sp = &ring[(h + p) & m];
 			if (sp->dev != d0)
 				goto careful;
-			uint64_t lastturn = (sp->npages - 1) * k + p; /* npages <= 2^52: no overflow */
-			if (lastturn < e)
-				e = lastturn;
+			if (sp->npages < npmin) { /* the first of the fewest pages ends first */
+				npmin = sp->npages;
+				pmin = p;
+			}
 			pfn[p] = sp->pfn;
 			wr[p] = sp->write;
 		}
+		uint64_t e = (npmin - 1) * k + pmin; /* its last turn (npages <= 2^52: no overflow) */
 		if (d0 != dev) {
 			dev = d0;
 			sf = fn_of(s, dev);
@@ -934,13 +936,17 @@ again:;
 		}
 		if (!c)
 			goto careful;
-		uint64_t tmax = ring[(h + k - 1) & m].cycle;
-		uint64_t rl = tmax >= limit ? 0 : gap ? (limit - tmax - 1) / gap + 1 : UINT64_MAX;
-		uint64_t rs = tmax > t_safe ? 0 : gap ? (t_safe - tmax) / gap + 1 : UINT64_MAX;
-		uint64_t rounds = rl < rs ? rl : rs;
-		uint64_t J = e + 1; /* the turns of the stretch */
-		if (rounds < J / k)
-			J = rounds * k;
+		/* The turns of the stretch: up to e when the rounds it spans (npmin) are all clear, the latest
+		 * turn of the last of them due at tmax + (npmin - 1) gaps; else the clear rounds only. */
+		uint64_t tmax = ring[(h + k - 1) & m].cycle, J = e + 1, span;
+		if (__builtin_mul_overflow(npmin - 1, gap, &span) || span > t_safe || tmax > t_safe - span ||
+		    tmax + span >= limit) {
+			uint64_t rl = tmax >= limit ? 0 : gap ? (limit - tmax - 1) / gap + 1 : UINT64_MAX;
+			uint64_t rs = tmax > t_safe ? 0 : gap ? (t_safe - tmax) / gap + 1 : UINT64_MAX;
+			uint64_t rounds = rl < rs ? rl : rs;
+			if (rounds < npmin) /* rounds * k < J */
+				J = rounds * k;
+		}
 		if (J) {
 			turn_of(s, &f, sf, &run);
 			const uint64_t tag = fn_tag(s);
@@ -960,6 +966,9 @@ again:;
 			if (j) {
 				first = false;
 				now = i ? ring[(h + i - 1) & m].cycle + roff : ring[(h + k - 1) & m].cycle + roff - gap;
+				IW_INVARIANT(!IW_INVARIANTS_ON || (now < limit && now <= t_safe),
+					     "DMA streams: a turn at cycle %" PRIu64 " taken without its checks (limit %" PRIu64 ")",
+					     now, limit);
 				if (j == e + 1) {
 					ended = true;
 					goto taken;
