@@ -822,6 +822,34 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 	struct sim_fn *f = fn_of(s, dev);
 	struct sacache *c = stream_iotlb(s, dev);
 	for (uint64_t k = 0; k < npages; k++) {
+		if (k > 0 && c) {
+			/* A stretch: the pages due before anything else can happen (the horizon, the next event, the
+			 * next stream; within SIM_TIME_MAX) that are plain hits are only looked up, and the time set
+			 * once after them. The first that is not stops it and goes as below. */
+			const struct ev *next = evq_peek(&s->q);
+			const struct stream *ns = stream_first(s);
+			uint64_t lim = s->horizon < SIM_TIME_MAX + 1 ? s->horizon : SIM_TIME_MAX + 1, t = s->now;
+			if (next && next->cycle < lim)
+				lim = next->cycle;
+			if (ns && ns->cycle < lim)
+				lim = ns->cycle;
+			s->cur = f;
+			const uint64_t tag = fn_tag(s), k0 = k;
+			for (; k < npages && t < lim && gap < lim - t; k++) {
+				int64_t line = sacache_find(c, tag | (pfn + k));
+				if (line < 0 || (write && !(c->vals[line] & 1)))
+					break;
+				sacache_hit(c, line);
+				t += gap;
+			}
+			if (k > k0) {
+				run += k - k0;
+				set_now(s, t);
+				s->pos_seq = UINT64_MAX; /* in place: every release at or before t is done */
+			}
+			if (k == npages)
+				break;
+		}
 		if (k > 0) {
 			uint64_t tk;
 			if (stream_next_time(s, start, s->now, gap, k, npages, &tk) < 0)

@@ -274,6 +274,38 @@ static void test_stretch_stops_at_record(void)
 	}
 }
 
+/* A DMA streaming in place (its pages' hits looked up in a stretch, not under --check) must stop at the
+ * next record: a 16-page DMA at 1000000, pages 8-15 unmapped at 1009000 and refreshed at 1009010 (page 8
+ * is due at 1010400): the same faults, hits and cycles with and without the check, under every strategy,
+ * and faults there are. */
+static void test_in_place_stops_at_record(void)
+{
+	const char *trace = "0 MEMSLOT 0 0 0x10000 0x20000000000\n100 IOAT 0 0x1000000 3\n"
+			    "200 MAP 0x100000000 0x2000000 0x10000 rw\n300 RPCIT 0x100000000 0x10000\n"
+			    "400 DMA 1 0x100000000 0x10000 r\n"
+			    "1000000 DMA 1 0x100000000 0x10000 w\n"
+			    "1009000 UNMAP 0x100008000 0x8000\n"
+			    "1009010 RPCIT 0x100008000 0x8000\n"
+			    "2000000 DMA 1 0x100000000 0x10000 r\n";
+	struct engine_result res[2];
+	char err[512];
+	for (int chk = 0; chk < 2; chk++) {
+		run_check = chk;
+		CHECK(run_text_res(trace, NULL, 0, &res[chk], err, sizeof(err)) == 0);
+		run_check = true;
+	}
+	for (unsigned i = 0; i < res[0].nsims; i++) {
+		const struct stats *a = &res[0].sims[i]->st, *b = &res[1].sims[i]->st;
+		CHECK(a->faults[S390_FAULT_INVALID] >= 8);
+		CHECK_EQ_U64(a->faults[S390_FAULT_INVALID], b->faults[S390_FAULT_INVALID]);
+		CHECK_EQ_U64(a->ops[OP_IOTLB_HITS], b->ops[OP_IOTLB_HITS]);
+		CHECK_EQ_U64(a->ops[OP_IOTLB_MISSES], b->ops[OP_IOTLB_MISSES]);
+		CHECK_EQ_U64(a->dma_cycles, b->dma_cycles);
+	}
+	engine_result_free(&res[0]);
+	engine_result_free(&res[1]);
+}
+
 /* Regression: a valid read-write PTE for guest-physical frame 0 is the value 0 (Linux pt_entry_isvalid()
  * tests only the invalid bit); DMAs through it translate under every strategy, to the host page backing
  * gpa 0, and an unmap makes it fault. */
@@ -648,4 +680,4 @@ CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_roun
 	   CASE(test_checker_catches), CASE(test_no_page_after_next_record), CASE(test_gpa_zero_mapping),
 	   CASE(test_time_headroom), CASE(test_unmap_of_unmapped_gpa), CASE(test_warmup_with_queued_walks),
 	   CASE(test_drain), CASE(test_setup_apart), CASE(test_era_and_refresh), CASE(test_direct_unprotected), CASE(test_functions),
-	   CASE(test_stretch_stops_at_record))
+	   CASE(test_stretch_stops_at_record), CASE(test_in_place_stops_at_record))
