@@ -811,45 +811,49 @@ static inline int stream_next_time(struct sim *s, uint64_t start, uint64_t prev,
 	return 0; /* not reached: start + k * gap > SIM_TIME_MAX */
 }
 
+/* A stretch of a DMA streaming in place from page k (page k - 1 was at s->now, a plain hit): the pages
+ * due before anything else can happen (the horizon, the next event, the next stream; within SIM_TIME_MAX)
+ * that are plain IOTLB hits are only looked up, counted in *run, and the time set once after them. The
+ * pages taken; the first that is not a plain hit goes as any page. */
+static inline uint64_t stretch_pages(struct sim *s, struct sim_fn *f, struct sacache *c, bool write, uint64_t pfn,
+				     uint64_t k, uint64_t npages, uint64_t *run)
+{
+	const struct ev *next = evq_peek(&s->q);
+	const struct stream *ns = stream_first(s);
+	const uint64_t gap = s->cfg->page_gap_cycles, k0 = k;
+	uint64_t lim = s->horizon < SIM_TIME_MAX + 1 ? s->horizon : SIM_TIME_MAX + 1, t = s->now;
+	if (next && next->cycle < lim)
+		lim = next->cycle;
+	if (ns && ns->cycle < lim)
+		lim = ns->cycle;
+	s->cur = f;
+	const uint64_t tag = fn_tag(s);
+	for (; k < npages && t < lim && gap < lim - t; k++) {
+		int64_t line = sacache_find(c, tag | (pfn + k));
+		if (line < 0 || (write && !(c->vals[line] & 1)))
+			break;
+		sacache_hit(c, line);
+		t += gap;
+	}
+	if (k > k0) {
+		*run += k - k0;
+		set_now(s, t);
+		s->pos_seq = UINT64_MAX; /* in place: every release at or before t is done */
+	}
+	return k - k0;
+}
+
 /* Translates npages consecutive pages of a DMA (its record's) from page number pfn, the first at s->now
  * and each next one device.page_gap_cycles later. A page is translated right away when nothing else can
  * happen before its time (no earlier event or DMA stream, no earlier record: the result is the same as
  * through the queue); otherwise the rest of the DMA is scheduled as a stream (stream_add()), which
- * stream_turns() takes up. */
+ * stream_turns() takes up. After a plain hit, the pages that follow go in a stretch (stretch_pages()). */
 static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, uint64_t npages, uint64_t recno)
 {
 	uint64_t start = s->now, gap = s->cfg->page_gap_cycles, run = 0;
 	struct sim_fn *f = fn_of(s, dev);
 	struct sacache *c = stream_iotlb(s, dev);
 	for (uint64_t k = 0; k < npages; k++) {
-		if (k > 0 && c) {
-			/* A stretch: the pages due before anything else can happen (the horizon, the next event, the
-			 * next stream; within SIM_TIME_MAX) that are plain hits are only looked up, and the time set
-			 * once after them. The first that is not stops it and goes as below. */
-			const struct ev *next = evq_peek(&s->q);
-			const struct stream *ns = stream_first(s);
-			uint64_t lim = s->horizon < SIM_TIME_MAX + 1 ? s->horizon : SIM_TIME_MAX + 1, t = s->now;
-			if (next && next->cycle < lim)
-				lim = next->cycle;
-			if (ns && ns->cycle < lim)
-				lim = ns->cycle;
-			s->cur = f;
-			const uint64_t tag = fn_tag(s), k0 = k;
-			for (; k < npages && t < lim && gap < lim - t; k++) {
-				int64_t line = sacache_find(c, tag | (pfn + k));
-				if (line < 0 || (write && !(c->vals[line] & 1)))
-					break;
-				sacache_hit(c, line);
-				t += gap;
-			}
-			if (k > k0) {
-				run += k - k0;
-				set_now(s, t);
-				s->pos_seq = UINT64_MAX; /* in place: every release at or before t is done */
-			}
-			if (k == npages)
-				break;
-		}
 		if (k > 0) {
 			uint64_t tk;
 			if (stream_next_time(s, start, s->now, gap, k, npages, &tk) < 0)
@@ -869,6 +873,8 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 			return -1;
 		if (rc > 0 && !c)
 			c = stream_iotlb(s, dev);
+		if (rc == 0 && k + 1 < npages) /* a plain hit: the pages after it may go in a stretch */
+			k += stretch_pages(s, f, c, write, pfn, k + 1, npages, &run);
 	}
 	s->cur = f;
 	count_hits(s, run);
