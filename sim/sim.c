@@ -623,7 +623,12 @@ static ALWAYS_INLINE int do_walk(struct sim *s, const struct pending_walk *p, ui
 	sim_charge(s, COMP_QUEUE, waited);
 	uint64_t before = s->op_cycles;
 	struct sim_xlate x;
-	s->cur = fn_of(s, p->dev);
+	/* A queued walk's function is looked up again; a walk started by its translation runs with the
+	 * function its caller set. */
+	if (was_queued)
+		s->cur = fn_of(s, p->dev);
+	IW_INVARIANT(!IW_INVARIANTS_ON || s->cur == fn_of(s, p->dev), "walk of device %u under another function's state",
+		     p->dev);
 	s->ops->dma_walk(s->cur->strat, p->addr, p->write, &x);
 	if (x.fault == IW_FAULT_NONE) {
 		uint64_t page = (x.frame + (p->addr & (x.page_bytes - 1))) & ~0xfffull;
