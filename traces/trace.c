@@ -140,7 +140,7 @@ static int src_fill(struct src *s)
 			memmove(s->raw, s->raw + s->zin.pos, left);
 			size_t n = fread(s->raw + left, 1, SRC_RAW_BYTES - left, s->fp);
 			if (n < SRC_RAW_BYTES - left)
-				s->raw_eof = 1; /* end of file, or an error ferror() reports */
+				s->raw_eof = 1; /* the end of the file (a read error reads as one: a cut stream) */
 			s->zin.src = s->raw;
 			s->zin.size = left + n;
 			s->zin.pos = 0;
