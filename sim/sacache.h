@@ -63,11 +63,10 @@ static inline uint64_t sacache_hit(struct sacache *c, int64_t i)
 	c->hits++;
 	return c->vals[i];
 }
-/* Looks up key; on a hit refreshes LRU and stores the payload in *val. Counts hits and misses. (Inline:
- * the IOTLB's lookup of every translation.) */
-static inline bool sacache_lookup(struct sacache *c, uint64_t key, uint64_t *val)
+/* Counts a lookup whose sacache_find() or sacache_find_all() gave line i: a miss (i < 0), or a hit that
+ * refreshes its LRU place and stores the payload in *val (when val). true on a hit. */
+static inline bool sacache_looked_up(struct sacache *c, int64_t i, uint64_t *val)
 {
-	int64_t i = sacache_find(c, key);
 	if (i < 0) {
 		c->misses++;
 		return false;
@@ -77,18 +76,16 @@ static inline bool sacache_lookup(struct sacache *c, uint64_t key, uint64_t *val
 		*val = v;
 	return true;
 }
+/* Looks up key; on a hit refreshes LRU and stores the payload in *val. Counts hits and misses. (Inline:
+ * the IOTLB's lookup of every translation.) */
+static inline bool sacache_lookup(struct sacache *c, uint64_t key, uint64_t *val)
+{
+	return sacache_looked_up(c, sacache_find(c, key), val);
+}
 /* sacache_lookup() by sacache_find_all(). */
 static inline bool sacache_lookup_all(struct sacache *c, uint64_t key, uint64_t *val)
 {
-	int64_t i = sacache_find_all(c, key);
-	if (i < 0) {
-		c->misses++;
-		return false;
-	}
-	uint64_t v = sacache_hit(c, i);
-	if (val)
-		*val = v;
-	return true;
+	return sacache_looked_up(c, sacache_find_all(c, key), val);
 }
 /* Inserts or updates key (evicting the LRU line of its set when full). */
 void sacache_fill(struct sacache *c, uint64_t key, uint64_t val);
