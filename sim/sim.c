@@ -816,6 +816,32 @@ static inline int stream_next_time(struct sim *s, uint64_t start, uint64_t prev,
 	return 0; /* not reached: start + k * gap > SIM_TIME_MAX */
 }
 
+/* A plain IOTLB hit of a page (present, and writable when the DMA writes) is taken: its line's LRU place
+ * refreshed and the hit counted; anything else touches nothing (the page then goes the whole way, which
+ * looks it up again and counts it). true when taken. */
+static ALWAYS_INLINE bool take_plain_hit(struct sacache *c, uint64_t key, bool write)
+{
+	int64_t line = sacache_find(c, key);
+	if (line < 0 || (write && !(c->vals[line] & 1)))
+		return false;
+	sacache_hit(c, line);
+	return true;
+}
+
+/* A DMA streams its pages in place while they are due before this: the horizon (the next record), the
+ * next event and the next stream, whichever is first. */
+static inline uint64_t in_place_until(const struct sim *s)
+{
+	const struct ev *next = evq_peek(&s->q);
+	const struct stream *ns = stream_first(s);
+	uint64_t until = s->horizon;
+	if (next && next->cycle < until)
+		until = next->cycle;
+	if (ns && ns->cycle < until)
+		until = ns->cycle;
+	return until;
+}
+
 /* A stretch of a DMA streaming in place from page k (page k - 1 was at s->now, a plain hit): the pages
  * due before anything else can happen (the horizon, the next event, the next stream; within SIM_TIME_MAX)
  * that are plain IOTLB hits are only looked up, counted in *run, and the time set once after them. The
@@ -823,21 +849,14 @@ static inline int stream_next_time(struct sim *s, uint64_t start, uint64_t prev,
 static inline uint64_t stretch_pages(struct sim *s, struct sim_fn *f, struct sacache *c, bool write, uint64_t pfn,
 				     uint64_t k, uint64_t npages, uint64_t *run)
 {
-	const struct ev *next = evq_peek(&s->q);
-	const struct stream *ns = stream_first(s);
-	const uint64_t gap = s->cfg->page_gap_cycles, k0 = k;
-	uint64_t lim = s->horizon < SIM_TIME_MAX + 1 ? s->horizon : SIM_TIME_MAX + 1, t = s->now;
-	if (next && next->cycle < lim)
-		lim = next->cycle;
-	if (ns && ns->cycle < lim)
-		lim = ns->cycle;
+	const uint64_t gap = s->cfg->page_gap_cycles, k0 = k, until = in_place_until(s);
+	const uint64_t lim = until < SIM_TIME_MAX + 1 ? until : SIM_TIME_MAX + 1;
+	uint64_t t = s->now;
 	s->cur = f;
 	const uint64_t tag = fn_tag(s);
 	for (; k < npages && t < lim && gap < lim - t; k++) {
-		int64_t line = sacache_find(c, tag | (pfn + k));
-		if (line < 0 || (write && !(c->vals[line] & 1)))
+		if (!take_plain_hit(c, tag | (pfn + k), write))
 			break;
-		sacache_hit(c, line);
 		t += gap;
 	}
 	if (k > k0) {
@@ -863,9 +882,7 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 			uint64_t tk;
 			if (stream_next_time(s, start, s->now, gap, k, npages, &tk) < 0)
 				return -1;
-			const struct ev *next = evq_peek(&s->q);
-			const struct stream *ns = stream_first(s);
-			if (tk >= s->horizon || (next && next->cycle <= tk) || (ns && ns->cycle <= tk)) {
+			if (tk >= in_place_until(s)) {
 				s->cur = f;
 				count_hits(s, run);
 				return stream_add(s, tk, dev, write, pfn + k, npages - k, recno);
@@ -991,10 +1008,8 @@ again:;
 			const uint64_t tag = fn_tag(s);
 			uint64_t j = 0;
 			for (; j < J; j++) {
-				int64_t line = sacache_find(c, tag | (pfn[i] + r));
-				if (line < 0 || (wr[i] && !(c->vals[line] & 1)))
+				if (!take_plain_hit(c, tag | (pfn[i] + r), wr[i]))
 					break;
-				sacache_hit(c, line);
 				if (++i == k) {
 					i = 0;
 					r++;
@@ -1037,10 +1052,8 @@ careful:
 		if (!c)
 			break;
 		turn_of(s, &f, sf, &run);
-		int64_t line = sacache_find(c, fn_tag(s) | (st->pfn + r));
-		if (line < 0 || (st->write && !(c->vals[line] & 1)))
+		if (!take_plain_hit(c, fn_tag(s) | (st->pfn + r), st->write))
 			break;
-		sacache_hit(c, line);
 		run++;
 		now = t;
 		if (++i == k) {
