@@ -857,6 +857,15 @@ int trace_rec_format(const struct trace_rec *r, unsigned version, char *buf, siz
 	}
 }
 
+/* The writer and its compression state freed (its output committed or aborted before). */
+static void tw_free(struct trace_writer *tw)
+{
+	ZSTD_freeCCtx(tw->z);
+	iw_free(tw->zout);
+	iw_free(tw->frame);
+	iw_free(tw);
+}
+
 /* zstd: the frame gathered so far compressed (one frame, its size in its header) and written. */
 static int tw_frame(struct trace_writer *tw)
 {
@@ -1012,10 +1021,7 @@ int trace_writer_commit(struct trace_writer *tw, char *err, size_t errlen)
 	} else {
 		rc = outfile_commit(tw->of, err, errlen);
 	}
-	ZSTD_freeCCtx(tw->z);
-	iw_free(tw->zout);
-	iw_free(tw->frame);
-	iw_free(tw);
+	tw_free(tw);
 	return rc;
 }
 
@@ -1024,10 +1030,7 @@ void trace_writer_abort(struct trace_writer *tw)
 	if (!tw)
 		return;
 	outfile_abort(tw->of);
-	ZSTD_freeCCtx(tw->z);
-	iw_free(tw->zout);
-	iw_free(tw->frame);
-	iw_free(tw);
+	tw_free(tw);
 }
 
 int trace_reader_position(const struct trace_reader *tr, uint64_t *done, uint64_t *total)
