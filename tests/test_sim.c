@@ -242,6 +242,17 @@ static void test_no_page_after_next_record(void)
 	engine_result_free(&res);
 }
 
+/* Runs a trace without (res[0]) and with (res[1]) the check, which turns the fast paths off. */
+static void run_text_both(const char *trace, struct engine_result res[2])
+{
+	char err[512];
+	for (int chk = 0; chk < 2; chk++) {
+		run_check = chk;
+		CHECK(run_text_res(trace, NULL, 0, &res[chk], err, sizeof(err)) == 0);
+		run_check = true;
+	}
+}
+
 /* Regression: overlapping DMAs' hits taken round by round without per-turn checks (not under --check)
  * must stop at the next record's time. A 3-page DMA at 1000000 and an 8-page one at 1000650 take turns
  * (1300 cycles a page, all pages in the IOTLB); the first DMA's last page is due at 1002600, after the
@@ -256,21 +267,18 @@ static void test_stretch_stops_at_record(void)
 			    "1000650 DMA 1 0x100000000 0x8000 r\n"
 			    "1002500 UNMAP 0x100022000 0x1000\n"
 			    "1002510 RPCIT 0x100022000 0x1000\n";
+	struct engine_result res[2];
+	run_text_both(trace, res);
 	for (int chk = 0; chk < 2; chk++) {
-		struct engine_result res;
-		char err[512];
-		run_check = chk;
-		CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
-		run_check = true;
-		for (unsigned i = 0; i < res.nsims; i++) {
-			const struct stats *st = &res.sims[i]->st;
+		for (unsigned i = 0; i < res[chk].nsims; i++) {
+			const struct stats *st = &res[chk].sims[i]->st;
 			if (st->faults[S390_FAULT_INVALID] != 1)
-				fprintf(stderr, "%s%s: %" PRIu64 " invalid_entry faults, expected 1\n", res.sims[i]->ops->name,
+				fprintf(stderr, "%s%s: %" PRIu64 " invalid_entry faults, expected 1\n", res[chk].sims[i]->ops->name,
 					chk ? " --check" : "", st->faults[S390_FAULT_INVALID]);
 			CHECK_EQ_U64(st->faults[S390_FAULT_INVALID], 1);
 			CHECK_EQ_U64(st->ops[OP_DMA_PAGES], 64 + 3 + 8);
 		}
-		engine_result_free(&res);
+		engine_result_free(&res[chk]);
 	}
 }
 
@@ -288,12 +296,7 @@ static void test_in_place_stops_at_record(void)
 			    "1009010 RPCIT 0x100008000 0x8000\n"
 			    "2000000 DMA 1 0x100000000 0x10000 r\n";
 	struct engine_result res[2];
-	char err[512];
-	for (int chk = 0; chk < 2; chk++) {
-		run_check = chk;
-		CHECK(run_text_res(trace, NULL, 0, &res[chk], err, sizeof(err)) == 0);
-		run_check = true;
-	}
+	run_text_both(trace, res);
 	for (unsigned i = 0; i < res[0].nsims; i++) {
 		const struct stats *a = &res[0].sims[i]->st, *b = &res[1].sims[i]->st;
 		CHECK(a->faults[S390_FAULT_INVALID] >= 8);
