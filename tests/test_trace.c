@@ -1,7 +1,9 @@
 /* test_trace: trace format v1 readers and writers. */
+#define _GNU_SOURCE /* fopencookie: a stream whose reads fail on purpose */
 #include "check.h"
 #include "trace.h"
 
+#include <errno.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -250,6 +252,106 @@ static void test_zstd_frames(void)
 	trace_close(tr);
 }
 
+/* A stream that gives data[0..fail_at) and then fails with EIO (fail_at > len: ends at len). */
+struct failing {
+	const unsigned char *data;
+	size_t len, pos, fail_at;
+};
+
+static ssize_t failing_read(void *cookie, char *buf, size_t n)
+{
+	struct failing *f = cookie;
+	if (f->pos >= f->fail_at) {
+		errno = EIO;
+		return -1;
+	}
+	size_t k = f->len - f->pos;
+	if (k > f->fail_at - f->pos)
+		k = f->fail_at - f->pos;
+	if (k > n)
+		k = n;
+	memcpy(buf, f->data + f->pos, k);
+	f->pos += k;
+	return (ssize_t)k;
+}
+
+/* Reads the stream to its end: the records read, *rc the last trace_next(), *msg its error. */
+static uint64_t read_failing(struct failing *f, int *rc, char *msg, size_t msglen)
+{
+	cookie_io_functions_t io = {.read = failing_read};
+	FILE *fp = fopencookie(f, "r", io);
+	CHECK(fp != NULL);
+	if (!fp)
+		return 0;
+	struct trace_reader *tr = trace_open_stream(fp, "failing", msg, msglen); /* it owns fp */
+	if (!tr) {
+		*rc = -2;
+		return 0;
+	}
+	struct trace_rec r;
+	uint64_t n = 0;
+	while ((*rc = trace_next(tr, &r)) == 1)
+		n++;
+	snprintf(msg, msglen, "%s", *rc < 0 ? trace_error(tr) : "");
+	trace_close(tr);
+	return n;
+}
+
+/* A read error in the middle of a trace is an error that says so, in every encoding: not the trace's
+ * end (text: a shorter trace, silently), nor a cut record or zstd frame. */
+static void test_read_errors(void)
+{
+	static const struct {
+		enum trace_encoding enc;
+		bool zstd;
+		const char *name;
+	} kinds[] = {{TRACE_ENC_TEXT, false, "re.txt"}, {TRACE_ENC_BINARY, false, "re.bin"}, {TRACE_ENC_BINARY, true, "re.bin.zst"}};
+	for (unsigned kind = 0; kind < 3; kind++) {
+		/* zstd: more than the reader's first 1 MiB of compressed input, so the error comes mid-stream */
+		const int n = kinds[kind].zstd ? 300000 : 40000;
+		char err[512];
+		struct trace_header hdr = {.version = 1};
+		struct trace_writer *tw = trace_writer_open(tmp(kinds[kind].name), kinds[kind].enc, kinds[kind].zstd, &hdr, err,
+							    sizeof(err));
+		CHECK(tw != NULL);
+		if (!tw)
+			return;
+		uint64_t x = 1;
+		for (int i = 0; i < n; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			struct trace_rec r = {.time_cycles = (uint64_t)i * 100, .kind = TRACE_DMA, .flags = TRACE_DMA_READ,
+					      .dev = 1, .a = (x >> 20) << 12, .c = 4096};
+			CHECK(trace_write(tw, &r) == 0);
+		}
+		CHECK(trace_writer_commit(tw, err, sizeof(err)) == 0);
+		FILE *fp = fopen(tmp(kinds[kind].name), "rb");
+		CHECK(fp != NULL);
+		if (!fp)
+			return;
+		static unsigned char data[4 << 20];
+		size_t len = fread(data, 1, sizeof(data), fp);
+		fclose(fp);
+		CHECK(len > 4096 && len < sizeof(data));
+		/* The stream as such: every record. */
+		struct failing whole = {.data = data, .len = len, .fail_at = len + 1};
+		int rc;
+		char msg[512];
+		CHECK_EQ_U64(read_failing(&whole, &rc, msg, sizeof(msg)), n);
+		CHECK(rc == 0);
+		/* Failing half way: an error naming the read error, after some records (not at the open). */
+		struct failing half = {.data = data, .len = len, .fail_at = len / 2};
+		uint64_t got = read_failing(&half, &rc, msg, sizeof(msg));
+		CHECK(rc == -1 && got < (uint64_t)n);
+		CHECK_STR_CONTAINS(msg, "read error after");
+		CHECK_STR_CONTAINS(msg, strerror(EIO));
+		/* Failing at once: the open says so. */
+		struct failing none = {.data = data, .len = len, .fail_at = 0};
+		read_failing(&none, &rc, msg, sizeof(msg));
+		CHECK(rc == -2);
+		CHECK_STR_CONTAINS(msg, "read error");
+	}
+}
+
 static void test_roundtrip_binary(void) { roundtrip(0); }
 static void test_roundtrip_zstd(void) { roundtrip(1); }
 
@@ -419,5 +521,5 @@ static void test_v2(void)
 }
 
 CHECK_MAIN(CASE(setup), CASE(test_v2), CASE(test_parse_sample), CASE(test_fields), CASE(test_text_rejections),
-	   CASE(test_roundtrip_binary), CASE(test_roundtrip_zstd), CASE(test_zstd_frames), CASE(test_binary_rejections),
+	   CASE(test_roundtrip_binary), CASE(test_roundtrip_zstd), CASE(test_zstd_frames), CASE(test_read_errors), CASE(test_binary_rejections),
 	   CASE(test_format), CASE(test_empty), CASE(teardown))

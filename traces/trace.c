@@ -110,12 +110,37 @@ struct src {
 	uint64_t consumed; /* decoded bytes consumed before buf[pos] */
 	int eof;
 	int raw_eof; /* zstd: the file's end was read into raw */
-	int zstd_err;
+	int failed;  /* a read error or a zstd error: msg says which (the source then gives nothing more) */
 	size_t zneed; /* last ZSTD_decompressStream() hint: 0 once a frame is complete */
-	const char *zstd_msg;
+	char msg[192];
+	uint64_t file_total;            /* bytes read from the file */
 	uint64_t zin_total, zout_total; /* compressed bytes read, bytes decompressed */
 	uint64_t max_ratio;             /* decompression bomb guard (TRACE_ZSTD_MAX_RATIO) */
 };
+
+/* The source fails: no more bytes; msg (printf-style) says why. -1. */
+static int src_fail(struct src *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int src_fail(struct src *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
+	va_end(ap);
+	s->failed = 1;
+	s->eof = 1;
+	return -1;
+}
+
+/* n bytes read from the file into p (of want asked); a read error is the source's failure, not its end
+ * (a trace cut by a failing disk must not read as a shorter trace). The bytes read, or -1. */
+static int64_t src_read(struct src *s, unsigned char *p, size_t want)
+{
+	size_t n = fread(p, 1, want, s->fp);
+	if (n < want && ferror(s->fp))
+		return src_fail(s, "read error after %" PRIu64 " bytes of the file: %s", s->file_total + n, strerror(errno));
+	s->file_total += n;
+	return (int64_t)n;
+}
 
 static int src_fill(struct src *s)
 {
@@ -127,10 +152,12 @@ static int src_fill(struct src *s)
 	s->len -= s->pos;
 	s->pos = 0;
 	if (!s->z) {
-		size_t n = fread(s->buf + s->len, 1, SRC_BUF_BYTES - s->len, s->fp);
+		int64_t n = src_read(s, s->buf + s->len, SRC_BUF_BYTES - s->len);
+		if (n < 0)
+			return -1;
 		if (n == 0)
 			s->eof = 1;
-		s->len += n;
+		s->len += (size_t)n;
 		return (int)n;
 	}
 	for (;;) {
@@ -138,13 +165,15 @@ static int src_fill(struct src *s)
 			/* Keep at least SRC_RAW_KEEP compressed bytes in hand (a whole frame), the rest moved first. */
 			size_t left = s->zin.size - s->zin.pos;
 			memmove(s->raw, s->raw + s->zin.pos, left);
-			size_t n = fread(s->raw + left, 1, SRC_RAW_BYTES - left, s->fp);
-			if (n < SRC_RAW_BYTES - left)
-				s->raw_eof = 1; /* the end of the file (a read error reads as one: a cut stream) */
+			int64_t n = src_read(s, s->raw + left, SRC_RAW_BYTES - left);
+			if (n < 0)
+				return -1;
+			if ((size_t)n < SRC_RAW_BYTES - left)
+				s->raw_eof = 1; /* the end of the file */
 			s->zin.src = s->raw;
-			s->zin.size = left + n;
+			s->zin.size = left + (size_t)n;
 			s->zin.pos = 0;
-			s->zin_total += n;
+			s->zin_total += (uint64_t)n;
 		}
 		bool no_input = s->zin.pos == s->zin.size; /* and none to come */
 		if (no_input && s->zneed == 0) { /* every frame decoded and given out */
@@ -153,31 +182,19 @@ static int src_fill(struct src *s)
 		}
 		ZSTD_outBuffer out = {s->buf + s->len, SRC_BUF_BYTES - s->len, 0};
 		size_t rc = ZSTD_decompressStream(s->z, &out, &s->zin);
-		if (ZSTD_isError(rc)) {
-			s->zstd_err = 1;
-			s->zstd_msg = ZSTD_getErrorName(rc);
-			s->eof = 1;
-			return -1;
-		}
+		if (ZSTD_isError(rc))
+			return src_fail(s, "zstd: %s", ZSTD_getErrorName(rc));
 		s->zneed = rc;
 		s->len += out.pos;
 		s->zout_total += out.pos;
 		/* A small file that expands without bound (all blank lines, say) would take hours to read. */
-		if (s->zout_total > (64ull << 20) && s->zout_total / s->max_ratio > s->zin_total) {
-			s->zstd_err = 1;
-			s->zstd_msg = "decompressed more than " TRACE_ZSTD_MAX_RATIO_TEXT
-				      " times the compressed size (a decompression bomb?); set IOWALK_ZSTD_MAX_RATIO to raise the limit";
-			s->eof = 1;
-			return -1;
-		}
+		if (s->zout_total > (64ull << 20) && s->zout_total / s->max_ratio > s->zin_total)
+			return src_fail(s, "zstd: decompressed more than " TRACE_ZSTD_MAX_RATIO_TEXT
+				     " times the compressed size (a decompression bomb?); set IOWALK_ZSTD_MAX_RATIO to raise the limit");
 		if (out.pos > 0)
 			return (int)out.pos;
-		if (no_input) { /* nothing more decoded from what is left: the last frame is cut short */
-			s->eof = 1;
-			s->zstd_err = 1;
-			s->zstd_msg = "truncated compressed stream (frame incomplete)";
-			return -1;
-		}
+		if (no_input) /* nothing more decoded from what is left: the last frame is cut short */
+			return src_fail(s, "zstd: truncated compressed stream (frame incomplete)");
 	}
 }
 
@@ -343,7 +360,7 @@ static int read_line(struct trace_reader *tr)
 	for (;;) {
 		if (tr->s.pos == tr->s.len) {
 			if (src_fill(&tr->s) < 0)
-				return fail(tr, "zstd: %s", tr->s.zstd_msg);
+				return fail(tr, "%s", tr->s.msg);
 			if (tr->s.pos == tr->s.len) {
 				if (n == 0)
 					return 0;
@@ -593,8 +610,8 @@ static int next_binary(struct trace_reader *tr, struct trace_rec *r)
 {
 	uint64_t off = tr->s.consumed;
 	size_t have = src_want(&tr->s, TRACE_BIN_RECORD_BYTES);
-	if (tr->s.zstd_err)
-		return fail(tr, "zstd: %s", tr->s.zstd_msg);
+	if (tr->s.failed)
+		return fail(tr, "%s", tr->s.msg);
 	if (have == 0) {
 		if (tr->hdr.record_count != TRACE_COUNT_UNKNOWN && tr->records != tr->hdr.record_count)
 			return fail(tr, "header says %" PRIu64 " records, file holds %" PRIu64 " (truncated?)",
@@ -618,6 +635,8 @@ static int next_binary(struct trace_reader *tr, struct trace_rec *r)
 static int read_bin_header(struct trace_reader *tr)
 {
 	size_t have = src_want(&tr->s, TRACE_BIN_HEADER_FIXED_BYTES);
+	if (tr->s.failed)
+		return fail(tr, "%s", tr->s.msg);
 	if (have < TRACE_BIN_HEADER_FIXED_BYTES)
 		return fail(tr, "truncated binary header: %zu of %u bytes", have, TRACE_BIN_HEADER_FIXED_BYTES);
 	const unsigned char *p = tr->s.buf + tr->s.pos;
@@ -637,6 +656,8 @@ static int read_bin_header(struct trace_reader *tr)
 		return fail(tr, "byte offset 20: name length %u exceeds %u", name_len, TRACE_NAME_MAX);
 	src_take(&tr->s, TRACE_BIN_HEADER_FIXED_BYTES);
 	have = src_want(&tr->s, name_len);
+	if (tr->s.failed)
+		return fail(tr, "%s", tr->s.msg);
 	if (have < name_len)
 		return fail(tr, "truncated binary header: name of %u bytes cut short", name_len);
 	memcpy(tr->hdr.name, tr->s.buf + tr->s.pos, name_len);
@@ -698,6 +719,7 @@ static struct trace_reader *open_common(FILE *fp, int own, const char *path, cha
 		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
 		goto fail_free;
 	}
+	tr->s.file_total = n;
 	if (n == 4 && iw_get_le(magic, 4) == 0xFD2FB528u) {
 		tr->compressed = 1;
 		tr->s.z = ZSTD_createDCtx();
@@ -717,8 +739,8 @@ static struct trace_reader *open_common(FILE *fp, int own, const char *path, cha
 		tr->s.len = n;
 	}
 	size_t have = src_want(&tr->s, 8);
-	if (tr->s.zstd_err) {
-		snprintf(err, errlen, "%s: zstd: %s", path, tr->s.zstd_msg);
+	if (tr->s.failed) {
+		snprintf(err, errlen, "%s: %s", path, tr->s.msg);
 		goto fail_free;
 	}
 	if (have >= 8 && memcmp(tr->s.buf + tr->s.pos, TRACE_BIN_MAGIC, 8) == 0) {

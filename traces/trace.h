@@ -115,7 +115,8 @@ const char *trace_rec_check(const struct trace_rec *r);
 struct trace_reader;
 /* Opens FILE ("-" for stdin). NULL on failure with the reason in err (errlen bytes). */
 struct trace_reader *trace_open(const char *path, char *err, size_t errlen);
-/* Reads from an open stream (closed by trace_close); label names it in messages. */
+/* Reads from an open stream (closed by trace_close, or here when the open fails); label names it in
+ * messages. */
 struct trace_reader *trace_open_stream(FILE *fp, const char *label, char *err, size_t errlen);
 /* For progress: the bytes of the file read so far (compressed bytes for a zstd trace) and its size.
  * 1, or 0 when the input is not a regular file (a pipe, stdin, memory). */
