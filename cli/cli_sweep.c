@@ -495,6 +495,10 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 				done[p] = true;
 		}
 	}
+	if (rc == 0 && ferror(f)) { /* not the end of the rows: points done would be run again */
+		cli_error("sweep: %s: read error: %s", csv, strerror(errno));
+		rc = -1;
+	}
 	free(line);
 	fclose(f);
 	return rc;
@@ -510,14 +514,17 @@ static int append_file(int out_fd, const char *path)
 	FILE *m = open_memstream(&buf, &len);
 	char chunk[65536];
 	size_t k;
-	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, k, m);
+	int bad = !m;
+	while (!bad && (k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		bad = fwrite(chunk, 1, k, m) != k;
+	bad |= ferror(f); /* a read error is not the end of the point's rows */
 	fclose(f);
-	fclose(m);
+	if (m)
+		bad |= fclose(m) != 0;
 	/* One write: the point's rows land whole or not at all. */
-	ssize_t w = write(out_fd, buf, len);
+	ssize_t w = bad ? -1 : write(out_fd, buf, len);
 	free(buf);
-	return w == (ssize_t)len ? 0 : -1;
+	return w == (ssize_t)len && !bad ? 0 : -1;
 }
 
 /* One word for POSIX sh: single-quoted, each ' written as '\'' (so nothing in it is interpreted). */
