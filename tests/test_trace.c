@@ -181,6 +181,40 @@ static void roundtrip(int zstd)
 	trace_close(tr);
 }
 
+/* DMA record i of the test traces: at cycle i * 100, device and page from a 64-bit LCG (*x, advanced). */
+static struct trace_rec test_dma(int i, uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return (struct trace_rec){.time_cycles = (uint64_t)i * 100, .kind = TRACE_DMA, .flags = TRACE_DMA_READ,
+				  .dev = (uint16_t)(*x >> 60), .a = (*x >> 20) << 12, .c = 4096};
+}
+
+/* Writes n test_dma() records to path (enc, zstd) and reads the file back into buf (cap bytes): its
+ * length, 0 on failure (checked). */
+static size_t write_test_dmas(const char *path, enum trace_encoding enc, bool zstd, int n, unsigned char *buf, size_t cap)
+{
+	char err[512];
+	struct trace_header hdr = {.version = 1};
+	struct trace_writer *tw = trace_writer_open(path, enc, zstd, &hdr, err, sizeof(err));
+	CHECK(tw != NULL);
+	if (!tw)
+		return 0;
+	uint64_t x = 1;
+	for (int i = 0; i < n; i++) {
+		struct trace_rec r = test_dma(i, &x);
+		CHECK(trace_write(tw, &r) == 0);
+	}
+	CHECK(trace_writer_commit(tw, err, sizeof(err)) == 0);
+	FILE *f = fopen(path, "rb");
+	CHECK(f != NULL);
+	if (!f)
+		return 0;
+	size_t len = fread(buf, 1, cap, f);
+	fclose(f);
+	CHECK(len > 0 && len < cap);
+	return len < cap ? len : 0;
+}
+
 /* A compressed trace longer than a frame: written as several independent zstd frames (each with its
  * size in its header, so the reader decodes each straight into its buffer), read back record for record;
  * cut inside a frame, it is refused as truncated after the records of the frames before. */
@@ -188,27 +222,11 @@ static void test_zstd_frames(void)
 {
 	char err[512];
 	const char *path = tmp("frames.bin.zst");
-	struct trace_header hdr = {.version = 1};
-	struct trace_writer *tw = trace_writer_open(path, TRACE_ENC_BINARY, true, &hdr, err, sizeof(err));
-	CHECK(tw != NULL);
-	if (!tw)
-		return;
 	const int n = 40000; /* 1.6 MB of records: several 256 KiB frames */
-	uint64_t x = 1;
-	for (int i = 0; i < n; i++) {
-		x = x * 6364136223846793005ull + 1442695040888963407ull;
-		struct trace_rec r = {.time_cycles = (uint64_t)i * 100, .kind = TRACE_DMA, .flags = TRACE_DMA_READ,
-				      .dev = (uint16_t)(x >> 60), .a = (x >> 20) << 12, .c = 4096};
-		CHECK(trace_write(tw, &r) == 0);
-	}
-	CHECK(trace_writer_commit(tw, err, sizeof(err)) == 0);
-	FILE *f = fopen(path, "rb");
-	CHECK(f != NULL);
-	if (!f)
-		return;
 	static unsigned char buf[4 << 20];
-	size_t len = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
+	size_t len = write_test_dmas(path, TRACE_ENC_BINARY, true, n, buf, sizeof(buf));
+	if (!len)
+		return;
 	unsigned frames = 0;
 	size_t third = 0;
 	for (size_t off = 0; off < len; frames++) {
@@ -226,12 +244,12 @@ static void test_zstd_frames(void)
 	CHECK(tr != NULL);
 	if (!tr)
 		return;
-	x = 1;
+	uint64_t x = 1;
 	struct trace_rec q;
 	for (int i = 0; i < n; i++) {
-		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		struct trace_rec want = test_dma(i, &x);
 		CHECK(trace_next(tr, &q) == 1);
-		CHECK(q.time_cycles == (uint64_t)i * 100 && q.dev == (uint16_t)(x >> 60) && q.a == (x >> 20) << 12);
+		CHECK(q.time_cycles == want.time_cycles && q.dev == want.dev && q.a == want.a);
 	}
 	CHECK(trace_next(tr, &q) == 0);
 	trace_close(tr);
@@ -309,29 +327,11 @@ static void test_read_errors(void)
 	for (unsigned kind = 0; kind < 3; kind++) {
 		/* zstd: more than the reader's first 1 MiB of compressed input, so the error comes mid-stream */
 		const int n = kinds[kind].zstd ? 300000 : 40000;
-		char err[512];
-		struct trace_header hdr = {.version = 1};
-		struct trace_writer *tw = trace_writer_open(tmp(kinds[kind].name), kinds[kind].enc, kinds[kind].zstd, &hdr, err,
-							    sizeof(err));
-		CHECK(tw != NULL);
-		if (!tw)
-			return;
-		uint64_t x = 1;
-		for (int i = 0; i < n; i++) {
-			x = x * 6364136223846793005ull + 1442695040888963407ull;
-			struct trace_rec r = {.time_cycles = (uint64_t)i * 100, .kind = TRACE_DMA, .flags = TRACE_DMA_READ,
-					      .dev = 1, .a = (x >> 20) << 12, .c = 4096};
-			CHECK(trace_write(tw, &r) == 0);
-		}
-		CHECK(trace_writer_commit(tw, err, sizeof(err)) == 0);
-		FILE *fp = fopen(tmp(kinds[kind].name), "rb");
-		CHECK(fp != NULL);
-		if (!fp)
-			return;
 		static unsigned char data[4 << 20];
-		size_t len = fread(data, 1, sizeof(data), fp);
-		fclose(fp);
-		CHECK(len > 4096 && len < sizeof(data));
+		size_t len = write_test_dmas(tmp(kinds[kind].name), kinds[kind].enc, kinds[kind].zstd, n, data, sizeof(data));
+		CHECK(len > 4096);
+		if (!len)
+			return;
 		/* The stream as such: every record. */
 		struct failing whole = {.data = data, .len = len, .fail_at = len + 1};
 		int rc;
