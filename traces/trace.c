@@ -714,12 +714,12 @@ static struct trace_reader *open_common(FILE *fp, int own, const char *path, cha
 	tr->hdr.record_count = TRACE_COUNT_UNKNOWN;
 	/* Sniff 4 raw bytes for the zstd frame magic (0xFD2FB528, little-endian). */
 	unsigned char magic[4];
-	size_t n = fread(magic, 1, 4, tr->s.fp);
-	if (ferror(tr->s.fp)) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+	int64_t got = src_read(&tr->s, magic, 4);
+	if (got < 0) {
+		snprintf(err, errlen, "%s: %s", path, tr->s.msg);
 		goto fail_free;
 	}
-	tr->s.file_total = n;
+	size_t n = (size_t)got;
 	if (n == 4 && iw_get_le(magic, 4) == 0xFD2FB528u) {
 		tr->compressed = 1;
 		tr->s.z = ZSTD_createDCtx();
