@@ -524,7 +524,7 @@ static int append_file(int out_fd, const char *path)
 	/* One write: the point's rows land whole or not at all. */
 	ssize_t w = bad ? -1 : write(out_fd, buf, len);
 	free(buf);
-	return w == (ssize_t)len && !bad ? 0 : -1;
+	return w == (ssize_t)len ? 0 : -1;
 }
 
 /* One word for POSIX sh: single-quoted, each ' written as '\'' (so nothing in it is interpreted). */
