@@ -143,4 +143,22 @@ printf '[sweep]\ngenerator = churn\n; %s\n' "$long" > "$T/long-sweep.ini"
 "$IOWALK" sweep "$T/long-sweep.ini" -o "$T/x.csv" > "$T/cfg.out" 2>&1
 [ $? -eq 2 ] && grep -q 'line 3: longer than' "$T/cfg.out" && ok || bad "a long line in a sweep spec: $(cat "$T/cfg.out")"
 "$IOWALK" run "$T/slots.trace" -q -s kvm-gfn > "$T/slots2.out" 2>&1; [ $? -eq 1 ] && grep -q 'too many memslots' "$T/slots2.out" && ok || bad "memslot limit not enforced"
+# run's own options: a bad value is a usage error (exit 2) naming the option, nothing run.
+sets=$(for i in $(seq 65); do printf -- '--set cost.intercept=%d ' "$i"; done)
+# shellcheck disable=SC2086
+for args in "--amortize-over 0" "--amortize-over -5" "--amortize-over abc" "--amortize-over 1e13" "--amortize-over nan" \
+	"--warmup abc" "--warmup -1" "--warmup 5x" "--outdir $T/od --json $T/x.json" "$T/a $T/b" "$sets"; do
+	"$IOWALK" run -q $args > "$T/opt.out" 2>&1
+	rc=$?
+	want=${args%% *}
+	case $want in --outdir) want=--outdir ;; --set) want='more than 64 --set' ;; --*) ;; *) want='at most one TRACE' ;; esac
+	[ $rc -eq 2 ] && grep -q -- "$want" "$T/opt.out" && [ ! -e "$T/x.json" ] && [ ! -e "$T/od" ] && ok ||
+		bad "run ${args:0:60}: exit $rc, want 2 naming '$want': $(cat "$T/opt.out")"
+done
+# ...and the good ones do what they say: --no-drain leaves the final flush out (the default trace ends
+# with changes no RPCIT made visible), --amortize-over adds the amortized figure.
+"$IOWALK" run -q -s kvm-gfn --json "$T/drain.json" && "$IOWALK" run -q -s kvm-gfn --no-drain --amortize-over 2.5 --json "$T/nodrain.json" &&
+	[ "$(jget "$T/drain.json" drain_updates)" -gt 0 ] && [ "$(jget "$T/nodrain.json" drain_updates)" = 0 ] &&
+	[ "$(jget "$T/drain.json" amortized)" = null ] && [ "$(jget "$T/nodrain.json" horizon_s)" = 2.5 ] && ok ||
+	bad "--no-drain / --amortize-over: drain_updates $(jget "$T/drain.json" drain_updates) -> $(jget "$T/nodrain.json" drain_updates), amortized $(jget "$T/drain.json" amortized) -> horizon $(jget "$T/nodrain.json" horizon_s)"
 finish
