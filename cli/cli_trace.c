@@ -615,6 +615,17 @@ static int cmd_convert(int argc, char **argv)
 	} else {
 		snprintf(fns, sizeof(fns), "function %s", st.function[0] ? st.function : "-");
 	}
+	/* Where the RPCITs came from: the capture's, or the policy --rpcit chose (one per map and per unmap
+	 * when the capture has none and none was chosen). */
+	char pol[96];
+	if (st.rpcit_captured)
+		snprintf(pol, sizeof(pol), "captured");
+	else if (o.rpcit == CONVERT_RPCIT_LAZY)
+		snprintf(pol, sizeof(pol), "synthesized by --rpcit lazy:%" PRIu64, o.lazy_batch);
+	else if (o.rpcit == CONVERT_RPCIT_STRICT)
+		snprintf(pol, sizeof(pol), "synthesized by --rpcit strict");
+	else
+		snprintf(pol, sizeof(pol), "synthesized, strict: the capture has none; --rpcit sets the policy");
 	fprintf(stderr,
 		"converted %" PRIu64 " lines: %s%s, %u-level table, %" PRIu64 " maps, %" PRIu64 " unmaps, %" PRIu64
 		" RPCITs (%s), %" PRIu64 " DMAs; %" PRIu64 " events of other functions dropped%s, %" PRIu64
@@ -622,7 +633,7 @@ static int cmd_convert(int argc, char **argv)
 		st.lines, fns,
 		st.tracepoint_only ? " (no event names a device: all are one function's, DMAs follow the maps)" : "",
 		st.levels, st.maps, st.unmaps, st.rpcits,
-		st.rpcit_captured ? "captured" : "synthesized: the capture has none; --rpcit sets the policy", st.dmas,
+		pol, st.dmas,
 		st.other_function, st.other_function ? (st.nfunctions > 1 ? " (no device named them)" : " (--function BDF kept one)") : "", st.ignored,
 		st.unparsed);
 	for (uint64_t i = 0; i < st.unparsed && i < 8; i++)

@@ -89,6 +89,27 @@ grep -q '2 functions (format v2: 0 = 0001:00:00.0, 1 = 0002:00:00.0)' "$T/conv.e
 golden expect-6.1.trace -- --from kprobe "$G/capture-6.1.txt" --name "golden 6.1"
 grep -q '1 lines unparsed (lines 19)' "$T/conv.err" 2>/dev/null || "$IOWALK" trace convert --from ftrace "$G/capture-6.12.txt" -o "$T/c2" 2>&1 | grep -q '1 lines unparsed (lines 19)' && ok || bad "unparsed line not reported with its number"
 "$IOWALK" trace convert --from ftrace --strict "$G/capture-6.12.txt" -o "$T/c3" 2> "$T/strict.err"; [ $? -eq 1 ] && grep -q 'line 19' "$T/strict.err" && [ ! -e "$T/c3" ] && ok || bad "--strict did not stop at line 19"
+# The clock and the guest's RAM: at 2.6 GHz every time is half the golden's (5.2 GHz), the rest the same
+# but the memslot (2048 MiB: 0x80000 pages); --name sets the name.
+"$IOWALK" trace convert --from ftrace --function 0001:00:00.0 "$G/capture-6.12.txt" -o "$T/clk.trace" --clock-ghz 2.6 --guest-ram 2048 --name clk 2>/dev/null &&
+	paste -d' ' <(grep -v '^%' "$G/expect-6.12.trace") <(grep -v '^%' "$T/clk.trace") | awk -v n="$(grep -vc '^%' "$G/expect-6.12.trace")" '
+		{ h = NF / 2; if ($1 != 2 * $(h + 1)) bad++
+		  for (i = 2; i <= h; i++) if ($i != $(h + i) && !($2 == "MEMSLOT" && i == 5 && $(h + i) == "0x80000")) bad++ }
+		END { exit !(NR == n && NR > 10 && !bad) }' && grep -qx '%name clk' "$T/clk.trace" && ok ||
+	bad "--clock-ghz 2.6 --guest-ram 2048: $(diff "$G/expect-6.12.trace" "$T/clk.trace" | head -6)"
+# Lazy RPCITs: one per map (the refresh bit), one per 2 unmaps covering both; the summary names the policy.
+"$IOWALK" trace convert --from ftrace --function 0001:00:00.0 "$G/capture-6.12.txt" -o "$T/lazy.trace" --rpcit lazy:2 2> "$T/err" &&
+	grep -q '4 maps, 2 unmaps, 5 RPCITs (synthesized by --rpcit lazy:2)' "$T/err" &&
+	[ "$(grep -A9 ' UNMAP ' "$T/lazy.trace" | grep -v '^--' | cut -d' ' -f2-)" = "UNMAP 0x13fffd000 0x1000
+UNMAP 0x13fffc000 0x1000
+RPCIT 0x13fffc000 0x2000" ] && ok || bad "--rpcit lazy:2: $(cat "$T/err"); $(grep -A3 ' UNMAP ' "$T/lazy.trace")"
+for a in "--clock-ghz 0" "--clock-ghz abc" "--clock-ghz 1.2345" "--clock-ghz 1001" "--rpcit lazy:0" "--rpcit lazy:" \
+	"--rpcit sometimes" "--guest-ram 0" "--guest-ram 1x"; do
+	# shellcheck disable=SC2086
+	"$IOWALK" trace convert --from ftrace "$G/capture-6.12.txt" -o "$T/badopt.trace" $a 2> "$T/err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q -- "${a%% *} '" "$T/err" && [ ! -e "$T/badopt.trace" ] && ok || bad "convert $a: exit $rc, want 2: $(cat "$T/err")"
+done
 for f in expect-6.12.trace expect-6.12-strict.trace expect-6.1.trace expect-6.12-all.trace; do
 	"$IOWALK" run -q --check "$G/$f" || bad "$f: run --check failed"
 done
