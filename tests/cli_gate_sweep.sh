@@ -153,6 +153,33 @@ awk -F, 'function hex16(v) { return length(v) == 16 && v ~ /^[0-9a-f]+$/ }
 	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 	!hex16($c["sweep_hash"]) || !hex16($c["config_hash"]) || !hex16($c["trace_hash"]) || $c["iowalk_version"] == "" { bad = 1 }
 	END { exit bad }' "$T/r.csv" && ok || bad "rows without provenance"
+# The fixed run options of a sweep ([set], preset, warmup, drain = 0) reach every point: each point's rows
+# are those of the same `iowalk run` (after the point's lead columns), and each job says them; a [set]
+# value changed with the same grid is other fixed settings (refused).
+cat > "$T/fixed.ini" <<SPEC
+[sweep]
+trace = $SRC/traces/samples/tiny.trace
+strategies = kvm-gfn, qemu
+preset = tiny
+warmup = 2
+drain = 0
+[set]
+cost.intercept = 1234
+[grid]
+set.device.walkers = 1, 2
+SPEC
+expect_rc 0 "$IOWALK" sweep "$T/fixed.ini" -o "$T/fixed.csv" -j 2 -q
+for w in 1 2; do
+	"$IOWALK" run "$SRC/traces/samples/tiny.trace" -q -s kvm-gfn,qemu --preset tiny --warmup 2 --no-drain \
+		--set cost.intercept=1234 --set device.walkers=$w --csv "$T/fixed-$w.csv"
+	cmp -s <(tail -n +2 "$T/fixed-$w.csv") <(grep "^\"set.device.walkers=$w\"," "$T/fixed.csv" | cut -d, -f4-) && ok ||
+		bad "sweep point walkers=$w differs from its run: $(diff <(tail -n +2 "$T/fixed-$w.csv") <(grep "^\"set.device.walkers=$w\"," "$T/fixed.csv" | cut -d, -f4-) | head -4)"
+done
+"$IOWALK" sweep "$T/fixed.ini" --emit-jobs "$T/jobs" | grep -c -- "'--preset' 'tiny' '--set' 'cost.intercept=1234' .*'--no-drain' '--warmup' '2'" |
+	grep -qx 2 && ok || bad "emit-jobs left out the fixed options: $("$IOWALK" sweep "$T/fixed.ini" --emit-jobs "$T/jobs" | head -1)"
+sed 's/^cost.intercept = 1234$/cost.intercept = 1235/' "$T/fixed.ini" > "$T/fixed2.ini"
+"$IOWALK" sweep "$T/fixed2.ini" -o "$T/fixed.csv" -q 2> "$T/err"; rc=$?
+[ $rc -ne 0 ] && grep -q 'made with other fixed settings' "$T/err" && ok || bad "another [set] value appended to the CSV (rc $rc): $(cat "$T/err")"
 # emit-jobs quotes every word for sh: a hostile trace path runs nothing, and a strategy list with spaces
 # works (each job runs and its report has both strategies).
 mkdir "$T/hostile"
