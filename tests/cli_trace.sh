@@ -103,6 +103,10 @@ grep -q '1 lines unparsed (lines 19)' "$T/conv.err" 2>/dev/null || "$IOWALK" tra
 	[ "$(grep -A9 ' UNMAP ' "$T/lazy.trace" | grep -v '^--' | cut -d' ' -f2-)" = "UNMAP 0x13fffd000 0x1000
 UNMAP 0x13fffc000 0x1000
 RPCIT 0x13fffc000 0x2000" ] && ok || bad "--rpcit lazy:2: $(cat "$T/err"); $(grep -A3 ' UNMAP ' "$T/lazy.trace")"
+# A map beyond the guest's RAM names its line and the option to raise; nothing is written.
+"$IOWALK" trace convert --from ftrace "$G/capture-6.12.txt" -o "$T/small.trace" --guest-ram 64 --ioat-origin 0x2000000 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q 'line 6: map of paddr 0x4dbb000+0x1000 is beyond guest RAM (raise --guest-ram)' "$T/err" && [ ! -e "$T/small.trace" ] && ok ||
+	bad "a map beyond --guest-ram: exit $rc: $(cat "$T/err")"
 for a in "--clock-ghz 0" "--clock-ghz abc" "--clock-ghz 1.2345" "--clock-ghz 1001" "--rpcit lazy:0" "--rpcit lazy:" \
 	"--rpcit sometimes" "--guest-ram 0" "--guest-ram 1x"; do
 	# shellcheck disable=SC2086
