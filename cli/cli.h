@@ -49,4 +49,10 @@ int cli_build_config(struct iw_config *cfg, const struct cli_config_src *src, ch
 /* Prints "iowalk: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct option;
+/* getopt_long() for command cmd ("run", "trace gen", ...), without getopt's own messages: an unknown
+ * option, one missing its value or given a value it does not take is reported as every usage error is
+ * ("iowalk: CMD: ...", and where to look), and '?' returned. */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, int *idx, const char *cmd);
+
 #endif

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "s390_model.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,64 @@ void cli_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, int *idx, const char *cmd)
+{
+	opterr = 0;
+	int li = -1;
+	int c = getopt_long(argc, argv, shortopts, longopts, &li);
+	if (c != '?' && li >= 0) {
+		if (idx)
+			*idx = li;
+		/* A long option given by a prefix must be the only one it begins: getopt_long() takes the first
+		 * of several that share a value (gen's options) where another may have been meant. */
+		const char *tok = optarg && optind >= 2 && argv[optind - 1] == optarg && strncmp(argv[optind - 2], "--", 2) == 0
+					  ? argv[optind - 2]
+					  : argv[optind - 1];
+		size_t n = strcspn(tok + 2, "=");
+		unsigned prefixed = 0;
+		for (const struct option *o = longopts; o->name; o++) {
+			if (strlen(o->name) == n && strncmp(o->name, tok + 2, n) == 0)
+				return c;
+			prefixed += strncmp(o->name, tok + 2, n) == 0;
+		}
+		if (prefixed > 1) {
+			cli_error("%s: option '%.*s' is ambiguous (see 'iowalk %s --help')", cmd, (int)(n + 2), tok, cmd);
+			return '?';
+		}
+		return c;
+	}
+	if (c != '?')
+		return c;
+	/* getopt_long() says what went wrong only through optopt: 0 for an unknown (or ambiguous) long
+	 * option, the option's value for a long one missing its value or given one it does not take, the
+	 * character for a short one. The long option's text is the argument it consumed last. */
+	const char *tok = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	if (strncmp(tok, "--", 2) == 0) {
+		size_t n = strcspn(tok + 2, "=");
+		const struct option *lo = longopts;
+		while (lo && lo->name && !(strlen(lo->name) == n && strncmp(lo->name, tok + 2, n) == 0))
+			lo = lo + 1;
+		unsigned prefixed = 0; /* getopt_long() takes a unique prefix of a long option */
+		for (const struct option *o = longopts; o && o->name; o++)
+			prefixed += strncmp(o->name, tok + 2, n) == 0;
+		if (optopt == 0 && prefixed > 1)
+			cli_error("%s: option '%.*s' is ambiguous (see 'iowalk %s --help')", cmd, (int)(n + 2), tok, cmd);
+		else if (optopt == 0 || !lo || !lo->name || lo->val != optopt)
+			cli_error("%s: unknown option '%.*s' (see 'iowalk %s --help')", cmd, (int)(n + 2), tok, cmd);
+		else if (lo->has_arg == no_argument)
+			cli_error("%s: option '--%s' takes no value (see 'iowalk %s --help')", cmd, lo->name, cmd);
+		else
+			cli_error("%s: option '--%s' needs a value (see 'iowalk %s --help')", cmd, lo->name, cmd);
+	} else if (optopt && strchr(shortopts, optopt)) {
+		cli_error("%s: option '-%c' needs a value (see 'iowalk %s --help')", cmd, optopt, cmd);
+	} else if (optopt > ' ' && optopt < 0x7f) {
+		cli_error("%s: unknown option '-%c' (see 'iowalk %s --help')", cmd, optopt, cmd);
+	} else {
+		cli_error("%s: unknown option (see 'iowalk %s --help')", cmd, cmd);
+	}
+	return '?';
 }
 
 const char *cli_strategy_names(const char *sep)

@@ -167,7 +167,7 @@ int cli_compare(int argc, char **argv)
 	struct cmp c = {F_TEXT, 0, 0, 0, NULL};
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((o = cli_getopt(argc, argv, "h", opts, NULL, "compare")) != -1) {
 		switch (o) {
 		case 'm': c.fmt = F_MD; break;
 		case 'l': c.fmt = F_TEX; break;

@@ -254,7 +254,7 @@ int cli_gate(int argc, char **argv)
 	int accept_config = 0;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:t:eqh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "b:t:eqh", opts, NULL, "gate")) != -1) {
 		switch (c) {
 		case 'b': base_path = optarg; break;
 		case 't': {

@@ -247,7 +247,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 	optind = 1;
 	/* Short options mean the same in every command (-j is the number of jobs in sweep and sensitivity,
 	 * so JSON has only its long form here). */
-	while ((c = getopt_long(argc, argv, "s:p:c:S:w:f:qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "s:p:c:S:w:f:qh", opts, NULL, "run")) != -1) {
 		switch (c) {
 		case 's': a->strategies = optarg; break;
 		case 'p': a->preset = optarg; break;

@@ -536,7 +536,7 @@ int cli_sensitivity(int argc, char **argv)
 	int quiet = 0, c;
 	char *end;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:n:j:p:c:S:qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "s:n:j:p:c:S:qh", opts, NULL, "sensitivity")) != -1) {
 		switch (c) {
 		case 's': strategies = optarg; break;
 		case 'n':

@@ -856,7 +856,7 @@ int cli_sweep(int argc, char **argv)
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	int quiet = 0, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:j:qh", opts, NULL, "sweep")) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'j': {

@@ -143,7 +143,7 @@ static int cmd_pack(int argc, char **argv)
 	int zstd = 0, c;
 	const char *name = NULL;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "zn:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "zn:h", opts, NULL, "trace pack")) != -1) {
 		switch (c) {
 		case 'z': zstd = 1; break;
 		case 'n': name = optarg; break;
@@ -336,7 +336,7 @@ static int cmd_stat(int argc, char **argv, int validate_only)
 		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	int json = 0, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "jh", opts, NULL, validate_only ? "trace validate" : "trace stat")) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'h': fputs(validate_only ? validate_usage : stat_usage, stdout); return CLI_EXIT_OK;
@@ -469,7 +469,7 @@ static int cmd_gen(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, &idx)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", opts, &idx, "trace gen")) != -1) {
 		switch (c) {
 		case G_OPT:
 			if (gen_set(&o, opts[idx].name, optarg, err, sizeof(err))) {
@@ -532,7 +532,7 @@ static int cmd_convert(int argc, char **argv)
 	int c;
 	uint64_t v;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", opts, NULL, "trace convert")) != -1) {
 		switch (c) {
 		case O_FROM: from = optarg; break;
 		case 'o': out = optarg; break;

@@ -155,6 +155,21 @@ for args in "--amortize-over 0" "--amortize-over -5" "--amortize-over abc" "--am
 	[ $rc -eq 2 ] && grep -q -- "$want" "$T/opt.out" && [ ! -e "$T/x.json" ] && [ ! -e "$T/od" ] && ok ||
 		bad "run ${args:0:60}: exit $rc, want 2 naming '$want': $(cat "$T/opt.out")"
 done
+# Options getopt refuses are reported as every usage error is, with the command and where to look; a
+# long option shortened to a prefix that begins several is refused, never taken as the first of them.
+# shellcheck disable=SC2089
+for c in "run --bogus|run: unknown option '--bogus' (see 'iowalk run --help')" \
+	"run --json|run: option '--json' needs a value" "run -s|run: option '-s' needs a value" \
+	"run --check=1|run: option '--check' takes no value" "run -Z|run: unknown option '-Z'" "run --c|run: option '--c' is ambiguous" \
+	"trace gen random --d 8 -o $T/g.trace|trace gen: option '--d' is ambiguous (see 'iowalk trace gen --help')" \
+	"trace convert --from|trace convert: option '--from' needs a value" "sweep --nope|sweep: unknown option '--nope'"; do
+	# shellcheck disable=SC2086,SC2090
+	"$IOWALK" ${c%%|*} > "$T/opt.out" 2>&1
+	rc=$?
+	[ $rc -eq 2 ] && grep -qF "iowalk: ${c#*|}" "$T/opt.out" && [ ! -e "$T/g.trace" ] && ok || bad "iowalk ${c%%|*}: exit $rc, want 2 and '${c#*|}': $(cat "$T/opt.out")"
+done
+"$IOWALK" trace gen random --dma-s 8192 --ops 10 -o "$T/g.trace" 2>/dev/null && grep -c ' DMA .* 0x2000 ' "$T/g.trace" | grep -qx 10 && ok ||
+	bad "a unique prefix of a long option (--dma-s) was not taken"
 # ...and the good ones do what they say: --no-drain leaves the final flush out (the default trace ends
 # with changes no RPCIT made visible), --amortize-over adds the amortized figure.
 "$IOWALK" run -q -s kvm-gfn --json "$T/drain.json" && "$IOWALK" run -q -s kvm-gfn --no-drain --amortize-over 2.5 --json "$T/nodrain.json" &&
