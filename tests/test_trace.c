@@ -135,12 +135,43 @@ static void test_text_rejections(void)
 		{"%iowalk-trace 3\n", "unsupported format version"},
 		{"0 RPCIT 0x1000 0x1000\n%name late\n", "header directive after the first record"},
 		{"%bogus\n", "unknown header directive"},
+		{"%page_size 8192\n", "line 1: page_size must be 4096"},
+		{"%name caf\xc3\n", "invalid UTF-8"},
+		{"0\n", "line 1 (record 1): expected 'TIME KIND ...'"},
+		{"0 RPCIT 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20\n", "RPCIT takes 2 fields in format v1, got more than 6"},
+		{"0 RPCIT 1 2 3 4 5 6\n", "RPCIT takes 2 fields in format v1, got 6"},
+		{"0 IOAT 0 0x4001 3\n", "IOAT origin must be 16 KiB aligned"},
+		{"0 IOAT 65536 0x4000 3\n", "IOAT function or levels out of range"},
+		{"0 MEMSLOT 4294967296 0 1 0\n", "MEMSLOT id does not fit 32 bits"},
+		{"0 MEMSLOT 0 0xfffffffffffff 2 0\n", "MEMSLOT base_gfn + npages overflows"},
+		{"0 MEMSLOT 0 0 1 0x1001\n", "MEMSLOT hva must be 4 KiB aligned"},
+		{"0 MEMSLOT 0 0 2 0xfffffffffffff000\n", "MEMSLOT hva + size overflows"},
+		{"0 MAP 0x1000 0x1001 0x1000 rw\n", "MAP gpa must be 4 KiB aligned"},
+		{"0 MAP 0x1000 0xfffffffffffff000 0x2000 rw\n", "gpa + len overflows 2^64"},
+		{"0 DMA 65536 0x1000 8 r\n", "DMA dev does not fit 16 bits"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *e = read_all_text(cases[i].text, NULL);
 		CHECK(e != NULL);
 		CHECK_STR_CONTAINS(e, cases[i].expect);
 	}
+	/* A NUL byte, and a line longer than the reader's bound (4095 bytes), are refused with their line. */
+	const char *p = tmp("nul.txt");
+	write_file(p, "0 RPCIT 0x1000 0x1000\n0 RP\0CIT 0x1000 0x1000\n", 45);
+	struct trace_reader *tr = trace_open(p, NULL, 0);
+	struct trace_rec r;
+	CHECK(tr && trace_next(tr, &r) == 1 && trace_next(tr, &r) < 0);
+	if (tr) {
+		CHECK_STR_CONTAINS(trace_error(tr), "line 2: NUL byte in a text trace");
+		trace_close(tr);
+	}
+	static char longline[5000];
+	memset(longline, ' ', sizeof(longline) - 2);
+	memcpy(longline, "0 RPCIT 0x1000 0x1000 #", 23);
+	longline[sizeof(longline) - 2] = '\n';
+	const char *e = read_all_text(longline, NULL);
+	CHECK(e != NULL);
+	CHECK_STR_CONTAINS(e, "line 1: line longer than 4095 bytes");
 }
 
 static void roundtrip(int zstd)
@@ -421,6 +452,34 @@ static void test_binary_rejections(void)
 	n = make_bin(buf, 1, TRACE_COUNT_UNKNOWN, 1);
 	le(buf + 32 + 32, 0, 8);
 	CHECK_STR_CONTAINS(bin_error(buf, n), "record 1, RPCIT): len is 0");
+	/* The header's fields, each refused with its offset. */
+	n = make_bin(buf, 1, 1, 1);
+	le(buf + 12, 48, 4);
+	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 12: record size 48, expected 40");
+	n = make_bin(buf, 1, 1, 1);
+	le(buf + 16, 8192, 4);
+	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 16: page size 8192, expected 4096");
+	n = make_bin(buf, 1, 1, 1);
+	le(buf + 20, 300, 4);
+	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 20: name length 300 exceeds 255");
+	n = make_bin(buf, 1, 0, 0);
+	le(buf + 20, 10, 4);
+	memcpy(buf + 32, "abcde", 5);
+	CHECK_STR_CONTAINS(bin_error(buf, n + 5), "truncated binary header: name of 10 bytes cut short");
+	le(buf + 20, 2, 4);
+	memcpy(buf + 32, "\xc3(", 2);
+	CHECK_STR_CONTAINS(bin_error(buf, n + 2), "byte offset 32: the name has invalid UTF-8");
+	CHECK_STR_CONTAINS(bin_error(buf, 20), "truncated binary header: 20 of 32 bytes");
+	n = make_bin(buf, 1, 1, 2);
+	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 72: more records than the header's count 1");
+	/* Record fields the text form spells as words: a DMA's direction, a MAP's protection. */
+	n = make_bin(buf, 1, 1, 1);
+	buf[32 + 8] = TRACE_DMA;
+	buf[32 + 9] = 7;
+	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 32 (record 1, DMA): DMA direction must be r or w");
+	buf[32 + 8] = TRACE_MAP;
+	buf[32 + 9] = 9;
+	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 32 (record 1, MAP): MAP prot must be r or rw");
 	memcpy(buf, "IOWAXXXX", 8);
 	CHECK_STR_CONTAINS(bin_error(buf, n), "bad magic");
 	unsigned char junk[16] = {0x01, 0x02, 0xff, 0x00};

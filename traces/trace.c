@@ -490,8 +490,9 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 	bool fn_first = tr->hdr.version >= 2 && (k == TRACE_MAP || k == TRACE_UNMAP || k == TRACE_RPCIT);
 	const struct kind_syntax *sx = fn_first ? &syntax_v2_fn[k] : &syntax[k];
 	if (n - 2 != sx->nargs)
-		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): %s takes %d fields in format v%u, got %d (expected '%s')",
-			    line, recno, sx->name, sx->nargs, tr->hdr.version, n - 2, sx->usage);
+		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): %s takes %d fields in format v%u, got %s%d (expected '%s')",
+			    line, recno, sx->name, sx->nargs, tr->hdr.version, n > MAX_TOKENS ? "more than " : "",
+			    (n > MAX_TOKENS ? MAX_TOKENS : n) - 2, sx->usage);
 	if (fn_first) {
 		uint64_t fn;
 		pr = parse_u64(tok[2], &fn);
