@@ -138,6 +138,13 @@ expect_cfg "the first error" "line 2: unknown parameter 'device.foo'" --config "
 expect_cfg "a leading zero" "leading zero" --set device.walkers=010
 "$IOWALK" run --print-config --set device.walkers=0x10 | grep -q '^walkers *= 16 ' && ok || bad "0x10 not read as 16"
 expect_cfg "a directory as --config" "is a directory" --config "$T"
+expect_cfg "a missing --config" "none.ini: cannot open: No such file" --config "$T/none.ini"
+printf '[cost]\nintercept = 1\0\n' > "$T/nul.ini"
+expect_cfg "a NUL byte in a config" "nul.ini: line 2: a NUL byte (not a text file)" --config "$T/nul.ini"
+head -c 4200000 /dev/zero | tr '\0' ';' > "$T/big.ini"
+expect_cfg "a config over 4 MiB" "big.ini: larger than 4 MiB" --config "$T/big.ini"
+printf '[cost\n' > "$T/syn.ini"
+expect_cfg "an unclosed section" "syn.ini: line 1: syntax error (expected \[section\] or key = value)" --config "$T/syn.ini"
 expect_cfg "--set preset" "not a parameter" --set preset=tiny
 printf '[sweep]\ngenerator = churn\n; %s\n' "$long" > "$T/long-sweep.ini"
 "$IOWALK" sweep "$T/long-sweep.ini" -o "$T/x.csv" > "$T/cfg.out" 2>&1
