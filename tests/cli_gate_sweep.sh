@@ -100,6 +100,20 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert any(r['metri
 "$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --markdown 2>/dev/null | grep -q '^| kvm-gfn | ops.iotlb_hits | 2 | 0 | -2 | 0.0000 | worse |$' && ok || bad "compare --markdown"
 "$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --latex 2>/dev/null | grep -q 'texttt{ops.iotlb\\_hits}' && ok || bad "compare --latex"
 expect_rc 2 "$IOWALK" compare "$T/base.json" "$T/broken.json"
+# Inputs a gate or a comparison cannot judge: a JSON file that is no report, another warm-up, a strategy
+# the baseline lacks (exit 2, saying which); compare shows what only one side has.
+echo '{}' > "$T/empty.json"
+"$IOWALK" run "$tiny" -q -s kvm-gfn --json "$T/k.json"
+"$IOWALK" run "$tiny" -q -s kvm-gfn -w 2 --json "$T/kw.json"
+"$IOWALK" run "$tiny" -q -s direct --json "$T/d.json"
+expect_rc 2 "$IOWALK" gate "$T/k.json" --baseline "$T/empty.json"
+grep -q 'empty.json: not an iowalk report (no "schema")' "$T/out" && ok || bad "gate against {}: $(cat "$T/out")"
+expect_rc 2 "$IOWALK" gate "$T/kw.json" --baseline "$T/k.json"
+grep -q 'cannot compare: different warm-up' "$T/out" && ok || bad "gate across warm-ups: $(cat "$T/out")"
+expect_rc 2 "$IOWALK" gate "$T/d.json" --baseline "$T/k.json"
+grep -q 'strategy direct is in the report but not in the baseline' "$T/out" && ok || bad "gate of another strategy: $(cat "$T/out")"
+"$IOWALK" compare "$T/k.json" "$T/d.json" > /dev/null 2> "$T/err" && grep -q '^note: strategy kvm-gfn is only in A$' "$T/err" &&
+	grep -q '^note: strategy direct is only in B$' "$T/err" && ok || bad "compare of two strategies: $(cat "$T/err")"
 # Sweep: 3 parameters, 2 workers.
 cat > "$T/spec.ini" <<'SPEC'
 [sweep]
