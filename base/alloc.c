@@ -16,11 +16,9 @@
 #endif
 
 static _Thread_local uint64_t fail_countdown; /* 0: off; 1: fail the next allocation */
-static _Thread_local uint64_t alloc_calls;
 
 static int should_fail(void)
 {
-	alloc_calls++;
 	if (fail_countdown == 0)
 		return 0;
 	if (--fail_countdown == 0)
@@ -29,7 +27,6 @@ static int should_fail(void)
 }
 
 void iw_alloc_fail_after(uint64_t n) { fail_countdown = n; }
-uint64_t iw_alloc_count(void) { return alloc_calls; }
 
 void *iw_malloc(size_t size)
 {
@@ -85,28 +82,4 @@ char *iw_strdup(const char *s)
 	if (d)
 		memcpy(d, s, n);
 	return d;
-}
-
-int iw_alloc_stats(uint64_t *allocated_bytes, uint64_t *resident_bytes)
-{
-#ifdef IOWALK_ALLOC_LIBC
-	*allocated_bytes = *resident_bytes = 0;
-	return -1;
-#else
-	uint64_t epoch = 1;
-	size_t sz = sizeof(epoch);
-	size_t allocated = 0, resident = 0, len = sizeof(size_t);
-	*allocated_bytes = 0;
-	*resident_bytes = 0;
-	if (mallctl("epoch", &epoch, &sz, &epoch, sz) != 0)
-		return -1;
-	if (mallctl("stats.allocated", &allocated, &len, NULL, 0) != 0)
-		return -1;
-	len = sizeof(size_t);
-	if (mallctl("stats.resident", &resident, &len, NULL, 0) != 0)
-		return -1;
-	*allocated_bytes = allocated;
-	*resident_bytes = resident;
-	return 0;
-#endif
 }

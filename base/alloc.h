@@ -1,7 +1,8 @@
 /* alloc: the one module that allocates memory; everything else calls it.
  * Notes:
- *  - Backed by jemalloc's non-standard API (mallocx/dallocx), so the simulator's own memory can be
- *    reported with jemalloc's statistics and is independent of the C library's allocator.
+ *  - Backed by jemalloc's non-standard API (mallocx/dallocx): the simulator's memory does not depend
+ *    on the C library's allocator (sanitizer builds use the C library's, which AddressSanitizer
+ *    intercepts).
  *  - Failure injection for tests: iw_alloc_fail_after(n) makes the n-th next allocation (1-based) fail.
  *    The counter is thread-local: parallel tests in threads do not disturb each other.
  */
@@ -23,10 +24,5 @@ char *iw_strdup(const char *s);
 
 /* Test hook: fail the n-th allocation from now on (1 = the next one); 0 disables. */
 void iw_alloc_fail_after(uint64_t n);
-/* Number of allocations made by this thread since start (for failure-injection sweeps). */
-uint64_t iw_alloc_count(void);
-
-/* Bytes currently allocated and resident by the whole process, from jemalloc's statistics. */
-int iw_alloc_stats(uint64_t *allocated_bytes, uint64_t *resident_bytes);
 
 #endif
