@@ -60,6 +60,7 @@ static const char run_usage[] =
 	"                        configuration) and command.txt\n"
 	"      --print-config    print every parameter with its value and exit\n"
 	"      --list-strategies print every strategy (name and summary, in report order) and exit\n"
+	"      --list-counters   print what each cycle component and operation counter of a report counts, and exit\n"
 	"      --selfperf        print the simulator's own speed and peak memory on stderr (host time;\n"
 	"                        never part of the reports)\n"
 	"  -h, --help            this help\n"
@@ -215,12 +216,27 @@ struct run_args {
 	int quiet, print, selfperf;
 };
 
+/* --list-counters: what each component of the breakdown and each operation counter of a report counts. */
+static void print_counters(void)
+{
+	printf("cycle components (the report's \"breakdown\", CSV columns of these names; they add up to cycles_total):\n");
+	for (int c = 0; c < COMP_COUNT; c++)
+		printf("  %-20s %s\n", comp_name((enum comp)c), comp_help((enum comp)c));
+	printf("\noperation counters (the report's \"ops\", CSV columns of these names but rpcits and iopte_updates; every\n"
+	       "strategy reports each, 0 where it does not count it):\n");
+	for (unsigned i = 0; i < stats_ncounters(); i++) {
+		const char *owner = stats_counter_owner(i);
+		printf("  %-20s %s%s%s%s\n", stats_counter_name(i), stats_counter_help(i), owner ? " (counted by " : "",
+		       owner ? owner : "", owner ? ")" : "");
+	}
+}
+
 /* Parses run's command line into a and o. CLI_EXIT_OK to go on; otherwise the exit status (after
  * --help or --list-strategies: done, CLI_EXIT_OK is returned through *done). */
 static int parse_run_args(int argc, char **argv, struct run_args *a, struct engine_opts *o, bool *done)
 {
 	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST, OPT_JSON, OPT_PROGRESS,
-	       OPT_OUTDIR, OPT_NO_DRAIN, OPT_AMORTIZE };
+	       OPT_OUTDIR, OPT_NO_DRAIN, OPT_AMORTIZE, OPT_LIST_COUNTERS };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
@@ -232,7 +248,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		{"cdf", required_argument, NULL, OPT_CDF}, {"list-strategies", no_argument, NULL, OPT_LIST},
 		{"progress", no_argument, NULL, OPT_PROGRESS}, {"outdir", required_argument, NULL, OPT_OUTDIR},
 		{"no-drain", no_argument, NULL, OPT_NO_DRAIN}, {"amortize-over", required_argument, NULL, OPT_AMORTIZE},
-		{NULL, 0, NULL, 0}};
+		{"list-counters", no_argument, NULL, OPT_LIST_COUNTERS}, {NULL, 0, NULL, 0}};
 	int c;
 	*done = false;
 	a->strategies = "all";
@@ -296,6 +312,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		case OPT_LIST:
 			for (unsigned i = 0; strategy_at(i); i++)
 				printf("%-9s %s\n", strategy_at(i)->name, strategy_at(i)->summary);
+			*done = true;
+			return CLI_EXIT_OK;
+		case OPT_LIST_COUNTERS:
+			print_counters();
 			*done = true;
 			return CLI_EXIT_OK;
 		case 'h':

@@ -163,7 +163,7 @@ void report_table(const struct report_ctx *r, FILE *f)
 					fs->rpcit_cycles + fs->dma_cycles);
 			}
 	}
-	fprintf(f, "\ncycles by component (%% of each strategy's total)\n%-13s", "component");
+	fprintf(f, "\ncycles by component (%% of each strategy's total; what each is: iowalk run --list-counters)\n%-13s", "component");
 	for (unsigned i = 0; i < res->nsims; i++)
 		fprintf(f, " %20s", res->sims[i]->ops->name);
 	fputc('\n', f);

@@ -25,6 +25,7 @@ static const char *const op_helps[] = {
 };
 
 static const struct iw_counter *reg[IW_MAX_EXT_COUNTERS];
+static const char *reg_owner[IW_MAX_EXT_COUNTERS];
 static const struct iw_counter_group *groups[IW_MAX_EXT_COUNTERS];
 static unsigned nreg, ngroups;
 
@@ -49,19 +50,22 @@ int stats_register(const struct iw_counter_group *g)
 	for (unsigned i = 0; i < g->n; i++)
 		if (stats_counter_index(g->counters[i].name) >= 0)
 			return -1;
-	for (unsigned i = 0; i < g->n; i++)
+	for (unsigned i = 0; i < g->n; i++) {
+		reg_owner[nreg] = g->owner;
 		reg[nreg++] = &g->counters[i];
+	}
 	groups[ngroups++] = g;
 	return 0;
 }
 
 unsigned stats_ncounters(void) { return OP_COUNT + nreg; }
 const char *stats_counter_name(unsigned i) { return i < OP_COUNT ? op_names[i] : i < OP_COUNT + nreg ? reg[i - OP_COUNT]->name : "?"; }
+const char *stats_counter_help(unsigned i) { return i < OP_COUNT ? op_helps[i] : i < OP_COUNT + nreg ? reg[i - OP_COUNT]->help : "?"; }
+const char *stats_counter_owner(unsigned i) { return i >= OP_COUNT && i < OP_COUNT + nreg ? reg_owner[i - OP_COUNT] : NULL; }
 
 const char *comp_name(enum comp c) { return comp_names[c]; }
 const char *comp_help(enum comp c) { return comp_helps[c]; }
 const char *op_name(enum opcount o) { return op_names[o]; }
-const char *op_help(enum opcount o) { return op_helps[o]; }
 
 void stats_init(struct stats *s)
 {

@@ -78,14 +78,16 @@ struct iw_counter_group {
 int stats_register(const struct iw_counter_group *g);
 /* The index (for sim_op() and stats.ops[]) of a counter by name, or -1. */
 int stats_counter_index(const char *name);
-/* Every counter, the engine's first: how many, and each one's name and help. */
+/* Every counter, the engine's first: how many, and each one's name, help and owner (the group that
+ * registered it; NULL for the engine's own). */
 unsigned stats_ncounters(void);
 const char *stats_counter_name(unsigned i);
+const char *stats_counter_help(unsigned i);
+const char *stats_counter_owner(unsigned i);
 
 const char *comp_name(enum comp c);
 const char *comp_help(enum comp c);
 const char *op_name(enum opcount o);
-const char *op_help(enum opcount o);
 
 struct stats {
 	uint64_t comp[COMP_COUNT];

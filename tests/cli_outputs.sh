@@ -62,6 +62,16 @@ fi
 		END { for (s in tot) if (nf[s] != 2 || u[s] != upd[s] || x[s] != xl[s] || t[s] != tot[s]) bad = 1; exit bad || length(tot) != 2 }' "$T/fns.txt" &&
 	grep -q 'amort/xlat   ratio$' "$T/fns.txt" && grep -q '^amort/xlat: (total + set-up x min(1, run time / 1 s)) per translation' "$T/fns.txt" &&
 	ok || bad "two functions' table: $(sed -n '/^per PCI/,/^$/p' "$T/fns.txt")"
+# What each component and counter counts: --list-counters, every one of them in the report's schema
+# (docs/report-schema.md) with the same words, and every name the report's JSON uses.
+"$IOWALK" run --list-counters > "$T/counters.txt" && n=0 && while read -r name help; do
+	grep -qF "| \`$name\` | $help |" "$SRC/docs/report-schema.md" || bad "--list-counters: '$name' is not in docs/report-schema.md as '$help'"
+	n=$((n + 1))
+done < <(grep '^  ' "$T/counters.txt") && [ "$n" -eq "$(grep -c '^| `' "$SRC/docs/report-schema.md")" ] && ok ||
+	bad "--list-counters printed $n, docs/report-schema.md has $(grep -c '^| `' "$SRC/docs/report-schema.md")"
+"$IOWALK" run "$tiny" -q -s qemu --json "$T/names.json"
+for name in $(grep '^  ' "$T/counters.txt" | awk '{print $1}'); do grep -q "\"$name\": " "$T/names.json" || bad "'$name' is not in the report"; done
+ok
 # A reader that stops early: the results are complete (no temporary left), the exit status 1.
 mkdir -p early
 "$IOWALK" run "$tiny" --figure early/fig --json early/r.json | head -1 > /dev/null

@@ -7,7 +7,7 @@ _iowalk()
 		return
 	fi
 	case "$cmd" in
-	run) COMPREPLY=($(compgen -W "--strategy --preset --config --set --check --warmup --no-drain --amortize-over --json --csv --cdf --figure --outdir --quiet --progress --tag --print-config --list-strategies --selfperf --help" -- "$cur")) ;;
+	run) COMPREPLY=($(compgen -W "--strategy --preset --config --set --check --warmup --no-drain --amortize-over --json --csv --cdf --figure --outdir --quiet --progress --tag --print-config --list-strategies --list-counters --selfperf --help" -- "$cur")) ;;
 	trace)
 		if [ "$COMP_CWORD" -eq 2 ]; then
 			COMPREPLY=($(compgen -W "cat pack stat validate gen convert" -- "$cur"))
