@@ -39,12 +39,6 @@ void u64map_destroy(struct u64map *m)
 	m->cap = m->len = 0;
 }
 
-void u64map_clear(struct u64map *m)
-{
-	memset(m->keys, 0, m->cap * sizeof(uint64_t));
-	m->len = 0;
-}
-
 bool u64map_get(const struct u64map *m, uint64_t key, uint64_t *val)
 {
 	uint64_t mask = m->cap - 1, k = key + 1;

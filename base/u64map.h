@@ -19,6 +19,5 @@ void u64map_destroy(struct u64map *m);
 bool u64map_get(const struct u64map *m, uint64_t key, uint64_t *val);
 int u64map_put(struct u64map *m, uint64_t key, uint64_t val); /* 0 or -1 (out of memory); key < 2^64-1 */
 bool u64map_del(struct u64map *m, uint64_t key);
-void u64map_clear(struct u64map *m);
 
 #endif

@@ -103,12 +103,6 @@ uint64_t sacache_invalidate_range(struct sacache *c, uint64_t first, uint64_t la
 	return n;
 }
 
-void sacache_flush(struct sacache *c)
-{
-	if (c->keys)
-		memset(c->keys, 0, c->sets * c->ways * sizeof(uint64_t));
-}
-
 bool sacache_access(struct sacache *c, uint64_t key)
 {
 	if (sacache_lookup(c, key, NULL))

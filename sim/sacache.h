@@ -95,7 +95,6 @@ bool sacache_access(struct sacache *c, uint64_t key);
 bool sacache_invalidate(struct sacache *c, uint64_t key);
 /* Removes every key in [first, last]; returns how many. */
 uint64_t sacache_invalidate_range(struct sacache *c, uint64_t first, uint64_t last);
-void sacache_flush(struct sacache *c);
 static inline uint64_t sacache_entries(const struct sacache *c) { return c->keys ? c->sets * c->ways : 0; }
 
 #endif

@@ -141,7 +141,6 @@ bool vm_failed(const struct vm *vm) { return vm->failed; }
 const char *vm_failure(const struct vm *vm) { return vm->failure; }
 unsigned vm_nslots(const struct vm *vm) { return vm->nslots; }
 const struct vm_slot *vm_slot(const struct vm *vm, unsigned i) { return &vm->slots[i]; }
-uint64_t vm_host_pool_used(const struct vm *vm) { return vm->host_next - VM_HOST_POOL_BASE; }
 
 const char *vm_add_memslot(struct vm *vm, uint32_t id, uint64_t base_gfn, uint64_t npages, uint64_t hva)
 {

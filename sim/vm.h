@@ -85,6 +85,5 @@ extern const struct iw_mem_ops vm_gpa_ops;
 const char *vm_guest_pool_open(struct vm *vm, uint64_t origin_gpa, struct vm_pool *p);
 /* Allocates host kernel memory (bytes aligned to bytes, zeroed); UINT64_MAX when exhausted. */
 uint64_t vm_host_alloc(struct vm *vm, uint64_t bytes);
-uint64_t vm_host_pool_used(const struct vm *vm);
 
 #endif

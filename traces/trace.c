@@ -806,10 +806,6 @@ const char *trace_error(const struct trace_reader *tr) { return tr->err; }
 const struct trace_header *trace_reader_header(const struct trace_reader *tr) { return &tr->hdr; }
 enum trace_encoding trace_reader_encoding(const struct trace_reader *tr) { return tr->enc; }
 bool trace_reader_compressed(const struct trace_reader *tr) { return tr->compressed; }
-uint64_t trace_reader_records(const struct trace_reader *tr)
-{
-	return tr->records - (tr->has_pending ? 1 : 0);
-}
 uint64_t trace_reader_hash(const struct trace_reader *tr) { return tr->hash; }
 
 void trace_close(struct trace_reader *tr)

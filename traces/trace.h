@@ -127,7 +127,6 @@ const char *trace_error(const struct trace_reader *tr);
 const struct trace_header *trace_reader_header(const struct trace_reader *tr);
 enum trace_encoding trace_reader_encoding(const struct trace_reader *tr);
 bool trace_reader_compressed(const struct trace_reader *tr);
-uint64_t trace_reader_records(const struct trace_reader *tr); /* records returned so far */
 /* FNV-1a 64 over the canonical binary form of every record returned so far (encoding-independent). */
 uint64_t trace_reader_hash(const struct trace_reader *tr);
 void trace_close(struct trace_reader *tr);

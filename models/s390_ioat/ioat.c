@@ -22,12 +22,6 @@ static const char *const fault_names[S390_FAULT_COUNT] = {
 
 const char *s390_fault_name(enum s390_fault f) { return (unsigned)f < S390_FAULT_COUNT ? fault_names[f] : "?"; }
 
-const char *s390_level_name(enum s390_level l)
-{
-	static const char *const n[S390_LEVEL_COUNT] = {"RF", "RS", "RT", "ST", "PT"};
-	return (unsigned)l < S390_LEVEL_COUNT ? n[l] : "?";
-}
-
 uint64_t s390_entry_table(enum s390_level l, uint64_t next_origin)
 {
 	if (l == S390_LEVEL_ST)

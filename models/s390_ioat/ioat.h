@@ -73,7 +73,6 @@ enum s390_fault {
 };
 
 const char *s390_fault_name(enum s390_fault f);  /* "invalid_entry", ... */
-const char *s390_level_name(enum s390_level l);  /* "RF", "RS", "RT", "ST", "PT" */
 
 /* The root level of a table with `levels` levels (3: RT, 4: RS, 5: RF). */
 static inline enum s390_level s390_root_level(unsigned levels) { return (enum s390_level)(S390_LEVEL_COUNT - levels); }
