@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,49 +20,59 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The long option tok ("--name" or "--name=value", the name's length in *n) gives: the one of that name,
+ * or the only one it begins (getopt_long() takes a unique prefix); NULL when none or, *several set,
+ * when it begins several. */
+static const struct option *long_named(const struct option *opts, const char *tok, size_t *n, bool *several)
+{
+	*n = strcspn(tok + 2, "=");
+	*several = false;
+	const struct option *hit = NULL;
+	unsigned prefixed = 0;
+	for (const struct option *o = opts; o->name; o++) {
+		if (strncmp(o->name, tok + 2, *n) != 0)
+			continue;
+		if (o->name[*n] == '\0')
+			return o;
+		hit = o;
+		prefixed++;
+	}
+	*several = prefixed > 1;
+	return prefixed == 1 ? hit : NULL;
+}
+
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, int *idx, const char *cmd)
 {
 	opterr = 0;
 	int li = -1;
 	int c = getopt_long(argc, argv, shortopts, longopts, &li);
+	size_t n;
+	bool several;
 	if (c != '?' && li >= 0) {
 		if (idx)
 			*idx = li;
-		/* A long option given by a prefix must be the only one it begins: getopt_long() takes the first
-		 * of several that share a value (gen's options) where another may have been meant. */
+		/* A prefix of several long options is refused: getopt_long() takes the first of several that
+		 * share a value (gen's options) where another may have been meant. The option's text is the
+		 * argument before its value, or the last one. */
 		const char *tok = optarg && optind >= 2 && argv[optind - 1] == optarg && strncmp(argv[optind - 2], "--", 2) == 0
 					  ? argv[optind - 2]
 					  : argv[optind - 1];
-		size_t n = strcspn(tok + 2, "=");
-		unsigned prefixed = 0;
-		for (const struct option *o = longopts; o->name; o++) {
-			if (strlen(o->name) == n && strncmp(o->name, tok + 2, n) == 0)
-				return c;
-			prefixed += strncmp(o->name, tok + 2, n) == 0;
-		}
-		if (prefixed > 1) {
-			cli_error("%s: option '%.*s' is ambiguous (see 'iowalk %s --help')", cmd, (int)(n + 2), tok, cmd);
-			return '?';
-		}
-		return c;
+		if (long_named(longopts, tok, &n, &several) || !several)
+			return c;
+		cli_error("%s: option '%.*s' is ambiguous (see 'iowalk %s --help')", cmd, (int)(n + 2), tok, cmd);
+		return '?';
 	}
 	if (c != '?')
 		return c;
 	/* getopt_long() says what went wrong only through optopt: 0 for an unknown (or ambiguous) long
 	 * option, the option's value for a long one missing its value or given one it does not take, the
-	 * character for a short one. The long option's text is the argument it consumed last. */
+	 * character for a short one. A long option's text is the argument it consumed last. */
 	const char *tok = optind > 0 && optind <= argc ? argv[optind - 1] : "";
 	if (strncmp(tok, "--", 2) == 0) {
-		size_t n = strcspn(tok + 2, "=");
-		const struct option *lo = longopts;
-		while (lo && lo->name && !(strlen(lo->name) == n && strncmp(lo->name, tok + 2, n) == 0))
-			lo = lo + 1;
-		unsigned prefixed = 0; /* getopt_long() takes a unique prefix of a long option */
-		for (const struct option *o = longopts; o && o->name; o++)
-			prefixed += strncmp(o->name, tok + 2, n) == 0;
-		if (optopt == 0 && prefixed > 1)
+		const struct option *lo = long_named(longopts, tok, &n, &several);
+		if (several)
 			cli_error("%s: option '%.*s' is ambiguous (see 'iowalk %s --help')", cmd, (int)(n + 2), tok, cmd);
-		else if (optopt == 0 || !lo || !lo->name || lo->val != optopt)
+		else if (!lo || optopt == 0 || lo->val != optopt)
 			cli_error("%s: unknown option '%.*s' (see 'iowalk %s --help')", cmd, (int)(n + 2), tok, cmd);
 		else if (lo->has_arg == no_argument)
 			cli_error("%s: option '--%s' takes no value (see 'iowalk %s --help')", cmd, lo->name, cmd);
