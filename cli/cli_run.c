@@ -60,7 +60,8 @@ static const char run_usage[] =
 	"                        configuration) and command.txt\n"
 	"      --print-config    print every parameter with its value and exit\n"
 	"      --list-strategies print every strategy (name and summary, in report order) and exit\n"
-	"      --list-counters   print what each cycle component and operation counter of a report counts, and exit\n"
+	"      --list-counters   print what each cycle component and operation counter of a report counts\n"
+	"                        and exit\n"
 	"      --selfperf        print the simulator's own speed and peak memory on stderr (host time;\n"
 	"                        never part of the reports)\n"
 	"  -h, --help            this help\n"
@@ -232,7 +233,7 @@ static void print_counters(void)
 }
 
 /* Parses run's command line into a and o. CLI_EXIT_OK to go on; otherwise the exit status (after
- * --help or --list-strategies: done, CLI_EXIT_OK is returned through *done). */
+ * --help, --list-strategies or --list-counters: done, CLI_EXIT_OK is returned through *done). */
 static int parse_run_args(int argc, char **argv, struct run_args *a, struct engine_opts *o, bool *done)
 {
 	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST, OPT_JSON, OPT_PROGRESS,
