@@ -452,16 +452,21 @@ static void test_binary_rejections(void)
 	n = make_bin(buf, 1, TRACE_COUNT_UNKNOWN, 1);
 	le(buf + 32 + 32, 0, 8);
 	CHECK_STR_CONTAINS(bin_error(buf, n), "record 1, RPCIT): len is 0");
-	/* The header's fields, each refused with its offset. */
-	n = make_bin(buf, 1, 1, 1);
-	le(buf + 12, 48, 4);
-	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 12: record size 48, expected 40");
-	n = make_bin(buf, 1, 1, 1);
-	le(buf + 16, 8192, 4);
-	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 16: page size 8192, expected 4096");
-	n = make_bin(buf, 1, 1, 1);
-	le(buf + 20, 300, 4);
-	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 20: name length 300 exceeds 255");
+	/* The header's 32-bit fields, each refused with its offset. */
+	static const struct {
+		unsigned off;
+		uint32_t value;
+		const char *expect;
+	} fields[] = {
+		{12, 48, "byte offset 12: record size 48, expected 40"},
+		{16, 8192, "byte offset 16: page size 8192, expected 4096"},
+		{20, 300, "byte offset 20: name length 300 exceeds 255"},
+	};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		n = make_bin(buf, 1, 1, 1);
+		le(buf + fields[i].off, fields[i].value, 4);
+		CHECK_STR_CONTAINS(bin_error(buf, n), fields[i].expect);
+	}
 	n = make_bin(buf, 1, 0, 0);
 	le(buf + 20, 10, 4);
 	memcpy(buf + 32, "abcde", 5);
