@@ -44,7 +44,7 @@ static const char sweep_usage[] =
 	"       iowalk sweep SPEC --merge DIR -o results.csv\n"
 	"\n"
 	"SPEC is an INI file (docs/sweeps.md):\n"
-	"  [sweep]  trace = FILE | generator = nic-ring|nvme|stream|random|churn\n"
+	"  [sweep]  trace = FILE | generator = nic-ring|nvme|stream|random|churn|vm\n"
 	"           strategies = all | kvm-gfn,root-pfn,...   warmup = N   check = 0|1   drain = 0|1\n"
 	"           preset = NAME\n"
 	"  [gen]    fixed generator options (as `iowalk trace gen`, without dashes)\n"
@@ -174,8 +174,14 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	if (strcmp(section, "sweep") == 0) {
 		if (strcmp(name, "trace") == 0)
 			set_str(&sp->trace, value);
-		else if (strcmp(name, "generator") == 0)
+		else if (strcmp(name, "generator") == 0) {
+			enum gen_kind k;
+			if (gen_kind_parse(value, &k) < 0) {
+				snprintf(sp->err, sizeof(sp->err), "generator = '%s': expected nic-ring, nvme, stream, random, churn or vm", value);
+				return 0;
+			}
 			set_str(&sp->generator, value);
+		}
 		else if (strcmp(name, "strategies") == 0)
 			set_str(&sp->strategies, value);
 		else if (strcmp(name, "preset") == 0)
@@ -316,12 +322,8 @@ static const char *point_config(const struct spec *sp, uint64_t p, struct iw_con
 	}
 	for (unsigned a = 0; a < sp->naxes; a++) {
 		const char *key = sp->axes[a].key, *val = sp->axes[a].values[idx[a]];
-		if (strncmp(key, "set.", 4) == 0)
-			continue; /* applied above */
-		if (!sp->generator) {
-			snprintf(err, errlen, "grid %s needs a generator ([sweep] generator = ...)", key);
-			return err;
-		}
+		if (strncmp(key, "set.", 4) == 0 || !sp->generator)
+			continue; /* applied above; gen. axes without a generator: refused by spec_check() */
 		if (gen_set(go, key + 4, val, err, errlen))
 			return err;
 	}
@@ -675,6 +677,18 @@ static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t err
 	if (!sp->trace == !sp->generator) {
 		snprintf(err, errlen, "%s: [sweep] needs exactly one of trace = FILE or generator = KIND", sp->path);
 		return err;
+	}
+	/* Generator options of a sweep that replays a trace file would change nothing: refused. */
+	if (!sp->generator && sp->ngen) {
+		snprintf(err, errlen, "%s: [gen] %s: generator options need generator = KIND (this sweep replays trace = FILE)",
+			 sp->path, sp->gen[0].key);
+		return err;
+	}
+	for (unsigned a = 0; !sp->generator && a < sp->naxes; a++) {
+		if (strncmp(sp->axes[a].key, "gen.", 4) == 0) {
+			snprintf(err, errlen, "%s: grid %s needs a generator ([sweep] generator = KIND)", sp->path, sp->axes[a].key);
+			return err;
+		}
 	}
 	sp->npoints = 1;
 	for (unsigned a = 0; a < sp->naxes; a++) {

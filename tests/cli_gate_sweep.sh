@@ -167,6 +167,15 @@ awk -F, 'function hex16(v) { return length(v) == 16 && v ~ /^[0-9a-f]+$/ }
 	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 	!hex16($c["sweep_hash"]) || !hex16($c["config_hash"]) || !hex16($c["trace_hash"]) || $c["iowalk_version"] == "" { bad = 1 }
 	END { exit bad }' "$T/r.csv" && ok || bad "rows without provenance"
+# A spec is refused with its line or its entry where it names an unknown generator, or gives generator
+# options ([gen], gen. axes) to a sweep that replays a trace file (they would change nothing).
+for c in "[sweep]\ngenerator = nope\n|line 2: generator = 'nope': expected nic-ring, nvme, stream, random, churn or vm" \
+	"[sweep]\ntrace = $SRC/traces/samples/tiny.trace\n[gen]\nops = 5\n[grid]\nset.device.walkers = 1, 2\n|[gen] ops: generator options need generator = KIND" \
+	"[sweep]\ntrace = $SRC/traces/samples/tiny.trace\n[grid]\ngen.seed = 1, 2\n|grid gen.seed needs a generator"; do
+	printf "${c%%|*}" > "$T/gspec.ini"
+	expect_rc 2 "$IOWALK" sweep "$T/gspec.ini" -o "$T/g.csv"
+	grep -qF "${c#*|}" "$T/out" && [ ! -e "$T/g.csv" ] && ok || bad "spec '${c%%|*}': $(cat "$T/out")"
+done
 # The fixed run options of a sweep ([set], preset, warmup, drain = 0) reach every point: each point's rows
 # are those of the same `iowalk run` (after the point's lead columns), and each job says them; a [set]
 # value changed with the same grid is other fixed settings (refused).
