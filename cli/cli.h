@@ -31,6 +31,8 @@ const char *sweep_spec_check_text(const char *text, char *err, size_t errlen);
 int cli_parse_strategies(const char *list, struct engine_opts *o, char *err, size_t errlen);
 /* The registry's strategy names, in its order, separated by sep (a static buffer). */
 const char *cli_strategy_names(const char *sep);
+/* The trace generator's kinds, for messages: "nic-ring, nvme, ..., churn or vm" (a static buffer). */
+const char *cli_gen_kinds(void);
 
 /* Where a run's configuration comes from, applied in this order over the defaults: a preset, an INI
  * file, --set overrides ("key=value" strings, or keys with set_values), then extra key/value pairs (a

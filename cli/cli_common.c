@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "config.h"
+#include "gen.h"
 #include "s390_model.h"
 
 #include <getopt.h>
@@ -86,6 +87,17 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 		cli_error("%s: unknown option (see 'iowalk %s --help')", cmd, cmd);
 	}
 	return '?';
+}
+
+const char *cli_gen_kinds(void)
+{
+	static char buf[256];
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int k = 0; k < GEN_KIND_COUNT && n < sizeof(buf); k++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", k == 0 ? "" : k + 1 < GEN_KIND_COUNT ? ", " : " or ",
+				      gen_kind_name((enum gen_kind)k));
+	return buf;
 }
 
 const char *cli_strategy_names(const char *sep)

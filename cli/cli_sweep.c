@@ -177,7 +177,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		else if (strcmp(name, "generator") == 0) {
 			enum gen_kind k;
 			if (gen_kind_parse(value, &k) < 0) {
-				snprintf(sp->err, sizeof(sp->err), "generator = '%s': expected nic-ring, nvme, stream, random, churn or vm", value);
+				snprintf(sp->err, sizeof(sp->err), "generator = '%s': expected %s", value, cli_gen_kinds());
 				return 0;
 			}
 			set_str(&sp->generator, value);

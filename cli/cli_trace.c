@@ -452,12 +452,12 @@ static int cmd_gen(int argc, char **argv)
 			fputs(gen_usage, stdout);
 			return CLI_EXIT_OK;
 		}
-		cli_error("gen: expected KIND first: nic-ring, nvme, stream, random, churn or vm");
+		cli_error("gen: expected KIND first: %s", cli_gen_kinds());
 		return CLI_EXIT_USAGE;
 	}
 	enum gen_kind kind;
 	if (gen_kind_parse(argv[1], &kind) < 0) {
-		cli_error("gen: unknown kind '%s' (nic-ring, nvme, stream, random, churn, vm)", argv[1]);
+		cli_error("gen: unknown kind '%s' (%s)", argv[1], cli_gen_kinds());
 		return CLI_EXIT_USAGE;
 	}
 	struct gen_opts o;
