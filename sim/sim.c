@@ -164,6 +164,8 @@ void sim_free(struct sim *s)
 	sacache_destroy(&s->wc_rt);
 	sacache_destroy(&s->wc_st);
 	evq_destroy(&s->q);
+	for (uint64_t i = 0; s->streams && i < s->stream_len; i++)
+		iw_free(s->streams[(s->stream_head + i) & (s->stream_cap - 1)].bus);
 	iw_free(s->streams);
 	iw_free(s->walkq);
 	if (s->host)
@@ -648,7 +650,14 @@ static ALWAYS_INLINE int do_walk(struct sim *s, const struct pending_walk *p, ui
 static int translate_looked_up(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write, bool unprot,
 			       bool hit, uint64_t v);
 
-static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write, uint64_t recno)
+/* A page's bus address as a strategy with dma_addr gave it when the DMA record was applied: the address,
+ * with BUS_RO set when the guest had mapped it read-only, or NO_BUS_ADDR (none: the DMA faults). */
+#define BUS_RO 1ull
+
+/* The entry of page pfn in a DMA's bus addresses (struct stream.bus). */
+static inline const uint64_t *bus_of(const uint64_t *bus, uint64_t pfn) { return &bus[1 + (pfn - bus[0])]; }
+
+static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write, uint64_t recno, const uint64_t *bus)
 {
 	s->recno = recno;
 	if (!s->iotlb[dev] && s->ndevs >= s->cfg->max_devices)
@@ -661,22 +670,16 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	s->op_cycles = 0;
 	uint64_t addr = iova;
 	bool unprot = false;
-	if (s->ops->dma_addr) {
-		bool ro = false;
-		bool have = s->ops->dma_addr(s->cur->strat, iova, &addr, &ro);
-		unprot = write && ro; /* relaxed translation: the guest's read-only mapping does not stop it */
-		/* The bus address must be the guest's current mapping of iova (the reference's guest view). */
-		uint64_t want = checker_guest(&s->cur->ref, iova >> 12);
-		if (s->check && (have ? !want || (want >> 2) << 12 != addr : want != 0)) {
-			s->check_failed = true;
-			return sim_fail(s, "check failed: strategy %s, DMA dev %u iova 0x%" PRIx64 ": bus address %s, the guest maps it to %s 0x%" PRIx64,
-					s->ops->name, dev, iova, have ? "given" : "none", want ? "gpa" : "nothing", (want >> 2) << 12);
-		}
-		if (!have) {
-			/* No bus address for it (an IOVA the guest has not mapped): nothing to translate. */
+	if (bus) {
+		/* The bus address the driver handed the device when the DMA was issued (relaxed translation:
+		 * gpa + window start, fixed at map time; a later IOVA unmap cannot change it). */
+		if (*bus == NO_BUS_ADDR) {
+			/* No bus address for it (an IOVA the guest had not mapped): nothing to translate. */
 			struct sim_xlate x = {.fault = s->fmt->fault_invalid, .frame = 0, .page_bytes = 4096, .writable = false};
 			return finish_translation(s, dev, iova, NO_BUS_ADDR, write, false, &x, s->recno);
 		}
+		addr = *bus & ~BUS_RO;
+		unprot = write && (*bus & BUS_RO); /* relaxed translation: the guest's read-only mapping does not stop it */
 	}
 	sim_charge(s, COMP_IOTLB, s->cfg->iotlb_cycles);
 	uint64_t v = 0;
@@ -747,12 +750,12 @@ static inline uint64_t stream_insert(struct sim *s, const struct stream *x)
 /* Schedules the rest of a DMA (npages from page pfn, the first due at cycle): a sequence number is taken
  * as a pushed event's would be. */
 static inline int stream_add(struct sim *s, uint64_t cycle, uint16_t dev, bool write, uint64_t pfn, uint64_t npages,
-			     uint64_t recno)
+			     uint64_t recno, uint64_t *bus)
 {
 	if (s->stream_len == s->stream_cap && streams_grow(s) < 0)
 		return -1;
 	struct stream x = {.cycle = cycle, .seq = evq_reserve_seq(&s->q), .pfn = pfn, .npages = npages, .recno = recno,
-			   .dev = dev, .write = write};
+			   .bus = bus, .dev = dev, .write = write};
 	stream_insert(s, &x);
 	return 0;
 }
@@ -776,10 +779,10 @@ static void count_hits(struct sim *s, uint64_t n)
  * compares with the full reference map, which only --check keeps, and --check takes the slow path.
  * 0 (such a hit), 1 (translated in full) or -1 (the run stops). */
 static inline int stream_page(struct sim *s, struct sim_fn *f, struct sacache *c, uint16_t dev, bool write, uint64_t pfn,
-			      uint64_t recno, uint64_t *run)
+			      uint64_t recno, const uint64_t *bus, uint64_t *run)
 {
 	if (!c)
-		return translate_page(s, dev, pfn << 12, write, recno) < 0 ? -1 : 1;
+		return translate_page(s, dev, pfn << 12, write, recno, bus ? bus_of(bus, pfn) : NULL) < 0 ? -1 : 1;
 	s->cur = f;
 	uint64_t v = 0;
 	bool hit = sacache_lookup(c, fn_tag(s) | pfn, &v);
@@ -872,7 +875,8 @@ static inline uint64_t stretch_pages(struct sim *s, struct sim_fn *f, struct sac
  * happen before its time (no earlier event or DMA stream, no earlier record: the result is the same as
  * through the queue); otherwise the rest of the DMA is scheduled as a stream (stream_add()), which
  * stream_turns() takes up. After a plain hit, the pages that follow go in a stretch (stretch_pages()). */
-static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, uint64_t npages, uint64_t recno)
+static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, uint64_t npages, uint64_t recno,
+			uint64_t *bus)
 {
 	uint64_t start = s->now, gap = s->cfg->page_gap_cycles, run = 0;
 	struct sim_fn *f = fn_of(s, dev);
@@ -881,18 +885,20 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 		if (k > 0) {
 			uint64_t tk;
 			if (stream_next_time(s, start, s->now, gap, k, npages, &tk) < 0)
-				return -1;
+				goto fail;
 			if (tk >= in_place_until(s)) {
 				s->cur = f;
 				count_hits(s, run);
-				return stream_add(s, tk, dev, write, pfn + k, npages - k, recno);
+				if (stream_add(s, tk, dev, write, pfn + k, npages - k, recno, bus) < 0)
+					goto fail;
+				return 0; /* the stream owns bus now */
 			}
 			set_now(s, tk);
 			s->pos_seq = UINT64_MAX; /* in place: every release at or before tk is done */
 		}
-		int rc = stream_page(s, f, c, dev, write, pfn + k, recno, &run);
+		int rc = stream_page(s, f, c, dev, write, pfn + k, recno, bus, &run);
 		if (rc < 0)
-			return -1;
+			goto fail;
 		if (rc > 0 && !c)
 			c = stream_iotlb(s, dev);
 		if (rc == 0 && k + 1 < npages) /* a plain hit: the pages after it may go in a stretch */
@@ -900,6 +906,41 @@ static int stream_pages(struct sim *s, uint16_t dev, bool write, uint64_t pfn, u
 	}
 	s->cur = f;
 	count_hits(s, run);
+	iw_free(bus);
+	return 0;
+fail:
+	iw_free(bus);
+	return -1;
+}
+
+/* A strategy with dma_addr: the bus addresses of a DMA's npages pages from pfn, taken when its record is
+ * applied (the driver hands the device its addresses when it issues the DMA), for its stream; with the
+ * check, each must be the guest's mapping of its IOVA now. 0 and *busp (struct stream.bus), or -1. */
+static int bus_take(struct sim *s, uint16_t dev, uint64_t pfn, uint64_t npages, uint64_t **busp)
+{
+	*busp = NULL;
+	if (npages > (SIZE_MAX / sizeof(uint64_t)) - 1)
+		return sim_fail(s, "out of memory (bus addresses of a DMA of %" PRIu64 " pages)", npages);
+	uint64_t *bus = iw_malloc((npages + 1) * sizeof(uint64_t));
+	if (!bus)
+		return sim_fail(s, "out of memory (bus addresses of a DMA of %" PRIu64 " pages)", npages);
+	bus[0] = pfn;
+	s->cur = fn_of(s, dev);
+	for (uint64_t k = 0; k < npages; k++) {
+		uint64_t iova = (pfn + k) << 12, addr = 0;
+		bool ro = false;
+		bool have = s->ops->dma_addr(s->cur->strat, iova, &addr, &ro);
+		/* The bus address must be the guest's current mapping of iova (the reference's guest view). */
+		uint64_t want = checker_guest(&s->cur->ref, iova >> 12);
+		if (s->check && (have ? !want || (want >> 2) << 12 != addr : want != 0)) {
+			iw_free(bus);
+			s->check_failed = true;
+			return sim_fail(s, "check failed: strategy %s, DMA dev %u iova 0x%" PRIx64 ": bus address %s, the guest maps it to %s 0x%" PRIx64,
+					s->ops->name, dev, iova, have ? "given" : "none", want ? "gpa" : "nothing", (want >> 2) << 12);
+		}
+		bus[1 + k] = have ? addr | (ro ? BUS_RO : 0) : NO_BUS_ADDR;
+	}
+	*busp = bus;
 	return 0;
 }
 
@@ -1160,7 +1201,7 @@ static int stream_turns(struct sim *s)
 			tu.sf = fn_of(s, st->dev);
 		}
 		turn_of(s, &tu.f, tu.sf, &tu.run);
-		int rc = stream_page(s, tu.f, stream_iotlb(s, st->dev), st->dev, st->write, st->pfn, st->recno, &tu.run);
+		int rc = stream_page(s, tu.f, stream_iotlb(s, st->dev), st->dev, st->write, st->pfn, st->recno, st->bus, &tu.run);
 		if (rc < 0)
 			return -1;
 		if (rc > 0) /* translated in full: events may have come or gone */
@@ -1169,8 +1210,10 @@ static int stream_turns(struct sim *s)
 		s->stream_head = (s->stream_head + 1) & (s->stream_cap - 1);
 		s->stream_len--;
 		tu.in_place = false;
-		if (x.npages == 1)
+		if (x.npages == 1) {
+			iw_free(x.bus);
 			continue;
+		}
 		if (stream_next_time(s, tu.start, x.cycle, gap, tu.npages - x.npages + 1, tu.npages, &x.cycle) < 0)
 			return -1;
 		x.seq = evq_reserve_seq(&s->q);
@@ -1485,7 +1528,10 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		s->st.ops[OP_DMAS]++;
 		/* The device streams the transfer: page k is translated k * device.page_gap_cycles later. */
 		uint64_t first = r->a >> 12, npages = ((r->a + (r->c - 1)) >> 12) - first + 1;
-		if (stream_pages(s, r->dev, r->flags == TRACE_DMA_WRITE, first, npages, recno) < 0)
+		uint64_t *bus = NULL;
+		if (s->ops->dma_addr && bus_take(s, r->dev, first, npages, &bus) < 0)
+			return -1;
+		if (stream_pages(s, r->dev, r->flags == TRACE_DMA_WRITE, first, npages, recno, bus) < 0)
 			return -1;
 		s->recno = recno;
 		break;

@@ -82,7 +82,9 @@ struct strategy_ops {
 	/* The guest's refresh policy under cfg (NULL: IW_REFRESH_ALL). */
 	enum iw_refresh (*refresh)(const struct iw_config *cfg);
 	/* The address the device puts on the bus for a DMA the trace makes to iova, when it is not iova
-	 * (NULL): false when there is none (the DMA faults as invalid). The IOTLB and dma_walk see it. */
+	 * (NULL): false when there is none (the DMA faults as invalid). Asked for every page of a DMA when
+	 * its record is applied (the driver hands the device its addresses when it issues the DMA; a later
+	 * unmap of the IOVA cannot change them); the IOTLB and dma_walk see it as the pages stream. */
 	bool (*dma_addr)(struct strategy *st, uint64_t iova, uint64_t *addr, bool *guest_ro);
 	/* All guest RAM is mapped and pinned up front (a root or stage-2 domain, relaxed translation): the
 	 * engine charges it as set-up (cost.setup_pin_page per 4 KiB page, also for memslots added later)
@@ -165,6 +167,8 @@ struct sim {
 		uint64_t cycle, seq;   /* when its next page is due, and its place among equal cycles */
 		uint64_t pfn, npages;  /* its next page and how many are left */
 		uint64_t recno;        /* its DMA record */
+		uint64_t *bus;         /* NULL, or (a strategy with dma_addr) its pages' bus addresses as taken when
+					  the DMA was applied: bus[0] the DMA's first page number, bus[1 + k] page k's */
 		uint16_t dev;
 		bool write;
 	} *streams;
