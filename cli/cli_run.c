@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,6 +434,24 @@ static int write_results(const struct run_args *a, const struct report_ctx *r)
 
 static int run_parsed(struct run_args *ap, struct engine_opts *op);
 
+/* A configuration the host could not back as asked (vm.host_page_kib larger than what a memslot's
+ * alignment or size allows: the model fell back to 4 KiB pages there) is said on stderr: its numbers
+ * are those of the fallback, not of the backing asked for. */
+static void warn_backing(const struct engine_result *res, const struct iw_config *cfg)
+{
+	int i = stats_counter_index("host_backing_fallbacks");
+	if (i < 0)
+		return;
+	for (unsigned k = 0; k < res->nsims; k++) {
+		uint64_t n = res->sims[k]->st.ops[i];
+		if (n)
+			fprintf(stderr,
+				"iowalk: warning: %s: %" PRIu64 " guest pages mapped with 4 KiB pages although vm.host_page_kib=%" PRIu64
+				" (a memslot's hva, backing or size is not aligned to it)\n",
+				res->sims[k]->ops->name, n, config_value(cfg, "vm.host_page_kib"));
+	}
+}
+
 int cli_run(int argc, char **argv)
 {
 	struct run_args a;
@@ -480,6 +499,7 @@ static int run_parsed(struct run_args *ap, struct engine_opts *op)
 		return CLI_EXIT_FAIL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	warn_backing(&res, &cfg);
 	if (a.selfperf)
 		print_selfperf(&res, &t0, &t1);
 	struct report_ctx r = {&res, &cfg, &o};

@@ -308,7 +308,7 @@ static void pinned_change(struct sim *s, int64_t delta)
 	s->st.pinned_end = s->pinned;
 }
 
-void sim_pin_page(struct sim *s, uint64_t hpa, uint64_t head, enum iw_pin kind)
+void sim_pin_page(struct sim *s, uint64_t head, bool large, enum iw_pin kind)
 {
 	const struct iw_config *c = s->cfg;
 	sim_cpu_ref(s, COMP_PIN, sim_struct_page(head));
@@ -318,14 +318,14 @@ void sim_pin_page(struct sim *s, uint64_t hpa, uint64_t head, enum iw_pin kind)
 	} else {
 		/* try_grab_folio(FOLL_PIN): GUP_PIN_COUNTING_BIAS on the head, _pincount of a large folio;
 		 * mm->pinned_vm; RLIMIT_MEMLOCK accounting (account_locked_vm() under mmap_lock). */
-		sim_charge(s, COMP_PIN, (head != hpa ? 3 : 2) * c->c_atomic + c->c_mutex + c->c_call);
+		sim_charge(s, COMP_PIN, (large ? 3 : 2) * c->c_atomic + c->c_mutex + c->c_call);
 		sim_cpu_ref(s, COMP_PIN, SIM_MM_COUNTERS_HPA);
 	}
 	sim_op(s, OP_PINS, 1);
 	pinned_change(s, 1);
 }
 
-void sim_unpin_page(struct sim *s, uint64_t hpa, uint64_t head, enum iw_pin kind)
+void sim_unpin_page(struct sim *s, uint64_t head, bool large, enum iw_pin kind)
 {
 	const struct iw_config *c = s->cfg;
 	sim_cpu_ref(s, COMP_UNPIN, sim_struct_page(head));
@@ -335,7 +335,7 @@ void sim_unpin_page(struct sim *s, uint64_t hpa, uint64_t head, enum iw_pin kind
 	} else {
 		/* unpin_user_pages_dirty_lock(): the dirty bit under the folio lock, the bias (and _pincount)
 		 * dropped; the memlock and pinned_vm accounting undone. */
-		sim_charge(s, COMP_UNPIN, 2 * c->c_call + (head != hpa ? 4 : 3) * c->c_atomic + c->c_mutex);
+		sim_charge(s, COMP_UNPIN, 2 * c->c_call + (large ? 4 : 3) * c->c_atomic + c->c_mutex);
 		sim_cpu_ref(s, COMP_UNPIN, SIM_MM_COUNTERS_HPA);
 	}
 	sim_op(s, OP_UNPINS, 1);

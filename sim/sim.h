@@ -274,11 +274,12 @@ void sim_cpu_refs(struct sim *s, enum comp c, const uint64_t *refs, unsigned n);
 /* KVM's gfn -> memslot lookup (____gfn_to_memslot: last-used slot, then the tree), counted, every probe
  * a CPU reference charged to memslot. The slot's index (vm_slot()) or -1. */
 int sim_memslot_search(struct sim *s, uint64_t gfn);
-/* A reference taken on the page at hpa whose compound head is at head (the same for a base page), of
- * the given kind (enum iw_pin): references to the head's struct page and the atomics, charged to pin. */
-void sim_pin_page(struct sim *s, uint64_t hpa, uint64_t head, enum iw_pin kind);
+/* A reference taken on a page of the folio whose head is at head (the page itself for a base page;
+ * large: a compound page, whose FOLL_PIN also counts _pincount), of the given kind (enum iw_pin):
+ * references to the head's struct page and the atomics, charged to pin. */
+void sim_pin_page(struct sim *s, uint64_t head, bool large, enum iw_pin kind);
 /* The reference dropped again: a call, the head's struct page and the atomics, charged to unpin. */
-void sim_unpin_page(struct sim *s, uint64_t hpa, uint64_t head, enum iw_pin kind);
+void sim_unpin_page(struct sim *s, uint64_t head, bool large, enum iw_pin kind);
 /* A spin lock taken and released with interrupts off (spin_lock_irqsave/unlock_irqrestore), charged
  * to sw. */
 static inline void sim_spinlock(struct sim *s) { sim_charge(s, COMP_SW, s->cfg->c_spinlock); }

@@ -85,5 +85,11 @@ for t in tiny two-slots two-functions matrix gen-nic-ring-lazy gen-churn; do
 		cmp -s <(grep -v '"checked"\|"check"\|config_hash\|"git"' nochk.json) <(grep -v '"checked"\|"check"\|config_hash\|"git"' chk.json) &&
 		ok || bad "$t: a run without --check differs from one with it"
 done
+# A backing the host cannot have (2 GiB pages for a 256 MiB memslot) is said on stderr, naming the
+# strategy and the parameter; a backing it can have says nothing.
+"$IOWALK" run "$tiny" -s kvm-gfn -q --set vm.host_page_kib=2097152 --json /dev/null 2> back.err &&
+	grep -q "warning: kvm-gfn: .* guest pages mapped with 4 KiB pages although vm.host_page_kib=2097152" back.err && ok ||
+	bad "2 GiB backing of a small memslot: no warning ($(cat back.err))"
+"$IOWALK" run "$tiny" -s kvm-gfn -q --json /dev/null 2> back.err && [ ! -s back.err ] && ok || bad "4 KiB backing warned: $(cat back.err)"
 no_tmp
 finish

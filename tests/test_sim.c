@@ -705,9 +705,56 @@ static void test_direct_bus_address_at_issue(void)
 	}
 }
 
+/* kvm-gfn's (and qemu's) pin of one mapped page of a trace, with the given settings: the pin and unpin
+ * cycles of its RPCIT path, and its update cycles. */
+static void pin_costs(const char *trace, const char *backing, const char *longterm, uint64_t *pin, uint64_t *rpcit)
+{
+	struct engine_result res;
+	char err[512];
+	const char *sets[] = {backing, longterm};
+	CHECK(run_text_res(trace, sets, 2, &res, err, sizeof(err)) == 0);
+	const struct stats *st = stats_of(&res, "kvm-gfn");
+	CHECK(st != NULL);
+	*pin = st ? st->comp[COMP_PIN] : 0;
+	*rpcit = st ? st->rpcit_cycles : 0;
+	engine_result_free(&res);
+}
+
+/* A pin is charged to the folio the host walk found, not to the backing the configuration asked for: a
+ * 1 GiB memslot cannot be backed by 2 GiB pages (the host walk falls back to 4 KiB pages), nor a slot
+ * whose hva is not 1 MiB aligned by 1 MiB pages, so both cost what 4 KiB backing costs (they were
+ * cheaper: every pin hit one cached struct page of a 2 GiB or 1 MiB head). FOLL_PIN's _pincount atomic
+ * is the large folio's, whichever of its pages is pinned: a page at a 1 MiB folio's head costs what a
+ * page inside it does (it cost one atomic less). */
+static void test_pin_folio(void)
+{
+	static const char gig[] = "0 MEMSLOT 0 0 0x40000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+				  "1000 MAP 0x100000000 0x2001000 0x1000 rw\n1100 RPCIT 0x100000000 0x1000\n";
+	static const char unaligned[] = "0 MEMSLOT 0 0 0x40000 0x20000001000\n0 IOAT 0 0x1000000 3\n"
+					"1000 MAP 0x100000000 0x2001000 0x1000 rw\n1100 RPCIT 0x100000000 0x1000\n";
+	uint64_t p4, r4, p, r;
+	pin_costs(gig, "vm.host_page_kib=4", "kvm.pin_longterm=0", &p4, &r4);
+	pin_costs(gig, "vm.host_page_kib=2097152", "kvm.pin_longterm=0", &p, &r);
+	CHECK_EQ_U64(p, p4);
+	CHECK_EQ_U64(r, r4);
+	pin_costs(unaligned, "vm.host_page_kib=4", "kvm.pin_longterm=0", &p4, &r4);
+	pin_costs(unaligned, "vm.host_page_kib=1024", "kvm.pin_longterm=0", &p, &r);
+	CHECK_EQ_U64(p, p4);
+	CHECK_EQ_U64(r, r4);
+	/* 1 MiB backing that can be had: the guest page at a folio's head (gpa 0x2000000) and one inside it
+	 * (0x2001000) cost the same long-term pin. */
+	static const char head[] = "0 MEMSLOT 0 0 0x40000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+				   "1000 MAP 0x100000000 0x2000000 0x1000 rw\n1100 RPCIT 0x100000000 0x1000\n";
+	uint64_t ph, rh;
+	pin_costs(head, "vm.host_page_kib=1024", "kvm.pin_longterm=1", &ph, &rh);
+	pin_costs(gig, "vm.host_page_kib=1024", "kvm.pin_longterm=1", &p, &r);
+	CHECK_EQ_U64(ph, p);
+	CHECK(ph > 0);
+}
+
 CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_round_trip), CASE(test_queueing_and_warmup), CASE(test_rejections),
 	   CASE(test_checker_catches), CASE(test_no_page_after_next_record), CASE(test_gpa_zero_mapping),
 	   CASE(test_time_headroom), CASE(test_unmap_of_unmapped_gpa), CASE(test_warmup_with_queued_walks),
 	   CASE(test_drain), CASE(test_setup_apart), CASE(test_era_and_refresh), CASE(test_direct_unprotected), CASE(test_functions),
 	   CASE(test_stretch_stops_at_record), CASE(test_in_place_stops_at_record),
-	   CASE(test_direct_bus_address_at_issue))
+	   CASE(test_direct_bus_address_at_issue), CASE(test_pin_folio))

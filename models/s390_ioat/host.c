@@ -33,8 +33,9 @@ static const char *host_validate(const struct iw_config *c, char *err, size_t er
 static const struct iw_counter host_counters[] = {
 	{"host_walks", "GUP-fast walks of the VMM's DAT tables"},
 	{"host_walk_refs", "host page-table entries read by GUP-fast"},
+	{"host_backing_fallbacks", "guest pages the VMM's DAT maps with 4 KiB pages although vm.host_page_kib asks for larger (the memslot's hva, backing or size is not aligned to it)"},
 };
-const struct iw_counter_group s390_host_counters = {"the s390 model", host_counters, 2};
+const struct iw_counter_group s390_host_counters = {"the s390 model", host_counters, 3};
 
 const struct iw_param_group s390_host_params = {"the s390 model (host DAT and root domain)", host_params,
 						 sizeof(host_params) / sizeof(host_params[0]), host_validate};
@@ -55,6 +56,7 @@ struct s390_host *s390_host_new(struct vm *vm, const struct iw_config *cfg, char
 	h->vm = vm;
 	h->n_host_walks = (unsigned)stats_counter_index("host_walks");
 	h->n_host_walk_refs = (unsigned)stats_counter_index("host_walk_refs");
+	h->n_fallbacks = (unsigned)stats_counter_index("host_backing_fallbacks");
 	h->host_page = host_page_kib == 2097152 ? S390_HOST_PAGE_2G
 		       : host_page_kib == 1024  ? S390_HOST_PAGE_1M
 						: S390_HOST_PAGE_4K;
@@ -107,10 +109,13 @@ void s390_host_walk(struct s390_host *h, uint64_t hva, struct iw_walk *w)
 	/* A large page is used only where hva and hpa are both aligned and the slot covers it. */
 	enum s390_level leaf = S390_LEVEL_PT;
 	if (pb > S390_PAGE_SIZE && ((s->hva + off) & (pb - 1)) == 0 && ((s->hpa_base + off) & (pb - 1)) == 0 &&
-	    off + pb <= bytes)
+	    off + pb <= bytes) {
 		leaf = pb == (1ull << S390_RT_SHIFT) ? S390_LEVEL_RT : S390_LEVEL_ST;
-	else
+	} else {
 		off = (hva - s->hva) & ~(S390_PAGE_SIZE - 1);
+		if (pb > S390_PAGE_SIZE)
+			h->fallbacks++; /* backed by a 4 KiB page, not the size asked for */
+	}
 	if (s390_map(&h->dat, s->hva + off, s->hpa_base + off, leaf, false) < 0)
 		return;
 	s390_walk(&h->dat, hva, false, w);
@@ -140,21 +145,43 @@ void s390_root_walk(struct s390_host *h, uint64_t gpa, struct iw_walk *w)
 	s390_walk(&h->root, gpa, false, w);
 }
 
-bool s390_gup_walk(struct sim *s, uint64_t hva, uint64_t sw_cycles, uint64_t *hpa)
+bool s390_gup_walk(struct sim *s, uint64_t hva, uint64_t sw_cycles, uint64_t *hpa, struct s390_folio *folio)
 {
 	sim_charge(s, COMP_HOST_WALK, sw_cycles);
 	struct iw_walk w;
-	s390_host_walk(s390_host_of(s), hva, &w);
-	sim_op(s, s390_host_of(s)->n_host_walks, 1);
-	sim_op(s, s390_host_of(s)->n_host_walk_refs, w.nrefs);
+	struct s390_host *h = s390_host_of(s);
+	uint64_t fb = h->fallbacks;
+	s390_host_walk(h, hva, &w);
+	sim_op(s, h->n_host_walks, 1);
+	sim_op(s, h->n_host_walk_refs, w.nrefs);
+	if (h->fallbacks != fb)
+		sim_op(s, h->n_fallbacks, h->fallbacks - fb);
 	sim_cpu_refs(s, COMP_HOST_WALK, w.refs, w.nrefs);
 	if (w.fault != S390_OK)
 		return false;
 	*hpa = w.addr & ~(S390_PAGE_SIZE - 1);
+	/* The folio is the page the walk found: a segment or region-third leaf, or a 4 KiB page (also where
+	 * a large backing was asked for but the memslot could not have it). */
+	folio->head = w.addr & ~(w.page_bytes - 1);
+	folio->large = w.page_bytes > S390_PAGE_SIZE;
 	return true;
 }
 
-uint64_t s390_page_head(const struct s390_host *h, uint64_t hpa)
+struct s390_folio s390_folio_of(const struct s390_host *h, uint64_t hpa)
 {
-	return hpa & ~(page_bytes(h->host_page) - 1);
+	struct s390_folio f = {.head = hpa & ~(S390_PAGE_SIZE - 1), .large = false};
+	/* The VMM's mapping of hpa, as GUP-fast found it when the page was pinned (functional, no timing). */
+	for (unsigned i = 0; i < vm_nslots(h->vm); i++) {
+		const struct vm_slot *sl = vm_slot(h->vm, i);
+		if (hpa < sl->hpa_base || hpa - sl->hpa_base >= sl->npages << 12)
+			continue;
+		struct iw_walk w;
+		s390_walk(&h->dat, sl->hva + (hpa - sl->hpa_base), false, &w);
+		if (w.fault == S390_OK) {
+			f.head = w.addr & ~(w.page_bytes - 1);
+			f.large = w.page_bytes > S390_PAGE_SIZE;
+		}
+		break;
+	}
+	return f;
 }

@@ -25,7 +25,8 @@ struct s390_host {
 	enum s390_host_page host_page;
 	bool root_large;
 	unsigned era;           /* host.era: 2022 or 2025 (the host kernel's s390-iommu driver) */
-	unsigned n_host_walks, n_host_walk_refs; /* its counters (s390_host_counters) */
+	uint64_t fallbacks;     /* guest pages mapped with 4 KiB pages though host_page asked for larger */
+	unsigned n_host_walks, n_host_walk_refs, n_fallbacks; /* its counters (s390_host_counters) */
 };
 
 struct iw_config;
@@ -44,12 +45,18 @@ void s390_host_walk(struct s390_host *h, uint64_t hva, struct iw_walk *w);
 void s390_root_walk(struct s390_host *h, uint64_t gpa, struct iw_walk *w);
 
 struct sim;
+/* The folio a pinned page belongs to: its head's address and whether it is a large (compound) page. */
+struct s390_folio {
+	uint64_t head;
+	bool large;
+};
 /* GUP-fast's lockless walk of the VMM's DAT for hva in simulation s, after sw_cycles of software steps
  * (charged to host_walk): counted as a host walk, every entry read a CPU reference charged to host_walk.
- * true and the 4 KiB frame in *hpa when hva is mapped. */
-bool s390_gup_walk(struct sim *s, uint64_t hva, uint64_t sw_cycles, uint64_t *hpa);
-/* The compound head of the guest page at hpa: the start of its backing page (vm.host_page_kib; the
- * alignment is assumed to hold, as it does for slots whose hva is aligned). */
-uint64_t s390_page_head(const struct s390_host *h, uint64_t hpa);
+ * true, the 4 KiB frame in *hpa and its folio (the page the walk found: its head and size) when hva is
+ * mapped. */
+bool s390_gup_walk(struct sim *s, uint64_t hva, uint64_t sw_cycles, uint64_t *hpa, struct s390_folio *folio);
+/* The folio of the guest page at hpa as the VMM's DAT maps it (the mapping a pin found; functional, no
+ * timing): for unpinning. */
+struct s390_folio s390_folio_of(const struct s390_host *h, uint64_t hpa);
 
 #endif

@@ -43,10 +43,11 @@ static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 		return false;
 	uint64_t hva = vm_slot_hva(vm_slot(sim_vm(s), (unsigned)i), gpa >> 12);
 	/* hva_to_pfn_fast(): get_user_page_fast_only() with interrupts off, a lockless DAT walk. */
-	if (!s390_gup_walk(s, hva, k->c_irq + c->c_call, hpa))
+	struct s390_folio f;
+	if (!s390_gup_walk(s, hva, k->c_irq + c->c_call, hpa, &f))
 		return false;
-	/* try_grab_folio(): the reference on the compound head (FOLL_GET, or FOLL_PIN | FOLL_LONGTERM). */
-	sim_pin_page(s, *hpa, s390_page_head(s390_host_of(s), *hpa), k->pin);
+	/* try_grab_folio(): the reference on the folio the walk found (FOLL_GET, or FOLL_PIN | FOLL_LONGTERM). */
+	sim_pin_page(s, f.head, f.large, k->pin);
 	return true;
 }
 
@@ -54,7 +55,8 @@ static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 static void kvm_release(struct shadow *sh, uint64_t hpa)
 {
 	struct kvm_gfn *k = (struct kvm_gfn *)sh;
-	sim_unpin_page(sh->sim, hpa, s390_page_head(s390_host_of(sh->sim), hpa), k->pin);
+	struct s390_folio f = s390_folio_of(s390_host_of(sh->sim), hpa);
+	sim_unpin_page(sh->sim, f.head, f.large, k->pin);
 }
 
 static const struct shadow_resolver kvm_resolver = {

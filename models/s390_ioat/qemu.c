@@ -103,7 +103,8 @@ static void flush_unmaps(struct qemu *q)
 		physmem_write64(pm, ea, h | S390_PTE_INVALID);
 		q->live_leaves--;
 		uint64_t hpa = h & S390_PTE_ADDR_MASK;
-		sim_unpin_page(s, hpa, s390_page_head(s390_host_of(s), hpa), IW_PIN_LONGTERM);
+		struct s390_folio f = s390_folio_of(s390_host_of(s), hpa);
+		sim_unpin_page(s, f.head, f.large, IW_PIN_LONGTERM);
 	}
 	/* Both eras flush an unmap: 2022 in s390_iommu_update_trans(), 2025 through iotlb_sync. */
 	sim_host_rpcit(s, q->unmap_first << 12, q->unmap_pages << 12);
@@ -131,10 +132,11 @@ static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint6
 	if (si < 0)
 		return;
 	uint64_t hva = vm_slot_hva(vm_slot(sim_vm(s), (unsigned)si), gpa >> 12), hpa;
-	if (!s390_gup_walk(s, hva, c->c_call, &hpa))
+	struct s390_folio f;
+	if (!s390_gup_walk(s, hva, c->c_call, &hpa, &f))
 		return;
 	/* vfio_pin_pages_remote(): pin_user_pages_remote(FOLL_LONGTERM) and vfio_lock_acct(). */
-	sim_pin_page(s, hpa, s390_page_head(s390_host_of(s), hpa), IW_PIN_LONGTERM);
+	sim_pin_page(s, f.head, f.large, IW_PIN_LONGTERM);
 	/* s390_iommu_map(): host table walk (allocating) and PTE write; the 2022 driver then issued RPCIT
 	 * for the new entry; the 2025 one does so only with the refresh bit, which an LPAR host has off. */
 	uint64_t ea = host_pte(q, iova);
