@@ -102,7 +102,7 @@ static int run_one(const struct plan *pl, unsigned r, const struct iw_config *ba
 	for (unsigned s = 0; s < res.nsims; s++) {
 		const struct stats *st = &res.sims[s]->st;
 		uint64_t upd = st->ops[OP_UPDATES], xl = st->ops[OP_DMA_PAGES];
-		out->m[s][M_UPD] = upd ? (double)st->rpcit_cycles / (double)upd : NAN;
+		out->m[s][M_UPD] = upd ? stats_update_mean(st) : NAN;
 		out->m[s][M_XLAT] = xl ? (double)st->dma_cycles / (double)xl : NAN;
 	}
 	engine_result_free(&res);

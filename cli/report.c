@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 
 struct dist {
@@ -100,6 +101,7 @@ void report_table(const struct report_ctx *r, FILE *f)
 	for (unsigned i = 0; i < res->nsims; i++) {
 		const struct stats *st = &res->sims[i]->st;
 		struct dist u = dist_of(&st->update), d = dist_of(&st->dma);
+		u.mean = stats_update_mean(st);
 		uint64_t nu = st->ops[OP_UPDATES], nx = st->ops[OP_DMA_PAGES];
 		char c[8][32];
 		dist_cells(c, nu, &u, u.p99, ns);
@@ -196,9 +198,12 @@ void report_table(const struct report_ctx *r, FILE *f)
 	}
 }
 
-static json_t *jdist(const struct hist *h)
+/* A distribution in JSON; mean: its mean when not the histogram's (NAN: the histogram's). */
+static json_t *jdist(const struct hist *h, double mean)
 {
 	struct dist d = dist_of(h);
+	if (!isnan(mean))
+		d.mean = mean;
 	json_t *o = json_object();
 	json_object_set_new(o, "count", json_integer((json_int_t)h->count));
 	json_object_set_new(o, "mean", json_real(d.mean));
@@ -238,9 +243,9 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	json_object_set_new(o, "pinned_bytes", pin);
 	json_object_set_new(o, "simulated_seconds", json_real(window_s(r, st)));
 	json_object_set_new(o, "guest_stall_cycles", json_integer((json_int_t)st->guest_stall_cycles));
-	json_object_set_new(o, "cycles_per_translation", jdist(&st->dma));
-	json_object_set_new(o, "cycles_per_update", jdist(&st->update));
-	json_object_set_new(o, "cycles_per_rpcit", jdist(&st->rpcit));
+	json_object_set_new(o, "cycles_per_translation", jdist(&st->dma, NAN));
+	json_object_set_new(o, "cycles_per_update", jdist(&st->update, stats_update_mean(st)));
+	json_object_set_new(o, "cycles_per_rpcit", jdist(&st->rpcit, NAN));
 	json_object_set_new(o, "cycles_per_translation_all", json_real(all_per_xlat(st)));
 	json_object_set_new(o, "ratio_total_cycles", json_real(ratio(r, st)));
 	if (r->opts->amortize_s > 0) {

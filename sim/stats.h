@@ -109,6 +109,13 @@ struct stats {
 void stats_init(struct stats *s);
 /* The steady-state cost: both paths; set-up is reported on its own. */
 static inline uint64_t stats_total(const struct stats *s) { return s->rpcit_cycles + s->dma_cycles; }
+/* Cycles per IOPTE update: every RPCIT-path cycle (RPCITs that changed nothing included) over the updates
+ * made visible, not truncated (0 when there was none). The one definition of the per-update mean: the
+ * update histogram spreads each RPCIT's cycles over its updates for the percentiles only. */
+static inline double stats_update_mean(const struct stats *s)
+{
+	return s->ops[OP_UPDATES] ? (double)s->rpcit_cycles / (double)s->ops[OP_UPDATES] : 0.0;
+}
 /* The average pinned bytes over the window, rounded down (the end value when the window is empty). */
 uint64_t stats_pinned_avg_bytes(const struct stats *s);
 /* Sum of the components (equals stats_total() once no walk is queued; checked by tests). */

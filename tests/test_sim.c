@@ -752,9 +752,54 @@ static void test_pin_folio(void)
 	CHECK(ph > 0);
 }
 
+/* The mean cycles per IOPTE update is every RPCIT-path cycle over the updates, not truncated: three pages
+ * mapped and refreshed, then refreshed again with nothing changed (the second RPCIT still costs the
+ * shadowing strategies their intercept). The report's cycles_per_update.mean equals cycles_rpcit_path /
+ * iopte_updates for every strategy (it was the mean of each RPCIT's cycles divided, truncated, by its
+ * updates, leaving the second RPCIT out). */
+static void test_update_mean(void)
+{
+	const char *trace = "0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+			    "1000 MAP 0x100000000 0x2000000 0x3000 rw\n1100 RPCIT 0x100000000 0x3000\n"
+			    "200000 RPCIT 0x100000000 0x3000\n";
+	struct engine_result res;
+	char err[512];
+	struct iw_config cfg;
+	config_defaults(&cfg);
+	CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
+	struct engine_opts o = {.trace_label = "t", .check = true};
+	struct report_ctx r = {&res, &cfg, &o};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	CHECK(report_json(&r, f) == 0);
+	fclose(f);
+	json_error_t jerr;
+	json_t *root = json_loads(buf, 0, &jerr);
+	CHECK(root != NULL);
+	json_t *strats = json_object_get(root, "strategies");
+	unsigned shadowing = 0;
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		json_t *sj = json_object_get(strats, res.sims[i]->ops->name);
+		double mean = json_real_value(json_object_get(json_object_get(sj, "cycles_per_update"), "mean"));
+		CHECK_EQ_U64(st->ops[OP_UPDATES], 3);
+		double want = (double)st->rpcit_cycles / 3.0;
+		if (fabs(mean - want) > 1e-9 * (want + 1))
+			fprintf(stderr, "%s: cycles_per_update.mean %.6f, RPCIT path / updates %.6f\n", res.sims[i]->ops->name, mean, want);
+		CHECK(fabs(mean - want) <= 1e-9 * (want + 1));
+		if (st->ops[OP_RPCITS] == 2)
+			shadowing++;
+	}
+	CHECK(shadowing >= 3); /* kvm-gfn, root-pfn, qemu: the second RPCIT was issued and cost cycles */
+	json_decref(root);
+	free(buf);
+	engine_result_free(&res);
+}
+
 CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_round_trip), CASE(test_queueing_and_warmup), CASE(test_rejections),
 	   CASE(test_checker_catches), CASE(test_no_page_after_next_record), CASE(test_gpa_zero_mapping),
 	   CASE(test_time_headroom), CASE(test_unmap_of_unmapped_gpa), CASE(test_warmup_with_queued_walks),
 	   CASE(test_drain), CASE(test_setup_apart), CASE(test_era_and_refresh), CASE(test_direct_unprotected), CASE(test_functions),
 	   CASE(test_stretch_stops_at_record), CASE(test_in_place_stops_at_record),
-	   CASE(test_direct_bus_address_at_issue), CASE(test_pin_folio))
+	   CASE(test_direct_bus_address_at_issue), CASE(test_pin_folio), CASE(test_update_mean))
