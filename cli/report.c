@@ -283,6 +283,10 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	for (unsigned k = 0; k < stats_ncounters(); k++)
 		json_object_set_new(ops, stats_counter_name(k), json_integer((json_int_t)st->ops[k]));
 	json_object_set_new(o, "ops", ops);
+	json_t *setup_ops = json_object();
+	for (unsigned k = 0; k < stats_ncounters(); k++)
+		json_object_set_new(setup_ops, stats_counter_name(k), json_integer((json_int_t)st->setup_ops[k]));
+	json_object_set_new(o, "setup_ops", setup_ops);
 	json_t *cache = json_object();
 	for (int l = 0; l < 3; l++) {
 		const struct memcache *c = &s->mem.c[l];

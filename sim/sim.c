@@ -177,10 +177,12 @@ void sim_free(struct sim *s)
 void sim_reset_stats(struct sim *s)
 {
 	/* Set-up is one-time: it is kept; the pinned-memory window starts now. */
-	uint64_t setup = s->st.setup_cycles, setup_pages = s->st.setup_pinned_pages;
+	uint64_t setup = s->st.setup_cycles, setup_pages = s->st.setup_pinned_pages, setup_ops[IW_MAX_COUNTERS];
+	memcpy(setup_ops, s->st.setup_ops, sizeof(setup_ops));
 	stats_init(&s->st);
 	s->st.setup_cycles = setup;
 	s->st.setup_pinned_pages = setup_pages;
+	memcpy(s->st.setup_ops, setup_ops, sizeof(setup_ops));
 	pinned_until(s, s->now);
 	s->st.pinned_area = 0;
 	s->st.pinned_peak = s->st.pinned_end = s->pinned;
@@ -1339,14 +1341,20 @@ static int register_fn(struct sim *s, const struct trace_rec *r)
 	if (why)
 		return sim_fail(s, "IOAT: %s", why);
 	char err[256];
-	uint64_t comp[COMP_COUNT];
+	uint64_t comp[COMP_COUNT], ops[IW_MAX_COUNTERS];
 	memcpy(comp, s->st.comp, sizeof(comp));
+	memcpy(ops, s->st.ops, sizeof(ops));
 	s->op_cycles = 0;
 	s->cur = f;
 	f->strat = s->ops->create(s->ops, s, err, sizeof(err));
 	if (!f->strat)
 		return sim_fail(s, "%s: %s", s->ops->name, err);
+	/* Its cycles and its operations are the set-up's, in no component and no path count. */
 	memcpy(s->st.comp, comp, sizeof(comp));
+	for (unsigned i = 0; i < IW_MAX_COUNTERS; i++) {
+		s->st.setup_ops[i] += s->st.ops[i] - ops[i];
+		s->st.ops[i] = ops[i];
+	}
 	s->st.setup_cycles += s->op_cycles;
 	if (s->nfns == 1) {
 		s->refresh = s->ops->refresh ? s->ops->refresh(s->cfg) : IW_REFRESH_ALL;

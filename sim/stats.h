@@ -96,6 +96,8 @@ struct stats {
 	uint64_t rpcit_cycles, dma_cycles; /* the RPCIT path and the DMA path */
 	uint64_t setup_cycles;             /* one-time: IOTA registration, up-front pinning (not in the total) */
 	uint64_t setup_pinned_pages;       /* pages pinned up front (all guest RAM for a root domain) */
+	uint64_t setup_ops[IW_MAX_COUNTERS]; /* operations of the set-up (IOTA registration: its memslot
+					      * searches, host walks, pins), counted here, not in ops */
 	/* Pinned guest pages over the statistics window [window_start, window_end] (simulated cycles). */
 	uint64_t pinned_peak, pinned_end;
 	unsigned __int128 pinned_area;     /* pinned pages x cycles */

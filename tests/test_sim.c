@@ -797,9 +797,36 @@ static void test_update_mean(void)
 	engine_result_free(&res);
 }
 
+/* IOTA registration is set-up: its operations are counted apart (setup_ops), as its cycles are. A trace
+ * that registers an IOAT and does nothing else: kvm-gfn resolved the guest's root table (16 KiB: four
+ * pages, each a memslot search, a host walk and a pin) and root-pfn walked the root domain for each,
+ * all in setup_ops; no path
+ * count has any of it (pins and memslot searches were counted with the RPCIT path's). */
+static void test_setup_ops_apart(void)
+{
+	const char *trace = "0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n";
+	struct engine_result res;
+	char err[512];
+	CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct stats *st = &res.sims[i]->st;
+		for (unsigned k = 0; k < stats_ncounters(); k++)
+			CHECK_EQ_U64(st->ops[k], 0);
+	}
+	const struct stats *k = stats_of(&res, "kvm-gfn"), *r = stats_of(&res, "root-pfn");
+	CHECK(k && r);
+	if (k && r) {
+		CHECK_EQ_U64(k->setup_ops[OP_PINS], 4);
+		CHECK_EQ_U64(k->setup_ops[OP_MEMSLOT_SEARCHES], 4);
+		CHECK(k->setup_cycles > 0);
+		CHECK_EQ_U64(r->setup_ops[stats_counter_index("root_walks")], 4);
+	}
+	engine_result_free(&res);
+}
+
 CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_round_trip), CASE(test_queueing_and_warmup), CASE(test_rejections),
 	   CASE(test_checker_catches), CASE(test_no_page_after_next_record), CASE(test_gpa_zero_mapping),
 	   CASE(test_time_headroom), CASE(test_unmap_of_unmapped_gpa), CASE(test_warmup_with_queued_walks),
 	   CASE(test_drain), CASE(test_setup_apart), CASE(test_era_and_refresh), CASE(test_direct_unprotected), CASE(test_functions),
 	   CASE(test_stretch_stops_at_record), CASE(test_in_place_stops_at_record),
-	   CASE(test_direct_bus_address_at_issue), CASE(test_pin_folio), CASE(test_update_mean))
+	   CASE(test_direct_bus_address_at_issue), CASE(test_pin_folio), CASE(test_update_mean), CASE(test_setup_ops_apart))
