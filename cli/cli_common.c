@@ -113,9 +113,11 @@ const char *cli_strategy_names(const char *sep)
 int cli_parse_strategies(const char *list, struct engine_opts *o, char *err, size_t errlen)
 {
 	o->nstrategies = 0;
+	o->skip_refused = false;
 	if (!list || strcmp(list, "all") == 0) {
 		for (unsigned i = 0; strategy_at(i) && i < ENGINE_MAX_STRATEGIES; i++)
 			o->strategies[o->nstrategies++] = strategy_at(i);
+		o->skip_refused = true; /* 'all': those that refuse the trace are reported as not run */
 		return 0;
 	}
 	const char *p = list;

@@ -115,6 +115,11 @@ void report_table(const struct report_ctx *r, FILE *f)
 			res->sims[i]->ops->name, nu, c[0], c[1], c[2], c[3], nx, c[4], c[5], c[6], c[7], stats_total(st), all,
 			ratio(r, st));
 	}
+	for (unsigned i = 0; i < res->nrefused; i++)
+		fprintf(f, "%-9s not run: %s\n", res->refused[i].name, res->refused[i].why);
+	for (unsigned i = 0; i < res->nsims; i++)
+		if (res->sims[i]->what_if)
+			fprintf(f, "%-9s what-if: %s\n", res->sims[i]->ops->name, res->sims[i]->what_if);
 	fprintf(f, "\nupd: RPCIT-path cycles per guest IOPTE update made visible (mean, in ns at %" PRIu64 " MHz, p50, p99);\n"
 		   "xlat: latency of a DMA page translation (mean, ns, p50, p99.9); all/xlat: cycles of both paths\n"
 		   "per DMA page translation; ratio: total cycles relative to %s. Set-up is not in them (below).\n",
@@ -228,6 +233,7 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	const struct stats *st = &s->st;
 	json_t *o = json_object();
 	json_object_set_new(o, "summary", json_string(s->ops->summary));
+	json_object_set_new(o, "what_if", s->what_if ? json_string(s->what_if) : json_null());
 	json_object_set_new(o, "translations", json_integer((json_int_t)st->ops[OP_DMA_PAGES]));
 	json_object_set_new(o, "iopte_updates", json_integer((json_int_t)st->ops[OP_UPDATES]));
 	json_object_set_new(o, "rpcits", json_integer((json_int_t)st->ops[OP_RPCITS]));
@@ -369,6 +375,10 @@ json_t *report_json_object(const struct report_ctx *r)
 	for (unsigned i = 0; i < res->nsims; i++)
 		json_object_set_new(strats, res->sims[i]->ops->name, strategy_json(r, res->sims[i]));
 	json_object_set_new(root, "strategies", strats);
+	json_t *refused = json_object();
+	for (unsigned i = 0; i < r->res->nrefused; i++)
+		json_object_set_new(refused, r->res->refused[i].name, json_string(r->res->refused[i].why));
+	json_object_set_new(root, "refused", refused);
 	return root;
 }
 

@@ -51,6 +51,18 @@ static void progress(const struct engine_opts *o, const struct trace_reader *tr,
 		secs > 0 ? (double)n / secs : 0.0, tty ? "" : "\n");
 }
 
+/* Simulation i refused the trace: recorded in res->refused and left out (the later ones move up). */
+static void drop_refused(struct engine_result *res, unsigned i)
+{
+	struct engine_refusal *f = &res->refused[res->nrefused++];
+	f->name = res->sims[i]->ops->name;
+	snprintf(f->why, sizeof(f->why), "%s", res->sims[i]->err);
+	sim_free(res->sims[i]);
+	for (unsigned k = i + 1; k < res->nsims; k++)
+		res->sims[k - 1] = res->sims[k];
+	res->nsims--;
+}
+
 int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct engine_result *res, char *err,
 	       size_t errlen)
 {
@@ -89,6 +101,10 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 		for (unsigned i = 0; i < res->nsims; i++) {
 			sim_set_next_time(res->sims[i], rc_next == 1 ? next.time_cycles : UINT64_MAX);
 			if (sim_record(res->sims[i], &r, n) < 0) {
+				if (o->skip_refused && res->sims[i]->refused) {
+					drop_refused(res, i--);
+					continue;
+				}
 				snprintf(err, errlen, "%s: %s", o->trace_label, res->sims[i]->err);
 				goto fail;
 			}
@@ -116,6 +132,11 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 	}
 	if (n == 0) {
 		snprintf(err, errlen, "%s: the trace has no records (nothing to simulate)", o->trace_label);
+		goto fail;
+	}
+	if (res->nsims == 0) {
+		snprintf(err, errlen, "%s: every strategy refuses the trace (%s: %s)", o->trace_label, res->refused[0].name,
+			 res->refused[0].why);
 		goto fail;
 	}
 	if (o->warmup && n <= o->warmup) {

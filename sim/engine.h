@@ -25,6 +25,8 @@ struct engine_opts {
 	bool progress;                /* print progress on stderr when it is a terminal */
 	bool progress_lines;          /* print progress lines on stderr even when it is not (--progress) */
 	const char *tag;              /* free text recorded in the report's run.tag (sweep points) */
+	bool skip_refused;            /* a strategy that refuses the trace (sim_refuse()) is left out and
+					 reported as not run, instead of failing the run ('all') */
 };
 
 struct engine_result {
@@ -35,6 +37,12 @@ struct engine_result {
 	uint64_t trace_hash;
 	uint64_t first_time, last_time;
 	bool check_failed;            /* on failure: a translation disagreed with the reference map */
+	/* Strategies left out because they refuse the trace (engine_opts.skip_refused): name and reason. */
+	struct engine_refusal {
+		const char *name;
+		char why[512];
+	} refused[ENGINE_MAX_STRATEGIES];
+	unsigned nrefused;
 };
 
 /* 0, or -1 with the reason in err. On success the caller frees with engine_result_free(). */

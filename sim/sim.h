@@ -195,6 +195,9 @@ struct sim {
 	bool started;                /* a record was handled */
 	bool failed;
 	bool check_failed;           /* the failure is a translation that disagreed with the reference */
+	bool refused;                /* the failure is the strategy's refusal of the trace (sim_refuse()) */
+	const char *what_if;         /* NULL, or why the strategy's numbers on this trace are a what-if (a
+					configuration no real system of the design reaches; sim_what_if()) */
 	char err[512];
 };
 
@@ -269,6 +272,14 @@ void sim_device_walked(struct sim *s, uint64_t iova, const struct iw_walk *w, st
 static inline uint64_t sim_struct_page(uint64_t hpa) { return (1ull << 50) + (hpa >> 12) * 64; }
 /* CPU references to refs[0..n), each charged to c. */
 void sim_cpu_refs(struct sim *s, enum comp c, const uint64_t *refs, unsigned n);
+
+/* A strategy's create() that returns NULL because the design cannot take the trace's configuration (a
+ * real system refuses it) says so first: the run then fails with its reason, or leaves the strategy out
+ * and reports it as not run when every strategy was asked for. */
+static inline void sim_refuse(struct sim *s) { s->refused = true; }
+/* A strategy that runs a configuration no real system of its design reaches says why (a static string):
+ * reports mark its numbers as a what-if. */
+static inline void sim_what_if(struct sim *s, const char *why) { s->what_if = why; }
 
 /* ---- host services: the architecture-neutral KVM and mm steps strategies share ---- */
 /* KVM's gfn -> memslot lookup (____gfn_to_memslot: last-used slot, then the tree), counted, every probe

@@ -824,9 +824,52 @@ static void test_setup_ops_apart(void)
 	engine_result_free(&res);
 }
 
+/* QEMU refuses a translated guest table that is not region-third (reg_ioat()): qemu asked for by name
+ * fails the run saying why; with every strategy asked for (skip_refused) it is left out and reported as
+ * not run. The shadowing strategies run a 4-level table as a what-if, and say so; at 3 levels nothing
+ * is a what-if. */
+static void test_qemu_refuses_levels(void)
+{
+	const char *t4 = "0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 4\n"
+			 "1000 MAP 0x100000000 0x2000000 0x1000 rw\n1100 RPCIT 0x100000000 0x1000\n";
+	char path[] = "/tmp/iowalk-sim-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	fputs(t4, f);
+	fclose(f);
+	struct iw_config cfg;
+	config_defaults(&cfg);
+	struct engine_result res;
+	char err[512];
+	struct engine_opts o = {.trace_path = path, .trace_label = path, .check = true};
+	o.strategies[o.nstrategies++] = strategy_find("qemu");
+	CHECK(engine_run(&o, &cfg, &res, err, sizeof(err)) < 0);
+	CHECK_STR_CONTAINS(err, "QEMU refuses a translated IOAT whose root is not a region-third table");
+	o.nstrategies = 0;
+	for (unsigned i = 0; strategy_at(i); i++)
+		o.strategies[o.nstrategies++] = strategy_at(i);
+	o.skip_refused = true;
+	CHECK(engine_run(&o, &cfg, &res, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(res.nrefused, 1);
+	CHECK(res.nrefused == 1 && strcmp(res.refused[0].name, "qemu") == 0);
+	CHECK_EQ_U64(res.nsims, o.nstrategies - 1);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const char *n = res.sims[i]->ops->name;
+		bool shadow = strcmp(n, "kvm-gfn") == 0 || strcmp(n, "root-pfn") == 0;
+		CHECK(shadow == (res.sims[i]->what_if != NULL));
+	}
+	engine_result_free(&res);
+	remove(path);
+	CHECK(run(SAMPLE("tiny.trace"), "z15", NULL, 0, 0, &res, &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(res.nrefused, 0);
+	for (unsigned i = 0; i < res.nsims; i++)
+		CHECK(res.sims[i]->what_if == NULL);
+	engine_result_free(&res);
+}
+
 CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_round_trip), CASE(test_queueing_and_warmup), CASE(test_rejections),
 	   CASE(test_checker_catches), CASE(test_no_page_after_next_record), CASE(test_gpa_zero_mapping),
 	   CASE(test_time_headroom), CASE(test_unmap_of_unmapped_gpa), CASE(test_warmup_with_queued_walks),
 	   CASE(test_drain), CASE(test_setup_apart), CASE(test_era_and_refresh), CASE(test_direct_unprotected), CASE(test_functions),
 	   CASE(test_stretch_stops_at_record), CASE(test_in_place_stops_at_record),
-	   CASE(test_direct_bus_address_at_issue), CASE(test_pin_folio), CASE(test_update_mean), CASE(test_setup_ops_apart))
+	   CASE(test_direct_bus_address_at_issue), CASE(test_pin_folio), CASE(test_update_mean), CASE(test_setup_ops_apart), CASE(test_qemu_refuses_levels))

@@ -203,6 +203,16 @@ static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
 static struct strategy *qemu_create(const struct strategy_ops *self, struct sim *s, char *err, size_t errlen)
 {
 	(void)self;
+	if (s390_guest_table(s)->levels != 3) {
+		/* reg_ioat() (hw/s390x/s390-pci-inst.c) takes only a region-third root (dt = RTTO) when the
+		 * function translates, and the CLP query's dtsm tells the guest so: no real guest registers
+		 * a 4- or 5-level table with QEMU. */
+		sim_refuse(s);
+		snprintf(err, errlen, "QEMU refuses a translated IOAT whose root is not a region-third table (reg_ioat() "
+				      "in hw/s390x/s390-pci-inst.c; the CLP query's dtsm tells the guest so), and this one has %u levels",
+			 s390_guest_table(s)->levels);
+		return NULL;
+	}
 	struct qemu *q = iw_calloc(1, sizeof(*q));
 	if (!q || u64map_init(&q->iotlb, 1024) < 0) {
 		iw_free(q);

@@ -47,6 +47,9 @@ struct strategy *shadow_create(const struct strategy_ops *self, struct sim *s, c
 	sh->sim = s;
 	sh->res = res;
 	err[0] = '\0';
+	if (s390_guest_table(s)->levels != 3)
+		sim_what_if(s, "a guest table of 4 or 5 levels reaches no shadowing host: QEMU's reg_ioat() takes only a "
+			       "region-third root, and the posted KVM series (kvm_zdev_ioat: head, seg, pt) shadowed only that format");
 	if (shadow_setup(sh, s, err, errlen) < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "out of memory");
