@@ -20,6 +20,17 @@ struct iw_config;
 struct iw_param_group;
 struct iw_counter_group;
 
+/* What the engine hears of a guest's MAP or UNMAP, each call with ctx:
+ *  - changed (NULL: not wanted): every page whose valid entry the record replaces (MAP) or invalidates
+ *    (UNMAP), in address order;
+ *  - touch (NULL: not wanted): every entry of its IO table the guest's vCPU reads or writes on the way
+ *    (each entry of the walk down to the leaf, and the leaf), by guest-physical address, in order. */
+struct iw_guest_cb {
+	void (*changed)(void *ctx, uint64_t iova);
+	void (*touch)(void *ctx, uint64_t gpa);
+	void *ctx;
+};
+
 struct iw_model {
 	const char *name;
 	const struct iw_format *fmt;
@@ -31,12 +42,10 @@ struct iw_model {
 	/* The guest registers its IO table (IOAT record): NULL and *guest, or the reason. */
 	const char *(*guest_new)(void *host, struct vm *vm, uint64_t origin, unsigned levels, void **guest);
 	void (*guest_free)(void *guest);
-	/* MAP and UNMAP records: the guest writes its IO table entries. `changed` (when not NULL) is called
-	 * with ctx for every page whose valid entry the record replaces (MAP) or invalidates (UNMAP), in
-	 * address order. */
+	/* MAP and UNMAP records: the guest writes its IO table entries, telling cb (struct iw_guest_cb). */
 	const char *(*guest_map)(void *guest, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly,
-				 void (*changed)(void *ctx, uint64_t iova), void *ctx);
-	void (*guest_unmap)(void *guest, uint64_t iova, uint64_t len, void (*changed)(void *ctx, uint64_t iova), void *ctx);
+				 const struct iw_guest_cb *cb);
+	void (*guest_unmap)(void *guest, uint64_t iova, uint64_t len, const struct iw_guest_cb *cb);
 	/* The guest's table, a table of fmt (for its aperture, and for strategies that walk it). */
 	const void *(*guest_table)(const void *guest);
 	const struct iw_param_group *params; /* the parameters the model owns (NULL: none) */

@@ -37,6 +37,7 @@ enum comp {
 	X(DRAIN_UPDATES, "drain_updates", "of them, made visible by the end-of-trace flush (not with --no-drain)") \
 	X(PAGES_SCANNED, "pages_scanned", "4 KiB pages of RPCIT ranges examined")                            \
 	X(GUEST_READS, "guest_table_reads", "guest IO table entries read")                                   \
+	X(GUEST_TABLE_REFS, "guest_vcpu_refs", "guest IO table entries the guest's vCPU read or wrote on MAP and UNMAP (through the CPU caches, charged to no path)") \
 	X(MEMSLOT_SEARCHES, "memslot_searches", "gfn -> memslot lookups")                                    \
 	X(MEMSLOT_CACHE_HITS, "memslot_cache_hits", "lookups answered by the last-used slot")                \
 	X(MEMSLOT_PROBES, "memslot_probes", "memory references made by memslot lookups")                     \

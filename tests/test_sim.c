@@ -867,9 +867,35 @@ static void test_qemu_refuses_levels(void)
 	engine_result_free(&res);
 }
 
+/* The guest's own IOPTE stores go through its vCPU's caches: after a MAP, nested's 2-D walk of the DMA
+ * that follows reads the guest's three entries (region-third, segment, page) from the L3, where the
+ * guest's stores left them (they came from DRAM), and every other entry (stage 2) from DRAM. Counted as
+ * guest_vcpu_refs (3), charged to no path. direct's guest writes no table: no such reference. */
+static void test_guest_stores_cached(void)
+{
+	const char *trace = "0 MEMSLOT 0 0 0x10000 0x20000000000\n0 IOAT 0 0x1000000 3\n"
+			    "1000 MAP 0x100000000 0x2000000 0x1000 rw\n"
+			    "50000 DMA 1 0x100000000 0x1000 r\n";
+	struct engine_result res;
+	char err[512];
+	CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < res.nsims; i++) {
+		const struct sim *sm = res.sims[i];
+		bool direct = strcmp(sm->ops->name, "direct") == 0;
+		CHECK_EQ_U64(sm->st.ops[OP_GUEST_TABLE_REFS], direct ? 0 : 3);
+		if (strcmp(sm->ops->name, "nested") == 0) {
+			CHECK_EQ_U64(sm->mem.device_served[MEM_L3], 3);
+			CHECK_EQ_U64(sm->mem.device_served[MEM_DRAM], sm->st.ops[OP_DEVICE_WALK_REFS] - 3);
+			CHECK_EQ_U64(sm->st.rpcit_cycles, 0);
+		}
+	}
+	engine_result_free(&res);
+}
+
 CHECK_MAIN(CASE(test_attribution), CASE(test_deterministic), CASE(test_json_round_trip), CASE(test_queueing_and_warmup), CASE(test_rejections),
 	   CASE(test_checker_catches), CASE(test_no_page_after_next_record), CASE(test_gpa_zero_mapping),
 	   CASE(test_time_headroom), CASE(test_unmap_of_unmapped_gpa), CASE(test_warmup_with_queued_walks),
 	   CASE(test_drain), CASE(test_setup_apart), CASE(test_era_and_refresh), CASE(test_direct_unprotected), CASE(test_functions),
 	   CASE(test_stretch_stops_at_record), CASE(test_in_place_stops_at_record),
-	   CASE(test_direct_bus_address_at_issue), CASE(test_pin_folio), CASE(test_update_mean), CASE(test_setup_ops_apart), CASE(test_qemu_refuses_levels))
+	   CASE(test_direct_bus_address_at_issue), CASE(test_pin_folio), CASE(test_update_mean), CASE(test_setup_ops_apart), CASE(test_qemu_refuses_levels),
+	   CASE(test_guest_stores_cached))

@@ -161,6 +161,7 @@ static void matrix_one(unsigned levels, enum s390_host_page page, uint64_t seed)
 	/* A window of 64 pages straddling a 1 MiB and (for 4+ levels) a region boundary. */
 	uint64_t base = levels == 3 ? 0x17ffe0000ull : (1ull << 42) - 0x20000;
 	int bad_before = check_failures;
+	const struct iw_guest_cb lcb = {.changed = checker_changed, .touch = NULL, .ctx = &light};
 	for (int step = 0; step < 200 && check_failures == bad_before; step++) {
 		uint64_t pg = rng_below(&r, 64), n = 1 + rng_below(&r, 4);
 		if (pg + n > 64)
@@ -169,11 +170,11 @@ static void matrix_one(unsigned levels, enum s390_host_page page, uint64_t seed)
 		if (rng_below(&r, 3) != 0) {
 			uint64_t gpa = 0x2000000 + rng_below(&r, 0x1000) * 4096;
 			bool ro = rng_below(&r, 4) == 0;
-			CHECK(guest_ioat_map(&g, iova, gpa, n * 4096, ro, checker_changed, &light) == NULL);
+			CHECK(guest_ioat_map(&g, iova, gpa, n * 4096, ro, &lcb) == NULL);
 			CHECK(checker_map(&ref, iova, gpa, n * 4096, ro) == 0);
 			CHECK(checker_map(&light, iova, gpa, n * 4096, ro) == 0);
 		} else {
-			guest_ioat_unmap(&g, iova, n * 4096, checker_changed, &light);
+			guest_ioat_unmap(&g, iova, n * 4096, &lcb);
 			CHECK(checker_unmap(&ref, iova, n * 4096) == 0);
 			CHECK(checker_unmap(&light, iova, n * 4096) == 0);
 		}

@@ -36,14 +36,14 @@ static const char *guest_new(void *host, struct vm *vm, uint64_t origin, unsigne
 static void guest_free(void *guest) { iw_free(guest); }
 
 static const char *guest_map(void *guest, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly,
-			     void (*changed)(void *ctx, uint64_t iova), void *ctx)
+			     const struct iw_guest_cb *cb)
 {
-	return guest_ioat_map(guest, iova, gpa, len, readonly, changed, ctx);
+	return guest_ioat_map(guest, iova, gpa, len, readonly, cb);
 }
 
-static void guest_unmap(void *guest, uint64_t iova, uint64_t len, void (*changed)(void *ctx, uint64_t iova), void *ctx)
+static void guest_unmap(void *guest, uint64_t iova, uint64_t len, const struct iw_guest_cb *cb)
 {
-	guest_ioat_unmap(guest, iova, len, changed, ctx);
+	guest_ioat_unmap(guest, iova, len, cb);
 }
 
 static const void *guest_table(const void *guest) { return &((const struct guest_ioat *)guest)->table; }
