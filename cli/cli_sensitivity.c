@@ -42,6 +42,11 @@ static const char sens_usage[] =
 	"their mean cycles per IOPTE update and per DMA translation, the fraction of samples in which A is\n"
 	"cheaper, the p5/p50/p95 of the gap (cycles and ns) and of the ratio, and a verdict: whether the\n"
 	"ordering holds over the ranges, or which parameter flips it.\n"
+	"Discrete modelling assumptions (`--print-config` marks them: whether device reads allocate in the L3,\n"
+	"the CPU caches' replacement) are not sampled as numbers: every combination of their values is a\n"
+	"scenario, run with the same one-at-a-time ends and sample, with verdicts per scenario and across them\n"
+	"all. One fixed with --set is left at that value. The tornado data are those of the first scenario\n"
+	"(every assumption at its default).\n"
 	"\n"
 	"options:\n"
 	"  -s, --strategy LIST   all (default) or a comma-separated list (at least two for pairs)\n"
@@ -60,12 +65,19 @@ static const char *const metric_name[NM] = {"per_update", "per_translation"};
 struct param_range {
 	const char *name, *source;
 	uint64_t def, lo, hi;
+	uint64_t vals[CONFIG_MAX_CHOICE_VALUES]; /* a discrete assumption's values (nvals of them) */
+	unsigned nvals;
 };
 
+/* The runs: one block per scenario (a combination of the discrete assumptions' values; scenario 0 is
+ * every default), each block the base, both ends of every ranged parameter and the samples, the same
+ * in every block but for the assumptions' values. */
 struct plan {
-	unsigned nparams, nruns, nstrat, nsamples;
+	unsigned nparams;  /* ranged parameters: p[0..nparams) */
+	unsigned nchoice;  /* discrete assumptions: p[nparams..nall) */
+	unsigned nall, nscen, block, nruns, nstrat, nsamples;
 	struct param_range *p;
-	uint64_t *values;  /* nruns x nparams: each run's value of each ranged parameter */
+	uint64_t *values;  /* nruns x nall: each run's value of each parameter */
 	const char **kind; /* "base", "low", "high", "sample" */
 	int *which;        /* the parameter a one-at-a-time run moves (-1 otherwise) */
 };
@@ -81,8 +93,8 @@ static int run_one(const struct plan *pl, unsigned r, const struct iw_config *ba
 {
 	struct iw_config cfg = *base;
 	char err[512], v[32];
-	for (unsigned k = 0; k < pl->nparams; k++) {
-		snprintf(v, sizeof(v), "%" PRIu64, pl->values[(size_t)r * pl->nparams + k]);
+	for (unsigned k = 0; k < pl->nall; k++) {
+		snprintf(v, sizeof(v), "%" PRIu64, pl->values[(size_t)r * pl->nall + k]);
 		if (config_set(&cfg, pl->p[k].name, v, err, sizeof(err))) {
 			fprintf(stderr, "iowalk: sensitivity: %s\n", err);
 			return -1;
@@ -153,24 +165,60 @@ static int run_all(const struct plan *pl, const struct iw_config *base, const st
 	return rc;
 }
 
-/* Builds the runs: the base, low and high of each parameter, then the Latin-hypercube sample. */
-static int make_plan(struct plan *pl, unsigned nstrat, unsigned nsamples, uint64_t seed)
+/* Whether `--set` gave parameter name a value (fixed: not a scenario axis). */
+static bool set_by_user(const char *name, const char *const *sets, unsigned nset)
+{
+	size_t n = strlen(name);
+	for (unsigned i = 0; i < nset; i++)
+		if (strncmp(sets[i], name, n) == 0 && (sets[i][n] == '=' || sets[i][n] == ' '))
+			return true;
+	return false;
+}
+
+/* Builds the runs: for scenario 0, the base, low and high of each ranged parameter, then the
+ * Latin-hypercube sample; then the same block for every other combination of the discrete
+ * assumptions' values (those --set fixes are left at the base configuration's value). */
+static int make_plan(struct plan *pl, const struct iw_config *base, unsigned nstrat, unsigned nsamples, uint64_t seed,
+		     const char *const *sets, unsigned nset)
 {
 	memset(pl, 0, sizeof(*pl));
 	const char *name, *src;
-	uint64_t def, lo, hi;
+	uint64_t def, lo, hi, vals[CONFIG_MAX_CHOICE_VALUES];
+	unsigned nv;
 	while (config_range(pl->nparams, &name, &def, &lo, &hi, &src))
 		pl->nparams++;
-	pl->p = iw_calloc(pl->nparams ? pl->nparams : 1, sizeof(*pl->p));
+	unsigned nc = 0;
+	while (config_choice(nc, &name, vals, &nv, &src))
+		nc++;
+	pl->p = iw_calloc(pl->nparams + nc + 1, sizeof(*pl->p));
 	if (!pl->p)
 		return -1;
 	for (unsigned k = 0; k < pl->nparams; k++) {
 		config_range(k, &pl->p[k].name, &pl->p[k].def, &pl->p[k].lo, &pl->p[k].hi, &pl->p[k].source);
 	}
+	pl->nscen = 1;
+	for (unsigned i = 0; i < nc; i++) {
+		struct param_range *c = &pl->p[pl->nparams + pl->nchoice];
+		config_choice(i, &c->name, c->vals, &c->nvals, &c->source);
+		if (config_get(base, c->name, &c->def) < 0)
+			continue;
+		if (set_by_user(c->name, sets, nset)) { /* fixed by the user: its one value */
+			c->vals[0] = c->def;
+			c->nvals = 1;
+		} else {
+			c->def = c->vals[0];
+		}
+		c->lo = c->vals[0];
+		c->hi = c->vals[c->nvals - 1];
+		pl->nscen *= c->nvals;
+		pl->nchoice++;
+	}
+	pl->nall = pl->nparams + pl->nchoice;
 	pl->nstrat = nstrat;
 	pl->nsamples = nsamples;
-	pl->nruns = 1 + 2 * pl->nparams + nsamples;
-	pl->values = iw_calloc((size_t)pl->nruns * (pl->nparams ? pl->nparams : 1), sizeof(uint64_t));
+	pl->block = 1 + 2 * pl->nparams + nsamples;
+	pl->nruns = pl->nscen * pl->block;
+	pl->values = iw_calloc((size_t)pl->nruns * (pl->nall ? pl->nall : 1), sizeof(uint64_t));
 	pl->kind = iw_calloc(pl->nruns, sizeof(*pl->kind));
 	pl->which = iw_calloc(pl->nruns, sizeof(int));
 	uint64_t *perm = iw_calloc(nsamples ? nsamples : 1, sizeof(uint64_t));
@@ -178,10 +226,10 @@ static int make_plan(struct plan *pl, unsigned nstrat, unsigned nsamples, uint64
 		iw_free(perm);
 		return -1;
 	}
-	for (unsigned r = 0; r < pl->nruns; r++) {
+	for (unsigned r = 0; r < pl->block; r++) {
 		pl->which[r] = -1;
-		for (unsigned k = 0; k < pl->nparams; k++)
-			pl->values[(size_t)r * pl->nparams + k] = pl->p[k].def;
+		for (unsigned k = 0; k < pl->nall; k++)
+			pl->values[(size_t)r * pl->nall + k] = pl->p[k].def;
 	}
 	pl->kind[0] = "base";
 	for (unsigned k = 0; k < pl->nparams; k++) {
@@ -189,8 +237,8 @@ static int make_plan(struct plan *pl, unsigned nstrat, unsigned nsamples, uint64
 		pl->kind[lo_run] = "low";
 		pl->kind[hi_run] = "high";
 		pl->which[lo_run] = pl->which[hi_run] = (int)k;
-		pl->values[(size_t)lo_run * pl->nparams + k] = pl->p[k].lo;
-		pl->values[(size_t)hi_run * pl->nparams + k] = pl->p[k].hi;
+		pl->values[(size_t)lo_run * pl->nall + k] = pl->p[k].lo;
+		pl->values[(size_t)hi_run * pl->nall + k] = pl->p[k].hi;
 	}
 	struct rng g;
 	rng_seed(&g, seed);
@@ -211,13 +259,51 @@ static int make_plan(struct plan *pl, unsigned nstrat, unsigned nsamples, uint64
 			unsigned __int128 pos = ((unsigned __int128)perm[i] << 32) + frac; /* in [0, N * 2^32) */
 			unsigned __int128 span = (unsigned __int128)(pl->p[k].hi - pl->p[k].lo);
 			uint64_t v = pl->p[k].lo + (uint64_t)(span * pos / ((unsigned __int128)nsamples << 32));
-			pl->values[(size_t)(first + i) * pl->nparams + k] = v;
+			pl->values[(size_t)(first + i) * pl->nall + k] = v;
 		}
 	}
 	for (unsigned i = 0; i < nsamples; i++)
 		pl->kind[first + i] = "sample";
+	/* The other scenarios: block 0 with the assumptions' values of scenario sc (mixed radix, the first
+	 * assumption the fastest digit). */
+	for (unsigned sc = 1; sc < pl->nscen; sc++) {
+		for (unsigned r = 0; r < pl->block; r++) {
+			unsigned to = sc * pl->block + r;
+			memcpy(&pl->values[(size_t)to * pl->nall], &pl->values[(size_t)r * pl->nall], pl->nall * sizeof(uint64_t));
+			pl->kind[to] = pl->kind[r];
+			pl->which[to] = pl->which[r];
+			unsigned rest = sc;
+			for (unsigned c = 0; c < pl->nchoice; c++) {
+				const struct param_range *p = &pl->p[pl->nparams + c];
+				pl->values[(size_t)to * pl->nall + pl->nparams + c] = p->vals[rest % p->nvals];
+				rest /= p->nvals;
+			}
+		}
+	}
 	iw_free(perm);
 	return 0;
+}
+
+/* The value of discrete assumption c in scenario sc. */
+static uint64_t scen_value(const struct plan *pl, unsigned sc, unsigned c)
+{
+	return pl->values[(size_t)sc * pl->block * pl->nall + pl->nparams + c];
+}
+
+/* Scenario sc in words ("device.l3_allocate=0, cache.replacement=1"; "defaults" when there is none). */
+static void scen_name(const struct plan *pl, unsigned sc, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned c = 0; c < pl->nchoice && n < len; c++) {
+		int w = snprintf(buf + n, len - n, "%s%s=%" PRIu64, c ? ", " : "", pl->p[pl->nparams + c].name,
+				 scen_value(pl, sc, c));
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	if (!pl->nchoice)
+		snprintf(buf, len, "defaults");
 }
 
 static void plan_free(struct plan *pl)
@@ -308,7 +394,7 @@ static void verdict(const struct plan *pl, const struct result *res, const struc
 			continue;
 		const struct param_range *p = &pl->p[pl->which[r]];
 		int w = snprintf(flips + fl, sizeof(flips) - fl, "%s%s=%" PRIu64, fl ? ", " : "", p->name,
-				 pl->values[(size_t)r * pl->nparams + pl->which[r]]);
+				 pl->values[(size_t)r * pl->nall + pl->which[r]]);
 		if (w > 0 && (size_t)w < sizeof(flips) - fl)
 			fl += (size_t)w;
 	}
@@ -343,6 +429,99 @@ static json_t *metrics_json(const struct engine_opts *eo, const struct result *r
 	return o;
 }
 
+/* The pairs' statistics and verdicts of one scenario's block of results (rs) into o ("pairs", "verdicts"). */
+static void pairs_json(json_t *o, const struct plan *pl, const struct result *rs, const struct engine_opts *eo,
+		       double ns_per_cycle)
+{
+	json_t *pairs = json_array(), *verdicts = json_array();
+	for (unsigned a = 0; a < eo->nstrategies; a++) {
+		for (unsigned b = a + 1; b < eo->nstrategies; b++) {
+			for (int m = 0; m < NM; m++) {
+				struct pair_stats ps;
+				pair_stats(pl, rs, a, b, m, &ps);
+				json_t *p = json_object();
+				json_object_set_new(p, "a", json_string(eo->strategies[a]->name));
+				json_object_set_new(p, "b", json_string(eo->strategies[b]->name));
+				json_object_set_new(p, "metric", json_string(metric_name[m]));
+				json_object_set_new(p, "samples", json_integer(ps.n));
+				json_object_set_new(p, "a_cheaper_fraction", ps.n ? json_real((double)ps.a_cheaper / ps.n) : json_null());
+				static const char *const qn[3] = {"p5", "p50", "p95"};
+				json_t *gap = json_object(), *gns = json_object(), *ratio = json_object();
+				for (int k = 0; k < 3; k++) {
+					json_object_set_new(gap, qn[k], ps.n ? json_real(ps.gap[k]) : json_null());
+					json_object_set_new(gns, qn[k], ps.n ? json_real(ps.gap[k] * ns_per_cycle) : json_null());
+					json_object_set_new(ratio, qn[k], ps.n && !isnan(ps.ratio[k]) ? json_real(ps.ratio[k]) : json_null());
+				}
+				json_object_set_new(p, "gap_cycles", gap);
+				json_object_set_new(p, "gap_ns", gns);
+				json_object_set_new(p, "ratio", ratio);
+				json_array_append_new(pairs, p);
+				char v[1024];
+				verdict(pl, rs, eo, a, b, m, ns_per_cycle, v, sizeof(v));
+				json_array_append_new(verdicts, json_string(v));
+			}
+		}
+	}
+	json_object_set_new(o, "pairs", pairs);
+	json_object_set_new(o, "verdicts", verdicts);
+}
+
+/* The verdict on A against B in metric m across every scenario of the discrete assumptions: whether the
+ * ordering at the defaults holds at every scenario's defaults and in how many samples of them all, or
+ * which scenarios reverse it. */
+static void verdict_across(const struct plan *pl, const struct result *res, const struct engine_opts *eo, unsigned a,
+			   unsigned b, int m, char *buf, size_t len)
+{
+	const char *na = eo->strategies[a]->name, *nb = eo->strategies[b]->name;
+	const char *what = m == M_UPD ? "per IOPTE update" : "per DMA translation";
+	double x0 = res[0].m[a][m], y0 = res[0].m[b][m];
+	if (isnan(x0) || isnan(y0) || x0 == y0) {
+		snprintf(buf, len, "%s vs %s %s: %s at the defaults; see each scenario", na, nb, what,
+			 isnan(x0) || isnan(y0) ? "n/a" : "equal");
+		return;
+	}
+	bool a_cheap = x0 < y0;
+	unsigned held = 0, n = 0, worst_sc = 0;
+	double worst = 2;
+	char flips[512] = "";
+	size_t fl = 0;
+	for (unsigned sc = 0; sc < pl->nscen; sc++) {
+		const struct result *rs = res + (size_t)sc * pl->block;
+		struct pair_stats ps;
+		pair_stats(pl, rs, a, b, m, &ps);
+		unsigned h = a_cheap ? ps.a_cheaper : ps.n - ps.a_cheaper;
+		held += h;
+		n += ps.n;
+		if (ps.n && (double)h / ps.n < worst) {
+			worst = (double)h / ps.n;
+			worst_sc = sc;
+		}
+		double x = rs[0].m[a][m], y = rs[0].m[b][m];
+		if (!isnan(x) && !isnan(y) && x != y && (x < y) != a_cheap) {
+			char name[256];
+			scen_name(pl, sc, name, sizeof(name));
+			int w = snprintf(flips + fl, sizeof(flips) - fl, "%s[%s]", fl ? ", " : "", name);
+			if (w > 0 && (size_t)w < sizeof(flips) - fl)
+				fl += (size_t)w;
+		}
+	}
+	const char *cheap = a_cheap ? na : nb, *dear = a_cheap ? nb : na;
+	int k = snprintf(buf, len, "%s is cheaper than %s %s at the defaults of %s (%u scenario%s of the discrete assumptions)",
+			 cheap, dear, what, fl ? "some scenarios only" : "every scenario", pl->nscen, pl->nscen == 1 ? "" : "s");
+	if (k < 0 || (size_t)k >= len)
+		return;
+	if (n) {
+		k += snprintf(buf + k, len - (size_t)k, "; in %u of %u samples (%.0f %%)", held, n, 100.0 * held / n);
+		if (k > 0 && (size_t)k < len && held < n) {
+			char wn[256];
+			scen_name(pl, worst_sc, wn, sizeof(wn));
+			k += snprintf(buf + k, len - (size_t)k, ", fewest in [%s] (%.0f %%)", wn, 100.0 * worst);
+		}
+	}
+	if (k > 0 && (size_t)k < len && fl)
+		snprintf(buf + k, len - (size_t)k, "; the ordering flips at the defaults of %s", flips);
+}
+
 static int write_json(FILE *f, const struct plan *pl, const struct result *res, const struct engine_opts *eo,
 		      uint64_t seed, double ns_per_cycle)
 {
@@ -369,7 +548,7 @@ static int write_json(FILE *f, const struct plan *pl, const struct result *res, 
 		json_t *o = json_object();
 		json_object_set_new(o, "param", json_string(pl->p[pl->which[r]].name));
 		json_object_set_new(o, "end", json_string(pl->kind[r]));
-		json_object_set_new(o, "value", json_integer((json_int_t)pl->values[(size_t)r * pl->nparams + pl->which[r]]));
+		json_object_set_new(o, "value", json_integer((json_int_t)pl->values[(size_t)r * pl->nall + pl->which[r]]));
 		json_object_set_new(o, "strategies", metrics_json(eo, &res[r]));
 		json_t *pg = json_array();
 		for (unsigned a = 0; a < eo->nstrategies; a++)
@@ -388,37 +567,40 @@ static int write_json(FILE *f, const struct plan *pl, const struct result *res, 
 		json_array_append_new(oat, o);
 	}
 	json_object_set_new(root, "one_at_a_time", oat);
-	json_t *pairs = json_array(), *verdicts = json_array();
-	for (unsigned a = 0; a < eo->nstrategies; a++) {
-		for (unsigned b = a + 1; b < eo->nstrategies; b++) {
-			for (int m = 0; m < NM; m++) {
-				struct pair_stats ps;
-				pair_stats(pl, res, a, b, m, &ps);
-				json_t *p = json_object();
-				json_object_set_new(p, "a", json_string(eo->strategies[a]->name));
-				json_object_set_new(p, "b", json_string(eo->strategies[b]->name));
-				json_object_set_new(p, "metric", json_string(metric_name[m]));
-				json_object_set_new(p, "samples", json_integer(ps.n));
-				json_object_set_new(p, "a_cheaper_fraction", ps.n ? json_real((double)ps.a_cheaper / ps.n) : json_null());
-				static const char *const qn[3] = {"p5", "p50", "p95"};
-				json_t *gap = json_object(), *gns = json_object(), *ratio = json_object();
-				for (int k = 0; k < 3; k++) {
-					json_object_set_new(gap, qn[k], ps.n ? json_real(ps.gap[k]) : json_null());
-					json_object_set_new(gns, qn[k], ps.n ? json_real(ps.gap[k] * ns_per_cycle) : json_null());
-					json_object_set_new(ratio, qn[k], ps.n && !isnan(ps.ratio[k]) ? json_real(ps.ratio[k]) : json_null());
-				}
-				json_object_set_new(p, "gap_cycles", gap);
-				json_object_set_new(p, "gap_ns", gns);
-				json_object_set_new(p, "ratio", ratio);
-				json_array_append_new(pairs, p);
-				char v[1024];
-				verdict(pl, res, eo, a, b, m, ns_per_cycle, v, sizeof(v));
-				json_array_append_new(verdicts, json_string(v));
-			}
-		}
+	pairs_json(root, pl, res, eo, ns_per_cycle);
+	json_t *choices = json_array();
+	for (unsigned c = 0; c < pl->nchoice; c++) {
+		const struct param_range *p = &pl->p[pl->nparams + c];
+		json_t *o = json_object(), *v = json_array();
+		json_object_set_new(o, "name", json_string(p->name));
+		for (unsigned i = 0; i < p->nvals; i++)
+			json_array_append_new(v, json_integer((json_int_t)p->vals[i]));
+		json_object_set_new(o, "values", v);
+		json_object_set_new(o, "source", json_string(p->source));
+		json_array_append_new(choices, o);
 	}
-	json_object_set_new(root, "pairs", pairs);
-	json_object_set_new(root, "verdicts", verdicts);
+	json_object_set_new(root, "assumptions", choices);
+	json_t *scens = json_array();
+	for (unsigned sc = 0; sc < pl->nscen; sc++) {
+		const struct result *rs = res + (size_t)sc * pl->block;
+		json_t *o = json_object(), *cv = json_object();
+		for (unsigned c = 0; c < pl->nchoice; c++)
+			json_object_set_new(cv, pl->p[pl->nparams + c].name, json_integer((json_int_t)scen_value(pl, sc, c)));
+		json_object_set_new(o, "assumptions", cv);
+		json_object_set_new(o, "base", metrics_json(eo, &rs[0]));
+		pairs_json(o, pl, rs, eo, ns_per_cycle);
+		json_array_append_new(scens, o);
+	}
+	json_object_set_new(root, "scenarios", scens);
+	json_t *across = json_array();
+	for (unsigned a = 0; a < eo->nstrategies; a++)
+		for (unsigned b = a + 1; b < eo->nstrategies; b++)
+			for (int m = 0; m < NM; m++) {
+				char v[1024];
+				verdict_across(pl, res, eo, a, b, m, v, sizeof(v));
+				json_array_append_new(across, json_string(v));
+			}
+	json_object_set_new(root, "verdicts_across_assumptions", across);
 	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	fputc('\n', f);
 	json_decref(root);
@@ -427,17 +609,17 @@ static int write_json(FILE *f, const struct plan *pl, const struct result *res, 
 
 static int write_csv(FILE *f, const struct plan *pl, const struct result *res, const struct engine_opts *eo)
 {
-	fputs("run,kind", f);
-	for (unsigned k = 0; k < pl->nparams; k++)
+	fputs("run,scenario,kind", f);
+	for (unsigned k = 0; k < pl->nall; k++)
 		fprintf(f, ",%s", pl->p[k].name);
 	for (unsigned s = 0; s < eo->nstrategies; s++)
 		for (int m = 0; m < NM; m++)
 			fprintf(f, ",%s.%s", eo->strategies[s]->name, metric_name[m]);
 	fputc('\n', f);
 	for (unsigned r = 0; r < pl->nruns; r++) {
-		fprintf(f, "%u,%s", r, pl->kind[r]);
-		for (unsigned k = 0; k < pl->nparams; k++)
-			fprintf(f, ",%" PRIu64, pl->values[(size_t)r * pl->nparams + k]);
+		fprintf(f, "%u,%u,%s", r, r / pl->block, pl->kind[r]);
+		for (unsigned k = 0; k < pl->nall; k++)
+			fprintf(f, ",%" PRIu64, pl->values[(size_t)r * pl->nall + k]);
 		for (unsigned s = 0; s < eo->nstrategies; s++)
 			for (int m = 0; m < NM; m++)
 				isnan(res[r].m[s][m]) ? fputs(",", f) : fprintf(f, ",%.4f", res[r].m[s][m]);
@@ -503,19 +685,34 @@ static void print_table(const struct plan *pl, const struct result *res, const s
 		printf(" %10.1f", res[0].m[s][M_UPD]);
 	printf("\n");
 	for (unsigned r = 1; r < 1 + 2 * pl->nparams; r++) {
-		printf("%-24s %10" PRIu64, pl->p[pl->which[r]].name, pl->values[(size_t)r * pl->nparams + pl->which[r]]);
+		printf("%-24s %10" PRIu64, pl->p[pl->which[r]].name, pl->values[(size_t)r * pl->nall + pl->which[r]]);
 		for (unsigned s = 0; s < eo->nstrategies; s++)
 			printf(" %10.1f", res[r].m[s][M_UPD]);
 		printf("\n");
 	}
-	printf("\nverdicts (%u samples over all ranges at once):\n", pl->nsamples);
-	for (unsigned a = 0; a < eo->nstrategies; a++)
-		for (unsigned b = a + 1; b < eo->nstrategies; b++)
-			for (int m = 0; m < NM; m++) {
-				char v[1024];
-				verdict(pl, res, eo, a, b, m, ns_per_cycle, v, sizeof(v));
-				printf("- %s\n", v);
-			}
+	for (unsigned sc = 0; sc < pl->nscen; sc++) {
+		char name[256];
+		scen_name(pl, sc, name, sizeof(name));
+		printf("\nverdicts, scenario %u of %u [%s] (%u samples over all ranges at once):\n", sc + 1, pl->nscen, name,
+		       pl->nsamples);
+		for (unsigned a = 0; a < eo->nstrategies; a++)
+			for (unsigned b = a + 1; b < eo->nstrategies; b++)
+				for (int m = 0; m < NM; m++) {
+					char v[1024];
+					verdict(pl, res + (size_t)sc * pl->block, eo, a, b, m, ns_per_cycle, v, sizeof(v));
+					printf("- %s\n", v);
+				}
+	}
+	if (pl->nscen > 1) {
+		printf("\nacross the %u scenarios of the discrete assumptions:\n", pl->nscen);
+		for (unsigned a = 0; a < eo->nstrategies; a++)
+			for (unsigned b = a + 1; b < eo->nstrategies; b++)
+				for (int m = 0; m < NM; m++) {
+					char v[1024];
+					verdict_across(pl, res, eo, a, b, m, v, sizeof(v));
+					printf("- %s\n", v);
+				}
+	}
 }
 
 int cli_sensitivity(int argc, char **argv)
@@ -602,7 +799,7 @@ int cli_sensitivity(int argc, char **argv)
 		eo.trace_label = "default";
 	}
 	struct plan pl;
-	if (make_plan(&pl, eo.nstrategies, (unsigned)samples, seed) < 0) {
+	if (make_plan(&pl, &base, eo.nstrategies, (unsigned)samples, seed, sets, src.nset) < 0) {
 		plan_free(&pl);
 		cli_error("sensitivity: out of memory");
 		return CLI_EXIT_FAIL;

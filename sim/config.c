@@ -36,6 +36,35 @@ static const struct range ranges[] = {
 };
 #define NRANGES (sizeof(ranges) / sizeof(ranges[0]))
 
+struct choice {
+	const char *name, *values, *source;
+};
+
+static const struct choice choices[] = {
+#define C(name, values, source) {name, values, source},
+#include "choices.def"
+#undef C
+};
+#define NCHOICES (sizeof(choices) / sizeof(choices[0]))
+
+int config_choice(unsigned i, const char **name, uint64_t *values, unsigned *nvalues, const char **source)
+{
+	if (i >= NCHOICES)
+		return 0;
+	*name = choices[i].name;
+	*source = choices[i].source;
+	*nvalues = 0;
+	const char *p = choices[i].values;
+	while (*p && *nvalues < CONFIG_MAX_CHOICE_VALUES) {
+		char *end;
+		values[(*nvalues)++] = strtoull(p, &end, 10);
+		p = end;
+		while (*p == ' ')
+			p++;
+	}
+	return 1;
+}
+
 static const struct range *engine_range(const char *name)
 {
 	for (unsigned i = 0; i < NRANGES; i++)
@@ -92,6 +121,20 @@ uint64_t config_value(const struct iw_config *c, const char *name)
 {
 	int i = config_index(name);
 	return i >= 0 ? c->ext[i] : 0;
+}
+
+int config_get(const struct iw_config *c, const char *name, uint64_t *v)
+{
+	for (unsigned i = 0; i < NPARAMS; i++)
+		if (strcmp(params[i].name, name) == 0) {
+			*v = *field((struct iw_config *)c, &params[i]);
+			return 0;
+		}
+	int i = config_index(name);
+	if (i < 0)
+		return -1;
+	*v = c->ext[i];
+	return 0;
 }
 
 void config_defaults(struct iw_config *c)
@@ -404,6 +447,9 @@ void config_print(const struct iw_config *c, FILE *f)
 		const struct range *r = engine_range(p->name);
 		if (r)
 			print_range(f, r->lo, r->hi, r->source);
+		for (unsigned k = 0; k < NCHOICES; k++)
+			if (strcmp(choices[k].name, p->name) == 0)
+				fprintf(f, ";   assumption, each of %s a scenario: %s\n", choices[k].values, choices[k].source);
 	}
 	for (unsigned i = 0; i < nreg; i++) {
 		if (i == 0 || reg_group[i] != reg_group[i - 1]) {

@@ -50,6 +50,8 @@ int config_index(const char *name);
 /* The value of a registered parameter (its default when it is not registered: a program error, caught
  * by the invariant checks). */
 uint64_t config_value(const struct iw_config *c, const char *name);
+/* Any parameter's value by name (the engine's or a registered one): 0, or -1 when there is none. */
+int config_get(const struct iw_config *c, const char *name, uint64_t *v);
 
 void config_defaults(struct iw_config *c);
 /* Applies a named preset over the current values; NULL or the reason (unknown preset). */
@@ -77,5 +79,9 @@ const char *config_presets(void); /* "z15, tiny" */
 /* The i-th parameter that has a plausible range (engine first, then the registered ones): its name,
  * default and range with the source. 0 past the end. */
 int config_range(unsigned i, const char **name, uint64_t *def, uint64_t *lo, uint64_t *hi, const char **source);
+/* The i-th discrete modelling assumption (sim/choices.def): a parameter's name, its values (the first
+ * its default; at most CONFIG_MAX_CHOICE_VALUES) and the reason it is an assumption. 0 past the end. */
+#define CONFIG_MAX_CHOICE_VALUES 8
+int config_choice(unsigned i, const char **name, uint64_t *values, unsigned *nvalues, const char **source);
 
 #endif

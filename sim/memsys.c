@@ -5,12 +5,14 @@
 
 #include <string.h>
 
-int memcache_init(struct memcache *c, uint64_t entries, uint32_t ways)
+int memcache_init(struct memcache *c, uint64_t entries, uint32_t ways, bool random, uint64_t seed)
 {
 	memset(c, 0, sizeof(*c));
 	if (entries == 0)
 		return 0;
 	c->ways = ways;
+	c->random = random;
+	c->rng = seed | 1; /* xorshift: never 0 */
 	c->sets = entries / ways;
 	c->lines = iw_calloc(entries, sizeof(uint64_t));
 	if (!c->lines) {
@@ -36,6 +38,7 @@ int memsys_init(struct memsys *m, const struct iw_config *cfg)
 	m->cycles[MEM_L3] = cfg->l3_cycles;
 	m->cycles[MEM_DRAM] = cfg->dram_cycles;
 	m->bridge_cycles = cfg->bridge_cycles;
+	m->device_allocates = cfg->l3_allocate != 0;
 	m->line_shift = 0;
 	while ((1ull << m->line_shift) < cfg->line_bytes)
 		m->line_shift++;
@@ -45,7 +48,7 @@ int memsys_init(struct memsys *m, const struct iw_config *cfg)
 	for (int i = 0; i < 3; i++) {
 		uint64_t lines = kib[i] * 1024 >> m->line_shift;
 		m->present[i] = lines > 0;
-		if (memcache_init(&m->c[i], lines, (uint32_t)ways[i]) < 0) {
+		if (memcache_init(&m->c[i], lines, (uint32_t)ways[i], cfg->replacement != 0, 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1)) < 0) {
 			memsys_destroy(m);
 			return -1;
 		}
@@ -92,7 +95,7 @@ uint64_t memsys_device(struct memsys *m, uint64_t hpa)
 {
 	uint64_t line = hpa >> m->line_shift;
 	int hit = MEM_DRAM;
-	if (m->present[MEM_L3] && memcache_access(&m->c[MEM_L3], line, false))
+	if (m->present[MEM_L3] && memcache_access(&m->c[MEM_L3], line, m->device_allocates))
 		hit = MEM_L3;
 	m->device_served[hit]++;
 	return m->bridge_cycles + m->cycles[hit];

@@ -23,10 +23,13 @@ enum memsys_level { MEM_L1 = 0, MEM_L2, MEM_L3, MEM_DRAM, MEM_LEVELS };
 struct memcache {
 	uint64_t sets;                     /* 0: no cache (every reference misses) */
 	uint32_t ways;
+	bool random;                       /* the victim of a full set is a random way (else the LRU) */
+	uint64_t rng;                      /* its xorshift state (seeded: the same every run) */
 	uint64_t *lines;                   /* sets * ways; line number + 1, 0 = empty */
 	uint64_t hits, misses, evictions;
 };
-int memcache_init(struct memcache *c, uint64_t entries, uint32_t ways); /* 0 or -1 (out of memory) */
+/* 0 or -1 (out of memory); random: random replacement (else LRU), seeded by seed. */
+int memcache_init(struct memcache *c, uint64_t entries, uint32_t ways, bool random, uint64_t seed);
 void memcache_destroy(struct memcache *c);
 /* The lines of line's set. */
 static inline uint64_t *memcache_set(const struct memcache *c, uint64_t line)
@@ -54,8 +57,15 @@ static inline bool memcache_access(struct memcache *c, uint64_t line, bool fill)
 		if (!fill)
 			return false;
 		w = n - 1;
-		if (set[w])
+		if (set[w]) {
 			c->evictions++;
+			if (c->random) { /* a full set: the victim is any way, the others keep their order */
+				c->rng ^= c->rng << 13;
+				c->rng ^= c->rng >> 7;
+				c->rng ^= c->rng << 17;
+				w = (uint32_t)(c->rng % n);
+			}
+		}
 	}
 	for (; w > 0; w--) /* the ways used since move back one */
 		set[w] = set[w - 1];
@@ -69,6 +79,7 @@ struct memsys {
 	uint64_t cycles[MEM_LEVELS];
 	unsigned line_shift;
 	uint64_t bridge_cycles;
+	bool device_allocates;              /* device.l3_allocate: a device read that misses fills the L3 */
 	uint64_t cpu_served[MEM_LEVELS];    /* CPU references served by each level */
 	uint64_t device_served[MEM_LEVELS]; /* device references served (L3 or DRAM) */
 	uint64_t last_line;                 /* the line of the last CPU reference (UINT64_MAX: none) */

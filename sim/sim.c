@@ -459,7 +459,7 @@ static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_x
 		return x->fault == f->fault_out_of_range; /* nothing can be mapped there */
 	if (want == 0)
 		return x->fault == f->fault_invalid;
-	bool ro = (want & CHECK_RO) != 0 && !s->ops->unprotected; /* relaxed translation: no protection */
+	bool ro = (want & CHECK_RO) != 0;
 	uint64_t hpa;
 	if (!vm_gpa_to_hpa(s->vm, (want >> 2) << 12, &hpa)) {
 		/* Mapped to a gpa outside guest RAM: untranslatable; a write to it through a read-only mapping
@@ -473,8 +473,9 @@ static bool matches(struct sim *s, uint64_t want, bool write, const struct sim_x
 }
 
 /* Whether the reference map allows translation x of iova: the synced view, or for a page changed since
- * its last RPCIT, the current or any intermediate mapping. */
-static bool xlate_allowed(struct sim *s, uint64_t iova, uint64_t addr, bool write, const struct sim_xlate *x)
+ * its last RPCIT, the current or any intermediate mapping. ro_write: a write through what the guest
+ * mapped read-only when the DMA was issued (strategies with a bus address, whose check it is). */
+static bool xlate_allowed(struct sim *s, uint64_t iova, uint64_t addr, bool write, bool ro_write, const struct sim_xlate *x)
 {
 	uint64_t pfn = iova >> 12;
 	if (s->ops->dma_addr) {
@@ -485,6 +486,10 @@ static bool xlate_allowed(struct sim *s, uint64_t iova, uint64_t addr, bool writ
 		uint64_t hpa;
 		if (!vm_gpa_to_hpa(s->vm, addr & ~0xfffull, &hpa)) /* not guest RAM: beyond the table or unmapped */
 			return x->fault == s->fmt->fault_invalid || x->fault == s->fmt->fault_out_of_range;
+		/* A write through a read-only guest mapping must fault, unless the strategy gives up the
+		 * guest's protection (relaxed translation: it must then succeed). */
+		if (ro_write && !s->ops->unprotected)
+			return x->fault == s->fmt->fault_protection;
 		return x->fault == IW_FAULT_NONE && x->frame + ((addr & ~0xfffull) & (x->page_bytes - 1)) == hpa &&
 		       (x->writable || !write);
 	}
@@ -501,14 +506,14 @@ static bool xlate_allowed(struct sim *s, uint64_t iova, uint64_t addr, bool writ
 	return false;
 }
 
-static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write,
+static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write, bool ro_write,
 		       const struct sim_xlate *x, uint64_t recno)
 {
 	uint64_t pfn = iova >> 12;
 	uint64_t synced = checker_synced(&s->cur->ref, pfn);
 	bool in_sync = checker_in_sync(&s->cur->ref, pfn);
 	s->st.ops[OP_CHECKED]++;
-	if (xlate_allowed(s, iova, addr, write, x))
+	if (xlate_allowed(s, iova, addr, write, ro_write, x))
 		return 0;
 	s->recno = recno;
 	s->check_failed = true;
@@ -571,9 +576,9 @@ static ALWAYS_INLINE int finish_translation(struct sim *s, uint16_t dev, uint64_
 	else if (unprot)
 		s->st.ops[OP_UNPROTECTED_WRITES]++;
 	if (s->check)
-		return check_xlate(s, dev, iova, addr, write, x, recno);
+		return check_xlate(s, dev, iova, addr, write, unprot, x, recno);
 	/* Asserting builds: nothing the device uses (IOTLB entry or walk) may disagree with the reference. */
-	IW_INVARIANT(!IW_INVARIANTS_ON || !s->cur->ref.full || xlate_allowed(s, iova, addr, write, x),
+	IW_INVARIANT(!IW_INVARIANTS_ON || !s->cur->ref.full || xlate_allowed(s, iova, addr, write, unprot, x),
 		     "%s: translation of iova 0x%" PRIx64 " (%s frame 0x%" PRIx64 ") not allowed by the reference map, record %" PRIu64,
 		     s->ops->name, iova, iw_fault_name(s->fmt, x->fault), x->frame, recno);
 	return 0;

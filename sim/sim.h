@@ -91,7 +91,8 @@ struct strategy_ops {
 	 * and counts it as pinned memory. */
 	bool pins_guest_ram;
 	/* The device is not held to the protection of the guest's mappings (relaxed translation): a write
-	 * through a read-only mapping succeeds, counted as unprotected_writes, not checked as a fault. */
+	 * through a read-only mapping succeeds, counted as unprotected_writes, and the check requires it to
+	 * succeed. Only with dma_addr (the guest's protection is known from the DMA's bus addresses). */
 	bool unprotected;
 	const struct iw_model *model; /* the architecture model it belongs to */
 	const void *impl;             /* constant data of the implementation (a shadowing strategy's resolver) */

@@ -6,27 +6,67 @@ IOWALK=$1
 SRC=$2
 tiny="$SRC/traces/samples/tiny.trace"
 nranges=$("$IOWALK" run --print-config | grep -c '^;   range ')
+# Discrete assumptions: every combination of their values is a scenario (their value lists multiply).
+nscen=1
+for n in $("$IOWALK" run --print-config | sed -n 's/^;   assumption, each of \([0-9 ]*\) a scenario:.*/\1/p' | awk '{ print NF }'); do
+	nscen=$((nscen * n))
+done
+[ "$nscen" -ge 4 ] && ok || bad "$nscen scenarios of discrete assumptions, expected at least 4 (device.l3_allocate, cache.replacement)"
 "$IOWALK" sensitivity "$tiny" -n 12 --seed 7 -j 1 -q --json "$T/a.json" --csv "$T/a.csv" && ok || bad "sensitivity failed"
 "$IOWALK" sensitivity "$tiny" -n 12 --seed 7 -j 2 -q --json "$T/b.json" --csv "$T/b.csv" && ok || bad "sensitivity -j 2 failed"
 cmp -s "$T/a.json" "$T/b.json" && cmp -s "$T/a.csv" "$T/b.csv" && ok || bad "results depend on the number of workers"
 "$IOWALK" sensitivity "$tiny" -n 12 --seed 8 -j 2 -q --csv "$T/c.csv"
 cmp -s "$T/a.csv" "$T/c.csv" && bad "another seed gave the same sample" || ok
-# One row per run: the base, both ends of every range, and the samples.
+# One row per run: per scenario, the base, both ends of every range, and the samples.
 rows=$(($(wc -l < "$T/a.csv") - 1))
-[ "$rows" -eq $((1 + 2 * nranges + 12)) ] && ok || bad "$rows runs in the CSV, expected $((1 + 2 * nranges + 12))"
+[ "$rows" -eq $((nscen * (1 + 2 * nranges + 12))) ] && ok || bad "$rows runs in the CSV, expected $((nscen * (1 + 2 * nranges + 12)))"
 # Every sampled value lies within its range, and every range has its source in the JSON.
 grep -q '"name": "cost.intercept"' "$T/a.json" && grep -q '"source": "x86 KVM exit/entry' "$T/a.json" && ok || bad "ranges or sources missing"
-awk -F, 'NR == 1 { for (i = 3; i <= NF; i++) col[i] = $i } $2 == "sample" && $0 ~ /,/ { n++ } END { print n }' "$T/a.csv" | grep -qx 12 && ok ||
-	bad "samples missing"
+awk -F, '$2 == 0 && $3 == "sample" { n++ } END { print n }' "$T/a.csv" | grep -qx 12 && ok || bad "samples missing"
 col=$(head -1 "$T/a.csv" | tr ',' '\n' | grep -nx 'cost.intercept' | cut -d: -f1)
-awk -F, -v c="$col" '$2 == "sample" && ($c < 1000 || $c > 8000) { bad = 1 } END { exit bad }' "$T/a.csv" && ok || bad "a sample outside its range"
+awk -F, -v c="$col" '$3 == "sample" && ($c < 1000 || $c > 8000) { bad = 1 } END { exit bad }' "$T/a.csv" && ok || bad "a sample outside its range"
 # Latin hypercube: the 12 samples of a parameter fall in 12 different twelfths of its range.
-awk -F, -v c="$col" '$2 == "sample" { s[int(($c - 1000) * 12 / 7000)]++ } END { for (k in s) n++; exit n != 12 }' "$T/a.csv" && ok ||
+awk -F, -v c="$col" '$2 == 0 && $3 == "sample" { s[int(($c - 1000) * 12 / 7000)]++ } END { for (k in s) n++; exit n != 12 }' "$T/a.csv" && ok ||
 	bad "the samples of cost.intercept do not cover every stratum once"
+# The sampler as a design (50 samples), over the ranged parameters whose span is a multiple of 50 (the
+# stratum of an integer value is then exact): each covers each of its 50 strata exactly once, and the
+# parameters are matched to one another independently: no two take their strata in the same order, and
+# the rank correlation of a pair is small on average (a sampler that gave every parameter the same order
+# of strata, so that all rose together, covers every stratum too).
+"$IOWALK" sensitivity "$tiny" -n 50 --seed 3 -s kvm-gfn,root-pfn -q --csv "$T/d.csv" && ok || bad "sensitivity -n 50 failed"
+"$IOWALK" run --print-config | awk '/^\[/ { sec = substr($1, 2, length($1) - 2) } /^[a-z_0-9.]+ *=/ { key = sec "." $1 }
+	/^;   range / { split($3, r, /\.\./); sub(/:$/, "", r[2]); if ((r[2] - r[1]) % 50 == 0) print key, r[1], r[2] }' > "$T/ranges.txt"
+[ "$(wc -l < "$T/ranges.txt")" -ge 8 ] && ok || bad "ranges of a span divisible by 50: $(wc -l < "$T/ranges.txt")"
+awk -v N=50 '
+	NR == FNR { lo[$1] = $2; hi[$1] = $3; next }
+	FNR == 1 { for (i = 1; i <= NF; i++) if ($i in lo) { c[++np] = i; nm[np] = $i }; FS = ","; next }
+	$2 == 0 && $3 == "sample" { n++; for (k = 1; k <= np; k++) { v = $(c[k]); s = int((v - lo[nm[k]]) * N / (hi[nm[k]] - lo[nm[k]])); if (s == N) s = N - 1; st[k, n] = s; cnt[k, s]++ } }
+	END {
+		if (n != N) { print "samples: " n; exit 1 }
+		for (k = 1; k <= np; k++) for (s = 0; s < N; s++) if (cnt[k, s] != 1) { print nm[k] " stratum " s ": " cnt[k, s] + 0; exit 1 }
+		for (a = 1; a <= np; a++) for (b = a + 1; b <= np; b++) {
+			same = 1; d2 = 0
+			for (i = 1; i <= N; i++) { if (st[a, i] != st[b, i]) same = 0; d = st[a, i] - st[b, i]; d2 += d * d }
+			if (same) { print nm[a] " and " nm[b] " take their strata in the same order"; exit 1 }
+			rho = 1 - 6 * d2 / (N * (N * N - 1)); sum += rho < 0 ? -rho : rho; pairs++
+		}
+		if (sum / pairs > 0.25) { print "mean |rank correlation| " sum / pairs; exit 1 }
+	}' "$T/ranges.txt" FS=" " <(head -1 "$T/d.csv" | tr ',' ' '; tail -n +2 "$T/d.csv") > "$T/design.err" && ok || bad "sampler design: $(cat "$T/design.err")"
+# Scenarios: each combination of the assumptions' values once, every scenario with the same ranged
+# values run by run (paired), and a verdict across them.
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "device.l3_allocate") a = i; if ($i == "cache.replacement") b = i }; next }
+	{ r = $1 % (NR > 1 ? blk : 1) } $3 == "base" { combo[$a "," $b]++ } END { for (k in combo) { n++; if (combo[k] != 1) exit 1 }; exit n != 4 }' "$T/d.csv" && ok ||
+	bad "scenarios do not take each combination of the assumptions once"
+awk -F, -v blk=$((1 + 2 * nranges + 50)) 'NR == 1 { for (i = 4; i <= NF; i++) if ($i ~ /\./ && $i !~ /\.(per_update|per_translation)$/ && $i != "device.l3_allocate" && $i != "cache.replacement") c[i] = 1; next }
+	{ key = ""; for (i in c) key = key "," $i; r = $1 % blk; if ($2 == 0) v[r] = key; else if (v[r] != key) bad = 1 } END { exit bad }' "$T/d.csv" && ok ||
+	bad "the scenarios' runs differ in their ranged values"
 # The verdicts name the pair, the share of samples and the gap.
 "$IOWALK" sensitivity "$tiny" -n 12 -s kvm-gfn,root-pfn > "$T/table.txt" 2>/dev/null
 grep -q 'root-pfn is cheaper than kvm-gfn per IOPTE update at the defaults' "$T/table.txt" && grep -q 'of 12 samples' "$T/table.txt" &&
 	ok || bad "verdict: $(grep '^- ' "$T/table.txt" | head -2)"
+grep -q "^across the $nscen scenarios" "$T/table.txt" &&
+	grep -q "root-pfn is cheaper than kvm-gfn per IOPTE update at the defaults of every scenario ($nscen scenarios of the discrete assumptions); in $((12 * nscen)) of $((12 * nscen)) samples" "$T/table.txt" &&
+	ok || bad "verdict across the assumptions: $(grep -A2 '^across' "$T/table.txt")"
 grep -q '^cost.intercept *1000 ' "$T/table.txt" && grep -q '^cost.intercept *8000 ' "$T/table.txt" && ok || bad "one-at-a-time rows"
 # The tornado file: per pair and metric, every ranged parameter once (ranks 1..n, largest swing first),
 # its gaps at both ends those of its one-at-a-time runs in the CSV, the swing their difference.
@@ -36,9 +76,10 @@ awk -F, -v n="$nranges" '
 	function near(a, b) { return a - b < 0.001 && b - a < 0.001 }
 	FNR == 1 { next }
 	NR == FNR {
-		if ($2 == "base") { for (i = 3; i <= NF; i++) base[i] = $i; nf = NF; gb["per_update"] = $(NF - 3) - $(NF - 1); gb["per_translation"] = $(NF - 2) - $NF; next }
-		p = ""; for (i = 3; i <= nf - 4; i++) if ($i != base[i]) p = i
-		gap[p, $2, "per_update"] = $(NF - 3) - $(NF - 1); gap[p, $2, "per_translation"] = $(NF - 2) - $NF; col[p] = 1
+		if ($2 != 0) next
+		if ($3 == "base") { for (i = 4; i <= NF; i++) base[i] = $i; nf = NF; gb["per_update"] = $(NF - 3) - $(NF - 1); gb["per_translation"] = $(NF - 2) - $NF; next }
+		p = ""; for (i = 4; i <= nf - 4; i++) if ($i != base[i]) p = i
+		gap[p, $3, "per_update"] = $(NF - 3) - $(NF - 1); gap[p, $3, "per_translation"] = $(NF - 2) - $NF; col[p] = 1
 		next }
 	FNR == 2 && !named { getline hdr < ARGV[1]; split(hdr, h, ","); for (i in h) name[h[i]] = i; named = 1 }
 	{ rows[$2]++; c = name[$4]

@@ -88,7 +88,7 @@ static void test_memcache_as_sacache(void)
 		uint64_t sets = geo[g][0], ways = geo[g][1];
 		struct memcache m;
 		struct sacache c;
-		CHECK(memcache_init(&m, sets * ways, (uint32_t)ways) == 0);
+		CHECK(memcache_init(&m, sets * ways, (uint32_t)ways, false, 1) == 0);
 		CHECK(sacache_init(&c, sets * ways, (uint32_t)ways) == 0);
 		struct rng r;
 		rng_seed(&r, 100 + g);
@@ -113,5 +113,63 @@ static void test_memcache_as_sacache(void)
 	}
 }
 
+/* device.l3_allocate=1: a device read that misses the L3 fills it (the next read is an L3 hit), never
+ * the CPU's L1/L2 (a CPU reference after it is served by the L3). */
+static void test_device_allocates(void)
+{
+	struct iw_config cfg;
+	config_defaults(&cfg);
+	cfg.l3_allocate = 1;
+	struct memsys m;
+	CHECK(memsys_init(&m, &cfg) == 0);
+	CHECK_EQ_U64(memsys_device(&m, 0x10000), 650); /* cold: bridge + DRAM, allocates */
+	CHECK_EQ_U64(memsys_device(&m, 0x10000), 195); /* bridge + L3 */
+	CHECK_EQ_U64(memsys_cpu(&m, 0x10000), 45);     /* in the L3 only */
+	CHECK_EQ_U64(m.device_served[MEM_L3], 1);
+	CHECK_EQ_U64(m.device_served[MEM_DRAM], 1);
+	memsys_destroy(&m);
+}
+
+/* cache.replacement=1: the victim of a full set is a random way, the same sequence every run: in a
+ * 4-way set filled with lines 0..3, line 4 evicts one of them (not always the least recently used,
+ * line 0), and over many misses every way is chosen. LRU evicts line 0. */
+static void test_random_replacement(void)
+{
+	struct memcache c, d;
+	CHECK(memcache_init(&c, 4, 4, true, 7) == 0);
+	CHECK(memcache_init(&d, 4, 4, true, 7) == 0);
+	unsigned evicted_lru = 0, seen[4] = {0, 0, 0, 0};
+	for (unsigned round = 0; round < 200; round++) {
+		for (uint64_t l = 0; l < 4; l++) {
+			memcache_access(&c, 100 * round + l, true);
+			memcache_access(&d, 100 * round + l, true);
+		}
+		memcache_access(&c, 100 * round + 4, true);
+		memcache_access(&d, 100 * round + 4, true);
+		unsigned gone = 4;
+		for (uint64_t l = 0; l < 4; l++)
+			if (!memcache_access(&c, 100 * round + l, false))
+				gone = (unsigned)l;
+		CHECK(gone < 4);
+		if (gone < 4)
+			seen[gone]++;
+		evicted_lru += gone == 0;
+		for (uint64_t l = 0; l < 4; l++) /* the same choices in a cache of the same seed */
+			CHECK(memcache_access(&c, 100 * round + l, false) == memcache_access(&d, 100 * round + l, false));
+	}
+	for (unsigned w = 0; w < 4; w++)
+		CHECK(seen[w] > 20);
+	CHECK(evicted_lru < 200);
+	memcache_destroy(&c);
+	memcache_destroy(&d);
+	struct memcache l;
+	CHECK(memcache_init(&l, 4, 4, false, 7) == 0);
+	for (uint64_t k = 0; k < 5; k++)
+		memcache_access(&l, k, true);
+	CHECK(!memcache_access(&l, 0, false));
+	CHECK(memcache_access(&l, 1, false));
+	memcache_destroy(&l);
+}
+
 CHECK_MAIN(CASE(test_tiny_sequence), CASE(test_l3_shared_with_device), CASE(test_config_errors),
-	   CASE(test_memcache_as_sacache))
+	   CASE(test_memcache_as_sacache), CASE(test_device_allocates), CASE(test_random_replacement))
