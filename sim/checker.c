@@ -50,8 +50,10 @@ static int light_mark(struct checker *c, uint64_t pfn, bool unmap)
 	struct checker_chunk *k = &c->chunks[idx];
 	c->ndirty += !(k->dirty & bit);
 	k->dirty |= bit;
-	if (unmap)
+	if (unmap) {
+		c->nunmapped += !(k->unmapped & bit);
 		k->unmapped |= bit;
+	}
 	return 0;
 }
 
@@ -123,6 +125,7 @@ static int mark_dirty(struct checker *c, uint64_t pfn, uint64_t old, bool unmap)
 	uint64_t idx;
 	if (u64map_get(&c->dirty_idx, pfn, &idx)) {
 		struct checker_dirty *d = &c->dirty[idx];
+		c->nunmapped += unmap && !d->unmapped;
 		d->unmapped |= unmap;
 		if (d->nseen < CHECK_HISTORY)
 			d->seen[d->nseen++] = old;
@@ -133,6 +136,7 @@ static int mark_dirty(struct checker *c, uint64_t pfn, uint64_t old, bool unmap)
 	if (iw_grow(&c->dirty, &c->dirty_cap, c->ndirty, sizeof(*c->dirty), 256) < 0)
 		return -1;
 	c->dirty[c->ndirty] = (struct checker_dirty){.pfn = pfn, .unmapped = unmap};
+	c->nunmapped += unmap;
 	return u64map_put(&c->dirty_idx, pfn, c->ndirty++);
 }
 
@@ -224,10 +228,18 @@ static int sync_one(struct checker *c, uint64_t idx)
 	return 0;
 }
 
+static int rpcit_pages(struct checker *c, uint64_t first, uint64_t last, uint64_t *updates, uint64_t *unmapped);
+
 int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *updates, uint64_t *unmapped)
 {
 	*updates = *unmapped = 0;
-	uint64_t first = iova >> 12, last = (iova + (len - 1)) >> 12;
+	int rc = rpcit_pages(c, iova >> 12, (iova + (len - 1)) >> 12, updates, unmapped);
+	c->nunmapped -= *unmapped;
+	return rc;
+}
+
+static int rpcit_pages(struct checker *c, uint64_t first, uint64_t last, uint64_t *updates, uint64_t *unmapped)
+{
 	if (!c->full)
 		return light_rpcit(c, first, last, updates, unmapped);
 	/* Work proportional to the smaller of the range and the dirty set. */

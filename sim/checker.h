@@ -36,6 +36,7 @@ struct checker {
 	struct u64map guest, synced, dirty_idx;
 	struct checker_dirty *dirty; /* full: pages changed since their last RPCIT (in no particular order) */
 	uint64_t ndirty, dirty_cap;  /* pages changed since their last RPCIT (both kinds) */
+	uint64_t nunmapped;          /* of them, pages a mapping was removed from (both kinds) */
 	/* Without full: the changed pages as bitmaps of 64 pages (a few bits per page however many change). */
 	struct checker_chunk *chunks;
 	uint64_t nchunks, chunks_cap;
@@ -59,6 +60,8 @@ void checker_changed(void *ctx, uint64_t iova);
 /* Makes the guest view of [iova, iova+len) visible; *updates = pages whose mapping changed, *unmapped =
  * those of them from which a mapping was removed (an RPCIT a guest issues after unmapping). 0 or -1. */
 int checker_rpcit(struct checker *c, uint64_t iova, uint64_t len, uint64_t *updates, uint64_t *unmapped);
+/* Pages a mapping was removed from (UNMAP) since their last RPCIT: what an unmap flush must cover. */
+static inline uint64_t checker_unmapped_pending(const struct checker *c) { return c->nunmapped; }
 /* The lowest and highest page changed since its last RPCIT; false when every page is in sync. */
 bool checker_dirty_span(const struct checker *c, uint64_t *first_pfn, uint64_t *last_pfn);
 uint64_t checker_guest(const struct checker *c, uint64_t iova_pfn);

@@ -1235,16 +1235,25 @@ static int stream_turns(struct sim *s)
 
 /* ---- RPCIT on the vCPU ---- */
 
-static int start_rpcit(struct sim *s, const struct pending_rpcit *p, bool drain)
+/* How an RPCIT comes about: the trace's, the final flush after the trace, or the flush-queue flush of a
+ * guest that does not refresh after maps (which that guest always issues). */
+enum rpcit_kind { RPCIT_TRACE, RPCIT_DRAIN, RPCIT_FQ };
+
+static int start_rpcit(struct sim *s, const struct pending_rpcit *p, enum rpcit_kind kind)
 {
 	uint64_t updates, unmapped;
 	if (checker_rpcit(&s->cur->ref, p->iova, p->len, &updates, &unmapped) < 0)
 		return sim_fail(s, "out of memory (reference map)");
 	s->st.ops[OP_UPDATES] += updates;
 	s->cur->st.updates += updates;
-	if (drain)
+	if (kind == RPCIT_DRAIN)
 		s->st.ops[OP_DRAIN_UPDATES] += updates;
-	bool issued = s->refresh == IW_REFRESH_ALL || (s->refresh == IW_REFRESH_UNMAPS && unmapped > 0);
+	bool issued = s->refresh == IW_REFRESH_ALL || (s->refresh == IW_REFRESH_UNMAPS && (unmapped > 0 || kind == RPCIT_FQ));
+	if (s->refresh == IW_REFRESH_UNMAPS && issued && checker_unmapped_pending(&s->cur->ref) == 0) {
+		/* Every unmap is flushed: the guest's flush queue is empty (a strict guest never fills it). */
+		s->cur->fq_queued = 0;
+		s->cur->fq_armed = false;
+	}
 	if (!issued) {
 		/* This strategy's guest does not issue it: its updates became visible at no cost. */
 		s->st.ops[OP_RPCITS_SKIPPED]++;
@@ -1384,15 +1393,20 @@ static int commit_memslots(struct sim *s)
 	return w ? sim_fail(s, "%s", w) : 0;
 }
 
-/* The final flush of the current function. */
-static int drain_fn(struct sim *s)
+/* A flush of all of function f's IO address space by its guest at time t (or when the vCPU is free):
+ * an RPCIT over the widest range the trace refreshed (normally the whole DMA window), or over the pages
+ * changed since their last refresh when no refresh covered them; none when nothing was ever changed. */
+static int flush_all(struct sim *s, struct sim_fn *f, uint64_t t, enum rpcit_kind kind)
 {
-	struct sim_fn *f = s->cur;
-	uint64_t first, last;
-	if (!f->strat || !checker_dirty_span(&f->ref, &first, &last))
+	uint64_t first, last, iova, len;
+	bool dirty = checker_dirty_span(&f->ref, &first, &last);
+	if (!f->strat || (!dirty && (kind != RPCIT_FQ || !f->widest_len)))
 		return 0;
-	uint64_t iova = first << 12, len = (last - first + 1) << 12;
-	if (f->widest_len && f->widest_iova <= iova && iova + len - 1 <= f->widest_iova + (f->widest_len - 1)) {
+	if (dirty) {
+		iova = first << 12;
+		len = (last - first + 1) << 12;
+	}
+	if (!dirty || (f->widest_len && f->widest_iova <= iova && iova + len - 1 <= f->widest_iova + (f->widest_len - 1))) {
 		iova = f->widest_iova;
 		len = f->widest_len;
 	}
@@ -1401,14 +1415,73 @@ static int drain_fn(struct sim *s)
 		return 0; /* nothing mapped there can be refreshed */
 	if (ap && len > ap - iova)
 		len = ap - iova;
-	/* After the last record, once the vCPU is free (after any earlier function's flush). */
-	uint64_t t = s->now > s->vcpu_free_at ? s->now : s->vcpu_free_at;
+	if (t < s->vcpu_free_at)
+		t = s->vcpu_free_at; /* after the vCPU's RPCIT in progress (an earlier function's flush) */
+	if (t < s->now)
+		t = s->now;
 	if (advance(s, t) < 0)
 		return -1;
 	set_now(s, t);
 	s->cur = f;
 	struct pending_rpcit p = {.arrival = s->now, .iova = iova, .len = len, .recno = s->recno};
-	return start_rpcit(s, &p, true);
+	return start_rpcit(s, &p, kind);
+}
+
+/* The final flush of the current function. */
+static int drain_fn(struct sim *s)
+{
+	struct sim_fn *f = s->cur;
+	f->fq_armed = false;
+	f->fq_queued = 0;
+	return flush_all(s, f, s->now, RPCIT_DRAIN);
+}
+
+/* A guest that does not refresh after maps queues its unmaps in Linux dma-iommu's per-CPU flush queue
+ * (IOVA_DEFAULT_FQ_SIZE, IOVA_DEFAULT_FQ_TIMEOUT; the refresh-on guest a trace records uses one queue of
+ * 32768 and 1 s, shadow_on_flush): fq_flush_timeout() flushes all when the timer armed by the first
+ * unmap queued runs out. The timers due by time t fire, in time order. */
+static int fq_timers(struct sim *s, uint64_t t)
+{
+	if (s->refresh != IW_REFRESH_UNMAPS)
+		return 0;
+	for (;;) {
+		struct sim_fn *next = NULL;
+		for (unsigned i = 0; i < s->nfns; i++)
+			if (s->fns[i]->fq_armed && s->fns[i]->fq_timer <= t && (!next || s->fns[i]->fq_timer < next->fq_timer))
+				next = s->fns[i];
+		if (!next)
+			return 0;
+		next->fq_armed = false;
+		next->fq_queued = 0;
+		if (commit_memslots(s) < 0 || flush_all(s, next, next->fq_timer, RPCIT_FQ) < 0)
+			return -1;
+		s->st.ops[OP_FQ_FLUSHES]++;
+	}
+}
+
+/* An UNMAP record of the current function, for a guest that does not refresh after maps: queue_iova()
+ * flushes all when the ring is full (N - 1 entries) before queueing this one, and arms the timer for
+ * the first entry. */
+static int fq_unmap(struct sim *s)
+{
+	struct sim_fn *f = s->cur;
+	if (s->refresh != IW_REFRESH_UNMAPS)
+		return 0;
+	if (f->fq_queued + 1 >= s->cfg->fq_entries) {
+		f->fq_queued = 0;
+		if (flush_all(s, f, s->now, RPCIT_FQ) < 0)
+			return -1;
+		s->st.ops[OP_FQ_FLUSHES]++;
+		s->cur = f;
+	}
+	f->fq_queued++;
+	if (!f->fq_armed) {
+		uint64_t us = s->cfg->fq_timeout_us, d;
+		if (__builtin_mul_overflow(us, s->cfg->cpu_clock_mhz, &d) || time_add(s, s->now, d, &f->fq_timer) < 0)
+			return sim_fail(s, "the flush-queue timer (guest.fq_timeout_us) passes the simulated time range");
+		f->fq_armed = true;
+	}
+	return 0;
 }
 
 int sim_drain(struct sim *s)
@@ -1479,6 +1552,9 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		s->started = true;
 		s->st.window_start = s->pinned_since = t;
 	}
+	/* The guest's flush-queue timers that ran out before this record (refresh-off guests). */
+	if (fq_timers(s, t) < 0)
+		return -1;
 	if (t < s->vcpu_free_at) {
 		s->stall_cycles += s->vcpu_free_at - t;
 		s->st.ops[OP_GUEST_STALLS]++;
@@ -1539,6 +1615,8 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 			s->model->guest_unmap(s->cur->guest, r->a, r->c, &cb);
 			if (checker_unmap(ref, r->a, r->c) < 0)
 				why = "out of memory (reference map)";
+			else if (fq_unmap(s) < 0)
+				return -1;
 		} else {
 			struct sim_fn *f = s->cur;
 			uint64_t ap = s->fmt->aperture(s->model->guest_table(f->guest));
@@ -1552,7 +1630,7 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 				f->widest_len = len;
 			}
 			struct pending_rpcit p = {.arrival = s->now, .iova = r->a, .len = len, .recno = recno};
-			if (start_rpcit(s, &p, false) < 0)
+			if (start_rpcit(s, &p, RPCIT_TRACE) < 0)
 				return -1;
 		}
 		if (!why && ref->failed)

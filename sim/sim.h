@@ -127,6 +127,10 @@ struct sim_fn {
 	struct strategy *strat;
 	struct checker ref;
 	uint64_t widest_iova, widest_len; /* the widest RPCIT range seen (the guest's global flush) */
+	/* The flush queue of a guest that does not refresh after maps (IW_REFRESH_UNMAPS; Linux
+	 * dma-iommu's per-CPU queues): unmaps queued since its last flush, and its timer. */
+	uint64_t fq_queued, fq_timer;
+	bool fq_armed;
 	struct sacache wc_rt, wc_st; /* its walk caches (entries above ST, and ST entries) */
 	struct sim_fn_stats st;
 };

@@ -33,6 +33,7 @@ enum comp {
 #define OPCOUNTS(X)                                                                                        \
 	X(RPCITS, "rpcits", "guest RPCIT instructions handled")                                              \
 	X(RPCITS_SKIPPED, "rpcits_skipped", "RPCITs of the trace this strategy's guest does not issue (refresh off)") \
+	X(FQ_FLUSHES, "fq_flushes", "RPCITs of the refresh-off guest's own flush queue (full, or its timer) that the trace's guest did not issue") \
 	X(UPDATES, "iopte_updates", "guest IOPTE changes made visible (by an RPCIT, issued or not)")         \
 	X(DRAIN_UPDATES, "drain_updates", "of them, made visible by the end-of-trace flush (not with --no-drain)") \
 	X(PAGES_SCANNED, "pages_scanned", "4 KiB pages of RPCIT ranges examined")                            \

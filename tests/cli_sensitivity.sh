@@ -78,7 +78,7 @@ awk -F, -v n="$nranges" '
 	NR == FNR {
 		if ($2 != 0) next
 		if ($3 == "base") { for (i = 4; i <= NF; i++) base[i] = $i; nf = NF; gb["per_update"] = $(NF - 3) - $(NF - 1); gb["per_translation"] = $(NF - 2) - $NF; next }
-		p = ""; for (i = 4; i <= nf - 4; i++) if ($i != base[i]) p = i
+		p = 4 + int(($1 - 1) / 2) # run 1 + 2k is parameter k at its low end, run 2 + 2k at its high end
 		gap[p, $3, "per_update"] = $(NF - 3) - $(NF - 1); gap[p, $3, "per_translation"] = $(NF - 2) - $NF; col[p] = 1
 		next }
 	FNR == 2 && !named { getline hdr < ARGV[1]; split(hdr, h, ","); for (i in h) name[h[i]] = i; named = 1 }
