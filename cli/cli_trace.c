@@ -38,7 +38,11 @@
 	"                            function; several make a format-v2 trace, one IO address space each)\n" \
 	"  --name TEXT               the trace's name (default: source, policy and clock)\n" \
 	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n" \
-	"  --levels 3|4|5            the guest table's levels (default: the fewest that hold every IOVA)\n"
+	"  --levels 3|4|5            the guest table's levels (default: the fewest that hold every IOVA)\n" \
+	"  --accept-lost-events      convert a capture whose trace buffer dropped events (refused by default;\n" \
+	"                            the trace's name then begins with LOST N EVENTS)\n" \
+	"  --accept-policy-mismatch  convert a capture whose captured RPCITs do not flush as the header's\n" \
+	"                            'flush strict|lazy' label says (refused by default)\n"
 
 static const char trace_usage[] =
 	"usage: iowalk trace <subcommand> [options]\n"
@@ -517,7 +521,7 @@ static int cmd_gen(int argc, char **argv)
 
 static int cmd_convert(int argc, char **argv)
 {
-	enum { O_FROM = 256, O_CLOCK, O_RPCIT, O_DMA, O_RAM, O_ORIGIN, O_FUNC, O_NAME, O_STRICT, O_LEVELS };
+	enum { O_FROM = 256, O_CLOCK, O_RPCIT, O_DMA, O_RAM, O_ORIGIN, O_FUNC, O_NAME, O_STRICT, O_LEVELS, O_LOST, O_POLICY };
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, O_FROM},       {"clock-ghz", required_argument, NULL, O_CLOCK},
 		{"rpcit", required_argument, NULL, O_RPCIT},     {"dma-accesses", required_argument, NULL, O_DMA},
@@ -525,6 +529,8 @@ static int cmd_convert(int argc, char **argv)
 		{"function", required_argument, NULL, O_FUNC},   {"name", required_argument, NULL, O_NAME},
 		{"strict", no_argument, NULL, O_STRICT},         {"output", required_argument, NULL, 'o'},
 		{"levels", required_argument, NULL, O_LEVELS},
+		{"accept-lost-events", no_argument, NULL, O_LOST},
+		{"accept-policy-mismatch", no_argument, NULL, O_POLICY},
 		{"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0}};
 	struct convert_opts o;
 	convert_defaults(&o);
@@ -585,6 +591,8 @@ static int cmd_convert(int argc, char **argv)
 			}
 			o.levels = (unsigned)(optarg[0] - '0');
 			break;
+		case O_LOST: o.accept_lost = true; break;
+		case O_POLICY: o.accept_policy = true; break;
 		case 'h': fputs(convert_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
@@ -639,6 +647,20 @@ static int cmd_convert(int argc, char **argv)
 	for (uint64_t i = 0; i < st.unparsed && i < 8; i++)
 		fprintf(stderr, "%s%" PRIu64, i ? ", " : " (lines ", st.unparsed_lines[i]);
 	fprintf(stderr, "%s\n", st.unparsed ? (st.unparsed > 8 ? ", ...)" : ")") : "");
+	/* What the capture's integrity checks found. */
+	if (st.lost_events)
+		fprintf(stderr, "warning: the capture lost %" PRIu64 " events (accepted by --accept-lost-events; the trace's name says so)\n",
+			st.lost_events);
+	if (st.unmaps_never_mapped)
+		fprintf(stderr, "warning: %" PRIu64 " unmaps of IOVAs the capture never mapped (it started mid-workload, or lost events)\n",
+			st.unmaps_never_mapped);
+	if (st.label[0] && st.rpcit_captured && !st.integrity_partial)
+		fprintf(stderr, "flush policy: labelled %s; %" PRIu64 " of %" PRIu64 " unmaps flushed at once, %" PRIu64
+			" IOVA pages mapped again before their unmap was flushed%s\n",
+			st.label, st.unmaps_flushed_at_once, st.unmaps, st.reuse_before_flush,
+			o.accept_policy ? " (--accept-policy-mismatch)" : "");
+	if (st.integrity_partial)
+		fprintf(stderr, "note: too many pages to track: the unmap and flush checks stopped part way\n");
 	return CLI_EXIT_OK;
 }
 

@@ -3,6 +3,7 @@
 
 #include "alloc.h"
 #include "trace.h"
+#include "u64map.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -33,8 +34,28 @@ struct pending_dma {
 	uint16_t fn;
 };
 
+/* The capture's integrity checks over the records written (per page of each function): what was mapped,
+ * and the unmapped pages no captured RPCIT has flushed yet, each with its UNMAP record. */
+#define IC_MAX_PAGES (1ull << 22)  /* pages tracked at most (beyond: integrity_partial) */
+#define IC_AT_ONCE 256             /* an UNMAP flushed within this many records counts as flushed at once */
+struct ic_unmap {
+	uint64_t rec, left; /* its record number, and its pages not yet flushed */
+};
+struct integrity {
+	struct u64map mapped;   /* (fn << 52 | pfn) -> 1: mapped now (or unmapped) */
+	struct u64map pend_idx; /* (fn << 52 | pfn) -> index into pend: unmapped, not flushed */
+	struct ic_page {
+		uint64_t key, unmap; /* an unmapped, unflushed page, and its UNMAP (index into unmaps) */
+	} *pend;
+	uint64_t npend, pend_cap;
+	struct ic_unmap *unmaps;
+	uint64_t nunmaps, unmaps_cap, rec;
+	bool on;
+};
+
 struct conv {
 	const struct convert_opts *o;
+	struct integrity ic;
 	struct convert_stats *st;
 	struct trace_writer *tw;
 	struct cev win[WINDOW];
@@ -316,6 +337,93 @@ static void learn_fh(struct conv *c, uint64_t fh, const char *dev)
 	copy_dev(c->fh_dev[c->nfh++], dev);
 }
 
+/* Integrity: stops tracking (too many pages: the counts so far stay, marked partial). */
+static void ic_stop(struct conv *c)
+{
+	c->ic.on = false;
+	c->st->integrity_partial = true;
+}
+
+/* Integrity: page key of function fn's IOVA page pfn is flushed (a captured RPCIT covered it). */
+static void ic_flushed(struct conv *c, uint64_t i)
+{
+	struct integrity *ic = &c->ic;
+	struct ic_unmap *u = &ic->unmaps[ic->pend[i].unmap];
+	if (--u->left == 0 && ic->rec - u->rec <= IC_AT_ONCE)
+		c->st->unmaps_flushed_at_once++;
+	u64map_del(&ic->pend_idx, ic->pend[i].key);
+	uint64_t last = --ic->npend;
+	if (i != last) {
+		ic->pend[i] = ic->pend[last];
+		if (u64map_put(&ic->pend_idx, ic->pend[i].key, i) < 0)
+			ic_stop(c);
+	}
+}
+
+/* Integrity: the record r about to be written (MAP, UNMAP, or a captured RPCIT). */
+static void ic_record(struct conv *c, const struct trace_rec *r)
+{
+	struct integrity *ic = &c->ic;
+	if (!ic->on)
+		return;
+	ic->rec++;
+	uint64_t fn = c->multi ? c->fn : 0, first = r->a >> 12, n = ((r->a + (r->c - 1)) >> 12) - first + 1, v;
+	if (r->kind == TRACE_RPCIT) {
+		if (!c->st->rpcit_captured)
+			return;
+		if (n < ic->npend) {
+			for (uint64_t k = 0; k < n; k++)
+				if (u64map_get(&ic->pend_idx, fn << 52 | (first + k), &v))
+					ic_flushed(c, v);
+		} else {
+			for (uint64_t i = 0; i < ic->npend;) {
+				uint64_t key = ic->pend[i].key, pfn = key & ((1ull << 52) - 1);
+				if (key >> 52 == fn && pfn >= first && pfn - first < n)
+					ic_flushed(c, i); /* the last moved into i */
+				else
+					i++;
+			}
+		}
+		return;
+	}
+	if (r->kind != TRACE_MAP && r->kind != TRACE_UNMAP)
+		return;
+	if (n > IC_MAX_PAGES || ic->mapped.len + n > IC_MAX_PAGES) {
+		ic_stop(c);
+		return;
+	}
+	if (r->kind == TRACE_MAP) {
+		for (uint64_t k = 0; k < n; k++) {
+			uint64_t key = fn << 52 | (first + k);
+			if (u64map_get(&ic->pend_idx, key, &v))
+				c->st->reuse_before_flush++;
+			if (u64map_put(&ic->mapped, key, 1) < 0)
+				return ic_stop(c);
+		}
+		return;
+	}
+	if (iw_grow(&ic->unmaps, &ic->unmaps_cap, ic->nunmaps, sizeof(*ic->unmaps), 1024) < 0)
+		return ic_stop(c);
+	struct ic_unmap *u = &ic->unmaps[ic->nunmaps];
+	*u = (struct ic_unmap){.rec = ic->rec, .left = 0};
+	bool never = false;
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t key = fn << 52 | (first + k);
+		never |= !u64map_get(&ic->mapped, key, &v);
+		if (u64map_get(&ic->pend_idx, key, &v))
+			continue; /* unmapped twice before a flush: the first UNMAP waits for it */
+		if (iw_grow(&ic->pend, &ic->pend_cap, ic->npend, sizeof(*ic->pend), 1024) < 0 ||
+		    u64map_put(&ic->pend_idx, key, ic->npend) < 0)
+			return ic_stop(c);
+		ic->pend[ic->npend++] = (struct ic_page){.key = key, .unmap = ic->nunmaps};
+		u->left++;
+	}
+	c->st->unmaps_never_mapped += never;
+	if (u->left == 0)
+		c->st->unmaps_flushed_at_once++; /* nothing of it to flush */
+	ic->nunmaps++;
+}
+
 /* Writes r (built by a trace_rec_*() constructor) after checking it. */
 static int emit(struct conv *c, struct trace_rec r)
 {
@@ -325,6 +433,7 @@ static int emit(struct conv *c, struct trace_rec r)
 	if (why)
 		return cfail_at(c, c->cur_line, "%s record at %" PRIu64 " cycles: %s", trace_kind_name(r.kind), r.time_cycles,
 				why);
+	ic_record(c, &r);
 	return trace_write(c->tw, &r) < 0 ? cfail(c, "write error") : 0;
 }
 
@@ -516,6 +625,57 @@ static bool file_mentions(FILE *f, const char *needle)
 	return found;
 }
 
+/* What the capture says of itself (f rewound after): events its trace buffer dropped (ftrace's
+ * "# entries-in-buffer/entries-written: A/B" header, per buffer, and "[LOST N EVENTS]" lines), and the
+ * flush policy its header labels it with (iowalk-capture's "# workload: ...; flush strict|lazy"). */
+static void scan_integrity(FILE *f, struct convert_stats *st)
+{
+	char buf[LINE_MAX_BYTES];
+	rewind(f);
+	while (fgets(buf, sizeof(buf), f)) {
+		const char *p;
+		unsigned long long a, b;
+		if (buf[0] == '#' && (p = strstr(buf, "entries-in-buffer/entries-written:")) &&
+		    sscanf(p + strlen("entries-in-buffer/entries-written:"), " %llu/%llu", &a, &b) == 2 && b > a)
+			st->lost_events += b - a;
+		else if ((p = strstr(buf, "[LOST ")) && sscanf(p, "[LOST %llu EVENTS]", &a) == 1)
+			st->lost_events += a;
+		else if (strncmp(buf, "# workload:", 11) == 0 && (p = strstr(buf, "; flush ")))
+			snprintf(st->label, sizeof(st->label), "%s", strncmp(p + 8, "strict", 6) == 0 ? "strict"
+								    : strncmp(p + 8, "lazy", 4) == 0   ? "lazy"
+													: "");
+	}
+	rewind(f);
+}
+
+/* Whether the capture flushes as its header's label says (captured RPCITs; after the last record): a
+ * strict guest flushes each unmap at once (iotlb_sync in iommu_unmap), a lazy one through its flush
+ * queue. NULL, or why not (into buf). */
+static const char *policy_mismatch(struct conv *c, char *buf, size_t len)
+{
+	const struct integrity *ic = &c->ic;
+	struct convert_stats *st = c->st;
+	if (!st->label[0] || !st->rpcit_captured || st->integrity_partial)
+		return NULL;
+	uint64_t recent = 0; /* unmaps of the last records whose flush may not have come yet */
+	for (uint64_t i = 0; i < ic->nunmaps; i++)
+		recent += ic->unmaps[i].left > 0 && ic->rec - ic->unmaps[i].rec <= IC_AT_ONCE;
+	uint64_t late = ic->nunmaps - st->unmaps_flushed_at_once - recent;
+	if (strcmp(st->label, "strict") == 0 && late > 0) {
+		snprintf(buf, len,
+			 "labelled strict, but %" PRIu64 " of its %" PRIu64 " unmaps were not flushed by an RPCIT within %d records"
+			 " (a strict guest flushes each at once; a 6.1 s390 guest needs s390_iommu=strict, it ignores iommu.strict=1)",
+			 late, ic->nunmaps, IC_AT_ONCE);
+		return buf;
+	}
+	if (strcmp(st->label, "lazy") == 0 && ic->nunmaps >= 16 && late == 0) {
+		snprintf(buf, len, "labelled lazy, but every one of its %" PRIu64 " unmaps was flushed by an RPCIT at once, as a strict guest's are",
+			 ic->nunmaps);
+		return buf;
+	}
+	return NULL;
+}
+
 /* The PCI functions the capture names, in order of first appearance: the device of the dma:* mapping
  * events and the zdev of __dma_update_trans kprobes (f rewound after). -1 when there are more than
  * CONVERT_MAX_FUNCTIONS. */
@@ -658,6 +818,16 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		iw_free(c);
 		return -1;
 	}
+	scan_integrity(f, st);
+	if (st->lost_events && !o->accept_lost) {
+		snprintf(err, errlen,
+			 "%s: the capture lost %" PRIu64 " events (its trace buffer overflowed): a trace made from it would miss maps,"
+			 " unmaps and flushes without a word; capture again with a larger buffer, or pass --accept-lost-events"
+			 " (the trace's name then says so)", in, st->lost_events);
+		fclose(f);
+		iw_free(c);
+		return -1;
+	}
 	if (o->rpcit == CONVERT_RPCIT_CAPTURED)
 		st->rpcit_captured = true;
 	else if (o->rpcit == CONVERT_RPCIT_AUTO)
@@ -699,13 +869,18 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 	struct trace_header hdr = {.version = c->multi ? TRACE_FORMAT_VERSION : TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
 				   .record_count = TRACE_COUNT_UNKNOWN};
 	const char *pol = st->rpcit_captured ? "captured" : o->rpcit == CONVERT_RPCIT_LAZY ? "lazy" : "strict";
+	char lost[64] = "";
+	if (st->lost_events)
+		snprintf(lost, sizeof(lost), "LOST %" PRIu64 " EVENTS; ", st->lost_events);
 	if (o->name)
-		snprintf(hdr.name, sizeof(hdr.name), "%s", o->name);
-	else {
-		snprintf(hdr.name, sizeof(hdr.name), "converted from %s; rpcit=%s; dma-accesses=%" PRIu64 "; clock=%" PRIu64 " MHz",
-			 in, pol, o->dma_accesses, o->clock_mhz);
-		trace_name_sanitize(hdr.name); /* the file name may hold any byte */
-	}
+		snprintf(hdr.name, sizeof(hdr.name), "%s%s", lost, o->name);
+	else
+		snprintf(hdr.name, sizeof(hdr.name), "%sconverted from %s; rpcit=%s; dma-accesses=%" PRIu64 "; clock=%" PRIu64 " MHz",
+			 lost, in, pol, o->dma_accesses, o->clock_mhz);
+	trace_name_sanitize(hdr.name); /* the file name may hold any byte */
+	c->ic.on = u64map_init(&c->ic.mapped, 1024) == 0 && u64map_init(&c->ic.pend_idx, 1024) == 0;
+	if (!c->ic.on)
+		st->integrity_partial = true;
 	c->tw = trace_writer_open(out, TRACE_ENC_TEXT, false, &hdr, err, errlen);
 	int rc = -1;
 	if (!c->tw)
@@ -765,12 +940,21 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		cfail(c, "%s: no IOMMU map/unmap events found (%" PRIu64 " lines)", in, lineno);
 		goto out_abort;
 	}
+	char why[512];
+	if (!o->accept_policy && policy_mismatch(c, why, sizeof(why))) {
+		cfail(c, "%s: %s; it does not behave as labelled: capture it again, or pass --accept-policy-mismatch", in, why);
+		goto out_abort;
+	}
 	rc = trace_writer_commit(c->tw, err, errlen);
 	goto out_close;
 out_abort:
 	trace_writer_abort(c->tw);
 out_close:
 	fclose(f);
+	u64map_destroy(&c->ic.mapped);
+	u64map_destroy(&c->ic.pend_idx);
+	iw_free(c->ic.pend);
+	iw_free(c->ic.unmaps);
 	iw_free(c);
 	return rc;
 }

@@ -10,6 +10,11 @@
  *    function (function k, in order of first appearance, gets number k and its IO table at
  *    --ioat-origin - k x 16 MiB); one that names one function, or --function BDF, a version-1 trace of
  *    that function alone.
+ *  - A capture must be whole and flush as labelled: one whose header shows lost events (ftrace's
+ *    entries-in-buffer/entries-written, or LOST lines) is refused unless accept_lost (the trace's name
+ *    then says so); with captured RPCITs, one whose header labels it strict but whose unmaps are not
+ *    each flushed at once, or lazy but whose unmaps all are, is refused unless accept_policy. UNMAPs of
+ *    IOVAs the capture never mapped are counted (a capture that started mid-workload).
  *  - DMA streams are not visible to the kernel: each dma_* mapping event of the kept function adds
  *    --dma-accesses device accesses of its range (reads for TO_DEVICE, writes for FROM_DEVICE,
  *    alternating for BIDIRECTIONAL), at the event's time.
@@ -38,6 +43,8 @@ struct convert_opts {
 	bool strict;                 /* unparsed lines are fatal */
 	const char *name;            /* trace name, or NULL for a generated one */
 	unsigned levels;             /* the guest table's levels; 0: the fewest that hold every IOVA */
+	bool accept_lost;            /* convert a capture whose header shows lost events (the name says so) */
+	bool accept_policy;          /* convert a capture that does not flush as its header's label says */
 };
 
 struct convert_stats {
@@ -49,6 +56,13 @@ struct convert_stats {
 	bool rpcit_captured;
 	bool tracepoint_only;        /* no event named a device: one function, accesses from the maps */
 	unsigned levels;
+	/* The capture's integrity. */
+	uint64_t lost_events;        /* events the trace buffer dropped (ftrace's header or LOST lines) */
+	char label[16];              /* the flush policy the capture's header names ("strict", "lazy", or "") */
+	uint64_t unmaps_never_mapped; /* UNMAP records of IOVA pages no MAP of the capture mapped */
+	uint64_t unmaps_flushed_at_once; /* UNMAPs a captured RPCIT covered within the next records (strict) */
+	uint64_t reuse_before_flush; /* MAPs of a page unmapped and not yet flushed (captured RPCITs) */
+	bool integrity_partial;      /* too many pages to track: the checks above stopped */
 };
 
 void convert_defaults(struct convert_opts *o);
