@@ -392,7 +392,7 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 	return rc;
 }
 
-/* The sweep's fixed settings, hashed (FNV-1a 64): the iowalk version, the trace (its path and content)
+/* The sweep's fixed settings, hashed (FNV-1a 64): the iowalk version and build (report_build_id()), the trace (its path and content)
  * or generator, the strategies, preset, warm-up and check, and every [gen] and [set] entry as written.
  * Every row carries it (`sweep_hash`), so a re-run appends only to a CSV made with the same settings. */
 static uint64_t fnv(uint64_t h, const char *s)
@@ -405,6 +405,7 @@ static uint64_t spec_hash(const struct spec *sp)
 	uint64_t h = FNV1A_OFFSET;
 	char num[64];
 	h = fnv(h, IOWALK_VERSION);
+	h = fnv(fnv(h, "build"), report_build_id()); /* rows of another build never mix with these */
 	h = fnv(fnv(h, "trace"), sp->trace ? sp->trace : "");
 	snprintf(num, sizeof(num), "%016" PRIx64, sp->trace_digest);
 	h = fnv(h, num);
@@ -485,7 +486,7 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 		*end = '\0';
 		if (strncmp(end + 1, want, strlen(want)) != 0) {
 			cli_error("sweep: %s holds point %s made with other fixed settings (sweep_hash %.16s, this spec's "
-				  "%s: the iowalk version or the [sweep], [gen] or [set] settings differ); use another -o",
+				  "%s: the iowalk version or build, or the [sweep], [gen] or [set] settings differ); use another -o",
 				  csv, line + 1, end[1] == ',' ? end + 2 : "?", want + 1);
 			rc = -1;
 			break;
@@ -643,6 +644,13 @@ static int merge(const struct spec *sp, const char *dir, int out_fd, const bool 
 		const char *tag = json_string_value(json_object_get(json_object_get(j, "run"), "tag"));
 		if (!tag || strcmp(tag, key) != 0) {
 			cli_error("sweep --merge: %s is not point %s (its run.tag is '%s')", path, key, tag ? tag : "");
+			json_decref(j);
+			return -1;
+		}
+		const char *build = json_string_value(json_object_get(json_object_get(j, "tool"), "build"));
+		if (!build || strcmp(build, report_build_id()) != 0) {
+			cli_error("sweep --merge: %s was made by another build of iowalk (%s; this one is %s): its rows cannot join"
+				  " this sweep's; run the jobs with this build", path, build ? build : "none recorded", report_build_id());
 			json_decref(j);
 			return -1;
 		}

@@ -6,6 +6,7 @@
 #include "version.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
@@ -333,6 +334,37 @@ static uint64_t config_hash(const struct report_ctx *r)
 	return h;
 }
 
+const char *report_build_id(void)
+{
+	static char id[96];
+	if (id[0])
+		return id;
+	const char *rev = IOWALK_GIT_REV;
+	size_t n = strlen(rev);
+	bool clean = strcmp(rev, "unknown") != 0 && !(n >= 6 && strcmp(rev + n - 6, "-dirty") == 0);
+	if (clean) {
+		snprintf(id, sizeof(id), "%s", rev);
+		return id;
+	}
+	/* Not a commit: the executable's bytes tell builds apart. */
+	FILE *f = fopen("/proc/self/exe", "rb");
+	uint64_t h = FNV1A_OFFSET;
+	bool ok = f != NULL;
+	unsigned char buf[1 << 16];
+	size_t k;
+	while (ok && (k = fread(buf, 1, sizeof(buf), f)) > 0)
+		h = fnv1a_bytes(h, buf, k);
+	if (f) {
+		ok = ok && !ferror(f);
+		fclose(f);
+	}
+	if (ok)
+		snprintf(id, sizeof(id), "%s+exe.%016" PRIx64, rev, h);
+	else
+		snprintf(id, sizeof(id), "%s+exe.unreadable", rev);
+	return id;
+}
+
 json_t *report_json_object(const struct report_ctx *r)
 {
 	const struct engine_result *res = r->res;
@@ -343,6 +375,7 @@ json_t *report_json_object(const struct report_ctx *r)
 	json_object_set_new(tool, "name", json_string("iowalk"));
 	json_object_set_new(tool, "version", json_string(IOWALK_VERSION));
 	json_object_set_new(tool, "git", json_string(IOWALK_GIT_REV));
+	json_object_set_new(tool, "build", json_string(report_build_id()));
 	json_object_set_new(root, "tool", tool);
 	json_t *trace = json_object();
 	json_object_set_new(trace, "label", json_string(r->opts->trace_label));
@@ -427,7 +460,7 @@ void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead)
 	for (unsigned x = 1; x < fmt->nfaults; x++)
 		fprintf(f, ",fault_%s", iw_fault_name(fmt, x));
 	/* Provenance: which iowalk, which configuration, which trace made the row. */
-	fputs(",iowalk_version,config_hash,trace_hash\n", f);
+	fputs(",iowalk_version,config_hash,trace_hash,build\n", f);
 }
 
 static void csv_num(FILE *f, json_t *v, const char *real_fmt)
@@ -485,7 +518,8 @@ int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const 
 		const char *ver = json_string_value(json_object_get(json_object_get(report, "tool"), "version"));
 		const char *ch = json_string_value(json_object_get(json_object_get(report, "run"), "config_hash"));
 		const char *th = json_string_value(json_object_get(json_object_get(report, "trace"), "hash"));
-		fprintf(f, ",%s,%s,%s\n", ver ? ver : "", ch ? ch : "", th ? th : "");
+		const char *bid = json_string_value(json_object_get(json_object_get(report, "tool"), "build"));
+		fprintf(f, ",%s,%s,%s,%s\n", ver ? ver : "", ch ? ch : "", th ? th : "", bid ? bid : "");
 	}
 	return ferror(f) ? -1 : 0;
 }

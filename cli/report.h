@@ -22,6 +22,10 @@ json_t *report_json_object(const struct report_ctx *r);
  * strategy of a JSON report, each starting with `lead` values. The same rows for a run's --csv, a sweep
  * and a sweep's --merge of per-point JSON files; fmt names the fault columns. */
 void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead);
+/* The identity of the build that makes a result: its git revision when built from a clean tree; with
+ * uncommitted changes ("-dirty") or outside a repository, that and a hash of the executable, so two
+ * different builds never share one. Every report (tool.build), CSV row (build) and sweep_hash has it. */
+const char *report_build_id(void);
 int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const char *lead);
 /* 0 or -1 (write error). */
 int report_json(const struct report_ctx *r, FILE *f);

@@ -147,6 +147,17 @@ cmp -s "$T/a" "$T/c" && ok || bad "merged CSV differs from the local sweep"
 # Merging again adds nothing (the points are already there).
 "$IOWALK" sweep "$T/spec.ini" --merge "$T/jobs" -o "$T/m.csv" && sort "$T/m.csv" | cmp -s "$T/a" - && ok ||
 	bad "a second --merge changed the CSV ($(wc -l < "$T/m.csv") lines)"
+# A job made by another build of iowalk cannot join the sweep: merging it is refused, naming the file
+# and both builds, and nothing is added.
+build=$(grep -m1 '"build"' "$T/jobs/point-0.json" | sed 's/.*"build": *"//; s/".*//')
+[ -n "$build" ] && [ "$(tail -1 "$T/r.csv" | awk -F, '{ print $NF }')" = "$build" ] && ok || bad "rows do not carry the build ($build)"
+mkdir "$T/jobs2"
+cp "$T/jobs"/point-*.json "$T/jobs2/"
+sed -i "s/\"build\": \"[^\"]*\"/\"build\": \"0123456789ab-dirty+exe.0000000000000000\"/" "$T/jobs2/point-3.json"
+head -n $((1 + 3 * NS)) "$T/m.csv" > "$T/m2.csv"; cp "$T/m2.csv" "$T/m2.before"
+"$IOWALK" sweep "$T/spec.ini" --merge "$T/jobs2" -o "$T/m2.csv" 2> "$T/err"; rc=$?
+[ $rc -ne 0 ] && grep -q 'point-3.json was made by another build of iowalk (0123456789ab-dirty+exe.0000000000000000; this one is' "$T/err" &&
+	cmp -s "$T/m2.csv" "$T/m2.before" && ok || bad "a job of another build was merged (rc $rc): $(cat "$T/err")"
 # Other fixed settings ([gen] ops here) with the same grid: refused, and the CSV is left as it was.
 sed 's/^ops = 200$/ops = 300/' "$T/spec.ini" > "$T/spec2.ini"
 cp "$T/r.csv" "$T/r2.csv"

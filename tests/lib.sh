@@ -9,6 +9,9 @@ ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 # jget FILE KEY: the first value of "KEY" in a JSON file (numbers and simple strings).
 jget() { grep "\"$2\"" "$1" | head -1 | sed 's/.*: *//; s/[",]//g'; }
+# nobuild FILE: a run's CSV without its last column, the build that made it (which changes with every
+# commit), for comparing with a golden file.
+nobuild() { sed -i 's/,[^,]*$//' "$1"; }
 # abspath FILE: an absolute path, for scripts that change directory.
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 # golden_compare NAME GOLDEN OUT MODE LINES: with MODE --update, OUT becomes the golden file (on

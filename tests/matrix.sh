@@ -27,6 +27,7 @@ for L in 3 4 5; do
 						bad "$lead: $(cat "$T/run.err")"
 						continue
 					fi
+					nobuild "$T/run.csv"
 					if [ $first -eq 1 ]; then
 						echo "trace,levels,host_page_kib,root_large,swcache_entries,$(head -1 "$T/run.csv")" > "$out"
 						first=0

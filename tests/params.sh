@@ -29,6 +29,7 @@ declare -A value=([cache.line_bytes]=128 [vm.host_page_kib]=1024 [vm.host_levels
 col() { awk -F, -v n="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i } NR > 1 { print $c }' "$2"; }
 without() { awk -F, -v OFS=, -v n="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i } { $c = ""; print }' "$2"; }
 "$IOWALK" run "$trace" --check -q --csv "$T/default.csv" || { bad "default run failed"; finish; exit 1; }
+nobuild "$T/default.csv"
 out="$T/params.csv"
 echo "param,value,$(head -1 "$T/default.csv")" > "$out"
 tail -n +2 "$T/default.csv" | sed "s/^/default,-,/" >> "$out"
@@ -49,6 +50,7 @@ while IFS= read -r line; do
 		bad "$name=$v: $(cat "$T/err")"
 		continue
 	fi
+	nobuild "$T/run.csv"
 	# Every parameter is part of the configuration hash; "no effect" is judged on everything else.
 	[ "$(col config_hash "$T/run.csv")" != "$(col config_hash "$T/default.csv")" ] && ok ||
 		bad "$name=$v does not change config_hash"
