@@ -50,6 +50,9 @@ int cli_build_config(struct iw_config *cfg, const struct cli_config_src *src, ch
 
 /* Prints "iowalk: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether standard output is a pipe or socket whose reader has closed it (`iowalk ... | head`): a write
+ * error there is the reader's choice to stop, a quiet exit, not an error. */
+bool cli_stdout_reader_gone(void);
 
 struct option;
 /* getopt_long() for command cmd ("run", "trace gen", ...), without getopt's own messages: an unknown

@@ -122,16 +122,20 @@ static int cmd_cat(const char *path)
 	int rc;
 	while ((rc = trace_next(tr, &r)) == 1) {
 		if (trace_write(tw, &r) < 0) {
-			cli_error("stdout: write error");
+			bool gone = cli_stdout_reader_gone(); /* the reader stopped reading: a quiet end */
+			if (!gone)
+				cli_error("stdout: write error");
 			trace_writer_abort(tw);
 			trace_close(tr);
-			return CLI_EXIT_FAIL;
+			return gone ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 		}
 	}
 	if (trace_writer_commit(tw, err, sizeof(err)) < 0) {
-		cli_error("%s", err);
+		bool gone = cli_stdout_reader_gone(); /* the reader stopped reading: a quiet end */
+		if (!gone)
+			cli_error("%s", err);
 		trace_close(tr);
-		return CLI_EXIT_FAIL;
+		return gone ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 	}
 	if (rc < 0)
 		return reader_fail(tr);

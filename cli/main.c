@@ -5,6 +5,9 @@
 #include "version.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,7 +54,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	/* A reader that stops early (`iowalk run ... | head`) is a write error on standard output (exit 1,
+	/* A reader that stops early (`iowalk run ... | head`) is EPIPE on standard output (a quiet exit 0,
 	 * after every result file is complete), not a SIGPIPE that would end iowalk between staging and
 	 * committing its results. */
 	struct sigaction ign;
@@ -67,9 +70,12 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	int rc = dispatch(argc, argv);
-	/* Output to a full disk or a closed pipe is a failure, not a success with nothing written. */
-	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_EXIT_OK) {
-		cli_error("standard output: write error: %s", strerror(errno));
+	/* Output to a full disk is a failure, not a success with nothing written. A reader that closed the
+	 * pipe (`iowalk run | head`) chose to stop reading: a quiet exit, whatever it left unread (every
+	 * result file was committed before the table). */
+	errno = 0;
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_EXIT_OK && errno != EPIPE && !cli_stdout_reader_gone()) {
+		cli_error("standard output: write error: %s", strerror(errno ? errno : EIO));
 		rc = CLI_EXIT_FAIL;
 	}
 	return rc;

@@ -87,8 +87,8 @@ static void test_memslot_edges(void)
 	CHECK(vm_add_memslot(vm, 7, 0, 0x100, 0x20000000000ull) == NULL);
 	CHECK(vm_add_memslot(vm, 7, 0x100, 0x100, 0x21000000000ull) == NULL);
 	CHECK_STR_CONTAINS(vm_commit_memslots(vm, buf, sizeof(buf)), "duplicate memslot id 7");
-	CHECK_STR_CONTAINS(s390_host_memslot_check(H, 0x1000, 1, 0x40000000000ull), "host address-space limit");
-	CHECK_STR_CONTAINS(s390_host_memslot_check(H, 1ull << 30, 1, 0x30000000000ull), "root domain's aperture");
+	CHECK_STR_CONTAINS(s390_host_memslot_check(H, 0x1000, 1, 0x40000000000ull), "host address-space limit (raise vm.host_levels)");
+	CHECK_STR_CONTAINS(s390_host_memslot_check(H, 1ull << 30, 1, 0x30000000000ull), "root domain's aperture (raise vm.root_levels)");
 	rmvm(vm);
 }
 

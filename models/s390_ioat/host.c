@@ -81,10 +81,10 @@ const char *s390_host_memslot_check(const struct s390_host *h, uint64_t base_gfn
 	uint64_t limit = s390_aperture_bytes(s390_root_level(h->dat.levels));
 	uint64_t bytes = npages << 12;
 	if (limit && (hva >= limit || bytes > limit - hva))
-		return "memslot hva range beyond the host address-space limit (raise host.levels)";
+		return "memslot hva range beyond the host address-space limit (raise vm.host_levels)";
 	uint64_t glimit = s390_aperture_bytes(s390_root_level(h->root.levels));
 	if (glimit && ((base_gfn << 12) >= glimit || bytes > glimit - (base_gfn << 12)))
-		return "memslot gpa range beyond the root domain's aperture (raise root.levels)";
+		return "memslot gpa range beyond the root domain's aperture (raise vm.root_levels)";
 	return NULL;
 }
 
