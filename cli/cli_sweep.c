@@ -8,6 +8,8 @@
  *  - Rows come from the JSON report through report_csv_rows(), so a local sweep and a --merge of
  *    per-point JSON files produce identical rows.
  */
+#define _DEFAULT_SOURCE /* realpath() */
+
 #include "alloc.h"
 #include "cli.h"
 #include "outfile.h"
@@ -32,6 +34,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_AXES 8
@@ -337,11 +340,36 @@ static const char *point_config(const struct spec *sp, uint64_t p, struct iw_con
 	return NULL;
 }
 
+extern const unsigned char iowalk_default_trace[];
+extern const size_t iowalk_default_trace_size;
+
+/* `trace = default`: the embedded default trace (what `iowalk run` replays without a TRACE). */
+static bool is_default(const char *trace) { return trace && strcmp(trace, "default") == 0; }
+
+/* The first point with the same generator settings as point p (its gen. axes' values): the points of a
+ * generator sweep that differ only in other axes share one trace. */
+static uint64_t gen_rep(const struct spec *sp, uint64_t p)
+{
+	unsigned idx[MAX_AXES];
+	point_values(sp, p, idx);
+	uint64_t q = 0;
+	for (unsigned a = 0; a < sp->naxes; a++) /* the same gen. values, every other axis at its first */
+		q = q * sp->axes[a].n + (strncmp(sp->axes[a].key, "gen.", 4) == 0 ? idx[a] : 0);
+	return q;
+}
+
+/* Where the shared trace of the points whose generator settings are point rep's lives. */
+static void gen_trace_path(const char *dir, uint64_t rep, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/gen-%" PRIu64 ".trace", dir, rep);
+}
+
 /* Runs point p (in a worker) and writes its CSV rows to path. 0 or -1 (message on stderr). */
 static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, const char *tmpdir)
 {
 	struct iw_config cfg;
 	struct gen_opts go;
+	(void)go;
 	char err[512], key[2048], lead[2048], trace_path[4400];
 	point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
 	if (point_config(sp, p, &cfg, &go, err, sizeof(err))) {
@@ -359,22 +387,20 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 		return -1;
 	}
 	if (sp->generator) {
-		snprintf(trace_path, sizeof(trace_path), "%s/point-%" PRIu64 ".trace", tmpdir, p);
-		struct gen_stats gs;
-		if (gen_write(&go, trace_path, true, false, &gs, err, sizeof(err)) < 0) {
-			cli_error("sweep: point %s: %s", key, err);
-			return -1;
-		}
+		/* The trace of its [gen] settings, made once by the sweep for every point that has them. */
+		gen_trace_path(tmpdir, gen_rep(sp, p), trace_path, sizeof(trace_path));
 		o.trace_path = trace_path;
 		o.trace_label = sp->generator;
+	} else if (is_default(sp->trace)) {
+		o.trace_data = iowalk_default_trace;
+		o.trace_size = iowalk_default_trace_size;
+		o.trace_label = "default";
 	} else {
 		o.trace_path = sp->trace;
 		o.trace_label = sp->trace;
 	}
 	struct engine_result res;
 	int rc = engine_run(&o, &cfg, &res, err, sizeof(err));
-	if (sp->generator)
-		unlink(trace_path);
 	if (rc < 0) {
 		cli_error("sweep: point %s: %s", key, err);
 		return -1;
@@ -421,6 +447,31 @@ static uint64_t spec_hash(const struct spec *sp)
 	for (unsigned i = 0; i < sp->nset; i++)
 		h = fnv(fnv(fnv(h, "set"), sp->set[i].key), sp->set[i].value);
 	return h;
+}
+
+/* A path written in the spec at spec_path: as it is when absolute, else against the spec file's
+ * directory; made absolute (realpath) when it exists. Allocated; NULL when out of memory. */
+static char *resolve_spec_path(const char *spec_path, const char *path)
+{
+	char *joined;
+	if (path[0] == '/') {
+		joined = iw_strdup(path);
+	} else {
+		const char *slash = strrchr(spec_path, '/');
+		size_t dl = slash ? (size_t)(slash - spec_path) + 1 : 0, n = dl + strlen(path) + 1;
+		joined = iw_malloc(n);
+		if (joined)
+			snprintf(joined, n, "%.*s%s", (int)dl, spec_path, path);
+	}
+	if (!joined)
+		return NULL;
+	char *real = realpath(joined, NULL);
+	if (!real)
+		return joined; /* the caller reports why it cannot be read */
+	char *r = iw_strdup(real);
+	free(real);
+	iw_free(joined);
+	return r;
 }
 
 /* The trace file's content (as stored: compressed or not), so that a sweep over a file that changed
@@ -567,6 +618,13 @@ static int emit_jobs(const struct spec *sp, const char *dir, const char *self)
 		unsigned idx[MAX_AXES];
 		point_values(sp, p, idx);
 		if (sp->generator) {
+			/* The trace of its generator settings, made by the first job that needs it (to a name of
+			 * its own, then renamed: jobs running at once make it twice at worst) and shared. */
+			char gpath[4300];
+			gen_trace_path(dir, gen_rep(sp, p), gpath, sizeof(gpath));
+			fputs("{ [ -e ", stdout);
+			word(gpath);
+			fputs("] || { ", stdout);
 			word(self);
 			word("trace");
 			word("gen");
@@ -583,18 +641,22 @@ static int emit_jobs(const struct spec *sp, const char *dir, const char *self)
 				word(opt);
 				word(sp->axes[a].values[idx[a]]);
 			}
-			snprintf(path, sizeof(path), "%s/point-%" PRIu64 ".trace", dir, p);
 			word("--binary");
 			word("-o");
-			word(path);
-			fputs("&& ", stdout);
+			sh_word(gpath);
+			fputs(".\"$$\" && mv ", stdout);
+			sh_word(gpath);
+			fputs(".\"$$\" ", stdout);
+			word(gpath);
+			fputs("; }; } && ", stdout);
 			word(self);
 			word("run");
-			word(path);
+			word(gpath);
 		} else {
 			word(self);
 			word("run");
-			word(sp->trace);
+			if (!is_default(sp->trace)) /* the default trace: run's own, with no TRACE */
+				word(sp->trace);
 		}
 		if (sp->preset) {
 			word("--preset");
@@ -629,9 +691,12 @@ static int emit_jobs(const struct spec *sp, const char *dir, const char *self)
 static int merge(const struct spec *sp, const char *dir, int out_fd, const bool *done)
 {
 	int missing = 0;
+	uint64_t merged = 0, already = 0;
 	for (uint64_t p = 0; p < sp->npoints; p++) {
-		if (done[p])
+		if (done[p]) {
+			already++;
 			continue;
+		}
 		char path[4096], key[2048], lead[2048], lead2[4200];
 		snprintf(path, sizeof(path), "%s/point-%" PRIu64 ".json", dir, p);
 		point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
@@ -665,9 +730,12 @@ static int merge(const struct spec *sp, const char *dir, int out_fd, const bool 
 		json_decref(j);
 		if (w != (ssize_t)len)
 			return -1;
+		merged++;
 	}
 	if (missing)
 		fprintf(stderr, "sweep --merge: %d of %" PRIu64 " points have no JSON in %s yet\n", missing, sp->npoints, dir);
+	fprintf(stderr, "sweep --merge: %" PRIu64 " points merged, %" PRIu64 " already in the CSV, %d missing\n", merged,
+		already, missing);
 	return 0;
 }
 
@@ -778,6 +846,55 @@ struct sweep_counts {
 	uint64_t todo, finished, failed, skipped;
 };
 
+/* A shared trace of a generator sweep (see run_points()). */
+struct gen_file {
+	char *path;  /* NULL: not made (or removed) */
+	int slot;    /* its outfile_track() slot (removed on a signal) */
+};
+
+/* Makes the shared trace of point p's generator settings in dir unless it is made. 0 or -1 (message on
+ * stderr). */
+static int make_gen_trace(const struct spec *sp, uint64_t p, const char *dir, struct gen_file *gf)
+{
+	struct gen_file *g = &gf[gen_rep(sp, p)];
+	if (g->path)
+		return 0;
+	struct iw_config cfg;
+	struct gen_opts go;
+	char err[512], key[2048], lead[2048], path[4400];
+	point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
+	if (point_config(sp, p, &cfg, &go, err, sizeof(err))) {
+		cli_error("sweep: point %s: %s", key, err);
+		return -1;
+	}
+	gen_trace_path(dir, gen_rep(sp, p), path, sizeof(path));
+	if (!(g->path = iw_strdup(path))) {
+		cli_error("sweep: out of memory");
+		return -1;
+	}
+	g->slot = outfile_track(g->path);
+	struct gen_stats gs;
+	if (gen_write(&go, g->path, true, false, &gs, err, sizeof(err)) < 0) {
+		outfile_untrack(g->slot);
+		iw_free(g->path);
+		g->path = NULL;
+		cli_error("sweep: point %s: %s", key, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Removes a shared trace (its last point has run, or the sweep ends). */
+static void drop_gen_trace(struct gen_file *g)
+{
+	if (!g->path)
+		return;
+	unlink(g->path);
+	outfile_untrack(g->slot);
+	iw_free(g->path);
+	g->path = NULL;
+}
+
 /* Runs the points not yet done, `jobs` worker processes at a time, appending each point's rows to fd as
  * it completes (so an interrupted sweep keeps what finished). */
 static void run_points(const struct spec *sp, const bool *done, int fd, const char *out, long jobs, int quiet,
@@ -790,14 +907,31 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 		n->failed++;
 		return;
 	}
-	for (uint64_t p = 0; p < sp->npoints; p++)
+	/* A generator sweep's points that share their generator settings share one trace, made by this
+	 * process before the first of them runs and removed after the last (users: points still to run). */
+	uint64_t *users = sp->generator ? iw_calloc(sp->npoints, sizeof(uint64_t)) : NULL;
+	struct gen_file *gen_slot = sp->generator ? iw_calloc(sp->npoints, sizeof(*gen_slot)) : NULL;
+	if (sp->generator && (!users || !gen_slot)) {
+		cli_error("sweep: out of memory");
+		n->failed++;
+		iw_free(users);
+		iw_free(gen_slot);
+		rmdir(tmpdir);
+		return;
+	}
+	for (uint64_t p = 0; p < sp->npoints; p++) {
 		done[p] ? n->skipped++ : n->todo++;
+		if (users && !done[p])
+			users[gen_rep(sp, p)]++;
+	}
+	struct timespec t_start;
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	pid_t *pids = iw_calloc((size_t)jobs, sizeof(pid_t));
 	uint64_t *pts = iw_calloc((size_t)jobs, sizeof(uint64_t));
 	/* What each worker may leave in the work directory, removed with it on an interrupt. */
 	struct scratch {
-		char rows[4400], trace[4400];
-		int rows_slot, trace_slot;
+		char rows[4400];
+		int rows_slot;
 	} *scr = iw_calloc((size_t)jobs, sizeof(*scr));
 	uint64_t next = 0;
 	long running = 0;
@@ -814,7 +948,12 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 				slot++;
 			struct scratch *w = &scr[slot];
 			snprintf(w->rows, sizeof(w->rows), "%s/point-%" PRIu64 ".csv", tmpdir, next);
-			snprintf(w->trace, sizeof(w->trace), "%s/point-%" PRIu64 ".trace", tmpdir, next);
+			if (sp->generator && make_gen_trace(sp, next, tmpdir, gen_slot) < 0) {
+				n->failed++;
+				users[gen_rep(sp, next)]--;
+				next++;
+				continue;
+			}
 			pid_t pid = fork();
 			if (pid == 0) {
 				outfile_forget_all(); /* a worker cleans up only its own files */
@@ -826,7 +965,6 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 			}
 			outfile_add_child(pid);
 			w->rows_slot = outfile_track(w->rows);
-			w->trace_slot = outfile_track(w->trace);
 			pids[slot] = pid;
 			pts[slot] = next++;
 			running++;
@@ -844,7 +982,8 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 			running--;
 			outfile_remove_child(pid);
 			outfile_untrack(scr[slot].rows_slot);
-			outfile_untrack(scr[slot].trace_slot);
+			if (sp->generator && --users[gen_rep(sp, pts[slot])] == 0) /* its trace's last point */
+				drop_gen_trace(&gen_slot[gen_rep(sp, pts[slot])]);
 			char rows[4400];
 			snprintf(rows, sizeof(rows), "%s/point-%" PRIu64 ".csv", tmpdir, pts[slot]);
 			if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && append_file(fd, rows) == 0)
@@ -852,19 +991,30 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 			else
 				n->failed++;
 			unlink(rows);
-			if (!quiet)
-				fprintf(stderr, "sweep: %" PRIu64 "/%" PRIu64 " points done (%.0f %%)%s\n", n->finished + n->failed,
-					n->todo, n->todo ? 100.0 * (double)(n->finished + n->failed) / (double)n->todo : 100.0,
+			if (!quiet) {
+				/* Host time, for the estimate only (never part of a result). */
+				uint64_t d = n->finished + n->failed;
+				struct timespec now;
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				double secs = (double)(now.tv_sec - t_start.tv_sec) + (double)(now.tv_nsec - t_start.tv_nsec) * 1e-9;
+				double left = d ? secs * (double)(n->todo - d) / (double)d : 0;
+				fprintf(stderr, "sweep: %" PRIu64 "/%" PRIu64 " points done (%.0f %%), %.0f s so far, about %.0f s left%s\n",
+					d, n->todo, n->todo ? 100.0 * (double)d / (double)n->todo : 100.0, secs, left,
 					n->failed ? " (some failed)" : "");
+			}
 		}
 	}
 	if (!pids || !pts || !scr)
 		n->failed++;
+	for (uint64_t r = 0; gen_slot && r < sp->npoints; r++) /* shared traces left by points not run */
+		drop_gen_trace(&gen_slot[r]);
 	rmdir(tmpdir);
 	outfile_track_dir(NULL);
 	iw_free(pids);
 	iw_free(pts);
 	iw_free(scr);
+	iw_free(users);
+	iw_free(gen_slot);
 }
 
 int cli_sweep(int argc, char **argv)
@@ -918,10 +1068,25 @@ int cli_sweep(int argc, char **argv)
 		goto out;
 	}
 	free(text);
-	if (sp->trace && digest_file(sp->trace, &sp->trace_digest) < 0) {
-		cli_error("sweep: %s: %s", sp->trace, strerror(errno));
-		rc = CLI_EXIT_FAIL;
-		goto out;
+	if (is_default(sp->trace)) {
+		sp->trace_digest = fnv1a_bytes(FNV1A_OFFSET, iowalk_default_trace, iowalk_default_trace_size);
+	} else if (sp->trace) {
+		/* A relative path is the spec's: resolved against the spec file's directory, to the absolute
+		 * path jobs run anywhere can use. */
+		char *abs = resolve_spec_path(sp->path, sp->trace);
+		if (!abs || digest_file(abs, &sp->trace_digest) < 0) {
+			int e = abs ? errno : ENOMEM;
+			if (abs && strcmp(abs, sp->trace) != 0)
+				cli_error("sweep: %s: trace = %s (%s, against the spec's directory): %s", sp->path, sp->trace, abs,
+					  strerror(e));
+			else
+				cli_error("sweep: %s: trace = %s: %s", sp->path, sp->trace, strerror(e));
+			iw_free(abs);
+			rc = CLI_EXIT_FAIL;
+			goto out;
+		}
+		iw_free(sp->trace);
+		sp->trace = abs;
 	}
 	if (emit) {
 		rc = emit_jobs(sp, emit, "iowalk");

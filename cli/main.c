@@ -36,12 +36,16 @@ static const char usage[] =
 	"exit status: 0 success, 1 failure (bad input, failed run), 2 bad usage\n";
 
 /* An interrupted command leaves no partial result: temporaries are removed, the exit is non-zero. */
+static pid_t main_pid; /* the command's own process: only it says so (its workers get the signal too) */
+
 static void on_signal(int sig)
 {
 	outfile_cleanup_all();
 	static const char msg[] = "iowalk: interrupted; no partial output was written\n";
-	ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)w;
+	if (getpid() == main_pid) {
+		ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		(void)w;
+	}
 	_exit(128 + sig);
 }
 
@@ -52,8 +56,10 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	main_pid = getpid();
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* a closed terminal or session: the same clean end */
 	/* A reader that stops early (`iowalk run ... | head`) is EPIPE on standard output (a quiet exit 0,
 	 * after every result file is complete), not a SIGPIPE that would end iowalk between staging and
 	 * committing its results. */

@@ -141,7 +141,8 @@ mkdir "$T/jobs"
 "$IOWALK" sweep "$T/spec.ini" --emit-jobs "$T/jobs" > "$T/jobs.sh"
 [ "$(wc -l < "$T/jobs.sh")" -eq 12 ] && ok || bad "emit-jobs printed $(wc -l < "$T/jobs.sh") commands"
 PATH="$(dirname "$IOWALK"):$PATH" bash "$T/jobs.sh" 2>/dev/null
-"$IOWALK" sweep "$T/spec.ini" --merge "$T/jobs" -o "$T/m.csv"
+"$IOWALK" sweep "$T/spec.ini" --merge "$T/jobs" -o "$T/m.csv" 2> "$T/err"
+grep -q 'sweep --merge: 12 points merged, 0 already in the CSV, 0 missing' "$T/err" && ok || bad "merge summary: $(cat "$T/err")"
 sort "$T/m.csv" > "$T/c"
 cmp -s "$T/a" "$T/c" && ok || bad "merged CSV differs from the local sweep"
 # Merging again adds nothing (the points are already there).
@@ -158,6 +159,29 @@ head -n $((1 + 3 * NS)) "$T/m.csv" > "$T/m2.csv"; cp "$T/m2.csv" "$T/m2.before"
 "$IOWALK" sweep "$T/spec.ini" --merge "$T/jobs2" -o "$T/m2.csv" 2> "$T/err"; rc=$?
 [ $rc -ne 0 ] && grep -q 'point-3.json was made by another build of iowalk (0123456789ab-dirty+exe.0000000000000000; this one is' "$T/err" &&
 	cmp -s "$T/m2.csv" "$T/m2.before" && ok || bad "a job of another build was merged (rc $rc): $(cat "$T/err")"
+# Jobs of a generator sweep share one trace per distinct generator setting (the grid's set. axis does not
+# make another): 3 gen.memslots values x 2 gen.rpcit values = 6 traces for the 12 points.
+ngen=$(ls "$T/jobs" | grep -c '^gen-[0-9]*\.trace$')
+[ "$ngen" -eq 6 ] && [ -z "$(ls "$T/jobs" | grep '^point-.*\.trace$')" ] && ok || bad "emit-jobs made $ngen shared traces: $(ls "$T/jobs" | head)"
+# trace = default replays the embedded default trace (run's, without a TRACE); a relative trace is the
+# spec's, resolved against the spec file's directory (not the working directory), and its jobs name it
+# absolutely.
+mkdir -p "$T/specdir/sub"
+cp "$SRC/traces/samples/tiny.trace" "$T/specdir/sub/t.trace"
+printf '[sweep]\ntrace = sub/t.trace\nstrategies = kvm-gfn\n[grid]\nset.cost.rpcit = 3000, 4000\n' > "$T/specdir/rel.ini"
+(cd / && "$IOWALK" sweep "$T/specdir/rel.ini" -o "$T/rel.csv" -q) && [ "$(wc -l < "$T/rel.csv")" -eq 3 ] && ok || bad "a relative trace in a spec"
+"$IOWALK" run "$SRC/traces/samples/tiny.trace" -s kvm-gfn --set cost.rpcit=4000 -q --csv "$T/one.csv"
+[ "$(grep '^"set.cost.rpcit=4000"' "$T/rel.csv" | cut -d, -f5-12)" = "$(tail -1 "$T/one.csv" | cut -d, -f2-9)" ] && ok || bad "the relative trace's rows differ from run's"
+(cd / && "$IOWALK" sweep "$T/specdir/rel.ini" --emit-jobs "$T/reljobs") | grep -q "'run' '$T/specdir/sub/t.trace'" && ok || bad "relative trace in jobs"
+printf '[sweep]\ntrace = missing.trace\n[grid]\nset.cost.rpcit = 1, 2\n' > "$T/specdir/miss.ini"
+"$IOWALK" sweep "$T/specdir/miss.ini" -o "$T/miss.csv" -q 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "trace = missing.trace ($T/specdir/missing.trace, against the spec's directory): No such file" "$T/err" && ok ||
+	bad "a missing relative trace: rc $rc, $(cat "$T/err")"
+printf '[sweep]\ntrace = default\nstrategies = kvm-gfn,root-pfn\n[grid]\nset.device.walkers = 4\n' > "$T/def.ini"
+"$IOWALK" sweep "$T/def.ini" -o "$T/def.csv" -q && "$IOWALK" run -s kvm-gfn,root-pfn -q --csv "$T/defrun.csv" &&
+	[ "$(tail -n +2 "$T/def.csv" | cut -d, -f4- | sed 's/,[^,]*$//')" = "$(tail -n +2 "$T/defrun.csv" | sed 's/,[^,]*$//')" ] && ok ||
+	bad "trace = default: rows differ from iowalk run's"
+"$IOWALK" sweep "$T/def.ini" --emit-jobs "$T/defjobs" | grep -q "^'iowalk' 'run' '--set'" && ok || bad "trace = default in jobs: $("$IOWALK" sweep "$T/def.ini" --emit-jobs "$T/defjobs" | head -1)"
 # Other fixed settings ([gen] ops here) with the same grid: refused, and the CSV is left as it was.
 sed 's/^ops = 200$/ops = 300/' "$T/spec.ini" > "$T/spec2.ini"
 cp "$T/r.csv" "$T/r2.csv"

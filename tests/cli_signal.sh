@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# An interrupted command (SIGINT or SIGTERM) exits non-zero with a message and leaves no output file
-# and no temporary behind.
+# An interrupted command (SIGINT, SIGTERM or SIGHUP) exits non-zero with a message and leaves no output
+# file and no temporary behind.
 . "$(dirname "$0")/lib.sh"
 IOWALK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$T"
 "$IOWALK" trace gen random --ops 3000000 --binary -o big.trace 2>/dev/null
-for sig in INT TERM; do
+for sig in INT TERM HUP; do
 	"$IOWALK" run big.trace -q --check --set device.iotlb_entries=0 --json out.json --csv out.csv 2> err.txt &
 	pid=$!
 	sleep 0.5
@@ -78,6 +78,22 @@ if [ $rc -ne 0 ] && [ -z "$left" ] && [ -z "$workers" ]; then
 	pass=$((pass + 1))
 else
 	echo "FAIL: interrupted sweep: exit $rc, work dir '$left', workers '$workers'"
+	fails=$((fails + 1))
+fi
+# Ctrl-C reaches the whole process group, workers included: the sweep still says it once (its own
+# process group here, as a terminal's foreground job has).
+setsid "$IOWALK" sweep "$PWD/spec.ini" -o sweep2.csv -j 2 -q 2> err.txt &
+pid=$!
+sleep 1.5
+kill -s INT -- -$pid 2>/dev/null || kill -s INT $pid
+wait $pid
+rc=$?
+sleep 0.2
+n=$(grep -c 'interrupted' err.txt)
+if [ $rc -ne 0 ] && [ "$n" -eq 1 ] && [ -z "$(ls -d sweep2.csv.work.* 2>/dev/null)" ]; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: sweep interrupted as a group: exit $rc, said 'interrupted' $n times: $(cat err.txt)"
 	fails=$((fails + 1))
 fi
 # --progress writes progress lines to a stderr that is not a terminal (here a file), with the share done.
