@@ -99,5 +99,13 @@ done
 	grep -q "warning: kvm-gfn: .* guest pages mapped with 4 KiB pages although vm.host_page_kib=2097152" back.err && ok ||
 	bad "2 GiB backing of a small memslot: no warning ($(cat back.err))"
 "$IOWALK" run "$tiny" -s kvm-gfn -q --json /dev/null 2> back.err && [ ! -s back.err ] && ok || bad "4 KiB backing warned: $(cat back.err)"
+# Only --outdir creates directories: a result whose directory is missing (a typo) is refused before the
+# run, naming the option and the directory, and no directory is made.
+for opt in --json --csv --cdf --figure; do
+	"$IOWALK" run "$tiny" -q $opt typo/deeper/out 2> dir.err; rc=$?
+	[ "$rc" = 1 ] && grep -q "run: $opt typo/deeper/out: the directory 'typo/deeper' does not exist" dir.err && [ ! -e typo ] && ok ||
+		bad "$opt into a missing directory: exit $rc, $(cat dir.err), $(ls -d typo 2>/dev/null)"
+done
+"$IOWALK" run "$tiny" -q --outdir made/here && [ -s made/here/report.json ] && ok || bad "--outdir does not create its directory"
 no_tmp
 finish
