@@ -52,6 +52,15 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 	int c = getopt_long(argc, argv, shortopts, longopts, &li);
 	size_t n;
 	bool several;
+	/* An empty value is refused for every option: as a path it would mean the working directory or '/'
+	 * ('--outdir ""' wrote into '/'), and no option means anything by it. */
+	if (c != '?' && c != -1 && optarg && !optarg[0]) {
+		if (li >= 0)
+			cli_error("%s: option '--%s' needs a non-empty value (see 'iowalk %s --help')", cmd, longopts[li].name, cmd);
+		else
+			cli_error("%s: option '-%c' needs a non-empty value (see 'iowalk %s --help')", cmd, c, cmd);
+		return '?';
+	}
 	if (c != '?' && li >= 0) {
 		if (idx)
 			*idx = li;

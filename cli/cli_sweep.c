@@ -19,6 +19,7 @@
 #include "gen.h"
 #include "report.h"
 #include "fnv.h"
+#include "u64map.h"
 #include "version.h"
 
 #include <ctype.h>
@@ -513,6 +514,27 @@ static void header_lead(const struct spec *sp, char *buf, size_t len)
 }
 
 /* Reads the `point` column of an existing CSV into done[]; checks its header. */
+/* The strategies a point's rows must name (bit i: strategy_at(i)), and whether each must be there (an
+ * explicit list; with 'all', a strategy that refuses the trace has no row). */
+static uint64_t spec_strategies(const struct spec *sp, bool *exact)
+{
+	struct engine_opts o;
+	char err[256];
+	memset(&o, 0, sizeof(o));
+	uint64_t m = 0;
+	if (cli_parse_strategies(sp->strategies, &o, err, sizeof(err)) < 0)
+		return 0;
+	*exact = !o.skip_refused;
+	for (unsigned k = 0; k < o.nstrategies; k++)
+		for (unsigned i = 0; strategy_at(i) && i < 64; i++)
+			if (strategy_at(i) == o.strategies[k])
+				m |= 1ull << i;
+	return m;
+}
+
+/* Reads the rows of an existing CSV into done[] (a point is done when its rows are there): its header
+ * must be this spec's, whole; every row this spec's sweep_hash; each point's rows whole (one per
+ * strategy, none twice). An incomplete last line (a write cut short) is removed. 0 or -1 (said). */
 static int read_done(const struct spec *sp, const char *csv, bool *done, const char *header)
 {
 	FILE *f = fopen(csv, "r");
@@ -522,18 +544,48 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 	size_t cap = 0;
 	ssize_t n = getline(&line, &cap, f);
 	int rc = 0;
+	off_t good = n > 0 ? n : 0; /* the end of the last whole line */
 	char want[32]; /* the sweep_hash field every row of this spec has, after the point key */
 	snprintf(want, sizeof(want), ",%016" PRIx64, spec_hash(sp));
-	if (n > 0 && strncmp(line, header, strlen(header)) != 0) {
-		cli_error("sweep: %s has a different header (another grid?); use another -o", csv);
+	size_t hl = strlen(header);
+	if (n > 0 && !((size_t)n == hl + 1 && strncmp(line, header, hl) == 0 && line[hl] == '\n')) {
+		cli_error("sweep: %s has a different header (another grid or another iowalk?); use another -o", csv);
 		rc = -1;
 	}
+	/* Every point's key, indexed once (by its hash; confirmed by the text). */
+	struct u64map idx;
+	uint64_t *seen = iw_calloc(sp->npoints ? sp->npoints : 1, sizeof(uint64_t)); /* strategies' bits */
+	bool exact = false;
+	uint64_t want_strats = spec_strategies(sp, &exact);
+	char key[2048], lead[2048];
+	if (rc == 0 && (!seen || u64map_init(&idx, sp->npoints) < 0)) {
+		cli_error("sweep: out of memory");
+		iw_free(seen);
+		free(line);
+		fclose(f);
+		return -1;
+	}
+	for (uint64_t p = 0; rc == 0 && p < sp->npoints; p++) {
+		point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
+		uint64_t h = fnv1a_str(FNV1A_OFFSET, key) >> 1, q;
+		while (u64map_get(&idx, h, &q)) /* another key with this hash: the next free one */
+			h = (h + 1) & (UINT64_MAX >> 1);
+		if (u64map_put(&idx, h, p) < 0)
+			rc = -1;
+	}
+	bool torn = false;
 	while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
-		if (line[0] != '"' || line[n - 1] != '\n')
-			continue; /* a torn last line (a crash outside our writes) is ignored */
-		char *end = strchr(line + 1, '"');
-		if (!end)
-			continue;
+		if (line[n - 1] != '\n') {
+			torn = true; /* the last line, cut short */
+			break;
+		}
+		good += n;
+		char *end = line[0] == '"' ? strchr(line + 1, '"') : NULL;
+		if (!end) {
+			cli_error("sweep: %s: a row that is not a sweep row: %.60s", csv, line);
+			rc = -1;
+			break;
+		}
 		*end = '\0';
 		if (strncmp(end + 1, want, strlen(want)) != 0) {
 			cli_error("sweep: %s holds point %s made with other fixed settings (sweep_hash %.16s, this spec's "
@@ -542,17 +594,57 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 			rc = -1;
 			break;
 		}
-		char key[2048], lead[2048];
-		for (uint64_t p = 0; p < sp->npoints; p++) {
-			point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
-			if (strcmp(key, line + 1) == 0)
-				done[p] = true;
+		/* The strategy: the field after the sweep hash and the axes (fld: the comma before the hash). */
+		const char *fld = end + 1;
+		for (unsigned a = 0; a < 1 + sp->naxes && fld; a++)
+			fld = strchr(fld + 1, ',');
+		size_t sl = fld ? strcspn(fld + 1, ",\n") : 0;
+		int si = -1;
+		for (unsigned i = 0; fld && strategy_at(i) && i < 64; i++)
+			if (strlen(strategy_at(i)->name) == sl && strncmp(strategy_at(i)->name, fld + 1, sl) == 0)
+				si = (int)i;
+		uint64_t h = fnv1a_str(FNV1A_OFFSET, line + 1) >> 1, p = UINT64_MAX, q;
+		for (; u64map_get(&idx, h, &q); h = (h + 1) & (UINT64_MAX >> 1)) {
+			point_key(sp, q, key, sizeof(key), lead, sizeof(lead));
+			if (strcmp(key, line + 1) == 0) {
+				p = q;
+				break;
+			}
 		}
+		if (p == UINT64_MAX)
+			continue; /* a point of a grid this spec no longer has: kept, not ours */
+		if (si < 0 || (seen[p] >> si & 1) || !(want_strats >> si & 1)) {
+			cli_error("sweep: %s: point %s has %s row for strategy '%.*s' (a CSV edited by hand, or of another sweep); "
+				  "use another -o", csv, line + 1, si >= 0 && (seen[p] >> si & 1) ? "a second" : "an unexpected",
+				  (int)sl, fld ? fld + 1 : "");
+			rc = -1;
+			break;
+		}
+		seen[p] |= 1ull << si;
+		done[p] = true;
 	}
 	if (rc == 0 && ferror(f)) { /* not the end of the rows: points done would be run again */
 		cli_error("sweep: %s: read error: %s", csv, strerror(errno));
 		rc = -1;
 	}
+	for (uint64_t p = 0; rc == 0 && exact && p < sp->npoints; p++)
+		if (done[p] && seen[p] != want_strats) {
+			point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
+			cli_error("sweep: %s: point %s lacks rows of some of its strategies (%s); use another -o, or remove its rows",
+				  csv, key, sp->strategies);
+			rc = -1;
+		}
+	if (rc == 0 && torn) {
+		/* A write cut short (a full disk, a crash): the fragment goes, so the next rows start on a line. */
+		if (truncate(csv, good) != 0) {
+			cli_error("sweep: %s: cannot remove its incomplete last line: %s", csv, strerror(errno));
+			rc = -1;
+		} else {
+			fprintf(stderr, "sweep: %s: removed an incomplete last line (a write cut short); its point runs again\n", csv);
+		}
+	}
+	u64map_destroy(&idx);
+	iw_free(seen);
 	free(line);
 	fclose(f);
 	return rc;
@@ -575,10 +667,16 @@ static int append_file(int out_fd, const char *path)
 	fclose(f);
 	if (m)
 		bad |= fclose(m) != 0;
-	/* One write: the point's rows land whole or not at all. */
-	ssize_t w = bad ? -1 : write(out_fd, buf, len);
+	/* One write: the point's rows land whole or not at all (a short write, a full disk: cut back). */
+	struct stat st;
+	off_t before = fstat(out_fd, &st) == 0 ? st.st_size : -1;
+	ssize_t w = bad || before < 0 ? -1 : write(out_fd, buf, len);
 	free(buf);
-	return w == (ssize_t)len ? 0 : -1;
+	if (w == (ssize_t)len)
+		return 0;
+	if (w > 0 && ftruncate(out_fd, before) != 0)
+		cli_error("sweep: cannot cut back a partial write of a point's rows: %s", strerror(errno));
+	return -1;
 }
 
 /* One word for POSIX sh: single-quoted, each ' written as '\'' (so nothing in it is interpreted). */
@@ -815,7 +913,22 @@ static int open_results(const struct spec *sp, const char *out, bool *done)
 {
 	char header[4096];
 	header_lead(sp, header, sizeof(header));
-	if (read_done(sp, out, done, header) < 0)
+	char *full = NULL; /* the whole header line, without its newline */
+	size_t flen = 0;
+	FILE *hm = open_memstream(&full, &flen);
+	if (hm) {
+		report_csv_header(hm, strategy_at(0)->model->fmt, header);
+		fclose(hm);
+	}
+	if (!full || !flen) {
+		free(full);
+		cli_error("sweep: out of memory");
+		return -1;
+	}
+	full[flen - 1] = '\0';
+	int rd = read_done(sp, out, done, full);
+	free(full);
+	if (rd < 0)
 		return -1;
 	int fd = open(out, O_WRONLY | O_APPEND | O_CREAT, 0666);
 	if (fd < 0) {

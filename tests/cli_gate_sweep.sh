@@ -182,6 +182,29 @@ printf '[sweep]\ntrace = default\nstrategies = kvm-gfn,root-pfn\n[grid]\nset.dev
 	[ "$(tail -n +2 "$T/def.csv" | cut -d, -f4- | sed 's/,[^,]*$//')" = "$(tail -n +2 "$T/defrun.csv" | sed 's/,[^,]*$//')" ] && ok ||
 	bad "trace = default: rows differ from iowalk run's"
 "$IOWALK" sweep "$T/def.ini" --emit-jobs "$T/defjobs" | grep -q "^'iowalk' 'run' '--set'" && ok || bad "trace = default in jobs: $("$IOWALK" sweep "$T/def.ini" --emit-jobs "$T/defjobs" | head -1)"
+# Resuming checks the CSV whole: its header line exactly (a 1-axis spec's header is a prefix of a 2-axis
+# one's), every point's rows (none missing of an explicit strategy list, none twice), and an incomplete
+# last line (a write cut short) is removed and its point run again.
+printf '[sweep]\ntrace = %s\nstrategies = kvm-gfn,root-pfn\n[grid]\nset.cost.rpcit = 3000, 4000\nset.cost.call = 5, 6\n' "$tiny" > "$T/two.ini"
+printf '[sweep]\ntrace = %s\nstrategies = kvm-gfn,root-pfn\n[grid]\nset.cost.rpcit = 3000, 4000\n' "$tiny" > "$T/one.ini"
+"$IOWALK" sweep "$T/two.ini" -o "$T/two.csv" -q && [ "$(wc -l < "$T/two.csv")" -eq 9 ] && ok || bad "the 2-axis sweep"
+cp "$T/two.csv" "$T/two.keep"
+"$IOWALK" sweep "$T/one.ini" -o "$T/two.csv" -q 2> "$T/err"; rc=$?
+[ $rc -ne 0 ] && grep -q 'has a different header' "$T/err" && cmp -s "$T/two.csv" "$T/two.keep" && ok ||
+	bad "a 1-axis spec resumed into a 2-axis CSV (rc $rc): $(cat "$T/err")"
+grep -v '^"set.cost.rpcit=4000;set.cost.call=6",.*,root-pfn,' "$T/two.keep" > "$T/two.csv"
+"$IOWALK" sweep "$T/two.ini" -o "$T/two.csv" -q 2> "$T/err"; rc=$?
+[ $rc -ne 0 ] && grep -q 'point set.cost.rpcit=4000;set.cost.call=6 lacks rows of some of its strategies' "$T/err" && ok ||
+	bad "a point with a row missing was taken as done (rc $rc): $(cat "$T/err")"
+{ cat "$T/two.keep"; grep '^"set.cost.rpcit=3000;set.cost.call=5",.*,kvm-gfn,' "$T/two.keep"; } > "$T/two.csv"
+"$IOWALK" sweep "$T/two.ini" -o "$T/two.csv" -q 2> "$T/err"; rc=$?
+[ $rc -ne 0 ] && grep -q "point set.cost.rpcit=3000;set.cost.call=5 has a second row for strategy 'kvm-gfn'" "$T/err" && ok ||
+	bad "a point with a row twice was taken as done (rc $rc): $(cat "$T/err")"
+head -n 7 "$T/two.keep" > "$T/two.csv"
+sed -n 8p "$T/two.keep" | head -c 40 >> "$T/two.csv"
+"$IOWALK" sweep "$T/two.ini" -o "$T/two.csv" -q 2> "$T/err" && grep -q 'removed an incomplete last line' "$T/err" &&
+	[ "$(wc -l < "$T/two.csv")" -eq 9 ] && [ "$(sort "$T/two.csv" | md5sum)" = "$(sort "$T/two.keep" | md5sum)" ] && ok ||
+	bad "a torn last line: $(cat "$T/err"), $(wc -l < "$T/two.csv") lines"
 # Other fixed settings ([gen] ops here) with the same grid: refused, and the CSV is left as it was.
 sed 's/^ops = 200$/ops = 300/' "$T/spec.ini" > "$T/spec2.ini"
 cp "$T/r.csv" "$T/r2.csv"

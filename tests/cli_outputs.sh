@@ -107,5 +107,11 @@ for opt in --json --csv --cdf --figure; do
 		bad "$opt into a missing directory: exit $rc, $(cat dir.err), $(ls -d typo 2>/dev/null)"
 done
 "$IOWALK" run "$tiny" -q --outdir made/here && [ -s made/here/report.json ] && ok || bad "--outdir does not create its directory"
+# An empty path is a usage error everywhere (as root, '--outdir ""' once wrote its files into '/').
+for args in "run $tiny --outdir" "run $tiny --json" "run $tiny --figure" "run $tiny --csv" "trace gen nic-ring -o" \
+	"sensitivity $tiny -n 1 --json" "trace convert --from ftrace $SRC/tests/golden/capture-6.12.txt -o"; do
+	"$IOWALK" $args '' > /dev/null 2> empty.err; rc=$?
+	[ "$rc" = 2 ] && grep -q "needs a non-empty value" empty.err && ok || bad "$args '': exit $rc, $(cat empty.err)"
+done
 no_tmp
 finish
