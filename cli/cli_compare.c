@@ -35,7 +35,7 @@ struct cmp {
 static json_t *load(const char *path)
 {
 	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e); /* a key twice: which one counts? */
 	if (!j) {
 		cli_error("compare: %s: line %d: %s", path, e.line, e.text);
 		return NULL;

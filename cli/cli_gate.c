@@ -16,7 +16,7 @@
 #include <string.h>
 
 static const char gate_usage[] =
-	"usage: iowalk gate REPORT.json --baseline BASE.json [--exact | --tolerance P%] [--quiet]\n"
+	"usage: iowalk gate REPORT.json --baseline BASE.json [--exact | --tolerance P%] [--strict] [--quiet]\n"
 	"                   [--junit FILE] [--accept-config]\n"
 	"\n"
 	"Compares every number of every strategy in BASE (cycle totals and per translation, update and\n"
@@ -30,15 +30,17 @@ static const char gate_usage[] =
 	"are shown when they differ but not judged.\n"
 	"\n"
 	"--junit FILE writes the result as JUnit XML (a test case per strategy, failing with its metrics) for\n"
-	"CI systems. Reports of different configurations are not compared (every differing key is listed)\n"
-	"unless --accept-config.\n"
+	"CI systems, always: reports that cannot be compared give an error case saying why. Reports of\n"
+	"different configurations are not compared (every differing key is listed) unless --accept-config.\n"
+	"A metric the report has but the baseline has no number for (missing, null, a string) is said, not\n"
+	"gated; --strict makes it a regression.\n"
 	"\n"
 	"exit status: 0 no regression, 1 regression, 2 incompatible inputs or bad usage\n";
 
 static json_t *load(const char *path)
 {
 	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e); /* a key twice: which one counts? */
 	if (!j)
 		cli_error("%s: line %d: %s", path, e.line, e.text);
 	else if (!json_is_object(j) || !json_is_string(json_object_get(j, "schema"))) {
@@ -61,8 +63,11 @@ struct gate_case {
 
 struct gate {
 	double tol;
-	int exact, quiet;
+	int exact, quiet, strict;
 	int regressions, improvements, compared, unjudged;
+	int ungated;             /* report metrics the baseline has no number for (missing, null, a string) */
+	char ungated_names[256]; /* the first of them */
+	char error[2048];        /* why the two cannot be compared (the JUnit error case), "" when they can */
 	struct gate_case cases[GATE_MAX_CASES];
 	unsigned ncases;
 	struct gate_case *cur;
@@ -98,8 +103,15 @@ static void compare(struct gate *g, const char *strategy, const char *name, cons
 		status = "MISSING";
 		g->regressions++;
 	} else if (!json_is_number(bv)) {
-		status = g->exact ? "NEW" : "new";
-		g->regressions += g->exact;
+		/* The baseline has no number here (missing, null or a string): nothing to gate it against. */
+		status = g->exact || g->strict ? "NEW" : "new";
+		g->regressions += g->exact || g->strict;
+		if (!g->exact) {
+			size_t l = strlen(g->ungated_names);
+			if (g->ungated < 4 && l + strlen(name) + 3 < sizeof(g->ungated_names))
+				snprintf(g->ungated_names + l, sizeof(g->ungated_names) - l, "%s%s", l ? ", " : "", name);
+			g->ungated++;
+		}
 	} else if (n != b) {
 		rel = b != 0 ? (n - b) / fabs(b) : INFINITY;
 		int dir = cli_metric_direction(name, key);
@@ -185,12 +197,21 @@ static struct gate_case *begin_case(struct gate *g, const char *name)
 static void xml_text(FILE *f, const char *s)
 {
 	for (; *s; s++) {
-		switch (*s) {
+		unsigned char ch = (unsigned char)*s;
+		switch (ch) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
+		case '\t':
+		case '\n':
+		case '\r': fputc(ch, f); break;
+		default:
+			/* XML 1.0 has no control characters, not even escaped: shown as \xNN text. */
+			if (ch < 0x20 || ch == 0x7f)
+				fprintf(f, "\\x%02x", ch);
+			else
+				fputc(ch, f);
 		}
 	}
 }
@@ -208,8 +229,15 @@ static int write_junit(const struct gate *g, const char *path)
 	int failures = 0;
 	for (unsigned i = 0; i < g->ncases; i++)
 		failures += g->cases[i].failures > 0;
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"iowalk-gate\" tests=\"%u\" failures=\"%d\">\n",
-		g->ncases, failures);
+	bool has_error = g->error[0] != '\0';
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"iowalk-gate\" tests=\"%u\" failures=\"%d\" errors=\"%d\">\n",
+		g->ncases + has_error, failures, has_error ? 1 : 0);
+	if (has_error) {
+		/* The reports could not be compared: one error case that says why (CI then shows it). */
+		fputs("  <testcase classname=\"iowalk.gate\" name=\"compatibility\"><error message=\"the reports cannot be compared\">", f);
+		xml_text(f, g->error);
+		fputs("</error></testcase>\n", f);
+	}
 	for (unsigned i = 0; i < g->ncases; i++) {
 		const struct gate_case *c = &g->cases[i];
 		fputs("  <testcase classname=\"iowalk.gate\" name=\"", f);
@@ -231,9 +259,19 @@ static int write_junit(const struct gate *g, const char *path)
 	return 0;
 }
 
+static struct gate *cur_gate; /* where incompatible() records why, for the JUnit file */
+
+/* Appends a line to the reason the reports cannot be compared (written to the JUnit file too). */
+static void gate_error_line(const char *line)
+{
+	size_t l = strlen(cur_gate->error);
+	snprintf(cur_gate->error + l, sizeof(cur_gate->error) - l, "%s\n", line);
+}
+
 static int incompatible(const char *why)
 {
 	cli_error("gate: cannot compare: %s", why);
+	gate_error_line(why);
 	return CLI_EXIT_USAGE;
 }
 
@@ -246,9 +284,11 @@ int cli_gate(int argc, char **argv)
 					     {"help", no_argument, NULL, 'h'},
 					     {"junit", required_argument, NULL, 'J'},
 					     {"accept-config", no_argument, NULL, 'A'},
+					     {"strict", no_argument, NULL, 'S'},
 					     {NULL, 0, NULL, 0}};
 	static struct gate g; /* large (the JUnit cases): not on the stack */
 	memset(&g, 0, sizeof(g));
+	cur_gate = &g;
 	g.tol = 0.005;
 	const char *base_path = NULL, *junit = NULL;
 	int accept_config = 0;
@@ -273,6 +313,7 @@ int cli_gate(int argc, char **argv)
 		case 'e': g.exact = 1; break;
 		case 'J': junit = optarg; break;
 		case 'A': accept_config = 1; break;
+		case 'S': g.strict = 1; break;
 		case 'q': g.quiet = 1; break;
 		case 'h': fputs(gate_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
@@ -310,8 +351,12 @@ int cli_gate(int argc, char **argv)
 				if (w && json_equal(v, w))
 					continue;
 				char *tv = json_dumps(v, JSON_ENCODE_ANY), *tw = w ? json_dumps(w, JSON_ENCODE_ANY) : NULL;
-				fprintf(stderr, "gate: config.%s: baseline %s, report %s\n", key, pass ? "(absent)" : tv,
-					pass ? tv : tw ? tw : "(absent)");
+				char line[512];
+				snprintf(line, sizeof(line), "config.%s: baseline %s, report %s", key, pass ? "(absent)" : tv,
+					 pass ? tv : tw ? tw : "(absent)");
+				fprintf(stderr, "gate: %s\n", line);
+				if (!accept_config)
+					gate_error_line(line);
 				free(tv);
 				free(tw);
 			}
@@ -375,10 +420,19 @@ int cli_gate(int argc, char **argv)
 		       "(tolerance %.3g%%)\n",
 		       g.compared, g.regressions, g.regressions == 1 ? "" : "s", g.improvements,
 		       g.improvements == 1 ? "" : "s", g.unjudged, g.unjudged == 1 ? "" : "s", g.tol * 100);
+	if (g.ungated && !g.exact)
+		fprintf(stderr, "gate: note: %d metric%s of the report %s no number in the baseline (missing, null or a string: %s%s)%s\n",
+			g.ungated, g.ungated == 1 ? "" : "s", g.ungated == 1 ? "has" : "have", g.ungated_names,
+			g.ungated > 4 ? ", ..." : "", g.strict ? ": regressions under --strict" : ": not gated (--strict fails on them)");
 	rc = g.regressions ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-	if (junit && write_junit(&g, junit) < 0)
-		rc = CLI_EXIT_FAIL;
 out:
+	/* The JUnit file is written whatever the outcome, a failure to compare included (an error case). */
+	if (junit) {
+		if (!n || !b)
+			gate_error_line("a report could not be read (see the message above)");
+		if (write_junit(&g, junit) < 0)
+			rc = CLI_EXIT_FAIL;
+	}
 	json_decref(n);
 	json_decref(b);
 	return rc;

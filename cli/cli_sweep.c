@@ -785,6 +785,24 @@ static int emit_jobs(const struct spec *sp, const char *dir, const char *self)
 	return fflush(stdout) == 0 && !ferror(stdout) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
+/* The run.config_hash point p's report must have, as 16 hex digits. 0 or -1 (a bad point: said). */
+static int point_hash(const struct spec *sp, uint64_t p, char *buf, size_t len)
+{
+	struct iw_config cfg;
+	struct gen_opts go;
+	char err[512];
+	if (point_config(sp, p, &cfg, &go, err, sizeof(err)))
+		return -1;
+	struct engine_opts o;
+	memset(&o, 0, sizeof(o));
+	o.check = sp->check;
+	o.no_drain = sp->no_drain;
+	o.warmup = sp->warmup;
+	struct report_ctx r = {NULL, &cfg, &o};
+	snprintf(buf, len, "%016" PRIx64, report_config_hash(&r));
+	return 0;
+}
+
 /* Appends the rows of the points not already in the CSV (done[]), so merging twice adds nothing. */
 static int merge(const struct spec *sp, const char *dir, int out_fd, const bool *done)
 {
@@ -799,14 +817,29 @@ static int merge(const struct spec *sp, const char *dir, int out_fd, const bool 
 		snprintf(path, sizeof(path), "%s/point-%" PRIu64 ".json", dir, p);
 		point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
 		json_error_t e;
-		json_t *j = json_load_file(path, 0, &e);
+		json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
 		if (!j) {
-			missing++;
-			continue;
+			if (access(path, F_OK) != 0 && errno == ENOENT) {
+				missing++; /* its job has not run yet */
+				continue;
+			}
+			cli_error("sweep --merge: %s: not a whole report (line %d: %s): a job cut short or a damaged file; run it again",
+				  path, e.line, e.text);
+			return -1;
 		}
 		const char *tag = json_string_value(json_object_get(json_object_get(j, "run"), "tag"));
 		if (!tag || strcmp(tag, key) != 0) {
 			cli_error("sweep --merge: %s is not point %s (its run.tag is '%s')", path, key, tag ? tag : "");
+			json_decref(j);
+			return -1;
+		}
+		/* The job ran this point's configuration and trace (run.config_hash over every parameter and
+		 * the run settings; the trace's name for a file or the default trace). */
+		const char *ch = json_string_value(json_object_get(json_object_get(j, "run"), "config_hash"));
+		char want_ch[32];
+		if (point_hash(sp, p, want_ch, sizeof(want_ch)) < 0 || !ch || strcmp(ch, want_ch) != 0) {
+			cli_error("sweep --merge: %s is point %s run with another configuration (config_hash %s, this spec's %s:"
+				  " a job emitted from another [set] or [sweep]); run it again", path, key, ch ? ch : "none", want_ch);
 			json_decref(j);
 			return -1;
 		}

@@ -315,7 +315,7 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 /* A hash of everything that decides the numbers besides the trace and the strategy: every parameter's
  * value (in the registry's order, so not the preset's name) and the run settings. FNV-1a 64 over
  * "name=value\n" lines: the same on every machine. */
-static uint64_t config_hash(const struct report_ctx *r)
+uint64_t report_config_hash(const struct report_ctx *r)
 {
 	uint64_t h = FNV1A_OFFSET, v;
 	char line[256];
@@ -392,7 +392,7 @@ json_t *report_json_object(const struct report_ctx *r)
 	json_object_set_new(run, "drain", json_boolean(!r->opts->no_drain));
 	json_object_set_new(run, "amortize_over_s", r->opts->amortize_s > 0 ? json_real(r->opts->amortize_s) : json_null());
 	json_object_set_new(run, "baseline", json_string(base_name(r)));
-	snprintf(hex, sizeof(hex), "%016" PRIx64, config_hash(r));
+	snprintf(hex, sizeof(hex), "%016" PRIx64, report_config_hash(r));
 	json_object_set_new(run, "config_hash", json_string(hex));
 	if (r->opts->tag)
 		json_object_set_new(run, "tag", json_string(r->opts->tag));

@@ -26,6 +26,9 @@ void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead);
  * uncommitted changes ("-dirty") or outside a repository, that and a hash of the executable, so two
  * different builds never share one. Every report (tool.build), CSV row (build) and sweep_hash has it. */
 const char *report_build_id(void);
+/* run.config_hash of a report: FNV-1a 64 over every parameter's value and the run settings of r (its res
+ * is not read: a sweep's merge computes a point's hash before any run). */
+uint64_t report_config_hash(const struct report_ctx *r);
 int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const char *lead);
 /* 0 or -1 (write error). */
 int report_json(const struct report_ctx *r, FILE *f);

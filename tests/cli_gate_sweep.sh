@@ -82,10 +82,30 @@ grep -q 'config.cost.rpcit: baseline 3000, report 3001' "$T/out" && grep -q 'con
 	ok || bad "gate did not name every differing configuration key"
 expect_rc 1 "$IOWALK" gate "$T/cfg2.json" --baseline "$T/base.json" --accept-config --exact --junit "$T/junit.xml"
 # (every strategy changes: at least its ratio to the baseline)
-grep -q "<testsuite name=\"iowalk-gate\" tests=\"$((NS + 1))\" failures=\"$NS\">" "$T/junit.xml" && grep -q 'CHANGED cycles_total' "$T/junit.xml" &&
+grep -q "<testsuite name=\"iowalk-gate\" tests=\"$((NS + 1))\" failures=\"$NS\" errors=\"0\">" "$T/junit.xml" && grep -q 'CHANGED cycles_total' "$T/junit.xml" &&
 	ok || bad "gate --junit: $(head -3 "$T/junit.xml")"
 expect_rc 0 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --exact --junit "$T/junit-ok.xml"
 grep -q 'failures="0"' "$T/junit-ok.xml" && ok || bad "gate --junit on a pass"
+# Reports that cannot be compared still give CI a JUnit file: one error case naming every difference.
+expect_rc 2 "$IOWALK" gate "$T/cfg2.json" --baseline "$T/base.json" --junit "$T/junit-cfg.xml"
+grep -q 'tests="1" failures="0" errors="1"' "$T/junit-cfg.xml" && grep -q 'config.cost.rpcit: baseline 3000, report 3001' "$T/junit-cfg.xml" &&
+	grep -q 'config.device.walkers: baseline 4, report 2' "$T/junit-cfg.xml" && ok || bad "gate --junit on different configurations: $(cat "$T/junit-cfg.xml")"
+# A strategy whose name holds control characters: the JUnit file has none (XML 1.0 allows none).
+sed 's/"kvm-gfn": {/"kvm\\u0001gfn\\u001b": {/' "$T/base.json" > "$T/ctl.json"
+"$IOWALK" gate "$T/ctl.json" --baseline "$T/ctl.json" --exact --junit "$T/junit-ctl.xml" > /dev/null
+grep -q 'name="kvm\\x01gfn\\x1b"' "$T/junit-ctl.xml" && ! LC_ALL=C grep -q "$(printf '[\001-\010\013\014\016-\037]')" "$T/junit-ctl.xml" && ok ||
+	bad "control characters in JUnit: $(grep -a testcase "$T/junit-ctl.xml" | head -2)"
+# A baseline metric that is null or a string is not silently ungated: said, and a regression under --strict.
+sed '0,/"cycles_total": [0-9]*,/s//"cycles_total": null,/' "$T/base.json" > "$T/nullbase.json"
+expect_rc 0 "$IOWALK" gate "$T/base.json" --baseline "$T/nullbase.json"
+grep -q 'gate: note: 1 metric of the report has no number in the baseline (missing, null or a string: cycles_total): not gated' "$T/out" && ok ||
+	bad "a null baseline metric not said: $(grep note "$T/out")"
+expect_rc 1 "$IOWALK" gate "$T/base.json" --baseline "$T/nullbase.json" --strict
+# A key twice in a report (which counts?) is refused.
+sed '0,/"translations": \([0-9]*\),/s//"translations": \1, "translations": 0,/' "$T/base.json" > "$T/dup.json"
+expect_rc 2 "$IOWALK" gate "$T/dup.json" --baseline "$T/base.json"
+grep -q 'duplicate object key' "$T/out" && ok || bad "a duplicate key in a report was accepted"
+expect_rc 2 "$IOWALK" compare "$T/base.json" "$T/dup.json"
 # compare: both values, the difference, the ratio and the verdict in each metric's direction.
 "$IOWALK" run "$tiny" -q --set device.iotlb_entries=0 --json "$T/noiotlb.json"
 "$IOWALK" compare "$T/base.json" "$T/noiotlb.json" > "$T/cmp.txt" 2> "$T/cmp.err"
@@ -182,6 +202,20 @@ printf '[sweep]\ntrace = default\nstrategies = kvm-gfn,root-pfn\n[grid]\nset.dev
 	[ "$(tail -n +2 "$T/def.csv" | cut -d, -f4- | sed 's/,[^,]*$//')" = "$(tail -n +2 "$T/defrun.csv" | sed 's/,[^,]*$//')" ] && ok ||
 	bad "trace = default: rows differ from iowalk run's"
 "$IOWALK" sweep "$T/def.ini" --emit-jobs "$T/defjobs" | grep -q "^'iowalk' 'run' '--set'" && ok || bad "trace = default in jobs: $("$IOWALK" sweep "$T/def.ini" --emit-jobs "$T/defjobs" | head -1)"
+# Jobs emitted and run under one [set], merged under another: each job's config_hash is checked against
+# its point's, and the mismatch refused naming the file (it once became rows stamped with the second spec's
+# sweep_hash); a job JSON cut short is an error, not "no JSON yet".
+printf '[sweep]\ntrace = %s\nstrategies = kvm-gfn\n[set]\ncost.intercept = 1000\n[grid]\nset.cost.rpcit = 3000, 4000\n' "$tiny" > "$T/s1.ini"
+sed 's/^cost.intercept = 1000$/cost.intercept = 2000/' "$T/s1.ini" > "$T/s2.ini"
+mkdir "$T/cj"
+"$IOWALK" sweep "$T/s1.ini" --emit-jobs "$T/cj" > "$T/cj.sh" && PATH="$(dirname "$IOWALK"):$PATH" bash "$T/cj.sh" && ok || bad "jobs of s1"
+"$IOWALK" sweep "$T/s2.ini" --merge "$T/cj" -o "$T/cj2.csv" 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q 'point-0.json is point set.cost.rpcit=3000 run with another configuration' "$T/err" &&
+	[ "$(wc -l < "$T/cj2.csv")" -le 1 ] && ok || bad "jobs of another [set] merged (rc $rc): $(cat "$T/err")"
+"$IOWALK" sweep "$T/s1.ini" --merge "$T/cj" -o "$T/cj1.csv" 2> /dev/null && [ "$(wc -l < "$T/cj1.csv")" -eq 3 ] && ok || bad "jobs of s1 under s1"
+head -c 300 "$T/cj/point-1.json" > "$T/cj/p1" && mv "$T/cj/p1" "$T/cj/point-1.json"
+"$IOWALK" sweep "$T/s1.ini" --merge "$T/cj" -o "$T/cj3.csv" 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q 'point-1.json: not a whole report' "$T/err" && ok || bad "a cut job JSON: rc $rc, $(cat "$T/err")"
 # Resuming checks the CSV whole: its header line exactly (a 1-axis spec's header is a prefix of a 2-axis
 # one's), every point's rows (none missing of an explicit strategy list, none twice), and an incomplete
 # last line (a write cut short) is removed and its point run again.
