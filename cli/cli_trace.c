@@ -23,6 +23,7 @@
 	"              --rpcit strict|lazy:N  --interval CYCLES  --name TEXT  --binary  --zstd  --progress\n"    \
 	"  some kinds only (elsewhere refused): --ring N and --rx-percent P (nic-ring, nvme, vm);\n"           \
 	"              --buf-size BYTES (nic-ring, churn, vm); --working-set MIB and --dma-size BYTES\n"        \
+	"              (sizes: a bare number in that unit, or with a suffix K, M, G, T: --working-set 512K)\n"  \
 	"              (stream, random); --zipf S (random); --devices N (all but vm);\n"                       \
 	"              --functions N (vm: PCI functions, each its own IO address space; a format-v2 trace)\n"
 
@@ -573,11 +574,12 @@ static int cmd_convert(int argc, char **argv)
 			}
 			break;
 		case O_RAM:
-			if (parse_num(optarg, &v) < 0 || v == 0 || v > (1ull << 30)) {
-				cli_error("convert: --guest-ram '%s': expected MiB, 1..2^30", optarg);
+			if (gen_parse_size(optarg, 20, &v) < 0 || v < (1ull << 20) || v > (1ull << 50) || (v & ((1ull << 20) - 1))) {
+				cli_error("convert: --guest-ram '%s': expected a whole number of MiB, 1 MiB..1 PiB (MiB, or with a suffix: 4G)",
+					  optarg);
 				return CLI_EXIT_USAGE;
 			}
-			o.guest_ram_bytes = v << 20;
+			o.guest_ram_bytes = v;
 			break;
 		case O_ORIGIN:
 			if (parse_num(optarg, &o.ioat_origin) < 0 || (o.ioat_origin & 0x3fff)) {

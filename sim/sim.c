@@ -1589,6 +1589,9 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 			return sim_fail(s, "IOAT: a second IOAT (format v1 has one IO address space; format v2 gives each PCI function its own)");
 		if (fn_of(s, r->dev))
 			return sim_fail(s, "IOAT: function %u registered its IOAT already (re-registration is not supported)", r->dev);
+		if (s->nfns >= s->cfg->max_functions)
+			return sim_fail(s, "IOAT: more than %" PRIu64 " PCI functions (run.max_functions; each has its own tables, caches and"
+					   " strategy state): raise it if the trace is right", s->cfg->max_functions);
 		if (s->shared_caches && s->nfns == SIM_MAX_SHARED_FNS)
 			return sim_fail(s, "IOAT: more than %u functions with shared caches (device.shared_caches=1)", SIM_MAX_SHARED_FNS);
 		if (register_fn(s, r) < 0)
@@ -1658,6 +1661,12 @@ int sim_record(struct sim *s, const struct trace_rec *r, uint64_t recno)
 		return sim_fail(s, "%s: %s", trace_kind_name(r->kind), why);
 	if (vm_failed(s->vm))
 		return sim_fail(s, "%s", vm_failure(s->vm));
+	/* What a small trace can make the simulation hold (sparse maps in deep tables: 16 KiB a level). */
+	uint64_t mib = physmem_frames(vm_physmem(s->vm)) >> 8;
+	if (mib > s->cfg->max_memory_mib)
+		return sim_fail(s, "%s: the simulation holds %" PRIu64 " MiB of simulated memory (tables, shadow tables, structures),"
+				   " more than run.max_memory_mib=%" PRIu64 ": raise it if the trace is right",
+				trace_kind_name(r->kind), mib, s->cfg->max_memory_mib);
 	check_invariants(s, false);
 	return 0;
 }

@@ -71,4 +71,16 @@ done
 for sub in cat pack stat validate gen convert; do
 	"$IOWALK" trace $sub --help | head -1 | grep -q "^usage: iowalk trace $sub" && ok || bad "trace $sub --help"
 done
+# Sizes take binary suffixes (K, M, G, T, with or without "iB"): a working set of 512 KiB, which a whole
+# number of MiB could not ask for; 64 and 64M are the same; a size that is not whole MiB where MiB are
+# needed, or not a size, is refused.
+"$IOWALK" trace gen random --ops 20 --working-set 512K -o "$T/ws.trace" 2> "$T/err" && grep -q '1 maps (524288 bytes)' "$T/err" && ok ||
+	bad "--working-set 512K: $(cat "$T/err")"
+"$IOWALK" trace gen random --ops 20 --working-set 64 -o "$T/a.trace" 2>/dev/null && "$IOWALK" trace gen random --ops 20 --working-set 64MiB -o "$T/b.trace" 2>/dev/null &&
+	cmp -s "$T/a.trace" "$T/b.trace" && ok || bad "--working-set 64 and 64MiB differ"
+"$IOWALK" trace gen nic-ring --ops 20 --guest-ram 4G --buf-size 2K -o "$T/c.trace" 2>/dev/null && "$IOWALK" trace gen nic-ring --ops 20 --guest-ram 4096 --buf-size 2048 -o "$T/d.trace" 2>/dev/null &&
+	cmp -s "$T/c.trace" "$T/d.trace" && ok || bad "--guest-ram 4G --buf-size 2K differ from 4096 and 2048"
+"$IOWALK" trace gen nic-ring --ops 20 --guest-ram 1536K -o "$T/e.trace" 2> "$T/err"; [ $? -eq 2 ] && grep -q "guest-ram '1536K': expected a whole number of MiB" "$T/err" && ok || bad "--guest-ram 1536K: $(cat "$T/err")"
+"$IOWALK" trace gen random --ops 20 --working-set 5X -o "$T/e.trace" 2> "$T/err"; [ $? -eq 2 ] && grep -q "working-set '5X': expected a size" "$T/err" && ok || bad "--working-set 5X: $(cat "$T/err")"
+"$IOWALK" trace gen random --ops 20 --working-set 6K -o "$T/e.trace" 2> "$T/err"; [ $? -ne 0 ] && grep -q "multiple of 4 KiB" "$T/err" && ok || bad "--working-set 6K: $(cat "$T/err")"
 finish

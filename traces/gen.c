@@ -15,6 +15,7 @@
 #include "rng.h"
 #include "trace.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -67,7 +68,7 @@ void gen_defaults(struct gen_opts *o, enum gen_kind k)
 	o->ring = 256;
 	o->buf_bytes = 1536; /* virtio-net's mergeable RX buffer: the size of the captured RX maps */
 	o->rx_percent = 50;
-	o->working_set_mib = 64;
+	o->working_set_bytes = 64ull << 20;
 	o->dma_bytes = 4096;
 	o->zipf_s = 0;
 	o->interval_cycles = 5200; /* 1 us at 5.2 GHz */
@@ -121,10 +122,11 @@ const char *gen_check(const struct gen_opts *o)
 		return "--buf-size must be 1 B .. 2 MiB";
 	if (o->rx_percent > 100)
 		return "--rx-percent must be 0 .. 100";
-	if (o->working_set_mib == 0 || (o->working_set_mib << 20) > ram - reserve ||
-	    (o->working_set_mib << 20) > IOVA_TOP - IOVA_BASE)
+	if (o->working_set_bytes == 0 || o->working_set_bytes % 4096)
+		return "--working-set must be a multiple of 4 KiB";
+	if (o->working_set_bytes > ram - reserve || o->working_set_bytes > IOVA_TOP - IOVA_BASE)
 		return "--working-set must fit in guest RAM and in the 1 GiB IOVA window";
-	if (o->dma_bytes == 0 || o->dma_bytes > (o->working_set_mib << 20))
+	if (o->dma_bytes == 0 || o->dma_bytes > o->working_set_bytes)
 		return "--dma-size must be 1 B .. the working set";
 	if (o->zipf_s < 0 || o->zipf_s > 8 || o->zipf_s * 4 != floor(o->zipf_s * 4))
 		return "--zipf must be a multiple of 0.25 in [0, 8]";
@@ -149,6 +151,31 @@ static int parse_u64(const char *t, uint64_t *v)
 	if (errno || *end)
 		return -1;
 	*v = x;
+	return 0;
+}
+
+int gen_parse_size(const char *t, unsigned unit_shift, uint64_t *bytes)
+{
+	if (!*t || *t == '-' || *t == '+')
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(t, &end, 0); /* decimal, or 0x hexadecimal */
+	if (errno || end == t)
+		return -1;
+	unsigned shift = unit_shift;
+	if (*end) {
+		const char *sfx = "KMGT", *p = strchr(sfx, toupper((unsigned char)*end));
+		if (!p || !*p)
+			return -1;
+		shift = 10 * (unsigned)(p - sfx + 1);
+		end++;
+		if (strcmp(end, "iB") != 0 && strcmp(end, "B") != 0 && *end)
+			return -1;
+	}
+	if (shift && x > (UINT64_MAX >> shift))
+		return -1;
+	*bytes = (uint64_t)x << shift;
 	return 0;
 }
 
@@ -187,10 +214,9 @@ const char *gen_set(struct gen_opts *o, const char *key, const char *value, char
 		size_t off;
 	} nums[] = {
 		{"seed", offsetof(struct gen_opts, seed)},         {"ops", offsetof(struct gen_opts, ops)},
-		{"guest-ram", offsetof(struct gen_opts, guest_ram_mib)}, {"memslots", offsetof(struct gen_opts, memslots)},
+		{"memslots", offsetof(struct gen_opts, memslots)},
 		{"ioat-origin", offsetof(struct gen_opts, ioat_origin)}, {"ring", offsetof(struct gen_opts, ring)},
-		{"buf-size", offsetof(struct gen_opts, buf_bytes)}, {"rx-percent", offsetof(struct gen_opts, rx_percent)},
-		{"working-set", offsetof(struct gen_opts, working_set_mib)}, {"dma-size", offsetof(struct gen_opts, dma_bytes)},
+		{"rx-percent", offsetof(struct gen_opts, rx_percent)},
 		{"interval", offsetof(struct gen_opts, interval_cycles)}, {"devices", offsetof(struct gen_opts, devices)},
 		{"functions", offsetof(struct gen_opts, functions)},
 	};
@@ -201,6 +227,34 @@ const char *gen_set(struct gen_opts *o, const char *key, const char *value, char
 			snprintf(err, errlen, "--%s '%s': expected a non-negative integer", key, value);
 			return err;
 		}
+		return NULL;
+	}
+	/* Sizes: a bare number in the option's unit, or with a binary suffix (512K, 1.5 GiB is 1536M). */
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned unit; /* the bare number's unit: 2^unit bytes */
+		unsigned store; /* kept in 2^store bytes (the size must be a multiple) */
+	} sizes[] = {
+		{"guest-ram", offsetof(struct gen_opts, guest_ram_mib), 20, 20},
+		{"working-set", offsetof(struct gen_opts, working_set_bytes), 20, 0},
+		{"buf-size", offsetof(struct gen_opts, buf_bytes), 0, 0},
+		{"dma-size", offsetof(struct gen_opts, dma_bytes), 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (strcmp(key, sizes[i].name) != 0)
+			continue;
+		uint64_t b;
+		if (gen_parse_size(value, sizes[i].unit, &b) < 0) {
+			snprintf(err, errlen, "--%s '%s': expected a size (%s, or with a suffix K, M, G or T)", key, value,
+				 sizes[i].unit ? "MiB" : "bytes");
+			return err;
+		}
+		if (b & ((1ull << sizes[i].store) - 1)) {
+			snprintf(err, errlen, "--%s '%s': expected a whole number of MiB", key, value);
+			return err;
+		}
+		*(uint64_t *)((char *)o + sizes[i].off) = b >> sizes[i].store;
 		return NULL;
 	}
 	uint64_t v;
@@ -495,7 +549,7 @@ static int gen_rings(struct g *g, bool vm, bool nvme)
 
 static int map_working_set(struct g *g, uint64_t *base)
 {
-	uint64_t ws = g->o->working_set_mib << 20;
+	uint64_t ws = g->o->working_set_bytes;
 	*base = iova_alloc(g, ws);
 	if (g->failed)
 		return -1;
@@ -515,7 +569,7 @@ static int gen_stream_random(struct g *g, bool random)
 	uint64_t base;
 	if (map_working_set(g, &base) < 0)
 		return -1;
-	uint64_t ws = o->working_set_mib << 20, pages = ws >> 12;
+	uint64_t ws = o->working_set_bytes, pages = ws >> 12;
 	double *cdf = NULL;
 	if (random && o->zipf_s > 0) {
 		cdf = iw_malloc(pages * sizeof(double));

@@ -27,7 +27,7 @@ struct gen_opts {
 	uint64_t ring;             /* nic-ring: descriptors per ring; nvme: queue depth */
 	uint64_t buf_bytes;        /* nic-ring buffer size; churn buffer size */
 	uint64_t rx_percent;       /* nic-ring: share of RX (device writes) packets */
-	uint64_t working_set_mib;  /* stream/random: mapped region */
+	uint64_t working_set_bytes; /* stream/random: mapped region (a multiple of 4 KiB) */
 	uint64_t dma_bytes;        /* stream/random: bytes per DMA */
 	double zipf_s;             /* random: 0 = uniform, else Zipf exponent over pages */
 	uint64_t interval_cycles;  /* time between operations */
@@ -55,5 +55,11 @@ const char *gen_check(const struct gen_opts *o);
 /* Writes the trace to out (text, or binary when binary is set; zstd when zstd). 0 or -1 with err. */
 int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd, struct gen_stats *st, char *err,
 	      size_t errlen);
+
+/* A size given on the command line or in a spec: a number with an optional binary suffix K, M, G or T
+ * (KiB..TiB; "KiB", "MB" and the like read the same), or a bare number of 2^unit_shift bytes (the
+ * option's own unit: MiB for --guest-ram and --working-set, bytes for --buf-size and --dma-size). 0, or
+ * -1 (not a size, or past 2^64). */
+int gen_parse_size(const char *t, unsigned unit_shift, uint64_t *bytes);
 
 #endif

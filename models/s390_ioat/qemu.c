@@ -233,7 +233,8 @@ static struct strategy *qemu_create(const struct strategy_ops *self, struct sim 
 	if (q->buckets_hpa == UINT64_MAX || s390_table_init(&q->host, &vm_hpa_ops, sim_vm(s), s390_guest_table(s)->levels) < 0) {
 		u64map_destroy(&q->iotlb);
 		iw_free(q);
-		snprintf(err, errlen, "cannot allocate the host IO table");
+		snprintf(err, errlen, "cannot allocate the host IO table and QEMU's IOTLB hash of this function: %s",
+			 vm_failed(sim_vm(s)) ? vm_failure(sim_vm(s)) : "out of memory");
 		return NULL;
 	}
 	return (struct strategy *)q;
