@@ -15,7 +15,7 @@ trace="$SRC/traces/samples/matrix.trace"
 # Parameters that do not change this trace's numbers by design: printing only, and limits it stays under.
 # The refresh-off guest's flush queue (guest.fq_*) never fills or times out on this trace, which flushes
 # its unmaps itself (test_sim holds the queue).
-no_effect=" cpu.clock_mhz vm.max_memslots run.max_devices run.max_record_mib guest.fq_entries guest.fq_timeout_us "
+no_effect=" cpu.clock_mhz vm.max_memslots run.max_devices run.max_record_mib run.max_functions run.max_memory_mib guest.fq_entries guest.fq_timeout_us "
 # The value each parameter is run at: twice its default, except where the configuration needs another.
 # Capacities are made small enough for the trace to feel them; an associativity is tried on a cache cut
 # to a few entries (extra settings after a '|').
