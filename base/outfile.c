@@ -154,7 +154,8 @@ static int prepare(struct outfile *of, const char *path, char *err, size_t errle
 	return 0;
 }
 
-/* Creates the temporary beside the target (mode 0666 & ~umask). Its descriptor, or -1 (err). */
+/* Creates the temporary beside the target (the target's mode when it exists, else 0666 & ~umask). Its
+ * descriptor, or -1 (err). */
 static int make_tmp(struct outfile *of, char *err, size_t errlen)
 {
 	size_t n = strlen(of->path);
@@ -171,9 +172,11 @@ static int make_tmp(struct outfile *of, char *err, size_t errlen)
 		of->tmp = NULL;
 		return -1;
 	}
+	/* An existing result keeps its mode (a 600 report stays 600); a new one gets 0666 & ~umask. */
 	mode_t um = umask(0);
 	umask(um);
-	fchmod(fd, 0666 & ~um);
+	struct stat st;
+	fchmod(fd, stat(of->path, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mode & 07777 : 0666 & ~um);
 	of->slot = register_tmp(of->tmp);
 	return fd;
 }

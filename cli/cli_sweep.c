@@ -22,6 +22,9 @@
 #include "u64map.h"
 #include "version.h"
 
+#include <sys/file.h>
+#include <dirent.h>
+#include <signal.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -959,13 +962,24 @@ static int open_results(const struct spec *sp, const char *out, bool *done)
 		return -1;
 	}
 	full[flen - 1] = '\0';
-	int rd = read_done(sp, out, done, full);
-	free(full);
-	if (rd < 0)
-		return -1;
+	/* One sweep at a time on a CSV: two would both run the points not yet there and append them twice. */
 	int fd = open(out, O_WRONLY | O_APPEND | O_CREAT, 0666);
 	if (fd < 0) {
+		free(full);
 		cli_error("sweep: %s: %s", out, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		free(full);
+		cli_error("sweep: %s: another sweep is writing to it (%s); wait for it, or use another -o", out,
+			  errno == EWOULDBLOCK ? "it holds the file's lock" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	int rd = read_done(sp, out, done, full);
+	free(full);
+	if (rd < 0) {
+		close(fd);
 		return -1;
 	}
 	struct stat stt;
@@ -991,6 +1005,47 @@ static int open_results(const struct spec *sp, const char *out, bool *done)
 struct sweep_counts {
 	uint64_t todo, finished, failed, skipped;
 };
+
+/* Work directories (OUT.work.PID) that sweeps killed outright (kill -9, a crash) left behind: those of
+ * processes that no longer exist are removed, with the files a sweep puts there. */
+static void remove_stale_work(const char *out)
+{
+	const char *slash = strrchr(out, '/');
+	char dir[4200], prefix[4200];
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+	if (slash && slash == out)
+		snprintf(dir, sizeof(dir), "/");
+	snprintf(prefix, sizeof(prefix), "%s.work.", slash ? slash + 1 : out);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	size_t pl = strlen(prefix);
+	while ((e = readdir(d))) {
+		char *end;
+		if (strncmp(e->d_name, prefix, pl) != 0)
+			continue;
+		long pid = strtol(e->d_name + pl, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* not a work directory, or its sweep is alive */
+		char path[8600];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		DIR *w = opendir(path);
+		struct dirent *f;
+		while (w && (f = readdir(w))) {
+			if ((strncmp(f->d_name, "point-", 6) == 0 || strncmp(f->d_name, "gen-", 4) == 0)) {
+				char fp[8900];
+				snprintf(fp, sizeof(fp), "%s/%s", path, f->d_name);
+				unlink(fp);
+			}
+		}
+		if (w)
+			closedir(w);
+		if (rmdir(path) == 0)
+			fprintf(stderr, "sweep: removed %s, left by a sweep that no longer runs\n", path);
+	}
+	closedir(d);
+}
 
 /* A shared trace of a generator sweep (see run_points()). */
 struct gen_file {
@@ -1047,6 +1102,7 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 		       struct sweep_counts *n)
 {
 	char tmpdir[4200];
+	remove_stale_work(out);
 	snprintf(tmpdir, sizeof(tmpdir), "%s.work.%ld", out, (long)getpid());
 	if (mkdir(tmpdir, 0700) != 0) {
 		cli_error("sweep: %s: %s", tmpdir, strerror(errno));

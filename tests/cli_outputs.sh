@@ -113,5 +113,8 @@ for args in "run $tiny --outdir" "run $tiny --json" "run $tiny --figure" "run $t
 	"$IOWALK" $args '' > /dev/null 2> empty.err; rc=$?
 	[ "$rc" = 2 ] && grep -q "needs a non-empty value" empty.err && ok || bad "$args '': exit $rc, $(cat empty.err)"
 done
+# Overwriting a result keeps its mode (a 600 report stays 600).
+"$IOWALK" run "$tiny" -q --json mode.json && chmod 600 mode.json && "$IOWALK" run "$tiny" -q --json mode.json &&
+	[ "$(stat -c %a mode.json)" = 600 ] && ok || bad "an overwritten result's mode: $(stat -c %a mode.json)"
 no_tmp
 finish

@@ -96,6 +96,30 @@ else
 	echo "FAIL: sweep interrupted as a group: exit $rc, said 'interrupted' $n times: $(cat err.txt)"
 	fails=$((fails + 1))
 fi
+# Two sweeps on one CSV: the second is refused while the first runs (both would run the points not yet
+# there and append them twice); a work directory a killed sweep left (its process gone) is removed by the
+# next sweep on that CSV.
+"$IOWALK" sweep "$PWD/spec.ini" -o lock.csv -j 1 -q 2> /dev/null &
+pid=$!
+sleep 1
+"$IOWALK" sweep "$PWD/spec.ini" -o lock.csv -j 1 -q 2> err.txt; rc=$?
+kill -s TERM $pid 2>/dev/null; wait $pid 2>/dev/null
+if [ $rc -eq 1 ] && grep -q 'lock.csv: another sweep is writing to it' err.txt; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: a second sweep on one CSV: exit $rc, $(cat err.txt)"
+	fails=$((fails + 1))
+fi
+dead=99999; while kill -0 $dead 2>/dev/null; do dead=$((dead + 1)); done
+mkdir "stale.csv.work.$dead"; touch "stale.csv.work.$dead/point-3.csv" "stale.csv.work.$dead/gen-0.trace"
+printf '[sweep]\ntrace = default\nstrategies = kvm-gfn\n[grid]\nset.device.walkers = 4\n' > small.ini
+"$IOWALK" sweep small.ini -o stale.csv -q 2> err.txt
+if [ ! -e "stale.csv.work.$dead" ] && grep -q "removed .*stale.csv.work.$dead, left by a sweep that no longer runs" err.txt; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: a stale work directory: $(ls -d stale.csv.work.* 2>/dev/null), $(cat err.txt)"
+	fails=$((fails + 1))
+fi
 # --progress writes progress lines to a stderr that is not a terminal (here a file), with the share done.
 "$IOWALK" run big.trace -q -s kvm-gfn --progress 2> progress.txt
 if grep -qE '^big.trace: [0-9]+ records \(?.*[0-9]+%.*records/s$' progress.txt; then
