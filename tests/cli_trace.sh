@@ -215,6 +215,15 @@ awk '/ map: / && n < 40 { n++; next } { print }' "$real/linux-6.12-virtio-blk-la
 	bad "unmaps of never-mapped IOVAs: $(cat "$T/err")"
 "$IOWALK" trace convert --from ftrace "$real/linux-6.12-virtio-blk-lazy.ftrace.txt" -o "$T/whole.trace" 2> "$T/err" && ! grep -q 'never mapped' "$T/err" && ok ||
 	bad "a whole capture reported unmaps of never-mapped IOVAs: $(cat "$T/err")"
+# A dma:* event without a device (dir=... where the device goes) or with one that holds bytes a terminal
+# would interpret is a line the converter does not know: counted, never a function named "dir=FROM_DEVICE"
+# or an escape sequence in the summary.
+sed 's/dma_map_page: 0002:00:00.0 dir=FROM_DEVICE/dma_map_page: dir=FROM_DEVICE/' "$SRC/tests/golden/capture-6.12.txt" > "$T/nodev.txt"
+"$IOWALK" trace convert --from ftrace "$T/nodev.txt" -o "$T/nodev.trace" 2> "$T/err" && ! grep -q 'dir=FROM_DEVICE' "$T/err" &&
+	grep -q 'lines unparsed (lines 15' "$T/err" && ok || bad "a dma event without a device: $(cat "$T/err")"
+sed "s/dma_map_page: 0002:00:00.0 dir/dma_map_page: $(printf '\033')[31mevil dir/" "$SRC/tests/golden/capture-6.12.txt" > "$T/esc.txt"
+"$IOWALK" trace convert --from ftrace "$T/esc.txt" -o "$T/esc.trace" 2> "$T/err" && ! LC_ALL=C grep -q "$(printf '\033')" "$T/err" && ok ||
+	bad "an escape sequence from the capture reached the summary: $(cat -v "$T/err")"
 "$IOWALK" --help | grep -q 'usage: iowalk' && ok || bad "--help"
 "$IOWALK" trace --help | grep -q 'pack IN OUT' && ok || bad "trace --help"
 "$IOWALK" --version | grep -q '^iowalk [0-9]' && ok || bad "--version"

@@ -5,6 +5,7 @@
 #include "trace.h"
 #include "u64map.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -209,6 +210,18 @@ static const char *const known_ignored[] = {"dma_unmap_sg", "dma_free", "dma_syn
 					    "dma_sync_sg_for_device", "dma_map_sg", "dma_unmap_resource", NULL};
 
 /* Parses one line into ev. 1: an event to keep; 0: nothing (comment, ignored event); -1: unparsed. */
+/* Whether the n bytes at d are a device's name as the dma:* events give it (a PCI address like
+ * 0001:00:00.0, or a driver's name): 1 to 31 of [A-Za-z0-9:._-] (an event with none starts "dir=..."). */
+static bool dev_name_ok(const char *d, size_t n)
+{
+	if (n == 0 || n > 31)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)d[i]) && !strchr(":._-", d[i]))
+			return false;
+	return true;
+}
+
 static int parse_event(struct conv *c, char *line, uint64_t lineno, struct cev *ev)
 {
 	while (*line == ' ' || *line == '\t')
@@ -294,9 +307,12 @@ static int parse_event(struct conv *c, char *line, uint64_t lineno, struct cev *
 		const char *d = rest;
 		while (*d == ' ')
 			d++;
-		size_t dl = strcspn(d, " \t");
-		if (dl >= sizeof(ev->dev))
-			dl = sizeof(ev->dev) - 1;
+		size_t dl = strcspn(d, " \t\n");
+		/* The device (a PCI address like 0001:00:00.0, or a driver's name): printable, no '=' (an event
+		 * without one starts with dir=...), at most 31 bytes; anything else is not a line this
+		 * converter knows (and reaches no message raw). */
+		if (!dev_name_ok(d, dl))
+			return -1;
 		memcpy(ev->dev, d, dl);
 		ev->dev[dl] = '\0';
 		return 1;
@@ -695,7 +711,8 @@ static int scan_functions(FILE *f, struct convert_stats *st)
 				while (*p == ' ')
 					p++;
 				size_t n = strcspn(p, " \t\n");
-				snprintf(name, sizeof(name), "%.*s", (int)(n < 31 ? n : 31), p);
+				if (dev_name_ok(p, n))
+					snprintf(name, sizeof(name), "%.*s", (int)n, p);
 			}
 		}
 		if (!name[0] && strstr(buf, "(__dma_update_trans") && field(strstr(buf, "(__dma_update_trans"), "zdev=", true, &zdev))
