@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
@@ -16,8 +17,8 @@
 #include <string.h>
 
 static const char gate_usage[] =
-	"usage: iowalk gate REPORT.json --baseline BASE.json [--exact | --tolerance P%] [--strict] [--quiet]\n"
-	"                   [--junit FILE] [--accept-config]\n"
+	"usage: iowalk gate REPORT.json --baseline BASE.json [--exact | --tolerance P%] [--strict]\n"
+	"                   [--metric GLOB ...] [--all | --quiet] [--junit FILE] [--accept-config]\n"
 	"\n"
 	"Compares every number of every strategy in BASE (cycle totals and per translation, update and\n"
 	"RPCIT distributions, the per-component breakdown, operation counts, cache, IOTLB and fault\n"
@@ -28,6 +29,11 @@ static const char gate_usage[] =
 	"tolerance (default 0.5%) is a regression, one that got better is reported as an improvement;\n"
 	"counts that describe the workload rather than performance (translations, updates, checked, ...)\n"
 	"are shown when they differ but not judged.\n"
+	"\n"
+	"--metric GLOB (repeatable) gates only the metrics whose dotted name matches one (fnmatch:\n"
+	"'cycles_total', 'cycles_per_*.mean', 'breakdown.*'): the others are not compared. The table shows\n"
+	"the metrics that changed (--all: every one; --quiet: none, the summary alone), integers exactly and\n"
+	"reals to 9 decimals.\n"
 	"\n"
 	"--junit FILE writes the result as JUnit XML (a test case per strategy, failing with its metrics) for\n"
 	"CI systems, always: reports that cannot be compared give an error case saying why. Reports of\n"
@@ -63,7 +69,9 @@ struct gate_case {
 
 struct gate {
 	double tol;
-	int exact, quiet, strict;
+	int exact, quiet, strict, all;
+	const char *metrics[32];  /* --metric globs: only metrics whose name matches one are gated */
+	unsigned nmetrics;
 	int regressions, improvements, compared, unjudged;
 	int ungated;             /* report metrics the baseline has no number for (missing, null, a string) */
 	char ungated_names[256]; /* the first of them */
@@ -90,8 +98,26 @@ int cli_metric_direction(const char *name, const char *key)
 	return 1;
 }
 
+/* A number as it is: an integer exactly, a real at fixed precision (never 3.61049e+07); "-" for none. */
+static void fmt_num(json_t *v, char *buf, size_t len)
+{
+	if (json_is_integer(v))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%.9f", json_real_value(v));
+	else
+		snprintf(buf, len, "-");
+}
+
 static void compare(struct gate *g, const char *strategy, const char *name, const char *key, json_t *bv, json_t *nv)
 {
+	if (g->nmetrics) { /* --metric: only the metrics chosen are gated */
+		bool chosen = false;
+		for (unsigned i = 0; i < g->nmetrics && !chosen; i++)
+			chosen = fnmatch(g->metrics[i], name, 0) == 0;
+		if (!chosen)
+			return;
+	}
 	const char *status = "ok";
 	double b = json_is_number(bv) ? json_number_value(bv) : NAN;
 	double n = json_is_number(nv) ? json_number_value(nv) : NAN;
@@ -139,15 +165,21 @@ static void compare(struct gate *g, const char *strategy, const char *name, cons
 		if (failed) {
 			g->cur->failures++;
 			size_t room = sizeof(g->cur->msg) - g->cur->msg_len;
-			int w = snprintf(g->cur->msg + g->cur->msg_len, room, "%s %s: baseline %.6g, report %.6g\n", status, name,
-					 b, n);
+			char bs[40], ns[40];
+			fmt_num(bv, bs, sizeof(bs));
+			fmt_num(nv, ns, sizeof(ns));
+			int w = snprintf(g->cur->msg + g->cur->msg_len, room, "%s %s: baseline %s, report %s\n", status, name, bs, ns);
 			if (w > 0)
 				g->cur->msg_len += (size_t)w < room ? (size_t)w : room - 1;
 		}
 	}
-	if (!g->quiet || (strcmp(status, "ok") != 0 && strcmp(status, "within") != 0))
-		printf("%-9s %-40s %16.6g %16.6g %+9.3f%%  %s\n", strategy, name, b, n, isfinite(rel) ? rel * 100 : 0.0,
-		       status);
+	/* Every metric with --all; else only those that changed (a passing gate prints its summary alone). */
+	if (!g->quiet && (g->all || (strcmp(status, "ok") != 0 && strcmp(status, "within") != 0))) {
+		char bs[40], ns[40];
+		fmt_num(bv, bs, sizeof(bs));
+		fmt_num(nv, ns, sizeof(ns));
+		printf("%-9s %-40s %20s %20s %+9.3f%%  %s\n", strategy, name, bs, ns, isfinite(rel) ? rel * 100 : 0.0, status);
+	}
 }
 
 /* Compares every number under b and n (objects, recursively), naming each by its dotted path. */
@@ -281,6 +313,8 @@ int cli_gate(int argc, char **argv)
 					     {"tolerance", required_argument, NULL, 't'},
 					     {"exact", no_argument, NULL, 'e'},
 					     {"quiet", no_argument, NULL, 'q'},
+					     {"all", no_argument, NULL, 'a'},
+					     {"metric", required_argument, NULL, 'm'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"junit", required_argument, NULL, 'J'},
 					     {"accept-config", no_argument, NULL, 'A'},
@@ -315,6 +349,14 @@ int cli_gate(int argc, char **argv)
 		case 'A': accept_config = 1; break;
 		case 'S': g.strict = 1; break;
 		case 'q': g.quiet = 1; break;
+		case 'a': g.all = 1; break;
+		case 'm':
+			if (g.nmetrics == sizeof(g.metrics) / sizeof(g.metrics[0])) {
+				cli_error("gate: more than %zu --metric globs", sizeof(g.metrics) / sizeof(g.metrics[0]));
+				return CLI_EXIT_USAGE;
+			}
+			g.metrics[g.nmetrics++] = optarg;
+			break;
 		case 'h': fputs(gate_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
@@ -388,7 +430,7 @@ int cli_gate(int argc, char **argv)
 		}
 	}
 	if (!g.quiet)
-		printf("%-9s %-40s %16s %16s %10s  %s\n", "strategy", "metric", "baseline", "report", "change", "status");
+		printf("%-9s %-40s %20s %20s %10s  %s\n", "strategy", "metric", "baseline", "report", "change", "status");
 	begin_case(&g, "trace");
 	static const char *const trace_numbers[] = {"records", "first_cycle", "last_cycle", NULL};
 	for (const char *const *k = trace_numbers; *k; k++) {
@@ -410,7 +452,7 @@ int cli_gate(int argc, char **argv)
 	}
 	g.cur = NULL;
 	if (g.compared == 0) {
-		rc = incompatible("the baseline has no metrics to compare");
+		rc = incompatible(g.nmetrics ? "no metric matches the --metric globs" : "the baseline has no metrics to compare");
 		goto out;
 	}
 	if (g.exact)

@@ -86,6 +86,16 @@ grep -q "<testsuite name=\"iowalk-gate\" tests=\"$((NS + 1))\" failures=\"$NS\" 
 	ok || bad "gate --junit: $(head -3 "$T/junit.xml")"
 expect_rc 0 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --exact --junit "$T/junit-ok.xml"
 grep -q 'failures="0"' "$T/junit-ok.xml" && ok || bad "gate --junit on a pass"
+# A passing gate prints its summary alone (every metric with --all); --metric gates only the metrics its
+# globs name; integers are printed exactly and reals at fixed precision (no exponent).
+"$IOWALK" gate "$T/base.json" --baseline "$T/base.json" > "$T/pass.txt" && [ "$(wc -l < "$T/pass.txt")" -le 2 ] && ok ||
+	bad "a passing gate printed $(wc -l < "$T/pass.txt") lines"
+[ "$("$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --all | wc -l)" -gt 100 ] && ok || bad "gate --all"
+"$IOWALK" gate "$T/slow.json" --baseline "$T/base.json" --accept-config --metric cycles_total --metric 'cycles_per_update.mean' > "$T/m.txt" 2>/dev/null
+grep -q "gate: $((2 * NS)) metrics compared" "$T/m.txt" && ! grep -q 'breakdown' "$T/m.txt" && ok || bad "gate --metric: $(tail -1 "$T/m.txt")"
+! grep -qE '[0-9]e[+-][0-9]' "$T/m.txt" && grep -qE 'cycles_total +[0-9]+ +[0-9]+ ' "$T/m.txt" && ok || bad "gate number format: $(head -3 "$T/m.txt")"
+expect_rc 2 "$IOWALK" gate "$T/slow.json" --baseline "$T/base.json" --accept-config --metric 'nothing*'
+grep -q 'no metric matches the --metric globs' "$T/out" && ok || bad "an empty --metric selection"
 # Reports that cannot be compared still give CI a JUnit file: one error case naming every difference.
 expect_rc 2 "$IOWALK" gate "$T/cfg2.json" --baseline "$T/base.json" --junit "$T/junit-cfg.xml"
 grep -q 'tests="1" failures="0" errors="1"' "$T/junit-cfg.xml" && grep -q 'config.cost.rpcit: baseline 3000, report 3001' "$T/junit-cfg.xml" &&
