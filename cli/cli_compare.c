@@ -3,6 +3,8 @@
  * (each metric's direction, as `iowalk gate` judges it; workload counts are not judged). */
 #include "cli.h"
 
+#include <fnmatch.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
@@ -11,7 +13,7 @@
 #include <string.h>
 
 static const char compare_usage[] =
-	"usage: iowalk compare A.json B.json [--markdown | --latex | --json] [--all]\n"
+	"usage: iowalk compare A.json B.json [--markdown | --latex [--metric GLOB ...] | --json] [--all]\n"
 	"\n"
 	"Compares two reports of `iowalk run --json` metric by metric, for every strategy both contain: A's\n"
 	"value, B's, the difference B - A, the ratio B / A, and B's verdict: better or worse in the metric's\n"
@@ -19,7 +21,11 @@ static const char compare_usage[] =
 	"(translations, updates, checked, ...). Differences of trace or configuration are listed first, key\n"
 	"by key. Only the metrics that differ are shown unless --all.\n"
 	"\n"
-	"  --markdown   a Markdown table        --latex   a LaTeX tabular        --json   a JSON array\n"
+	"  --markdown   a Markdown table        --json   a JSON array\n"
+	"  --latex      a booktabs tabular to \\input: strategies as columns, per metric a row of A, of B and\n"
+	"               of B / A, numbers fixed-point; --metric NAME|GLOB (repeatable) chooses the metrics\n"
+	"               (default: cycles_per_update.mean, cycles_per_translation.mean,\n"
+	"               cycles_per_translation_all, cycles_total)\n"
 	"\n"
 	"exit status: 0, or 2 when a file is not an iowalk report or on bad usage\n";
 
@@ -28,6 +34,8 @@ enum fmt { F_TEXT, F_MD, F_TEX, F_JSON };
 struct cmp {
 	enum fmt fmt;
 	int all;
+	const char *metrics[32]; /* --latex: the metrics (names or globs) of the table */
+	unsigned nmetrics;
 	unsigned rows, shown;
 	json_t *out; /* --json */
 };
@@ -74,19 +82,8 @@ static void row(struct cmp *c, const char *strategy, const char *name, const cha
 	case F_MD:
 		printf("| %s | %s | %.6g | %.6g | %+.6g | %.4f | %s |\n", strategy, name, a, b, diff, ratio, verdict);
 		break;
-	case F_TEX: {
-		char esc[256];
-		size_t n = 0;
-		for (const char *p = name; *p && n + 3 < sizeof(esc); p++) {
-			if (*p == '_')
-				esc[n++] = '\\';
-			esc[n++] = *p;
-		}
-		esc[n] = '\0';
-		printf("%s & \\texttt{%s} & %.6g & %.6g & %+.6g & %.4f & %s \\\\\n", strategy, esc, a, b, diff, ratio,
-		       verdict);
-		break;
-	}
+	case F_TEX:
+		break; /* written by latex_table() */
 	case F_JSON: {
 		json_t *r = json_object();
 		json_object_set_new(r, "strategy", json_string(strategy));
@@ -159,12 +156,116 @@ static void context_diffs(json_t *a, json_t *b, FILE *f)
 	}
 }
 
+/* The value at a dotted path under o (NULL: none). */
+static json_t *at_path(json_t *o, const char *path)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf, *dot; o && p; p = dot ? dot + 1 : NULL) {
+		dot = strchr(p, '.');
+		if (dot)
+			*dot = '\0';
+		o = json_object_get(o, p);
+	}
+	return o;
+}
+
+/* The dotted names of the numbers under o, in order, matching glob, into names (up to max). */
+static void leaf_names(json_t *o, const char *prefix, const char *glob, char (*names)[128], unsigned *n, unsigned max)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(o, k, v)
+	{
+		char name[128];
+		snprintf(name, sizeof(name), "%s%s%s", prefix, prefix[0] ? "." : "", k);
+		if (json_is_object(v))
+			leaf_names(v, name, glob, names, n, max);
+		else if (json_is_number(v) && fnmatch(glob, name, 0) == 0 && *n < max)
+			snprintf(names[(*n)++], 128, "%s", name);
+	}
+}
+
+/* A metric's name in LaTeX (\_ for _). */
+static void tex_name(const char *s)
+{
+	for (; *s; s++)
+		*s == '_' ? fputs("\\_", stdout) : putchar(*s);
+}
+
+/* A number fixed-point: an integer exactly, a real to one decimal (a ratio to three). */
+static void tex_num(json_t *v, bool ratio)
+{
+	if (json_is_integer(v))
+		printf(" & %" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		printf(ratio ? " & %.3f" : " & %.1f", json_real_value(v));
+	else
+		fputs(" & --", stdout);
+}
+
+/* --latex: a booktabs table to \input: the strategies of both reports as columns; per metric chosen
+ * (default: the per-update, per-translation and total figures) a row of A's values, one of B's and one
+ * of B / A. */
+static void latex_table(json_t *a, json_t *b, const char *pa, const char *pb, const char *const *metrics, unsigned nm)
+{
+	static const char *const defaults[] = {"cycles_per_update.mean", "cycles_per_translation.mean",
+					       "cycles_per_translation_all", "cycles_total"};
+	if (!nm) {
+		metrics = defaults;
+		nm = 4;
+	}
+	json_t *sa = json_object_get(a, "strategies"), *sb = json_object_get(b, "strategies");
+	const char *strat[16];
+	unsigned ns = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(sa, k, v)
+		if (json_object_get(sb, k) && ns < 16)
+			strat[ns++] = k;
+	static char names[256][128];
+	unsigned n = 0;
+	for (unsigned i = 0; i < nm; i++) /* names and globs, expanded over the first strategy's metrics */
+		if (ns)
+			leaf_names(json_object_get(sa, strat[0]), "", metrics[i], names, &n, 256);
+	printf("%% iowalk compare --latex: A = %s, B = %s (needs \\usepackage{booktabs})\n", pa, pb);
+	printf("\\begin{tabular}{l");
+	for (unsigned s = 0; s < ns; s++)
+		putchar('r');
+	printf("}\n\\toprule\n");
+	for (unsigned s = 0; s < ns; s++)
+		printf(" & %s", strat[s]);
+	printf(" \\\\\n\\midrule\n");
+	for (unsigned i = 0; i < n; i++) {
+		printf("\\multicolumn{%u}{l}{\\texttt{", ns + 1);
+		tex_name(names[i]);
+		printf("}} \\\\\n\\quad A");
+		for (unsigned s = 0; s < ns; s++)
+			tex_num(at_path(json_object_get(sa, strat[s]), names[i]), false);
+		printf(" \\\\\n\\quad B");
+		for (unsigned s = 0; s < ns; s++)
+			tex_num(at_path(json_object_get(sb, strat[s]), names[i]), false);
+		printf(" \\\\\n\\quad B / A");
+		for (unsigned s = 0; s < ns; s++) {
+			json_t *x = at_path(json_object_get(sa, strat[s]), names[i]), *y = at_path(json_object_get(sb, strat[s]), names[i]);
+			double xa = json_number_value(x), yb = json_number_value(y);
+			if (json_is_number(x) && json_is_number(y) && xa != 0)
+				printf(" & %.3f", yb / xa);
+			else
+				fputs(" & --", stdout);
+		}
+		printf(" \\\\\n%s", i + 1 < n ? "\\addlinespace\n" : "");
+	}
+	printf("\\bottomrule\n\\end{tabular}\n");
+}
+
 int cli_compare(int argc, char **argv)
 {
 	static const struct option opts[] = {{"markdown", no_argument, NULL, 'm'}, {"latex", no_argument, NULL, 'l'},
 					     {"json", no_argument, NULL, 'J'},     {"all", no_argument, NULL, 'a'},
+					     {"metric", required_argument, NULL, 'M'},
 					     {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
-	struct cmp c = {F_TEXT, 0, 0, 0, NULL};
+	struct cmp c = {.fmt = F_TEXT};
 	int o;
 	optind = 1;
 	while ((o = cli_getopt(argc, argv, "h", opts, NULL, "compare")) != -1) {
@@ -173,6 +274,13 @@ int cli_compare(int argc, char **argv)
 		case 'l': c.fmt = F_TEX; break;
 		case 'J': c.fmt = F_JSON; break;
 		case 'a': c.all = 1; break;
+		case 'M':
+			if (c.nmetrics == sizeof(c.metrics) / sizeof(c.metrics[0])) {
+				cli_error("compare: more than %zu --metric", sizeof(c.metrics) / sizeof(c.metrics[0]));
+				return CLI_EXIT_USAGE;
+			}
+			c.metrics[c.nmetrics++] = optarg;
+			break;
 		case 'h': fputs(compare_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
@@ -195,7 +303,6 @@ int cli_compare(int argc, char **argv)
 		printf("| strategy | metric | A | B | B - A | B / A | B is |\n|---|---|---:|---:|---:|---:|---|\n");
 		break;
 	case F_TEX:
-		printf("\\begin{tabular}{llrrrrl}\nstrategy & metric & A & B & B $-$ A & B / A & B is \\\\\n\\hline\n");
 		break;
 	case F_JSON: c.out = json_array(); break;
 	}
@@ -214,7 +321,7 @@ int cli_compare(int argc, char **argv)
 		if (!json_object_get(sa, name))
 			fprintf(stderr, "note: strategy %s is only in B\n", name);
 	if (c.fmt == F_TEX)
-		printf("\\end{tabular}\n");
+		latex_table(a, b, argv[optind], argv[optind + 1], c.metrics, c.nmetrics);
 	if (c.fmt == F_JSON) {
 		json_dumpf(c.out, stdout, JSON_INDENT(2));
 		putchar('\n');

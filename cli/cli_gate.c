@@ -88,7 +88,7 @@ int cli_metric_direction(const char *name, const char *key)
 	static const char *const neutral[] = {"translations", "iopte_updates", "rpcits", "dmas", "dma_translations",
 					      "checked", "count", "records", "first_cycle", "last_cycle",
 					      "ratio_total_cycles", "drain_updates", "rpcits_skipped", "horizon_s",
-					      "setup_share", "ratio", NULL};
+					      "setup_share", "ratio", "simulated_seconds", NULL};
 	for (const char *const *n = neutral; *n; n++)
 		if (strcmp(key, *n) == 0)
 			return 0;

@@ -128,7 +128,15 @@ grep -q 'ops.checked' "$T/cmp.txt" && bad "compare: an unchanged metric shown wi
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert any(r['metric']=='ops.iotlb_hits' and r['verdict']=='worse' for r in d)" "$T/cmp.json" 2>/dev/null && ok ||
 	grep -q '"verdict": "worse"' "$T/cmp.json" && ok || bad "compare --json"
 "$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --markdown 2>/dev/null | grep -q '^| kvm-gfn | ops.iotlb_hits | 2 | 0 | -2 | 0.0000 | worse |$' && ok || bad "compare --markdown"
-"$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --latex 2>/dev/null | grep -q 'texttt{ops.iotlb\\_hits}' && ok || bad "compare --latex"
+# --latex: a booktabs table to \input, strategies as columns, the chosen metrics (names or globs) each
+# with rows A, B and B / A, numbers fixed-point (no exponent).
+"$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --latex --metric 'ops.iotlb_*' --metric cycles_total > "$T/tex.txt" 2>/dev/null
+grep -q '^\\toprule$' "$T/tex.txt" && grep -q '^\\bottomrule$' "$T/tex.txt" && grep -q '^ & kvm-gfn & root-pfn' "$T/tex.txt" &&
+	grep -q 'texttt{ops.iotlb\\_hits}' "$T/tex.txt" && grep -q 'texttt{ops.iotlb\\_misses}' "$T/tex.txt" && grep -q 'texttt{cycles\\_total}' "$T/tex.txt" &&
+	[ "$(grep -c '^\\quad B / A' "$T/tex.txt")" -eq 3 ] && ! grep -qE '[0-9]e[+-][0-9]' "$T/tex.txt" && ! grep -q 'hline' "$T/tex.txt" && ok ||
+	bad "compare --latex: $(head -12 "$T/tex.txt")"
+# simulated_seconds describes the run: a difference is not 'worse'.
+"$IOWALK" compare "$T/base.json" "$T/slow.json" 2>/dev/null | grep -E ' simulated_seconds ' | grep -q ' -$' && ok || bad "compare judged simulated_seconds"
 expect_rc 2 "$IOWALK" compare "$T/base.json" "$T/broken.json"
 # Inputs a gate or a comparison cannot judge: a JSON file that is no report, another warm-up, a strategy
 # the baseline lacks (exit 2, saying which); compare shows what only one side has.
