@@ -116,5 +116,29 @@ done
 # Overwriting a result keeps its mode (a 600 report stays 600).
 "$IOWALK" run "$tiny" -q --json mode.json && chmod 600 mode.json && "$IOWALK" run "$tiny" -q --json mode.json &&
 	[ "$(stat -c %a mode.json)" = 600 ] && ok || bad "an overwritten result's mode: $(stat -c %a mode.json)"
+# Every report validates against the JSON Schema docs/report.schema.json (python3-jsonschema, which
+# tools/install-deps installs): all strategies on the default trace, a refusal and a tag on a 4-level
+# trace, the amortized figure, two functions; a report with a negative count does not.
+py=""
+for p in /usr/bin/python3 python3; do "$p" -c 'import jsonschema' 2> /dev/null && { py=$p; break; }; done
+if [ -z "$py" ]; then
+	bad "python3 with jsonschema is missing (tools/install-deps installs python3-jsonschema)"
+else
+	sed 's/^0 IOAT 0 0x1000000 3$/0 IOAT 0 0x1000000 4/' "$SRC/traces/samples/matrix.trace" > m4.trace
+	"$IOWALK" run -q --json s1.json && "$IOWALK" run m4.trace -q --tag t --json s2.json &&
+		"$IOWALK" run "$tiny" -q --amortize-over 10 --json s3.json && "$IOWALK" run "$SRC/traces/samples/two-functions.trace" -q --json s4.json || bad "schema runs"
+	sed '0,/"cycles_total": [0-9]*/s//"cycles_total": -1/' s1.json > s5.json
+	"$py" - "$SRC/docs/report.schema.json" s1.json s2.json s3.json s4.json s5.json > schema.out 2>&1 <<'PY'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+v = jsonschema.Draft202012Validator(schema)
+for f in sys.argv[2:]:
+    errs = list(v.iter_errors(json.load(open(f))))
+    print(f, "valid" if not errs else "invalid: " + errs[0].message)
+PY
+	grep -q '^s1.json valid$' schema.out && grep -q '^s2.json valid$' schema.out && grep -q '^s3.json valid$' schema.out &&
+		grep -q '^s4.json valid$' schema.out && grep -q '^s5.json invalid: -1 is less than the minimum of 0' schema.out && ok ||
+		bad "report schema: $(cat schema.out)"
+fi
 no_tmp
 finish

@@ -5,10 +5,22 @@
 . "$(dirname "$0")/lib.sh"
 BUILD=$1
 cmake --install "$BUILD" --prefix "$T/p" > "$T/install.log" 2>&1 || { bad "install failed: $(tail -3 "$T/install.log")"; finish; exit 1; }
-for f in bin/iowalk share/iowalk/plots/style.gp share/iowalk/plots/tornado.gp share/doc/iowalk/README.md \
-	share/doc/iowalk/architecture.md share/bash-completion/completions/iowalk; do
+for f in bin/iowalk bin/iowalk-capture share/iowalk/plots/style.gp share/iowalk/plots/tornado.gp share/doc/iowalk/README.md \
+	share/doc/iowalk/docs/architecture.md share/doc/iowalk/docs/report.schema.json share/bash-completion/completions/iowalk \
+	share/iowalk/experiments/iotlb.ini share/iowalk/traces/default.trace.zst; do
 	[ -e "$T/p/$f" ] && ok || bad "not installed: $f"
 done
+# The installed README's and docs' relative links resolve (README beside docs/, as in the source tree).
+for md in "$T/p/share/doc/iowalk/README.md" "$T/p/share/doc/iowalk/docs/"*.md; do
+	grep -o '](\([^)#:]*\.\(md\|png\|json\)\)[)#]' "$md" | sed 's/^](//; s/[)#]$//' | sort -u | while read -r link; do
+		[ -e "$(dirname "$md")/$link" ] || echo "$(basename "$md") -> $link"
+	done
+done > "$T/links.txt"
+[ ! -s "$T/links.txt" ] && ok || bad "installed docs' broken links: $(head -5 "$T/links.txt")"
+# The installed default trace is the one the binary replays by default, and the capture tool runs.
+"$T/p/bin/iowalk" run "$T/p/share/iowalk/traces/default.trace.zst" -s kvm-gfn -q --json "$T/d1.json" && "$T/p/bin/iowalk" run -s kvm-gfn -q --json "$T/d2.json" &&
+	[ "$(jget "$T/d1.json" cycles_total)" = "$(jget "$T/d2.json" cycles_total)" ] && ok || bad "the installed default trace differs from the embedded one"
+"$T/p/bin/iowalk-capture" --help | grep -q '^usage: traces/capture/iowalk-capture\|^usage: .*iowalk-capture' && ok || bad "the installed capture tool's --help"
 if command -v help2man > /dev/null; then
 	for c in "" -run -trace -sweep -compare -gate -sensitivity; do
 		[ -s "$T/p/share/man/man1/iowalk$c.1" ] && ok || bad "no man page iowalk$c.1"
