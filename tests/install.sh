@@ -46,4 +46,13 @@ if command -v gnuplot > /dev/null; then
 		bad "diff.gp accepted an unknown baseline: $(cat "$T/diff.err")"
 fi
 bash -n "$T/p/share/bash-completion/completions/iowalk" && ok || bad "completion script"
+# Completion completes values from the iowalk it completes: strategies (the last of a list), parameters,
+# presets, generator kinds, capture formats; files where a file goes.
+comp() { bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _iowalk; echo "${COMPREPLY[*]}"' _ \
+	"$T/p/share/bash-completion/completions/iowalk" "$T/p/bin/iowalk" "$@"; }
+[ "$(comp run --strategy kvm-gfn,ro)" = "kvm-gfn,root-pfn" ] && [ "$(comp run --set cost.rp)" = "cost.rpcit=" ] &&
+	[ "$(comp run --preset '')" = "z15 tiny" ] && [ "$(comp trace gen n)" = "nic-ring nvme" ] &&
+	[ "$(comp trace convert --from '')" = "ftrace kprobe" ] && [ "$(comp gate --me)" = "--metric" ] &&
+	(cd "$T/p/share/iowalk/traces" && [ "$(comp run def)" = "default.trace.zst" ]) && ok ||
+	bad "completion values: '$(comp run --strategy kvm-gfn,ro)' '$(comp run --set cost.rp)' '$(comp run --preset '')' '$(comp trace gen n)'"
 finish
