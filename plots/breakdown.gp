@@ -9,7 +9,7 @@ array comps[13] = ['intercept','sw','guest_read','memslot','host_walk','pin','un
 array colours[13] = ['#E69F00','#56B4E9','#009E73','#F0E442','#0072B2','#D55E00','#CC79A7','#999999','#000000','#8C510A','#01665E','#762A83','#DDDDDD']
 do for [fmt in formats] {
   if (fmt eq "png") { set terminal pngcairo size 900,600 font 'DejaVu Sans,12'; set output outbase.'.png' }
-  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(6.5),pdf_h(6.5, column == 0 ? 4.3 : 6.2, 1) font pdf_font; set output outbase.'.pdf' }
+  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(6.5),pdf_h(6.5, column == 0 ? 4.3 : 6.2, 1) font pdf_font; set output pdf_out }
   set title title noenhanced
   set style data histograms
   set style histogram rowstacked

@@ -17,7 +17,7 @@ rise_cmd = "unset arrow; set yrange [*:*]; do for [s in strategies] { undefine X
 rise(m) = (METRIC = m, rise_cmd)
 do for [fmt in formats] {
   if (fmt eq "png") { set terminal pngcairo size 1200,500 font 'DejaVu Sans,12'; set output outbase.'.png' }
-  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(9),pdf_h(9,3.75,2) font pdf_font; set output outbase.'.pdf' }
+  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(9),pdf_h(9,3.75,2) font pdf_font; set output pdf_out }
   set multiplot layout mp_rows(2),mp_cols(2) title title noenhanced
   set logscale x
   set yrange [0:1.02]

@@ -8,7 +8,7 @@ load plotsdir.'style.gp'
 if (!exists("title")) title = ''  # figures carry no title by default: captions live in docs/figures.md
 do for [fmt in formats] {
   if (fmt eq "png") { set terminal pngcairo size 1200,520 font 'DejaVu Sans,12'; set output outbase.'.png' }
-  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(9),pdf_h(9,3.9,2) font pdf_font; set output outbase.'.pdf' }
+  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(9),pdf_h(9,3.9,2) font pdf_font; set output pdf_out }
   set multiplot layout mp_rows(2),mp_cols(2) title title noenhanced
   set logscale y
   set xrange [-0.6:*]

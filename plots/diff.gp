@@ -33,12 +33,19 @@ eval basecol('iopte_updates'); base_upd = B_max
 eval basecol('translations'); base_xl = B_max
 if (base_upd <= 0 || base_xl <= 0) { print "diff.gp: the baseline has no IOPTE updates or no translations"; exit status 1 }
 
+# A path on which no shown strategy differs from the baseline gets a note instead of an empty panel.
+in_show(s) = sum [k=1:words(show)] (word(show, k) eq s ? 1 : 0)
+stats datafile using (in_show(strcol(1)) ? abs(column('cycles_rpcit_path') / column('iopte_updates') - rpb[11] / base_upd) : NaN) nooutput name 'RZ'
+stats datafile using (in_show(strcol(1)) ? abs(column('cycles_dma_path') / column('translations') - dpb[4] / base_xl) : NaN) nooutput name 'DZ'
+rp_same = RZ_max < 1e-9
+dp_same = DZ_max < 1e-9
+
 K = words(show)
 w = 0.8 / K                         # bar width: the group of K bars spans 0.8
 xpos(c, k) = c + (k - (K + 1) / 2.0) * w
 do for [fmt in formats] {
   if (fmt eq "png") { set terminal pngcairo size 1200,520 font 'DejaVu Sans,12'; set output outbase.'.png' }
-  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(9),pdf_h(9,3.9,2) font pdf_font; set output outbase.'.pdf' }
+  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(9),pdf_h(9,3.9,2) font pdf_font; set output pdf_out }
   set multiplot layout mp_rows(2),mp_cols(2) title title noenhanced
   set style fill solid 0.85 border lc rgb '#333333'
   set boxwidth w absolute
@@ -50,6 +57,7 @@ do for [fmt in formats] {
   set xtics () ; do for [c=1:11] { set xtics add (rplab[c] c) }
   set xrange [0.4:11.6]
   set ylabel (column == 0 ? 'cycles per guest IOPTE update, minus ' : 'cycles/update, minus ').base noenhanced
+  if (rp_same) { set label 99 'the same cost as '.base.' on this path' at graph 0.5, graph 0.7 center noenhanced } else { unset label 99 }
   plot for [k=1:K] for [c=1:11] datafile \
        using (strcol(1) eq word(show, k) ? xpos(c, k) : NaN):(column(rp[c]) / column('iopte_updates') - rpb[c] / base_upd) \
        with boxes lc rgb scolour(word(show, k)) title (c == 1 ? word(show, k) : ''), \
@@ -58,10 +66,12 @@ do for [fmt in formats] {
   set xtics () ; do for [c=1:4] { set xtics add (dplab[c] c) }
   set xrange [0.4:4.6]
   set ylabel (column == 0 ? 'cycles per DMA page translation, minus ' : 'cycles/translation, minus ').base noenhanced
+  if (dp_same) { set label 99 'the same cost as '.base.' on this path' at graph 0.5, graph 0.7 center noenhanced } else { unset label 99 }
   plot for [k=1:K] for [c=1:4] datafile \
        using (strcol(1) eq word(show, k) ? xpos(c, k) : NaN):(column(dp[c]) / column('translations') - dpb[c] / base_xl) \
        with boxes lc rgb scolour(word(show, k)) title (c == 1 ? word(show, k) : ''), \
        for [v in "-1 1"] v + 0 with lines lc rgb '#FF000000' notitle  # invisible: the y range is never empty
+  unset label 99
   unset multiplot
   unset output
 }

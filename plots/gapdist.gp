@@ -16,7 +16,7 @@ lo = STATS_min < 0 ? STATS_min : 0
 hi = STATS_max > 0 ? STATS_max : 0
 do for [fmt in formats] {
   if (fmt eq "png") { set terminal pngcairo size 900,560 font 'DejaVu Sans,12'; set output outbase.'.png' }
-  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(6.5),pdf_h(6.5,4,1) font pdf_font; set output outbase.'.pdf' }
+  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(6.5),pdf_h(6.5,4,1) font pdf_font; set output pdf_out }
   if (exists("title")) { set title title noenhanced } else { unset title }
   set xlabel xlabel noenhanced
   set ylabel sprintf('fraction of %d samples', n)

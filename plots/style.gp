@@ -25,6 +25,9 @@ sdash(s) = sindex(s) > 0 ? sslot(s) : 1  # a dash pattern per strategy: the seco
 if (!exists("column")) column = 0
 if (column != 0 && column != 1 && column != 2) { print "style.gp: column must be 1 (single) or 2 (double)"; exit status 1 }
 formats = column == 0 ? "png pdf" : "pdf"
+# The PDF's name: OUTBASE.pdf for the screen, OUTBASE-col1.pdf / OUTBASE-col2.pdf for a paper (so a paper
+# PDF never replaces the screen one; the same names `iowalk run --figure` writes).
+pdf_out = !exists("outbase") ? '' : column == 0 ? outbase.'.pdf' : outbase.'-col'.column.'.pdf'
 paper_w = column == 1 ? 3.4 : 7.0
 pdf_font = column == 0 ? 'DejaVu Sans,10' : (column == 1 ? 'DejaVu Sans,8' : 'DejaVu Sans,9')
 stacked(panels) = column == 1 && panels == 2

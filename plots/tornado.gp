@@ -15,7 +15,7 @@ stats datafile using 'gap_base' nooutput
 base = STATS_min
 do for [fmt in formats] {
   if (fmt eq "png") { set terminal pngcairo size 900,560 font 'DejaVu Sans,12'; set output outbase.'.png' }
-  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(6.5),pdf_h(6.5,4,1) font pdf_font; set output outbase.'.pdf' }
+  if (fmt eq "pdf") { set terminal pdfcairo size pdf_w(6.5),pdf_h(6.5,4,1) font pdf_font; set output pdf_out }
   if (exists("title")) { set title title noenhanced } else { unset title }
   set xlabel xlabel noenhanced
   unset ylabel

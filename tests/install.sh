@@ -34,12 +34,17 @@ if command -v gnuplot > /dev/null; then
 	mkdir "$T/elsewhere"
 	(cd "$T/elsewhere" && gnuplot -e "strategies='kvm-gfn root-pfn nested qemu'; datafile='$T/r.csv'; outbase='$T/cost'" \
 		"$T/p/share/iowalk/plots/cost.gp") && [ -s "$T/cost.png" ] && ok || bad "an installed plot script failed outside the source tree"
-	# Sized for a paper: column=1 draws only a PDF 3.4 in (244 pt) wide, column=2 one 7 in (504 pt) wide.
+	# Sized for a paper: column=1 draws only OUTBASE-col1.pdf, 3.4 in (244 pt) wide, column=2 OUTBASE-col2.pdf,
+	# 7 in (504 pt) wide, and neither touches the screen figures of the same OUTBASE.
+	cp "$T/cost.pdf" "$T/cost.screen.pdf"
 	for c in 1:244 2:504; do
-		(cd "$T/elsewhere" && gnuplot -e "strategies='kvm-gfn root-pfn nested qemu'; datafile='$T/r.csv'; outbase='$T/col${c%:*}'; column=${c%:*}" \
-			"$T/p/share/iowalk/plots/cost.gp") && grep -aq "MediaBox \[ 0 0 ${c#*:} " "$T/col${c%:*}.pdf" && [ ! -e "$T/col${c%:*}.png" ] && ok ||
-			bad "column=${c%:*}: not a ${c#*:} pt wide PDF alone"
+		(cd "$T/elsewhere" && gnuplot -e "strategies='kvm-gfn root-pfn nested qemu'; datafile='$T/r.csv'; outbase='$T/cost'; column=${c%:*}" \
+			"$T/p/share/iowalk/plots/cost.gp") && grep -aq "MediaBox \[ 0 0 ${c#*:} " "$T/cost-col${c%:*}.pdf" && cmp -s "$T/cost.pdf" "$T/cost.screen.pdf" && ok ||
+			bad "column=${c%:*}: not a ${c#*:} pt wide cost-col${c%:*}.pdf beside an untouched screen PDF"
 	done
+	# A path on which the shown strategy costs what the baseline does is said, not an empty panel.
+	(cd "$T/elsewhere" && gnuplot -e "strategies='kvm-gfn root-pfn nested qemu'; datafile='$T/r.csv'; outbase='$T/same'; base='kvm-gfn'; show='root-pfn'" \
+		"$T/p/share/iowalk/plots/diff.gp") && [ -s "$T/same.png" ] && ok || bad "diff.gp with a path of no difference"
 	# The difference view: against a named baseline; a baseline that is not a strategy is an error.
 	(cd "$T/elsewhere" && gnuplot -e "strategies='kvm-gfn root-pfn nested qemu'; datafile='$T/r.csv'; outbase='$T/diff'; base='kvm-gfn'; show='root-pfn'" \
 		"$T/p/share/iowalk/plots/diff.gp") && [ -s "$T/diff.png" ] && [ -s "$T/diff.pdf" ] && ok || bad "diff.gp did not draw"
