@@ -886,9 +886,15 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 	struct trace_header hdr = {.version = c->multi ? TRACE_FORMAT_VERSION : TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
 				   .record_count = TRACE_COUNT_UNKNOWN};
 	const char *pol = st->rpcit_captured ? "captured" : o->rpcit == CONVERT_RPCIT_LAZY ? "lazy" : "strict";
-	char lost[64] = "";
+	/* What the trace carries of a choice to convert a capture the checks would refuse: the events lost,
+	 * and a flush label taken without its check (the check needs the whole capture; the name is
+	 * written first). */
+	char lost[96] = "";
+	int ln = 0;
 	if (st->lost_events)
-		snprintf(lost, sizeof(lost), "LOST %" PRIu64 " EVENTS; ", st->lost_events);
+		ln = snprintf(lost, sizeof(lost), "LOST %" PRIu64 " EVENTS; ", st->lost_events);
+	if (o->accept_policy && st->label[0] && st->rpcit_captured)
+		snprintf(lost + ln, sizeof(lost) - (size_t)ln, "FLUSH LABEL %s NOT ENFORCED; ", st->label);
 	if (o->name)
 		snprintf(hdr.name, sizeof(hdr.name), "%s%s", lost, o->name);
 	else
