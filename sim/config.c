@@ -1,6 +1,7 @@
 /* config: parameters, presets, INI and overrides (see config.h). */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <ini.h>
@@ -147,11 +148,45 @@ void config_defaults(struct iw_config *c)
 }
 
 /* Sets the value of the parameter described by (name, lo, hi) at *slot from text. */
-static const char *set_value(uint64_t *slot, const char *key, uint64_t lo, uint64_t hi, const char *value, char *err,
-			     size_t errlen)
+static const char *set_value(uint64_t *slot, const char *key, uint64_t lo, uint64_t hi, const char *unit,
+			     const char *value, char *err, size_t errlen)
 {
 	char *end;
 	errno = 0;
+	/* A size parameter (unit B, KiB or MiB) also takes a binary suffix: cache.l3.kib=256M, run.max_record_mib=2G. */
+	unsigned ushift = strcmp(unit, "B") == 0 ? 0 : strcmp(unit, "KiB") == 0 ? 10 : strcmp(unit, "MiB") == 0 ? 20 : 99;
+	size_t vl = strlen(value);
+	if (ushift != 99 && vl >= 2 && value[0] != '-') {
+		const char *sfx = value + vl;
+		while (sfx > value && !isdigit((unsigned char)sfx[-1]))
+			sfx--;
+		int s = 0;
+		if (*sfx && strchr("KkMmGgTt", *sfx) && (!sfx[1] || strcmp(sfx + 1, "iB") == 0 || strcmp(sfx + 1, "B") == 0))
+			s = 10 * (int)(strchr("KMGT", toupper((unsigned char)*sfx)) - "KMGT" + 1);
+		if (s) {
+			char num[64];
+			snprintf(num, sizeof(num), "%.*s", (int)(sfx - value), value);
+			unsigned long long n = strtoull(num, &end, 10);
+			if (!num[0] || *end || errno || (s >= (int)ushift && n > (UINT64_MAX >> (s - (int)ushift)))) {
+				snprintf(err, errlen, "%s: '%s' is not a size", key, value);
+				return err;
+			}
+			unsigned long long bytes_per_unit = 1ull << ushift;
+			unsigned __int128 b = (unsigned __int128)n << s;
+			if (b % bytes_per_unit) {
+				snprintf(err, errlen, "%s: '%s' is not a whole number of %s", key, value, unit);
+				return err;
+			}
+			unsigned __int128 v = b / bytes_per_unit;
+			if (v < lo || v > hi) {
+				snprintf(err, errlen, "%s: %s is outside [%llu, %llu] %s", key, value, (unsigned long long)lo,
+					 (unsigned long long)hi, unit);
+				return err;
+			}
+			*slot = (uint64_t)v;
+			return NULL;
+		}
+	}
 	if (value[0] == '-' || value[0] == '\0') {
 		snprintf(err, errlen, "%s: '%s' is not a non-negative integer", key, value);
 		return err;
@@ -225,11 +260,11 @@ const char *config_set(struct iw_config *c, const char *key, const char *value, 
 	for (unsigned i = 0; i < NPARAMS; i++) {
 		const struct param *p = &params[i];
 		if (strcmp(p->name, key) == 0)
-			return set_value(field(c, p), key, p->lo, p->hi, value, err, errlen);
+			return set_value(field(c, p), key, p->lo, p->hi, p->unit, value, err, errlen);
 	}
 	int i = config_index(key);
 	if (i >= 0)
-		return set_value(&c->ext[i], key, reg[i]->lo, reg[i]->hi, value, err, errlen);
+		return set_value(&c->ext[i], key, reg[i]->lo, reg[i]->hi, reg[i]->unit, value, err, errlen);
 	snprintf(err, errlen, "unknown parameter '%s' (see 'iowalk run --print-config')", key);
 	return err;
 }

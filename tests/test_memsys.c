@@ -57,6 +57,17 @@ static void test_config_errors(void)
 	CHECK(config_set_kv(&c, "cache.l1.kib=3", err, sizeof(err)) == NULL);
 	CHECK_STR_CONTAINS(config_validate(&c, err, sizeof(err)), "cache.l1");
 	CHECK_STR_CONTAINS(config_set_kv(&c, "=3", err, sizeof(err)), "expected key=value");
+	/* A size parameter takes a binary suffix, in its unit; others do not. */
+	config_defaults(&c);
+	CHECK(config_set_kv(&c, "cache.l3.kib=256M", err, sizeof(err)) == NULL);
+	CHECK_EQ_U64(c.l3_kib, 262144);
+	CHECK(config_set_kv(&c, "cache.l2.kib=4MiB", err, sizeof(err)) == NULL);
+	CHECK_EQ_U64(c.l2_kib, 4096);
+	CHECK(config_set_kv(&c, "run.max_record_mib=2G", err, sizeof(err)) == NULL);
+	CHECK_EQ_U64(c.max_record_mib, 2048);
+	CHECK_STR_CONTAINS(config_set_kv(&c, "run.max_record_mib=1536K", err, sizeof(err)), "not a whole number of MiB");
+	CHECK_STR_CONTAINS(config_set_kv(&c, "cache.l1.kib=2T", err, sizeof(err)), "is outside");
+	CHECK_STR_CONTAINS(config_set_kv(&c, "device.bridge_cycles=2K", err, sizeof(err)), "not a non-negative integer");
 	CHECK_STR_CONTAINS(config_preset(&c, "z99") ? "unknown" : "", "unknown");
 	/* INI round trip: what --print-config writes, config_load_ini reads back. */
 	config_defaults(&c);
