@@ -556,7 +556,7 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 		rc = -1;
 	}
 	/* Every point's key, indexed once (by its hash; confirmed by the text). */
-	struct u64map idx;
+	struct u64map idx = {0}; /* destroyed on every path, initialized or not */
 	uint64_t *seen = iw_calloc(sp->npoints ? sp->npoints : 1, sizeof(uint64_t)); /* strategies' bits */
 	bool exact = false;
 	uint64_t want_strats = spec_strategies(sp, &exact);
