@@ -98,7 +98,21 @@ static uint64_t gpa_alloc(void *ctx, uint64_t bytes)
 	return a;
 }
 
-const struct iw_mem_ops vm_gpa_ops = {.read64 = gpa_read, .write64 = gpa_write, .alloc = gpa_alloc, .fill64 = NULL};
+/* A guest table's fill: its host frames at once when the range is backed contiguously (a table lies in
+ * one memslot), else word by word. */
+static void gpa_fill(void *ctx, uint64_t gpa, uint64_t bytes, uint64_t val)
+{
+	struct vm *vm = ((struct vm_pool *)ctx)->vm;
+	uint64_t h0, h1;
+	if (bytes && vm_gpa_to_hpa(vm, gpa, &h0) && vm_gpa_to_hpa(vm, gpa + bytes - 8, &h1) && h1 - h0 == bytes - 8) {
+		hpa_fill(vm, h0, bytes, val);
+		return;
+	}
+	for (uint64_t off = 0; off < bytes; off += 8)
+		gpa_write(ctx, gpa + off, val);
+}
+
+const struct iw_mem_ops vm_gpa_ops = {.read64 = gpa_read, .write64 = gpa_write, .alloc = gpa_alloc, .fill64 = gpa_fill};
 
 struct vm *vm_new(const struct vm_config *cfg, char *err, size_t errlen)
 {
