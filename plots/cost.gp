@@ -13,13 +13,13 @@ do for [fmt in formats] {
   set logscale y
   set xrange [-0.6:*]
   set offsets 0, 0.6, 0, 0
-  set key top left
+  if (column == 0) { set key top left } else { set key below horizontal samplen 2 font ',7' }
   set ylabel 'cycles per guest IOPTE update'
   plot datafile using ($0 + 0.12):(column('upd_p50')):(column('upd_p50')):(column('upd_p99')) with yerrorbars pt 1 ps 0 lw 2 lc rgb '#555555' title 'p50 to p99 (whisker)', \
-       '' using 0:(column('upd_mean')):xtic(1) with points pt 7 ps 1.5 lc rgb '#0072B2' title 'mean'
+       '' using 0:(column('upd_mean')):xtic(1) with points pt 7 ps (column == 0 ? 1.5 : 0.7) lc rgb '#0072B2' title 'mean'
   set ylabel 'cycles per DMA page translation'
   plot datafile using ($0 + 0.12):(column('xlat_p50')):(column('xlat_p50')):(column('xlat_p99')) with yerrorbars pt 1 ps 0 lw 2 lc rgb '#555555' title 'p50 to p99 (whisker)', \
-       '' using 0:(column('xlat_mean')):xtic(1) with points pt 5 ps 1.5 lc rgb '#009E73' title 'mean'
+       '' using 0:(column('xlat_mean')):xtic(1) with points pt 5 ps (column == 0 ? 1.5 : 0.7) lc rgb '#009E73' title 'mean'
   unset multiplot
   unset output
 }

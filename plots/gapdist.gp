@@ -22,7 +22,7 @@ do for [fmt in formats] {
   set ylabel sprintf('fraction of %d samples', n)
   set yrange [0:1]
   set xrange [lo:hi]   # 0 (no gap) is always in view
-  set key bottom right
+  if (column == 0) { set key bottom right } else { set key below horizontal samplen 2 font ',7' }
   set arrow 1 from 0, graph 0 to 0, graph 1 nohead lc rgb '#444444' dt 2 front
   plot datafile using (gap(0)):(1.0 / n) smooth cumulative with steps lw 2 lc rgb scolour(a) title sprintf('%s - %s', a, b)
   unset arrow 1

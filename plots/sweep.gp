@@ -16,11 +16,13 @@ do for [fmt in formats] {
   set xlabel xlabel
   set ylabel ylabel
   if (logx) { set logscale x 2 } else { unset logscale x }
-  set key top left
+  # On the screen the key sits in the plot's top left; in a paper column there is no corner to spare
+  # (it covered the top line): below the axes.
+  if (column == 0) { set key top left } else { set key below horizontal samplen 2 font ',7' }
   if (logy) { set logscale y; set yrange [*:*] } else { unset logscale y; set yrange [0:*] }
   # Rows of other strategies are NaN, i.e. missing (style.gp), so each line joins one strategy's points;
   # smooth unique sorts them by x (sweep rows come in completion order).
   plot for [s in strategies] datafile using (keep(s) ? column(xcol) : NaN):(column(ycol)) smooth unique \
-       with linespoints lw 2 pt spoint(s) ps 1.2 lc rgb scolour(s) title s
+       with linespoints lw (column == 0 ? 2 : 1.5) pt spoint(s) ps (column == 0 ? 1.2 : 0.6) lc rgb scolour(s) title s
   unset output
 }

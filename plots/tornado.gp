@@ -21,7 +21,7 @@ do for [fmt in formats] {
   unset ylabel
   set yrange [n + 0.7:0.3]
   set ytics scale 0 noenhanced
-  set key bottom right
+  if (column == 0) { set key bottom right } else { set key below horizontal samplen 2 font ',7' }
   set style fill solid 0.85 border lc rgb '#333333'
   set arrow 1 from base, graph 0 to base, graph 1 nohead lc rgb '#444444' dt 2 front
   plot datafile using ((column('gap_base') + column('gap_low')) / 2):'rank': \
