@@ -2,6 +2,7 @@
  * metric globs included): the input is two reports separated by the first line that is exactly "---"
  * (without one, the input is compared with itself). */
 #include "cli.h"
+#include "two_inputs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +12,6 @@
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static char dir[] = "/tmp/iowalk-fuzz-compare-XXXXXX";
-
-static int write_file(const char *path, const unsigned char *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	fwrite(p, 1, n, f);
-	return fclose(f);
-}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -32,17 +24,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char a[128], b[128];
 	snprintf(a, sizeof(a), "%s/a.json", dir);
 	snprintf(b, sizeof(b), "%s/b.json", dir);
-	size_t split = size, rest = size;
-	for (size_t i = 0; i + 4 <= size; i++) {
-		if ((i == 0 || data[i - 1] == '\n') && memcmp(data + i, "---\n", 4) == 0) {
-			split = i;
-			rest = i + 4;
-			break;
-		}
-	}
-	if (write_file(a, data, split) < 0)
-		return 0;
-	if (rest < size ? write_file(b, data + rest, size - rest) < 0 : write_file(b, data, split) < 0)
+	if (write_two(data, size, a, b) < 0)
 		return 0;
 	char c0[] = "compare", all[] = "--all", md[] = "--markdown", tex[] = "--latex", js[] = "--json", m[] = "--metric",
 	     g[] = "*", g2[] = "cycles_*";

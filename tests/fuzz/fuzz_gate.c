@@ -2,6 +2,7 @@
  * first line that is exactly "---" (without one, the input is compared with itself), so the fuzzer
  * reaches the comparison of every metric, not only the JSON reader. */
 #include "cli.h"
+#include "two_inputs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +12,6 @@
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static char dir[] = "/tmp/iowalk-fuzz-gate-XXXXXX";
-
-static int write_file(const char *path, const unsigned char *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	fwrite(p, 1, n, f);
-	return fclose(f);
-}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -32,17 +24,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char report[128], base[128];
 	snprintf(report, sizeof(report), "%s/report.json", dir);
 	snprintf(base, sizeof(base), "%s/base.json", dir);
-	size_t split = size, rest = size;
-	for (size_t i = 0; i + 5 <= size; i++) {
-		if ((i == 0 || data[i - 1] == '\n') && memcmp(data + i, "---\n", 4) == 0) {
-			split = i;
-			rest = i + 4;
-			break;
-		}
-	}
-	if (write_file(report, data, split) < 0)
-		return 0;
-	if (rest < size ? write_file(base, data + rest, size - rest) < 0 : write_file(base, data, split) < 0)
+	if (write_two(data, size, report, base) < 0)
 		return 0;
 	char a0[] = "gate", a2[] = "--baseline", a4[] = "--quiet";
 	char *argv[] = {a0, report, a2, base, a4, NULL};

@@ -3,24 +3,17 @@
  * both are the input), merged into a fresh CSV each time: job JSON cut short, of another build, another
  * configuration or another point, duplicate keys, wrong types. */
 #include "cli.h"
+#include "two_inputs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static char dir[] = "/tmp/iowalk-fuzz-merge-XXXXXX";
-
-static int write_file(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	fwrite(p, 1, n, f);
-	return fclose(f);
-}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -37,23 +30,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		char text[512];
 		int n = snprintf(text, sizeof(text), "[sweep]\ntrace = %s/traces/samples/tiny.trace\nstrategies = kvm-gfn\n"
 						     "[grid]\nset.cost.rpcit = 3000, 4000\n", IOWALK_SOURCE_DIR);
-		char mk[200];
-		snprintf(mk, sizeof(mk), "mkdir -p %s", jobs);
-		if (write_file(spec, text, (size_t)n) < 0 || system(mk) != 0)
+		if (write_file(spec, text, (size_t)n) < 0 || mkdir(jobs, 0700) != 0)
 			abort();
 		ready = 1;
 	}
-	size_t split = size, rest = size;
-	for (size_t i = 0; i + 4 <= size; i++) {
-		if ((i == 0 || data[i - 1] == '\n') && memcmp(data + i, "---\n", 4) == 0) {
-			split = i;
-			rest = i + 4;
-			break;
-		}
-	}
-	if (write_file(p0, data, split) < 0)
-		return 0;
-	if (rest < size ? write_file(p1, data + rest, size - rest) < 0 : write_file(p1, data, split) < 0)
+	if (write_two(data, size, p0, p1) < 0)
 		return 0;
 	unlink(csv);
 	char s0[] = "sweep", mg[] = "--merge", o[] = "-o";
