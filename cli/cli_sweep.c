@@ -368,12 +368,20 @@ static void gen_trace_path(const char *dir, uint64_t rep, char *buf, size_t len)
 	snprintf(buf, len, "%s/gen-%" PRIu64 ".trace", dir, rep);
 }
 
+/* The run settings every point of the sweep has (they enter run.config_hash, which --merge checks). */
+static void run_opts(const struct spec *sp, struct engine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->check = sp->check;
+	o->no_drain = sp->no_drain;
+	o->warmup = sp->warmup;
+}
+
 /* Runs point p (in a worker) and writes its CSV rows to path. 0 or -1 (message on stderr). */
 static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, const char *tmpdir)
 {
 	struct iw_config cfg;
 	struct gen_opts go;
-	(void)go;
 	char err[512], key[2048], lead[2048], trace_path[4400];
 	point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
 	if (point_config(sp, p, &cfg, &go, err, sizeof(err))) {
@@ -381,10 +389,7 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 		return -1;
 	}
 	struct engine_opts o;
-	memset(&o, 0, sizeof(o));
-	o.check = sp->check;
-	o.no_drain = sp->no_drain;
-	o.warmup = sp->warmup;
+	run_opts(sp, &o);
 	o.tag = key;
 	if (cli_parse_strategies(sp->strategies, &o, err, sizeof(err)) < 0) {
 		cli_error("sweep: %s", err);
@@ -797,10 +802,7 @@ static int point_hash(const struct spec *sp, uint64_t p, char *buf, size_t len)
 	if (point_config(sp, p, &cfg, &go, err, sizeof(err)))
 		return -1;
 	struct engine_opts o;
-	memset(&o, 0, sizeof(o));
-	o.check = sp->check;
-	o.no_drain = sp->no_drain;
-	o.warmup = sp->warmup;
+	run_opts(sp, &o);
 	struct report_ctx r = {NULL, &cfg, &o};
 	snprintf(buf, len, "%016" PRIx64, report_config_hash(&r));
 	return 0;
