@@ -53,6 +53,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whether standard output is a pipe or socket whose reader has closed it (`iowalk ... | head`): a write
  * error there is the reader's choice to stop, a quiet exit, not an error. */
 bool cli_stdout_reader_gone(void);
+/* FNV-1a 64 of a file's bytes as stored (a sweep's trace file, the running executable). 0, or -1 with
+ * errno ("-": EINVAL; a read error: EIO). */
+int cli_file_digest(const char *path, uint64_t *out);
 
 struct option;
 /* getopt_long() for command cmd ("run", "trace gen", ...), without getopt's own messages: an unknown

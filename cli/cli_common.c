@@ -1,10 +1,12 @@
 /* cli_common: helpers shared by the command implementations. */
 #include "cli.h"
+#include "fnv.h"
 
 #include "config.h"
 #include "gen.h"
 #include "s390_model.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -211,4 +213,27 @@ bool cli_stdout_reader_gone(void)
 		return false;
 	struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+int cli_file_digest(const char *path, uint64_t *out)
+{
+	FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "rb");
+	if (!f) {
+		if (strcmp(path, "-") == 0)
+			errno = EINVAL;
+		return -1;
+	}
+	uint64_t h = FNV1A_OFFSET;
+	unsigned char buf[1 << 16];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		h = fnv1a_bytes(h, buf, n);
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		errno = EIO;
+		return -1;
+	}
+	*out = h;
+	return 0;
 }

@@ -483,31 +483,6 @@ static char *resolve_spec_path(const char *spec_path, const char *path)
 	return r;
 }
 
-/* The trace file's content (as stored: compressed or not), so that a sweep over a file that changed
- * between runs does not append to the old file's rows. 0 or -1 with errno. */
-static int digest_file(const char *path, uint64_t *out)
-{
-	FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "rb");
-	if (!f) {
-		if (strcmp(path, "-") == 0)
-			errno = EINVAL;
-		return -1;
-	}
-	uint64_t h = FNV1A_OFFSET;
-	unsigned char buf[1 << 16];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		h = fnv1a_bytes(h, buf, n);
-	int err = ferror(f);
-	fclose(f);
-	if (err) {
-		errno = EIO;
-		return -1;
-	}
-	*out = h;
-	return 0;
-}
-
 /* The leading fields of a point's rows: the quoted point key, the sweep hash, the grid values. */
 static void row_lead(const struct spec *sp, const char *key, const char *lead, char *buf, size_t len)
 {
@@ -1278,7 +1253,7 @@ int cli_sweep(int argc, char **argv)
 		/* A relative path is the spec's: resolved against the spec file's directory, to the absolute
 		 * path jobs run anywhere can use. */
 		char *abs = resolve_spec_path(sp->path, sp->trace);
-		if (!abs || digest_file(abs, &sp->trace_digest) < 0) {
+		if (!abs || cli_file_digest(abs, &sp->trace_digest) < 0) {
 			int e = abs ? errno : ENOMEM;
 			if (abs && strcmp(abs, sp->trace) != 0)
 				cli_error("sweep: %s: trace = %s (%s, against the spec's directory): %s", sp->path, sp->trace, abs,

@@ -1,5 +1,6 @@
 /* report: tables, JSON and CSV (see report.h). */
 #include "report.h"
+#include "cli.h"
 #include "fnv.h"
 
 #include "s390_model.h"
@@ -347,18 +348,8 @@ const char *report_build_id(void)
 		return id;
 	}
 	/* Not a commit: the executable's bytes tell builds apart. */
-	FILE *f = fopen("/proc/self/exe", "rb");
-	uint64_t h = FNV1A_OFFSET;
-	bool ok = f != NULL;
-	unsigned char buf[1 << 16];
-	size_t k;
-	while (ok && (k = fread(buf, 1, sizeof(buf), f)) > 0)
-		h = fnv1a_bytes(h, buf, k);
-	if (f) {
-		ok = ok && !ferror(f);
-		fclose(f);
-	}
-	if (ok)
+	uint64_t h;
+	if (cli_file_digest("/proc/self/exe", &h) == 0)
 		snprintf(id, sizeof(id), "%s+exe.%016" PRIx64, rev, h);
 	else
 		snprintf(id, sizeof(id), "%s+exe.unreadable", rev);
