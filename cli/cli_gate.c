@@ -291,19 +291,17 @@ static int write_junit(const struct gate *g, const char *path)
 	return 0;
 }
 
-static struct gate *cur_gate; /* where incompatible() records why, for the JUnit file */
-
 /* Appends a line to the reason the reports cannot be compared (written to the JUnit file too). */
-static void gate_error_line(const char *line)
+static void gate_error_line(struct gate *g, const char *line)
 {
-	size_t l = strlen(cur_gate->error);
-	snprintf(cur_gate->error + l, sizeof(cur_gate->error) - l, "%s\n", line);
+	size_t l = strlen(g->error);
+	snprintf(g->error + l, sizeof(g->error) - l, "%s\n", line);
 }
 
-static int incompatible(const char *why)
+static int incompatible(struct gate *g, const char *why)
 {
 	cli_error("gate: cannot compare: %s", why);
-	gate_error_line(why);
+	gate_error_line(g, why);
 	return CLI_EXIT_USAGE;
 }
 
@@ -322,7 +320,6 @@ int cli_gate(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	static struct gate g; /* large (the JUnit cases): not on the stack */
 	memset(&g, 0, sizeof(g));
-	cur_gate = &g;
 	g.tol = 0.005;
 	const char *base_path = NULL, *junit = NULL;
 	int accept_config = 0;
@@ -370,12 +367,12 @@ int cli_gate(int argc, char **argv)
 	if (!n || !b)
 		goto out;
 	if (strcmp(json_string_value(json_object_get(n, "schema")), json_string_value(json_object_get(b, "schema"))) != 0) {
-		rc = incompatible("different report schemas");
+		rc = incompatible(&g, "different report schemas");
 		goto out;
 	}
 	json_t *nt = json_object_get(n, "trace"), *bt = json_object_get(b, "trace");
 	if (!json_equal(json_object_get(nt, "hash"), json_object_get(bt, "hash"))) {
-		rc = incompatible("the reports are of different traces (trace.hash differs)");
+		rc = incompatible(&g, "the reports are of different traces (trace.hash differs)");
 		goto out;
 	}
 	json_t *ncfg = json_object_get(n, "config"), *bcfg = json_object_get(b, "config");
@@ -398,24 +395,24 @@ int cli_gate(int argc, char **argv)
 					 pass ? tv : tw ? tw : "(absent)");
 				fprintf(stderr, "gate: %s\n", line);
 				if (!accept_config)
-					gate_error_line(line);
+					gate_error_line(&g, line);
 				free(tv);
 				free(tw);
 			}
 		}
 		if (!accept_config) {
-			rc = incompatible("different configurations (listed above; --accept-config compares anyway)");
+			rc = incompatible(&g, "different configurations (listed above; --accept-config compares anyway)");
 			goto out;
 		}
 	}
 	if (!json_equal(json_object_get(json_object_get(n, "run"), "warmup_records"),
 			json_object_get(json_object_get(b, "run"), "warmup_records"))) {
-		rc = incompatible("different warm-up");
+		rc = incompatible(&g, "different warm-up");
 		goto out;
 	}
 	json_t *ns = json_object_get(n, "strategies"), *bs = json_object_get(b, "strategies");
 	if (!json_is_object(bs) || json_object_size(bs) == 0) {
-		rc = incompatible("the baseline has no strategies to compare");
+		rc = incompatible(&g, "the baseline has no strategies to compare");
 		goto out;
 	}
 	const char *name;
@@ -425,7 +422,7 @@ int cli_gate(int argc, char **argv)
 		if (!json_object_get(bs, name)) {
 			char why[128];
 			snprintf(why, sizeof(why), "strategy %.64s is in the report but not in the baseline", name);
-			rc = incompatible(why);
+			rc = incompatible(&g, why);
 			goto out;
 		}
 	}
@@ -444,7 +441,7 @@ int cli_gate(int argc, char **argv)
 		if (!nst) {
 			char why[128];
 			snprintf(why, sizeof(why), "strategy %.64s is in the baseline but not in the report", name);
-			rc = incompatible(why);
+			rc = incompatible(&g, why);
 			goto out;
 		}
 		begin_case(&g, name);
@@ -452,7 +449,7 @@ int cli_gate(int argc, char **argv)
 	}
 	g.cur = NULL;
 	if (g.compared == 0) {
-		rc = incompatible(g.nmetrics ? "no metric matches the --metric globs" : "the baseline has no metrics to compare");
+		rc = incompatible(&g, g.nmetrics ? "no metric matches the --metric globs" : "the baseline has no metrics to compare");
 		goto out;
 	}
 	if (g.exact)
@@ -471,7 +468,7 @@ out:
 	/* The JUnit file is written whatever the outcome, a failure to compare included (an error case). */
 	if (junit) {
 		if (!n || !b)
-			gate_error_line("a report could not be read (see the message above)");
+			gate_error_line(&g, "a report could not be read (see the message above)");
 		if (write_junit(&g, junit) < 0)
 			rc = CLI_EXIT_FAIL;
 	}
