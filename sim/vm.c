@@ -14,6 +14,7 @@ struct vm {
 	unsigned nslots;
 	uint64_t cap;
 	unsigned *by_hva;       /* slot indexes sorted by hva (rebuilt on each memslot update) */
+	unsigned *by_hpa;       /* slot indexes sorted by hpa_base (the same) */
 	uint64_t slot_hpa_next;
 	uint64_t host_next;     /* host pool bump pointer */
 	uint64_t last_used_hpa; /* the VM-wide last_used_slot pointer's location */
@@ -146,6 +147,7 @@ void vm_free(struct vm *vm)
 	physmem_free(vm->pm);
 	iw_free(vm->slots);
 	iw_free(vm->by_hva);
+	iw_free(vm->by_hpa);
 	iw_free(vm->pools);
 	iw_free(vm);
 }
@@ -167,10 +169,11 @@ const char *vm_add_memslot(struct vm *vm, uint32_t id, uint64_t base_gfn, uint64
 	uint64_t shpa = vm_host_alloc(vm, VM_SLOT_STRUCT_BYTES);
 	if (shpa == UINT64_MAX)
 		return "host kernel pool exhausted";
-	/* The slots and their order by hva have one room (vm->cap): the order grows first, so a failure of
-	 * either leaves vm->cap what both still have. */
-	uint64_t hva_cap = vm->cap;
+	/* The slots and their orders by hva and by hpa have one room (vm->cap): the orders grow first, so a
+	 * failure of any leaves vm->cap what all still have. */
+	uint64_t hva_cap = vm->cap, hpa_cap = vm->cap;
 	if (iw_grow(&vm->by_hva, &hva_cap, vm->nslots, sizeof(*vm->by_hva), 8) < 0 ||
+	    iw_grow(&vm->by_hpa, &hpa_cap, vm->nslots, sizeof(*vm->by_hpa), 8) < 0 ||
 	    iw_grow(&vm->slots, &vm->cap, vm->nslots, sizeof(*vm->slots), 8) < 0)
 		return "out of memory";
 	vm->slots[vm->nslots++] = (struct vm_slot){.id = id, .base_gfn = base_gfn, .npages = npages, .hva = hva,
@@ -232,6 +235,11 @@ const char *vm_commit_memslots(struct vm *vm, char *buf, size_t len)
 	qsort(k, n, sizeof(*k), cmp_key);
 	for (unsigned i = 0; i < n; i++)
 		vm->by_hva[i] = k[i].idx;
+	for (unsigned i = 0; i < n; i++)
+		k[i] = (struct key_idx){vm->slots[i].hpa_base, i};
+	qsort(k, n, sizeof(*k), cmp_key);
+	for (unsigned i = 0; i < n; i++)
+		vm->by_hpa[i] = k[i].idx;
 	iw_free(k);
 	for (unsigned i = 1; i < n && !why; i++) {
 		const struct vm_slot *a = &vm->slots[vm->by_hva[i - 1]], *b = &vm->slots[vm->by_hva[i]];
@@ -311,21 +319,27 @@ int vm_memslot_search(struct vm *vm, uint64_t gfn, struct vm_probe *p)
 	return -1;
 }
 
-int vm_find_slot_hva(const struct vm *vm, uint64_t hva)
+/* The slot whose VMM range (hpa: its host-physical backing) holds addr, by a binary search over the
+ * slots in that order. Slot index or -1. */
+static int find_by(const struct vm *vm, const unsigned *order, bool hpa, uint64_t addr)
 {
 	unsigned lo = 0, hi = vm->nslots;
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
-		const struct vm_slot *s = &vm->slots[vm->by_hva[mid]];
-		if (hva < s->hva)
+		const struct vm_slot *s = &vm->slots[order[mid]];
+		uint64_t start = hpa ? s->hpa_base : s->hva;
+		if (addr < start)
 			hi = mid;
-		else if (hva - s->hva >= s->npages << 12)
+		else if (addr - start >= s->npages << 12)
 			lo = mid + 1;
 		else
-			return (int)vm->by_hva[mid];
+			return (int)order[mid];
 	}
 	return -1;
 }
+
+int vm_find_slot_hva(const struct vm *vm, uint64_t hva) { return find_by(vm, vm->by_hva, false, hva); }
+int vm_find_slot_hpa(const struct vm *vm, uint64_t hpa) { return find_by(vm, vm->by_hpa, true, hpa); }
 
 const char *vm_guest_pool_open(struct vm *vm, uint64_t origin_gpa, struct vm_pool *p)
 {

@@ -67,6 +67,9 @@ static inline uint64_t vm_slot_hva(const struct vm_slot *s, uint64_t gfn) { retu
 
 /* The slot whose VMM range holds hva (functional, no timing): slot index or -1. */
 int vm_find_slot_hva(const struct vm *vm, uint64_t hva);
+/* The slot whose guest RAM is backed by the host-physical address hpa (functional, no timing): slot
+ * index or -1. */
+int vm_find_slot_hpa(const struct vm *vm, uint64_t hpa);
 
 /* Host-physical memory with the host kernel pool, for host-side tables (shadow tables). */
 extern const struct iw_mem_ops vm_hpa_ops;

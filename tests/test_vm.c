@@ -92,6 +92,28 @@ static void test_memslot_edges(void)
 	rmvm(vm);
 }
 
+/* The slot backed at a host-physical address, when the slots' guest-physical and VMM orders are not
+ * their host-physical one (backing is allocated in the order slots are added). */
+static void test_slot_by_hpa(void)
+{
+	struct vm *vm = mkvm(3, S390_HOST_PAGE_4K, 3);
+	char buf[256];
+	CHECK(vm_add_memslot(vm, 0, 0x100000, 0x100, 0x21000000000ull) == NULL); /* gpa 4G, added first */
+	CHECK(vm_add_memslot(vm, 1, 0, 0x200, 0x20000000000ull) == NULL);        /* gpa 0, backed above it */
+	CHECK(vm_commit_memslots(vm, buf, sizeof(buf)) == NULL);
+	uint64_t h4g, h0;
+	CHECK(vm_gpa_to_hpa(vm, 0x100000000ull, &h4g));
+	CHECK(vm_gpa_to_hpa(vm, 0, &h0));
+	CHECK(h0 > h4g);
+	CHECK_EQ_U64(vm_slot(vm, (unsigned)vm_find_slot_hpa(vm, h4g))->id, 0);
+	CHECK_EQ_U64(vm_slot(vm, (unsigned)vm_find_slot_hpa(vm, h4g + 0xff000))->id, 0); /* its last page */
+	CHECK_EQ_U64((uint64_t)vm_find_slot_hpa(vm, h4g + 0x100000), (uint64_t)-1);       /* past its end */
+	CHECK_EQ_U64(vm_slot(vm, (unsigned)vm_find_slot_hpa(vm, h0 + 0x1ff123))->id, 1);
+	CHECK_EQ_U64((uint64_t)vm_find_slot_hpa(vm, h0 + 0x200000), (uint64_t)-1);
+	CHECK_EQ_U64((uint64_t)vm_find_slot_hpa(vm, 0), (uint64_t)-1); /* the host kernel's pool */
+	rmvm(vm);
+}
+
 static void test_host_walk_pages(void)
 {
 	static const enum s390_host_page pages[] = {S390_HOST_PAGE_4K, S390_HOST_PAGE_1M, S390_HOST_PAGE_2G};
@@ -283,5 +305,5 @@ static void test_checker_history(void)
 	checker_destroy(&c);
 }
 
-CHECK_MAIN(CASE(test_memslot_edges), CASE(test_checker_history), CASE(test_host_walk_pages), CASE(test_big_guest_footprint), CASE(test_matrix),
+CHECK_MAIN(CASE(test_memslot_edges), CASE(test_slot_by_hpa), CASE(test_checker_history), CASE(test_host_walk_pages), CASE(test_big_guest_footprint), CASE(test_matrix),
 	   CASE(test_checker_sync))

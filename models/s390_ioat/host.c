@@ -171,17 +171,15 @@ struct s390_folio s390_folio_of(const struct s390_host *h, uint64_t hpa)
 {
 	struct s390_folio f = {.head = hpa & ~(S390_PAGE_SIZE - 1), .large = false};
 	/* The VMM's mapping of hpa, as GUP-fast found it when the page was pinned (functional, no timing). */
-	for (unsigned i = 0; i < vm_nslots(h->vm); i++) {
-		const struct vm_slot *sl = vm_slot(h->vm, i);
-		if (hpa < sl->hpa_base || hpa - sl->hpa_base >= sl->npages << 12)
-			continue;
+	int i = vm_find_slot_hpa(h->vm, hpa);
+	if (i >= 0) {
+		const struct vm_slot *sl = vm_slot(h->vm, (unsigned)i);
 		struct iw_walk w;
 		s390_walk(&h->dat, sl->hva + (hpa - sl->hpa_base), false, &w);
 		if (w.fault == S390_OK) {
 			f.head = w.addr & ~(w.page_bytes - 1);
 			f.large = w.page_bytes > S390_PAGE_SIZE;
 		}
-		break;
 	}
 	return f;
 }
