@@ -496,7 +496,6 @@ static void header_lead(const struct spec *sp, char *buf, size_t len)
 		n += (size_t)snprintf(buf + n, len - n, ",%s", sp->axes[a].key);
 }
 
-/* Reads the `point` column of an existing CSV into done[]; checks its header. */
 /* The strategies a point's rows must name (bit i: strategy_at(i)), and whether each must be there (an
  * explicit list; with 'all', a strategy that refuses the trace has no row). */
 static uint64_t spec_strategies(const struct spec *sp, bool *exact)
@@ -509,14 +508,13 @@ static uint64_t spec_strategies(const struct spec *sp, bool *exact)
 		return 0;
 	*exact = !o.skip_refused;
 	for (unsigned k = 0; k < o.nstrategies; k++)
-		for (unsigned i = 0; strategy_at(i) && i < 64; i++)
-			if (strategy_at(i) == o.strategies[k])
-				m |= 1ull << i;
+		if (strategy_rank(o.strategies[k]) < 64)
+			m |= 1ull << strategy_rank(o.strategies[k]);
 	return m;
 }
 
-/* Reads the rows of an existing CSV into done[] (a point is done when its rows are there): its header
- * must be this spec's, whole; every row this spec's sweep_hash; each point's rows whole (one per
+/* Reads the rows of an existing CSV into done[] (a point is done when its rows are there): its first
+ * line must be header (this spec's whole header line, newline included); every row this spec's sweep_hash; each point's rows whole (one per
  * strategy, none twice). An incomplete last line (a write cut short) is removed. 0 or -1 (said). */
 static int read_done(const struct spec *sp, const char *csv, bool *done, const char *header)
 {
@@ -531,7 +529,7 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 	char want[32]; /* the sweep_hash field every row of this spec has, after the point key */
 	snprintf(want, sizeof(want), ",%016" PRIx64, spec_hash(sp));
 	size_t hl = strlen(header);
-	if (n > 0 && !((size_t)n == hl + 1 && strncmp(line, header, hl) == 0 && line[hl] == '\n')) {
+	if (n > 0 && !((size_t)n == hl && memcmp(line, header, hl) == 0)) {
 		cli_error("sweep: %s has a different header (another grid or another iowalk?); use another -o", csv);
 		rc = -1;
 	}
@@ -582,10 +580,10 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 		for (unsigned a = 0; a < 1 + sp->naxes && fld; a++)
 			fld = strchr(fld + 1, ',');
 		size_t sl = fld ? strcspn(fld + 1, ",\n") : 0;
-		int si = -1;
-		for (unsigned i = 0; fld && strategy_at(i) && i < 64; i++)
-			if (strlen(strategy_at(i)->name) == sl && strncmp(strategy_at(i)->name, fld + 1, sl) == 0)
-				si = (int)i;
+		char sname[64];
+		snprintf(sname, sizeof(sname), "%.*s", (int)sl, fld ? fld + 1 : "");
+		const struct strategy_ops *so = sl < sizeof(sname) ? strategy_find(sname) : NULL;
+		int si = so && strategy_rank(so) < 64 ? (int)strategy_rank(so) : -1;
 		uint64_t h = fnv1a_str(FNV1A_OFFSET, line + 1) >> 1, p = UINT64_MAX, q;
 		for (; u64map_get(&idx, h, &q); h = (h + 1) & (UINT64_MAX >> 1)) {
 			point_key(sp, q, key, sizeof(key), lead, sizeof(lead));
@@ -926,7 +924,7 @@ static int open_results(const struct spec *sp, const char *out, bool *done)
 {
 	char header[4096];
 	header_lead(sp, header, sizeof(header));
-	char *full = NULL; /* the whole header line, without its newline */
+	char *full = NULL; /* the whole header line, with its newline */
 	size_t flen = 0;
 	FILE *hm = open_memstream(&full, &flen);
 	if (hm) {
@@ -938,7 +936,6 @@ static int open_results(const struct spec *sp, const char *out, bool *done)
 		cli_error("sweep: out of memory");
 		return -1;
 	}
-	full[flen - 1] = '\0';
 	/* One sweep at a time on a CSV: two would both run the points not yet there and append them twice. */
 	int fd = open(out, O_WRONLY | O_APPEND | O_CREAT, 0666);
 	if (fd < 0) {
@@ -953,28 +950,18 @@ static int open_results(const struct spec *sp, const char *out, bool *done)
 		close(fd);
 		return -1;
 	}
-	int rd = read_done(sp, out, done, full);
-	free(full);
-	if (rd < 0) {
+	if (read_done(sp, out, done, full) < 0) {
+		free(full);
 		close(fd);
 		return -1;
 	}
 	struct stat stt;
-	if (fstat(fd, &stt) == 0 && stt.st_size == 0) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-		if (m) {
-			report_csv_header(m, strategy_at(0)->model->fmt, header);
-			fclose(m);
-		}
-		ssize_t w = buf ? write(fd, buf, len) : -1;
-		free(buf);
-		if (w != (ssize_t)len) {
-			cli_error("sweep: %s: write error", out);
-			close(fd);
-			return -1;
-		}
+	ssize_t w = fstat(fd, &stt) == 0 && stt.st_size == 0 ? write(fd, full, flen) : (ssize_t)flen;
+	free(full);
+	if (w != (ssize_t)flen) {
+		cli_error("sweep: %s: write error", out);
+		close(fd);
+		return -1;
 	}
 	return fd;
 }
