@@ -5,9 +5,6 @@
 #include "version.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <stdbool.h>
-#include <sys/stat.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
