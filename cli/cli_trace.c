@@ -16,17 +16,18 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The options of `trace convert`, in the overview and in its own help. */
 /* The generator options, written once for the overview and `trace gen --help`. */
 #define GEN_OPTIONS                                                                                        \
 	"  every kind: --seed N  --ops N  --guest-ram MIB  --memslots N  --ioat-origin GPA  --levels 3|4|5\n"  \
 	"              --rpcit strict|lazy:N  --interval CYCLES  --name TEXT  --binary  --zstd  --progress\n"    \
 	"  some kinds only (elsewhere refused): --ring N and --rx-percent P (nic-ring, nvme, vm);\n"           \
 	"              --buf-size BYTES (nic-ring, churn, vm); --working-set MIB and --dma-size BYTES\n"        \
-	"              (sizes: a bare number in that unit, or with a suffix K, M, G, T: --working-set 512K)\n"  \
 	"              (stream, random); --zipf S (random); --devices N (all but vm);\n"                       \
-	"              --functions N (vm: PCI functions, each its own IO address space; a format-v2 trace)\n"
+	"              --functions N (vm: PCI functions, each its own IO address space; a format-v2 trace)\n"  \
+	"  sizes (--guest-ram, --buf-size, --working-set, --dma-size): a bare number in the unit shown, or\n"   \
+	"              with a suffix K, M, G, T: --working-set 512K\n"
 
+/* The options of `trace convert`, in the overview and in its own help. */
 #define CONVERT_OPTIONS \
 	"  --clock-ghz F             cycles per second of the simulated CPU, for timestamps (default 5.2)\n" \
 	"  --rpcit auto|captured|strict|lazy:N\n" \

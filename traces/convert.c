@@ -209,7 +209,6 @@ static const char *const known_ignored[] = {"dma_unmap_sg", "dma_free", "dma_syn
 					    "dma_sync_single_for_device", "dma_sync_sg_for_cpu",
 					    "dma_sync_sg_for_device", "dma_map_sg", "dma_unmap_resource", NULL};
 
-/* Parses one line into ev. 1: an event to keep; 0: nothing (comment, ignored event); -1: unparsed. */
 /* Whether the n bytes at d are a device's name as the dma:* events give it (a PCI address like
  * 0001:00:00.0, or a driver's name): 1 to 31 of [A-Za-z0-9:._-] (an event with none starts "dir=..."). */
 static bool dev_name_ok(const char *d, size_t n)
@@ -222,6 +221,7 @@ static bool dev_name_ok(const char *d, size_t n)
 	return true;
 }
 
+/* Parses one line into ev. 1: an event to keep; 0: nothing (comment, ignored event); -1: unparsed. */
 static int parse_event(struct conv *c, char *line, uint64_t lineno, struct cev *ev)
 {
 	while (*line == ' ' || *line == '\t')
