@@ -1239,6 +1239,13 @@ static int stream_turns(struct sim *s)
  * guest that does not refresh after maps (which that guest always issues). */
 enum rpcit_kind { RPCIT_TRACE, RPCIT_DRAIN, RPCIT_FQ };
 
+/* Function f's flush queue (a refresh-off guest's) is empty: nothing queued, its timer not armed. */
+static inline void fq_empty(struct sim_fn *f)
+{
+	f->fq_queued = 0;
+	f->fq_armed = false;
+}
+
 static int start_rpcit(struct sim *s, const struct pending_rpcit *p, enum rpcit_kind kind)
 {
 	uint64_t updates, unmapped;
@@ -1252,8 +1259,7 @@ static int start_rpcit(struct sim *s, const struct pending_rpcit *p, enum rpcit_
 	if (kind == RPCIT_TRACE && s->refresh == IW_REFRESH_UNMAPS && issued && checker_unmapped_pending(&s->cur->ref) == 0) {
 		/* The trace's flush left no unmap pending: a strict guest, whose unmaps never wait in the flush
 		 * queue (the queue's own flushes leave its timer as Linux does: armed by the first entry). */
-		s->cur->fq_queued = 0;
-		s->cur->fq_armed = false;
+		fq_empty(s->cur);
 	}
 	if (!issued) {
 		/* This strategy's guest does not issue it: its updates became visible at no cost. */
@@ -1432,8 +1438,7 @@ static int flush_all(struct sim *s, struct sim_fn *f, uint64_t t, enum rpcit_kin
 static int drain_fn(struct sim *s)
 {
 	struct sim_fn *f = s->cur;
-	f->fq_armed = false;
-	f->fq_queued = 0;
+	fq_empty(f);
 	return flush_all(s, f, s->now, RPCIT_DRAIN);
 }
 
@@ -1452,8 +1457,7 @@ static int fq_timers(struct sim *s, uint64_t t)
 				next = s->fns[i];
 		if (!next)
 			return 0;
-		next->fq_armed = false;
-		next->fq_queued = 0;
+		fq_empty(next);
 		if (commit_memslots(s) < 0 || flush_all(s, next, next->fq_timer, RPCIT_FQ) < 0)
 			return -1;
 		s->st.ops[OP_FQ_FLUSHES]++;
