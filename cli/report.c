@@ -185,20 +185,28 @@ void report_table(const struct report_ctx *r, FILE *f)
 		}
 		fputc('\n', f);
 	}
-	fprintf(f, "\noperation counts\n%-19s", "operation");
+	/* The name column of both tables: as wide as the longest counter or fault name (at least 19). */
+	const struct iw_format *fmt = res->sims[0]->fmt;
+	int nw = 19;
+	for (unsigned o = 0; o < stats_ncounters(); o++)
+		if ((int)strlen(stats_counter_name(o)) > nw)
+			nw = (int)strlen(stats_counter_name(o));
+	for (unsigned k = 1; k < fmt->nfaults; k++)
+		if ((int)strlen(iw_fault_name(fmt, k)) > nw)
+			nw = (int)strlen(iw_fault_name(fmt, k));
+	fprintf(f, "\noperation counts\n%-*s", nw, "operation");
 	for (unsigned i = 0; i < res->nsims; i++)
 		fprintf(f, " %12s", res->sims[i]->ops->name);
 	fputc('\n', f);
 	for (unsigned o = 0; o < stats_ncounters(); o++) {
-		fprintf(f, "%-19s", stats_counter_name(o));
+		fprintf(f, "%-*s", nw, stats_counter_name(o));
 		for (unsigned i = 0; i < res->nsims; i++)
 			fprintf(f, " %12" PRIu64, res->sims[i]->st.ops[o]);
 		fputc('\n', f);
 	}
 	fprintf(f, "\nfaults\n");
-	const struct iw_format *fmt = res->sims[0]->fmt;
 	for (unsigned k = 1; k < fmt->nfaults; k++) {
-		fprintf(f, "%-19s", iw_fault_name(fmt, k));
+		fprintf(f, "%-*s", nw, iw_fault_name(fmt, k));
 		for (unsigned i = 0; i < res->nsims; i++)
 			fprintf(f, " %12" PRIu64, res->sims[i]->st.faults[k]);
 		fputc('\n', f);

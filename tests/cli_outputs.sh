@@ -141,4 +141,11 @@ PY
 		bad "report schema: $(cat schema.out)"
 fi
 no_tmp
+# The text table's operation counts and faults line up whatever the longest counter name: every row of
+# each section is as long as its header row.
+"$IOWALK" run "$tiny" > table.txt
+for sec in "operation counts" "faults"; do
+	n=$(awk -v s="$sec" '$0 == s { on = 1; next } on && $0 == "" { exit } on { print length($0) }' table.txt | sort -u | wc -l)
+	[ "$n" -eq 1 ] && ok || bad "the '$sec' rows are of $n different lengths: $(sed -n "/^$sec\$/,/^\$/p" table.txt | head -30)"
+done
 finish
