@@ -16,8 +16,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IW_WALK_MAX_REFS 8
+/* A walk's references: at most (n+1)(m+1)-1 for a 2-D walk of n-level tables over m-level ones, 35 for
+ * 5 over 5 (VT-d and x86 at 57 bits). A format states what its walks can read (max_walk_refs); the
+ * arrays are never initialised as a whole, so a larger bound costs nothing on a walk that reads few. */
+#define IW_WALK_MAX_REFS 36
 #define IW_MAX_LEVELS 8
+#define IW_MAX_LEAF_SIZES 4
 #define IW_MAX_FAULTS 8
 #define IW_FAULT_NONE 0u /* every format's fault code 0: translated */
 
@@ -30,11 +34,26 @@ struct iw_walk {
 	bool writable;        /* nothing on the path forbids a write */
 	unsigned nrefs;
 	uint64_t refs[IW_WALK_MAX_REFS];
-	unsigned ref_level[IW_WALK_MAX_REFS];
+	unsigned ref_level[IW_WALK_MAX_REFS]; /* a 2-D walk: the stage-1 level (iw_walk_2d()) */
 	/* For an entry the walk went through to a next level (i + 1 < nrefs): what walk_from() needs to go
 	 * on below it, as a device's walk cache keeps it (the next table, and whether the path so far is
 	 * read-only). Unset for the last entry read. */
 	uint64_t resume[IW_WALK_MAX_REFS];
+};
+
+/* An invalidation of a device's translation caches, as the engine applies it: the s390 RPCIT is one
+ * (a synchronous range), VT-d's queued IOTLB descriptors others. */
+enum iw_inval_scope {
+	IW_INVAL_RANGE,  /* [addr, addr + len) of one address space (page-selective) */
+	IW_INVAL_DOMAIN, /* all of one address space (domain-selective; VT-d's fall-back above its mask) */
+	IW_INVAL_GLOBAL, /* every address space */
+};
+struct iw_inval {
+	enum iw_inval_scope scope;
+	uint64_t addr, len;  /* IW_INVAL_RANGE */
+	bool leaf_only;      /* only leaf entries: the walk caches are kept (VT-d's invalidation hint) */
+	bool queued;         /* through an invalidation queue (descriptors, doorbell, wait), not a synchronous
+				instruction: the caller charges what it costs, the engine counts it */
 };
 
 /* The memory a table lives in (the VM provides host-physical and guest-physical memory). */
@@ -57,6 +76,23 @@ struct iw_format {
 	unsigned fault_invalid;                   /* an invalid entry (unmapped) */
 	unsigned fault_protection;                /* a write through a read-only mapping */
 	unsigned fault_out_of_range;              /* an address beyond the table's aperture */
+	unsigned max_walk_refs;                   /* the most entries one walk of it reads (<= IW_WALK_MAX_REFS) */
+	/* The page sizes the device's IOTLB holds, log2 of bytes, smallest first ([0] the 4 KiB base page):
+	 * a page-size-indexed IOTLB, one structure per size looked up in parallel (one probe each), as
+	 * VT-d's and x86's TLBs keep large pages apart. 0 sizes: 4 KiB only. A translation of a size not
+	 * listed is held as 4 KiB pieces. iotlb_param[i] (i > 0) names the parameter with the entries of
+	 * size i's structure (its ways: device.iotlb_ways); size 0's is device.iotlb_entries. */
+	unsigned nleaf_sizes;
+	unsigned leaf_shift[IW_MAX_LEAF_SIZES];
+	const char *iotlb_param[IW_MAX_LEAF_SIZES];
+	/* The device's walk caches (paging-structure caches): wc_param[l] names the parameter with the
+	 * entries of the cache of level l's entries (NULL: level l's entries are not cached); their ways
+	 * are device.wc_ways and a lookup of all of them (in parallel) costs device.wc_cycles. A cache entry
+	 * is keyed by the address bits above level l's span and keeps what walk_from() needs below it. */
+	const char *wc_param[IW_MAX_LEVELS];
+	/* Rounds a range invalidation as the hardware's descriptor can express it (optional; NULL: exact):
+	 * the format's power-of-two page ranges, a wider granularity above what one can express. */
+	void (*inval_round)(struct iw_inval *inv);
 	/* Translates addr through `table` (a table of this format); write asks for write permission. */
 	void (*walk)(const void *table, uint64_t addr, bool write, struct iw_walk *w);
 	/* The same walk from level `level` on, as a walk cache hit starts it: resume is what an earlier walk

@@ -46,6 +46,10 @@ struct iw_model {
 	const char *(*guest_map)(void *guest, uint64_t iova, uint64_t gpa, uint64_t len, bool readonly,
 				 const struct iw_guest_cb *cb);
 	void (*guest_unmap)(void *guest, uint64_t iova, uint64_t len, const struct iw_guest_cb *cb);
+	/* The identity of a guest's address space (VT-d: its domain id and PASID): functions whose guests
+	 * give the same one share the entries the device's caches hold for it, and its invalidations.
+	 * NULL: every function has its own (s390: each PCI function its own IOAT). */
+	uint64_t (*guest_asid)(const void *guest);
 	/* The guest's table, a table of fmt (for its aperture, and for strategies that walk it). */
 	const void *(*guest_table)(const void *guest);
 	const struct iw_param_group *params; /* the parameters the model owns (NULL: none) */

@@ -59,20 +59,56 @@ __attribute__((format(printf, 2, 3))) static int sim_fail(struct sim *s, const c
 	return -1;
 }
 
-static int walk_caches_init(const struct iw_config *cfg, struct sacache *rt, struct sacache *st)
+/* A cache of `entries` entries of at most `ways` ways (fewer entries: fully associative). */
+static int cache_init(struct sacache *c, uint64_t entries, uint64_t ways)
 {
-	return sacache_init(rt, cfg->wc_rt_entries, (uint32_t)(cfg->wc_rt_entries < cfg->wc_ways ? cfg->wc_rt_entries : cfg->wc_ways)) < 0 ||
-			       sacache_init(st, cfg->wc_st_entries, (uint32_t)(cfg->wc_st_entries < cfg->wc_ways ? cfg->wc_st_entries : cfg->wc_ways)) < 0
-		       ? -1
-		       : 0;
+	return sacache_init(c, entries, (uint32_t)(entries < ways ? (entries ? entries : 1) : ways));
+}
+
+static int walk_caches_init(const struct sim *s, struct sacache *wc)
+{
+	for (unsigned i = 0; i < s->nwc; i++)
+		if (cache_init(&wc[i], s->wc_entries[i], s->cfg->wc_ways) < 0)
+			return -1;
+	return 0;
+}
+
+static void walk_caches_destroy(const struct sim *s, struct sacache *wc)
+{
+	for (unsigned i = 0; i < s->nwc; i++)
+		sacache_destroy(&wc[i]);
+}
+
+/* The walk caches' levels and the IOTLB's page sizes of the format, each sized by its parameter. */
+static void cache_geometry(struct sim *s)
+{
+	const struct iw_format *f = s->fmt;
+	s->nwc = 0;
+	for (unsigned l = f->nlevels; l-- > 0;) {
+		uint64_t e = 0;
+		if (!f->wc_param[l])
+			continue;
+		config_get(s->cfg, f->wc_param[l], &e); /* a format's parameter is registered with its model */
+		s->wc_level[s->nwc] = l;
+		s->wc_shift[s->nwc] = f->level_shift[l];
+		s->wc_entries[s->nwc++] = e;
+	}
+	s->nsizes = f->nleaf_sizes ? f->nleaf_sizes : 1;
+	s->size_shift[0] = 12;
+	s->size_entries[0] = s->cfg->iotlb_entries;
+	for (unsigned i = 1; i < s->nsizes; i++) {
+		uint64_t e = 0;
+		config_get(s->cfg, f->iotlb_param[i], &e);
+		s->size_shift[i] = f->leaf_shift[i];
+		s->size_entries[i] = e;
+	}
 }
 
 static void fn_free(struct sim *s, struct sim_fn *f)
 {
 	if (f->strat)
 		s->ops->destroy(f->strat);
-	sacache_destroy(&f->wc_rt);
-	sacache_destroy(&f->wc_st);
+	walk_caches_destroy(s, f->wc);
 	checker_destroy(&f->ref);
 	if (f->guest)
 		s->model->guest_free(f->guest);
@@ -90,6 +126,15 @@ static struct sim_fn *fn_of(const struct sim *s, uint16_t dev)
 
 void sim_set_trace_version(struct sim *s, unsigned version) { s->version = version; }
 
+static void iotlb_free(const struct sim *s, struct sim_iotlb *t)
+{
+	if (!t)
+		return;
+	for (unsigned i = 0; i < s->nsizes; i++)
+		sacache_destroy(&t->size[i]);
+	iw_free(t);
+}
+
 struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops, bool check, char *err,
 		    size_t errlen)
 {
@@ -100,8 +145,7 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 	s->ops = ops;
 	s->model = ops->model;
 	s->fmt = ops->model->fmt;
-	s->wc_shift_st = s->fmt->level_shift[iw_leaf_level(s->fmt) - 1];
-	s->wc_shift_rt = s->fmt->level_shift[iw_leaf_level(s->fmt) - 2];
+	cache_geometry(s);
 	s->check = check;
 	s->hits_fast = !check && !ops->dma_addr;
 	struct vm_config vc = {.max_memslots = cfg->max_memslots};
@@ -126,7 +170,7 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 	s->pos_seq = UINT64_MAX;
 	s->version = 1;
 	s->shared_caches = cfg->shared_caches != 0;
-	if (!s->iotlb || !s->devs || !s->fn_of_fid || !s->walkers || !s->streams || memsys_init(&s->mem, cfg) < 0 || walk_caches_init(cfg, &s->wc_rt, &s->wc_st) < 0 ||
+	if (!s->iotlb || !s->devs || !s->fn_of_fid || !s->walkers || !s->streams || memsys_init(&s->mem, cfg) < 0 || walk_caches_init(s, s->wc) < 0 ||
 	    evq_init(&s->q, 64) < 0)
 		goto oom_free;
 	stats_init(&s->st);
@@ -149,20 +193,14 @@ void sim_free(struct sim *s)
 	iw_free(s->fn_of_fid);
 	iw_free(s->walkers);
 	if (s->iotlb) {
-		for (unsigned i = 0; s->iotlb && i < s->ndevs && !s->shared_caches; i++) {
-			sacache_destroy(s->iotlb[s->devs[i]]);
-			iw_free(s->iotlb[s->devs[i]]);
-		}
+		for (unsigned i = 0; s->iotlb && i < s->ndevs && !s->shared_caches; i++)
+			iotlb_free(s, s->iotlb[s->devs[i]]);
 		iw_free(s->iotlb);
 	}
-	if (s->shared_iotlb) {
-		sacache_destroy(s->shared_iotlb);
-		iw_free(s->shared_iotlb);
-	}
+	iotlb_free(s, s->shared_iotlb);
 	iw_free(s->devs);
 	memsys_destroy(&s->mem);
-	sacache_destroy(&s->wc_rt);
-	sacache_destroy(&s->wc_st);
+	walk_caches_destroy(s, s->wc);
 	evq_destroy(&s->q);
 	for (uint64_t i = 0; s->streams && i < s->stream_len; i++)
 		iw_free(s->streams[(s->stream_head + i) & (s->stream_cap - 1)].bus);
@@ -250,27 +288,56 @@ static int ring_grow(void *ringp, size_t size, uint64_t *head, uint64_t len, uin
 /* Cache keys of the current function: tagged by its index when the bridge's caches are shared (an IOVA
  * page number has at most 52 bits; at most SIM_MAX_SHARED_FNS functions). */
 #define SIM_MAX_SHARED_FNS 4096u
-static inline uint64_t fn_tag(const struct sim *s) { return s->shared_caches ? (uint64_t)s->cur->idx << 52 : 0; }
-static inline struct sacache *wc_st_of(struct sim *s) { return s->shared_caches ? &s->wc_st : &s->cur->wc_st; }
-static inline struct sacache *wc_rt_of(struct sim *s) { return s->shared_caches ? &s->wc_rt : &s->cur->wc_rt; }
+static inline uint64_t fn_tag(const struct sim *s) { return s->cur->tag; }
+/* The i-th walk cache (sim.wc_level[i]) the current function uses. */
+static inline struct sacache *wc_of(struct sim *s, unsigned i) { return s->shared_caches ? &s->wc[i] : &s->cur->wc[i]; }
 
-void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len)
+/* Removes what a cache keyed by (tag | address >> shift) holds for inv: its range, or everything of the
+ * tag (a domain) or every entry (global). */
+static void inval_cache(struct sacache *c, const struct iw_inval *inv, uint64_t tag, unsigned shift, bool tagged)
 {
-	sim_charge(s, COMP_RPCIT, s->cfg->c_rpcit + s->cfg->c_iotlb_inval);
+	if (inv->scope == IW_INVAL_GLOBAL || (inv->scope == IW_INVAL_DOMAIN && !tagged))
+		sacache_invalidate_range(c, 0, UINT64_MAX);
+	else if (inv->scope == IW_INVAL_DOMAIN)
+		sacache_invalidate_range(c, tag, tag | ((1ull << 52) - 1));
+	else
+		sacache_invalidate_range(c, tag | inv->addr >> shift, tag | (inv->addr + (inv->len - 1)) >> shift);
+}
+
+static void inval_iotlb(struct sim *s, struct sim_iotlb *t, const struct iw_inval *inv, uint64_t tag)
+{
+	for (unsigned k = 0; k < s->nsizes; k++)
+		inval_cache(&t->size[k], inv, tag, s->size_shift[k], s->shared_caches);
+}
+
+void sim_invalidate(struct sim *s, const struct iw_inval *given)
+{
+	struct iw_inval inv = *given;
+	if (inv.scope == IW_INVAL_RANGE && s->fmt->inval_round)
+		s->fmt->inval_round(&inv);
+	if (inv.scope == IW_INVAL_RANGE && inv.len == 0)
+		return;
 	sim_op(s, OP_HOST_RPCITS, 1);
-	uint64_t last = iova + (len - 1), tag = fn_tag(s);
+	uint64_t tag = fn_tag(s);
 	/* The function's IOTLBs: its devices' (v1: every DMA stream), or its entries in the bridge's. */
 	if (s->shared_caches) {
 		if (s->shared_iotlb)
-			sacache_invalidate_range(s->shared_iotlb, tag | iova >> 12, tag | last >> 12);
+			inval_iotlb(s, s->shared_iotlb, &inv, tag);
 	} else {
 		for (unsigned i = 0; i < s->ndevs; i++)
-			if (fn_of(s, s->devs[i]) == s->cur)
-				sacache_invalidate_range(s->iotlb[s->devs[i]], iova >> 12, last >> 12);
+			if (inv.scope == IW_INVAL_GLOBAL || fn_of(s, s->devs[i])->asid == s->cur->asid)
+				inval_iotlb(s, s->iotlb[s->devs[i]], &inv, tag);
 	}
-	unsigned lo = s->wc_shift_st, hi = s->wc_shift_rt;
-	sacache_invalidate_range(wc_st_of(s), tag | iova >> lo, tag | last >> lo);
-	sacache_invalidate_range(wc_rt_of(s), tag | iova >> hi, tag | last >> hi);
+	if (inv.leaf_only)
+		return;
+	for (unsigned i = 0; i < s->nwc; i++) {
+		if (s->shared_caches)
+			inval_cache(&s->wc[i], &inv, tag, s->wc_shift[i], true);
+		else
+			for (unsigned k = 0; k < s->nfns; k++)
+				if (inv.scope == IW_INVAL_GLOBAL || s->fns[k]->asid == s->cur->asid)
+					inval_cache(&s->fns[k]->wc[i], &inv, tag, s->wc_shift[i], false);
+	}
 }
 
 void sim_cpu_refs(struct sim *s, enum comp c, const uint64_t *refs, unsigned n)
@@ -352,23 +419,20 @@ static void pin_upfront(struct sim *s, uint64_t npages)
 	pinned_change(s, (int64_t)npages);
 }
 
-/* wc_st holds entries of the level just above the leaf (s390: segment entries), wc_rt those of the
- * level above that (s390: region-third entries), keyed by the IOVA bits above what an entry spans; each
- * keeps what the walk found there to go on below it (iw_walk.resume). The level a walk of iova starts
- * at (0: the root) and, when above 0, the resume value of the entry above it. */
+/* The walk caches hold entries of the levels the format caches (sim.wc_level[], nearest the leaf first),
+ * keyed by the IOVA bits above what an entry spans; each keeps what the walk found there to go on below
+ * it (iw_walk.resume). They are looked up in parallel (one device.wc_cycles) and the hit nearest the leaf
+ * wins. The level a walk of iova starts at (0: the root) and, when above 0, the resume value of the entry
+ * above it. */
 static ALWAYS_INLINE unsigned walk_cache_find(struct sim *s, uint64_t iova, uint64_t *resume)
 {
-	unsigned leaf = iw_leaf_level(s->fmt);
 	sim_charge(s, COMP_DEVICE_WALK, s->cfg->wc_cycles);
 	uint64_t tag = fn_tag(s);
-	if (sacache_lookup_all(wc_st_of(s), tag | iova >> s->wc_shift_st, resume)) {
-		sim_op(s, OP_WALK_CACHE_HITS, 1);
-		return leaf;
-	}
-	if (sacache_lookup_all(wc_rt_of(s), tag | iova >> s->wc_shift_rt, resume)) {
-		sim_op(s, OP_WALK_CACHE_HITS, 1);
-		return leaf - 1;
-	}
+	for (unsigned i = 0; i < s->nwc; i++)
+		if (sacache_lookup_all(wc_of(s, i), tag | iova >> s->wc_shift[i], resume)) {
+			sim_op(s, OP_WALK_CACHE_HITS, 1);
+			return s->wc_level[i] + 1;
+		}
 	return 0;
 }
 
@@ -383,12 +447,11 @@ void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, 
 	/* Only entries the walk went through (a next level was read) are cached. */
 	if (i + 1 >= w->nrefs)
 		return;
-	unsigned leaf = iw_leaf_level(s->fmt);
-	uint64_t tag = fn_tag(s);
-	if (w->ref_level[i] == leaf - 1)
-		sacache_fill(wc_st_of(s), tag | iova >> s->wc_shift_st, w->resume[i]);
-	else if (w->ref_level[i] == leaf - 2)
-		sacache_fill(wc_rt_of(s), tag | iova >> s->wc_shift_rt, w->resume[i]);
+	for (unsigned k = 0; k < s->nwc; k++)
+		if (w->ref_level[i] == s->wc_level[k]) {
+			sacache_fill(wc_of(s, k), fn_tag(s) | iova >> s->wc_shift[k], w->resume[i]);
+			return;
+		}
 }
 
 /* A walk of iova (entries above level `from` found in the walk caches): its entries from `from` are
@@ -527,32 +590,66 @@ static int check_xlate(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr
 
 /* ---- DMA translations ---- */
 
-static struct sacache *new_iotlb(const struct iw_config *cfg)
+static struct sim_iotlb *new_iotlb(const struct sim *s)
 {
-	struct sacache *c = iw_calloc(1, sizeof(*c));
-	uint64_t e = cfg->iotlb_entries;
-	if (!c || sacache_init(c, e, (uint32_t)(e < cfg->iotlb_ways ? (e ? e : 1) : cfg->iotlb_ways)) < 0) {
-		iw_free(c);
-		return NULL;
-	}
-	return c;
+	struct sim_iotlb *t = iw_calloc(1, sizeof(*t));
+	for (unsigned i = 0; t && i < s->nsizes; i++)
+		if (cache_init(&t->size[i], s->size_entries[i], s->cfg->iotlb_ways) < 0) {
+			iotlb_free(s, t);
+			return NULL;
+		}
+	return t;
 }
 
 /* The IOTLB device dev looks up: its own, or the bridge's when caches are shared. */
-static struct sacache *iotlb_of(struct sim *s, uint16_t dev)
+static struct sim_iotlb *iotlb_of(struct sim *s, uint16_t dev)
 {
-	struct sacache *c = s->iotlb[dev];
+	struct sim_iotlb *c = s->iotlb[dev];
 	if (c)
 		return c;
 	if (s->shared_caches)
-		c = s->shared_iotlb ? s->shared_iotlb : (s->shared_iotlb = new_iotlb(s->cfg));
+		c = s->shared_iotlb ? s->shared_iotlb : (s->shared_iotlb = new_iotlb(s));
 	else
-		c = new_iotlb(s->cfg);
+		c = new_iotlb(s);
 	if (!c)
 		return NULL;
 	s->iotlb[dev] = c;
 	s->devs[s->ndevs++] = dev;
 	return c;
+}
+
+/* The 4 KiB structure of device dev's IOTLB (NULL before its first use): every IOTLB's first probe. */
+static inline struct sacache *iotlb_4k(const struct sim *s, uint16_t dev)
+{
+	struct sim_iotlb *t = s->iotlb[dev];
+	return t ? &t->size[0] : NULL;
+}
+
+/* The probes of an IOTLB's larger page sizes, after its 4 KiB structure missed (one each, in parallel
+ * with it: no cycles of their own). A hit's payload in *v and its size's log2 in *shift. */
+static bool iotlb_lookup_large(struct sim *s, uint16_t dev, uint64_t addr, uint64_t *v, unsigned *shift)
+{
+	struct sim_iotlb *t = s->iotlb[dev];
+	for (unsigned k = 1; k < s->nsizes; k++)
+		if (sacache_lookup(&t->size[k], fn_tag(s) | addr >> s->size_shift[k], v)) {
+			*shift = s->size_shift[k];
+			return true;
+		}
+	return false;
+}
+
+/* Fills device dev's IOTLB with translation x of addr: in the structure of x's page size when the IOTLB
+ * has one, else as the 4 KiB page of addr. */
+static void iotlb_fill(struct sim *s, uint16_t dev, uint64_t addr, const struct sim_xlate *x)
+{
+	struct sim_iotlb *t = s->iotlb[dev];
+	for (unsigned k = s->nsizes; k-- > 1;)
+		if (x->page_bytes == 1ull << s->size_shift[k]) {
+			sacache_fill(&t->size[k], fn_tag(s) | addr >> s->size_shift[k], x->frame | (x->writable ? 1 : 0));
+			return;
+		}
+	uint64_t page = (x->frame + (addr & (x->page_bytes - 1))) & ~0xfffull;
+	sacache_fill(&t->size[0], fn_tag(s) | addr >> 12, page | (x->writable ? 1 : 0));
 }
 
 /* n translations of the current function, of `cycles` each, on the DMA path. */
@@ -639,11 +736,8 @@ static ALWAYS_INLINE int do_walk(struct sim *s, const struct pending_walk *p, ui
 	IW_INVARIANT(!IW_INVARIANTS_ON || s->cur == fn_of(s, p->dev), "walk of device %u under another function's state",
 		     p->dev);
 	s->ops->dma_walk(s->cur->strat, p->addr, p->write, &x);
-	if (x.fault == IW_FAULT_NONE) {
-		uint64_t page = (x.frame + (p->addr & (x.page_bytes - 1))) & ~0xfffull;
-		struct sacache *c = s->iotlb[p->dev];
-		sacache_fill(c, fn_tag(s) | p->addr >> 12, page | (x.writable ? 1 : 0));
-	}
+	if (x.fault == IW_FAULT_NONE)
+		iotlb_fill(s, p->dev, p->addr, &x);
 	uint64_t done = SIM_TIME_MAX;
 	if (time_add(s, s->now, s->op_cycles - before, &done) < 0)
 		return -1;
@@ -670,8 +764,8 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	if (!s->iotlb[dev] && s->ndevs >= s->cfg->max_devices)
 		return sim_fail(s, "DMA from more than %" PRIu64 " devices (each has its own IOTLB); raise run.max_devices",
 				s->cfg->max_devices);
-	struct sacache *c = iotlb_of(s, dev);
-	if (!c)
+	struct sim_iotlb *t = iotlb_of(s, dev);
+	if (!t)
 		return sim_fail(s, "out of memory (IOTLB)");
 	s->cur = fn_of(s, dev);
 	s->op_cycles = 0;
@@ -690,7 +784,7 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 	}
 	sim_charge(s, COMP_IOTLB, s->cfg->iotlb_cycles);
 	uint64_t v = 0;
-	bool hit = sacache_lookup(c, fn_tag(s) | addr >> 12, &v);
+	bool hit = sacache_lookup(&t->size[0], fn_tag(s) | addr >> 12, &v);
 	return translate_looked_up(s, dev, iova, addr, write, unprot, hit, v);
 }
 
@@ -699,9 +793,13 @@ static int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write
 static int translate_looked_up(struct sim *s, uint16_t dev, uint64_t iova, uint64_t addr, bool write, bool unprot,
 			       bool hit, uint64_t v)
 {
+	unsigned shift = 12;
+	if (!hit && s->nsizes > 1)
+		hit = iotlb_lookup_large(s, dev, addr, &v, &shift);
 	if (hit) {
 		s->st.ops[OP_IOTLB_HITS]++;
-		struct sim_xlate x = {.fault = IW_FAULT_NONE, .frame = v & ~0xfffull, .page_bytes = 4096, .writable = v & 1};
+		uint64_t bytes = 1ull << shift;
+		struct sim_xlate x = {.fault = IW_FAULT_NONE, .frame = v & ~(bytes - 1), .page_bytes = bytes, .writable = v & 1};
 		if (write && !x.writable)
 			x.fault = s->fmt->fault_protection;
 		return finish_translation(s, dev, iova, addr, write, unprot, &x, s->recno);
@@ -809,7 +907,7 @@ static inline int stream_page(struct sim *s, struct sim_fn *f, struct sacache *c
  * no bus address to compute (sim.hits_fast). */
 static inline struct sacache *stream_iotlb(const struct sim *s, uint16_t dev)
 {
-	return s->hits_fast ? s->iotlb[dev] : NULL;
+	return s->hits_fast ? iotlb_4k(s, dev) : NULL;
 }
 
 /* *tk = the time of page k of a DMA whose pages from start are gap apart (page k - 1 at prev), or the
@@ -999,7 +1097,7 @@ static uint64_t stream_rounds(struct sim *s, struct turns *tu, const struct ev *
 	struct sim_fn *f = tu->f, *sf = tu->sf;
 	uint32_t dev = tu->dev;
 	bool in_place = tu->in_place;
-	struct sacache *c = dev != UINT32_MAX ? s->iotlb[dev] : NULL;
+	struct sacache *c = dev != UINT32_MAX ? iotlb_4k(s, dev) : NULL;
 again:;
 	struct stream *ring = s->streams;
 	uint64_t k = s->stream_len, h = s->stream_head, base = s->q.next_seq, r = 0, roff = 0, i = 0;
@@ -1036,7 +1134,7 @@ again:;
 		if (d0 != dev) {
 			dev = d0;
 			sf = fn_of(s, dev);
-			c = s->iotlb[dev];
+			c = iotlb_4k(s, dev);
 		}
 		if (!c)
 			goto careful;
@@ -1095,7 +1193,7 @@ careful:
 		if (st->dev != dev) {
 			dev = st->dev;
 			sf = fn_of(s, dev);
-			c = s->iotlb[dev];
+			c = iotlb_4k(s, dev);
 		}
 		if (!c)
 			break;
@@ -1271,7 +1369,8 @@ static int start_rpcit(struct sim *s, const struct pending_rpcit *p, enum rpcit_
 	s->op_cycles = 0;
 	uint64_t wait = s->now - p->arrival;
 	sim_charge(s, COMP_QUEUE, wait);
-	s->ops->rpcit(s->cur->strat, p->iova, p->len);
+	const struct iw_inval inv = {.scope = IW_INVAL_RANGE, .addr = p->iova, .len = p->len};
+	s->ops->invalidate(s->cur->strat, &inv);
 	uint64_t lat = s->op_cycles;
 	s->st.rpcit_cycles += lat;
 	s->cur->st.rpcit_cycles += lat;
@@ -1349,7 +1448,7 @@ static int register_fn(struct sim *s, const struct trace_rec *r)
 	struct sim_fn *f = iw_calloc(1, sizeof(*f));
 	/* The full reference map only where it is used: --check (and so in asserting builds too, where a
 	 * run without --check exercises the light one). */
-	if (!f || checker_init(&f->ref, s->check) < 0 || (!s->shared_caches && walk_caches_init(s->cfg, &f->wc_rt, &f->wc_st) < 0)) {
+	if (!f || checker_init(&f->ref, s->check) < 0 || (!s->shared_caches && walk_caches_init(s, f->wc) < 0)) {
 		if (f)
 			fn_free(s, f);
 		return sim_fail(s, "out of memory");
@@ -1361,6 +1460,17 @@ static int register_fn(struct sim *s, const struct trace_rec *r)
 	const char *why = s->model->guest_new(s->host, s->vm, r->a, r->flags, &f->guest);
 	if (why)
 		return sim_fail(s, "IOAT: %s", why);
+	/* Its address space: a new one, or the one of an earlier function with the same identity. */
+	f->asid_key = s->model->guest_asid ? s->model->guest_asid(f->guest) : f->idx;
+	f->asid = s->ntags;
+	for (unsigned i = 0; i + 1 < s->nfns; i++)
+		if (s->fns[i]->asid_key == f->asid_key) {
+			f->asid = s->fns[i]->asid;
+			break;
+		}
+	if (f->asid == s->ntags)
+		s->ntags++;
+	f->tag = s->shared_caches ? (uint64_t)f->asid << 52 : 0;
 	char err[256];
 	uint64_t comp[COMP_COUNT], ops[IW_MAX_COUNTERS];
 	memcpy(comp, s->st.comp, sizeof(comp));

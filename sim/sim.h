@@ -69,8 +69,9 @@ struct strategy_ops {
 	 * strategy_ops (for impl). */
 	struct strategy *(*create)(const struct strategy_ops *self, struct sim *s, char *err, size_t errlen);
 	void (*destroy)(struct strategy *st);
-	/* Handles a guest RPCIT of [iova, iova+len) on the vCPU, charging every step. */
-	void (*rpcit)(struct strategy *st, uint64_t iova, uint64_t len);
+	/* Handles an invalidation the guest issues on its vCPU (s390: an RPCIT of a range), charging every
+	 * step (the guest's own IOTLB flush as the hypervisor sees it). */
+	void (*invalidate)(struct strategy *st, const struct iw_inval *inv);
 	/* The device's translation of iova on an IOTLB miss (walks, caches), charging every step. */
 	void (*dma_walk)(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x);
 	/* Asserting builds only (IOWALK_INVARIANTS): checks the strategy's invariants after a record; with
@@ -112,6 +113,12 @@ struct pending_rpcit {
 	uint64_t arrival, iova, len, recno;
 };
 
+/* A device's IOTLB: one structure per page size (sim.nsizes), looked up in parallel; size[0] holds 4 KiB
+ * pages (the hot path's). A key is the page number at that size, tagged above bit 52 when shared. */
+struct sim_iotlb {
+	struct sacache size[IW_MAX_LEAF_SIZES];
+};
+
 /* What a run measures per PCI function (the totals are in struct sim.st). */
 struct sim_fn_stats {
 	uint64_t translations, updates, rpcits, rpcit_cycles, dma_cycles, faults;
@@ -131,7 +138,11 @@ struct sim_fn {
 	 * dma-iommu's per-CPU queues): unmaps queued since its last flush, and its timer. */
 	uint64_t fq_queued, fq_timer;
 	bool fq_armed;
-	struct sacache wc_rt, wc_st; /* its walk caches (entries above ST, and ST entries) */
+	unsigned asid;               /* its address space (sim.ntags: functions whose guest_asid() is the same
+					share one, and the entries cached for it) */
+	uint64_t asid_key;           /* model->guest_asid() (its index when the model has none) */
+	uint64_t tag;                /* asid above bit 52 when the caches are shared (keys of the bridge's), else 0 */
+	struct sacache wc[IW_MAX_LEVELS]; /* its walk caches, as sim.wc_level[] lists them (unless shared) */
 	struct sim_fn_stats st;
 };
 
@@ -140,7 +151,13 @@ struct sim {
 	const struct strategy_ops *ops;
 	const struct iw_model *model;
 	const struct iw_format *fmt; /* model->fmt */
-	unsigned wc_shift_st, wc_shift_rt; /* the spans of the walk caches' entries: fmt's two levels above the leaf */
+	/* The device's walk caches: nwc levels of the format's (fmt->wc_param), the level nearest the leaf
+	 * first; the span of each entry (log2 bytes) and the entries of each. */
+	unsigned nwc, wc_level[IW_MAX_LEVELS], wc_shift[IW_MAX_LEVELS];
+	uint64_t wc_entries[IW_MAX_LEVELS];
+	/* The IOTLB's page sizes (fmt's leaf sizes): log2 bytes, smallest first, and each size's entries. */
+	unsigned nsizes, size_shift[IW_MAX_LEAF_SIZES];
+	uint64_t size_entries[IW_MAX_LEAF_SIZES];
 	struct vm *vm;
 	void *host;                  /* the model's host state (model->host_new) */
 	struct sim_fn **fns;         /* the functions with an IOAT, in registration order */
@@ -151,11 +168,13 @@ struct sim {
 	unsigned version;            /* the trace's format: 1 (one function serves every device) or 2 */
 	bool shared_caches;          /* device.shared_caches: one IOTLB and walk caches for the bridge */
 	struct memsys mem;
-	struct sacache **iotlb;      /* per device id (a DMA stream in v1, a function in v2), on first use */
-	struct sacache *shared_iotlb; /* the bridge's IOTLB when caches are shared */
+	struct sim_iotlb **iotlb;    /* per device id (a DMA stream in v1, a function in v2), on first use */
+	struct sim_iotlb *shared_iotlb; /* the bridge's IOTLB when caches are shared */
 	uint16_t *devs;              /* the device ids that have an IOTLB, in creation order */
 	unsigned ndevs;
-	struct sacache wc_rt, wc_st; /* the bridge's walk caches when caches are shared */
+	struct sacache wc[IW_MAX_LEVELS]; /* the bridge's walk caches when caches are shared */
+	unsigned ntags;              /* address-space tags given (model->guest_asid(): functions that share one
+					address space share its tag) */
 	bool check;                  /* compare every translation with the reference map */
 	bool hits_fast;              /* IOTLB hits may be counted in runs: no check, no bus address */
 	enum iw_refresh refresh;     /* which RPCITs this strategy's guest issues */
@@ -258,10 +277,12 @@ static inline void sim_dev_ref(struct sim *s, enum comp c, uint64_t hpa)
 	sim_charge(s, c, memsys_device(&s->mem, hpa));
 	s->st.ops[OP_DEVICE_WALK_REFS]++;
 }
-/* The host issues RPCIT for [iova, iova+len): charges it and invalidates the device's IOTLBs and walk
- * caches over the range. */
-void sim_host_rpcit(struct sim *s, uint64_t iova, uint64_t len);
-/* The device's walk caches (entries of the two levels above the leaf, keyed by IOVA, each with what the
+/* The host invalidates the device's IOTLBs and walk caches for the current function's address space
+ * (inv->scope: a range, rounded as the format's descriptors express it; its whole space; every space),
+ * the walk caches kept for a leaf-only one; counted (host_rpcits). Its cost is the caller's to charge
+ * (the model's: an RPCIT instruction, a queued descriptor and its wait). */
+void sim_invalidate(struct sim *s, const struct iw_inval *inv);
+/* The device's walk caches (entries of the levels the format caches, keyed by IOVA, each with what the
  * walk needs to go on below it): the level a walk of iova must start reading at (the top level when
  * nothing is cached), and filling after reading the i-th entry of w. */
 unsigned sim_walk_cache_lookup(struct sim *s, uint64_t iova);

@@ -426,11 +426,10 @@ static struct strategy *bad_create(const struct strategy_ops *self, struct sim *
 	return (struct strategy *)s;
 }
 static void bad_destroy(struct strategy *st) { (void)st; }
-static void bad_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
+static void bad_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
 	(void)st;
-	(void)iova;
-	(void)len;
+	(void)inv;
 }
 static void bad_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
 {
@@ -445,7 +444,7 @@ static void bad_walk(struct strategy *st, uint64_t iova, bool write, struct sim_
 	x->writable = w.writable;
 }
 static const struct strategy_ops bad_ops = {.name = "bad", .summary = "wrong on purpose", .create = bad_create,
-					   .destroy = bad_destroy, .rpcit = bad_rpcit, .dma_walk = bad_walk,
+					   .destroy = bad_destroy, .invalidate = bad_invalidate, .dma_walk = bad_walk,
 					   .model = &s390_ioat_model};
 
 static void test_checker_catches(void)

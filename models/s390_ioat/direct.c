@@ -41,11 +41,10 @@ static struct strategy *direct_create(const struct strategy_ops *self, struct si
 static void direct_destroy(struct strategy *st) { iw_free(st); }
 
 /* Never called: the guest of this strategy issues no RPCIT (IW_REFRESH_NONE). */
-static void direct_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
+static void direct_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
 	(void)st;
-	(void)iova;
-	(void)len;
+	(void)inv;
 }
 
 static enum iw_refresh direct_refresh(const struct iw_config *c)
@@ -83,7 +82,7 @@ const struct strategy_ops strategy_direct = {
 	.summary = "relaxed translation: no guest IO table on the host; DMA by gpa through a full host mapping",
 	.create = direct_create,
 	.destroy = direct_destroy,
-	.rpcit = direct_rpcit,
+	.invalidate = direct_invalidate,
 	.dma_walk = direct_dma_walk,
 	.refresh = direct_refresh,
 	.dma_addr = direct_dma_addr,

@@ -183,3 +183,10 @@ struct s390_folio s390_folio_of(const struct s390_host *h, uint64_t hpa)
 	}
 	return f;
 }
+
+void s390_host_rpcit(struct sim *s, uint64_t iova, uint64_t len)
+{
+	sim_charge(s, COMP_RPCIT, sim_cfg(s)->c_rpcit + sim_cfg(s)->c_iotlb_inval);
+	const struct iw_inval inv = {.scope = IW_INVAL_RANGE, .addr = iova, .len = len};
+	sim_invalidate(s, &inv);
+}

@@ -55,6 +55,10 @@ struct s390_folio {
  * true, the 4 KiB frame in *hpa and its folio (the page the walk found: its head and size) when hva is
  * mapped. */
 bool s390_gup_walk(struct sim *s, uint64_t hva, uint64_t sw_cycles, uint64_t *hpa, struct s390_folio *folio);
+/* The host issues RPCIT for [iova, iova + len) of the current function: the instruction and the firmware's
+ * invalidation charged to rpcit (cost.rpcit, cost.iotlb_inval), and the device's IOTLBs and walk caches
+ * invalidated over the range (sim_invalidate(): a synchronous range invalidation). */
+void s390_host_rpcit(struct sim *s, uint64_t iova, uint64_t len);
 /* The folio of the guest page at hpa as the VMM's DAT maps it (the mapping a pin found; functional, no
  * timing): for unpinning. */
 struct s390_folio s390_folio_of(const struct s390_host *h, uint64_t hpa);

@@ -253,6 +253,12 @@ const struct iw_format s390_ioat_format = {
 	.fault_invalid = S390_FAULT_INVALID,
 	.fault_protection = S390_FAULT_PROTECTION,
 	.fault_out_of_range = S390_FAULT_OUT_OF_RANGE,
+	.max_walk_refs = S390_LEVEL_COUNT,
+	.nleaf_sizes = 1,
+	.leaf_shift = {S390_PAGE_SHIFT},
+	/* The device's region-third and segment caches (entries above the segment table, and segment
+	 * entries): the parameters keep the names they have always had. */
+	.wc_param = {[S390_LEVEL_RT] = "device.wc_rt_entries", [S390_LEVEL_ST] = "device.wc_st_entries"},
 	.walk = format_walk,
 	.walk_from = format_walk_from,
 	.aperture = format_aperture,

@@ -40,13 +40,13 @@ static void nested_destroy(struct strategy *st)
 	iw_free(n);
 }
 
-static void nested_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
+static void nested_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
 	struct nested *n = (struct nested *)st;
 	struct sim *s = n->sim;
 	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept);
 	sim_charge(s, COMP_SW, sim_cfg(s)->c_call);
-	sim_host_rpcit(s, iova, len);
+	s390_host_rpcit(s, inv->addr, inv->len);
 }
 
 /* Stage 2: gpa -> hpa as the device does it (translation cache, then a walk of the root table). */
@@ -134,7 +134,7 @@ const struct strategy_ops strategy_nested = {
 	.summary = "no shadow; refresh bit off, RPCIT after unmaps invalidates; an IOTLB miss walks guest x stage 2",
 	.create = nested_create,
 	.destroy = nested_destroy,
-	.rpcit = nested_rpcit,
+	.invalidate = nested_invalidate,
 	.dma_walk = nested_dma_walk,
 	.refresh = nested_refresh,
 	.pins_guest_ram = true, /* the stage-2 domain maps and pins all guest RAM */

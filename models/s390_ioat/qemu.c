@@ -107,7 +107,7 @@ static void flush_unmaps(struct qemu *q)
 		sim_unpin_page(s, f.head, f.large, IW_PIN_LONGTERM);
 	}
 	/* Both eras flush an unmap: 2022 in s390_iommu_update_trans(), 2025 through iotlb_sync. */
-	sim_host_rpcit(s, q->unmap_first << 12, q->unmap_pages << 12);
+	s390_host_rpcit(s, q->unmap_first << 12, q->unmap_pages << 12);
 	q->unmap_pages = 0;
 }
 
@@ -148,12 +148,13 @@ static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint6
 	physmem_write64(vm_physmem(sim_vm(s)), ea, s390_entry_page(hpa, ro));
 	q->live_leaves++;
 	if (s390_host_of(s)->era == 2022)
-		sim_host_rpcit(s, iova, S390_PAGE_SIZE);
+		s390_host_rpcit(s, iova, S390_PAGE_SIZE);
 	*frame = hpa;
 }
 
-static void qemu_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
+static void qemu_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
+	const uint64_t iova = inv->addr, len = inv->len;
 	struct qemu *q = (struct qemu *)st;
 	struct sim *s = q->sim;
 	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept + q->c_user_exit);
@@ -271,7 +272,7 @@ const struct strategy_ops strategy_qemu = {
 	.summary = "VMM emulation: per-page guest walk in QEMU, a VFIO map (long-term pin + host table entry) per page",
 	.create = qemu_create,
 	.destroy = qemu_destroy,
-	.rpcit = qemu_rpcit,
+	.invalidate = qemu_invalidate,
 	.dma_walk = qemu_dma_walk,
 	.check_invariants = qemu_check_invariants,
 	.pins_held = qemu_pins_held,

@@ -209,18 +209,18 @@ static void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len)
 	} while (a);
 	if (changed) {
 		sim_spinlock(s); /* the posted series' loop over the domain's devices, under list_lock */
-		sim_host_rpcit(s, iova, len);
+		s390_host_rpcit(s, iova, len);
 	}
 }
 
-void shadow_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
+void shadow_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
 	struct shadow *sh = (struct shadow *)st;
 	struct sim *s = sh->sim;
 	/* handle_rpcit() intercept, get_kzdev_by_fh(), mutex_lock(ioat_lock) ... unlock. */
 	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept);
 	sim_charge(s, COMP_SW, 2 * sim_cfg(s)->c_call + sim_cfg(s)->c_mutex);
-	shadow_refresh(sh, iova, len);
+	shadow_refresh(sh, inv->addr, inv->len);
 }
 
 void shadow_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)

@@ -54,7 +54,7 @@ void shadow_destroy(struct strategy *st);
 /* A guest RPCIT handled in the kernel: the intercept, the function lookup and ioat_lock, then the walk
  * of the range bringing the shadow entries in line with the guest table; one host RPCIT over the range
  * when a valid shadow entry was changed or removed. */
-void shadow_rpcit(struct strategy *st, uint64_t iova, uint64_t len);
+void shadow_invalidate(struct strategy *st, const struct iw_inval *inv);
 /* The device's walk of the shadow table. */
 void shadow_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x);
 /* A pinning strategy holds exactly one pin per valid shadow leaf and per guest table page it resolved
@@ -68,7 +68,7 @@ void shadow_check_invariants(struct strategy *st, bool full);
 #define SHADOW_STRATEGY(name_, summary_, resolver_, params_, counters_, pinned_)                            \
 	{                                                                                                  \
 		.name = name_, .summary = summary_, .create = shadow_create, .destroy = shadow_destroy,     \
-		.rpcit = shadow_rpcit, .dma_walk = shadow_dma_walk, .check_invariants = shadow_check_invariants, \
+		.invalidate = shadow_invalidate, .dma_walk = shadow_dma_walk, .check_invariants = shadow_check_invariants, \
 		.pins_held = shadow_pins_held, .pins_guest_ram = pinned_, .model = &s390_ioat_model,        \
 		.impl = resolver_, .params = params_, .counters = counters_                                 \
 	}

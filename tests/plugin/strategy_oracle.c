@@ -25,9 +25,9 @@ static struct strategy *oracle_create(const struct strategy_ops *self, struct si
 
 static void oracle_destroy(struct strategy *st) { iw_free(st); }
 
-static void oracle_rpcit(struct strategy *st, uint64_t iova, uint64_t len)
+static void oracle_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
-	sim_host_rpcit(((struct oracle *)st)->sim, iova, len);
+	s390_host_rpcit(((struct oracle *)st)->sim, inv->addr, inv->len);
 }
 
 static void oracle_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
@@ -51,7 +51,7 @@ const struct strategy_ops strategy_oracle = {
 	.summary = "test only: free translation through the guest table (a lower bound)",
 	.create = oracle_create,
 	.destroy = oracle_destroy,
-	.rpcit = oracle_rpcit,
+	.invalidate = oracle_invalidate,
 	.dma_walk = oracle_dma_walk,
 	.model = &s390_ioat_model,
 };
