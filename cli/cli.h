@@ -28,9 +28,15 @@ const char *sweep_spec_check_text(const char *text, char *err, size_t errlen);
 
 /* The strategies a run replays, from "all" (every strategy of the registry, in its order) or a comma-
  * separated list of names (blanks around a name are ignored); each name once. 0, or -1 and the reason. */
-int cli_parse_strategies(const char *list, struct engine_opts *o, char *err, size_t errlen);
+int cli_parse_strategies(const char *list, const struct iw_model *m, struct engine_opts *o, char *err, size_t errlen);
+/* The model of a trace: the one of format (when not NULL), else the one its header names (path NULL, the
+ * embedded default, and "-", stdin, which cannot be read twice: the default model, checked against the
+ * header by the run). NULL with the reason in err. */
+const struct iw_model *cli_trace_model(const char *path, const char *format, char *err, size_t errlen);
+/* "s390-ioat, ...": the table formats this build knows. */
+const char *cli_format_names(void);
 /* The registry's strategy names, in its order, separated by sep (a static buffer). */
-const char *cli_strategy_names(const char *sep);
+const char *cli_strategy_names(const struct iw_model *m, const char *sep);
 /* The trace generator's kinds, for messages: "nic-ring, nvme, ..., churn or vm" (a static buffer). */
 const char *cli_gen_kinds(void);
 

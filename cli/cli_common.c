@@ -4,7 +4,7 @@
 
 #include "config.h"
 #include "gen.h"
-#include "s390_model.h"
+#include "models.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -114,23 +114,54 @@ const char *cli_gen_kinds(void)
 	return buf;
 }
 
-const char *cli_strategy_names(const char *sep)
+const char *cli_strategy_names(const struct iw_model *m, const char *sep)
 {
 	static char buf[512];
 	size_t n = 0;
 	buf[0] = '\0';
-	for (unsigned i = 0; strategy_at(i) && n < sizeof(buf); i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? sep : "", strategy_at(i)->name);
+	for (unsigned i = 0; m->strategy_at(i) && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? sep : "", m->strategy_at(i)->name);
 	return buf;
 }
 
-int cli_parse_strategies(const char *list, struct engine_opts *o, char *err, size_t errlen)
+const char *cli_format_names(void)
+{
+	static char buf[512];
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; model_at(i) && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? ", " : "", model_at(i)->fmt->name);
+	return buf;
+}
+
+const struct iw_model *cli_trace_model(const char *path, const char *format, char *err, size_t errlen)
+{
+	const struct iw_model *m;
+	if (format) {
+		if (!(m = model_find(format)))
+			snprintf(err, errlen, "unknown table format '%s' (known: %s)", format, cli_format_names());
+		return m;
+	}
+	if (!path || strcmp(path, "-") == 0)
+		return model_default(); /* the embedded trace; stdin cannot be read twice: its header is checked by the run */
+	struct trace_reader *tr = trace_open(path, err, errlen);
+	if (!tr)
+		return NULL;
+	const char *name = trace_reader_header(tr)->format;
+	if (!(m = model_find(name)))
+		snprintf(err, errlen, "%s: the trace's table format '%s' is not one this build knows (%s)", path, name,
+			 cli_format_names());
+	trace_close(tr);
+	return m;
+}
+
+int cli_parse_strategies(const char *list, const struct iw_model *m, struct engine_opts *o, char *err, size_t errlen)
 {
 	o->nstrategies = 0;
 	o->skip_refused = false;
 	if (!list || strcmp(list, "all") == 0) {
-		for (unsigned i = 0; strategy_at(i) && i < ENGINE_MAX_STRATEGIES; i++)
-			o->strategies[o->nstrategies++] = strategy_at(i);
+		for (unsigned i = 0; m->strategy_at(i) && i < ENGINE_MAX_STRATEGIES; i++)
+			o->strategies[o->nstrategies++] = m->strategy_at(i);
 		o->skip_refused = true; /* 'all': those that refuse the trace are reported as not run */
 		return 0;
 	}
@@ -151,9 +182,10 @@ int cli_parse_strategies(const char *list, struct engine_opts *o, char *err, siz
 		}
 		memcpy(name, a, (size_t)(b - a));
 		name[b - a] = '\0';
-		const struct strategy_ops *s = strategy_find(name);
+		const struct strategy_ops *s = strategy_find(m, name);
 		if (!s) {
-			snprintf(err, errlen, "unknown strategy '%s' (known: %s)", name, cli_strategy_names(", "));
+			snprintf(err, errlen, "unknown strategy '%s' of table format %s (known: %s)", name, m->fmt->name,
+				 cli_strategy_names(m, ", "));
 			return -1;
 		}
 		for (unsigned i = 0; i < o->nstrategies; i++) {

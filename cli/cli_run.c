@@ -4,7 +4,7 @@
 #include "cli.h"
 #include "config.h"
 #include "engine.h"
-#include "s390_model.h"
+#include "models.h"
 #include "outfile.h"
 #include "report.h"
 
@@ -60,7 +60,10 @@ static const char run_usage[] =
 	"                        figure.pdf (and figure-col1.pdf, figure-col2.pdf), config.ini (the effective\n"
 	"                        configuration) and command.txt\n"
 	"      --print-config    print every parameter with its value and exit\n"
-	"      --list-strategies print every strategy (name and summary, in report order) and exit\n"
+	"      --list-strategies print every strategy (name and summary, in report order) of the trace's table\n"
+	"                        format (of --format NAME when given, else of TRACE, else s390-ioat) and exit\n"
+	"      --list-formats    print the table formats this build knows (a trace's header names its own) and exit\n"
+	"      --format NAME     the table format of a trace read from stdin (other traces name their own)\n"
 	"      --list-counters   print what each cycle component and operation counter of a report counts\n"
 	"                        and exit\n"
 	"      --selfperf        print the simulator's own speed and peak memory on stderr (host time;\n"
@@ -226,7 +229,8 @@ out:
 }
 
 struct run_args {
-	const char *strategies, *json, *csv, *cdf, *figure, *preset, *ini, *outdir;
+	const char *strategies, *json, *csv, *cdf, *figure, *preset, *ini, *outdir, *format;
+	const struct iw_model *model; /* the trace's (cli_trace_model()) */
 	char outpaths[4][4200]; /* --outdir: report.json, report.csv, cdf.csv, figure */
 	int argc;
 	char **argv;
@@ -255,7 +259,7 @@ static void print_counters(void)
 static int parse_run_args(int argc, char **argv, struct run_args *a, struct engine_opts *o, bool *done)
 {
 	enum { OPT_CHECK = 256, OPT_CSV, OPT_PRINT, OPT_TAG, OPT_SELFPERF, OPT_CDF, OPT_LIST, OPT_JSON, OPT_PROGRESS,
-	       OPT_OUTDIR, OPT_NO_DRAIN, OPT_AMORTIZE, OPT_LIST_COUNTERS };
+	       OPT_OUTDIR, OPT_NO_DRAIN, OPT_AMORTIZE, OPT_LIST_COUNTERS, OPT_LIST_FORMATS, OPT_FORMAT };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
@@ -267,7 +271,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		{"cdf", required_argument, NULL, OPT_CDF}, {"list-strategies", no_argument, NULL, OPT_LIST},
 		{"progress", no_argument, NULL, OPT_PROGRESS}, {"outdir", required_argument, NULL, OPT_OUTDIR},
 		{"no-drain", no_argument, NULL, OPT_NO_DRAIN}, {"amortize-over", required_argument, NULL, OPT_AMORTIZE},
-		{"list-counters", no_argument, NULL, OPT_LIST_COUNTERS}, {NULL, 0, NULL, 0}};
+		{"list-counters", no_argument, NULL, OPT_LIST_COUNTERS}, {"list-formats", no_argument, NULL, OPT_LIST_FORMATS},
+		{"format", required_argument, NULL, OPT_FORMAT}, {NULL, 0, NULL, 0}};
+	bool list = false;
 	int c;
 	*done = false;
 	a->strategies = "all";
@@ -328,9 +334,11 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		case OPT_SELFPERF: a->selfperf = 1; break;
 		case OPT_PROGRESS: o->progress_lines = true; break;
 		case OPT_OUTDIR: a->outdir = optarg; break;
-		case OPT_LIST:
-			for (unsigned i = 0; strategy_at(i); i++)
-				printf("%-9s %s\n", strategy_at(i)->name, strategy_at(i)->summary);
+		case OPT_LIST: list = true; break;
+		case OPT_FORMAT: a->format = optarg; break;
+		case OPT_LIST_FORMATS:
+			for (unsigned i = 0; model_at(i); i++)
+				printf("%-11s %s\n", model_at(i)->fmt->name, model_at(i)->summary);
 			*done = true;
 			return CLI_EXIT_OK;
 		case OPT_LIST_COUNTERS:
@@ -338,7 +346,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 			*done = true;
 			return CLI_EXIT_OK;
 		case 'h':
-			printf(run_usage, cli_strategy_names(", "));
+			printf(run_usage, cli_strategy_names(model_default(), ", "));
 			*done = true;
 			return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
@@ -347,6 +355,18 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 	if (argc - optind > 1) {
 		cli_error("run: expected at most one TRACE (see 'iowalk run --help')");
 		return CLI_EXIT_USAGE;
+	}
+	char err[512];
+	a->model = cli_trace_model(optind < argc ? argv[optind] : NULL, a->format, err, sizeof(err));
+	if (!a->model) {
+		cli_error("run: %s", err);
+		return a->format ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+	}
+	if (list) {
+		for (unsigned i = 0; a->model->strategy_at(i); i++)
+			printf("%-9s %s\n", a->model->strategy_at(i)->name, a->model->strategy_at(i)->summary);
+		*done = true;
+		return CLI_EXIT_OK;
 	}
 	if (a->outdir) {
 		if (a->json || a->csv || a->cdf || a->figure) {
@@ -511,7 +531,7 @@ static int run_parsed(struct run_args *ap, struct engine_opts *op)
 		config_print(&cfg, stdout);
 		return CLI_EXIT_OK;
 	}
-	if (cli_parse_strategies(a.strategies, &o, err, sizeof(err)) < 0) {
+	if (cli_parse_strategies(a.strategies, a.model, &o, err, sizeof(err)) < 0) {
 		cli_error("run: %s", err);
 		return CLI_EXIT_USAGE;
 	}

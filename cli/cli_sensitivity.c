@@ -787,7 +787,12 @@ int cli_sensitivity(int argc, char **argv)
 	}
 	struct engine_opts eo;
 	memset(&eo, 0, sizeof(eo));
-	if (cli_parse_strategies(strategies, &eo, err, sizeof(err)) < 0) {
+	const struct iw_model *model = cli_trace_model(optind < argc ? argv[optind] : NULL, NULL, err, sizeof(err));
+	if (!model) {
+		cli_error("sensitivity: %s", err);
+		return CLI_EXIT_FAIL;
+	}
+	if (cli_parse_strategies(strategies, model, &eo, err, sizeof(err)) < 0) {
 		cli_error("sensitivity: %s", err);
 		return CLI_EXIT_USAGE;
 	}

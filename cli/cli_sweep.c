@@ -15,7 +15,7 @@
 #include "outfile.h"
 #include "config.h"
 #include "engine.h"
-#include "s390_model.h"
+#include "models.h"
 #include "gen.h"
 #include "report.h"
 #include "fnv.h"
@@ -74,6 +74,7 @@ struct axis {
 struct spec {
 	const char *path;
 	char *trace, *generator, *strategies, *preset;
+	const struct iw_model *model; /* its trace's (a generator's and the default's: s390) */
 	uint64_t warmup;
 	int check;
 	bool no_drain;
@@ -391,7 +392,7 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 	struct engine_opts o;
 	run_opts(sp, &o);
 	o.tag = key;
-	if (cli_parse_strategies(sp->strategies, &o, err, sizeof(err)) < 0) {
+	if (cli_parse_strategies(sp->strategies, sp->model, &o, err, sizeof(err)) < 0) {
 		cli_error("sweep: %s", err);
 		return -1;
 	}
@@ -419,7 +420,7 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 	FILE *f = fopen(rows_path, "w");
 	char lead2[4200];
 	row_lead(sp, key, lead, lead2, sizeof(lead2));
-	rc = f && report_csv_rows(j, strategy_at(0)->model->fmt, f, lead2) == 0 ? 0 : -1;
+	rc = f && report_csv_rows(j, sp->model->fmt, f, lead2) == 0 ? 0 : -1;
 	if (f && fclose(f) != 0)
 		rc = -1;
 	json_decref(j);
@@ -504,7 +505,7 @@ static uint64_t spec_strategies(const struct spec *sp, bool *exact)
 	char err[256];
 	memset(&o, 0, sizeof(o));
 	uint64_t m = 0;
-	if (cli_parse_strategies(sp->strategies, &o, err, sizeof(err)) < 0)
+	if (cli_parse_strategies(sp->strategies, sp->model, &o, err, sizeof(err)) < 0)
 		return 0;
 	*exact = !o.skip_refused;
 	for (unsigned k = 0; k < o.nstrategies; k++)
@@ -582,7 +583,7 @@ static int read_done(const struct spec *sp, const char *csv, bool *done, const c
 		size_t sl = fld ? strcspn(fld + 1, ",\n") : 0;
 		char sname[64];
 		snprintf(sname, sizeof(sname), "%.*s", (int)sl, fld ? fld + 1 : "");
-		const struct strategy_ops *so = sl < sizeof(sname) ? strategy_find(sname) : NULL;
+		const struct strategy_ops *so = sl < sizeof(sname) ? strategy_find(sp->model, sname) : NULL;
 		int si = so && strategy_rank(so) < 64 ? (int)strategy_rank(so) : -1;
 		uint64_t h = fnv1a_str(FNV1A_OFFSET, line + 1) >> 1, p = UINT64_MAX, q;
 		for (; u64map_get(&idx, h, &q); h = (h + 1) & (UINT64_MAX >> 1)) {
@@ -832,7 +833,7 @@ static int merge(const struct spec *sp, const char *dir, int out_fd, const bool 
 		size_t len = 0;
 		FILE *m = open_memstream(&buf, &len);
 		row_lead(sp, key, lead, lead2, sizeof(lead2));
-		report_csv_rows(j, strategy_at(0)->model->fmt, m, lead2);
+		report_csv_rows(j, sp->model->fmt, m, lead2);
 		fclose(m);
 		ssize_t w = write(out_fd, buf, len);
 		free(buf);
@@ -863,6 +864,11 @@ static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t err
 		snprintf(err, errlen, "%s: [sweep] needs exactly one of trace = FILE or generator = KIND", sp->path);
 		return err;
 	}
+	/* The model of its trace (a trace that cannot be read is reported when it is run). */
+	char merr[512];
+	sp->model = sp->trace && !is_default(sp->trace) ? cli_trace_model(sp->trace, NULL, merr, sizeof(merr)) : NULL;
+	if (!sp->model)
+		sp->model = model_default();
 	/* Generator options of a sweep that replays a trace file would change nothing: refused. */
 	if (!sp->generator && sp->ngen) {
 		snprintf(err, errlen, "%s: [gen] %s: generator options need generator = KIND (this sweep replays trace = FILE)",
@@ -895,7 +901,7 @@ static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t err
 		}
 	}
 	struct engine_opts eo;
-	if (cli_parse_strategies(sp->strategies, &eo, why, sizeof(why)) < 0) {
+	if (cli_parse_strategies(sp->strategies, sp->model, &eo, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s: %s", sp->path, why);
 		return err;
 	}
@@ -928,7 +934,7 @@ static int open_results(const struct spec *sp, const char *out, bool *done)
 	size_t flen = 0;
 	FILE *hm = open_memstream(&full, &flen);
 	if (hm) {
-		report_csv_header(hm, strategy_at(0)->model->fmt, header);
+		report_csv_header(hm, sp->model->fmt, header);
 		fclose(hm);
 	}
 	if (!full || !flen) {

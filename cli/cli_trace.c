@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "convert.h"
 #include "gen.h"
+#include "models.h"
 #include "outfile.h"
 #include "trace.h"
 
@@ -20,6 +21,7 @@
 #define GEN_OPTIONS                                                                                        \
 	"  every kind: --seed N  --ops N  --guest-ram MIB  --memslots N  --ioat-origin GPA  --levels 3|4|5\n"  \
 	"              --rpcit strict|lazy:N  --interval CYCLES  --name TEXT  --binary  --zstd  --progress\n"    \
+	"              --format NAME (a format-v3 trace of that table format; 'iowalk run --list-formats')\n" \
 	"  some kinds only (elsewhere refused): --ring N and --rx-percent P (nic-ring, nvme, vm);\n"           \
 	"              --buf-size BYTES (nic-ring, churn, vm); --working-set MIB and --dma-size BYTES\n"        \
 	"              (stream, random); --zipf S (random); --devices N (all but vm);\n"                       \
@@ -441,7 +443,7 @@ static void gen_progress_line(uint64_t done, uint64_t total, void *arg)
 
 static int cmd_gen(int argc, char **argv)
 {
-	enum { G_BIN = 256, G_ZSTD, G_NAME, G_OPT, G_PROGRESS };
+	enum { G_BIN = 256, G_ZSTD, G_NAME, G_OPT, G_PROGRESS, G_FORMAT };
 	/* Every option but these few is a generator option handled by gen_set(). */
 	static const struct option opts[] = {
 		{"seed", required_argument, NULL, G_OPT},        {"ops", required_argument, NULL, G_OPT},
@@ -452,7 +454,7 @@ static int cmd_gen(int argc, char **argv)
 		{"working-set", required_argument, NULL, G_OPT}, {"dma-size", required_argument, NULL, G_OPT},
 		{"zipf", required_argument, NULL, G_OPT},        {"interval", required_argument, NULL, G_OPT},
 		{"devices", required_argument, NULL, G_OPT},     {"name", required_argument, NULL, G_NAME},
-		{"functions", required_argument, NULL, G_OPT},
+		{"functions", required_argument, NULL, G_OPT},   {"format", required_argument, NULL, G_FORMAT},
 		{"binary", no_argument, NULL, G_BIN},            {"zstd", no_argument, NULL, G_ZSTD},
 		{"progress", no_argument, NULL, G_PROGRESS},
 		{"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
@@ -488,6 +490,13 @@ static int cmd_gen(int argc, char **argv)
 			}
 			break;
 		case G_NAME: o.name = optarg; break;
+		case G_FORMAT:
+			if (!model_find(optarg)) {
+				cli_error("gen: unknown table format '%s' (known: %s)", optarg, cli_format_names());
+				return CLI_EXIT_USAGE;
+			}
+			o.format = optarg;
+			break;
 		case G_BIN: binary = true; break;
 		case G_ZSTD: zstd = true; break;
 		case G_PROGRESS: progress_lines = true; break;

@@ -3,7 +3,6 @@
 #include "cli.h"
 #include "fnv.h"
 
-#include "s390_model.h"
 #include "version.h"
 
 #include <inttypes.h>

@@ -7,6 +7,22 @@
 #include <time.h>
 #include <unistd.h>
 
+const struct strategy_ops *strategy_find(const struct iw_model *m, const char *name)
+{
+	for (unsigned i = 0; m->strategy_at(i); i++)
+		if (strcmp(m->strategy_at(i)->name, name) == 0)
+			return m->strategy_at(i);
+	return NULL;
+}
+
+unsigned strategy_rank(const struct strategy_ops *ops)
+{
+	unsigned i = 0;
+	while (ops->model->strategy_at(i) && ops->model->strategy_at(i) != ops)
+		i++;
+	return i;
+}
+
 void engine_result_free(struct engine_result *res)
 {
 	for (unsigned i = 0; i < res->nsims; i++)
@@ -82,6 +98,12 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 		res->nsims++;
 	}
 	res->hdr = *trace_reader_header(tr);
+	if (o->nstrategies && strcmp(res->hdr.format, o->strategies[0]->model->fmt->name) != 0) {
+		snprintf(err, errlen, "%s: the trace's table format is %s, but the strategies are %s's (a trace on stdin: "
+				      "pass --format %s)", o->trace_label, res->hdr.format, o->strategies[0]->model->fmt->name,
+			 res->hdr.format);
+		goto fail;
+	}
 	for (unsigned i = 0; i < res->nsims; i++)
 		sim_set_trace_version(res->sims[i], res->hdr.version);
 	/* One record of look-ahead, so each simulation knows when the next record is due. */

@@ -45,6 +45,11 @@ struct engine_result {
 	unsigned nrefused;
 };
 
+/* The strategy of model m named name, or NULL. */
+const struct strategy_ops *strategy_find(const struct iw_model *m, const char *name);
+/* Position of ops among its model's strategies (their number when it is not registered). */
+unsigned strategy_rank(const struct strategy_ops *ops);
+
 /* 0, or -1 with the reason in err. On success the caller frees with engine_result_free(). */
 int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct engine_result *res, char *err,
 	       size_t errlen);

@@ -19,6 +19,7 @@ struct vm;
 struct iw_config;
 struct iw_param_group;
 struct iw_counter_group;
+struct strategy_ops;
 
 /* What the engine hears of a guest's MAP or UNMAP, each call with ctx:
  *  - changed (NULL: not wanted): every page whose valid entry the record replaces (MAP) or invalidates
@@ -33,7 +34,10 @@ struct iw_guest_cb {
 
 struct iw_model {
 	const char *name;
+	const char *summary;         /* one line for `run --list-formats` */
 	const struct iw_format *fmt;
+	/* Its strategies, in report order (the first: the baseline of the ratios); NULL past the end. */
+	const struct strategy_ops *(*strategy_at)(unsigned i);
 	/* The model's host state for a new VM, or NULL with the reason in err. */
 	void *(*host_new)(struct vm *vm, const struct iw_config *cfg, char *err, size_t errlen);
 	void (*host_free)(void *host);

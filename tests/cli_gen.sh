@@ -83,4 +83,19 @@ done
 "$IOWALK" trace gen nic-ring --ops 20 --guest-ram 1536K -o "$T/e.trace" 2> "$T/err"; [ $? -eq 2 ] && grep -q "guest-ram '1536K': expected a whole number of MiB" "$T/err" && ok || bad "--guest-ram 1536K: $(cat "$T/err")"
 "$IOWALK" trace gen random --ops 20 --working-set 5X -o "$T/e.trace" 2> "$T/err"; [ $? -eq 2 ] && grep -q "working-set '5X': expected a size" "$T/err" && ok || bad "--working-set 5X: $(cat "$T/err")"
 "$IOWALK" trace gen random --ops 20 --working-set 6K -o "$T/e.trace" 2> "$T/err"; [ $? -ne 0 ] && grep -q "multiple of 4 KiB" "$T/err" && ok || bad "--working-set 6K: $(cat "$T/err")"
+# Format version 3 names the table format: gen --format writes it, run picks the model from it (the same
+# numbers as the version-1 trace of the same workload), --list-formats and --list-strategies --format say
+# what the build knows; an unknown format, and a trace on stdin of another format than --format, are refused.
+"$IOWALK" run --list-formats | grep -q '^s390-ioat ' && ok || bad "--list-formats"
+[ "$("$IOWALK" run --list-strategies --format s390-ioat | cut -d' ' -f1 | tr '\n' ,)" = "kvm-gfn,root-pfn,nested,qemu,direct," ] && ok || bad "--list-strategies --format"
+"$IOWALK" run --list-strategies --format vtd-x 2> "$T/err"; [ $? -eq 2 ] && grep -q "unknown table format 'vtd-x' (known: s390-ioat)" "$T/err" && ok || bad "run --format vtd-x: $(cat "$T/err")"
+"$IOWALK" trace gen stream --ops 40 --format vtd-x -o "$T/v3.trace" 2> "$T/err"; [ $? -eq 2 ] && grep -q "unknown table format 'vtd-x'" "$T/err" && ok || bad "gen --format vtd-x: $(cat "$T/err")"
+"$IOWALK" trace gen stream --ops 40 --format s390-ioat -o "$T/v3.trace" 2>/dev/null && "$IOWALK" trace gen stream --ops 40 -o "$T/v1.trace" 2>/dev/null &&
+	head -2 "$T/v3.trace" | tr '\n' ' ' | grep -q '^%iowalk-trace 3 %format s390-ioat ' && ok || bad "gen --format: $(head -2 "$T/v3.trace")"
+"$IOWALK" run "$T/v3.trace" --check -q --csv "$T/v3.csv" && "$IOWALK" run "$T/v1.trace" -q --csv "$T/v1.csv" &&
+	[ "$(cut -d, -f2-30 "$T/v3.csv")" = "$(cut -d, -f2-30 "$T/v1.csv")" ] && ok || bad "a version-3 trace's numbers differ from version 1's"
+"$IOWALK" trace gen stream --ops 40 --devices 2 --format s390-ioat -o "$T/d.trace" 2> "$T/err"; [ $? -ne 0 ] && grep -q "needs a version-1 trace" "$T/err" && ok || bad "gen --devices 2 --format: $(cat "$T/err")"
+sed 's/^%format s390-ioat/%format toy-x/' "$T/v3.trace" > "$T/toy.trace"
+"$IOWALK" run "$T/toy.trace" -q 2> "$T/err"; [ $? -eq 1 ] && grep -q "table format 'toy-x' is not one this build knows (s390-ioat)" "$T/err" && ok || bad "run of a toy-x trace: $(cat "$T/err")"
+"$IOWALK" run - -q < "$T/toy.trace" 2> "$T/err"; [ $? -eq 1 ] && grep -q "the trace's table format is toy-x, but the strategies are s390-ioat's" "$T/err" && ok || bad "stdin toy-x: $(cat "$T/err")"
 finish

@@ -51,8 +51,8 @@ printf '0 MAP 0x1000 0x1000 0 rw\n' > "$T/len0.txt"; expect_fail len0 "line 1 (r
 printf '0 UNMAP 0xfffffffffffff000 0x2000\n' > "$T/ovf.txt"; expect_fail overflow "iova + len overflows 2^64" "$T/ovf.txt"
 printf 'IOWAXXXXsomething more than a header....' > "$T/magic.bin"; expect_fail magic "bad magic" "$T/magic.bin"
 "$IOWALK" trace pack "$SRC/traces/samples/tiny.trace" "$T/v.bin"
-printf '\x03' | dd of="$T/v.bin" bs=1 seek=8 conv=notrunc 2>/dev/null
-expect_fail version "unknown format version 3" "$T/v.bin"
+printf '\x04' | dd of="$T/v.bin" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_fail version "unknown format version 4" "$T/v.bin"
 "$IOWALK" trace pack "$SRC/traces/samples/tiny.trace" "$T/trunc.bin"
 sz=$(stat -c %s "$T/trunc.bin"); head -c $((sz - 10)) "$T/trunc.bin" > "$T/trunc2.bin"
 expect_fail truncated "(record 11): truncated record: 30 of 40 bytes" "$T/trunc2.bin"

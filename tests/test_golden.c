@@ -98,8 +98,8 @@ static void test_tiny_counts(void)
 	config_defaults(&cfg);
 	struct engine_opts o = {.trace_path = IOWALK_SOURCE_DIR "/traces/samples/tiny.trace", .trace_label = "tiny",
 				.check = true};
-	for (unsigned i = 0; strategy_at(i); i++)
-		o.strategies[o.nstrategies++] = strategy_at(i);
+	for (unsigned i = 0; s390_strategy_at(i); i++)
+		o.strategies[o.nstrategies++] = s390_strategy_at(i);
 	struct engine_result res;
 	char err[512];
 	CHECK(engine_run(&o, &cfg, &res, err, sizeof(err)) == 0);

@@ -21,8 +21,8 @@ static int run(const char *path, const char *preset, const char **sets, unsigned
 		if (config_set_kv(cfg, sets[i], err, errlen))
 			return -1;
 	struct engine_opts o = {.trace_path = path, .trace_label = path, .check = run_check, .warmup = warmup};
-	for (unsigned i = 0; strategy_at(i); i++)
-		o.strategies[o.nstrategies++] = strategy_at(i);
+	for (unsigned i = 0; s390_strategy_at(i); i++)
+		o.strategies[o.nstrategies++] = s390_strategy_at(i);
 	return engine_run(&o, cfg, res, err, errlen);
 }
 
@@ -481,8 +481,8 @@ static int run_with(const char *text, const char **sets, unsigned nsets, bool no
 		if (config_set_kv(cfg, sets[i], err, sizeof(err)))
 			return -1;
 	struct engine_opts o = {.trace_path = path, .trace_label = path, .check = true, .no_drain = no_drain};
-	for (unsigned i = 0; strategy_at(i); i++)
-		o.strategies[o.nstrategies++] = strategy_at(i);
+	for (unsigned i = 0; s390_strategy_at(i); i++)
+		o.strategies[o.nstrategies++] = s390_strategy_at(i);
 	int rc = engine_run(&o, cfg, res, err, sizeof(err));
 	if (rc < 0)
 		fprintf(stderr, "run_with: %s\n", err);
@@ -834,12 +834,12 @@ static void test_qemu_refuses_levels(void)
 	struct engine_result res;
 	char err[512];
 	struct engine_opts o = {.trace_path = path, .trace_label = path, .check = true};
-	o.strategies[o.nstrategies++] = strategy_find("qemu");
+	o.strategies[o.nstrategies++] = strategy_find(&s390_ioat_model, "qemu");
 	CHECK(engine_run(&o, &cfg, &res, err, sizeof(err)) < 0);
 	CHECK_STR_CONTAINS(err, "QEMU refuses a translated IOAT whose root is not a region-third table");
 	o.nstrategies = 0;
-	for (unsigned i = 0; strategy_at(i); i++)
-		o.strategies[o.nstrategies++] = strategy_at(i);
+	for (unsigned i = 0; s390_strategy_at(i); i++)
+		o.strategies[o.nstrategies++] = s390_strategy_at(i);
 	o.skip_refused = true;
 	CHECK(engine_run(&o, &cfg, &res, err, sizeof(err)) == 0);
 	CHECK_EQ_U64(res.nrefused, 1);

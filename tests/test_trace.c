@@ -132,7 +132,11 @@ static void test_text_rejections(void)
 		{"0 UNMAP 0x1000 99999999999999999999999\n", "does not fit in 64 bits"},
 		{"0 IOAT 0 0x4000 6\n", "IOAT levels must be 3, 4 or 5"},
 		{"0 MEMSLOT 0 0 0 0\n", "MEMSLOT npages is 0"},
-		{"%iowalk-trace 3\n", "unsupported format version"},
+		{"%iowalk-trace 4\n", "unsupported format version"},
+		{"%iowalk-trace 3\n0 MEMSLOT 0 0 1 0\n", "a version-3 trace names its table format"},
+		{"%format s390-ioat\n%iowalk-trace 3\n", "%format needs version 3"},
+		{"%iowalk-trace 3\n%format S390\n", "only a-z, 0-9 and '-'"},
+		{"%iowalk-trace 3\n%format a23456789012345678901234567890123\n", "1 to 31 bytes"},
 		{"0 RPCIT 0x1000 0x1000\n%name late\n", "header directive after the first record"},
 		{"%bogus\n", "unknown header directive"},
 		{"%page_size 8192\n", "line 1: page_size must be 4096"},
@@ -440,8 +444,11 @@ static void test_binary_rejections(void)
 	CHECK(bin_error(buf, n) == NULL);
 	CHECK_STR_CONTAINS(bin_error(buf, n - 7), "truncated record: 33 of 40 bytes");
 	CHECK_STR_CONTAINS(bin_error(buf, n - 40), "header says 3 records, file holds 2");
+	n = make_bin(buf, 4, 3, 3);
+	CHECK_STR_CONTAINS(bin_error(buf, n), "unknown format version 4");
+	/* Version 3: the table format's name after the trace's name; none there, or of 0 bytes, is refused. */
 	n = make_bin(buf, 3, 3, 3);
-	CHECK_STR_CONTAINS(bin_error(buf, n), "unknown format version 3");
+	CHECK_STR_CONTAINS(bin_error(buf, n), "table format name of");
 	n = make_bin(buf, 1, TRACE_COUNT_UNKNOWN, 2);
 	buf[32 + 40 + 8] = 9;
 	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 72 (record 2): unknown record kind 9");
@@ -584,6 +591,52 @@ static void test_v2(void)
 	CHECK_STR_CONTAINS(bin_error(buf, bn), "format v1 has one function");
 }
 
-CHECK_MAIN(CASE(setup), CASE(test_v2), CASE(test_parse_sample), CASE(test_fields), CASE(test_text_rejections),
+/* Version 3 names its table format: written and read back in both encodings (and zstd), records and
+ * hash as version 2's; versions 1 and 2 read as s390-ioat. */
+static void test_v3(void)
+{
+	char err[256];
+	struct trace_rec r[3] = {trace_rec_memslot(0, 0, 0, 0x100, 0x20000000000ull), trace_rec_ioat(1, 3, 0x4000, 3),
+				 trace_rec_fn(trace_rec_map(2, 0x1000, 0x8000, 0x1000, false), 3)};
+	for (int enc = 0; enc < 3; enc++) {
+		struct trace_header h = {.version = 3, .page_size = 4096, .record_count = TRACE_COUNT_UNKNOWN, .format = "toy-x86"};
+		const char *path = tmp(enc == 0 ? "v3.txt" : enc == 1 ? "v3.bin" : "v3.bin.zst");
+		struct trace_writer *tw = trace_writer_open(path, enc ? TRACE_ENC_BINARY : TRACE_ENC_TEXT, enc == 2, &h, err, sizeof(err));
+		CHECK(tw != NULL);
+		if (!tw)
+			return;
+		for (int i = 0; i < 3; i++)
+			CHECK(trace_write(tw, &r[i]) == 0);
+		CHECK(trace_writer_commit(tw, err, sizeof(err)) == 0);
+		struct trace_reader *tr = trace_open(path, err, sizeof(err));
+		CHECK(tr != NULL);
+		if (!tr)
+			return;
+		CHECK_EQ_U64(trace_reader_header(tr)->version, 3);
+		CHECK_STR_CONTAINS(trace_reader_header(tr)->format, "toy-x86");
+		CHECK(strlen(trace_reader_header(tr)->format) == 7);
+		struct trace_rec q;
+		for (int i = 0; i < 3; i++)
+			CHECK(trace_next(tr, &q) == 1 && memcmp(&q, &r[i], sizeof(q)) == 0);
+		CHECK(trace_next(tr, &q) == 0);
+		trace_close(tr);
+	}
+	/* A writer refuses a name that is not a table format's. */
+	struct trace_header bad = {.version = 3, .page_size = 4096, .record_count = TRACE_COUNT_UNKNOWN, .format = "Toy"};
+	CHECK(trace_writer_open(tmp("bad.txt"), TRACE_ENC_TEXT, false, &bad, err, sizeof(err)) == NULL);
+	CHECK_STR_CONTAINS(err, "table format 'Toy'");
+	/* Versions 1 and 2 are s390's. */
+	struct trace_header h1 = {.version = 1, .page_size = 4096, .record_count = TRACE_COUNT_UNKNOWN};
+	struct trace_writer *tw = trace_writer_open(tmp("v1.txt"), TRACE_ENC_TEXT, false, &h1, err, sizeof(err));
+	CHECK(tw != NULL && trace_write(tw, &r[0]) == 0 && trace_writer_commit(tw, err, sizeof(err)) == 0);
+	struct trace_reader *tr = trace_open(tmp("v1.txt"), err, sizeof(err));
+	CHECK(tr != NULL);
+	if (tr) {
+		CHECK(strcmp(trace_reader_header(tr)->format, TRACE_TABLE_FORMAT_S390) == 0);
+		trace_close(tr);
+	}
+}
+
+CHECK_MAIN(CASE(setup), CASE(test_v2), CASE(test_v3), CASE(test_parse_sample), CASE(test_fields), CASE(test_text_rejections),
 	   CASE(test_roundtrip_binary), CASE(test_roundtrip_zstd), CASE(test_zstd_frames), CASE(test_read_errors), CASE(test_binary_rejections),
 	   CASE(test_format), CASE(test_empty), CASE(teardown))

@@ -883,7 +883,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		iw_free(c);
 		return -1;
 	}
-	struct trace_header hdr = {.version = c->multi ? TRACE_FORMAT_VERSION : TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
+	struct trace_header hdr = {.version = c->multi ? TRACE_FORMAT_V2 : TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
 				   .record_count = TRACE_COUNT_UNKNOWN};
 	const char *pol = st->rpcit_captured ? "captured" : o->rpcit == CONVERT_RPCIT_LAZY ? "lazy" : "strict";
 	/* What the trace carries of a choice to convert a capture the checks would refuse: the events lost,

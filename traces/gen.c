@@ -104,6 +104,9 @@ const char *gen_check(const struct gen_opts *o)
 		return "--memslots must divide the guest RAM in MiB (1 .. 10^6 slots)";
 	if (o->levels < 3 || o->levels > 5)
 		return "--levels must be 3, 4 or 5";
+	if (o->format && o->kind != GEN_VM && o->devices > 1)
+		return "--devices N (DMA streams sharing one address space) needs a version-1 trace: a version-3 trace's "
+		       "(--format) DMAs are its functions' (trace gen vm --functions N)";
 	if (o->ioat_origin & 0x3fff)
 		return "--ioat-origin must be 16 KiB aligned";
 	uint64_t slot = ram / o->memslots;
@@ -341,7 +344,8 @@ static int emit(struct g *g, struct trace_rec r)
 {
 	if (g->failed)
 		return -1;
-	if (g->multi && r.kind != TRACE_MEMSLOT && r.kind != TRACE_IOAT)
+	/* Several functions, or a version-3 trace (--format): each record names its function. */
+	if ((g->multi || g->o->format) && r.kind != TRACE_MEMSLOT && r.kind != TRACE_IOAT)
 		r.dev = g->fn;
 	if (trace_write(g->tw, &r) < 0)
 		return gfail(g, "write error");
@@ -669,8 +673,10 @@ int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd,
 	g->res_lo_page = o->ioat_origin >> 12;
 	g->res_pages = table_reserve(o) >> 12;
 	int rc = -1;
-	struct trace_header hdr = {.version = g->multi ? TRACE_FORMAT_VERSION : TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
-				   .record_count = TRACE_COUNT_UNKNOWN};
+	struct trace_header hdr = {.version = o->format ? TRACE_FORMAT_V3 : g->multi ? TRACE_FORMAT_V2 : TRACE_FORMAT_V1,
+				   .page_size = TRACE_PAGE_SIZE, .record_count = TRACE_COUNT_UNKNOWN};
+	if (o->format)
+		snprintf(hdr.format, sizeof(hdr.format), "%s", o->format);
 	if (o->name)
 		snprintf(hdr.name, sizeof(hdr.name), "%s", o->name);
 	else

@@ -34,6 +34,7 @@ struct gen_opts {
 	uint64_t devices;          /* DMA streams (device ids 1..devices) */
 	uint64_t functions;        /* vm: PCI functions, each its own IO address space (1..64) */
 	const char *name;
+	const char *format;        /* NULL: an s390 trace of version 1 or 2; else a version-3 trace naming it */
 	/* Optional: called after every 65536th operation with the operations done and ops (the front end's
 	 * progress lines). It does not change what is generated. */
 	void (*progress)(uint64_t done, uint64_t total, void *arg);

@@ -311,6 +311,17 @@ static int parse_u64(const char *t, uint64_t *out)
 }
 
 /* Reads one line (without the newline) into tr->line_buf. 1: line; 0: EOF; -1: error. */
+const char *trace_table_format_check(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > TRACE_TABLE_FORMAT_MAX)
+		return "a table format's name has 1 to " "31" " bytes";
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') || name[i] == '-'))
+			return "a table format's name has only a-z, 0-9 and '-'";
+	return NULL;
+}
+
 const char *trace_name_check(const char *name, size_t len)
 {
 	if (len > TRACE_NAME_MAX)
@@ -447,7 +458,7 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 		if (strncmp(d, "iowalk-trace ", 13) == 0) {
 			uint64_t v;
 			if (parse_u64(d + 13, &v) != 0 || v < TRACE_FORMAT_V1 || v > TRACE_FORMAT_VERSION)
-				return fail(tr, "line %" PRIu64 ": unsupported format version '%s' (this reader knows 1 and %u)",
+				return fail(tr, "line %" PRIu64 ": unsupported format version '%s' (this reader knows 1 to %u)",
 					    line, d + 13, TRACE_FORMAT_VERSION);
 			tr->hdr.version = (uint32_t)v;
 			return 0;
@@ -458,6 +469,15 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 			if (why)
 				return fail(tr, "line %" PRIu64 ": the name has %s", line, why);
 			memcpy(tr->hdr.name, d + 5, n + 1);
+			return 0;
+		}
+		if (strncmp(d, "format ", 7) == 0) {
+			const char *why = trace_table_format_check(d + 7);
+			if (tr->hdr.version < TRACE_FORMAT_V3)
+				return fail(tr, "line %" PRIu64 ": %%format needs version 3 ('%%iowalk-trace 3' before it)", line);
+			if (why)
+				return fail(tr, "line %" PRIu64 ": table format '%s': %s", line, d + 7, why);
+			memcpy(tr->hdr.format, d + 7, strlen(d + 7) + 1);
 			return 0;
 		}
 		if (strncmp(d, "page_size ", 10) == 0) {
@@ -647,7 +667,7 @@ static int read_bin_header(struct trace_reader *tr)
 	uint32_t name_len = (uint32_t)iw_get_le(p + 20, 4);
 	uint64_t count = iw_get_le(p + 24, 8);
 	if (version < TRACE_FORMAT_V1 || version > TRACE_FORMAT_VERSION)
-		return fail(tr, "byte offset 8: unknown format version %u (this reader knows 1 and %u)", version,
+		return fail(tr, "byte offset 8: unknown format version %u (this reader knows 1 to %u)", version,
 			    TRACE_FORMAT_VERSION);
 	if (rec_bytes != TRACE_BIN_RECORD_BYTES)
 		return fail(tr, "byte offset 12: record size %u, expected %u", rec_bytes, TRACE_BIN_RECORD_BYTES);
@@ -667,6 +687,33 @@ static int read_bin_header(struct trace_reader *tr)
 	if (why)
 		return fail(tr, "byte offset 32: the name has %s", why);
 	src_take(&tr->s, name_len);
+	if (version >= TRACE_FORMAT_V3) {
+		/* Version 3: the table format's name, its length first (4 bytes). */
+		uint64_t off = TRACE_BIN_HEADER_FIXED_BYTES + name_len;
+		have = src_want(&tr->s, 4);
+		if (tr->s.failed)
+			return fail(tr, "%s", tr->s.msg);
+		if (have < 4)
+			return fail(tr, "truncated binary header: no table format at byte offset %" PRIu64, off);
+		uint32_t flen = (uint32_t)iw_get_le(tr->s.buf + tr->s.pos, 4);
+		if (flen == 0 || flen > TRACE_TABLE_FORMAT_MAX)
+			return fail(tr, "byte offset %" PRIu64 ": table format name of %u bytes (1 to %u)", off, flen,
+				    TRACE_TABLE_FORMAT_MAX);
+		src_take(&tr->s, 4);
+		have = src_want(&tr->s, flen);
+		if (tr->s.failed)
+			return fail(tr, "%s", tr->s.msg);
+		if (have < flen)
+			return fail(tr, "truncated binary header: table format name of %u bytes cut short", flen);
+		memcpy(tr->hdr.format, tr->s.buf + tr->s.pos, flen);
+		tr->hdr.format[flen] = '\0';
+		const char *fwhy = trace_table_format_check(tr->hdr.format);
+		if (fwhy)
+			return fail(tr, "byte offset %" PRIu64 ": table format '%s': %s", off + 4, tr->hdr.format, fwhy);
+		src_take(&tr->s, flen);
+	}
+	if (version < TRACE_FORMAT_V3)
+		snprintf(tr->hdr.format, sizeof(tr->hdr.format), "%s", TRACE_TABLE_FORMAT_S390); /* versions 1 and 2 */
 	tr->hdr.version = version;
 	tr->hdr.page_size = page;
 	tr->hdr.record_count = count;
@@ -779,6 +826,12 @@ static struct trace_reader *open_common(FILE *fp, int own, const char *path, cha
 		snprintf(err, errlen, "%s", tr->err);
 		goto fail_free;
 	}
+	if (tr->hdr.version < TRACE_FORMAT_V3)
+		snprintf(tr->hdr.format, sizeof(tr->hdr.format), "%s", TRACE_TABLE_FORMAT_S390); /* versions 1 and 2 */
+	else if (!tr->hdr.format[0]) {
+		snprintf(err, errlen, "%s: a version-3 trace names its table format ('%%format NAME') before its first record", path);
+		goto fail_free;
+	}
 	tr->has_pending = rc == 1;
 	return tr;
 fail_free:
@@ -835,6 +888,7 @@ struct trace_writer {
 	size_t frame_len;
 	uint64_t records;
 	unsigned version;
+	char format[TRACE_TABLE_FORMAT_MAX + 1]; /* version 3: the table format it names */
 	int failed;
 	int to_stdout;
 };
@@ -922,6 +976,8 @@ static int tw_header(struct trace_writer *tw, const struct trace_header *hdr)
 	if (tw->enc == TRACE_ENC_TEXT) {
 		char buf[TRACE_NAME_MAX + 64];
 		int n = snprintf(buf, sizeof(buf), "%%iowalk-trace %u\n", tw->version);
+		if (tw->version >= TRACE_FORMAT_V3)
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%%format %s\n", tw->format);
 		if (name_len)
 			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%%name %.*s\n", (int)name_len, hdr->name);
 		return tw_emit(tw, buf, (size_t)n);
@@ -933,9 +989,14 @@ static int tw_header(struct trace_writer *tw, const struct trace_header *hdr)
 	iw_put_le(h + 16, TRACE_PAGE_SIZE, 4);
 	iw_put_le(h + 20, name_len, 4);
 	iw_put_le(h + 24, TRACE_COUNT_UNKNOWN, 8);
-	if (tw_emit(tw, h, sizeof(h)) < 0)
+	if (tw_emit(tw, h, sizeof(h)) < 0 || (name_len && tw_emit(tw, hdr->name, name_len) < 0))
 		return -1;
-	return name_len ? tw_emit(tw, hdr->name, name_len) : 0;
+	if (tw->version < TRACE_FORMAT_V3)
+		return 0;
+	unsigned char fl[4];
+	size_t flen = strlen(tw->format);
+	iw_put_le(fl, flen, 4);
+	return tw_emit(tw, fl, 4) < 0 || tw_emit(tw, tw->format, flen) < 0 ? -1 : 0;
 }
 
 struct trace_writer *trace_writer_open(const char *path, enum trace_encoding enc, bool zstd,
@@ -958,6 +1019,13 @@ struct trace_writer *trace_writer_open(const char *path, enum trace_encoding enc
 		return NULL;
 	}
 	tw->version = hdr->version;
+	snprintf(tw->format, sizeof(tw->format), "%s", hdr->format[0] ? hdr->format : TRACE_TABLE_FORMAT_S390);
+	why = trace_table_format_check(tw->format);
+	if (why) {
+		snprintf(err, errlen, "%s: table format '%s': %s", path, tw->format, why);
+		iw_free(tw);
+		return NULL;
+	}
 	tw->of = outfile_open(path, err, errlen);
 	if (!tw->of)
 		goto fail_free;

@@ -13,8 +13,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define TRACE_FORMAT_VERSION 2u           /* the newest version: readers read 1 and 2 */
+#define TRACE_FORMAT_VERSION 3u           /* the newest version: readers read 1, 2 and 3 */
 #define TRACE_FORMAT_V1 1u                /* one PCI function: MAP, UNMAP and RPCIT name none */
+#define TRACE_FORMAT_V2 2u                /* several PCI functions, s390 IOAT tables */
+#define TRACE_FORMAT_V3 3u                /* version 2 whose header names its table format */
+#define TRACE_TABLE_FORMAT_MAX 31u        /* a table format's name: [a-z0-9-], 1..31 bytes */
+#define TRACE_TABLE_FORMAT_S390 "s390-ioat" /* the table format of versions 1 and 2 */
 #define TRACE_BIN_MAGIC "IOWALKTR"       /* 8 bytes at offset 0 of a binary trace */
 #define TRACE_BIN_RECORD_BYTES 40u
 #define TRACE_BIN_HEADER_FIXED_BYTES 32u  /* before the name */
@@ -88,7 +92,13 @@ struct trace_header {
 	uint32_t page_size;
 	uint64_t record_count; /* TRACE_COUNT_UNKNOWN if the writer did not know it */
 	char name[TRACE_NAME_MAX + 1];
+	/* The table format its records are of (version 3 names it; 1 and 2 are TRACE_TABLE_FORMAT_S390).
+	 * A writer given an empty one writes TRACE_TABLE_FORMAT_S390 in a version-3 header. */
+	char format[TRACE_TABLE_FORMAT_MAX + 1];
 };
+
+/* NULL, or why name cannot be a table format's name. */
+const char *trace_table_format_check(const char *name);
 
 enum trace_encoding { TRACE_ENC_TEXT = 0, TRACE_ENC_BINARY = 1 };
 

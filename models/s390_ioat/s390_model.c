@@ -50,7 +50,9 @@ static const void *guest_table(const void *guest) { return &((const struct guest
 
 const struct iw_model s390_ioat_model = {
 	.name = "s390-ioat",
+	.summary = "IBM Z PCI IO address translation (IOAT): region/segment/page tables, 4 KiB pages, RPCIT",
 	.fmt = &s390_ioat_format,
+	.strategy_at = s390_strategy_at,
 	.host_new = host_new,
 	.host_free = host_free,
 	.memslot_check = memslot_check,

@@ -15,10 +15,8 @@ static inline const struct s390_table *s390_guest_table(const struct sim *s)
 	return sim_guest_table(s);
 }
 
-/* The registry of the model's strategies, in report order (kvm-gfn first: the baseline). */
-const struct strategy_ops *strategy_find(const char *name);
-const struct strategy_ops *strategy_at(unsigned i); /* NULL past the end */
-/* Position of ops in the registry (the number of strategies when it is not registered). */
-unsigned strategy_rank(const struct strategy_ops *ops);
+/* The registry of the model's strategies, in report order (kvm-gfn first: the baseline); NULL past the
+ * end (iw_model.strategy_at). */
+const struct strategy_ops *s390_strategy_at(unsigned i);
 
 #endif

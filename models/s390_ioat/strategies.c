@@ -1,7 +1,7 @@
-/* strategies: the registry of translation strategies, in report order (kvm-gfn first: the baseline of
- * the ratios). It is the only list of strategies: the CLI's help and errors, the report's order and
- * baseline, the figures' colours (by position) and the tests all come from it. A new strategy is one
- * file plus one line here. */
+/* strategies: the registry of the s390 model's translation strategies, in report order (kvm-gfn first:
+ * the baseline of the ratios). It is the only list of them: the CLI's help and errors, the report's order
+ * and baseline, the figures' colours (by position) and the tests all come from it (through
+ * iw_model.strategy_at). A new strategy is one file plus one line here. */
 #include "s390_model.h"
 
 #include <stdbool.h>
@@ -38,23 +38,7 @@ __attribute__((constructor)) static void register_params(void)
 	}
 }
 
-const struct strategy_ops *strategy_at(unsigned i)
+const struct strategy_ops *s390_strategy_at(unsigned i)
 {
 	return i < sizeof(registry) / sizeof(registry[0]) ? registry[i] : NULL;
-}
-
-const struct strategy_ops *strategy_find(const char *name)
-{
-	for (unsigned i = 0; strategy_at(i); i++)
-		if (strcmp(registry[i]->name, name) == 0)
-			return registry[i];
-	return NULL;
-}
-
-unsigned strategy_rank(const struct strategy_ops *ops)
-{
-	unsigned i = 0;
-	while (strategy_at(i) && strategy_at(i) != ops)
-		i++;
-	return i;
 }

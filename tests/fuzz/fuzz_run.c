@@ -19,8 +19,8 @@ static int run(const unsigned char *data, size_t size, bool check, struct engine
 	o.trace_size = size;
 	o.trace_label = "fuzz";
 	o.check = check;
-	for (unsigned i = 0; strategy_at(i); i++)
-		o.strategies[o.nstrategies++] = strategy_at(i);
+	for (unsigned i = 0; s390_strategy_at(i); i++)
+		o.strategies[o.nstrategies++] = s390_strategy_at(i);
 	return engine_run(&o, &cfg, res, err, errlen);
 }
 

@@ -16,16 +16,16 @@ extern const struct strategy_ops strategy_oracle;
 
 static void test_registry(void)
 {
-	CHECK(strategy_at(BUILTIN) == &strategy_oracle);
-	CHECK(strategy_at(BUILTIN + 1) == NULL);
-	CHECK(strategy_find("oracle") == &strategy_oracle);
+	CHECK(s390_strategy_at(BUILTIN) == &strategy_oracle);
+	CHECK(s390_strategy_at(BUILTIN + 1) == NULL);
+	CHECK(strategy_find(&s390_ioat_model, "oracle") == &strategy_oracle);
 	CHECK_EQ_U64(strategy_rank(&strategy_oracle), BUILTIN);
-	CHECK_STR_CONTAINS(cli_strategy_names(","), "kvm-gfn,root-pfn,nested,qemu,direct,oracle");
+	CHECK_STR_CONTAINS(cli_strategy_names(&s390_ioat_model, ","), "kvm-gfn,root-pfn,nested,qemu,direct,oracle");
 	struct engine_opts o;
 	char err[256];
-	CHECK(cli_parse_strategies("all", &o, err, sizeof(err)) == 0);
+	CHECK(cli_parse_strategies("all", &s390_ioat_model, &o, err, sizeof(err)) == 0);
 	CHECK_EQ_U64(o.nstrategies, BUILTIN + 1);
-	CHECK(cli_parse_strategies("oracle, kvm-gfn", &o, err, sizeof(err)) == 0);
+	CHECK(cli_parse_strategies("oracle, kvm-gfn", &s390_ioat_model, &o, err, sizeof(err)) == 0);
 	CHECK_EQ_U64(o.nstrategies, 2);
 }
 
