@@ -412,9 +412,9 @@ static void print_selfperf(const struct engine_result *res, const struct timespe
 	double secs = (double)(t1->tv_sec - t0->tv_sec) + (double)(t1->tv_nsec - t0->tv_nsec) * 1e-9;
 	uint64_t xl = 0, upd = 0, walks = 0;
 	for (unsigned i = 0; i < res->nsims; i++) {
-		xl += res->sims[i]->st.ops[OP_DMA_PAGES];
-		upd += res->sims[i]->st.ops[OP_UPDATES];
-		walks += res->sims[i]->st.ops[OP_IOTLB_MISSES];
+		xl += sim_stats(res->sims[i])->ops[OP_DMA_PAGES];
+		upd += sim_stats(res->sims[i])->ops[OP_UPDATES];
+		walks += sim_stats(res->sims[i])->ops[OP_IOTLB_MISSES];
 	}
 	fprintf(stderr,
 		"selfperf: strategies=%u records=%llu seconds=%.3f records_per_s=%.0f translations_per_s=%.0f"
@@ -487,12 +487,12 @@ static void warn_backing(const struct engine_result *res, const struct iw_config
 	if (i < 0)
 		return;
 	for (unsigned k = 0; k < res->nsims; k++) {
-		uint64_t n = res->sims[k]->st.ops[i];
+		uint64_t n = sim_stats(res->sims[k])->ops[i];
 		if (n)
 			fprintf(stderr,
 				"iowalk: warning: %s: %" PRIu64 " guest pages mapped with 4 KiB pages although vm.host_page_kib=%" PRIu64
 				" (a memslot's hva, backing or size is not aligned to it)\n",
-				res->sims[k]->ops->name, n, config_value(cfg, "vm.host_page_kib"));
+				sim_strategy(res->sims[k])->name, n, config_value(cfg, "vm.host_page_kib"));
 	}
 }
 

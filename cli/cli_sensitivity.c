@@ -112,7 +112,7 @@ static int run_one(const struct plan *pl, unsigned r, const struct iw_config *ba
 		return -1;
 	}
 	for (unsigned s = 0; s < res.nsims; s++) {
-		const struct stats *st = &res.sims[s]->st;
+		const struct stats *st = sim_stats(res.sims[s]);
 		uint64_t upd = st->ops[OP_UPDATES], xl = st->ops[OP_DMA_PAGES];
 		out->m[s][M_UPD] = upd ? stats_update_mean(st) : NAN;
 		out->m[s][M_XLAT] = xl ? (double)st->dma_cycles / (double)xl : NAN;

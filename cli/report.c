@@ -60,18 +60,18 @@ static const struct sim *baseline(const struct report_ctx *r)
 {
 	const struct sim *base = r->res->sims[0];
 	for (unsigned i = 1; i < r->res->nsims; i++)
-		if (strategy_rank(r->res->sims[i]->ops) < strategy_rank(base->ops))
+		if (strategy_rank(sim_strategy(r->res->sims[i])) < strategy_rank(sim_strategy(base)))
 			base = r->res->sims[i];
 	return base;
 }
 
 static double ratio(const struct report_ctx *r, const struct stats *st)
 {
-	uint64_t b = stats_total(&baseline(r)->st);
+	uint64_t b = stats_total(sim_stats(baseline(r)));
 	return b ? (double)stats_total(st) / (double)b : 0.0;
 }
 
-static const char *base_name(const struct report_ctx *r) { return baseline(r)->ops->name; }
+static const char *base_name(const struct report_ctx *r) { return sim_strategy(baseline(r))->name; }
 
 /* A distribution's table cells: mean, mean in ns, p50 and the given tail percentile; n/a for each when
  * nothing was counted (a mean or percentile of nothing is not 0). */
@@ -100,7 +100,7 @@ void report_table(const struct report_ctx *r, FILE *f)
 		"all/xlat", "ratio");
 	double ns = 1000.0 / (double)r->cfg->cpu_clock_mhz;
 	for (unsigned i = 0; i < res->nsims; i++) {
-		const struct stats *st = &res->sims[i]->st;
+		const struct stats *st = &(*sim_stats(res->sims[i]));
 		struct dist u = dist_of(&st->update), d = dist_of(&st->dma);
 		u.mean = stats_update_mean(st);
 		uint64_t nu = st->ops[OP_UPDATES], nx = st->ops[OP_DMA_PAGES];
@@ -113,30 +113,30 @@ void report_table(const struct report_ctx *r, FILE *f)
 		else
 			snprintf(all, sizeof(all), "n/a");
 		fprintf(f, "%-9s %8" PRIu64 " %9s %7s %8s %8s %8" PRIu64 " %9s %7s %8s %10s %13" PRIu64 " %9s %6.2fx\n",
-			res->sims[i]->ops->name, nu, c[0], c[1], c[2], c[3], nx, c[4], c[5], c[6], c[7], stats_total(st), all,
+			sim_strategy(res->sims[i])->name, nu, c[0], c[1], c[2], c[3], nx, c[4], c[5], c[6], c[7], stats_total(st), all,
 			ratio(r, st));
 	}
 	for (unsigned i = 0; i < res->nrefused; i++)
 		fprintf(f, "%-9s not run: %s\n", res->refused[i].name, res->refused[i].why);
 	for (unsigned i = 0; i < res->nsims; i++)
-		if (res->sims[i]->what_if)
-			fprintf(f, "%-9s what-if: %s\n", res->sims[i]->ops->name, res->sims[i]->what_if);
+		if (sim_what_if_reason(res->sims[i]))
+			fprintf(f, "%-9s what-if: %s\n", sim_strategy(res->sims[i])->name, sim_what_if_reason(res->sims[i]));
 	fprintf(f, "\nupd: RPCIT-path cycles per guest IOPTE update made visible (mean, in ns at %" PRIu64 " MHz, p50, p99);\n"
 		   "xlat: latency of a DMA page translation (mean, ns, p50, p99.9); all/xlat: cycles of both paths\n"
 		   "per DMA page translation; ratio: total cycles relative to %s. Set-up is not in them (below).\n",
 		r->cfg->cpu_clock_mhz, base_name(r));
 	fprintf(f, "\nset-up (one-time) and pinned guest memory (MiB) over the run's %.3f s of simulated time\n",
-		window_s(r, &baseline(r)->st));
+		window_s(r, sim_stats(baseline(r))));
 	fprintf(f, "%-9s %14s %10s %9s %10s %10s %10s", "strategy", "setup-cycles", "setup-ms", "upfront", "pin-peak",
 		"pin-avg", "pin-end");
 	if (r->opts->amortize_s > 0)
 		fprintf(f, " %12s %7s", "amort/xlat", "ratio");
 	fputc('\n', f);
-	const struct stats *bst = &baseline(r)->st;
+	const struct stats *bst = sim_stats(baseline(r));
 	for (unsigned i = 0; i < res->nsims; i++) {
-		const struct stats *st = &res->sims[i]->st;
+		const struct stats *st = &(*sim_stats(res->sims[i]));
 		double mib = 4096.0 / (1024.0 * 1024.0);
-		fprintf(f, "%-9s %14" PRIu64 " %10.3f %9.1f %10.1f %10.1f %10.1f", res->sims[i]->ops->name, st->setup_cycles,
+		fprintf(f, "%-9s %14" PRIu64 " %10.3f %9.1f %10.1f %10.1f %10.1f", sim_strategy(res->sims[i])->name, st->setup_cycles,
 			(double)st->setup_cycles / ((double)r->cfg->cpu_clock_mhz * 1e3), (double)st->setup_pinned_pages * mib,
 			(double)st->pinned_peak * mib, (double)stats_pinned_avg_bytes(st) / (1024.0 * 1024.0),
 			(double)st->pinned_end * mib);
@@ -156,36 +156,36 @@ void report_table(const struct report_ctx *r, FILE *f)
 	fprintf(f, "drain: %s\n",
 		r->opts->no_drain ? "off (--no-drain: changes not refreshed by the end of the trace stay so)"
 				  : "a final flush after the last record made pending changes visible (drain_updates)");
-	if (res->nsims && res->sims[0]->nfns > 1) {
+	if (res->nsims && sim_nfunctions(res->sims[0]) > 1) {
 		fprintf(f, "\nper PCI function (IO address space)\n%-9s %8s %8s %8s %9s %9s %13s %13s\n", "strategy", "function",
 			"updates", "rpcits", "upd-mean", "xlats", "xlat-mean", "total-cycles");
 		for (unsigned i = 0; i < res->nsims; i++)
-			for (unsigned k = 0; k < res->sims[i]->nfns; k++) {
-				const struct sim_fn_stats *fs = &res->sims[i]->fns[k]->st;
+			for (unsigned k = 0; k < sim_nfunctions(res->sims[i]); k++) {
+				const struct sim_fn_stats *fs = sim_function_stats(res->sims[i], k);
 				char um[32], xm[32];
 				snprintf(um, sizeof(um), fs->updates ? "%.1f" : "n/a", fs->updates ? (double)fs->rpcit_cycles / (double)fs->updates : 0.0);
 				snprintf(xm, sizeof(xm), fs->translations ? "%.1f" : "n/a",
 					 fs->translations ? (double)fs->dma_cycles / (double)fs->translations : 0.0);
-				fprintf(f, "%-9s %8u %8" PRIu64 " %8" PRIu64 " %9s %9" PRIu64 " %13s %13" PRIu64 "\n", res->sims[i]->ops->name,
-					res->sims[i]->fns[k]->fid, fs->updates, fs->rpcits, um, fs->translations, xm,
+				fprintf(f, "%-9s %8u %8" PRIu64 " %8" PRIu64 " %9s %9" PRIu64 " %13s %13" PRIu64 "\n", sim_strategy(res->sims[i])->name,
+					sim_function_id(res->sims[i], k), fs->updates, fs->rpcits, um, fs->translations, xm,
 					fs->rpcit_cycles + fs->dma_cycles);
 			}
 	}
 	fprintf(f, "\ncycles by component (%% of each strategy's total; what each is: iowalk run --list-counters)\n%-13s", "component");
 	for (unsigned i = 0; i < res->nsims; i++)
-		fprintf(f, " %20s", res->sims[i]->ops->name);
+		fprintf(f, " %20s", sim_strategy(res->sims[i])->name);
 	fputc('\n', f);
 	for (int c = 0; c < COMP_COUNT; c++) {
 		fprintf(f, "%-13s", comp_name((enum comp)c));
 		for (unsigned i = 0; i < res->nsims; i++) {
-			const struct stats *st = &res->sims[i]->st;
+			const struct stats *st = &(*sim_stats(res->sims[i]));
 			uint64_t t = stats_total(st);
 			fprintf(f, " %13" PRIu64 " %5.1f%%", st->comp[c], t ? 100.0 * (double)st->comp[c] / (double)t : 0.0);
 		}
 		fputc('\n', f);
 	}
 	/* The name column of both tables: as wide as the longest counter or fault name (at least 19). */
-	const struct iw_format *fmt = res->sims[0]->fmt;
+	const struct iw_format *fmt = sim_format(res->sims[0]);
 	int nw = 19;
 	for (unsigned o = 0; o < stats_ncounters(); o++)
 		if ((int)strlen(stats_counter_name(o)) > nw)
@@ -195,19 +195,19 @@ void report_table(const struct report_ctx *r, FILE *f)
 			nw = (int)strlen(iw_fault_name(fmt, k));
 	fprintf(f, "\noperation counts\n%-*s", nw, "operation");
 	for (unsigned i = 0; i < res->nsims; i++)
-		fprintf(f, " %12s", res->sims[i]->ops->name);
+		fprintf(f, " %12s", sim_strategy(res->sims[i])->name);
 	fputc('\n', f);
 	for (unsigned o = 0; o < stats_ncounters(); o++) {
 		fprintf(f, "%-*s", nw, stats_counter_name(o));
 		for (unsigned i = 0; i < res->nsims; i++)
-			fprintf(f, " %12" PRIu64, res->sims[i]->st.ops[o]);
+			fprintf(f, " %12" PRIu64, sim_stats(res->sims[i])->ops[o]);
 		fputc('\n', f);
 	}
 	fprintf(f, "\nfaults\n");
 	for (unsigned k = 1; k < fmt->nfaults; k++) {
 		fprintf(f, "%-*s", nw, iw_fault_name(fmt, k));
 		for (unsigned i = 0; i < res->nsims; i++)
-			fprintf(f, " %12" PRIu64, res->sims[i]->st.faults[k]);
+			fprintf(f, " %12" PRIu64, sim_stats(res->sims[i])->faults[k]);
 		fputc('\n', f);
 	}
 }
@@ -239,10 +239,10 @@ static json_t *hitmiss(uint64_t hits, uint64_t misses)
 
 static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 {
-	const struct stats *st = &s->st;
+	const struct stats *st = sim_stats(s);
 	json_t *o = json_object();
-	json_object_set_new(o, "summary", json_string(s->ops->summary));
-	json_object_set_new(o, "what_if", s->what_if ? json_string(s->what_if) : json_null());
+	json_object_set_new(o, "summary", json_string(sim_strategy(s)->summary));
+	json_object_set_new(o, "what_if", sim_what_if_reason(s) ? json_string(sim_what_if_reason(s)) : json_null());
 	json_object_set_new(o, "translations", json_integer((json_int_t)st->ops[OP_DMA_PAGES]));
 	json_object_set_new(o, "iopte_updates", json_integer((json_int_t)st->ops[OP_UPDATES]));
 	json_object_set_new(o, "rpcits", json_integer((json_int_t)st->ops[OP_RPCITS]));
@@ -265,7 +265,7 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	json_object_set_new(o, "ratio_total_cycles", json_real(ratio(r, st)));
 	if (r->opts->amortize_s > 0) {
 		json_t *am = json_object();
-		double a = amortized_total(r, st), b = amortized_total(r, &baseline(r)->st);
+		double a = amortized_total(r, st), b = amortized_total(r, sim_stats(baseline(r)));
 		json_object_set_new(am, "horizon_s", json_real(r->opts->amortize_s));
 		json_object_set_new(am, "setup_share", json_real(setup_share(r, st)));
 		json_object_set_new(am, "cycles_total", json_real(a));
@@ -281,10 +281,10 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 		json_object_set_new(b, comp_name((enum comp)c), json_integer((json_int_t)st->comp[c]));
 	json_object_set_new(o, "breakdown", b);
 	json_t *fns = json_array();
-	for (unsigned i = 0; i < s->nfns; i++) {
-		const struct sim_fn_stats *fs = &s->fns[i]->st;
+	for (unsigned i = 0; i < sim_nfunctions(s); i++) {
+		const struct sim_fn_stats *fs = sim_function_stats(s, i);
 		json_t *f = json_object();
-		json_object_set_new(f, "function", json_integer(s->fns[i]->fid));
+		json_object_set_new(f, "function", json_integer(sim_function_id(s, i)));
 		json_object_set_new(f, "translations", json_integer((json_int_t)fs->translations));
 		json_object_set_new(f, "iopte_updates", json_integer((json_int_t)fs->updates));
 		json_object_set_new(f, "rpcits", json_integer((json_int_t)fs->rpcits));
@@ -304,18 +304,18 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	json_object_set_new(o, "setup_ops", setup_ops);
 	json_t *cache = json_object();
 	for (int l = 0; l < 3; l++) {
-		const struct memcache *c = &s->mem.c[l];
+		const struct memcache *c = &sim_memsys(s)->c[l];
 		json_object_set_new(cache, memsys_level_name((enum memsys_level)l), hitmiss(c->hits, c->misses));
 	}
 	json_t *dev = json_object();
-	json_object_set_new(dev, "l3", json_integer((json_int_t)s->mem.device_served[MEM_L3]));
-	json_object_set_new(dev, "dram", json_integer((json_int_t)s->mem.device_served[MEM_DRAM]));
+	json_object_set_new(dev, "l3", json_integer((json_int_t)sim_memsys(s)->device_served[MEM_L3]));
+	json_object_set_new(dev, "dram", json_integer((json_int_t)sim_memsys(s)->device_served[MEM_DRAM]));
 	json_object_set_new(cache, "device_served", dev);
 	json_object_set_new(o, "cache", cache);
 	json_object_set_new(o, "iotlb", hitmiss(st->ops[OP_IOTLB_HITS], st->ops[OP_IOTLB_MISSES]));
 	json_t *faults = json_object();
-	for (unsigned k = 1; k < s->fmt->nfaults; k++)
-		json_object_set_new(faults, iw_fault_name(s->fmt, k), json_integer((json_int_t)st->faults[k]));
+	for (unsigned k = 1; k < sim_format(s)->nfaults; k++)
+		json_object_set_new(faults, iw_fault_name(sim_format(s), k), json_integer((json_int_t)st->faults[k]));
 	json_object_set_new(o, "faults", faults);
 	return o;
 }
@@ -404,7 +404,7 @@ json_t *report_json_object(const struct report_ctx *r)
 	json_object_set_new(root, "config", cfg);
 	json_t *strats = json_object();
 	for (unsigned i = 0; i < res->nsims; i++)
-		json_object_set_new(strats, res->sims[i]->ops->name, strategy_json(r, res->sims[i]));
+		json_object_set_new(strats, sim_strategy(res->sims[i])->name, strategy_json(r, res->sims[i]));
 	json_object_set_new(root, "strategies", strats);
 	json_t *refused = json_object();
 	for (unsigned i = 0; i < r->res->nrefused; i++)
@@ -525,7 +525,7 @@ int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const 
 int report_csv(const struct report_ctx *r, FILE *f)
 {
 	json_t *root = report_json_object(r);
-	const struct iw_format *fmt = r->res->sims[0]->fmt;
+	const struct iw_format *fmt = sim_format(r->res->sims[0]);
 	report_csv_header(f, fmt, NULL);
 	int rc = report_csv_rows(root, fmt, f, NULL);
 	json_decref(root);
@@ -536,7 +536,7 @@ int report_cdf(const struct report_ctx *r, FILE *f)
 {
 	fputs("strategy,metric,cycles,fraction\n", f);
 	for (unsigned i = 0; i < r->res->nsims; i++) {
-		const struct stats *st = &r->res->sims[i]->st;
+		const struct stats *st = sim_stats(r->res->sims[i]);
 		const struct hist *hs[2] = {&st->dma, &st->update};
 		static const char *const names[2] = {"translation", "update"};
 		for (int k = 0; k < 2; k++) {
@@ -549,7 +549,7 @@ int report_cdf(const struct report_ctx *r, FILE *f)
 				uint64_t v = hist_bucket_high(b);
 				if (v > h->max)
 					v = h->max;
-				fprintf(f, "%s,%s,%" PRIu64 ",%.6f\n", r->res->sims[i]->ops->name, names[k], v,
+				fprintf(f, "%s,%s,%" PRIu64 ",%.6f\n", sim_strategy(r->res->sims[i])->name, names[k], v,
 					(double)seen / (double)h->count);
 			}
 		}

@@ -71,8 +71,8 @@ static void progress(const struct engine_opts *o, const struct trace_reader *tr,
 static void drop_refused(struct engine_result *res, unsigned i)
 {
 	struct engine_refusal *f = &res->refused[res->nrefused++];
-	f->name = res->sims[i]->ops->name;
-	snprintf(f->why, sizeof(f->why), "%s", res->sims[i]->err);
+	f->name = sim_strategy(res->sims[i])->name;
+	snprintf(f->why, sizeof(f->why), "%s", sim_error(res->sims[i]));
 	sim_free(res->sims[i]);
 	for (unsigned k = i + 1; k < res->nsims; k++)
 		res->sims[k - 1] = res->sims[k];
@@ -123,11 +123,11 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 		for (unsigned i = 0; i < res->nsims; i++) {
 			sim_set_next_time(res->sims[i], rc_next == 1 ? next.time_cycles : UINT64_MAX);
 			if (sim_record(res->sims[i], &r, n) < 0) {
-				if (o->skip_refused && res->sims[i]->refused) {
+				if (o->skip_refused && sim_refused(res->sims[i])) {
 					drop_refused(res, i--);
 					continue;
 				}
-				snprintf(err, errlen, "%s: %s", o->trace_label, res->sims[i]->err);
+				snprintf(err, errlen, "%s: %s", o->trace_label, sim_error(res->sims[i]));
 				goto fail;
 			}
 		}
@@ -148,7 +148,7 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 	}
 	for (unsigned i = 0; i < res->nsims; i++) {
 		if ((n > 0 && !o->no_drain && sim_drain(res->sims[i]) < 0) || sim_finish(res->sims[i]) < 0) {
-			snprintf(err, errlen, "%s: %s", o->trace_label, res->sims[i]->err);
+			snprintf(err, errlen, "%s: %s", o->trace_label, sim_error(res->sims[i]));
 			goto fail;
 		}
 	}
@@ -172,7 +172,7 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 	return 0;
 fail:
 	for (unsigned i = 0; i < res->nsims; i++)
-		res->check_failed |= res->sims[i]->check_failed;
+		res->check_failed |= sim_check_failed(res->sims[i]);
 	trace_close(tr);
 	engine_result_free(res);
 	return -1;

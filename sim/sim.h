@@ -101,129 +101,42 @@ struct strategy_ops {
 	const struct iw_counter_group *counters; /* the counters it owns (NULL: none); registered at start-up */
 };
 
-struct pending_walk {
-	uint64_t arrival, iova, addr; /* addr: what the device puts on the bus (iova unless dma_addr) */
-	uint16_t dev;
-	bool write;
-	bool unprot; /* a write the guest's mapping would refuse, by a strategy that does not (dma_addr) */
-	uint64_t recno;
-};
-
-struct pending_rpcit {
-	uint64_t arrival, iova, len, recno;
-};
-
-/* A device's IOTLB: one structure per page size (sim.nsizes), looked up in parallel; size[0] holds 4 KiB
- * pages (the hot path's). A key is the page number at that size, tagged above bit 52 when shared. */
-struct sim_iotlb {
-	struct sacache size[IW_MAX_LEAF_SIZES];
-};
-
-/* What a run measures per PCI function (the totals are in struct sim.st). */
+/* What a run measures per PCI function (the totals are in its struct stats). */
 struct sim_fn_stats {
 	uint64_t translations, updates, rpcits, rpcit_cycles, dma_cycles, faults;
 };
 
-/* A PCI function with its own IO address space: its IOAT, the strategy's instance for it, its reference
- * map, walk caches (unless shared) and counts. Every function shares the VM: memslots, host tables, the
- * root domain, the CPU caches and the pinned-memory count. */
-struct sim_fn {
-	uint16_t fid;
-	unsigned idx;                /* registration order; tags cache entries when caches are shared */
-	void *guest;                 /* the model's guest IO address space */
-	struct strategy *strat;
-	struct checker ref;
-	uint64_t widest_iova, widest_len; /* the widest RPCIT range seen (the guest's global flush) */
-	/* The flush queue of a guest that does not refresh after maps (IW_REFRESH_UNMAPS; Linux
-	 * dma-iommu's per-CPU queues): unmaps queued since its last flush, and its timer. */
-	uint64_t fq_queued, fq_timer;
-	bool fq_armed;
-	unsigned asid;               /* its address space (sim.ntags: functions whose guest_asid() is the same
-					share one, and the entries cached for it) */
-	uint64_t asid_key;           /* model->guest_asid() (its index when the model has none) */
-	uint64_t tag;                /* asid above bit 52 when the caches are shared (keys of the bridge's), else 0 */
-	struct sacache wc[IW_MAX_LEVELS]; /* its walk caches, as sim.wc_level[] lists them (unless shared) */
-	struct sim_fn_stats st;
-};
-
-struct sim {
+/* The part of a simulation the inline services below reach (the first member of struct sim, whose other
+ * fields are the engine's own: sim_impl.h). Models and the front end use the services and accessors,
+ * never these fields by name. */
+struct sim_core {
 	const struct iw_config *cfg;
-	const struct strategy_ops *ops;
-	const struct iw_model *model;
-	const struct iw_format *fmt; /* model->fmt */
-	/* The device's walk caches: nwc levels of the format's (fmt->wc_param), the level nearest the leaf
-	 * first; the span of each entry (log2 bytes) and the entries of each. */
-	unsigned nwc, wc_level[IW_MAX_LEVELS], wc_shift[IW_MAX_LEVELS];
-	uint64_t wc_entries[IW_MAX_LEVELS];
-	/* The IOTLB's page sizes (fmt's leaf sizes): log2 bytes, smallest first, and each size's entries. */
-	unsigned nsizes, size_shift[IW_MAX_LEAF_SIZES];
-	uint64_t size_entries[IW_MAX_LEAF_SIZES];
 	struct vm *vm;
 	void *host;                  /* the model's host state (model->host_new) */
-	struct sim_fn **fns;         /* the functions with an IOAT, in registration order */
-	unsigned nfns;
-	uint64_t fns_cap;
-	struct sim_fn *cur;          /* the function whose work is being simulated */
-	uint32_t *fn_of_fid;         /* fid -> index + 1 (0: none) */
-	unsigned version;            /* the trace's format: 1 (one function serves every device) or 2 */
-	bool shared_caches;          /* device.shared_caches: one IOTLB and walk caches for the bridge */
-	struct memsys mem;
-	struct sim_iotlb **iotlb;    /* per device id (a DMA stream in v1, a function in v2), on first use */
-	struct sim_iotlb *shared_iotlb; /* the bridge's IOTLB when caches are shared */
-	uint16_t *devs;              /* the device ids that have an IOTLB, in creation order */
-	unsigned ndevs;
-	struct sacache wc[IW_MAX_LEVELS]; /* the bridge's walk caches when caches are shared */
-	unsigned ntags;              /* address-space tags given (model->guest_asid(): functions that share one
-					address space share its tag) */
-	bool check;                  /* compare every translation with the reference map */
-	bool hits_fast;              /* IOTLB hits may be counted in runs: no check, no bus address */
-	enum iw_refresh refresh;     /* which RPCITs this strategy's guest issues */
-	uint64_t pinned;             /* guest pages pinned now (page references held, up-front pins) */
-	uint64_t pinned_since;       /* when pinned last changed (cycles) */
-	struct stats st;
-	struct evq q;
-	/* The DMAs still streaming (the rest of each, from its next page), in event order (cycle, then a
-	 * sequence number of the queue's, taken when the rest was scheduled, as an event's would be): a ring,
-	 * streams[(stream_head + i) & (stream_cap - 1)]. Ordered with the queue's events by the same key;
-	 * kept apart because DMAs that overlap in time take turns page by page, and a turn here is a step
-	 * of the ring (usually the next in turn is the oldest and the one that steps back the newest). */
-	struct stream {
-		uint64_t cycle, seq;   /* when its next page is due, and its place among equal cycles */
-		uint64_t pfn, npages;  /* its next page and how many are left */
-		uint64_t recno;        /* its DMA record */
-		uint64_t *bus;         /* NULL, or (a strategy with dma_addr) its pages' bus addresses as taken when
-					  the DMA was applied: bus[0] the DMA's first page number, bus[1 + k] page k's */
-		uint16_t dev;
-		bool write;
-	} *streams;
-	uint64_t stream_head, stream_len, stream_cap;
-	uint64_t now;                /* cycle of the record or event being handled */
 	uint64_t op_cycles;          /* charged to the operation in progress */
-	uint64_t vcpu_free_at;       /* the guest vCPU is handling an RPCIT until then */
-	uint64_t stall_cycles;       /* how far the replay runs behind the trace's times */
-	uint64_t horizon;            /* when the next record will be handled (UINT64_MAX: none known) */
-	/* The device's walker slots: a walk holds one until `done`. Its release is an event only when a
-	 * translation waits for a slot (`pushed`); otherwise it is taken as done lazily, at the place in the
-	 * event order (done, seq) its event would have had (seq reserved when the walk started). */
-	struct walker {
-		uint64_t done, seq;
-		bool busy, pushed;
-	} *walkers;
-	uint64_t pos_seq;            /* the sequence number of the event being handled (UINT64_MAX: none) */
-	struct pending_walk *walkq;  /* FIFO ring of translations waiting for a walker */
-	uint64_t walkq_head, walkq_len, walkq_cap;
-	uint64_t recno;              /* record being handled (1-based) */
-	uint64_t queued_cycles;      /* cycles of queued translations charged to components, not yet to a path */
+	struct stats st;
+	struct memsys mem;
 	uint64_t life_ops[IW_MAX_COUNTERS]; /* operation counts never reset by warm-up (asserting builds only) */
-	bool memslots_dirty;
-	bool started;                /* a record was handled */
-	bool failed;
-	bool check_failed;           /* the failure is a translation that disagreed with the reference */
-	bool refused;                /* the failure is the strategy's refusal of the trace (sim_refuse()) */
-	const char *what_if;         /* NULL, or why the strategy's numbers on this trace are a what-if (a
-					configuration no real system of the design reaches; sim_what_if()) */
-	char err[512];
 };
+static inline struct sim_core *sim_core(struct sim *s) { return (struct sim_core *)(void *)s; }
+static inline const struct sim_core *sim_core_c(const struct sim *s) { return (const struct sim_core *)(const void *)s; }
+
+/* ---- what the front end reads of a finished run ---- */
+const struct stats *sim_stats(const struct sim *s);
+const struct strategy_ops *sim_strategy(const struct sim *s);
+const struct iw_format *sim_format(const struct sim *s);
+const struct memsys *sim_memsys(const struct sim *s);
+/* NULL, or why its numbers are a what-if (sim_what_if()). */
+const char *sim_what_if_reason(const struct sim *s);
+/* The PCI functions that registered an IO address space, in registration order: their number and counts. */
+unsigned sim_nfunctions(const struct sim *s);
+uint16_t sim_function_id(const struct sim *s, unsigned i);
+const struct sim_fn_stats *sim_function_stats(const struct sim *s, unsigned i);
+/* After a failure: the reason, and whether a translation disagreed with the reference map or the
+ * strategy refused the trace (sim_refuse()). */
+const char *sim_error(const struct sim *s);
+bool sim_check_failed(const struct sim *s);
+bool sim_refused(const struct sim *s);
 
 struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops, bool check, char *err,
 		    size_t errlen);
@@ -245,37 +158,39 @@ int sim_finish(struct sim *s);
 void sim_reset_stats(struct sim *s);
 
 /* ---- the services strategies use (models reach a simulation only through these) ---- */
-static inline const struct iw_config *sim_cfg(const struct sim *s) { return s->cfg; }
-static inline struct vm *sim_vm(const struct sim *s) { return s->vm; }
-/* The model's host state (model->host_new) and the guest's registered table (a table of the format). */
-static inline void *sim_model_host(const struct sim *s) { return s->host; }
-static inline const void *sim_guest_table(const struct sim *s) { return s->model->guest_table(s->cur->guest); }
+static inline const struct iw_config *sim_cfg(const struct sim *s) { return sim_core_c(s)->cfg; }
+static inline struct vm *sim_vm(const struct sim *s) { return sim_core_c(s)->vm; }
+/* The model's host state (model->host_new) and the guest's registered table of the function whose work
+ * the strategy's instance is doing (a table of the format). */
+static inline void *sim_model_host(const struct sim *s) { return sim_core_c(s)->host; }
+const void *sim_guest_table(const struct sim *s);
 /* For messages: the strategy's name and the record being handled. */
-static inline const char *sim_strategy_name(const struct sim *s) { return s->ops->name; }
-static inline uint64_t sim_record_number(const struct sim *s) { return s->recno; }
+const char *sim_strategy_name(const struct sim *s);
+uint64_t sim_record_number(const struct sim *s);
 /* Operation counts since the start (never reset by warm-up; asserting builds only). */
-static inline uint64_t sim_lifetime_ops(const struct sim *s, unsigned o) { return s->life_ops[o]; }
+static inline uint64_t sim_lifetime_ops(const struct sim *s, unsigned o) { return sim_core_c(s)->life_ops[o]; }
 
 static inline void sim_charge(struct sim *s, enum comp c, uint64_t cycles)
 {
-	s->st.comp[c] += cycles;
-	s->op_cycles += cycles;
+	struct sim_core *k = sim_core(s);
+	k->st.comp[c] += cycles;
+	k->op_cycles += cycles;
 }
 /* Counts n of operation o: an enum opcount, or a registered counter's index (stats_counter_index()). */
 static inline void sim_op(struct sim *s, unsigned o, uint64_t n)
 {
-	s->st.ops[o] += n;
+	sim_core(s)->st.ops[o] += n;
 #ifdef IOWALK_INVARIANTS
-	s->life_ops[o] += n;
+	sim_core(s)->life_ops[o] += n;
 #endif
 }
 /* A CPU memory reference at hpa, charged to c. */
-static inline void sim_cpu_ref(struct sim *s, enum comp c, uint64_t hpa) { sim_charge(s, c, memsys_cpu(&s->mem, hpa)); }
+static inline void sim_cpu_ref(struct sim *s, enum comp c, uint64_t hpa) { sim_charge(s, c, memsys_cpu(&sim_core(s)->mem, hpa)); }
 /* A device memory reference at hpa, charged to c. */
 static inline void sim_dev_ref(struct sim *s, enum comp c, uint64_t hpa)
 {
-	sim_charge(s, c, memsys_device(&s->mem, hpa));
-	s->st.ops[OP_DEVICE_WALK_REFS]++;
+	sim_charge(s, c, memsys_device(&sim_core(s)->mem, hpa));
+	sim_core(s)->st.ops[OP_DEVICE_WALK_REFS]++;
 }
 /* The host invalidates the device's IOTLBs and walk caches for the current function's address space
  * (inv->scope: a range, rounded as the format's descriptors express it; its whole space; every space),
@@ -302,10 +217,10 @@ void sim_cpu_refs(struct sim *s, enum comp c, const uint64_t *refs, unsigned n);
 /* A strategy's create() that returns NULL because the design cannot take the trace's configuration (a
  * real system refuses it) says so first: the run then fails with its reason, or leaves the strategy out
  * and reports it as not run when every strategy was asked for. */
-static inline void sim_refuse(struct sim *s) { s->refused = true; }
+void sim_refuse(struct sim *s);
 /* A strategy that runs a configuration no real system of its design reaches says why (a static string):
  * reports mark its numbers as a what-if. */
-static inline void sim_what_if(struct sim *s, const char *why) { s->what_if = why; }
+void sim_what_if(struct sim *s, const char *why);
 
 /* ---- host services: the architecture-neutral KVM and mm steps strategies share ---- */
 /* KVM's gfn -> memslot lookup (____gfn_to_memslot: last-used slot, then the tree), counted, every probe
@@ -319,7 +234,7 @@ void sim_pin_page(struct sim *s, uint64_t head, bool large, enum iw_pin kind);
 void sim_unpin_page(struct sim *s, uint64_t head, bool large, enum iw_pin kind);
 /* A spin lock taken and released with interrupts off (spin_lock_irqsave/unlock_irqrestore), charged
  * to sw. */
-static inline void sim_spinlock(struct sim *s) { sim_charge(s, COMP_SW, s->cfg->c_spinlock); }
+static inline void sim_spinlock(struct sim *s) { sim_charge(s, COMP_SW, sim_cfg(s)->c_spinlock); }
 /* Address of the mm_struct's pinned_vm/locked_vm counters (accounting of long-term pins). */
 #define SIM_MM_COUNTERS_HPA ((1ull << 50) - 4096)
 

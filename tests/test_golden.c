@@ -53,6 +53,7 @@
  */
 #include "check.h"
 #include "engine.h"
+#include "sim_impl.h"
 #include "s390_model.h"
 
 /* Expected counters by name; any counter not listed must be 0. */
@@ -115,9 +116,9 @@ static void test_tiny_counts(void)
 		matched++;
 		for (unsigned k = 0; k < stats_ncounters(); k++) {
 			uint64_t want = expected_count(e, stats_counter_name(k));
-			if (s->st.ops[k] != want) {
+			if (s->c.st.ops[k] != want) {
 				fprintf(stderr, "%s: %s = %" PRIu64 ", expected %" PRIu64 "\n", s->ops->name,
-					stats_counter_name(k), s->st.ops[k], want);
+					stats_counter_name(k), s->c.st.ops[k], want);
 				check_failures++;
 			}
 		}
@@ -125,15 +126,15 @@ static void test_tiny_counts(void)
 		for (unsigned c = 0; c < 32 && e->c[c].name; c++)
 			CHECK(stats_counter_index(e->c[c].name) >= 0);
 		for (unsigned f = 1; f < s->fmt->nfaults; f++)
-			CHECK_EQ_U64(s->st.faults[f], 0);
+			CHECK_EQ_U64(s->c.st.faults[f], 0);
 		/* The set-up's counts (IOTA registration), by hand above. */
 		bool kvm = strcmp(s->ops->name, "kvm-gfn") == 0, root = strcmp(s->ops->name, "root-pfn") == 0;
-		CHECK_EQ_U64(s->st.setup_ops[OP_MEMSLOT_SEARCHES], kvm ? 4 : 0);
-		CHECK_EQ_U64(s->st.setup_ops[OP_MEMSLOT_CACHE_HITS], kvm ? 3 : 0);
-		CHECK_EQ_U64(s->st.setup_ops[OP_MEMSLOT_PROBES], kvm ? 9 : 0);
-		CHECK_EQ_U64(s->st.setup_ops[OP_PINS], kvm ? 4 : 0);
-		CHECK_EQ_U64(s->st.setup_ops[stats_counter_index("host_walk_refs")], kvm ? 12 : 0);
-		CHECK_EQ_U64(s->st.setup_ops[stats_counter_index("root_walks")], root ? 4 : 0);
+		CHECK_EQ_U64(s->c.st.setup_ops[OP_MEMSLOT_SEARCHES], kvm ? 4 : 0);
+		CHECK_EQ_U64(s->c.st.setup_ops[OP_MEMSLOT_CACHE_HITS], kvm ? 3 : 0);
+		CHECK_EQ_U64(s->c.st.setup_ops[OP_MEMSLOT_PROBES], kvm ? 9 : 0);
+		CHECK_EQ_U64(s->c.st.setup_ops[OP_PINS], kvm ? 4 : 0);
+		CHECK_EQ_U64(s->c.st.setup_ops[stats_counter_index("host_walk_refs")], kvm ? 12 : 0);
+		CHECK_EQ_U64(s->c.st.setup_ops[stats_counter_index("root_walks")], root ? 4 : 0);
 	}
 	CHECK_EQ_U64(matched, sizeof(expected) / sizeof(expected[0]));
 	engine_result_free(&res);

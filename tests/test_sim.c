@@ -2,6 +2,7 @@
  * queueing, warm-up, rejected inputs, and a checker that really catches a wrong translation. */
 #include "check.h"
 #include "engine.h"
+#include "sim_impl.h"
 #include "s390_model.h"
 #include "invariant.h"
 #include "report.h"
@@ -33,7 +34,7 @@ static void attribution_adds_up(const char *path, const char *preset)
 	char err[512];
 	CHECK(run(path, preset, NULL, 0, 0, &res, &cfg, err, sizeof(err)) == 0);
 	for (unsigned i = 0; i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		CHECK_EQ_U64(stats_component_sum(st), stats_total(st));
 		CHECK(stats_total(st) > 0);
 		CHECK_EQ_U64(st->dma.sum, st->dma_cycles);
@@ -102,7 +103,7 @@ static void test_json_round_trip(void)
 	json_t *strats = json_object_get(root, "strategies");
 	CHECK_EQ_U64(json_object_size(strats), res.nsims);
 	for (unsigned i = 0; i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		json_t *sj = json_object_get(strats, res.sims[i]->ops->name);
 		CHECK(sj != NULL);
 		if (!sj)
@@ -137,7 +138,7 @@ static void test_queueing_and_warmup(void)
 	const char *sets[] = {"device.walkers=1", "device.iotlb_entries=0"};
 	CHECK(run(SAMPLE("two-slots.trace"), "z15", sets, 2, 0, &res, &cfg, err, sizeof(err)) == 0);
 	for (unsigned i = 0; i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		CHECK(st->ops[OP_WALKS_QUEUED] >= 3);
 		CHECK(st->comp[COMP_QUEUE] > 0);
 		CHECK_EQ_U64(st->ops[OP_IOTLB_HITS], 0);
@@ -146,8 +147,8 @@ static void test_queueing_and_warmup(void)
 	engine_result_free(&res);
 	/* Warm-up: the first 9 records (set-up, maps, first refresh) are not counted. */
 	CHECK(run(SAMPLE("two-slots.trace"), "z15", NULL, 0, 9, &res, &cfg, err, sizeof(err)) == 0);
-	CHECK_EQ_U64(res.sims[0]->st.ops[OP_RPCITS], 3);
-	CHECK_EQ_U64(res.sims[0]->st.ops[OP_DMAS], 4);
+	CHECK_EQ_U64(res.sims[0]->c.st.ops[OP_RPCITS], 3);
+	CHECK_EQ_U64(res.sims[0]->c.st.ops[OP_DMAS], 4);
 	engine_result_free(&res);
 	CHECK(run(SAMPLE("tiny.trace"), "z15", NULL, 0, 11, &res, &cfg, err, sizeof(err)) < 0);
 	CHECK_STR_CONTAINS(err, "--warmup 11 is not less than");
@@ -231,7 +232,7 @@ static void test_no_page_after_next_record(void)
 	char err[512];
 	CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
 	for (unsigned i = 0; i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		if (st->faults[S390_FAULT_INVALID] != 8)
 			fprintf(stderr, "%s: %" PRIu64 " invalid_entry faults, expected 8\n", res.sims[i]->ops->name,
 				st->faults[S390_FAULT_INVALID]);
@@ -271,7 +272,7 @@ static void test_stretch_stops_at_record(void)
 	run_text_both(trace, res);
 	for (int chk = 0; chk < 2; chk++) {
 		for (unsigned i = 0; i < res[chk].nsims; i++) {
-			const struct stats *st = &res[chk].sims[i]->st;
+			const struct stats *st = &res[chk].sims[i]->c.st;
 			/* direct's device took the page's bus address when the DMA was issued, before the unmap. */
 			uint64_t want = strcmp(res[chk].sims[i]->ops->name, "direct") == 0 ? 0 : 1;
 			if (st->faults[S390_FAULT_INVALID] != want)
@@ -300,7 +301,7 @@ static void test_in_place_stops_at_record(void)
 	struct engine_result res[2];
 	run_text_both(trace, res);
 	for (unsigned i = 0; i < res[0].nsims; i++) {
-		const struct stats *a = &res[0].sims[i]->st, *b = &res[1].sims[i]->st;
+		const struct stats *a = &res[0].sims[i]->c.st, *b = &res[1].sims[i]->c.st;
 		CHECK(a->faults[S390_FAULT_INVALID] >= 8);
 		CHECK_EQ_U64(a->faults[S390_FAULT_INVALID], b->faults[S390_FAULT_INVALID]);
 		CHECK_EQ_U64(a->ops[OP_IOTLB_HITS], b->ops[OP_IOTLB_HITS]);
@@ -328,7 +329,7 @@ static void test_gpa_zero_mapping(void)
 		fprintf(stderr, "%s\n", err);
 	CHECK(rc == 0);
 	for (unsigned i = 0; rc == 0 && i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		CHECK_EQ_U64(st->ops[OP_DMA_PAGES], 5);
 		CHECK_EQ_U64(st->ops[OP_CHECKED], 5);
 		if (st->faults[S390_FAULT_INVALID] != 1)
@@ -363,7 +364,7 @@ static void test_time_headroom(void)
 	char err[512];
 	CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
 	for (unsigned i = 0; i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		/* A guest with the refresh bit off (or no translation) issues no RPCIT after a map: no stall. */
 		bool refreshes = res.sims[i]->refresh == IW_REFRESH_ALL;
 		CHECK_EQ_U64(st->ops[OP_GUEST_STALLS], refreshes ? 1 : 0);
@@ -388,7 +389,7 @@ static void test_unmap_of_unmapped_gpa(void)
 	char err[512];
 	CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
 	for (unsigned i = 0; i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		if (strcmp(res.sims[i]->ops->name, "qemu") == 0) {
 			CHECK_EQ_U64(st->ops[OP_PINS], 0);
 			CHECK_EQ_U64(st->ops[OP_UNPINS], 0);
@@ -410,7 +411,7 @@ static void test_warmup_with_queued_walks(void)
 	const char *sets[] = {"device.walkers=1", "device.iotlb_entries=0", "device.page_gap_cycles=0"};
 	CHECK(run(SAMPLE("two-slots.trace"), "z15", sets, 3, 8, &res, &cfg, err, sizeof(err)) == 0);
 	for (unsigned i = 0; i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		CHECK_EQ_U64(stats_component_sum(st), stats_total(st));
 		CHECK_EQ_U64(st->dma.sum, st->dma_cycles);
 	}
@@ -437,7 +438,7 @@ static void bad_walk(struct strategy *st, uint64_t iova, bool write, struct sim_
 	struct iw_walk w;
 	s390_walk(s390_guest_table(s), iova, write, &w);
 	uint64_t hpa = 0;
-	vm_gpa_to_hpa(s->vm, w.addr, &hpa);
+	vm_gpa_to_hpa(s->c.vm, w.addr, &hpa);
 	x->fault = w.fault;
 	x->frame = (hpa & ~0xfffull) + 0x1000;
 	x->page_bytes = 4096;
@@ -494,9 +495,9 @@ static const struct stats *stats_of(const struct engine_result *res, const char 
 {
 	for (unsigned i = 0; i < res->nsims; i++)
 		if (strcmp(res->sims[i]->ops->name, name) == 0)
-			return &res->sims[i]->st;
+			return &res->sims[i]->c.st;
 	CHECK(!"strategy not run");
-	return &res->sims[0]->st;
+	return &res->sims[0]->c.st;
 }
 
 /* Two pages mapped, refreshed, used, unmapped; the trace ends before the guest's flush. */
@@ -554,7 +555,7 @@ static void test_setup_apart(void)
 	CHECK(run_with(trace, cheap, 1, false, &a, &ca) == 0);
 	CHECK(run_with(trace, dear, 1, false, &b, &cb) == 0);
 	for (unsigned i = 0; i < a.nsims; i++) {
-		const struct stats *x = &a.sims[i]->st, *y = &b.sims[i]->st;
+		const struct stats *x = &a.sims[i]->c.st, *y = &b.sims[i]->c.st;
 		CHECK_EQ_U64(stats_total(x), stats_total(y));
 		CHECK_EQ_U64(stats_component_sum(x), stats_total(x));
 		bool upfront = a.sims[i]->ops->pins_guest_ram;
@@ -612,7 +613,7 @@ static void test_direct_unprotected(void)
 	config_defaults(&cfg);
 	CHECK(run(SAMPLE("two-slots.trace"), "z15", NULL, 0, 0, &res, &cfg, err, sizeof(err)) == 0);
 	for (unsigned i = 0; i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		bool direct = strcmp(res.sims[i]->ops->name, "direct") == 0;
 		CHECK_EQ_U64(st->ops[OP_UNPROTECTED_WRITES], direct ? 1 : 0);
 		CHECK_EQ_U64(st->faults[S390_FAULT_PROTECTION], direct ? 0 : 1);
@@ -637,7 +638,7 @@ static void test_functions(void)
 		CHECK(run(SAMPLE("two-functions.trace"), "z15", sets, 1, 0, &res, &cfg, err, sizeof(err)) == 0);
 		for (unsigned i = 0; i < res.nsims; i++) {
 			const struct sim *sm = res.sims[i];
-			const struct stats *st = &sm->st;
+			const struct stats *st = &sm->c.st;
 			bool direct = strcmp(sm->ops->name, "direct") == 0;
 			CHECK_EQ_U64(sm->nfns, 2);
 			CHECK(sm->fns[0]->fid == 0 && sm->fns[1]->fid == 3);
@@ -773,7 +774,7 @@ static void test_update_mean(void)
 	json_t *strats = json_object_get(root, "strategies");
 	unsigned shadowing = 0;
 	for (unsigned i = 0; i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		json_t *sj = json_object_get(strats, res.sims[i]->ops->name);
 		double mean = json_real_value(json_object_get(json_object_get(sj, "cycles_per_update"), "mean"));
 		CHECK_EQ_U64(st->ops[OP_UPDATES], 3);
@@ -801,7 +802,7 @@ static void test_setup_ops_apart(void)
 	char err[512];
 	CHECK(run_text_res(trace, NULL, 0, &res, err, sizeof(err)) == 0);
 	for (unsigned i = 0; i < res.nsims; i++) {
-		const struct stats *st = &res.sims[i]->st;
+		const struct stats *st = &res.sims[i]->c.st;
 		for (unsigned k = 0; k < stats_ncounters(); k++)
 			CHECK_EQ_U64(st->ops[k], 0);
 	}
@@ -874,11 +875,11 @@ static void test_guest_stores_cached(void)
 	for (unsigned i = 0; i < res.nsims; i++) {
 		const struct sim *sm = res.sims[i];
 		bool direct = strcmp(sm->ops->name, "direct") == 0;
-		CHECK_EQ_U64(sm->st.ops[OP_GUEST_TABLE_REFS], direct ? 0 : 3);
+		CHECK_EQ_U64(sm->c.st.ops[OP_GUEST_TABLE_REFS], direct ? 0 : 3);
 		if (strcmp(sm->ops->name, "nested") == 0) {
-			CHECK_EQ_U64(sm->mem.device_served[MEM_L3], 3);
-			CHECK_EQ_U64(sm->mem.device_served[MEM_DRAM], sm->st.ops[OP_DEVICE_WALK_REFS] - 3);
-			CHECK_EQ_U64(sm->st.rpcit_cycles, 0);
+			CHECK_EQ_U64(sm->c.mem.device_served[MEM_L3], 3);
+			CHECK_EQ_U64(sm->c.mem.device_served[MEM_DRAM], sm->c.st.ops[OP_DEVICE_WALK_REFS] - 3);
+			CHECK_EQ_U64(sm->c.st.rpcit_cycles, 0);
 		}
 	}
 	engine_result_free(&res);

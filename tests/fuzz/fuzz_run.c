@@ -3,6 +3,7 @@
  * run without the checker (which keeps only the pages changed since their last refresh) must give the
  * same numbers, or stop with the same message. */
 #include "engine.h"
+#include "sim_impl.h"
 #include "s390_model.h"
 
 #include <stdio.h>
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	int rc = run(data, size, true, &res, err, sizeof(err));
 	if (rc == 0) {
 		for (unsigned i = 0; i < res.nsims; i++)
-			if (stats_component_sum(&res.sims[i]->st) != stats_total(&res.sims[i]->st))
+			if (stats_component_sum(&res.sims[i]->c.st) != stats_total(&res.sims[i]->c.st))
 				__builtin_trap();
 	} else if (res.check_failed) {
 		fprintf(stderr, "%s\n", err);
@@ -60,7 +61,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	if (rc == 0) {
 		for (unsigned i = 0; i < res.nsims; i++)
-			if (!same(&res.sims[i]->st, &light.sims[i]->st)) {
+			if (!same(&res.sims[i]->c.st, &light.sims[i]->c.st)) {
 				fprintf(stderr, "%s: the numbers differ with and without --check\n", res.sims[i]->ops->name);
 				__builtin_trap();
 			}
