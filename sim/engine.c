@@ -79,6 +79,50 @@ static void drop_refused(struct engine_result *res, unsigned i)
 	res->nsims--;
 }
 
+/* Replays the trace into every simulation, one record of look-ahead so each knows when the next record
+ * is due; statistics restart after the warm-up. *np: the records read. 1..: the reader's end (0) or error
+ * (-1, see trace_error()); -2: a simulation failed (err said). */
+static int replay(const struct engine_opts *o, struct trace_reader *tr, struct engine_result *res, uint64_t *np,
+		  char *err, size_t errlen)
+{
+	struct trace_rec r, next;
+	int rc = trace_next(tr, &r), rc_next;
+	uint64_t n = 0;
+	bool tty = o->progress && isatty(STDERR_FILENO);
+	struct timespec t0, last;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	last = t0;
+	for (; rc == 1; r = next, rc = rc_next) {
+		rc_next = trace_next(tr, &next);
+		n++;
+		if (n == 1)
+			res->first_time = r.time_cycles;
+		res->last_time = r.time_cycles;
+		for (unsigned i = 0; i < res->nsims; i++) {
+			sim_set_next_time(res->sims[i], rc_next == 1 ? next.time_cycles : UINT64_MAX);
+			if (sim_record(res->sims[i], &r, n) < 0) {
+				if (o->skip_refused && sim_refused(res->sims[i])) {
+					drop_refused(res, i--);
+					continue;
+				}
+				snprintf(err, errlen, "%s: %s", o->trace_label, sim_error(res->sims[i]));
+				*np = n;
+				return -2;
+			}
+		}
+		if (n == o->warmup) {
+			/* Work already started was counted when it started, so it is forgotten here; work still
+			 * queued is counted when it starts. Simulated time is not advanced. */
+			for (unsigned i = 0; i < res->nsims; i++)
+				sim_reset_stats(res->sims[i]);
+		}
+		if ((n & 0xffff) == 0 && (tty || o->progress_lines))
+			progress(o, tr, &res->hdr, n, tty, &t0, &last);
+	}
+	*np = n;
+	return rc;
+}
+
 int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct engine_result *res, char *err,
 	       size_t errlen)
 {
@@ -106,40 +150,11 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 	}
 	for (unsigned i = 0; i < res->nsims; i++)
 		sim_set_trace_version(res->sims[i], res->hdr.version);
-	/* One record of look-ahead, so each simulation knows when the next record is due. */
-	struct trace_rec r, next;
-	int rc = trace_next(tr, &r), rc_next;
 	uint64_t n = 0;
+	int rc = replay(o, tr, res, &n, err, errlen);
+	if (rc == -2)
+		goto fail;
 	bool tty = o->progress && isatty(STDERR_FILENO);
-	struct timespec t0, last;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	last = t0;
-	for (; rc == 1; r = next, rc = rc_next) {
-		rc_next = trace_next(tr, &next);
-		n++;
-		if (n == 1)
-			res->first_time = r.time_cycles;
-		res->last_time = r.time_cycles;
-		for (unsigned i = 0; i < res->nsims; i++) {
-			sim_set_next_time(res->sims[i], rc_next == 1 ? next.time_cycles : UINT64_MAX);
-			if (sim_record(res->sims[i], &r, n) < 0) {
-				if (o->skip_refused && sim_refused(res->sims[i])) {
-					drop_refused(res, i--);
-					continue;
-				}
-				snprintf(err, errlen, "%s: %s", o->trace_label, sim_error(res->sims[i]));
-				goto fail;
-			}
-		}
-		if (n == o->warmup) {
-			/* Work already started was counted when it started, so it is forgotten here; work still
-			 * queued is counted when it starts. Simulated time is not advanced. */
-			for (unsigned i = 0; i < res->nsims; i++)
-				sim_reset_stats(res->sims[i]);
-		}
-		if ((n & 0xffff) == 0 && (tty || o->progress_lines))
-			progress(o, tr, &res->hdr, n, tty, &t0, &last);
-	}
 	if (tty && n > 0xffff)
 		fputs("\r\033[K", stderr);
 	if (rc < 0) {

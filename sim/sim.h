@@ -41,8 +41,15 @@ struct sim_xlate {
 	bool writable;
 };
 
-struct strategy;
 struct sim;
+
+/* The first member of every strategy's instance: the engine holds instances as struct strategy and each
+ * strategy recovers its own from it with container_of(). */
+struct strategy {
+	const struct strategy_ops *ops;
+};
+/* The structure of type `type` whose member `member` is at ptr. */
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 /* Which of the trace's RPCITs a strategy's guest issues: the zPCI refresh bit the hypervisor reports
  * (CLP query-PCI-function-group, vfio's VFIO_DEVICE_INFO_ZPCI_FLAG_REFRESH). */

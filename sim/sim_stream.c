@@ -228,11 +228,181 @@ struct turns {
 	uint64_t run, start, npages;
 	struct sim_fn *f, *sf;
 	uint32_t dev;
+	struct sacache *c; /* dev's IOTLB (4 KiB), where hits are taken in rounds */
 	bool in_place;
 };
 
 /* Rings of at most STRETCH_STREAMS streams are first looked over for a stretch of turns without checks. */
 #define STRETCH_STREAMS 64
+
+/* One pass of rounds over the ring as it stands (stream_rounds()): the ring's k streams from h, the
+ * sequence number the first turn would reserve (base), the rounds and turns taken so far (stream i of
+ * round r is next; roff = r gaps), the bounds of turns taken without a closer look (limit: the horizon
+ * or the next event, whichever is first; t_safe: the last time whose next page is within SIM_TIME_MAX),
+ * the time of the last turn taken, and whether a stream ended. */
+struct round {
+	struct stream *ring;
+	uint64_t m, k, h, base, r, roff, i, limit, t_safe, now;
+	uint64_t gap, horizon, ev_cycle, ev_seq; /* no next event: one at the end of time, after everything */
+	bool ended, first;
+};
+
+/* The stretch of a pass without the checks: streams of one device, every turn of the rounds due before
+ * the limit and at most t_safe, up to the first last page (turn e). Each of its turns is only the lookup
+ * (the streams' next pages and directions copied to locals first); the first that is not a plain hit
+ * stops it as it stops the careful turns. true when the pass is over (no careful turns follow). */
+static bool rounds_stretch(struct sim *s, struct turns *tu, struct round *rd)
+{
+	const struct stream *ring = rd->ring;
+	const uint64_t k = rd->k, h = rd->h, m = rd->m, gap = rd->gap;
+	uint16_t d0 = ring[h].dev;
+	uint64_t npmin = UINT64_MAX, pmin = 0, pfn[STRETCH_STREAMS];
+	bool wr[STRETCH_STREAMS];
+	for (uint64_t p = 0; p < k; p++) {
+		const struct stream *sp = &ring[(h + p) & m];
+		if (sp->dev != d0)
+			return false;
+		if (sp->npages < npmin) { /* the first of the fewest pages ends first */
+			npmin = sp->npages;
+			pmin = p;
+		}
+		pfn[p] = sp->pfn;
+		wr[p] = sp->write;
+	}
+	uint64_t e = (npmin - 1) * k + pmin; /* its last turn (npages <= 2^52: no overflow) */
+	if (d0 != tu->dev) {
+		tu->dev = d0;
+		tu->sf = fn_of(s, d0);
+		tu->c = iotlb_4k(s, d0);
+	}
+	struct sacache *c = tu->c;
+	if (!c)
+		return false;
+	/* The turns of the stretch: up to e when the rounds it spans (npmin) are all clear, the latest turn
+	 * of the last of them due at tmax + (npmin - 1) gaps; else the clear rounds only. */
+	uint64_t tmax = ring[(h + k - 1) & m].cycle, J = e + 1, span;
+	if (__builtin_mul_overflow(npmin - 1, gap, &span) || span > rd->t_safe || tmax > rd->t_safe - span ||
+	    tmax + span >= rd->limit) {
+		uint64_t rl = tmax >= rd->limit ? 0 : gap ? (rd->limit - tmax - 1) / gap + 1 : UINT64_MAX;
+		uint64_t rs = tmax > rd->t_safe ? 0 : gap ? (rd->t_safe - tmax) / gap + 1 : UINT64_MAX;
+		uint64_t rounds = rl < rs ? rl : rs;
+		if (rounds < npmin) /* rounds * k < J */
+			J = rounds * k;
+	}
+	if (!J)
+		return false;
+	turn_of(s, &tu->f, tu->sf, &tu->run);
+	const uint64_t tag = tu->f->tag;
+	uint64_t j = 0, i = 0, r = 0, roff = 0;
+	for (; j < J; j++) {
+		if (!take_plain_hit(c, tag | (pfn[i] + r), wr[i]))
+			break;
+		if (++i == k) {
+			i = 0;
+			r++;
+			roff += gap;
+		}
+	}
+	tu->run += j;
+	rd->i = i;
+	rd->r = r;
+	rd->roff = roff;
+	if (j) {
+		rd->first = false;
+		rd->now = i ? ring[(h + i - 1) & m].cycle + roff : ring[(h + k - 1) & m].cycle + roff - gap;
+		IW_INVARIANT(!IW_INVARIANTS_ON || (rd->now < rd->limit && rd->now <= rd->t_safe),
+			     "DMA streams: a turn at cycle %" PRIu64 " taken without its checks (limit %" PRIu64 ")", rd->now,
+			     rd->limit);
+		if (j == e + 1) {
+			rd->ended = true;
+			return true;
+		}
+	}
+	return j < J; /* a turn that is not a plain hit: the turn one by one takes it */
+}
+
+/* The careful turns of a pass, each checked against the horizon, the next event and SIM_TIME_MAX, until
+ * one is not a plain hit or a stream ends. */
+static void rounds_careful(struct sim *s, struct turns *tu, struct round *rd)
+{
+	for (;; rd->first = false) {
+		const struct stream *st = &rd->ring[(rd->h + rd->i) & rd->m];
+		uint64_t t = st->cycle + rd->roff;
+		if (t >= rd->limit && !rd->first) {
+			uint64_t seq = rd->r ? rd->base + (rd->r - 1) * rd->k + rd->i : st->seq;
+			if (t >= rd->horizon || t > rd->ev_cycle || (t == rd->ev_cycle && seq > rd->ev_seq))
+				break;
+		}
+		bool last = st->npages == rd->r + 1;
+		if (t > rd->t_safe && !last)
+			break; /* its next page would pass SIM_TIME_MAX: the turn one by one says so */
+		if (st->dev != tu->dev) {
+			tu->dev = st->dev;
+			tu->sf = fn_of(s, st->dev);
+			tu->c = iotlb_4k(s, st->dev);
+		}
+		if (!tu->c)
+			break;
+		turn_of(s, &tu->f, tu->sf, &tu->run);
+		if (!take_plain_hit(tu->c, tu->f->tag | (st->pfn + rd->r), st->write))
+			break;
+		tu->run++;
+		rd->now = t;
+		if (++rd->i == rd->k) {
+			rd->i = 0;
+			rd->r++;
+			rd->roff += rd->gap; /* at most t + gap: within SIM_TIME_MAX (checked above) */
+		}
+		if (last) { /* the stream ends: the ring brought up to date without it */
+			rd->ended = true;
+			break;
+		}
+	}
+}
+
+/* Brings the ring up to date after a pass: stream p has had r + (p < i) turns (the last of them its last
+ * page if it ended), and the i first go last (ring order after the turns one by one). The turns in
+ * *turns; 0, or -1 when the ring cannot grow. */
+static int rounds_commit(struct sim *s, struct turns *tu, struct round *rd, uint64_t *turns)
+{
+	uint64_t r = rd->r, i = rd->i, k = rd->k, m = rd->m, h = rd->h;
+	struct stream *ring = rd->ring;
+	*turns = r * k + i;
+	if (!*turns)
+		return 0;
+	tu->in_place = k == 1 && !rd->ended; /* one stream: its next turn continues its pages in place */
+	if (rd->ended && i == 0) { /* the one that ended closed a round: it was the last of the ring */
+		r--;
+		i = k;
+	}
+	for (uint64_t p = 0; p < k; p++) {
+		struct stream *st = &ring[(h + p) & m];
+		uint64_t d = r + (p < i);
+		if (!d || (rd->ended && p == i - 1))
+			continue;
+		st->cycle += d * rd->gap; /* its last turn's cycle + gap: within SIM_TIME_MAX (checked) */
+		st->pfn += d;
+		st->npages -= d;
+		st->seq = rd->base + (d - 1) * k + p;
+	}
+	s->q.next_seq = rd->base + *turns - rd->ended;
+	if (i < k) {
+		/* Rotate by i: the first i go after the last (room made first: the ring has k + i slots). */
+		while (s->stream_cap < k + i) {
+			if (streams_grow(s) < 0)
+				return -1;
+			m = s->stream_cap - 1;
+			h = s->stream_head;
+			ring = s->streams;
+		}
+		for (uint64_t p = 0; p < i; p++)
+			ring[(h + k + p) & m] = ring[(h + p) & m];
+		s->stream_head = (h + i) & m;
+	}
+	if (rd->ended)
+		s->stream_len--; /* it is the ring's last now */
+	return 0;
+}
 
 /* Turns that are IOTLB hits needing nothing else (sim.hits_fast), taken round by round without moving a
  * stream after each: with one page gap for every stream, each stream is due within a gap of the ring's
@@ -243,184 +413,40 @@ struct turns {
  * sequence numbers, order) when a stream ends or the rounds stop: before the first turn that is not
  * such a hit (not looked up: the turn one by one does it), due at or after the horizon or not before the
  * next event, or whose next page would pass SIM_TIME_MAX. first: the ring's first is due without a
- * check (advance() found it). The turns taken (0: none, the ring as it was). */
+ * check (advance() found it). The turns taken (0: none, the ring as it was; UINT64_MAX: out of memory). */
 static uint64_t stream_rounds(struct sim *s, struct turns *tu, const struct ev *next, bool first)
 {
-	/* Locals for what stays the same over the rounds (stores to the IOTLB's lines could otherwise alias
-	 * them). No next event: one at the end of time, after everything. */
-	const uint64_t gap = s->c.cfg->page_gap_cycles, horizon = s->horizon;
-	const uint64_t ev_cycle = next ? next->cycle : UINT64_MAX, ev_seq = next ? next->seq : UINT64_MAX;
-	uint64_t m = s->stream_cap - 1, done = 0, run = tu->run, start = tu->start, npages = tu->npages, now = s->now;
-	struct sim_fn *f = tu->f, *sf = tu->sf;
-	uint32_t dev = tu->dev;
-	bool in_place = tu->in_place;
-	struct sacache *c = dev != UINT32_MAX ? iotlb_4k(s, dev) : NULL;
-again:;
-	struct stream *ring = s->streams;
-	uint64_t k = s->stream_len, h = s->stream_head, base = s->q.next_seq, r = 0, roff = 0, i = 0;
-	if (!k || ring[(h + k - 1) & m].cycle - ring[h].cycle > gap)
-		goto out; /* not a ring that turns round (never seen; the turns one by one handle it) */
-	if (k == 1 && !in_place) { /* its turns will continue in place from here (if it has any) */
-		start = ring[h].cycle;
-		npages = ring[h].npages;
-	}
-	/* Turns due before both are taken without a closer look; t_safe: the last time whose next page is
-	 * within SIM_TIME_MAX. */
-	const uint64_t limit = horizon < ev_cycle ? horizon : ev_cycle, t_safe = SIM_TIME_MAX - gap;
-	bool ended = false;
-	if (k <= STRETCH_STREAMS) {
-		/* A stretch without the checks: streams of one device, every turn of the rounds due before the
-		 * limit and at most t_safe, up to the first last page (turn e). Each of its turns is only the
-		 * lookup (the streams' next pages and directions copied to locals first); the first that is not
-		 * a plain hit stops it as it stops the turns below. */
-		uint16_t d0 = ring[h].dev;
-		uint64_t npmin = UINT64_MAX, pmin = 0, pfn[STRETCH_STREAMS];
-		bool wr[STRETCH_STREAMS];
-		for (uint64_t p = 0; p < k; p++) {
-			const struct stream *sp = &ring[(h + p) & m];
-			if (sp->dev != d0)
-				goto careful;
-			if (sp->npages < npmin) { /* the first of the fewest pages ends first */
-				npmin = sp->npages;
-				pmin = p;
-			}
-			pfn[p] = sp->pfn;
-			wr[p] = sp->write;
+	uint64_t done = 0, now = s->now;
+	if (tu->dev != UINT32_MAX)
+		tu->c = iotlb_4k(s, (uint16_t)tu->dev);
+	for (;;) {
+		struct round rd = {.ring = s->streams, .m = s->stream_cap - 1, .k = s->stream_len, .h = s->stream_head,
+				   .base = s->q.next_seq, .gap = s->c.cfg->page_gap_cycles, .horizon = s->horizon,
+				   .ev_cycle = next ? next->cycle : UINT64_MAX, .ev_seq = next ? next->seq : UINT64_MAX,
+				   .first = first};
+		if (!rd.k || rd.ring[(rd.h + rd.k - 1) & rd.m].cycle - rd.ring[rd.h].cycle > rd.gap)
+			break; /* not a ring that turns round (never seen; the turns one by one handle it) */
+		if (rd.k == 1 && !tu->in_place) { /* its turns will continue in place from here (if it has any) */
+			tu->start = rd.ring[rd.h].cycle;
+			tu->npages = rd.ring[rd.h].npages;
 		}
-		uint64_t e = (npmin - 1) * k + pmin; /* its last turn (npages <= 2^52: no overflow) */
-		if (d0 != dev) {
-			dev = d0;
-			sf = fn_of(s, dev);
-			c = iotlb_4k(s, dev);
-		}
-		if (!c)
-			goto careful;
-		/* The turns of the stretch: up to e when the rounds it spans (npmin) are all clear, the latest
-		 * turn of the last of them due at tmax + (npmin - 1) gaps; else the clear rounds only. */
-		uint64_t tmax = ring[(h + k - 1) & m].cycle, J = e + 1, span;
-		if (__builtin_mul_overflow(npmin - 1, gap, &span) || span > t_safe || tmax > t_safe - span ||
-		    tmax + span >= limit) {
-			uint64_t rl = tmax >= limit ? 0 : gap ? (limit - tmax - 1) / gap + 1 : UINT64_MAX;
-			uint64_t rs = tmax > t_safe ? 0 : gap ? (t_safe - tmax) / gap + 1 : UINT64_MAX;
-			uint64_t rounds = rl < rs ? rl : rs;
-			if (rounds < npmin) /* rounds * k < J */
-				J = rounds * k;
-		}
-		if (J) {
-			turn_of(s, &f, sf, &run);
-			const uint64_t tag = f->tag;
-			uint64_t j = 0;
-			for (; j < J; j++) {
-				if (!take_plain_hit(c, tag | (pfn[i] + r), wr[i]))
-					break;
-				if (++i == k) {
-					i = 0;
-					r++;
-					roff += gap;
-				}
-			}
-			run += j;
-			if (j) {
-				first = false;
-				now = i ? ring[(h + i - 1) & m].cycle + roff : ring[(h + k - 1) & m].cycle + roff - gap;
-				IW_INVARIANT(!IW_INVARIANTS_ON || (now < limit && now <= t_safe),
-					     "DMA streams: a turn at cycle %" PRIu64 " taken without its checks (limit %" PRIu64 ")",
-					     now, limit);
-				if (j == e + 1) {
-					ended = true;
-					goto taken;
-				}
-			}
-			if (j < J)
-				goto taken; /* a turn that is not a plain hit: the turn one by one takes it */
-		}
-	}
-careful:
-	for (;; first = false) {
-		const struct stream *st = &ring[(h + i) & m];
-		uint64_t t = st->cycle + roff;
-		if (t >= limit && !first) {
-			uint64_t seq = r ? base + (r - 1) * k + i : st->seq;
-			if (t >= horizon || t > ev_cycle || (t == ev_cycle && seq > ev_seq))
-				break;
-		}
-		bool last = st->npages == r + 1;
-		if (t > t_safe && !last)
-			break; /* its next page would pass SIM_TIME_MAX: the turn one by one says so */
-		if (st->dev != dev) {
-			dev = st->dev;
-			sf = fn_of(s, dev);
-			c = iotlb_4k(s, dev);
-		}
-		if (!c)
+		rd.limit = rd.horizon < rd.ev_cycle ? rd.horizon : rd.ev_cycle;
+		rd.t_safe = SIM_TIME_MAX - rd.gap;
+		if (!(rd.k <= STRETCH_STREAMS && rounds_stretch(s, tu, &rd)))
+			rounds_careful(s, tu, &rd);
+		uint64_t turns;
+		if (rounds_commit(s, tu, &rd, &turns) < 0)
+			return UINT64_MAX;
+		if (!turns)
 			break;
-		turn_of(s, &f, sf, &run);
-		if (!take_plain_hit(c, f->tag | (st->pfn + r), st->write))
+		done += turns;
+		now = rd.now;
+		if (!rd.ended)
 			break;
-		run++;
-		now = t;
-		if (++i == k) {
-			i = 0;
-			r++;
-			roff += gap; /* at most t + gap: within SIM_TIME_MAX (checked above) */
-		}
-		if (last) { /* the stream ends: the ring brought up to date without it */
-			ended = true;
-			break;
-		}
-	}
-	/* Bring the ring up to date: stream p has had r + (p < i) turns (the last of them its last page if it
-	 * ended), and the i first go last (ring order after the turns one by one). */
-taken:;
-	uint64_t turns = r * k + i;
-	if (!turns)
-		goto out;
-	in_place = k == 1 && !ended; /* one stream: its next turn continues its pages in place */
-	if (ended && i == 0) { /* the one that ended closed a round: it was the last of the ring */
-		r--;
-		i = k;
-	}
-	for (uint64_t p = 0; p < k; p++) {
-		struct stream *st = &ring[(h + p) & m];
-		uint64_t d = r + (p < i);
-		if (!d || (ended && p == i - 1))
-			continue;
-		st->cycle += d * gap; /* its last turn's cycle + gap: within SIM_TIME_MAX (checked) */
-		st->pfn += d;
-		st->npages -= d;
-		st->seq = base + (d - 1) * k + p;
-	}
-	s->q.next_seq = base + turns - ended;
-	if (i < k) {
-		/* Rotate by i: the first i go after the last (room made first: the ring has k + i slots). */
-		while (s->stream_cap < k + i) {
-			if (streams_grow(s) < 0)
-				return UINT64_MAX;
-			m = s->stream_cap - 1;
-			h = s->stream_head;
-			ring = s->streams;
-		}
-		for (uint64_t p = 0; p < i; p++)
-			ring[(h + k + p) & m] = ring[(h + p) & m];
-		s->stream_head = (h + i) & m;
-	}
-	if (ended)
-		s->stream_len--; /* it is the ring's last now */
-	done += turns;
-	if (ended) {
 		first = false;
-		goto again;
 	}
-out:
 	if (done)
 		set_now(s, now);
-	tu->run = run;
-	tu->start = start;
-	tu->npages = npages;
-	tu->f = f;
-	tu->sf = sf;
-	tu->dev = dev;
-	tu->in_place = in_place;
 	return done;
 }
 

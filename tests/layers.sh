@@ -30,4 +30,18 @@ if grep -nE '\bs->(cfg|vm|host|guest|model|life_ops|st|mem|recno|ops|q|now|strat
 else
 	ok
 fi
+# The front end reaches models only through the registry (models/models.h), and struct sim only through
+# sim.h's accessors: it includes no model's own header and not the engine's private sim_impl.h.
+bad_inc=""
+for f in cli/*.[ch]; do
+	while IFS= read -r inc; do
+		h=$(echo "$inc" | sed -E 's/^#include "([^"]+)".*/\1/')
+		for d in models/*/; do [ -e "$d$h" ] && bad_inc="$bad_inc $f:$h"; done
+		[ "$h" = sim_impl.h ] && bad_inc="$bad_inc $f:$h"
+	done < <(grep -E '^#include "' "$f")
+done
+if [ -z "$bad_inc" ]; then ok; else bad "the front end includes a model's or the engine's private header:$bad_inc"; fi
+for f in models/*/*.[ch]; do
+	if grep -q '#include "sim_impl.h"' "$f"; then bad "$f includes the engine's private header"; else ok; fi
+done
 finish

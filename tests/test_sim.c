@@ -1,5 +1,6 @@
 /* test_sim: the engine end to end in-process: cycle attribution adds up, runs are deterministic,
  * queueing, warm-up, rejected inputs, and a checker that really catches a wrong translation. */
+#include "alloc.h"
 #include "check.h"
 #include "engine.h"
 #include "sim_impl.h"
@@ -419,14 +420,20 @@ static void test_warmup_with_queued_walks(void)
 }
 
 /* A deliberately wrong strategy: its walk returns the right page's neighbour. The checker must stop it. */
+struct bad {
+	struct strategy base;
+	struct sim *s;
+};
 static struct strategy *bad_create(const struct strategy_ops *self, struct sim *s, char *err, size_t errlen)
 {
-	(void)self;
 	(void)err;
 	(void)errlen;
-	return (struct strategy *)s;
+	struct bad *b = iw_calloc(1, sizeof(*b));
+	b->base.ops = self;
+	b->s = s;
+	return &b->base;
 }
-static void bad_destroy(struct strategy *st) { (void)st; }
+static void bad_destroy(struct strategy *st) { iw_free(container_of(st, struct bad, base)); }
 static void bad_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
 	(void)st;
@@ -434,7 +441,7 @@ static void bad_invalidate(struct strategy *st, const struct iw_inval *inv)
 }
 static void bad_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
 {
-	struct sim *s = (struct sim *)st;
+	struct sim *s = container_of(st, struct bad, base)->s;
 	struct iw_walk w;
 	s390_walk(s390_guest_table(s), iova, write, &w);
 	uint64_t hpa = 0;

@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 struct direct {
+	struct strategy base; /* first member */
 	struct sim *sim;
 };
 
@@ -35,10 +36,10 @@ static struct strategy *direct_create(const struct strategy_ops *self, struct si
 		return NULL;
 	}
 	d->sim = s;
-	return (struct strategy *)d;
+	return &d->base;
 }
 
-static void direct_destroy(struct strategy *st) { iw_free(st); }
+static void direct_destroy(struct strategy *st) { iw_free(container_of(st, struct direct, base)); }
 
 /* Never called: the guest of this strategy issues no RPCIT (IW_REFRESH_NONE). */
 static void direct_invalidate(struct strategy *st, const struct iw_inval *inv)
@@ -57,7 +58,7 @@ static enum iw_refresh direct_refresh(const struct iw_config *c)
  * translation the driver has the physical address at hand). */
 static bool direct_dma_addr(struct strategy *st, uint64_t iova, uint64_t *addr, bool *guest_ro)
 {
-	struct direct *d = (struct direct *)st;
+	struct direct *d = container_of(st, struct direct, base);
 	struct iw_walk w;
 	s390_walk(s390_guest_table(d->sim), iova, false, &w);
 	if (w.fault != S390_OK)
@@ -69,7 +70,7 @@ static bool direct_dma_addr(struct strategy *st, uint64_t iova, uint64_t *addr, 
 
 static void direct_dma_walk(struct strategy *st, uint64_t gpa, bool write, struct sim_xlate *x)
 {
-	struct direct *d = (struct direct *)st;
+	struct direct *d = container_of(st, struct direct, base);
 	struct s390_host *h = s390_host_of(d->sim);
 	struct iw_walk w;
 	(void)write; /* the full mapping is read-write: a write walks as a read does */

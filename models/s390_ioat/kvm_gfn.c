@@ -24,7 +24,7 @@ static int kvm_init(struct shadow *sh, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
-	struct kvm_gfn *k = (struct kvm_gfn *)sh;
+	struct kvm_gfn *k = container_of(sh, struct kvm_gfn, sh);
 	k->c_srcu = config_value(sim_cfg(sh->sim), "cost.srcu");
 	k->c_irq = config_value(sim_cfg(sh->sim), "cost.irq");
 	k->pin = config_value(sim_cfg(sh->sim), "kvm.pin_longterm") ? IW_PIN_LONGTERM : IW_PIN_GET;
@@ -33,7 +33,7 @@ static int kvm_init(struct shadow *sh, char *err, size_t errlen)
 
 static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 {
-	struct kvm_gfn *k = (struct kvm_gfn *)sh;
+	struct kvm_gfn *k = container_of(sh, struct kvm_gfn, sh);
 	struct sim *s = sh->sim;
 	const struct iw_config *c = sim_cfg(s);
 	/* gfn_to_page -> gfn_to_pfn -> __gfn_to_pfn_memslot, under srcu_read_lock(&kvm->srcu). */
@@ -54,7 +54,7 @@ static bool kvm_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 /* kvm_release_pfn_dirty() (SetPageDirty + put_page), or unpin_user_page() for a long-term pin. */
 static void kvm_release(struct shadow *sh, uint64_t hpa)
 {
-	struct kvm_gfn *k = (struct kvm_gfn *)sh;
+	struct kvm_gfn *k = container_of(sh, struct kvm_gfn, sh);
 	struct s390_folio f = s390_folio_of(s390_host_of(sh->sim), hpa);
 	sim_unpin_page(sh->sim, f.head, f.large, k->pin);
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 struct nested {
+	struct strategy base; /* first member */
 	struct sim *sim;
 	struct sacache s2tlb; /* gpa page -> hpa page */
 };
@@ -30,19 +31,19 @@ static struct strategy *nested_create(const struct strategy_ops *self, struct si
 		return NULL;
 	}
 	n->sim = s;
-	return (struct strategy *)n;
+	return &n->base;
 }
 
 static void nested_destroy(struct strategy *st)
 {
-	struct nested *n = (struct nested *)st;
+	struct nested *n = container_of(st, struct nested, base);
 	sacache_destroy(&n->s2tlb);
 	iw_free(n);
 }
 
 static void nested_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
-	struct nested *n = (struct nested *)st;
+	struct nested *n = container_of(st, struct nested, base);
 	struct sim *s = n->sim;
 	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept);
 	sim_charge(s, COMP_SW, sim_cfg(s)->c_call);
@@ -73,7 +74,7 @@ static bool stage2(struct nested *n, uint64_t gpa, uint64_t *hpa)
 
 static void nested_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
 {
-	struct nested *n = (struct nested *)st;
+	struct nested *n = container_of(st, struct nested, base);
 	struct sim *s = n->sim;
 	struct iw_walk w;
 	s390_walk(s390_guest_table(s), iova, write, &w);

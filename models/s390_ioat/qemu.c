@@ -20,6 +20,7 @@
 #define QEMU_HASH_BUCKETS 65536u
 
 struct qemu {
+	struct strategy base; /* first member */
 	struct sim *sim;
 	struct s390_table host;  /* the host IO table vfio/s390-iommu maintains */
 	struct u64map iotlb;     /* QEMU's S390IOTLBEntry hash: iova page -> host frame | ro */
@@ -155,7 +156,7 @@ static void vfio_map(struct qemu *q, uint64_t iova, uint64_t gpa, bool ro, uint6
 static void qemu_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
 	const uint64_t iova = inv->addr, len = inv->len;
-	struct qemu *q = (struct qemu *)st;
+	struct qemu *q = container_of(st, struct qemu, base);
 	struct sim *s = q->sim;
 	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept + q->c_user_exit);
 	sim_op(s, q->n_vmm_exits, 1);
@@ -238,28 +239,28 @@ static struct strategy *qemu_create(const struct strategy_ops *self, struct sim 
 			 vm_failed(sim_vm(s)) ? vm_failure(sim_vm(s)) : "out of memory");
 		return NULL;
 	}
-	return (struct strategy *)q;
+	return &q->base;
 }
 
 static void qemu_destroy(struct strategy *st)
 {
-	struct qemu *q = (struct qemu *)st;
+	struct qemu *q = container_of(st, struct qemu, base);
 	u64map_destroy(&q->iotlb);
 	iw_free(q);
 }
 
 static void qemu_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
 {
-	struct qemu *q = (struct qemu *)st;
+	struct qemu *q = container_of(st, struct qemu, base);
 	sim_device_walk(q->sim, &q->host, iova, write, x);
 }
 
 /* One pin per valid host PTE (vfio type1 pins what it maps and unpins what it unmaps). */
-static uint64_t qemu_pins_held(struct strategy *st) { return ((struct qemu *)st)->live_leaves; }
+static uint64_t qemu_pins_held(struct strategy *st) { return container_of(st, struct qemu, base)->live_leaves; }
 
 static void qemu_check_invariants(struct strategy *st, bool full)
 {
-	struct qemu *q = (struct qemu *)st;
+	struct qemu *q = container_of(st, struct qemu, base);
 	if (!IW_INVARIANTS_ON || !full)
 		return;
 	uint64_t scanned = s390_count_leaves(&q->host);

@@ -22,7 +22,7 @@ static const struct iw_counter_group root_counter_group = {"root-pfn", root_coun
 
 static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 {
-	struct root_pfn *r = (struct root_pfn *)sh;
+	struct root_pfn *r = container_of(sh, struct root_pfn, sh);
 	struct sim *s = sh->sim;
 	sim_charge(s, COMP_SW, sim_cfg(s)->c_call);
 	if (s390_host_of(s)->era == 2022)
@@ -51,7 +51,7 @@ static bool root_resolve(struct shadow *sh, uint64_t gpa, uint64_t *hpa)
 
 static int root_init(struct shadow *sh, char *err, size_t errlen)
 {
-	struct root_pfn *r = (struct root_pfn *)sh;
+	struct root_pfn *r = container_of(sh, struct root_pfn, sh);
 	r->n_walks = (unsigned)stats_counter_index("root_walks");
 	r->n_walk_refs = (unsigned)stats_counter_index("root_walk_refs");
 	r->n_swcache_hits = (unsigned)stats_counter_index("root_swcache_hits");
@@ -63,7 +63,7 @@ static int root_init(struct shadow *sh, char *err, size_t errlen)
 	return 0;
 }
 
-static void root_fini(struct shadow *sh) { sacache_destroy(&((struct root_pfn *)sh)->swc); }
+static void root_fini(struct shadow *sh) { sacache_destroy(&container_of(sh, struct root_pfn, sh)->swc); }
 
 static const struct shadow_resolver root_resolver = {
 	.size = sizeof(struct root_pfn), .init = root_init, .fini = root_fini, .resolve = root_resolve, .release = NULL};

@@ -53,15 +53,15 @@ struct strategy *shadow_create(const struct strategy_ops *self, struct sim *s, c
 	if (shadow_setup(sh, s, err, errlen) < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "out of memory");
-		shadow_destroy((struct strategy *)sh);
+		shadow_destroy(&sh->base);
 		return NULL;
 	}
-	return (struct strategy *)sh;
+	return &sh->base;
 }
 
 void shadow_destroy(struct strategy *st)
 {
-	struct shadow *sh = (struct shadow *)st;
+	struct shadow *sh = container_of(st, struct shadow, base);
 	if (sh->res->fini)
 		sh->res->fini(sh);
 	u64map_destroy(&sh->arrays);
@@ -215,7 +215,7 @@ static void shadow_refresh(struct shadow *sh, uint64_t iova, uint64_t len)
 
 void shadow_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
-	struct shadow *sh = (struct shadow *)st;
+	struct shadow *sh = container_of(st, struct shadow, base);
 	struct sim *s = sh->sim;
 	/* handle_rpcit() intercept, get_kzdev_by_fh(), mutex_lock(ioat_lock) ... unlock. */
 	sim_charge(s, COMP_INTERCEPT, sim_cfg(s)->c_intercept);
@@ -225,19 +225,19 @@ void shadow_invalidate(struct strategy *st, const struct iw_inval *inv)
 
 void shadow_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
 {
-	struct shadow *sh = (struct shadow *)st;
+	struct shadow *sh = container_of(st, struct shadow, base);
 	sim_device_walk(sh->sim, &sh->host, iova, write, x);
 }
 
 uint64_t shadow_pins_held(struct strategy *st)
 {
-	struct shadow *sh = (struct shadow *)st;
+	struct shadow *sh = container_of(st, struct shadow, base);
 	return sh->res->release ? sh->live_leaves + sh->table_pages : 0;
 }
 
 void shadow_check_invariants(struct strategy *st, bool full)
 {
-	struct shadow *sh = (struct shadow *)st;
+	struct shadow *sh = container_of(st, struct shadow, base);
 	if (!IW_INVARIANTS_ON || !full)
 		return;
 	uint64_t scanned = s390_count_leaves(&sh->host);

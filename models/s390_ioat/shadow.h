@@ -36,6 +36,7 @@ struct shadow_resolver {
 };
 
 struct shadow {
+	struct strategy base; /* first member */
 	struct sim *sim;
 	const struct shadow_resolver *res;
 	struct s390_table host;   /* the shadow table, in host memory, walked by the device */

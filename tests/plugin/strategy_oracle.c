@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 struct oracle {
+	struct strategy base; /* first member */
 	struct sim *sim;
 };
 
@@ -20,19 +21,19 @@ static struct strategy *oracle_create(const struct strategy_ops *self, struct si
 		return NULL;
 	}
 	o->sim = s;
-	return (struct strategy *)o;
+	return &o->base;
 }
 
-static void oracle_destroy(struct strategy *st) { iw_free(st); }
+static void oracle_destroy(struct strategy *st) { iw_free(container_of(st, struct oracle, base)); }
 
 static void oracle_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
-	s390_host_rpcit(((struct oracle *)st)->sim, inv->addr, inv->len);
+	s390_host_rpcit(container_of(st, struct oracle, base)->sim, inv->addr, inv->len);
 }
 
 static void oracle_dma_walk(struct strategy *st, uint64_t iova, bool write, struct sim_xlate *x)
 {
-	struct sim *s = ((struct oracle *)st)->sim;
+	struct sim *s = container_of(st, struct oracle, base)->sim;
 	struct iw_walk w;
 	s390_walk(s390_guest_table(s), iova, write, &w);
 	x->fault = w.fault;
