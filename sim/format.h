@@ -133,4 +133,18 @@ static inline uint64_t iw_range_next(const struct iw_format *f, uint64_t a, uint
 	return iw_range_step(f, a, last, level);
 }
 
+/* A 2-D walk (nested translation, as VT-d's and SMMUv3's nested modes and x86's EPT do it): iova
+ * through stage-1 table t1 of format f1, whose entries and output are addresses in the input space of
+ * stage-2 table t2 of format f2 (a guest's table in guest-physical memory over the host's second
+ * stage). Every stage-1 entry is read at the address stage 2 translates it to, and the output is
+ * translated by stage 2, so w lists every entry read, in order, as the address it was read at: for each
+ * stage-1 entry its stage-2 walk then the entry itself, then the output's stage-2 walk; (n+1)(m+1)-1 for
+ * n and m levels. ref_level: a stage-1 entry's level, or IW_STAGE2 + the level of a stage-2 entry. The
+ * result: stage 1's fault, or stage 2's with fault_level IW_STAGE2 + its level (a stage-1 table or output
+ * stage 2 does not map); else the output's host address, the smaller page of the two stages, writable
+ * when both are. resume[] is not set (a 2-D walk's walk caches are the strategy's). */
+#define IW_STAGE2 16u
+void iw_walk_2d(const struct iw_format *f1, const void *t1, const struct iw_format *f2, const void *t2, uint64_t iova,
+		bool write, struct iw_walk *w);
+
 #endif
