@@ -22,6 +22,7 @@
 #define IW_WALK_MAX_REFS 36
 #define IW_MAX_LEVELS 8
 #define IW_MAX_LEAF_SIZES 4
+#define IW_MAX_CFG_CACHES 4
 #define IW_MAX_FAULTS 8
 #define IW_FAULT_NONE 0u /* every format's fault code 0: translated */
 
@@ -90,6 +91,14 @@ struct iw_format {
 	 * are device.wc_ways and a lookup of all of them (in parallel) costs device.wc_cycles. A cache entry
 	 * is keyed by the address bits above level l's span and keeps what walk_from() needs below it. */
 	const char *wc_param[IW_MAX_LEVELS];
+	/* Caches of the configuration structures a translation goes through before the page tables (VT-d's
+	 * context cache and PASID cache; s390 has none): for each, its name, the parameter with its entries
+	 * (ways: device.wc_ways) and the counter of its misses (registered by the model). A strategy looks
+	 * them up with sim_cfg_cache_lookup() and reads the structure on a miss. */
+	unsigned ncfg_caches;
+	struct iw_cfg_cache {
+		const char *name, *entries_param, *miss_counter;
+	} cfg_cache[IW_MAX_CFG_CACHES];
 	/* Rounds a range invalidation as the hardware's descriptor can express it (optional; NULL: exact):
 	 * the format's power-of-two page ranges, a wider granularity above what one can express. */
 	void (*inval_round)(struct iw_inval *inv);

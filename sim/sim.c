@@ -62,6 +62,19 @@ static void cache_geometry(struct sim *s)
 	}
 }
 
+/* The device's caches of configuration structures, sized by the format's parameters. */
+static int cfg_caches_init(struct sim *s)
+{
+	for (unsigned i = 0; i < s->fmt->ncfg_caches; i++) {
+		uint64_t e = 0;
+		config_get(s->c.cfg, s->fmt->cfg_cache[i].entries_param, &e);
+		s->cfgc_misses[i] = stats_counter_index(s->fmt->cfg_cache[i].miss_counter);
+		if (cache_init(&s->cfgc[i], e, s->c.cfg->wc_ways) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 void fn_free(struct sim *s, struct sim_fn *f)
 {
 	if (f->strat)
@@ -119,7 +132,7 @@ struct sim *sim_new(const struct iw_config *cfg, const struct strategy_ops *ops,
 	s->pos_seq = UINT64_MAX;
 	s->version = 1;
 	s->shared_caches = cfg->shared_caches != 0;
-	if (!s->iotlb || !s->devs || !s->fn_of_fid || !s->walkers || !s->streams || memsys_init(&s->c.mem, cfg) < 0 || walk_caches_init(s, s->wc) < 0 ||
+	if (!s->iotlb || !s->devs || !s->fn_of_fid || !s->walkers || !s->streams || memsys_init(&s->c.mem, cfg) < 0 || walk_caches_init(s, s->wc) < 0 || cfg_caches_init(s) < 0 ||
 	    evq_init(&s->q, 64) < 0)
 		goto oom_free;
 	stats_init(&s->c.st);
@@ -150,6 +163,8 @@ void sim_free(struct sim *s)
 	iw_free(s->devs);
 	memsys_destroy(&s->c.mem);
 	walk_caches_destroy(s, s->wc);
+	for (unsigned i = 0; i < s->fmt->ncfg_caches; i++)
+		sacache_destroy(&s->cfgc[i]);
 	evq_destroy(&s->q);
 	for (uint64_t i = 0; s->streams && i < s->stream_len; i++)
 		iw_free(s->streams[(s->stream_head + i) & (s->stream_cap - 1)].bus);

@@ -209,6 +209,12 @@ void sim_invalidate(struct sim *s, const struct iw_inval *inv);
  * nothing is cached), and filling after reading the i-th entry of w. */
 unsigned sim_walk_cache_lookup(struct sim *s, uint64_t iova);
 void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, unsigned i);
+/* The device's cache `which` of configuration structures (iw_format.cfg_cache[]): true on a hit of key; a
+ * miss fills it and counts the format's miss counter (the strategy charges reading the structure). One
+ * cache for the device (keys carry what tags them: a source id, a PASID). */
+bool sim_cfg_cache_lookup(struct sim *s, unsigned which, uint64_t key);
+/* Removes key from cache `which` (all its entries when all). */
+void sim_cfg_cache_invalidate(struct sim *s, unsigned which, uint64_t key, bool all);
 /* The device walks a host-memory table of the model's format (a shadow) with the walk caches, reading
  * only the entries below what they hold (the format's walk_from()); charges to device_walk. The table
  * must keep every entry above the leaf once it is valid (entries are only added there), so what the

@@ -107,6 +107,8 @@ struct sim {
 	uint16_t *devs;              /* the device ids that have an IOTLB, in creation order */
 	unsigned ndevs;
 	struct sacache wc[IW_MAX_LEVELS]; /* the bridge's walk caches when caches are shared */
+	struct sacache cfgc[IW_MAX_CFG_CACHES]; /* the device's caches of configuration structures */
+	int cfgc_misses[IW_MAX_CFG_CACHES];     /* their miss counters (stats_counter_index()) */
 	unsigned ntags;              /* address-space tags given (model->guest_asid(): functions that share one
 					address space share its tag) */
 	bool check;                  /* compare every translation with the reference map */

@@ -163,3 +163,21 @@ void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write
 	}
 	walked_from(s, iova, from, &w, x);
 }
+
+bool sim_cfg_cache_lookup(struct sim *s, unsigned which, uint64_t key)
+{
+	if (sacache_lookup(&s->cfgc[which], key, NULL))
+		return true;
+	sacache_fill(&s->cfgc[which], key, 0);
+	if (s->cfgc_misses[which] >= 0)
+		sim_op(s, (unsigned)s->cfgc_misses[which], 1);
+	return false;
+}
+
+void sim_cfg_cache_invalidate(struct sim *s, unsigned which, uint64_t key, bool all)
+{
+	if (all)
+		sacache_invalidate_range(&s->cfgc[which], 0, UINT64_MAX);
+	else
+		sacache_invalidate(&s->cfgc[which], key);
+}

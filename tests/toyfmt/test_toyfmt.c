@@ -99,7 +99,8 @@ static void test_registry(void)
  *    the 2 MiB entry; 3 pages around it: 11 + 9 (the unmapped page: 3 stage-1 entries read, not present)
  *    + 11;
  *  - a DMA beyond 39 bits: a miss, no reference, beyond_width.
- * Total 72 references, 8 misses, 16 hits. toy-shadow (walk caches of levels 0 and 1; its shadow copies the
+ * Total 72 references, 8 misses, 16 hits; and its device's context entry, read once (the context cache
+ * then holds it): 73, one context-cache miss. toy-shadow (walk caches of levels 0 and 1; its shadow copies the
  * 2 MiB leaves): 2 (level 0, the 2 MiB leaf) + 2 (level-0 cache hit: level 1, the leaf) + 1 + 1 (level-1
  * cache hits) + 3 (the invalidation removed the level-0 entry: a whole walk of the split leaf's table)
  * + 1 + 1 (level-1 hits) = 11 references, 5 walk-cache hits; shadow writes: 2 large leaves, 3 pages, the
@@ -108,10 +109,11 @@ static void test_counts(void)
 {
 	json_t *j = run(true, "checked"), *l = run(false, "light");
 	const char *s[] = {"toy-nested", "toy-shadow"};
-	const uint64_t refs[] = {72, 11}, wch[] = {0, 5};
+	const uint64_t refs[] = {73, 11}, wch[] = {0, 5}, ctx[] = {1, 0};
 	for (int i = 0; i < 2; i++) {
 		CHECK_EQ_U64(op(j, s[i], "ops", "device_walk_refs"), refs[i]);
 		CHECK_EQ_U64(op(j, s[i], "ops", "walk_cache_hits"), wch[i]);
+		CHECK_EQ_U64(op(j, s[i], "ops", "toy_ctx_misses"), ctx[i]);
 		CHECK_EQ_U64(op(j, s[i], "ops", "iotlb_misses"), 8);
 		CHECK_EQ_U64(op(j, s[i], "ops", "iotlb_hits"), 16);
 		CHECK_EQ_U64(op(j, s[i], "ops", "dma_translations"), 24);

@@ -132,6 +132,8 @@ const struct iw_format toy_format = {
 	.leaf_shift = {12, 21},
 	.iotlb_param = {NULL, "toy.iotlb_2m_entries"},
 	.wc_param = {"toy.wc_l0_entries", "toy.wc_l1_entries"},
+	.ncfg_caches = 1,
+	.cfg_cache = {{"context", "toy.ctx_entries", "toy_ctx_misses"}},
 	.inval_round = toy_inval_round,
 	.walk = toy_walk,
 	.walk_from = toy_walk_from,
@@ -321,8 +323,11 @@ static const struct iw_param toy_params[] = {
 	{"toy.wc_l0_entries", 16, 0, 1u << 20, "", "toy-x86: walk-cache entries of level 0 (1 GiB spans)", 0, 0, NULL},
 	{"toy.wc_l1_entries", 16, 0, 1u << 20, "", "toy-x86: walk-cache entries of level 1 (2 MiB spans)", 0, 0, NULL},
 	{"toy.iotlb_2m_entries", 8, 0, 1u << 20, "", "toy-x86: IOTLB entries of 2 MiB pages", 0, 0, NULL},
+	{"toy.ctx_entries", 4, 0, 1u << 20, "", "toy-x86: context-cache entries", 0, 0, NULL},
 };
-static const struct iw_param_group toy_param_group = {"toy-x86 model", toy_params, 3, NULL};
+static const struct iw_param_group toy_param_group = {"toy-x86 model", toy_params, 4, NULL};
+static const struct iw_counter toy_counters[] = {{"toy_ctx_misses", "toy-x86: context-cache misses"}};
+static const struct iw_counter_group toy_counter_group = {"toy-x86 model", toy_counters, 1};
 
 const struct strategy_ops *toy_strategy_at(unsigned i);
 
@@ -340,6 +345,7 @@ const struct iw_model toy_model = {
 	.guest_unmap = guest_unmap,
 	.guest_table = guest_table,
 	.params = &toy_param_group,
+	.counters = &toy_counter_group,
 };
 
 /* ---- the strategies ---- */
@@ -380,6 +386,9 @@ static void nested_walk(struct strategy *st, uint64_t iova, bool write, struct s
 	struct sim *s = container_of(st, struct toy_strat, base)->sim;
 	struct toy_host *h = sim_model_host(s);
 	struct iw_walk w;
+	/* The device's context entry first (one source here): read from host memory on a miss. */
+	if (!sim_cfg_cache_lookup(s, 0, 1))
+		sim_dev_ref(s, COMP_DEVICE_WALK, h->s2.root - 4096);
 	iw_walk_2d(&toy_format, sim_guest_table(s), &toy_format, &h->s2, iova, write, &w);
 	for (unsigned i = 0; i < w.nrefs; i++)
 		sim_dev_ref(s, COMP_DEVICE_WALK, w.refs[i]);
@@ -468,7 +477,7 @@ const struct strategy_ops *toy_strategy_at(unsigned i) { return i < 2 ? toy_regi
 
 __attribute__((constructor)) static void toy_register(void)
 {
-	if (config_register(&toy_param_group) != 0) {
+	if (config_register(&toy_param_group) != 0 || stats_register(&toy_counter_group) != 0) {
 		fputs("toy: cannot register its parameters\n", stderr);
 		abort();
 	}
