@@ -291,6 +291,8 @@ static int print_stat_json(const char *path, const struct trace_header *h, const
 		json_object_set_new(counts, trace_kind_name(k), json_integer((json_int_t)s->count[k]));
 	json_object_set_new(o, "file", json_string(path));
 	json_object_set_new(o, "name", json_string(h->name));
+	json_object_set_new(o, "version", json_integer(h->version));
+	json_object_set_new(o, "format", json_string(h->format));
 	json_object_set_new(o, "encoding", json_string(enc == TRACE_ENC_BINARY ? "binary" : "text"));
 	json_object_set_new(o, "zstd", json_boolean(compressed));
 	snprintf(hex, sizeof(hex), "%016" PRIx64, hash);
@@ -325,6 +327,7 @@ static void print_stat_table(const char *path, const struct trace_header *h, con
 {
 	printf("trace      %s\n", path);
 	printf("name       %s\n", h->name[0] ? h->name : "(none)");
+	printf("format     %s (version %u)\n", h->format, h->version);
 	printf("encoding   %s%s\n", enc == TRACE_ENC_BINARY ? "binary" : "text", compressed ? ", zstd" : "");
 	printf("hash       %016" PRIx64 "\n", hash);
 	printf("records    %" PRIu64 "\n", s->records);
