@@ -33,7 +33,9 @@ static const char toy_trace[] =
 	"400000 UNMAP 1 0x300000 0x1000\n"
 	"410000 RPCIT 1 0x300000 0x1000\n"
 	"500000 DMA 1 0x2ff000 0x3000 r\n"
-	"600000 DMA 1 0x8000000000 0x1000 r\n";
+	"600000 DMA 1 0x8000000000 0x1000 r\n"
+	"700000 RPCIT 1 0x200000 0x400000\n"
+	"800000 DMA 1 0x1000000 0x1000 r\n";
 
 static void setup(void)
 {
@@ -98,26 +100,29 @@ static void test_registry(void)
  *  - the unmap of one page of the 2 MiB leaf splits it; its invalidation (one page: no rounding) removes
  *    the 2 MiB entry; 3 pages around it: 11 + 9 (the unmapped page: 3 stage-1 entries read, not present)
  *    + 11;
- *  - a DMA beyond 39 bits: a miss, no reference, beyond_width.
- * Total 72 references, 8 misses, 16 hits; and its device's context entry, read once (the context cache
- * then holds it): 73, one context-cache miss. toy-shadow (walk caches of levels 0 and 1; its shadow copies the
+ *  - a DMA beyond 39 bits: a miss, no reference, beyond_width;
+ *  - a refresh of 1024 pages: more than an address mask holds (512), so the whole domain is invalidated:
+ *    a page cached before misses again, 11 references.
+ * Total 83 references, 9 misses, 16 hits; and its device's context entry, read once (the context cache
+ * then holds it): 84, one context-cache miss. toy-shadow (walk caches of levels 0 and 1; its shadow copies the
  * 2 MiB leaves): 2 (level 0, the 2 MiB leaf) + 2 (level-0 cache hit: level 1, the leaf) + 1 + 1 (level-1
  * cache hits) + 3 (the invalidation removed the level-0 entry: a whole walk of the split leaf's table)
- * + 1 + 1 (level-1 hits) = 11 references, 5 walk-cache hits; shadow writes: 2 large leaves, 3 pages, the
+ * + 1 + 1 (level-1 hits) + 3 (the domain invalidation emptied the walk caches too) = 14 references, 5
+ * walk-cache hits; shadow writes: 2 large leaves, 3 pages, the
  * unmapped page cleared. */
 static void test_counts(void)
 {
 	json_t *j = run(true, "checked"), *l = run(false, "light");
 	const char *s[] = {"toy-nested", "toy-shadow"};
-	const uint64_t refs[] = {73, 11}, wch[] = {0, 5}, ctx[] = {1, 0};
+	const uint64_t refs[] = {84, 14}, wch[] = {0, 5}, ctx[] = {1, 0};
 	for (int i = 0; i < 2; i++) {
 		CHECK_EQ_U64(op(j, s[i], "ops", "device_walk_refs"), refs[i]);
 		CHECK_EQ_U64(op(j, s[i], "ops", "walk_cache_hits"), wch[i]);
 		CHECK_EQ_U64(op(j, s[i], "ops", "toy_ctx_misses"), ctx[i]);
-		CHECK_EQ_U64(op(j, s[i], "ops", "iotlb_misses"), 8);
+		CHECK_EQ_U64(op(j, s[i], "ops", "iotlb_misses"), 9);
 		CHECK_EQ_U64(op(j, s[i], "ops", "iotlb_hits"), 16);
-		CHECK_EQ_U64(op(j, s[i], "ops", "dma_translations"), 24);
-		CHECK_EQ_U64(op(j, s[i], "ops", "checked"), 24);
+		CHECK_EQ_U64(op(j, s[i], "ops", "dma_translations"), 25);
+		CHECK_EQ_U64(op(j, s[i], "ops", "checked"), 25);
 		CHECK_EQ_U64(op(j, s[i], "faults", "write_to_readonly"), 1);
 		CHECK_EQ_U64(op(j, s[i], "faults", "not_present"), 1);
 		CHECK_EQ_U64(op(j, s[i], "faults", "beyond_width"), 1);
