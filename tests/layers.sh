@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 SRC=$1
 cd "$SRC"
-layers=(base traces sim models/s390_ioat models cli)
+layers=(base traces sim models/s390_ioat models/vtd models cli)
 for ((i = 0; i < ${#layers[@]}; i++)); do
 	dir=${layers[$i]}
 	allowed=("${layers[@]:0:$((i + 1))}")
