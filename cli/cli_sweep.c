@@ -420,7 +420,7 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 	FILE *f = fopen(rows_path, "w");
 	char lead2[4200];
 	row_lead(sp, key, lead, lead2, sizeof(lead2));
-	rc = f && report_csv_rows(j, sp->model->fmt, f, lead2) == 0 ? 0 : -1;
+	rc = f && report_csv_rows(j, sp->model, f, lead2) == 0 ? 0 : -1;
 	if (f && fclose(f) != 0)
 		rc = -1;
 	json_decref(j);
@@ -833,7 +833,7 @@ static int merge(const struct spec *sp, const char *dir, int out_fd, const bool 
 		size_t len = 0;
 		FILE *m = open_memstream(&buf, &len);
 		row_lead(sp, key, lead, lead2, sizeof(lead2));
-		report_csv_rows(j, sp->model->fmt, m, lead2);
+		report_csv_rows(j, sp->model, m, lead2);
 		fclose(m);
 		ssize_t w = write(out_fd, buf, len);
 		free(buf);
@@ -934,7 +934,7 @@ static int open_results(const struct spec *sp, const char *out, bool *done)
 	size_t flen = 0;
 	FILE *hm = open_memstream(&full, &flen);
 	if (hm) {
-		report_csv_header(hm, sp->model->fmt, header);
+		report_csv_header(hm, sp->model, header);
 		fclose(hm);
 	}
 	if (!full || !flen) {

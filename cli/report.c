@@ -187,8 +187,9 @@ void report_table(const struct report_ctx *r, FILE *f)
 	/* The name column of both tables: as wide as the longest counter or fault name (at least 19). */
 	const struct iw_format *fmt = sim_format(res->sims[0]);
 	int nw = 19;
+	const struct iw_model *model = sim_strategy(res->sims[0])->model;
 	for (unsigned o = 0; o < stats_ncounters(); o++)
-		if ((int)strlen(stats_counter_name(o)) > nw)
+		if (model_reports_counter(model, o) && (int)strlen(stats_counter_name(o)) > nw)
 			nw = (int)strlen(stats_counter_name(o));
 	for (unsigned k = 1; k < fmt->nfaults; k++)
 		if ((int)strlen(iw_fault_name(fmt, k)) > nw)
@@ -198,6 +199,8 @@ void report_table(const struct report_ctx *r, FILE *f)
 		fprintf(f, " %12s", sim_strategy(res->sims[i])->name);
 	fputc('\n', f);
 	for (unsigned o = 0; o < stats_ncounters(); o++) {
+		if (!model_reports_counter(model, o))
+			continue;
 		fprintf(f, "%-*s", nw, stats_counter_name(o));
 		for (unsigned i = 0; i < res->nsims; i++)
 			fprintf(f, " %12" PRIu64, sim_stats(res->sims[i])->ops[o]);
@@ -295,12 +298,15 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 	}
 	json_object_set_new(o, "functions", fns);
 	json_t *ops = json_object();
+	const struct iw_model *model = sim_strategy(s)->model;
 	for (unsigned k = 0; k < stats_ncounters(); k++)
-		json_object_set_new(ops, stats_counter_name(k), json_integer((json_int_t)st->ops[k]));
+		if (model_reports_counter(model, k))
+			json_object_set_new(ops, stats_counter_name(k), json_integer((json_int_t)st->ops[k]));
 	json_object_set_new(o, "ops", ops);
 	json_t *setup_ops = json_object();
 	for (unsigned k = 0; k < stats_ncounters(); k++)
-		json_object_set_new(setup_ops, stats_counter_name(k), json_integer((json_int_t)st->setup_ops[k]));
+		if (model_reports_counter(model, k))
+			json_object_set_new(setup_ops, stats_counter_name(k), json_integer((json_int_t)st->setup_ops[k]));
 	json_object_set_new(o, "setup_ops", setup_ops);
 	json_t *cache = json_object();
 	for (int l = 0; l < 3; l++) {
@@ -438,8 +444,9 @@ static bool is_top_key(const char *name)
 	return false;
 }
 
-void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead)
+void report_csv_header(FILE *f, const struct iw_model *model, const char *lead)
 {
+	const struct iw_format *fmt = model->fmt;
 	fprintf(f, "%s%sstrategy", lead ? lead : "", lead && lead[0] ? "," : "");
 	for (size_t i = 0; i < NTOP; i++)
 		fprintf(f, ",%s", top_keys[i]);
@@ -452,7 +459,7 @@ void report_csv_header(FILE *f, const struct iw_format *fmt, const char *lead)
 	for (int c = 0; c < COMP_COUNT; c++)
 		fprintf(f, ",%s", comp_name((enum comp)c));
 	for (unsigned o = 0; o < stats_ncounters(); o++)
-		if (!is_top_key(stats_counter_name(o)))
+		if (model_reports_counter(model, o) && !is_top_key(stats_counter_name(o)))
 			fprintf(f, ",%s", stats_counter_name(o));
 	fputs(",guest_stall_cycles,l1_hits,l1_misses,l2_hits,l2_misses,l3_hits,l3_misses,device_l3,device_dram", f);
 	for (unsigned x = 1; x < fmt->nfaults; x++)
@@ -471,8 +478,9 @@ static void csv_num(FILE *f, json_t *v, const char *real_fmt)
 		fputs(",", f);
 }
 
-int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const char *lead)
+int report_csv_rows(json_t *report, const struct iw_model *model, FILE *f, const char *lead)
 {
+	const struct iw_format *fmt = model->fmt;
 	json_t *strats = json_object_get(report, "strategies");
 	if (!json_is_object(strats))
 		return -1;
@@ -500,7 +508,7 @@ int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const 
 		for (int c = 0; c < COMP_COUNT; c++)
 			csv_num(f, json_object_get(json_object_get(s, "breakdown"), comp_name((enum comp)c)), ",%.3f");
 		for (unsigned o = 0; o < stats_ncounters(); o++)
-			if (!is_top_key(stats_counter_name(o)))
+			if (model_reports_counter(model, o) && !is_top_key(stats_counter_name(o)))
 				csv_num(f, json_object_get(json_object_get(s, "ops"), stats_counter_name(o)), ",%.3f");
 		csv_num(f, json_object_get(s, "guest_stall_cycles"), ",%.3f");
 		json_t *cache = json_object_get(s, "cache");
@@ -525,9 +533,9 @@ int report_csv_rows(json_t *report, const struct iw_format *fmt, FILE *f, const 
 int report_csv(const struct report_ctx *r, FILE *f)
 {
 	json_t *root = report_json_object(r);
-	const struct iw_format *fmt = sim_format(r->res->sims[0]);
-	report_csv_header(f, fmt, NULL);
-	int rc = report_csv_rows(root, fmt, f, NULL);
+	const struct iw_model *model = sim_strategy(r->res->sims[0])->model;
+	report_csv_header(f, model, NULL);
+	int rc = report_csv_rows(root, model, f, NULL);
 	json_decref(root);
 	return rc;
 }

@@ -23,6 +23,17 @@ unsigned strategy_rank(const struct strategy_ops *ops)
 	return i;
 }
 
+bool model_reports_counter(const struct iw_model *m, unsigned i)
+{
+	const struct iw_counter_group *g = stats_counter_group(i);
+	if (!g || g == m->counters)
+		return true;
+	for (unsigned k = 0; m->strategy_at(k); k++)
+		if (m->strategy_at(k)->counters == g)
+			return true;
+	return false;
+}
+
 void engine_result_free(struct engine_result *res)
 {
 	for (unsigned i = 0; i < res->nsims; i++)

@@ -50,6 +50,10 @@ const struct strategy_ops *strategy_find(const struct iw_model *m, const char *n
 /* Position of ops among its model's strategies (their number when it is not registered). */
 unsigned strategy_rank(const struct strategy_ops *ops);
 
+/* Whether counter i (stats_ncounters()) is reported for runs of model m: the engine's, and those m and its
+ * strategies registered (a build that knows several models reports each run's own). */
+bool model_reports_counter(const struct iw_model *m, unsigned i);
+
 /* 0, or -1 with the reason in err. On success the caller frees with engine_result_free(). */
 int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct engine_result *res, char *err,
 	       size_t errlen);

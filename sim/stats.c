@@ -26,6 +26,7 @@ static const char *const op_helps[] = {
 
 static const struct iw_counter *reg[IW_MAX_EXT_COUNTERS];
 static const char *reg_owner[IW_MAX_EXT_COUNTERS];
+static const struct iw_counter_group *reg_group[IW_MAX_EXT_COUNTERS];
 static const struct iw_counter_group *groups[IW_MAX_EXT_COUNTERS];
 static unsigned nreg, ngroups;
 
@@ -52,6 +53,7 @@ int stats_register(const struct iw_counter_group *g)
 			return -1;
 	for (unsigned i = 0; i < g->n; i++) {
 		reg_owner[nreg] = g->owner;
+		reg_group[nreg] = g;
 		reg[nreg++] = &g->counters[i];
 	}
 	groups[ngroups++] = g;
@@ -61,6 +63,10 @@ int stats_register(const struct iw_counter_group *g)
 unsigned stats_ncounters(void) { return OP_COUNT + nreg; }
 const char *stats_counter_name(unsigned i) { return i < OP_COUNT ? op_names[i] : i < OP_COUNT + nreg ? reg[i - OP_COUNT]->name : "?"; }
 const char *stats_counter_help(unsigned i) { return i < OP_COUNT ? op_helps[i] : i < OP_COUNT + nreg ? reg[i - OP_COUNT]->help : "?"; }
+const struct iw_counter_group *stats_counter_group(unsigned i)
+{
+	return i >= OP_COUNT && i < OP_COUNT + nreg ? reg_group[i - OP_COUNT] : NULL;
+}
 const char *stats_counter_owner(unsigned i) { return i >= OP_COUNT && i < OP_COUNT + nreg ? reg_owner[i - OP_COUNT] : NULL; }
 
 const char *comp_name(enum comp c) { return comp_names[c]; }

@@ -86,6 +86,7 @@ unsigned stats_ncounters(void);
 const char *stats_counter_name(unsigned i);
 const char *stats_counter_help(unsigned i);
 const char *stats_counter_owner(unsigned i);
+const struct iw_counter_group *stats_counter_group(unsigned i); /* NULL for the engine's own */
 
 const char *comp_name(enum comp c);
 const char *comp_help(enum comp c);
