@@ -452,7 +452,9 @@ static int write_results(const struct run_args *a, const struct report_ctx *r)
 			cli_error("%s", err);
 			ok = 0;
 		} else {
-			config_print(r->cfg, outfile_fp(outs[3]));
+			struct iw_param_scope sc;
+			model_param_scope(r->opts->strategies[0]->model, &sc);
+			config_print(r->cfg, outfile_fp(outs[3]), &sc);
 			FILE *f = outfile_fp(outs[4]);
 			fputs("iowalk", f);
 			for (int i = 0; i < a->argc; i++) {
@@ -528,7 +530,9 @@ static int run_parsed(struct run_args *ap, struct engine_opts *op)
 		return rc;
 	}
 	if (a.print) {
-		config_print(&cfg, stdout);
+		struct iw_param_scope sc;
+		model_param_scope(a.model, &sc);
+		config_print(&cfg, stdout, &sc);
 		return CLI_EXIT_OK;
 	}
 	if (cli_parse_strategies(a.strategies, a.model, &o, err, sizeof(err)) < 0) {

@@ -178,15 +178,24 @@ static bool set_by_user(const char *name, const char *const *sets, unsigned nset
 /* Builds the runs: for scenario 0, the base, low and high of each ranged parameter, then the
  * Latin-hypercube sample; then the same block for every other combination of the discrete
  * assumptions' values (those --set fixes are left at the base configuration's value). */
-static int make_plan(struct plan *pl, const struct iw_config *base, unsigned nstrat, unsigned nsamples, uint64_t seed,
-		     const char *const *sets, unsigned nset)
+static int make_plan(struct plan *pl, const struct iw_config *base, const struct iw_model *model, unsigned nstrat,
+		     unsigned nsamples, uint64_t seed, const char *const *sets, unsigned nset)
 {
 	memset(pl, 0, sizeof(*pl));
 	const char *name, *src;
 	uint64_t def, lo, hi, vals[CONFIG_MAX_CHOICE_VALUES];
-	unsigned nv;
-	while (config_range(pl->nparams, &name, &def, &lo, &hi, &src))
-		pl->nparams++;
+	unsigned nv, nranges = 0;
+	/* The ranged parameters of the run's model and its strategies (and the engine's). */
+	struct iw_param_scope scope;
+	model_param_scope(model, &scope);
+	while (config_range(nranges, &name, &def, &lo, &hi, &src))
+		nranges++;
+	unsigned in[256];
+	for (unsigned k = 0; k < nranges && pl->nparams < 256; k++) {
+		config_range(k, &name, &def, &lo, &hi, &src);
+		if (config_in_scope(&scope, name))
+			in[pl->nparams++] = k;
+	}
 	unsigned nc = 0;
 	while (config_choice(nc, &name, vals, &nv, &src))
 		nc++;
@@ -194,7 +203,7 @@ static int make_plan(struct plan *pl, const struct iw_config *base, unsigned nst
 	if (!pl->p)
 		return -1;
 	for (unsigned k = 0; k < pl->nparams; k++) {
-		config_range(k, &pl->p[k].name, &pl->p[k].def, &pl->p[k].lo, &pl->p[k].hi, &pl->p[k].source);
+		config_range(in[k], &pl->p[k].name, &pl->p[k].def, &pl->p[k].lo, &pl->p[k].hi, &pl->p[k].source);
 	}
 	pl->nscen = 1;
 	for (unsigned i = 0; i < nc; i++) {
@@ -804,7 +813,7 @@ int cli_sensitivity(int argc, char **argv)
 		eo.trace_label = "default";
 	}
 	struct plan pl;
-	if (make_plan(&pl, &base, eo.nstrategies, (unsigned)samples, seed, sets, src.nset) < 0) {
+	if (make_plan(&pl, &base, model, eo.nstrategies, (unsigned)samples, seed, sets, src.nset) < 0) {
 		plan_free(&pl);
 		cli_error("sensitivity: out of memory");
 		return CLI_EXIT_FAIL;

@@ -777,6 +777,8 @@ static int point_hash(const struct spec *sp, uint64_t p, char *buf, size_t len)
 		return -1;
 	struct engine_opts o;
 	run_opts(sp, &o);
+	if (cli_parse_strategies(sp->strategies, sp->model, &o, err, sizeof(err)) < 0)
+		return -1; /* checked when the spec was read */
 	struct report_ctx r = {NULL, &cfg, &o};
 	snprintf(buf, len, "%016" PRIx64, report_config_hash(&r));
 	return 0;

@@ -329,12 +329,27 @@ static json_t *strategy_json(const struct report_ctx *r, const struct sim *s)
 /* A hash of everything that decides the numbers besides the trace and the strategy: every parameter's
  * value (in the registry's order, so not the preset's name) and the run settings. FNV-1a 64 over
  * "name=value\n" lines: the same on every machine. */
+/* The parameters of the run's model and its strategies (and the engine's). */
+static const struct iw_param_scope *run_scope(const struct report_ctx *r, struct iw_param_scope *sc)
+{
+	const struct iw_model *m = r->res && r->res->nsims ? sim_strategy(r->res->sims[0])->model
+				   : r->opts->nstrategies ? r->opts->strategies[0]->model : NULL;
+	if (!m)
+		return NULL; /* every parameter */
+	model_param_scope(m, sc);
+	return sc;
+}
+
 uint64_t report_config_hash(const struct report_ctx *r)
 {
 	uint64_t h = FNV1A_OFFSET, v;
 	char line[256];
 	const char *name;
+	struct iw_param_scope scope;
+	const struct iw_param_scope *sc = run_scope(r, &scope);
 	for (unsigned i = 0; config_param(r->cfg, i, &name, &v); i++) {
+		if (!config_in_scope(sc, name))
+			continue;
 		snprintf(line, sizeof(line), "%s=%" PRIu64 "\n", name, v);
 		h = fnv1a_str(h, line);
 	}
@@ -405,8 +420,11 @@ json_t *report_json_object(const struct report_ctx *r)
 	json_object_set_new(cfg, "preset", json_string(r->cfg->preset));
 	const char *name;
 	uint64_t v;
+	struct iw_param_scope scope;
+	const struct iw_param_scope *sc = run_scope(r, &scope);
 	for (unsigned i = 0; config_param(r->cfg, i, &name, &v); i++)
-		json_object_set_new(cfg, name, json_integer((json_int_t)v));
+		if (config_in_scope(sc, name))
+			json_object_set_new(cfg, name, json_integer((json_int_t)v));
 	json_object_set_new(root, "config", cfg);
 	json_t *strats = json_object();
 	for (unsigned i = 0; i < res->nsims; i++)

@@ -471,7 +471,18 @@ int config_range(unsigned i, const char **name, uint64_t *def, uint64_t *lo, uin
 	return 0;
 }
 
-void config_print(const struct iw_config *c, FILE *f)
+bool config_in_scope(const struct iw_param_scope *sc, const char *name)
+{
+	int i = config_index(name);
+	if (!sc || i < 0)
+		return true; /* the engine's own (or not a registered name) */
+	for (unsigned k = 0; k < sc->n; k++)
+		if (sc->g[k] == reg_group[i])
+			return true;
+	return false;
+}
+
+void config_print(const struct iw_config *c, FILE *f, const struct iw_param_scope *sc)
 {
 	fprintf(f, "# iowalk parameters (preset %s); sources and assumptions: docs/cost-model.md\n", c->preset);
 	const char *section = NULL;
@@ -487,6 +498,8 @@ void config_print(const struct iw_config *c, FILE *f)
 				fprintf(f, ";   assumption, each of %s a scenario: %s\n", choices[k].values, choices[k].source);
 	}
 	for (unsigned i = 0; i < nreg; i++) {
+		if (!config_in_scope(sc, reg[i]->name))
+			continue;
 		if (i == 0 || reg_group[i] != reg_group[i - 1]) {
 			fprintf(f, "\n# owned by %s\n", reg_group[i]->owner);
 			section = NULL;

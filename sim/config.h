@@ -7,6 +7,7 @@
 #ifndef IOWALK_SIM_CONFIG_H
 #define IOWALK_SIM_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ struct iw_param_group {
 	const char *(*validate)(const struct iw_config *c, char *err, size_t errlen);
 };
 
-#define IW_MAX_EXT_PARAMS 64
+#define IW_MAX_EXT_PARAMS 128
 
 struct iw_config {
 #define X(name, field, def, lo, hi, unit, help) uint64_t field;
@@ -71,8 +72,18 @@ const char *config_ini_check_text(const char *text, size_t len, const char *labe
 const char *config_load_ini_text(struct iw_config *c, const char *text, const char *label, char *err, size_t errlen);
 /* Checks cross-parameter constraints. NULL or the reason. */
 const char *config_validate(const struct iw_config *c, char *err, size_t errlen);
-/* Prints every parameter with value, unit and help (as an INI file that config_load_ini reads back). */
-void config_print(const struct iw_config *c, FILE *f);
+/* The parameter groups of one model and its strategies (engine.h: model_param_scope()): what a run of
+ * that model reports and samples. */
+#define IW_MAX_SCOPE_GROUPS 32
+struct iw_param_scope {
+	const struct iw_param_group *g[IW_MAX_SCOPE_GROUPS];
+	unsigned n;
+};
+/* Whether the parameter named name is in scope (the engine's always are; a NULL scope holds all). */
+bool config_in_scope(const struct iw_param_scope *sc, const char *name);
+/* Prints every parameter in scope (NULL: all) with value, unit and help (as an INI file that
+ * config_load_ini reads back). */
+void config_print(const struct iw_config *c, FILE *f, const struct iw_param_scope *sc);
 /* Iteration for reports: i-th parameter's name and value; returns 0 past the end. */
 int config_param(const struct iw_config *c, unsigned i, const char **name, uint64_t *value);
 const char *config_presets(void); /* "z15, tiny" */

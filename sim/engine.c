@@ -34,6 +34,16 @@ bool model_reports_counter(const struct iw_model *m, unsigned i)
 	return false;
 }
 
+void model_param_scope(const struct iw_model *m, struct iw_param_scope *sc)
+{
+	sc->n = 0;
+	if (m->params)
+		sc->g[sc->n++] = m->params;
+	for (unsigned k = 0; m->strategy_at(k) && sc->n < IW_MAX_SCOPE_GROUPS; k++)
+		if (m->strategy_at(k)->params)
+			sc->g[sc->n++] = m->strategy_at(k)->params;
+}
+
 void engine_result_free(struct engine_result *res)
 {
 	for (unsigned i = 0; i < res->nsims; i++)

@@ -54,6 +54,9 @@ unsigned strategy_rank(const struct strategy_ops *ops);
  * strategies registered (a build that knows several models reports each run's own). */
 bool model_reports_counter(const struct iw_model *m, unsigned i);
 
+/* The parameter groups of model m and its strategies. */
+void model_param_scope(const struct iw_model *m, struct iw_param_scope *sc);
+
 /* 0, or -1 with the reason in err. On success the caller frees with engine_result_free(). */
 int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct engine_result *res, char *err,
 	       size_t errlen);

@@ -76,7 +76,7 @@ static void test_config_errors(void)
 	int fd = mkstemp(path);
 	CHECK(fd >= 0);
 	FILE *f = fdopen(fd, "w");
-	config_print(&c, f);
+	config_print(&c, f, NULL);
 	fclose(f);
 	struct iw_config d;
 	config_defaults(&d);

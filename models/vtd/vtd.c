@@ -141,6 +141,128 @@ void vtd_inval_round(struct iw_inval *inv, unsigned mamv)
 	inv->len = 1ull << (am + 12);
 }
 
+/* ---- writing tables ---- */
+
+static bool is_leaf(enum vtd_kind kind, unsigned l, uint64_t e)
+{
+	(void)kind;
+	return l == VTD_LEVEL_PT || (vtd_can_be_large(l) && (e & (1ull << 7)));
+}
+
+uint64_t vtd_entry_at(struct vtd_table *t, uint64_t iova, unsigned level, vtd_touch_fn touch, void *ctx)
+{
+	uint64_t table = t->root;
+	for (unsigned l = vtd_root_level(t->levels); l < level; l++) {
+		uint64_t ea = table + (uint64_t)vtd_index(l, iova) * 8, e = t->ops->read64(t->ctx, ea);
+		if (touch)
+			touch(ctx, ea);
+		if (!vtd_present(t->kind, e) || is_leaf(t->kind, l, e)) {
+			uint64_t next = t->ops->alloc(t->ctx, VTD_TABLE_BYTES);
+			if (next == UINT64_MAX)
+				return UINT64_MAX;
+			if (vtd_present(t->kind, e)) {
+				/* Split: the same pages as entries of the next level, with the same rights. */
+				bool w = t->kind == VTD_SS ? (e & VTD_SS_W) != 0 : (e & VTD_FS_RW) != 0;
+				for (unsigned i = 0; i < 512; i++)
+					t->ops->write64(t->ctx, next + i * 8,
+							vtd_leaf(t->kind, l + 1, (e & VTD_ADDR_MASK) + ((uint64_t)i << vtd_shift(l + 1)), w));
+			}
+			e = vtd_nonleaf(t->kind, next);
+			t->ops->write64(t->ctx, ea, e);
+			if (touch)
+				touch(ctx, ea);
+		}
+		table = e & VTD_ADDR_MASK;
+	}
+	return table + (uint64_t)vtd_index(level, iova) * 8;
+}
+
+/* The entry of iova at `level` without creating anything, or 0 when a table above it is missing (or a
+ * large leaf covers it). */
+static uint64_t entry_peek(const struct vtd_table *t, uint64_t iova, unsigned level)
+{
+	uint64_t table = t->root;
+	for (unsigned l = vtd_root_level(t->levels); l < level; l++) {
+		uint64_t e = t->ops->read64(t->ctx, table + (uint64_t)vtd_index(l, iova) * 8);
+		if (!vtd_present(t->kind, e) || is_leaf(t->kind, l, e))
+			return 0;
+		table = e & VTD_ADDR_MASK;
+	}
+	return t->ops->read64(t->ctx, table + (uint64_t)vtd_index(level, iova) * 8);
+}
+
+/* The level of the largest leaf that can map iova to pa with len left, under max_shift. */
+static unsigned leaf_level(const struct vtd_table *t, uint64_t iova, uint64_t pa, uint64_t len, unsigned max_shift)
+{
+	for (unsigned l = VTD_LEVEL_PDPT; l < VTD_LEVEL_PT; l++) {
+		uint64_t bytes = 1ull << vtd_shift(l);
+		if (vtd_shift(l) > max_shift || l < vtd_root_level(t->levels) || ((iova | pa) & (bytes - 1)) || len < bytes)
+			continue;
+		uint64_t e = entry_peek(t, iova, l);
+		if (!vtd_present(t->kind, e) || is_leaf(t->kind, l, e))
+			return l;
+	}
+	return VTD_LEVEL_PT;
+}
+
+const char *vtd_map(struct vtd_table *t, uint64_t iova, uint64_t pa, uint64_t len, bool writable, unsigned max_shift,
+		    void (*changed)(void *ctx, uint64_t iova), vtd_touch_fn touch, void *ctx)
+{
+	for (uint64_t off = 0; off < len;) {
+		unsigned l = leaf_level(t, iova + off, pa + off, len - off, max_shift);
+		uint64_t bytes = 1ull << vtd_shift(l), ea = vtd_entry_at(t, iova + off, l, touch, ctx);
+		if (ea == UINT64_MAX)
+			return "out of memory (IO page table)";
+		uint64_t old = t->ops->read64(t->ctx, ea);
+		for (uint64_t k = 0; changed && vtd_present(t->kind, old) && k < bytes; k += 4096)
+			changed(ctx, iova + off + k);
+		t->ops->write64(t->ctx, ea, vtd_leaf(t->kind, l, pa + off, writable));
+		if (touch)
+			touch(ctx, ea);
+		off += bytes;
+	}
+	return NULL;
+}
+
+void vtd_unmap(struct vtd_table *t, uint64_t iova, uint64_t len, void (*changed)(void *ctx, uint64_t iova),
+	       vtd_touch_fn touch, void *ctx)
+{
+	for (uint64_t off = 0; off < len;) {
+		uint64_t a = iova + off, bytes = 4096;
+		unsigned level = VTD_LEVEL_PT;
+		/* A large leaf the rest of the range covers whole is cleared at its level. */
+		for (unsigned l = VTD_LEVEL_PDPT; l < VTD_LEVEL_PT; l++) {
+			uint64_t b = 1ull << vtd_shift(l), e = entry_peek(t, a, l);
+			if (l >= vtd_root_level(t->levels) && vtd_present(t->kind, e) && is_leaf(t->kind, l, e) && !(a & (b - 1)) &&
+			    len - off >= b) {
+				level = l;
+				bytes = b;
+				break;
+			}
+		}
+		uint64_t e = entry_peek(t, a, level);
+		bool covered = level != VTD_LEVEL_PT || vtd_present(t->kind, e);
+		if (!covered) {
+			/* Nothing at the PTE: mapped by a large leaf that must be split, or not mapped at all. */
+			for (unsigned l = VTD_LEVEL_PDPT; l < VTD_LEVEL_PT && !covered; l++) {
+				uint64_t el = entry_peek(t, a, l);
+				covered = l >= vtd_root_level(t->levels) && vtd_present(t->kind, el) && is_leaf(t->kind, l, el);
+			}
+		}
+		if (covered) {
+			uint64_t ea = vtd_entry_at(t, a, level, touch, ctx);
+			if (ea != UINT64_MAX && vtd_present(t->kind, t->ops->read64(t->ctx, ea))) {
+				for (uint64_t k = 0; changed && k < bytes; k += 4096)
+					changed(ctx, a + k);
+				t->ops->write64(t->ctx, ea, 0);
+				if (touch)
+					touch(ctx, ea);
+			}
+		}
+		off += bytes;
+	}
+}
+
 /* ---- the engine's view ---- */
 
 static void f_walk(const void *table, uint64_t addr, bool write, struct iw_walk *w) { vtd_walk(table, addr, write, w); }

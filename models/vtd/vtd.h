@@ -99,6 +99,25 @@ uint64_t vtd_nonleaf(enum vtd_kind kind, uint64_t pa);
 /* Valid 4 KiB pages reachable from the root (a large leaf counts its pages). */
 uint64_t vtd_count_pages(const struct vtd_table *t);
 
+/* ---- writing tables (a guest's Linux, a host's vfio/iommufd: functional, untimed) ---- */
+/* Which entries a table write reads and writes, each by its address (the guest's vCPU references;
+ * NULL: a host table). */
+typedef void (*vtd_touch_fn)(void *ctx, uint64_t addr);
+/* The address of iova's entry at `level`, creating the tables above it (new tables come from the table's
+ * memory, alloc) and splitting a large leaf in the way into entries of the next level; UINT64_MAX when
+ * memory runs out. */
+uint64_t vtd_entry_at(struct vtd_table *t, uint64_t iova, unsigned level, vtd_touch_fn touch, void *ctx);
+/* Maps [iova, iova + len) to pa: leaves as large as max_shift allows (21: 2 MiB, 30: 1 GiB, 12: 4 KiB only)
+ * where iova, pa and the remaining length are aligned and the entry there holds no table (an entry above
+ * the leaf is never taken back: a paging-structure cache may hold it), else 4 KiB leaves; changed (NULL:
+ * not wanted) hears every 4 KiB page whose valid mapping is replaced, in order. NULL or the reason. */
+const char *vtd_map(struct vtd_table *t, uint64_t iova, uint64_t pa, uint64_t len, bool writable, unsigned max_shift,
+		    void (*changed)(void *ctx, uint64_t iova), vtd_touch_fn touch, void *ctx);
+/* Unmaps [iova, iova + len): a large leaf the range covers whole is cleared, one it cuts is split first;
+ * changed hears every 4 KiB page whose valid mapping is removed. */
+void vtd_unmap(struct vtd_table *t, uint64_t iova, uint64_t len, void (*changed)(void *ctx, uint64_t iova),
+	       vtd_touch_fn touch, void *ctx);
+
 /* The formats as the engine sees them (tables: struct vtd_table). */
 extern const struct iw_format vtd_fs_format;
 extern const struct iw_format vtd_ss_format;
