@@ -477,6 +477,7 @@ static int cmd_gen(int argc, char **argv)
 	}
 	struct gen_opts o;
 	gen_defaults(&o, kind);
+	bool levels_given = false;
 	const char *out = NULL;
 	bool binary = false, zstd = false, progress_lines = false;
 	int c, idx;
@@ -487,6 +488,7 @@ static int cmd_gen(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "o:h", opts, &idx, "trace gen")) != -1) {
 		switch (c) {
 		case G_OPT:
+			levels_given |= strcmp(opts[idx].name, "levels") == 0;
 			if (gen_set(&o, opts[idx].name, optarg, err, sizeof(err))) {
 				cli_error("gen: %s", err);
 				return CLI_EXIT_USAGE;
@@ -512,6 +514,9 @@ static int cmd_gen(int argc, char **argv)
 		cli_error("gen: expected -o OUT (and no other arguments)");
 		return CLI_EXIT_USAGE;
 	}
+	/* A format's guest tables have the model's own default depth (VT-d's first stage: 4 levels). */
+	if (o.format && !levels_given)
+		o.levels = model_find(o.format)->default_levels;
 	const char *why = gen_check(&o);
 	if (why) {
 		cli_error("gen %s: %s", gen_kind_name(kind), why);

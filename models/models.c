@@ -2,6 +2,7 @@
 #include "models.h"
 
 #include "s390_model.h"
+#include "vtd_model.h"
 
 #include <string.h>
 
@@ -14,7 +15,7 @@ extern const struct iw_model IOWALK_EXTRA_MODEL;
 #define EXTRA
 #endif
 
-static const struct iw_model *const registry[] = {&s390_ioat_model EXTRA};
+static const struct iw_model *const registry[] = {&s390_ioat_model, &vtd_model EXTRA};
 #define NMODELS (sizeof(registry) / sizeof(registry[0]))
 
 const struct iw_model *model_at(unsigned i) { return i < NMODELS ? registry[i] : NULL; }

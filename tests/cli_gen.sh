@@ -88,7 +88,7 @@ done
 # what the build knows; an unknown format, and a trace on stdin of another format than --format, are refused.
 "$IOWALK" run --list-formats | grep -q '^s390-ioat ' && ok || bad "--list-formats"
 [ "$("$IOWALK" run --list-strategies --format s390-ioat | cut -d' ' -f1 | tr '\n' ,)" = "kvm-gfn,root-pfn,nested,qemu,direct," ] && ok || bad "--list-strategies --format"
-"$IOWALK" run --list-strategies --format vtd-x 2> "$T/err"; [ $? -eq 2 ] && grep -q "unknown table format 'vtd-x' (known: s390-ioat)" "$T/err" && ok || bad "run --format vtd-x: $(cat "$T/err")"
+"$IOWALK" run --list-strategies --format vtd-x 2> "$T/err"; [ $? -eq 2 ] && grep -q "unknown table format 'vtd-x' (known: s390-ioat, vtd)" "$T/err" && ok || bad "run --format vtd-x: $(cat "$T/err")"
 "$IOWALK" trace gen stream --ops 40 --format vtd-x -o "$T/v3.trace" 2> "$T/err"; [ $? -eq 2 ] && grep -q "unknown table format 'vtd-x'" "$T/err" && ok || bad "gen --format vtd-x: $(cat "$T/err")"
 "$IOWALK" trace gen stream --ops 40 --format s390-ioat -o "$T/v3.trace" 2>/dev/null && "$IOWALK" trace gen stream --ops 40 -o "$T/v1.trace" 2>/dev/null &&
 	head -2 "$T/v3.trace" | tr '\n' ' ' | grep -q '^%iowalk-trace 3 %format s390-ioat ' && ok || bad "gen --format: $(head -2 "$T/v3.trace")"
@@ -96,6 +96,27 @@ done
 	[ "$(cut -d, -f2-30 "$T/v3.csv")" = "$(cut -d, -f2-30 "$T/v1.csv")" ] && ok || bad "a version-3 trace's numbers differ from version 1's"
 "$IOWALK" trace gen stream --ops 40 --devices 2 --format s390-ioat -o "$T/d.trace" 2> "$T/err"; [ $? -ne 0 ] && grep -q "needs a version-1 trace" "$T/err" && ok || bad "gen --devices 2 --format: $(cat "$T/err")"
 sed 's/^%format s390-ioat/%format toy-x/' "$T/v3.trace" > "$T/toy.trace"
-"$IOWALK" run "$T/toy.trace" -q 2> "$T/err"; [ $? -eq 1 ] && grep -q "table format 'toy-x' is not one this build knows (s390-ioat)" "$T/err" && ok || bad "run of a toy-x trace: $(cat "$T/err")"
+"$IOWALK" run "$T/toy.trace" -q 2> "$T/err"; [ $? -eq 1 ] && grep -q "table format 'toy-x' is not one this build knows (s390-ioat, vtd)" "$T/err" && ok || bad "run of a toy-x trace: $(cat "$T/err")"
 "$IOWALK" run - -q < "$T/toy.trace" 2> "$T/err"; [ $? -eq 1 ] && grep -q "the trace's table format is toy-x, but the strategies are s390-ioat's" "$T/err" && ok || bad "stdin toy-x: $(cat "$T/err")"
+# VT-d: every generator writes a vtd trace (first-stage tables of 4 levels by default); it replays under
+# every VT-d strategy with --check and no fault, and the report names the VT-d counters and faults.
+"$IOWALK" run --list-formats | grep -q '^vtd ' && ok || bad "--list-formats lacks vtd"
+[ "$("$IOWALK" run --list-strategies --format vtd | cut -d' ' -f1 | tr '\n' ,)" = "nested,nested-hwq,passthrough," ] && ok || bad "vtd strategies"
+for kind in nic-ring nvme stream random churn vm; do
+	"$IOWALK" trace gen $kind --ops 300 --format vtd -o "$T/vtd-$kind.trace" 2>/dev/null || { bad "gen $kind --format vtd"; continue; }
+	grep -q ' IOAT [0-9]* 0x[0-9a-f]* 4$' "$T/vtd-$kind.trace" || bad "gen $kind --format vtd: not 4 levels"
+	"$IOWALK" run "$T/vtd-$kind.trace" --check -q --json "$T/vtd-$kind.json" 2> "$T/err" || { bad "vtd $kind --check: $(cat "$T/err")"; continue; }
+	python3 - "$T/vtd-$kind.json" <<'PY' && ok || bad "vtd $kind: $(cat "$T/err")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = j["strategies"]
+assert sorted(s) == ["nested", "nested-hwq", "passthrough"], sorted(s)
+for name, v in s.items():
+    assert all(n == 0 for n in v["faults"].values()), (name, v["faults"])
+    assert v["ops"]["checked"] == v["translations"] > 0, name
+    assert "qi_waits" in v["ops"] and "host_walks" not in v["ops"], name
+    assert set(v["faults"]) == {"not_present", "write_to_readonly", "beyond_width", "reserved_field", "privilege", "invalid_context"}
+assert "vtd.mamv" in j["config"] and "vm.host_levels" not in j["config"]
+PY
+done
 finish

@@ -53,6 +53,7 @@ const struct iw_model s390_ioat_model = {
 	.summary = "IBM Z PCI IO address translation (IOAT): region/segment/page tables, 4 KiB pages, RPCIT",
 	.fmt = &s390_ioat_format,
 	.strategy_at = s390_strategy_at,
+	.default_levels = 3,
 	.host_new = host_new,
 	.host_free = host_free,
 	.memslot_check = memslot_check,

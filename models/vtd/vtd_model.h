@@ -20,6 +20,9 @@ struct vtd_host {
 	struct vm *vm;
 	struct vtd_table s2;   /* the second stage: gpa -> hpa, 4 KiB tables in the host pool */
 	unsigned s2_max_shift; /* its largest leaf: 12, 21 or 30 */
+	unsigned guest_max_shift; /* the largest first-stage leaf a guest maps (vtd.guest_max_page_kib) */
+	uint64_t ctx_hpa;      /* the device's context entry (host memory) */
+	uint64_t pasid_hpa;    /* its PASID directory entry and, 2 KiB on, its PASID-table entry */
 };
 
 struct vtd_guest {

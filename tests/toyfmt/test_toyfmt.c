@@ -79,8 +79,8 @@ static uint64_t op(json_t *j, const char *strategy, const char *section, const c
 static void test_registry(void)
 {
 	CHECK(model_find("toy-x86") == &toy_model);
-	CHECK(model_at(1) == &toy_model && model_at(2) == NULL);
-	CHECK_STR_CONTAINS(cli_format_names(), "s390-ioat, toy-x86");
+	CHECK(model_at(2) == &toy_model && model_at(3) == NULL);
+	CHECK_STR_CONTAINS(cli_format_names(), "s390-ioat, vtd, toy-x86");
 	char err[256];
 	CHECK(cli_trace_model(trace, NULL, err, sizeof(err)) == &toy_model);
 	struct engine_opts o;
