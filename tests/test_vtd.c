@@ -9,14 +9,27 @@
 
 struct tmem {
 	struct physmem *pm;
+	uint64_t next; /* the bump allocator's next table (tables written by vtd_map) */
 };
 static struct tmem mem;
 static uint64_t t_read(void *c, uint64_t a) { return physmem_read64(((struct tmem *)c)->pm, a); }
 static void t_write(void *c, uint64_t a, uint64_t v) { CHECK(physmem_write64(((struct tmem *)c)->pm, a, v) == 0); }
-static const struct iw_mem_ops tops = {.read64 = t_read, .write64 = t_write, .alloc = NULL, .fill64 = NULL};
+static uint64_t t_alloc(void *c, uint64_t bytes)
+{
+	struct tmem *m = c;
+	uint64_t a = (m->next + bytes - 1) & ~(bytes - 1);
+	m->next = a + bytes;
+	return a;
+}
+static const struct iw_mem_ops tops = {.read64 = t_read, .write64 = t_write, .alloc = t_alloc, .fill64 = NULL};
 static void put(uint64_t a, uint64_t v) { t_write(&mem, a, v); }
 
-static void setup(void) { mem.pm = physmem_new(); CHECK(mem.pm != NULL); }
+static void setup(void)
+{
+	mem.pm = physmem_new();
+	mem.next = 0x1000000;
+	CHECK(mem.pm != NULL);
+}
 static void teardown(void) { physmem_free(mem.pm); }
 
 static struct vtd_table table(enum vtd_kind kind, unsigned levels, uint64_t root)
@@ -216,5 +229,54 @@ static void test_inval(void)
 	CHECK(d.scope == IW_INVAL_DOMAIN);
 }
 
+/* The table writers: 2 MiB leaves where aligned, 4 KiB elsewhere; an unmap that cuts a large leaf splits
+ * it; the pages heard as changed. */
+static unsigned nchanged;
+static void changed(void *ctx, uint64_t iova)
+{
+	(void)ctx;
+	(void)iova;
+	nchanged++;
+}
+
+static void test_map_unmap(void)
+{
+	for (int k = 0; k < 2; k++) {
+		enum vtd_kind kind = k ? VTD_FS : VTD_SS;
+		struct vtd_table t = table(kind, 4, t_alloc(&mem, 4096));
+		/* 4 MiB at 2 MiB-aligned iova and pa: two PD leaves; then 3 pages at an unaligned pa. */
+		CHECK(vtd_map(&t, 0x200000, 0x40000000, 0x400000, true, 21, changed, NULL, NULL) == NULL);
+		CHECK(vtd_map(&t, 0x1000000, 0x50001000, 0x3000, false, 21, changed, NULL, NULL) == NULL);
+		CHECK_EQ_U64(vtd_count_pages(&t), 1027);
+		struct iw_walk w;
+		vtd_walk(&t, 0x3ff123, false, &w);
+		CHECK(w.fault == VTD_OK && w.addr == 0x401ff123 && w.page_bytes == (2u << 20) && w.nrefs == 3);
+		vtd_walk(&t, 0x1002000, true, &w);
+		CHECK_EQ_U64(w.fault, VTD_FAULT_WRITE_RO);
+		/* A map over a mapped page replaces it (heard), nothing else is heard. */
+		nchanged = 0;
+		CHECK(vtd_map(&t, 0x1001000, 0x60000000, 0x1000, true, 21, changed, NULL, NULL) == NULL);
+		CHECK_EQ_U64(nchanged, 1);
+		/* Unmapping one page of the first 2 MiB leaf splits it: 511 of its pages stay where they were. */
+		nchanged = 0;
+		vtd_unmap(&t, 0x300000, 0x1000, changed, NULL, NULL);
+		CHECK_EQ_U64(nchanged, 1);
+		CHECK_EQ_U64(vtd_count_pages(&t), 1026);
+		vtd_walk(&t, 0x300000, false, &w);
+		CHECK(w.fault == VTD_FAULT_NOT_PRESENT && w.fault_level == VTD_LEVEL_PT);
+		vtd_walk(&t, 0x301abc, true, &w);
+		CHECK(w.fault == VTD_OK && w.addr == 0x40101abc && w.page_bytes == 4096 && w.writable);
+		/* Unmapping the second leaf whole clears it at the PD (512 pages heard). */
+		nchanged = 0;
+		vtd_unmap(&t, 0x400000, 0x200000, changed, NULL, NULL);
+		CHECK_EQ_U64(nchanged, 512);
+		CHECK_EQ_U64(vtd_count_pages(&t), 514);
+		/* 4 KiB only: a 2 MiB-aligned map of 2 MiB makes 512 PTEs. */
+		CHECK(vtd_map(&t, 0x800000, 0x70000000, 0x200000, true, 12, NULL, NULL, NULL) == NULL);
+		vtd_walk(&t, 0x800000, false, &w);
+		CHECK(w.fault == VTD_OK && w.page_bytes == 4096 && w.nrefs == 4);
+	}
+}
+
 CHECK_MAIN(CASE(setup), CASE(test_encodings), CASE(test_ss39_4k), CASE(test_ss48_2m), CASE(test_ss57_1g), CASE(test_fs48),
-	   CASE(test_fs57_2m), CASE(test_inval), CASE(teardown))
+	   CASE(test_fs57_2m), CASE(test_inval), CASE(test_map_unmap), CASE(teardown))
