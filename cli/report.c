@@ -91,11 +91,19 @@ static void dist_cells(char c[4][32], uint64_t n, const struct dist *d, uint64_t
 void report_table(const struct report_ctx *r, FILE *f)
 {
 	const struct engine_result *res = r->res;
+	/* The strategy column: as wide as the longest name (at least 9). */
+	int sw = 9;
+	for (unsigned i = 0; i < res->nsims; i++)
+		if ((int)strlen(sim_strategy(res->sims[i])->name) > sw)
+			sw = (int)strlen(sim_strategy(res->sims[i])->name);
+	for (unsigned i = 0; i < res->nrefused; i++)
+		if ((int)strlen(res->refused[i].name) > sw)
+			sw = (int)strlen(res->refused[i].name);
 	fprintf(f, "iowalk %s: trace %s (%s), %" PRIu64 " records, hash %016" PRIx64 "\n", IOWALK_VERSION,
 		r->opts->trace_label, res->hdr.name[0] ? res->hdr.name : "unnamed", res->records, res->trace_hash);
 	fprintf(f, "preset %s, check %s, warm-up %" PRIu64 " records; cycles at %" PRIu64 " MHz\n\n", r->cfg->preset,
 		r->opts->check ? "on" : "off", r->opts->warmup, r->cfg->cpu_clock_mhz);
-	fprintf(f, "%-9s %8s %9s %7s %8s %8s %8s %9s %7s %8s %10s %13s %9s %7s\n", "strategy", "updates", "upd-mean",
+	fprintf(f, "%-*s %8s %9s %7s %8s %8s %8s %9s %7s %8s %10s %13s %9s %7s\n", sw, "strategy", "updates", "upd-mean",
 		"upd-ns", "upd-p50", "upd-p99", "xlats", "xlat-mean", "xlat-ns", "xlat-p50", "xlat-p99.9", "total-cycles",
 		"all/xlat", "ratio");
 	double ns = 1000.0 / (double)r->cfg->cpu_clock_mhz;
@@ -112,22 +120,22 @@ void report_table(const struct report_ctx *r, FILE *f)
 			snprintf(all, sizeof(all), "%.1f", all_per_xlat(st));
 		else
 			snprintf(all, sizeof(all), "n/a");
-		fprintf(f, "%-9s %8" PRIu64 " %9s %7s %8s %8s %8" PRIu64 " %9s %7s %8s %10s %13" PRIu64 " %9s %6.2fx\n",
+		fprintf(f, "%-*s %8" PRIu64 " %9s %7s %8s %8s %8" PRIu64 " %9s %7s %8s %10s %13" PRIu64 " %9s %6.2fx\n", sw,
 			sim_strategy(res->sims[i])->name, nu, c[0], c[1], c[2], c[3], nx, c[4], c[5], c[6], c[7], stats_total(st), all,
 			ratio(r, st));
 	}
 	for (unsigned i = 0; i < res->nrefused; i++)
-		fprintf(f, "%-9s not run: %s\n", res->refused[i].name, res->refused[i].why);
+		fprintf(f, "%-*s not run: %s\n", sw, res->refused[i].name, res->refused[i].why);
 	for (unsigned i = 0; i < res->nsims; i++)
 		if (sim_what_if_reason(res->sims[i]))
-			fprintf(f, "%-9s what-if: %s\n", sim_strategy(res->sims[i])->name, sim_what_if_reason(res->sims[i]));
+			fprintf(f, "%-*s what-if: %s\n", sw, sim_strategy(res->sims[i])->name, sim_what_if_reason(res->sims[i]));
 	fprintf(f, "\nupd: RPCIT-path cycles per guest IOPTE update made visible (mean, in ns at %" PRIu64 " MHz, p50, p99);\n"
 		   "xlat: latency of a DMA page translation (mean, ns, p50, p99.9); all/xlat: cycles of both paths\n"
 		   "per DMA page translation; ratio: total cycles relative to %s. Set-up is not in them (below).\n",
 		r->cfg->cpu_clock_mhz, base_name(r));
 	fprintf(f, "\nset-up (one-time) and pinned guest memory (MiB) over the run's %.3f s of simulated time\n",
 		window_s(r, sim_stats(baseline(r))));
-	fprintf(f, "%-9s %14s %10s %9s %10s %10s %10s", "strategy", "setup-cycles", "setup-ms", "upfront", "pin-peak",
+	fprintf(f, "%-*s %14s %10s %9s %10s %10s %10s", sw, "strategy", "setup-cycles", "setup-ms", "upfront", "pin-peak",
 		"pin-avg", "pin-end");
 	if (r->opts->amortize_s > 0)
 		fprintf(f, " %12s %7s", "amort/xlat", "ratio");
@@ -136,7 +144,7 @@ void report_table(const struct report_ctx *r, FILE *f)
 	for (unsigned i = 0; i < res->nsims; i++) {
 		const struct stats *st = &(*sim_stats(res->sims[i]));
 		double mib = 4096.0 / (1024.0 * 1024.0);
-		fprintf(f, "%-9s %14" PRIu64 " %10.3f %9.1f %10.1f %10.1f %10.1f", sim_strategy(res->sims[i])->name, st->setup_cycles,
+		fprintf(f, "%-*s %14" PRIu64 " %10.3f %9.1f %10.1f %10.1f %10.1f", sw, sim_strategy(res->sims[i])->name, st->setup_cycles,
 			(double)st->setup_cycles / ((double)r->cfg->cpu_clock_mhz * 1e3), (double)st->setup_pinned_pages * mib,
 			(double)st->pinned_peak * mib, (double)stats_pinned_avg_bytes(st) / (1024.0 * 1024.0),
 			(double)st->pinned_end * mib);
@@ -157,7 +165,7 @@ void report_table(const struct report_ctx *r, FILE *f)
 		r->opts->no_drain ? "off (--no-drain: changes not refreshed by the end of the trace stay so)"
 				  : "a final flush after the last record made pending changes visible (drain_updates)");
 	if (res->nsims && sim_nfunctions(res->sims[0]) > 1) {
-		fprintf(f, "\nper PCI function (IO address space)\n%-9s %8s %8s %8s %9s %9s %13s %13s\n", "strategy", "function",
+		fprintf(f, "\nper PCI function (IO address space)\n%-*s %8s %8s %8s %9s %9s %13s %13s\n", sw, "strategy", "function",
 			"updates", "rpcits", "upd-mean", "xlats", "xlat-mean", "total-cycles");
 		for (unsigned i = 0; i < res->nsims; i++)
 			for (unsigned k = 0; k < sim_nfunctions(res->sims[i]); k++) {
@@ -166,7 +174,7 @@ void report_table(const struct report_ctx *r, FILE *f)
 				snprintf(um, sizeof(um), fs->updates ? "%.1f" : "n/a", fs->updates ? (double)fs->rpcit_cycles / (double)fs->updates : 0.0);
 				snprintf(xm, sizeof(xm), fs->translations ? "%.1f" : "n/a",
 					 fs->translations ? (double)fs->dma_cycles / (double)fs->translations : 0.0);
-				fprintf(f, "%-9s %8u %8" PRIu64 " %8" PRIu64 " %9s %9" PRIu64 " %13s %13" PRIu64 "\n", sim_strategy(res->sims[i])->name,
+				fprintf(f, "%-*s %8u %8" PRIu64 " %8" PRIu64 " %9s %9" PRIu64 " %13s %13" PRIu64 "\n", sw, sim_strategy(res->sims[i])->name,
 					sim_function_id(res->sims[i], k), fs->updates, fs->rpcits, um, fs->translations, xm,
 					fs->rpcit_cycles + fs->dma_cycles);
 			}
