@@ -58,7 +58,7 @@ do for [fmt in "png pdf col1 col2"] {
   set logscale y
   set yrange [floor/2:*]
   set xrange [-0.6:nstrat - 0.4]
-  if (small) { set key below horizontal font ',7' noenhanced samplen 1 width -2 } else { set key inside left top vertical font ',9' noenhanced box opaque }
+  if (small) { set key below horizontal font ',7' noenhanced samplen 1 width -2 } else { set key below horizontal font ',9' noenhanced }
   psz = small ? 0.4 : 1.0
   if (small) { unset xlabel }
   plot datafile using 0:(pos(column('upd_mean'))):xtic(1) with points pt 5 ps 1.3*psz lc rgb '#0072B2' title 'mean', \
