@@ -137,7 +137,8 @@ static void nested_invalidate(struct strategy *st, const struct iw_inval *inv)
 {
 	struct sim *s = container_of(st, struct vtd_strat, base)->sim;
 	const struct iw_config *c = sim_cfg(s);
-	sim_charge(s, COMP_INTERCEPT, config_value(c, "vtd.vmexit") + config_value(c, "vtd.user_exit"));
+	const uint64_t exit_cycles = config_value(c, "vtd.vmexit") + config_value(c, "vtd.user_exit");
+	sim_charge(s, COMP_INTERCEPT, exit_cycles);
 	sim_op(s, (unsigned)stats_counter_index("vtd_vmm_exits"), 1);
 	sim_charge(s, COMP_SW, config_value(c, "vtd.ioctl"));
 	vtd_host_qi(s, 1);
