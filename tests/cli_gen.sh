@@ -101,7 +101,7 @@ sed 's/^%format s390-ioat/%format toy-x/' "$T/v3.trace" > "$T/toy.trace"
 # VT-d: every generator writes a vtd trace (first-stage tables of 4 levels by default); it replays under
 # every VT-d strategy with --check and no fault, and the report names the VT-d counters and faults.
 "$IOWALK" run --list-formats | grep -q '^vtd ' && ok || bad "--list-formats lacks vtd"
-[ "$("$IOWALK" run --list-strategies --format vtd | cut -d' ' -f1 | tr '\n' ,)" = "vmm-shadow,nested,nested-hwq,passthrough," ] && ok || bad "vtd strategies"
+[ "$("$IOWALK" run --list-strategies --format vtd | cut -d' ' -f1 | tr '\n' ,)" = "vmm-shadow,nested,nested-hwq,passthrough,kvm-gfn,root-pfn," ] && ok || bad "vtd strategies"
 for kind in nic-ring nvme stream random churn vm; do
 	"$IOWALK" trace gen $kind --ops 300 --format vtd -o "$T/vtd-$kind.trace" 2>/dev/null || { bad "gen $kind --format vtd"; continue; }
 	grep -q ' IOAT [0-9]* 0x[0-9a-f]* 4$' "$T/vtd-$kind.trace" || bad "gen $kind --format vtd: not 4 levels"
@@ -110,7 +110,7 @@ for kind in nic-ring nvme stream random churn vm; do
 import json, sys
 j = json.load(open(sys.argv[1]))
 s = j["strategies"]
-assert sorted(s) == ["nested", "nested-hwq", "passthrough", "vmm-shadow"], sorted(s)
+assert sorted(s) == ["kvm-gfn", "nested", "nested-hwq", "passthrough", "root-pfn", "vmm-shadow"], sorted(s)
 for name, v in s.items():
     assert all(n == 0 for n in v["faults"].values()), (name, v["faults"])
     assert v["ops"]["checked"] == v["translations"] > 0, name

@@ -19,7 +19,11 @@
  *    for each page that changed against what it has mapped (its IOVA tree), maps it through vfio (pin,
  *    host second-stage entry) or unmaps it (host entry cleared, host invalidation and wait, unpin); the
  *    device walks that host table.
- * Left out here: the in-kernel shadows of the 2022 thread carried over as what-ifs: docs/vtd.md. */
+ *  - kvm-gfn and root-pfn: the two in-kernel shadows argued on the iommu list in 2022 for s390, carried
+ *    over as what-ifs (no upstream x86 design shadows in the kernel): the flush traps to the host kernel
+ *    only (no exit to user space, no ioctl), which resolves each changed page itself, through KVM
+ *    (memslot search, GUP-fast, a page reference) or through the second stage's pinned pfns (a software
+ *    walk of it, all guest RAM pinned up front). */
 #include "alloc.h"
 #include "config.h"
 #include "u64map.h"
@@ -229,14 +233,24 @@ static const struct iw_param shadow_params[] = {
 	 "host invalidation", 1000, 20000, "assumption, as vtd.vfio_map"},
 };
 static const struct iw_param_group shadow_param_group = {"vmm-shadow", shadow_params, 2, NULL};
+static const struct iw_param kvm_params[] = {
+	{"vtd.gup_fast", 3000, 0, 100000000, "cycles", "kvm-gfn: GUP-fast of one page (the x86 host's page-table walk is not "
+	 "modelled)", 1000, 6000, "GUP-fast benchmark 0.54-1.1 us a page (tools/testing/selftests/mm gup_test; weak)"},
+};
+static const struct iw_param_group kvm_param_group = {"kvm-gfn (vtd)", kvm_params, 1, NULL};
+
+/* How a shadowing design resolves and holds a guest page (strategy_ops.impl). */
+enum shadow_mode { SHADOW_VMM, SHADOW_KVM, SHADOW_ROOT };
+static const enum shadow_mode mode_vmm = SHADOW_VMM, mode_kvm = SHADOW_KVM, mode_root = SHADOW_ROOT;
 
 struct vmm_shadow {
 	struct strategy base;
 	struct sim *sim;
+	enum shadow_mode mode;
 	struct vtd_table host;   /* the vfio container's IOVA -> hpa table (second stage, 4 KiB leaves) */
 	struct u64map mapped;    /* QEMU's IOVA tree: iova page -> hpa page | read-only */
 	uint64_t live;           /* pages mapped (and pinned) */
-	uint64_t c_map, c_unmap;
+	uint64_t c_map, c_unmap, c_gup;
 	int n_exits;
 };
 
@@ -250,10 +264,14 @@ static struct strategy *shadow_create(const struct strategy_ops *self, struct si
 	}
 	q->base.ops = self;
 	q->sim = s;
+	q->mode = *(const enum shadow_mode *)self->impl;
+	if (q->mode != SHADOW_VMM)
+		sim_what_if(s, "no upstream x86 design shadows a guest's IO page tables in the kernel: the 2022 s390 design, carried over");
 	q->host = (struct vtd_table){.ops = &vm_hpa_ops, .ctx = sim_vm(s), .root = vm_host_alloc(sim_vm(s), VTD_TABLE_BYTES),
 				     .levels = vtd_host_of(s)->s2.levels, .kind = VTD_SS};
 	q->c_map = config_value(sim_cfg(s), "vtd.vfio_map");
 	q->c_unmap = config_value(sim_cfg(s), "vtd.vfio_unmap");
+	q->c_gup = config_value(sim_cfg(s), "vtd.gup_fast");
 	q->n_exits = stats_counter_index("vtd_vmm_exits");
 	return &q->base;
 }
@@ -265,12 +283,31 @@ static void shadow_destroy(struct strategy *st)
 	iw_free(q);
 }
 
-/* VFIO_IOMMU_MAP_DMA of one page: the pin and the host table's entry (a shadow write). */
-static void shadow_map_page(struct vmm_shadow *q, uint64_t iova, uint64_t hpa, bool ro)
+/* How the host resolves the guest page at gpa (hpa, its 4 KiB page) and takes what it holds of it:
+ * VFIO_IOMMU_MAP_DMA's pin (vmm-shadow); KVM's memslot search, GUP-fast and a page reference (kvm-gfn);
+ * a software walk of the second stage, whose pages are pinned already (root-pfn). */
+static void resolve_page(struct vmm_shadow *q, uint64_t gpa, uint64_t hpa)
 {
 	struct sim *s = q->sim;
-	sim_charge(s, COMP_SW, config_value(sim_cfg(s), "vtd.ioctl") + q->c_map);
-	sim_pin_page(s, hpa, false, IW_PIN_LONGTERM);
+	if (q->mode == SHADOW_VMM) {
+		sim_charge(s, COMP_SW, config_value(sim_cfg(s), "vtd.ioctl") + q->c_map);
+		sim_pin_page(s, hpa, false, IW_PIN_LONGTERM);
+	} else if (q->mode == SHADOW_KVM) {
+		sim_memslot_search(s, gpa >> 12);
+		sim_charge(s, COMP_HOST_WALK, q->c_gup);
+		sim_pin_page(s, hpa, false, IW_PIN_GET);
+	} else {
+		struct iw_walk w;
+		vtd_s2_walk(vtd_host_of(s), gpa, &w);
+		sim_cpu_refs(s, COMP_ROOT_WALK, w.refs, w.nrefs);
+	}
+}
+
+/* One page mapped in the host table: resolved (resolve_page()) and its entry written (a shadow write). */
+static void shadow_map_page(struct vmm_shadow *q, uint64_t iova, uint64_t gpa, uint64_t hpa, bool ro)
+{
+	struct sim *s = q->sim;
+	resolve_page(q, gpa, hpa);
 	uint64_t ea = vtd_entry_at(&q->host, iova, VTD_LEVEL_PT, NULL, NULL);
 	if (ea == UINT64_MAX)
 		return;
@@ -281,11 +318,13 @@ static void shadow_map_page(struct vmm_shadow *q, uint64_t iova, uint64_t hpa, b
 	q->live++;
 }
 
-/* VFIO_IOMMU_UNMAP_DMA of one page: the entry cleared, the host's invalidation and wait, the unpin. */
+/* One page unmapped (VFIO_IOMMU_UNMAP_DMA for vmm-shadow): the entry cleared, the host's invalidation and
+ * wait, the page released (vfio's unpin, KVM's put; nothing for root-pfn). */
 static void shadow_unmap_page(struct vmm_shadow *q, uint64_t iova, uint64_t cur)
 {
 	struct sim *s = q->sim;
-	sim_charge(s, COMP_SW, config_value(sim_cfg(s), "vtd.ioctl") + q->c_unmap);
+	if (q->mode == SHADOW_VMM)
+		sim_charge(s, COMP_SW, config_value(sim_cfg(s), "vtd.ioctl") + q->c_unmap);
 	uint64_t ea = vtd_entry_at(&q->host, iova, VTD_LEVEL_PT, NULL, NULL);
 	if (ea != UINT64_MAX) {
 		sim_cpu_ref(s, COMP_SHADOW_WRITE, ea);
@@ -295,7 +334,8 @@ static void shadow_unmap_page(struct vmm_shadow *q, uint64_t iova, uint64_t cur)
 	vtd_host_qi(s, 1);
 	const struct iw_inval inv = {.scope = IW_INVAL_RANGE, .addr = iova, .len = 4096, .queued = true};
 	apply_inval(s, &inv);
-	sim_unpin_page(s, cur & ~1ull, false, IW_PIN_LONGTERM);
+	if (q->mode != SHADOW_ROOT)
+		sim_unpin_page(s, cur & ~1ull, false, q->mode == SHADOW_VMM ? IW_PIN_LONGTERM : IW_PIN_GET);
 	u64map_del(&q->mapped, iova >> 12);
 	q->live--;
 }
@@ -306,8 +346,9 @@ static void shadow_invalidate(struct strategy *st, const struct iw_inval *inv)
 	struct vmm_shadow *q = container_of(st, struct vmm_shadow, base);
 	struct sim *s = q->sim;
 	const struct iw_config *c = sim_cfg(s);
-	sim_charge(s, COMP_INTERCEPT, config_value(c, "vtd.vmexit") + config_value(c, "vtd.user_exit"));
-	sim_op(s, (unsigned)q->n_exits, 1);
+	sim_charge(s, COMP_INTERCEPT, config_value(c, "vtd.vmexit") + (q->mode == SHADOW_VMM ? config_value(c, "vtd.user_exit") : 0));
+	if (q->mode == SHADOW_VMM)
+		sim_op(s, (unsigned)q->n_exits, 1);
 	uint64_t last = inv->addr + (inv->len - 1), a = inv->addr & ~0xfffull;
 	do {
 		struct iw_walk w;
@@ -327,7 +368,7 @@ static void shadow_invalidate(struct strategy *st, const struct iw_inval *inv)
 			if (!have || (cur & ~1ull) != hpa || (cur & 1) != ro) {
 				if (have)
 					shadow_unmap_page(q, a, cur); /* QEMU notifies the unmap before the new map */
-				shadow_map_page(q, a, hpa, ro);
+				shadow_map_page(q, a, w.addr & ~0xfffull, hpa, ro);
 			}
 		} else if (have) {
 			shadow_unmap_page(q, a, cur);
@@ -343,7 +384,11 @@ static void shadow_dma_walk(struct strategy *st, uint64_t iova, bool write, stru
 	sim_device_walk(q->sim, &q->host, iova, write, x);
 }
 
-static uint64_t shadow_pins_held(struct strategy *st) { return container_of(st, struct vmm_shadow, base)->live; }
+static uint64_t shadow_pins_held(struct strategy *st)
+{
+	const struct vmm_shadow *q = container_of(st, struct vmm_shadow, base);
+	return q->mode == SHADOW_ROOT ? 0 : q->live;
+}
 
 static const struct strategy_ops vtd_vmm_shadow = {
 	.name = "vmm-shadow",
@@ -355,6 +400,35 @@ static const struct strategy_ops vtd_vmm_shadow = {
 	.pins_held = shadow_pins_held,
 	.refresh = refresh_all,
 	.params = &shadow_param_group,
+	.impl = &mode_vmm,
+	.model = &vtd_model,
+};
+
+static const struct strategy_ops vtd_kvm_gfn = {
+	.name = "kvm-gfn",
+	.summary = "what-if: the 2022 in-kernel shadow, each page resolved by KVM (memslot, GUP-fast, a reference)",
+	.create = shadow_create,
+	.destroy = shadow_destroy,
+	.invalidate = shadow_invalidate,
+	.dma_walk = shadow_dma_walk,
+	.pins_held = shadow_pins_held,
+	.refresh = refresh_all,
+	.params = &kvm_param_group,
+	.impl = &mode_kvm,
+	.model = &vtd_model,
+};
+
+static const struct strategy_ops vtd_root_pfn = {
+	.name = "root-pfn",
+	.summary = "what-if: the 2022 in-kernel shadow, each page resolved through the second stage's pinned pfns",
+	.create = shadow_create,
+	.destroy = shadow_destroy,
+	.invalidate = shadow_invalidate,
+	.dma_walk = shadow_dma_walk,
+	.pins_held = shadow_pins_held,
+	.refresh = refresh_all,
+	.pins_guest_ram = true,
+	.impl = &mode_root,
 	.model = &vtd_model,
 };
 
@@ -398,7 +472,8 @@ static const struct strategy_ops vtd_nested_hwq = {
 	.model = &vtd_model,
 };
 
-static const struct strategy_ops *const registry[] = {&vtd_vmm_shadow, &vtd_nested, &vtd_nested_hwq, &vtd_passthrough};
+static const struct strategy_ops *const registry[] = {&vtd_vmm_shadow, &vtd_nested, &vtd_nested_hwq, &vtd_passthrough,
+						      &vtd_kvm_gfn, &vtd_root_pfn};
 
 const struct strategy_ops *vtd_strategy_at(unsigned i)
 {
