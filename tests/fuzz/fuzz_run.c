@@ -3,8 +3,8 @@
  * run without the checker (which keeps only the pages changed since their last refresh) must give the
  * same numbers, or stop with the same message. */
 #include "engine.h"
+#include "models.h"
 #include "sim_impl.h"
-#include "s390_model.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,8 +20,18 @@ static int run(const unsigned char *data, size_t size, bool check, struct engine
 	o.trace_size = size;
 	o.trace_label = "fuzz";
 	o.check = check;
-	for (unsigned i = 0; s390_strategy_at(i); i++)
-		o.strategies[o.nstrategies++] = s390_strategy_at(i);
+	/* Every strategy of the model the trace's header names (s390 for versions 1 and 2). */
+	const struct iw_model *m = model_default();
+	FILE *f = fmemopen((void *)data, size, "rb");
+	char e[256];
+	struct trace_reader *tr = f ? trace_open_stream(f, "fuzz", e, sizeof(e)) : NULL;
+	if (tr) {
+		const struct iw_model *named = model_find(trace_reader_header(tr)->format);
+		m = named ? named : m;
+		trace_close(tr);
+	}
+	for (unsigned i = 0; m->strategy_at(i); i++)
+		o.strategies[o.nstrategies++] = m->strategy_at(i);
 	return engine_run(&o, &cfg, res, err, errlen);
 }
 
