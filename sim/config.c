@@ -224,7 +224,30 @@ static const struct preset_kv tiny[] = {
 	{"nested.s2_tlb_entries", "0"}, {NULL, NULL},
 };
 
-const char *config_presets(void) { return "z15, tiny"; }
+/* "spr": an Intel Xeon Platinum 8480 (Sapphire Rapids), for VT-d runs (docs/cost-model.md, "Preset spr"). */
+static const struct preset_kv spr[] = {
+	{"cpu.clock_mhz", "2000"}, {"cache.line_bytes", "64"}, {"cache.l1.kib", "48"}, {"cache.l1.ways", "12"},
+	{"cache.l1.cycles", "5"}, {"cache.l2.kib", "2048"}, {"cache.l2.ways", "16"}, {"cache.l2.cycles", "16"},
+	{"cache.l3.kib", "107520"}, {"cache.l3.ways", "15"}, {"cache.l3.cycles", "66"}, {"mem.dram_cycles", "220"},
+	{NULL, NULL},
+};
+
+const char *config_presets(void) { return "z15, tiny, spr"; }
+
+/* Applies a preset's values over the defaults (a key of a strategy not in the program is skipped). */
+static const char *apply_preset(struct iw_config *c, const struct preset_kv *kv, const char *name)
+{
+	config_defaults(c);
+	char err[128];
+	for (; kv->key; kv++) {
+		if (!name_taken(kv->key))
+			continue;
+		if (config_set(c, kv->key, kv->value, err, sizeof(err)))
+			return "internal: bad preset";
+	}
+	snprintf(c->preset, sizeof(c->preset), "%s", name);
+	return NULL;
+}
 
 const char *config_preset(struct iw_config *c, const char *name)
 {
@@ -246,7 +269,9 @@ const char *config_preset(struct iw_config *c, const char *name)
 		snprintf(c->preset, sizeof(c->preset), "tiny");
 		return NULL;
 	}
-	return "unknown preset (known: z15, tiny)";
+	if (strcmp(name, "spr") == 0)
+		return apply_preset(c, spr, "spr");
+	return "unknown preset (known: z15, tiny, spr)";
 }
 
 const char *config_set(struct iw_config *c, const char *key, const char *value, char *err, size_t errlen)
