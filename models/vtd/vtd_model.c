@@ -72,6 +72,10 @@ static void *host_new(struct vm *vm, const struct iw_config *cfg, char *err, siz
 				   .levels = (unsigned)config_value(cfg, "vtd.s2_levels"), .kind = VTD_SS};
 	h->s2_max_shift = shift_of_kib(config_value(cfg, "vtd.s2_max_page_kib"));
 	h->guest_max_shift = shift_of_kib(config_value(cfg, "vtd.guest_max_page_kib"));
+	h->n_qi_desc = stats_counter_index("qi_descriptors");
+	h->n_qi_waits = stats_counter_index("qi_waits");
+	h->c_qi_desc = config_value(cfg, "vtd.qi_desc");
+	h->c_qi_wait = config_value(cfg, "vtd.qi_wait_ns") * cfg->cpu_clock_mhz / 1000;
 	/* The device's context entry, and its PASID directory and table entries (scalable mode). */
 	h->ctx_hpa = vm_host_alloc(vm, VTD_TABLE_BYTES);
 	h->pasid_hpa = vm_host_alloc(vm, VTD_TABLE_BYTES);
@@ -117,11 +121,11 @@ void vtd_s2_walk(struct vtd_host *h, uint64_t gpa, struct iw_walk *w)
 
 void vtd_host_qi(struct sim *s, unsigned n)
 {
-	const struct iw_config *c = sim_cfg(s);
-	uint64_t wait = config_value(c, "vtd.qi_wait_ns") * c->cpu_clock_mhz / 1000;
-	sim_charge(s, COMP_RPCIT, (n + 1) * config_value(c, "vtd.qi_desc") + wait);
-	sim_op(s, (unsigned)stats_counter_index("qi_descriptors"), n + 1);
-	sim_op(s, (unsigned)stats_counter_index("qi_waits"), 1);
+	const struct vtd_host *h = vtd_host_of(s);
+	uint64_t wait = h->c_qi_wait;
+	sim_charge(s, COMP_RPCIT, (n + 1) * h->c_qi_desc + wait);
+	sim_op(s, (unsigned)h->n_qi_desc, n + 1);
+	sim_op(s, (unsigned)h->n_qi_waits, 1);
 }
 
 static const char *guest_new(void *host, struct vm *vm, uint64_t origin, unsigned levels, void **guest)

@@ -23,6 +23,8 @@ struct vtd_host {
 	unsigned guest_max_shift; /* the largest first-stage leaf a guest maps (vtd.guest_max_page_kib) */
 	uint64_t ctx_hpa;      /* the device's context entry (host memory) */
 	uint64_t pasid_hpa;    /* its PASID directory entry and, 2 KiB on, its PASID-table entry */
+	int n_qi_desc, n_qi_waits; /* the counters qi_descriptors and qi_waits (stats_counter_index()) */
+	uint64_t c_qi_desc, c_qi_wait; /* vtd.qi_desc, and vtd.qi_wait_ns in cycles */
 };
 
 struct vtd_guest {
