@@ -335,6 +335,21 @@ static const char *point_config(const struct spec *sp, uint64_t p, struct iw_con
 		if (gen_set(go, key + 4, val, err, errlen))
 			return err;
 	}
+	if (sp->generator && go->format) {
+		/* A format's guest tables have the model's own default depth unless the spec sets it. */
+		const struct iw_model *m = model_find(go->format);
+		if (!m) {
+			snprintf(err, errlen, "unknown table format '%s' (known: %s)", go->format, cli_format_names());
+			return err;
+		}
+		bool levels_given = false;
+		for (unsigned i = 0; i < sp->ngen; i++)
+			levels_given |= strcmp(sp->gen[i].key, "levels") == 0;
+		for (unsigned a = 0; a < sp->naxes; a++)
+			levels_given |= strcmp(sp->axes[a].key, "gen.levels") == 0;
+		if (!levels_given)
+			go->levels = m->default_levels;
+	}
 	if (sp->generator) {
 		const char *why = gen_check(go);
 		if (why) {
@@ -869,6 +884,12 @@ static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t err
 	/* The model of its trace (a trace that cannot be read is reported when it is run). */
 	char merr[512];
 	sp->model = sp->trace && !is_default(sp->trace) ? cli_trace_model(sp->trace, NULL, merr, sizeof(merr)) : NULL;
+	for (unsigned i = 0; sp->generator && i < sp->ngen; i++)
+		if (strcmp(sp->gen[i].key, "format") == 0 && !(sp->model = model_find(sp->gen[i].value))) {
+			snprintf(err, errlen, "%s: [gen] format '%s': unknown table format (known: %s)", sp->path, sp->gen[i].value,
+				 cli_format_names());
+			return err;
+		}
 	if (!sp->model)
 		sp->model = model_default();
 	/* Generator options of a sweep that replays a trace file would change nothing: refused. */

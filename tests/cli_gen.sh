@@ -119,4 +119,11 @@ for name, v in s.items():
 assert "vtd.mamv" in j["config"] and "vm.host_levels" not in j["config"]
 PY
 done
+# A sweep generates VT-d traces with [gen] format = vtd (4 levels unless the spec says) and runs the VT-d
+# strategies; an unknown format is refused with the spec's name.
+printf '[sweep]\ngenerator = nvme\nstrategies = all\ncheck = 1\n[gen]\nformat = vtd\nops = 40\n[grid]\nset.vtd.qi_wait_ns = 7000, 92000\n' > "$T/vtd-sweep.ini"
+"$IOWALK" sweep "$T/vtd-sweep.ini" -o "$T/vtd-sweep.csv" 2> "$T/err" && [ "$(grep -c ',passthrough,' "$T/vtd-sweep.csv")" -eq 2 ] &&
+	[ "$(grep -c ',vmm-shadow,' "$T/vtd-sweep.csv")" -eq 2 ] && ! grep -q ',direct,' "$T/vtd-sweep.csv" && ok || bad "vtd sweep: $(cat "$T/err")"
+printf '[sweep]\ngenerator = nvme\n[gen]\nformat = vtd-x\nops = 40\n' > "$T/bad-sweep.ini"
+"$IOWALK" sweep "$T/bad-sweep.ini" -o "$T/bad.csv" 2> "$T/err"; [ $? -ne 0 ] && grep -q "format 'vtd-x': unknown table format (known: s390-ioat, vtd)" "$T/err" && ok || bad "sweep [gen] format vtd-x: $(cat "$T/err")"
 finish

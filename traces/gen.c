@@ -212,6 +212,15 @@ const char *gen_set(struct gen_opts *o, const char *key, const char *value, char
 		snprintf(err, errlen, "--%s applies to %s only, not to %s", key, which, gen_kind_name(o->kind));
 		return err;
 	}
+	if (strcmp(key, "format") == 0) {
+		const char *why = trace_table_format_check(value);
+		if (why) {
+			snprintf(err, errlen, "--format '%s': %s", value, why);
+			return err;
+		}
+		o->format = value; /* the caller keeps value (a sweep spec's string) */
+		return NULL;
+	}
 	static const struct {
 		const char *name;
 		size_t off;
