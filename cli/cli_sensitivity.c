@@ -203,7 +203,16 @@ static int make_plan(struct plan *pl, const struct iw_config *base, const struct
 	if (!pl->p)
 		return -1;
 	for (unsigned k = 0; k < pl->nparams; k++) {
-		config_range(in[k], &pl->p[k].name, &pl->p[k].def, &pl->p[k].lo, &pl->p[k].hi, &pl->p[k].source);
+		struct param_range *p = &pl->p[k];
+		config_range(in[k], &p->name, &p->def, &p->lo, &p->hi, &p->source);
+		/* A preset that moves a ranged parameter (spr's memory hierarchy) moves its range with it: the
+		 * same relative uncertainty around the preset's value (docs/cost-model.md). */
+		uint64_t b;
+		if (!set_by_user(p->name, sets, nset) && config_get(base, p->name, &b) == 0 && b != p->def && p->def > 0) {
+			p->lo = (uint64_t)((unsigned __int128)p->lo * b / p->def);
+			p->hi = (uint64_t)((unsigned __int128)p->hi * b / p->def);
+			p->def = b;
+		}
 	}
 	pl->nscen = 1;
 	for (unsigned i = 0; i < nc; i++) {
