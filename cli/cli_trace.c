@@ -43,6 +43,8 @@
 	"  --name TEXT               the trace's name (default: source, policy and clock)\n" \
 	"  --strict                  lines that do not parse are fatal (default: counted and reported)\n" \
 	"  --levels 3|4|5            the guest table's levels (default: the fewest that hold every IOVA)\n" \
+	"  --format NAME             a format-v3 trace of that table format (default: s390-ioat, version 1 or 2;\n" \
+	"                            its guest tables then have the model's own depth unless --levels says)\n" \
 	"  --accept-lost-events      convert a capture whose trace buffer dropped events (refused by default;\n" \
 	"                            the trace's name then begins with LOST N EVENTS)\n" \
 	"  --accept-policy-mismatch  convert a capture whose captured RPCITs do not flush as the header's\n" \
@@ -544,14 +546,14 @@ static int cmd_gen(int argc, char **argv)
 
 static int cmd_convert(int argc, char **argv)
 {
-	enum { O_FROM = 256, O_CLOCK, O_RPCIT, O_DMA, O_RAM, O_ORIGIN, O_FUNC, O_NAME, O_STRICT, O_LEVELS, O_LOST, O_POLICY };
+	enum { O_FROM = 256, O_CLOCK, O_RPCIT, O_DMA, O_RAM, O_ORIGIN, O_FUNC, O_NAME, O_STRICT, O_LEVELS, O_LOST, O_POLICY, O_FORMAT };
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, O_FROM},       {"clock-ghz", required_argument, NULL, O_CLOCK},
 		{"rpcit", required_argument, NULL, O_RPCIT},     {"dma-accesses", required_argument, NULL, O_DMA},
 		{"guest-ram", required_argument, NULL, O_RAM},   {"ioat-origin", required_argument, NULL, O_ORIGIN},
 		{"function", required_argument, NULL, O_FUNC},   {"name", required_argument, NULL, O_NAME},
 		{"strict", no_argument, NULL, O_STRICT},         {"output", required_argument, NULL, 'o'},
-		{"levels", required_argument, NULL, O_LEVELS},
+		{"levels", required_argument, NULL, O_LEVELS},  {"format", required_argument, NULL, O_FORMAT},
 		{"accept-lost-events", no_argument, NULL, O_LOST},
 		{"accept-policy-mismatch", no_argument, NULL, O_POLICY},
 		{"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0}};
@@ -608,6 +610,13 @@ static int cmd_convert(int argc, char **argv)
 		case O_FUNC: o.function = optarg; break;
 		case O_NAME: o.name = optarg; break;
 		case O_STRICT: o.strict = true; break;
+		case O_FORMAT:
+			if (!model_find(optarg)) {
+				cli_error("convert: unknown table format '%s' (known: %s)", optarg, cli_format_names());
+				return CLI_EXIT_USAGE;
+			}
+			o.format = optarg;
+			break;
 		case O_LEVELS:
 			if (strcmp(optarg, "3") && strcmp(optarg, "4") && strcmp(optarg, "5")) {
 				cli_error("convert: --levels '%s': expected 3, 4 or 5", optarg);
@@ -635,6 +644,8 @@ static int cmd_convert(int argc, char **argv)
 	}
 	struct convert_stats st;
 	char err[512];
+	if (o.format && o.levels == 0)
+		o.levels = model_find(o.format)->default_levels; /* the model's depth, not the s390 fewest-levels rule */
 	if (convert_ftrace(argv[optind], out, &o, &st, err, sizeof(err)) < 0) {
 		cli_error("convert: %s", err);
 		return CLI_EXIT_FAIL;

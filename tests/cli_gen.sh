@@ -126,4 +126,11 @@ printf '[sweep]\ngenerator = nvme\nstrategies = all\ncheck = 1\n[gen]\nformat = 
 	[ "$(grep -c ',vmm-shadow,' "$T/vtd-sweep.csv")" -eq 2 ] && ! grep -q ',direct,' "$T/vtd-sweep.csv" && ok || bad "vtd sweep: $(cat "$T/err")"
 printf '[sweep]\ngenerator = nvme\n[gen]\nformat = vtd-x\nops = 40\n' > "$T/bad-sweep.ini"
 "$IOWALK" sweep "$T/bad-sweep.ini" -o "$T/bad.csv" 2> "$T/err"; [ $? -ne 0 ] && grep -q "format 'vtd-x': unknown table format (known: s390-ioat, vtd)" "$T/err" && ok || bad "sweep [gen] format vtd-x: $(cat "$T/err")"
+# trace convert --format vtd: a capture converted as a VT-d guest's (version 3, 4-level first-stage tables)
+# replays under every VT-d design with --check.
+"$IOWALK" trace convert --from ftrace "$SRC/tests/golden/capture-6.12.txt" --format vtd -o "$T/cap-vtd.trace" 2> "$T/err" &&
+	head -2 "$T/cap-vtd.trace" | tr '\n' ' ' | grep -q '^%iowalk-trace 3 %format vtd ' && grep -q ' IOAT [0-9]* 0x[0-9a-f]* 4$' "$T/cap-vtd.trace" &&
+	"$IOWALK" run "$T/cap-vtd.trace" --check -q 2>> "$T/err" && ok || bad "convert --format vtd: $(cat "$T/err")"
+"$IOWALK" trace convert --from ftrace "$SRC/tests/golden/capture-6.12.txt" --format nope -o "$T/x.trace" 2> "$T/err"; [ $? -eq 2 ] &&
+	grep -q "unknown table format 'nope'" "$T/err" && ok || bad "convert --format nope: $(cat "$T/err")"
 finish

@@ -883,8 +883,10 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		iw_free(c);
 		return -1;
 	}
-	struct trace_header hdr = {.version = c->multi ? TRACE_FORMAT_V2 : TRACE_FORMAT_V1, .page_size = TRACE_PAGE_SIZE,
-				   .record_count = TRACE_COUNT_UNKNOWN};
+	struct trace_header hdr = {.version = o->format ? TRACE_FORMAT_V3 : c->multi ? TRACE_FORMAT_V2 : TRACE_FORMAT_V1,
+				   .page_size = TRACE_PAGE_SIZE, .record_count = TRACE_COUNT_UNKNOWN};
+	if (o->format)
+		snprintf(hdr.format, sizeof(hdr.format), "%s", o->format);
 	const char *pol = st->rpcit_captured ? "captured" : o->rpcit == CONVERT_RPCIT_LAZY ? "lazy" : "strict";
 	/* What the trace carries of a choice to convert a capture the checks would refuse: the events lost,
 	 * and a flush label taken without its check (the check needs the whole capture; the name is

@@ -45,6 +45,7 @@ struct convert_opts {
 	unsigned levels;             /* the guest table's levels; 0: the fewest that hold every IOVA */
 	bool accept_lost;            /* convert a capture whose header shows lost events (the name says so) */
 	bool accept_policy;          /* convert a capture that does not flush as its header's label says */
+	const char *format;          /* NULL: an s390 trace (version 1 or 2); else a version-3 trace naming it */
 };
 
 struct convert_stats {
