@@ -32,7 +32,7 @@ static void setup(void)
 }
 static void teardown(void) { physmem_free(mem.pm); }
 
-static struct vtd_table table(enum vtd_kind kind, unsigned levels, uint64_t root)
+static struct vtd_table table_of(enum vtd_kind kind, unsigned levels, uint64_t root)
 {
 	return (struct vtd_table){.ops = &tops, .ctx = &mem, .root = root, .levels = levels, .kind = kind};
 }
@@ -72,7 +72,7 @@ static void test_ss39_4k(void)
 	put(0x10000 + 1 * 8, 0x11000 | 0x3);
 	put(0x11000 + 2 * 8, 0x12000 | 0x3);
 	put(0x12000 + 3 * 8, 0xabcde000 | 0x1);
-	struct vtd_table t = table(VTD_SS, 3, 0x10000);
+	struct vtd_table t = table_of(VTD_SS, 3, 0x10000);
 	struct iw_walk w;
 	vtd_walk(&t, 0x40403045, false, &w);
 	CHECK_EQ_U64(w.fault, VTD_OK);
@@ -111,7 +111,7 @@ static void test_ss48_2m(void)
 	put(0x20000 + 5 * 8, 0x21000 | 0x3);
 	put(0x21000 + 7 * 8, 0x22000 | 0x3);
 	put(0x22000 + 9 * 8, 0x40000000 | 0x83);
-	struct vtd_table t = table(VTD_SS, 4, 0x20000);
+	struct vtd_table t = table_of(VTD_SS, 4, 0x20000);
 	struct iw_walk w;
 	vtd_walk(&t, iova, true, &w);
 	CHECK_EQ_U64(w.fault, VTD_OK);
@@ -137,7 +137,7 @@ static void test_ss57_1g(void)
 	put(0x30000 + 3 * 8, 0x31000 | 0x3);
 	put(0x31000 + 4 * 8, 0x32000 | 0x3);
 	put(0x32000 + 6 * 8, 0x80000000 | 0x83);
-	struct vtd_table t = table(VTD_SS, 5, 0x30000);
+	struct vtd_table t = table_of(VTD_SS, 5, 0x30000);
 	struct iw_walk w;
 	vtd_walk(&t, iova, false, &w);
 	CHECK_EQ_U64(w.fault, VTD_OK);
@@ -163,7 +163,7 @@ static void test_fs48(void)
 	put(0x51000 + 511 * 8, 0x52000 | 0x7);
 	put(0x52000 + 511 * 8, 0x53000 | 0x7);
 	put(0x53000 + 511 * 8, 0xdead000 | 0x5 | (1ull << 63));
-	struct vtd_table t = table(VTD_FS, 4, 0x50000);
+	struct vtd_table t = table_of(VTD_FS, 4, 0x50000);
 	struct iw_walk w;
 	vtd_walk(&t, iova, false, &w);
 	CHECK_EQ_U64(w.fault, VTD_OK);
@@ -200,7 +200,7 @@ static void test_fs57_2m(void)
 	put(0x61000 + 2 * 8, 0x62000 | 0x7);
 	put(0x62000 + 3 * 8, 0x63000 | 0x7);
 	put(0x63000 + 4 * 8, 0x600000 | 0x87);
-	struct vtd_table t = table(VTD_FS, 5, 0x60000);
+	struct vtd_table t = table_of(VTD_FS, 5, 0x60000);
 	struct iw_walk w;
 	vtd_walk(&t, iova, true, &w);
 	CHECK_EQ_U64(w.fault, VTD_OK);
@@ -210,6 +210,57 @@ static void test_fs57_2m(void)
 	CHECK_EQ_U64(w.ref_level[0], VTD_LEVEL_PML5);
 	vtd_walk(&t, 1ull << 56, false, &w);
 	CHECK_EQ_U64(w.fault, VTD_FAULT_BEYOND_WIDTH);
+}
+
+/* Every width of both stages with every leaf size: the path of iova written entry by entry with the
+ * architecture's bit values (SS non-leaf R|W = 0x3, leaf R|W|PS = 0x83 above the PTE; FS non-leaf
+ * P|RW|U = 0x7, leaf 0x87 above the PTE), a fresh table each time; the walk reads one entry a level from
+ * the root down to the leaf, at table + 8 x (the iova's 9-bit index there), and translates to the leaf's
+ * frame plus the offset below the leaf's size. */
+static void test_every_width_and_leaf(void)
+{
+	static const struct {
+		int fs;
+		unsigned levels;
+	} widths[] = {{0, 3}, {0, 4}, {0, 5}, {1, 4}, {1, 5}};
+	static const unsigned leaf_shift[] = {12, 21, 30};
+	uint64_t next = 0x8000000;
+	for (unsigned wi = 0; wi < 5; wi++) {
+		for (unsigned li = 0; li < 3; li++) {
+			unsigned levels = widths[wi].levels, shift = leaf_shift[li];
+			unsigned width = 12 + 9 * levels, top = width - (widths[wi].fs ? 1 : 0);
+			/* An iova with every index field non-zero below the top, inside the aperture. */
+			uint64_t iova = 0x0000123456789abcull & ((1ull << top) - 1);
+			iova |= 1ull << (top - 2); /* a non-zero top index */
+			uint64_t root = next, table = root, frame = 0x40000000000ull;
+			next += 0x10000;
+			unsigned n = 0;
+			uint64_t refs[5];
+			for (unsigned s = width - 9; ; s -= 9) {
+				uint64_t ea = table + ((iova >> s) & 511) * 8;
+				refs[n++] = ea;
+				if (s == shift) {
+					put(ea, frame | (shift == 12 ? 0x3ull : 0x83ull) | (widths[wi].fs ? 0x4 : 0));
+					break;
+				}
+				table = next;
+				next += 0x1000;
+				put(ea, table | (widths[wi].fs ? 0x7 : 0x3));
+			}
+			struct vtd_table t = table_of(widths[wi].fs ? VTD_FS : VTD_SS, levels, root);
+			struct iw_walk w;
+			vtd_walk(&t, iova, true, &w);
+			CHECK_EQ_U64(w.fault, VTD_OK);
+			CHECK_EQ_U64(w.addr, frame | (iova & ((1ull << shift) - 1)));
+			CHECK_EQ_U64(w.page_bytes, 1ull << shift);
+			CHECK(w.writable);
+			CHECK_EQ_U64(w.nrefs, n);
+			for (unsigned i = 0; i < n && i < w.nrefs; i++) {
+				CHECK_EQ_U64(w.refs[i], refs[i]);
+				CHECK_EQ_U64(w.ref_level[i], 5 - levels + i);
+			}
+		}
+	}
 }
 
 /* Page-selective invalidation: the smallest aligned power of two of pages; domain above MAMV. */
@@ -243,7 +294,7 @@ static void test_map_unmap(void)
 {
 	for (int k = 0; k < 2; k++) {
 		enum vtd_kind kind = k ? VTD_FS : VTD_SS;
-		struct vtd_table t = table(kind, 4, t_alloc(&mem, 4096));
+		struct vtd_table t = table_of(kind, 4, t_alloc(&mem, 4096));
 		/* 4 MiB at 2 MiB-aligned iova and pa: two PD leaves; then 3 pages at an unaligned pa. */
 		CHECK(vtd_map(&t, 0x200000, 0x40000000, 0x400000, true, 21, changed, NULL, NULL) == NULL);
 		CHECK(vtd_map(&t, 0x1000000, 0x50001000, 0x3000, false, 21, changed, NULL, NULL) == NULL);
@@ -279,4 +330,4 @@ static void test_map_unmap(void)
 }
 
 CHECK_MAIN(CASE(setup), CASE(test_encodings), CASE(test_ss39_4k), CASE(test_ss48_2m), CASE(test_ss57_1g), CASE(test_fs48),
-	   CASE(test_fs57_2m), CASE(test_inval), CASE(test_map_unmap), CASE(teardown))
+	   CASE(test_fs57_2m), CASE(test_inval), CASE(test_map_unmap), CASE(test_every_width_and_leaf), CASE(teardown))
