@@ -326,6 +326,15 @@ static void test_map_unmap(void)
 		CHECK(vtd_map(&t, 0x800000, 0x70000000, 0x200000, true, 12, NULL, NULL, NULL) == NULL);
 		vtd_walk(&t, 0x800000, false, &w);
 		CHECK(w.fault == VTD_OK && w.page_bytes == 4096 && w.nrefs == 4);
+		/* An entry holds address bits 51:12: a page ending at 2^52 maps, one past it is refused and
+		 * nothing of it is written. */
+		CHECK(vtd_map(&t, 0xa00000, (1ull << 52) - 0x1000, 0x1000, true, 12, NULL, NULL, NULL) == NULL);
+		vtd_walk(&t, 0xa00fff, false, &w);
+		CHECK(w.fault == VTD_OK && w.addr == (1ull << 52) - 1);
+		CHECK(vtd_map(&t, 0xb00000, (1ull << 52) - 0x1000, 0x2000, true, 12, NULL, NULL, NULL) != NULL);
+		CHECK(vtd_map(&t, 0xb00000, 0x3e666666668a6000ull, 0x1000, true, 12, NULL, NULL, NULL) != NULL);
+		vtd_walk(&t, 0xb00000, false, &w);
+		CHECK_EQ_U64(w.fault, VTD_FAULT_NOT_PRESENT);
 	}
 }
 

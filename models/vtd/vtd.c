@@ -208,6 +208,9 @@ static unsigned leaf_level(const struct vtd_table *t, uint64_t iova, uint64_t pa
 const char *vtd_map(struct vtd_table *t, uint64_t iova, uint64_t pa, uint64_t len, bool writable, unsigned max_shift,
 		    void (*changed)(void *ctx, uint64_t iova), vtd_touch_fn touch, void *ctx)
 {
+	/* Both stages' entries hold address bits 51:12 (VTD_ADDR_MASK): nothing above 2^52 can be mapped. */
+	if (len && (pa > VTD_ADDR_MASK || len - 1 > (VTD_ADDR_MASK | 0xfff) - pa))
+		return "address beyond the 52 bits an entry holds";
 	for (uint64_t off = 0; off < len;) {
 		unsigned l = leaf_level(t, iova + off, pa + off, len - off, max_shift);
 		uint64_t bytes = 1ull << vtd_shift(l), ea = vtd_entry_at(t, iova + off, l, touch, ctx);

@@ -110,7 +110,8 @@ uint64_t vtd_entry_at(struct vtd_table *t, uint64_t iova, unsigned level, vtd_to
 /* Maps [iova, iova + len) to pa: leaves as large as max_shift allows (21: 2 MiB, 30: 1 GiB, 12: 4 KiB only)
  * where iova, pa and the remaining length are aligned and the entry there holds no table (an entry above
  * the leaf is never taken back: a paging-structure cache may hold it), else 4 KiB leaves; changed (NULL:
- * not wanted) hears every 4 KiB page whose valid mapping is replaced, in order. NULL or the reason. */
+ * not wanted) hears every 4 KiB page whose valid mapping is replaced, in order. NULL or the reason (pa
+ * beyond the 52 address bits an entry holds: nothing written; out of memory). */
 const char *vtd_map(struct vtd_table *t, uint64_t iova, uint64_t pa, uint64_t len, bool writable, unsigned max_shift,
 		    void (*changed)(void *ctx, uint64_t iova), vtd_touch_fn touch, void *ctx);
 /* Unmaps [iova, iova + len): a large leaf the range covers whole is cleared, one it cuts is split first;
