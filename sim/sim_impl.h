@@ -53,6 +53,8 @@ struct pending_walk {
 
 struct pending_rpcit {
 	uint64_t arrival, iova, len, recno;
+	enum iw_inval_scope scope; /* a trace's domain or global invalidation (v3) covers [iova, iova+len) = the aperture */
+	bool leaf_only;
 };
 
 /* A device's IOTLB: one structure per page size (sim.nsizes), looked up in parallel; size[0] holds 4 KiB

@@ -204,20 +204,28 @@ static const char *apply_map_unmap(struct sim *s, struct sim_fn *f, const struct
 	return why;
 }
 
-/* An RPCIT: the guest's flush of a range (clipped to its table's aperture) on its vCPU. */
+/* An RPCIT: the guest's flush of a range (clipped to its table's aperture) on its vCPU; in format v3 a
+ * domain or global one (its range the whole aperture), possibly leaf-only. */
 static int apply_rpcit(struct sim *s, struct sim_fn *f, const struct trace_rec *r, uint64_t recno)
 {
 	uint64_t ap = s->fmt->aperture(s->model->guest_table(f->guest));
-	uint64_t len = r->c;
-	if (ap && r->a >= ap)
+	uint64_t iova = r->a, len = r->c;
+	unsigned scope = r->flags & TRACE_INVAL_SCOPE;
+	if (scope) {
+		iova = 0;
+		len = ap ? ap : ~0xfffull; /* all of 2^64 but its last page: the range rules hold */
+	}
+	if (ap && iova >= ap)
 		return sim_fail(s, "RPCIT outside the IOAT's aperture");
-	if (ap && len > ap - r->a)
-		len = ap - r->a; /* the refresh covers what the aperture holds */
+	if (ap && len > ap - iova)
+		len = ap - iova; /* the refresh covers what the aperture holds */
 	if (len > f->widest_len) {
-		f->widest_iova = r->a;
+		f->widest_iova = iova;
 		f->widest_len = len;
 	}
-	struct pending_rpcit p = {.arrival = s->now, .iova = r->a, .len = len, .recno = recno};
+	struct pending_rpcit p = {.arrival = s->now, .iova = iova, .len = len, .recno = recno,
+				  .scope = scope == TRACE_INVAL_DOMAIN ? IW_INVAL_DOMAIN : scope ? IW_INVAL_GLOBAL : IW_INVAL_RANGE,
+				  .leaf_only = (r->flags & TRACE_INVAL_LEAF) != 0};
 	return start_rpcit(s, f, &p, RPCIT_TRACE);
 }
 

@@ -39,7 +39,7 @@ int start_rpcit(struct sim *s, struct sim_fn *f, const struct pending_rpcit *p, 
 	s->c.op_cycles = 0;
 	uint64_t wait = s->now - p->arrival;
 	sim_charge(s, COMP_QUEUE, wait);
-	const struct iw_inval inv = {.scope = IW_INVAL_RANGE, .addr = p->iova, .len = p->len};
+	const struct iw_inval inv = {.scope = p->scope, .addr = p->iova, .len = p->len, .leaf_only = p->leaf_only};
 	s->ops->invalidate(enter(s, f), &inv);
 	uint64_t lat = s->c.op_cycles;
 	s->c.st.rpcit_cycles += lat;

@@ -153,6 +153,12 @@ static void test_text_rejections(void)
 		{"0 MAP 0x1000 0x1001 0x1000 rw\n", "MAP gpa must be 4 KiB aligned"},
 		{"0 MAP 0x1000 0xfffffffffffff000 0x2000 rw\n", "gpa + len overflows 2^64"},
 		{"0 DMA 65536 0x1000 8 r\n", "DMA dev does not fit 16 bits"},
+		/* An RPCIT's scope word is version 3's; one word at most, of the known ones. */
+		{"%iowalk-trace 2\n0 RPCIT 0 0x1000 0x1000 domain\n", "RPCIT takes 3 fields in format v2, got 4"},
+		{"%iowalk-trace 3\n%format vtd\n0 RPCIT 0 0x1000 0x1000 range\n", "RPCIT scope 'range': expected page, domain or global"},
+		{"%iowalk-trace 3\n%format vtd\n0 RPCIT 0 0x1000 0x1000 domain,all\n", "RPCIT hint 'all': expected leaf"},
+		{"%iowalk-trace 3\n%format vtd\n0 RPCIT 0 0x1000 0x1000 domain leaf\n", "RPCIT takes 3 fields in format v3, got 5"},
+		{"%iowalk-trace 3\n%format vtd\n0 UNMAP 0 0x1000 0x1000 domain\n", "UNMAP takes 3 fields in format v3, got 4"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *e = read_all_text(cases[i].text, NULL);
@@ -596,8 +602,14 @@ static void test_v2(void)
 static void test_v3(void)
 {
 	char err[256];
-	struct trace_rec r[3] = {trace_rec_memslot(0, 0, 0, 0x100, 0x20000000000ull), trace_rec_ioat(1, 3, 0x4000, 3),
-				 trace_rec_fn(trace_rec_map(2, 0x1000, 0x8000, 0x1000, false), 3)};
+	enum { N = 7 };
+	struct trace_rec r[N] = {trace_rec_memslot(0, 0, 0, 0x100, 0x20000000000ull), trace_rec_ioat(1, 3, 0x4000, 3),
+				 trace_rec_fn(trace_rec_map(2, 0x1000, 0x8000, 0x1000, false), 3),
+				 trace_rec_fn(trace_rec_rpcit(3, 0x1000, 0x1000), 3), trace_rec_fn(trace_rec_rpcit(4, 0, 0x1000), 3),
+				 trace_rec_fn(trace_rec_rpcit(5, 0x2000, 0x1000), 3), trace_rec_fn(trace_rec_rpcit(6, 0x3000, 0x2000), 3)};
+	r[4].flags = TRACE_INVAL_DOMAIN;
+	r[5].flags = TRACE_INVAL_GLOBAL | TRACE_INVAL_LEAF;
+	r[6].flags = TRACE_INVAL_LEAF;
 	for (int enc = 0; enc < 3; enc++) {
 		struct trace_header h = {.version = 3, .page_size = 4096, .record_count = TRACE_COUNT_UNKNOWN, .format = "toy-x86"};
 		const char *path = tmp(enc == 0 ? "v3.txt" : enc == 1 ? "v3.bin" : "v3.bin.zst");
@@ -605,7 +617,7 @@ static void test_v3(void)
 		CHECK(tw != NULL);
 		if (!tw)
 			return;
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < N; i++)
 			CHECK(trace_write(tw, &r[i]) == 0);
 		CHECK(trace_writer_commit(tw, err, sizeof(err)) == 0);
 		struct trace_reader *tr = trace_open(path, err, sizeof(err));
@@ -616,11 +628,25 @@ static void test_v3(void)
 		CHECK_STR_CONTAINS(trace_reader_header(tr)->format, "toy-x86");
 		CHECK(strlen(trace_reader_header(tr)->format) == 7);
 		struct trace_rec q;
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < N; i++)
 			CHECK(trace_next(tr, &q) == 1 && memcmp(&q, &r[i], sizeof(q)) == 0);
 		CHECK(trace_next(tr, &q) == 0);
 		trace_close(tr);
 	}
+	/* The scope word as text: none for a plain page range, page,leaf for a hinted one. */
+	char line[128];
+	CHECK(trace_rec_format(&r[3], 3, line, sizeof(line)) > 0 && strcmp(line, "3 RPCIT 3 0x1000 0x1000") == 0);
+	CHECK(trace_rec_format(&r[4], 3, line, sizeof(line)) > 0 && strcmp(line, "4 RPCIT 3 0x0 0x1000 domain") == 0);
+	CHECK(trace_rec_format(&r[5], 3, line, sizeof(line)) > 0 && strcmp(line, "5 RPCIT 3 0x2000 0x1000 global,leaf") == 0);
+	CHECK(trace_rec_format(&r[6], 3, line, sizeof(line)) > 0 && strcmp(line, "6 RPCIT 3 0x3000 0x2000 page,leaf") == 0);
+	/* Before version 3 an RPCIT has no scope: a writer refuses one, as a reader of binary does. */
+	CHECK(trace_rec_version_check(&r[4], 2) != NULL);
+	CHECK(trace_rec_version_check(&r[4], 3) == NULL);
+	struct trace_rec odd = r[4];
+	odd.flags = TRACE_INVAL_SCOPE;
+	CHECK(trace_rec_check(&odd) != NULL);
+	odd.flags = 8;
+	CHECK(trace_rec_check(&odd) != NULL);
 	/* A writer refuses a name that is not a table format's. */
 	struct trace_header bad = {.version = 3, .page_size = 4096, .record_count = TRACE_COUNT_UNKNOWN, .format = "Toy"};
 	CHECK(trace_writer_open(tmp("bad.txt"), TRACE_ENC_TEXT, false, &bad, err, sizeof(err)) == NULL);

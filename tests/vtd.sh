@@ -37,5 +37,26 @@ run s2-3-levels "$T/strict.trace" --set vtd.s2_levels=3
 run s2-5-levels "$T/strict.trace" --set vtd.s2_levels=5
 run 4k-only "$T/strict.trace" --set vtd.s2_max_page_kib=4 --set vtd.guest_max_page_kib=4
 run tiny-caches "$T/lazy.trace" --set vtd.pwc_pd_entries=1 --set vtd.iotlb_2m_entries=1 --set vtd.context_cache_entries=0
+# A v3 RPCIT's scope: a stale IOTLB entry of IOVA 0x5000 (mapped and flushed, then unmapped and remapped
+# elsewhere) stays behind a page invalidation of 0x0 and goes with a domain or global one; the leaf hint
+# keeps the walk caches.
+scope() { # FORMAT LEVELS STRATEGY SCOPE: the run's JSON in $T/scope.json
+	printf '%%iowalk-trace 3\n%%format %s\n0 MEMSLOT 0 0x0 0x100000 0x10000000000\n100 IOAT 0 0x1000000 %s\n200 MAP 0 0x5000 0x40000000 0x1000 rw\n250 RPCIT 0 0x5000 0x1000\n300 DMA 0 0x5000 0x1000 r\n400 UNMAP 0 0x5000 0x1000\n500 RPCIT 0 0x0 0x1000%s\n600 MAP 0 0x5000 0x40001000 0x1000 rw\n700 DMA 0 0x5000 0x1000 r\n' \
+		"$1" "$2" "$4" > "$T/scope.trace"
+	"$IOWALK" run "$T/scope.trace" -s "$3" --check -q --json "$T/scope.json" 2> "$T/scope.err" || bad "scope $*: $(cat "$T/scope.err")"
+}
+for c in "vtd 4 nested :1" "vtd 4 nested domain:2" "vtd 4 nested global:2" "vtd 4 nested page,leaf:1" "vtd 4 nested domain,leaf:2" \
+	"vtd 4 vmm-shadow domain:2" "s390-ioat 3 root-pfn :1" "s390-ioat 3 root-pfn global:2"; do
+	set -- ${c%:*}
+	want=${c##*:}
+	scope "$1" "$2" "$3" "${4:+ $4}"
+	got=$(jget "$T/scope.json" iotlb_misses)
+	[ "$got" = "$want" ] && ok || bad "RPCIT scope '${4:-}' under $1 $3: $got IOTLB misses, expected $want"
+done
+scope vtd 4 nested " domain"
+full=$(jget "$T/scope.json" device_walk_refs)
+scope vtd 4 nested " domain,leaf"
+leaf=$(jget "$T/scope.json" device_walk_refs)
+[ "$leaf" -lt "$full" ] && ok || bad "a leaf-only domain invalidation kept no walk cache entry: $leaf walk references, $full without the hint"
 golden_compare vtd "$golden" "$out" "$MODE" 40
 finish

@@ -83,6 +83,11 @@ const char *trace_rec_check(const struct trace_rec *r)
 		}
 		if ((r->a | r->c) & pmask)
 			return "iova and len must be multiples of 4096";
+		if (r->kind == TRACE_RPCIT && ((r->flags & ~(TRACE_INVAL_SCOPE | TRACE_INVAL_LEAF)) ||
+					       (r->flags & TRACE_INVAL_SCOPE) == TRACE_INVAL_SCOPE))
+			return "RPCIT scope must be page, domain or global (and leaf at most)";
+		if (r->kind == TRACE_UNMAP && r->flags)
+			return "UNMAP has no flags";
 		if (r->kind == TRACE_MAP) {
 			if ((r->b & pmask))
 				return "MAP gpa must be 4 KiB aligned";
@@ -509,6 +514,10 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 	r->kind = (uint8_t)k;
 	bool fn_first = tr->hdr.version >= 2 && (k == TRACE_MAP || k == TRACE_UNMAP || k == TRACE_RPCIT);
 	const struct kind_syntax *sx = fn_first ? &syntax_v2_fn[k] : &syntax[k];
+	/* Version 3: an RPCIT may end with its scope and hint (page|domain|global[,leaf]). */
+	const char *inval = NULL;
+	if (k == TRACE_RPCIT && tr->hdr.version >= TRACE_FORMAT_V3 && n - 2 == sx->nargs + 1)
+		inval = tok[--n];
 	if (n - 2 != sx->nargs)
 		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): %s takes %d fields in format v%u, got %s%d (expected '%s')",
 			    line, recno, sx->name, sx->nargs, tr->hdr.version, n > MAX_TOKENS ? "more than " : "",
@@ -570,6 +579,23 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 	case TRACE_RPCIT:
 		r->a = v[0];
 		r->c = v[1];
+		if (inval) {
+			char *leaf = strchr(inval, ',');
+			if (leaf) {
+				*leaf++ = '\0';
+				if (strcmp(leaf, "leaf") != 0)
+					return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): RPCIT hint '%s': expected leaf", line,
+						    recno, leaf);
+				r->flags |= TRACE_INVAL_LEAF;
+			}
+			if (strcmp(inval, "domain") == 0)
+				r->flags |= TRACE_INVAL_DOMAIN;
+			else if (strcmp(inval, "global") == 0)
+				r->flags |= TRACE_INVAL_GLOBAL;
+			else if (strcmp(inval, "page") != 0)
+				return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): RPCIT scope '%s': expected page, domain or global",
+					    line, recno, inval);
+		}
 		break;
 	case TRACE_DMA:
 		if (v[0] > UINT16_MAX)
@@ -899,6 +925,8 @@ const char *trace_rec_version_check(const struct trace_rec *r, unsigned version)
 		return "MEMSLOT names no function (its dev field must be 0)";
 	if (version < 2 && r->dev != 0 && (r->kind == TRACE_MAP || r->kind == TRACE_UNMAP || r->kind == TRACE_RPCIT))
 		return "format v1 has one function: MAP, UNMAP and RPCIT cannot name function (dev) other than 0 (use format v2)";
+	if (version < 3 && r->kind == TRACE_RPCIT && r->flags)
+		return "an RPCIT's scope or leaf hint needs format v3";
 	return NULL;
 }
 
@@ -919,9 +947,17 @@ int trace_rec_format(const struct trace_rec *r, unsigned version, char *buf, siz
 		return snprintf(buf, len, "%" PRIu64 " %s%s 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " %s",
 				r->time_cycles, kn, fn, r->a, r->b, r->c, r->flags == TRACE_PROT_RW ? "rw" : "r");
 	case TRACE_UNMAP:
-	case TRACE_RPCIT:
-		return snprintf(buf, len, "%" PRIu64 " %s%s 0x%" PRIx64 " 0x%" PRIx64, r->time_cycles, kn, fn, r->a,
-				r->c);
+	case TRACE_RPCIT: {
+		/* Version 3: an RPCIT's scope and hint as one more word (none for a page range without it). */
+		const char *scope = (r->flags & TRACE_INVAL_SCOPE) == TRACE_INVAL_DOMAIN   ? "domain"
+				    : (r->flags & TRACE_INVAL_SCOPE) == TRACE_INVAL_GLOBAL ? "global"
+											 : "page";
+		char extra[24] = "";
+		if (r->kind == TRACE_RPCIT && r->flags)
+			snprintf(extra, sizeof(extra), " %s%s", scope, r->flags & TRACE_INVAL_LEAF ? ",leaf" : "");
+		return snprintf(buf, len, "%" PRIu64 " %s%s 0x%" PRIx64 " 0x%" PRIx64 "%s", r->time_cycles, kn, fn, r->a,
+				r->c, extra);
+	}
 	case TRACE_DMA:
 		return snprintf(buf, len, "%" PRIu64 " %s %u 0x%" PRIx64 " 0x%" PRIx64 " %s", r->time_cycles, kn,
 				r->dev, r->a, r->c, r->flags == TRACE_DMA_WRITE ? "w" : "r");

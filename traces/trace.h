@@ -40,6 +40,14 @@ enum trace_kind {
 #define TRACE_PROT_READ 1u
 #define TRACE_PROT_WRITE 2u
 #define TRACE_PROT_RW (TRACE_PROT_READ | TRACE_PROT_WRITE)
+/* RPCIT (version 3): what the guest's invalidation covers (bits 0-1) and its leaf-only hint (bit 2): a range
+ * of pages (0, every version), its whole address space (domain), or every address space (global); leaf:
+ * only leaf entries change, the walk caches may stay (VT-d's IH). A domain or global record's IOVA and LEN
+ * are kept by the format's rules and ignored. */
+#define TRACE_INVAL_DOMAIN 1u
+#define TRACE_INVAL_GLOBAL 2u
+#define TRACE_INVAL_SCOPE 3u
+#define TRACE_INVAL_LEAF 4u
 /* DMA direction, from the device's point of view. */
 #define TRACE_DMA_READ 1u  /* device reads memory (DMA_TO_DEVICE) */
 #define TRACE_DMA_WRITE 2u /* device writes memory (DMA_FROM_DEVICE) */
@@ -47,7 +55,7 @@ enum trace_kind {
 struct trace_rec {
 	uint64_t time_cycles; /* non-decreasing along the trace */
 	uint8_t kind;         /* enum trace_kind */
-	uint8_t flags;        /* prot (MAP), direction (DMA), levels (IOAT); 0 otherwise */
+	uint8_t flags;        /* prot (MAP), direction (DMA), levels (IOAT), scope and hint (RPCIT, v3); else 0 */
 	uint16_t dev;         /* PCI function (IOAT, DMA; MAP, UNMAP, RPCIT from v2); 0 otherwise */
 	uint32_t id;          /* memslot id (MEMSLOT); 0 otherwise */
 	uint64_t a, b, c;     /* see enum trace_kind */
