@@ -646,6 +646,12 @@ static int cmd_convert(int argc, char **argv)
 	char err[512];
 	if (o.format && o.levels == 0)
 		o.levels = model_find(o.format)->default_levels; /* the model's depth, not the s390 fewest-levels rule */
+	/* A VT-d guest's capture (its qi_submit invalidations) becomes a VT-d trace unless --format says. */
+	const struct iw_model *vtd = model_find("vtd");
+	if (vtd) {
+		o.vtd_format = vtd->name;
+		o.vtd_levels = vtd->default_levels;
+	}
 	if (convert_ftrace(argv[optind], out, &o, &st, err, sizeof(err)) < 0) {
 		cli_error("convert: %s", err);
 		return CLI_EXIT_FAIL;
@@ -660,8 +666,11 @@ static int cmd_convert(int argc, char **argv)
 	}
 	/* Where the RPCITs came from: the capture's, or the policy --rpcit chose (one per map and per unmap
 	 * when the capture has none and none was chosen). */
-	char pol[96];
-	if (st.rpcit_captured)
+	char pol[128];
+	if (st.rpcit_captured && st.format && strcmp(st.format, "vtd") == 0)
+		snprintf(pol, sizeof(pol), "captured: the guest's IOTLB invalidation descriptors, %" PRIu64 " of them domain or global%s",
+			 st.rpcits_wide, st.qi_other ? "; its other descriptors ignored" : "");
+	else if (st.rpcit_captured)
 		snprintf(pol, sizeof(pol), "captured");
 	else if (o.rpcit == CONVERT_RPCIT_LAZY)
 		snprintf(pol, sizeof(pol), "synthesized by --rpcit lazy:%" PRIu64, o.lazy_batch);
@@ -670,12 +679,12 @@ static int cmd_convert(int argc, char **argv)
 	else
 		snprintf(pol, sizeof(pol), "synthesized, strict: the capture has none; --rpcit sets the policy");
 	fprintf(stderr,
-		"converted %" PRIu64 " lines: %s%s, %u-level table, %" PRIu64 " maps, %" PRIu64 " unmaps, %" PRIu64
+		"converted %" PRIu64 " lines: %s%s, %s %u-level table, %" PRIu64 " maps, %" PRIu64 " unmaps, %" PRIu64
 		" RPCITs (%s), %" PRIu64 " DMAs; %" PRIu64 " events of other functions dropped%s, %" PRIu64
 		" other events ignored, %" PRIu64 " lines unparsed",
 		st.lines, fns,
 		st.tracepoint_only ? " (no event names a device: all are one function's, DMAs follow the maps)" : "",
-		st.levels, st.maps, st.unmaps, st.rpcits,
+		st.format ? st.format : "s390-ioat", st.levels, st.maps, st.unmaps, st.rpcits,
 		pol, st.dmas,
 		st.other_function, st.other_function ? (st.nfunctions > 1 ? " (no device named them)" : " (--function BDF kept one)") : "", st.ignored,
 		st.unparsed);

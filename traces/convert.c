@@ -25,8 +25,13 @@ struct cev {
 	uint64_t iova, len, paddr, fh;
 	bool ro;
 	bool kprobe; /* a __dma_update_trans line: its device accesses follow its RPCIT */
+	bool vtd;    /* an RPCIT from a VT-d invalidation descriptor (qi_submit): fh is its domain id + 1 */
+	uint8_t scope; /* TRACE_INVAL_* of a VT-d RPCIT: 0 (page range), domain or global, and leaf */
 	int dir;
 	char dev[32];
+	/* A dma_map_sg's IOVA segments after the first (iova, len): nseg in all. */
+	unsigned nseg;
+	uint64_t seg_iova[CONVERT_SG_MAX], seg_len[CONVERT_SG_MAX];
 };
 
 struct pending_dma {
@@ -70,6 +75,7 @@ struct conv {
 	unsigned nfh;
 	uint64_t lazy_count[CONVERT_MAX_FUNCTIONS], lazy_lo[CONVERT_MAX_FUNCTIONS], lazy_hi[CONVERT_MAX_FUNCTIONS];
 	bool multi;        /* every function kept: format v2, records name their function */
+	bool v3;           /* a version-3 trace: records name their function (0 when one is kept) */
 	uint16_t fn;       /* the function of the event being written (multi) */
 	struct pending_dma pend[WINDOW]; /* kprobe maps' device accesses, waiting for their RPCIT */
 	unsigned npend;
@@ -207,7 +213,82 @@ static int split_line(char *line, uint64_t *ns, char **event, char **rest)
 
 static const char *const known_ignored[] = {"dma_unmap_sg", "dma_free", "dma_sync_single_for_cpu",
 					    "dma_sync_single_for_device", "dma_sync_sg_for_cpu",
-					    "dma_sync_sg_for_device", "dma_map_sg", "dma_unmap_resource", NULL};
+					    "dma_sync_sg_for_device", "dma_unmap_resource", "dma_free_pages",
+					    "dma_alloc_pages", "cache_tag_flush_range", "cache_tag_flush_range_np",
+					    "cache_tag_flush_all", "cache_tag_assign", "cache_tag_unassign", NULL};
+
+/* A VT-d invalidation descriptor as Linux submits it (intel_iommu:qi_submit, "TYPE DMAR: QW0 QW1 QW2 QW3",
+ * drivers/iommu/intel/trace.h): the IOTLB invalidations (type 2; the PASID-based type 6 of scalable mode)
+ * become RPCITs with their granularity (qw0 bits 5:4: 1 global, 2 domain, 3 page-selective), domain id
+ * (qw0 bits 31:16) and, page-selective, the range addr (qw1 63:12) of 2^AM pages (qw1 5:0) and the leaf
+ * hint IH (qw1 bit 6). Other descriptors (context and PASID cache, device-TLB, interrupt entry cache,
+ * wait) are counted as ignored. 1: an RPCIT; 0: ignored; -1: unparsed. */
+static int parse_qi_submit(struct conv *c, const char *rest, struct cev *ev)
+{
+	const char *p = strstr(rest, ": ");
+	unsigned long long qw[4];
+	if (!p || sscanf(p + 2, "%llx %llx %llx %llx", &qw[0], &qw[1], &qw[2], &qw[3]) != 4)
+		return -1;
+	unsigned type = (unsigned)(qw[0] & 0xf) | (unsigned)((qw[0] >> 9) & 0x7) << 4, gran = (qw[0] >> 4) & 3;
+	if (type != 2 && type != 6) {
+		c->st->qi_other++;
+		return 0;
+	}
+	ev->kind = CK_RPCIT;
+	ev->vtd = true;
+	ev->fh = ((qw[0] >> 16) & 0xffff) + 1;
+	if (gran == 3) {
+		unsigned am = (unsigned)(qw[1] & 0x3f);
+		if (am > 52 - 12)
+			return -1;
+		ev->len = 4096ull << am;
+		ev->iova = qw[1] & ~0xfffull & ~(ev->len - 1);
+		ev->scope = (qw[1] >> 6) & 1 ? TRACE_INVAL_LEAF : 0;
+		return 1;
+	}
+	/* Domain-selective (type 6: every page of a PASID, taken as the domain's), or global (type 2). */
+	if (type == 2 && gran == 0)
+		return -1;
+	ev->scope = type == 2 && gran == 1 ? TRACE_INVAL_GLOBAL : TRACE_INVAL_DOMAIN;
+	ev->iova = 0;
+	ev->len = 4096;
+	return 1;
+}
+
+/* A dma_map_sg's mapped segments: "dma_addrs={A,B,...} sizes={X,Y,...}" (Linux 6.12's dma:dma_map_sg),
+ * each pair a range the device will use; the first is ev's iova and len, the rest its seg_*. -1 when
+ * the lists are missing, differ in length or hold more than CONVERT_SG_MAX + 1 segments. */
+static int parse_sg(const char *rest, struct cev *ev)
+{
+	const char *a = strstr(rest, "dma_addrs={"), *z = strstr(rest, "sizes={");
+	if (!a || !z)
+		return -1;
+	a += strlen("dma_addrs={");
+	z += strlen("sizes={");
+	unsigned n = 0;
+	for (;; n++) {
+		char *ea, *ez;
+		errno = 0;
+		unsigned long long va = strtoull(a, &ea, 16), vz = strtoull(z, &ez, 16);
+		if (ea == a || ez == z || errno || *a == '-' || *z == '-' || n > CONVERT_SG_MAX)
+			return -1;
+		if (n == 0) {
+			ev->iova = va;
+			ev->len = vz;
+		} else {
+			ev->seg_iova[n - 1] = va;
+			ev->seg_len[n - 1] = vz;
+		}
+		if (*ea == '}' && *ez == '}')
+			break;
+		if (*ea != ',' || *ez != ',')
+			return -1;
+		a = ea + 1;
+		z = ez + 1;
+	}
+	ev->nseg = n + 1;
+	return 0;
+}
 
 /* Whether the n bytes at d are a device's name as the dma:* events give it (a PCI address like
  * 0001:00:00.0, or a driver's name): 1 to 31 of [A-Za-z0-9:._-] (an event with none starts "dir=..."). */
@@ -294,12 +375,19 @@ static int parse_event(struct conv *c, char *line, uint64_t lineno, struct cev *
 		ev->len = sz;
 		return sz ? 1 : 0;
 	}
+	if (strcmp(event, "qi_submit") == 0)
+		return parse_qi_submit(c, rest, ev);
+	bool is_sg = strcmp(event, "dma_map_sg") == 0;
 	bool is_map = strcmp(event, "dma_map_page") == 0 || strcmp(event, "dma_alloc") == 0 ||
-		      strcmp(event, "dma_map_resource") == 0;
-	bool is_unmap = strcmp(event, "dma_unmap_page") == 0;
+		      strcmp(event, "dma_map_resource") == 0 || strcmp(event, "dma_map_phys") == 0 || is_sg;
+	bool is_unmap = strcmp(event, "dma_unmap_page") == 0 || strcmp(event, "dma_unmap_phys") == 0;
 	if (is_map || is_unmap) {
-		if (!field(rest, "dma_addr=", true, &a) || !field(rest, "size=", false, &sz))
+		if (is_sg ? parse_sg(rest, ev) < 0 : !field(rest, "dma_addr=", true, &a) || !field(rest, "size=", false, &sz))
 			return -1;
+		if (is_sg) {
+			a = ev->iova;
+			sz = ev->len;
+		}
 		ev->kind = is_map ? CK_DMA_MAP : CK_DMA_UNMAP;
 		ev->iova = a;
 		ev->len = sz;
@@ -387,6 +475,17 @@ static void ic_record(struct conv *c, const struct trace_rec *r)
 	if (r->kind == TRACE_RPCIT) {
 		if (!c->st->rpcit_captured)
 			return;
+		if (r->flags & TRACE_INVAL_SCOPE) {
+			/* A domain flush: every pending page of the function; a global one: of every function. */
+			bool all = (r->flags & TRACE_INVAL_SCOPE) == TRACE_INVAL_GLOBAL;
+			for (uint64_t i = 0; i < ic->npend;) {
+				if (all || ic->pend[i].key >> 52 == fn)
+					ic_flushed(c, i); /* the last moved into i */
+				else
+					i++;
+			}
+			return;
+		}
 		if (n < ic->npend) {
 			for (uint64_t k = 0; k < n; k++)
 				if (u64map_get(&ic->pend_idx, fn << 52 | (first + k), &v))
@@ -443,8 +542,8 @@ static void ic_record(struct conv *c, const struct trace_rec *r)
 /* Writes r (built by a trace_rec_*() constructor) after checking it. */
 static int emit(struct conv *c, struct trace_rec r)
 {
-	if (c->multi && r.kind != TRACE_MEMSLOT && r.kind != TRACE_IOAT)
-		r.dev = c->fn; /* v2: MAP, UNMAP, RPCIT and DMA name the function */
+	if ((c->multi || c->v3) && r.kind != TRACE_MEMSLOT && r.kind != TRACE_IOAT)
+		r.dev = c->fn; /* v2, v3: MAP, UNMAP, RPCIT and DMA name the function */
 	const char *why = trace_rec_check(&r);
 	if (why)
 		return cfail_at(c, c->cur_line, "%s record at %" PRIu64 " cycles: %s", trace_kind_name(r.kind), r.time_cycles,
@@ -531,10 +630,13 @@ static int resolve_oldest(struct conv *c)
 			copy_dev(e->dev, c->sticky_dev);
 		if (!e->dev[0] && c->tracepoint_only)
 			copy_dev(e->dev, "iommu"); /* nothing names a device: one function */
-		if (e->kind == CK_MAP && e->dev[0]) {
+		/* The function handle (VT-d: domain id) of the RPCIT that flushes a map (an unmap, for VT-d's
+		 * page-selective invalidations, which follow unmaps unless caching mode is on) names its device. */
+		if (e->dev[0] && (e->kind == CK_MAP || e->kind == CK_UNMAP)) {
 			for (unsigned i = 0; i < c->n; i++) {
 				struct cev *f = &c->win[(c->head + i) % WINDOW];
-				if (f->kind == CK_RPCIT && e->iova >= f->iova && e->iova < f->iova + f->len) {
+				if (f->kind == CK_RPCIT && (e->kind == CK_MAP || (f->vtd && !f->scope)) && e->iova >= f->iova &&
+				    e->iova < f->iova + f->len) {
 					learn_fh(c, f->fh, e->dev);
 					break;
 				}
@@ -618,12 +720,24 @@ static int resolve_oldest(struct conv *c)
 			return 0;
 		c->st->rpcits++;
 		uint64_t lo = e->iova & ~0xfffull, len = ((e->iova & 0xfff) + e->len + 0xfff) & ~0xfffull;
-		if (emit(c, trace_rec_rpcit(t, lo, len)) < 0)
+		struct trace_rec r = trace_rec_rpcit(t, lo, len);
+		r.flags = e->scope;
+		if (e->scope & TRACE_INVAL_SCOPE) {
+			c->st->rpcits_wide++;
+			lo = 0;
+			len = 0; /* flush_pending: every pending access */
+		}
+		if (emit(c, r) < 0)
 			return -1;
 		return flush_pending(c, t, lo, lo + len);
 	}
 	case CK_DMA_MAP:
-		return emit_accesses(c, t, e->iova, e->len, e->dir);
+		if (emit_accesses(c, t, e->iova, e->len, e->dir) < 0)
+			return -1;
+		for (unsigned k = 1; k < e->nseg; k++)
+			if (emit_accesses(c, t, e->seg_iova[k - 1], e->seg_len[k - 1], e->dir) < 0)
+				return -1;
+		return 0;
 	default:
 		return 0;
 	}
@@ -697,7 +811,8 @@ static const char *policy_mismatch(struct conv *c, char *buf, size_t len)
  * CONVERT_MAX_FUNCTIONS. */
 static int scan_functions(FILE *f, struct convert_stats *st)
 {
-	static const char *const ev[] = {"dma_map_page: ", "dma_alloc: ", "dma_map_resource: ", "dma_unmap_page: ", NULL};
+	static const char *const ev[] = {"dma_map_page: ", "dma_alloc: ", "dma_map_resource: ", "dma_unmap_page: ",
+					 "dma_map_sg: ", "dma_map_phys: ", "dma_unmap_phys: ", NULL};
 	char buf[LINE_MAX_BYTES];
 	int rc = 0;
 	rewind(f);
@@ -848,19 +963,29 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 	if (o->rpcit == CONVERT_RPCIT_CAPTURED)
 		st->rpcit_captured = true;
 	else if (o->rpcit == CONVERT_RPCIT_AUTO)
-		st->rpcit_captured = file_mentions(f, "(zpci_refresh_trans");
+		st->rpcit_captured = file_mentions(f, "(zpci_refresh_trans") || file_mentions(f, "qi_submit: ");
+	/* A VT-d guest's capture (its invalidation descriptors): a trace of the VT-d format, as asked. */
+	const char *format = o->format;
+	unsigned levels = o->levels;
+	if (!format && o->vtd_format && file_mentions(f, "qi_submit: ")) {
+		format = o->vtd_format;
+		if (!levels)
+			levels = o->vtd_levels;
+	}
+	st->format = format;
 	/* Only the standard iommu:map/unmap tracepoints (what x86 and Arm captures have): no event names a
 	 * device, so every event is one function's, and the device accesses come from the maps. */
 	c->tracepoint_only = !file_mentions(f, "dma_map_page") && !file_mentions(f, "dma_alloc") &&
-			     !file_mentions(f, "dma_map_resource") && !file_mentions(f, "zdev=");
+			     !file_mentions(f, "dma_map_resource") && !file_mentions(f, "dma_map_sg") &&
+			     !file_mentions(f, "dma_map_phys") && !file_mentions(f, "zdev=");
 	st->tracepoint_only = c->tracepoint_only;
 	/* The guest table's levels: as asked, or the fewest whose aperture holds every IOVA of the capture. */
 	uint64_t top = max_iova_end(f);
-	c->levels = o->levels ? o->levels : top <= (1ull << 42) ? 3 : top <= (1ull << 53) ? 4 : 5;
+	c->levels = levels ? levels : top <= (1ull << 42) ? 3 : top <= (1ull << 53) ? 4 : 5;
 	st->levels = c->levels;
-	if (o->levels && o->levels < 5 && top > (1ull << (o->levels == 3 ? 42 : 53))) {
+	if (levels && levels < 5 && top > (1ull << (levels == 3 ? 42 : 53))) {
 		snprintf(err, errlen, "%s: IOVAs up to 0x%" PRIx64 " do not fit %u levels (try --levels %u)", in, top - 1,
-			 o->levels, top <= (1ull << 53) ? 4 : 5);
+			 levels, top <= (1ull << 53) ? 4 : 5);
 		fclose(f);
 		iw_free(c);
 		return -1;
@@ -883,10 +1008,11 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		iw_free(c);
 		return -1;
 	}
-	struct trace_header hdr = {.version = o->format ? TRACE_FORMAT_V3 : c->multi ? TRACE_FORMAT_V2 : TRACE_FORMAT_V1,
+	struct trace_header hdr = {.version = format ? TRACE_FORMAT_V3 : c->multi ? TRACE_FORMAT_V2 : TRACE_FORMAT_V1,
 				   .page_size = TRACE_PAGE_SIZE, .record_count = TRACE_COUNT_UNKNOWN};
-	if (o->format)
-		snprintf(hdr.format, sizeof(hdr.format), "%s", o->format);
+	if (format)
+		snprintf(hdr.format, sizeof(hdr.format), "%s", format);
+	c->v3 = format != NULL;
 	const char *pol = st->rpcit_captured ? "captured" : o->rpcit == CONVERT_RPCIT_LAZY ? "lazy" : "strict";
 	/* What the trace carries of a choice to convert a capture the checks would refuse: the events lost,
 	 * and a flush label taken without its check (the check needs the whole capture; the name is

@@ -27,6 +27,7 @@
 #include <stdio.h>
 
 #define CONVERT_MAX_FUNCTIONS 16
+#define CONVERT_SG_MAX 63 /* a dma_map_sg's segments beyond its first, at most */
 #define CONVERT_FN_TABLE_STRIDE 0x1000000ull /* 16 MiB between the functions' IO table origins */
 
 enum convert_rpcit { CONVERT_RPCIT_AUTO = 0, CONVERT_RPCIT_CAPTURED, CONVERT_RPCIT_STRICT, CONVERT_RPCIT_LAZY };
@@ -46,6 +47,10 @@ struct convert_opts {
 	bool accept_lost;            /* convert a capture whose header shows lost events (the name says so) */
 	bool accept_policy;          /* convert a capture that does not flush as its header's label says */
 	const char *format;          /* NULL: an s390 trace (version 1 or 2); else a version-3 trace naming it */
+	/* The format (and, without levels, its levels) a capture of a VT-d guest (one with intel_iommu:qi_submit
+	 * events) converts to when format is NULL; NULL: as s390. */
+	const char *vtd_format;
+	unsigned vtd_levels;
 };
 
 struct convert_stats {
@@ -64,6 +69,9 @@ struct convert_stats {
 	uint64_t unmaps_flushed_at_once; /* UNMAPs a captured RPCIT covered within the next records (strict) */
 	uint64_t reuse_before_flush; /* MAPs of a page unmapped and not yet flushed (captured RPCITs) */
 	bool integrity_partial;      /* too many pages to track: the checks above stopped */
+	const char *format;          /* the trace's table format (version 3), or NULL (s390, version 1 or 2) */
+	uint64_t rpcits_wide;        /* captured domain or global invalidations (VT-d) among rpcits */
+	uint64_t qi_other;           /* VT-d invalidation descriptors other than the IOTLB's (ignored) */
 };
 
 void convert_defaults(struct convert_opts *o);
