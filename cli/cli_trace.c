@@ -658,7 +658,7 @@ static int cmd_convert(int argc, char **argv)
 	}
 	char fns[CONVERT_MAX_FUNCTIONS * 40 + 64] = "";
 	if (st.nfunctions > 1) {
-		int n = snprintf(fns, sizeof(fns), "%u functions (format v2:", st.nfunctions);
+		int n = snprintf(fns, sizeof(fns), "%u functions (format v%d:", st.nfunctions, st.format ? 3 : 2);
 		for (unsigned k = 0; k < st.nfunctions; k++)
 			n += snprintf(fns + n, sizeof(fns) - (size_t)n, " %u = %s%s", k, st.functions[k], k + 1 < st.nfunctions ? "," : ")");
 	} else {
@@ -666,10 +666,11 @@ static int cmd_convert(int argc, char **argv)
 	}
 	/* Where the RPCITs came from: the capture's, or the policy --rpcit chose (one per map and per unmap
 	 * when the capture has none and none was chosen). */
-	char pol[128];
+	char pol[192];
 	if (st.rpcit_captured && st.format && strcmp(st.format, "vtd") == 0)
-		snprintf(pol, sizeof(pol), "captured: the guest's IOTLB invalidation descriptors, %" PRIu64 " of them domain or global%s",
-			 st.rpcits_wide, st.qi_other ? "; its other descriptors ignored" : "");
+		snprintf(pol, sizeof(pol), "captured: the guest's IOTLB invalidation descriptors, %" PRIu64 " of them domain or global%s%s",
+			 st.rpcits_wide, st.rpcits_unknown_domain ? " (domains tied to no function made global)" : "",
+			 st.qi_other ? "; its other descriptors ignored" : "");
 	else if (st.rpcit_captured)
 		snprintf(pol, sizeof(pol), "captured");
 	else if (o.rpcit == CONVERT_RPCIT_LAZY)

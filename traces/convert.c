@@ -28,6 +28,7 @@ struct cev {
 	bool vtd;    /* an RPCIT from a VT-d invalidation descriptor (qi_submit): fh is its domain id + 1 */
 	uint8_t scope; /* TRACE_INVAL_* of a VT-d RPCIT: 0 (page range), domain or global, and leaf */
 	int dir;
+	int cpu;     /* the CPU the event was traced on ("[NNN]"), or -1 */
 	char dev[32];
 	/* A dma_map_sg's IOVA segments after the first (iova, len): nseg in all. */
 	unsigned nseg;
@@ -318,6 +319,15 @@ static int parse_event(struct conv *c, char *line, uint64_t lineno, struct cev *
 		return -1;
 	memset(ev, 0, sizeof(*ev));
 	ev->line = lineno;
+	/* The CPU: "TASK-PID [CPU] FLAGS TIME:" (ftrace, trace-cmd); none in perf's lines. */
+	ev->cpu = -1;
+	const char *br = strchr(line, '[');
+	if (br && br < event && br[1] >= '0' && br[1] <= '9') {
+		char *end;
+		unsigned long cpu = strtoul(br + 1, &end, 10);
+		if (*end == ']' && cpu < 65536)
+			ev->cpu = (int)cpu;
+	}
 	if (!c->have_t0) {
 		c->t0_ns = ns;
 		c->have_t0 = true;
@@ -448,12 +458,14 @@ static void ic_stop(struct conv *c)
 	c->st->integrity_partial = true;
 }
 
-/* Integrity: page key of function fn's IOVA page pfn is flushed (a captured RPCIT covered it). */
-static void ic_flushed(struct conv *c, uint64_t i)
+/* Integrity: page key of function fn's IOVA page pfn is flushed (a captured RPCIT covered it): by a
+ * range flush (ranged), which counts toward its UNMAP being flushed at once, or by a domain or global one
+ * (a flush queue's batch, as a lazy guest's are: VT-d's cache_tag_flush_all). */
+static void ic_flushed(struct conv *c, uint64_t i, bool ranged)
 {
 	struct integrity *ic = &c->ic;
 	struct ic_unmap *u = &ic->unmaps[ic->pend[i].unmap];
-	if (--u->left == 0 && ic->rec - u->rec <= IC_AT_ONCE)
+	if (--u->left == 0 && ranged && ic->rec - u->rec <= IC_AT_ONCE)
 		c->st->unmaps_flushed_at_once++;
 	u64map_del(&ic->pend_idx, ic->pend[i].key);
 	uint64_t last = --ic->npend;
@@ -480,7 +492,7 @@ static void ic_record(struct conv *c, const struct trace_rec *r)
 			bool all = (r->flags & TRACE_INVAL_SCOPE) == TRACE_INVAL_GLOBAL;
 			for (uint64_t i = 0; i < ic->npend;) {
 				if (all || ic->pend[i].key >> 52 == fn)
-					ic_flushed(c, i); /* the last moved into i */
+					ic_flushed(c, i, false); /* the last moved into i */
 				else
 					i++;
 			}
@@ -489,12 +501,12 @@ static void ic_record(struct conv *c, const struct trace_rec *r)
 		if (n < ic->npend) {
 			for (uint64_t k = 0; k < n; k++)
 				if (u64map_get(&ic->pend_idx, fn << 52 | (first + k), &v))
-					ic_flushed(c, v);
+					ic_flushed(c, v, true);
 		} else {
 			for (uint64_t i = 0; i < ic->npend;) {
 				uint64_t key = ic->pend[i].key, pfn = key & ((1ull << 52) - 1);
 				if (key >> 52 == fn && pfn >= first && pfn - first < n)
-					ic_flushed(c, i); /* the last moved into i */
+					ic_flushed(c, i, true); /* the last moved into i */
 				else
 					i++;
 			}
@@ -615,7 +627,10 @@ static int resolve_oldest(struct conv *c)
 	if ((e->kind == CK_MAP || e->kind == CK_UNMAP) && !e->dev[0]) {
 		for (unsigned i = 0; i < c->n && !e->dev[0]; i++) {
 			struct cev *f = &c->win[(c->head + i) % WINDOW];
-			if ((f->kind == CK_DMA_MAP || f->kind == CK_DMA_UNMAP) && overlaps(e, f)) {
+			/* The dma_* event of a map or unmap comes from the same call, on the same CPU: another
+			 * CPU's is another device's when two devices use the same IOVAs (each its own space). */
+			if ((f->kind == CK_DMA_MAP || f->kind == CK_DMA_UNMAP) && overlaps(e, f) &&
+			    (e->cpu < 0 || f->cpu < 0 || e->cpu == f->cpu)) {
 				copy_dev(e->dev, f->dev);
 				if (e->kind == CK_MAP && f->kind == CK_DMA_MAP && e->dir == DIR_NONE)
 					e->dir = f->dir;
@@ -630,22 +645,37 @@ static int resolve_oldest(struct conv *c)
 			copy_dev(e->dev, c->sticky_dev);
 		if (!e->dev[0] && c->tracepoint_only)
 			copy_dev(e->dev, "iommu"); /* nothing names a device: one function */
-		/* The function handle (VT-d: domain id) of the RPCIT that flushes a map (an unmap, for VT-d's
-		 * page-selective invalidations, which follow unmaps unless caching mode is on) names its device. */
+		/* The function handle of the RPCIT that flushes a map names its device (s390: an RPCIT follows
+		 * each map). VT-d: the domain id of the page-selective flush that is the next event touching an
+		 * unmap's (or, under caching mode, a map's) IOVA on its CPU: a flush follows its unmap on the
+		 * same CPU, and another device's map or unmap of the same IOVA (each device has its own IOVA
+		 * space) in between says the flush is not this one's. */
 		if (e->dev[0] && (e->kind == CK_MAP || e->kind == CK_UNMAP)) {
 			for (unsigned i = 0; i < c->n; i++) {
 				struct cev *f = &c->win[(c->head + i) % WINDOW];
-				if (f->kind == CK_RPCIT && (e->kind == CK_MAP || (f->vtd && !f->scope)) && e->iova >= f->iova &&
-				    e->iova < f->iova + f->len) {
+				bool covers = e->iova >= f->iova && e->iova < f->iova + f->len;
+				if (f->kind == CK_RPCIT && !f->vtd && e->kind == CK_MAP && covers) {
 					learn_fh(c, f->fh, e->dev);
 					break;
 				}
+				if (e->cpu < 0 || f->cpu != e->cpu || !covers ||
+				    (f->kind != CK_MAP && f->kind != CK_UNMAP && (f->kind != CK_RPCIT || !f->vtd)))
+					continue;
+				if (f->kind == CK_RPCIT && !(f->scope & TRACE_INVAL_SCOPE))
+					learn_fh(c, f->fh, e->dev);
+				break;
 			}
 		}
 	}
 	if (e->kind == CK_RPCIT) {
 		const char *d = fh_dev(c, e->fh);
 		copy_dev(e->dev, d ? d : c->sticky_dev);
+		/* A VT-d flush of a domain no page-selective flush has tied to a device, among several functions:
+		 * which one it is cannot be known, so it flushes every one (global). */
+		if (e->vtd && !d && c->multi && (e->scope & TRACE_INVAL_SCOPE) != TRACE_INVAL_GLOBAL) {
+			e->scope = (uint8_t)((e->scope & ~TRACE_INVAL_SCOPE) | TRACE_INVAL_GLOBAL);
+			c->st->rpcits_unknown_domain++;
+		}
 	}
 	if (e->kind == CK_DMA_UNMAP)
 		return 0; /* used for attribution only */

@@ -72,6 +72,7 @@ struct convert_stats {
 	const char *format;          /* the trace's table format (version 3), or NULL (s390, version 1 or 2) */
 	uint64_t rpcits_wide;        /* captured domain or global invalidations (VT-d) among rpcits */
 	uint64_t qi_other;           /* VT-d invalidation descriptors other than the IOTLB's (ignored) */
+	uint64_t rpcits_unknown_domain; /* VT-d domain flushes of a domain tied to no function (several kept): global */
 };
 
 void convert_defaults(struct convert_opts *o);
