@@ -48,7 +48,12 @@
 	"  --accept-lost-events      convert a capture whose trace buffer dropped events (refused by default;\n" \
 	"                            the trace's name then begins with LOST N EVENTS)\n" \
 	"  --accept-policy-mismatch  convert a capture whose captured RPCITs do not flush as the header's\n" \
-	"                            'flush strict|lazy' label says (refused by default)\n"
+	"                            'flush strict|lazy' label says (refused by default)\n" \
+	"  --host-log FILE           QEMU's VT-d trace of the same run (iowalk-capture --host-log): its\n" \
+	"                            translations become the DMA records, each checked against the guest's\n" \
+	"                            mapping at its place\n" \
+	"  --host-repeats one|keep   a host translation that repeats the one before it (same device, page,\n" \
+	"                            gpa; QEMU translates some accesses twice): one translation (default) or kept\n"
 
 static const char trace_usage[] =
 	"usage: iowalk trace <subcommand> [options]\n"
@@ -546,7 +551,7 @@ static int cmd_gen(int argc, char **argv)
 
 static int cmd_convert(int argc, char **argv)
 {
-	enum { O_FROM = 256, O_CLOCK, O_RPCIT, O_DMA, O_RAM, O_ORIGIN, O_FUNC, O_NAME, O_STRICT, O_LEVELS, O_LOST, O_POLICY, O_FORMAT };
+	enum { O_FROM = 256, O_CLOCK, O_RPCIT, O_DMA, O_RAM, O_ORIGIN, O_FUNC, O_NAME, O_STRICT, O_LEVELS, O_LOST, O_POLICY, O_FORMAT, O_HOST, O_REPEATS };
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, O_FROM},       {"clock-ghz", required_argument, NULL, O_CLOCK},
 		{"rpcit", required_argument, NULL, O_RPCIT},     {"dma-accesses", required_argument, NULL, O_DMA},
@@ -556,6 +561,8 @@ static int cmd_convert(int argc, char **argv)
 		{"levels", required_argument, NULL, O_LEVELS},  {"format", required_argument, NULL, O_FORMAT},
 		{"accept-lost-events", no_argument, NULL, O_LOST},
 		{"accept-policy-mismatch", no_argument, NULL, O_POLICY},
+		{"host-log", required_argument, NULL, O_HOST},
+		{"host-repeats", required_argument, NULL, O_REPEATS},
 		{"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0}};
 	struct convert_opts o;
 	convert_defaults(&o);
@@ -626,6 +633,20 @@ static int cmd_convert(int argc, char **argv)
 			break;
 		case O_LOST: o.accept_lost = true; break;
 		case O_POLICY: o.accept_policy = true; break;
+		case O_HOST:
+			if (!optarg[0]) {
+				cli_error("convert: --host-log needs a file");
+				return CLI_EXIT_USAGE;
+			}
+			o.host_log = optarg;
+			break;
+		case O_REPEATS:
+			if (strcmp(optarg, "one") != 0 && strcmp(optarg, "keep") != 0) {
+				cli_error("convert: --host-repeats '%s': expected one or keep", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			o.host_keep_repeats = strcmp(optarg, "keep") == 0;
+			break;
 		case 'h': fputs(convert_usage, stdout); return CLI_EXIT_OK;
 		default: return CLI_EXIT_USAGE;
 		}
@@ -706,6 +727,21 @@ static int cmd_convert(int argc, char **argv)
 			o.accept_policy ? " (--accept-policy-mismatch)" : "");
 	if (st.integrity_partial)
 		fprintf(stderr, "note: too many pages to track: the unmap and flush checks stopped part way\n");
+	if (o.host_log) {
+		fprintf(stderr,
+			"host log: %" PRIu64 " translations (%" PRIu64 " repeats of the one before made one); the guest's %" PRIu64
+			" IOTLB invalidations are the log's %" PRIu64 "..%" PRIu64 " of %" PRIu64 "; %" PRIu64
+			" translations placed as DMAs, each agreeing with the guest's mapping at its place (%" PRIu64
+			" one guest invalidation later than QEMU logged them); %" PRIu64 " disagree; %" PRIu64 " before the guest's first invalidation, %" PRIu64 " after its trace; %" PRIu64
+			" of devices not kept; %" PRIu64 " faults\n",
+			st.host_translations, st.host_collapsed, st.guest_invals, st.host_aligned_at + 1,
+			st.host_aligned_at + st.guest_invals, st.host_invals, st.host_placed, st.host_late, st.host_disagree, st.host_before,
+			st.host_after, st.host_other_device, st.host_faults);
+		for (uint64_t i = 0; i < st.host_disagree && i < 8; i++)
+			fprintf(stderr, "%s%" PRIu64, i ? ", " : "disagreeing translations at host log lines ", st.host_disagree_lines[i]);
+		if (st.host_disagree)
+			fprintf(stderr, "%s\n", st.host_disagree > 8 ? ", ..." : "");
+	}
 	return CLI_EXIT_OK;
 }
 

@@ -2,6 +2,7 @@
 #include "convert.h"
 
 #include "alloc.h"
+#include "convert_host.h"
 #include "trace.h"
 #include "u64map.h"
 
@@ -87,6 +88,24 @@ struct conv {
 	bool tracepoint_only; /* no event names a device (iommu:map/unmap only) */
 	unsigned levels;   /* the guest table's levels */
 	uint64_t cur_line; /* the capture line of the event being written */
+	/* With QEMU's VT-d log (o->host_log): its translations become the DMA records, each placed where
+	 * the guest's mapping of its page is the gpa QEMU translated it to (struct host_merge). */
+	struct host_merge *hm;
+};
+
+/* The merge of a host log into the guest's events: the log (hl), the offset of the guest's first
+ * invalidation in it (k), the guest's IOTLB invalidations resolved so far (gi: the current interval is
+ * the one after gi of them), the next translation to load (next), the interval's translations waiting
+ * for the guest to map their page (pend, chained per page through chain[] from head: key -> index + 1),
+ * and the guest's mappings now (cur: fn << 52 | pfn -> (gpa pfn << 1 | writable) + 1). */
+struct host_merge {
+	struct host_log hl;
+	uint64_t k, gi, next;
+	bool loaded;
+	uint64_t *pend, npend, pend_cap;
+	uint64_t *chain;
+	bool *done, *carried;
+	struct u64map head, cur;
 };
 
 __attribute__((format(printf, 2, 3))) static int cfail(struct conv *c, const char *fmt, ...)
@@ -224,35 +243,56 @@ static const char *const known_ignored[] = {"dma_unmap_sg", "dma_free", "dma_syn
  * (qw0 bits 31:16) and, page-selective, the range addr (qw1 63:12) of 2^AM pages (qw1 5:0) and the leaf
  * hint IH (qw1 bit 6). Other descriptors (context and PASID cache, device-TLB, interrupt entry cache,
  * wait) are counted as ignored. 1: an RPCIT; 0: ignored; -1: unparsed. */
-static int parse_qi_submit(struct conv *c, const char *rest, struct cev *ev)
+/* Decodes a qi_submit's "TYPE DMAR: QW0 QW1 QW2 QW3" into inv (and *leaf: the IH bit). 1: an IOTLB
+ * descriptor; 0: another descriptor; -1: not a descriptor this converter knows. */
+static int qi_decode(const char *rest, struct host_inv *inv, bool *leaf)
 {
 	const char *p = strstr(rest, ": ");
 	unsigned long long qw[4];
 	if (!p || sscanf(p + 2, "%llx %llx %llx %llx", &qw[0], &qw[1], &qw[2], &qw[3]) != 4)
 		return -1;
 	unsigned type = (unsigned)(qw[0] & 0xf) | (unsigned)((qw[0] >> 9) & 0x7) << 4, gran = (qw[0] >> 4) & 3;
-	if (type != 2 && type != 6) {
-		c->st->qi_other++;
+	if (type != 2 && type != 6)
 		return 0;
-	}
-	ev->kind = CK_RPCIT;
-	ev->vtd = true;
-	ev->fh = ((qw[0] >> 16) & 0xffff) + 1;
+	*inv = (struct host_inv){.did = (uint16_t)(qw[0] >> 16)};
+	*leaf = false;
 	if (gran == 3) {
-		unsigned am = (unsigned)(qw[1] & 0x3f);
-		if (am > 52 - 12)
+		inv->gran = HOST_INV_PAGE;
+		inv->am = (uint8_t)(qw[1] & 0x3f);
+		if (inv->am > 52 - 12)
 			return -1;
-		ev->len = 4096ull << am;
-		ev->iova = qw[1] & ~0xfffull & ~(ev->len - 1);
-		ev->scope = (qw[1] >> 6) & 1 ? TRACE_INVAL_LEAF : 0;
+		inv->addr = qw[1] & ~0xfffull & ~((4096ull << inv->am) - 1);
+		*leaf = (qw[1] >> 6) & 1;
 		return 1;
 	}
 	/* Domain-selective (type 6: every page of a PASID, taken as the domain's), or global (type 2). */
 	if (type == 2 && gran == 0)
 		return -1;
-	ev->scope = type == 2 && gran == 1 ? TRACE_INVAL_GLOBAL : TRACE_INVAL_DOMAIN;
-	ev->iova = 0;
-	ev->len = 4096;
+	inv->gran = type == 2 && gran == 1 ? HOST_INV_GLOBAL : HOST_INV_DOMAIN;
+	return 1;
+}
+
+static int parse_qi_submit(struct conv *c, const char *rest, struct cev *ev)
+{
+	struct host_inv inv;
+	bool leaf;
+	int rc = qi_decode(rest, &inv, &leaf);
+	if (rc == 0)
+		c->st->qi_other++;
+	if (rc <= 0)
+		return rc;
+	ev->kind = CK_RPCIT;
+	ev->vtd = true;
+	ev->fh = (uint64_t)inv.did + 1;
+	if (inv.gran == HOST_INV_PAGE) {
+		ev->len = 4096ull << inv.am;
+		ev->iova = inv.addr;
+		ev->scope = leaf ? TRACE_INVAL_LEAF : 0;
+	} else {
+		ev->scope = inv.gran == HOST_INV_GLOBAL ? TRACE_INVAL_GLOBAL : TRACE_INVAL_DOMAIN;
+		ev->iova = 0;
+		ev->len = 4096;
+	}
 	return 1;
 }
 
@@ -551,6 +591,8 @@ static void ic_record(struct conv *c, const struct trace_rec *r)
 	ic->nunmaps++;
 }
 
+static int host_mapped(struct conv *c, const struct trace_rec *r);
+
 /* Writes r (built by a trace_rec_*() constructor) after checking it. */
 static int emit(struct conv *c, struct trace_rec r)
 {
@@ -561,7 +603,9 @@ static int emit(struct conv *c, struct trace_rec r)
 		return cfail_at(c, c->cur_line, "%s record at %" PRIu64 " cycles: %s", trace_kind_name(r.kind), r.time_cycles,
 				why);
 	ic_record(c, &r);
-	return trace_write(c->tw, &r) < 0 ? cfail(c, "write error") : 0;
+	if (trace_write(c->tw, &r) < 0)
+		return cfail(c, "write error");
+	return c->hm && (r.kind == TRACE_MAP || r.kind == TRACE_UNMAP) ? host_mapped(c, &r) : 0;
 }
 
 static int emit_accesses(struct conv *c, uint64_t t, uint64_t iova, uint64_t len, int dir)
@@ -617,11 +661,284 @@ static int fn_index(const struct conv *c, const char *dev)
 	return -1;
 }
 
+
+/* ---- the host log's translations (struct host_merge) ---- */
+
+/* The function of a host device (bus << 8 | dev << 3 | fn): its number among those kept, or -1. */
+static int host_fn_of(const struct conv *c, uint16_t bdf)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "0000:%02x:%02x.%x", bdf >> 8, (bdf >> 3) & 31, bdf & 7);
+	if (c->multi)
+		return fn_index(c, name);
+	if (c->tracepoint_only)
+		return 0; /* no guest event names a device: every one is the one function's */
+	return strcmp(name, c->st->function) == 0 ? 0 : -1;
+}
+
+/* Translation i as a DMA record when the guest maps its page to its gpa now: true when placed (or
+ * dropped: another device's), false when it must wait. -1 on a write error. */
+static int host_place(struct conv *c, uint64_t i, uint64_t t)
+{
+	struct host_merge *hm = c->hm;
+	const struct host_xl *x = &hm->hl.xl[i];
+	int fn = host_fn_of(c, x->bdf);
+	if (fn < 0) {
+		c->st->host_other_device++;
+		return 1;
+	}
+	uint64_t v;
+	if (!u64map_get(&hm->cur, (uint64_t)fn << 52 | x->page >> 12, &v) || (v - 1) >> 1 != x->gpa >> 12)
+		return 0;
+	uint16_t keep = c->fn;
+	c->fn = (uint16_t)fn;
+	/* The access: one page; the device writes through a writable mapping (its direction is not in the
+	 * log), reads through a read-only one. */
+	int rc = emit(c, trace_rec_dma(t, 1, x->page, 4096, ((v - 1) & 1) != 0));
+	c->fn = keep;
+	if (rc < 0)
+		return -1;
+	c->st->host_placed++;
+	c->st->dmas++;
+	return 1;
+}
+
+static void host_disagree(struct conv *c, uint64_t i)
+{
+	struct convert_stats *st = c->st;
+	if (st->host_disagree < 8)
+		st->host_disagree_lines[st->host_disagree] = c->hm->hl.xl[i].line;
+	st->host_disagree++;
+}
+
+/* Loads the translations of the current interval (after gi of the guest's invalidations): each placed at
+ * once when the guest maps its page to its gpa now, else waiting for the map that does. */
+static int host_load(struct conv *c)
+{
+	struct host_merge *hm = c->hm;
+	if (!c->setup_done)
+		return 0; /* loaded with the set-up records */
+	hm->loaded = true;
+	uint64_t iv = hm->k + hm->gi;
+	for (; hm->next < hm->hl.nxl && hm->hl.xl[hm->next].interval <= iv; hm->next++) {
+		uint64_t i = hm->next, xiv = hm->hl.xl[i].interval;
+		if (xiv < hm->k) {
+			c->st->host_before++;
+			continue;
+		}
+		if (xiv < iv) {
+			host_disagree(c, i); /* an interval that passed before the set-up */
+			continue;
+		}
+		int rc = host_place(c, i, c->last_time);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			if (iw_grow(&hm->pend, &hm->pend_cap, hm->npend, sizeof(*hm->pend), 1024) < 0)
+				return cfail(c, "out of memory (host translations)");
+			hm->pend[hm->npend++] = i;
+		}
+	}
+	/* Chained per page, in the log's order (built backwards, each at its chain's head); what waits from
+	 * the interval before comes first. */
+	for (uint64_t j = hm->npend; j-- > 0;) {
+		uint64_t i = hm->pend[j], h = 0;
+		const struct host_xl *x = &hm->hl.xl[i];
+		int fn = host_fn_of(c, x->bdf);
+		uint64_t key = (uint64_t)fn << 52 | x->page >> 12;
+		u64map_get(&hm->head, key, &h);
+		hm->chain[i] = h;
+		if (u64map_put(&hm->head, key, i + 1) < 0)
+			return cfail(c, "out of memory (host translations)");
+	}
+	return 0;
+}
+
+/* Closes the current interval. A translation the guest's mappings never matched in it waits one more:
+ * Linux traces qi_submit before it writes the queue's tail register (qi_submit_sync(),
+ * drivers/iommu/intel/dmar.c), so on another vCPU a map and the device's use of it can come between the
+ * traced descriptor and the one QEMU executes. One that matches in neither disagrees. */
+static int host_close(struct conv *c)
+{
+	struct host_merge *hm = c->hm;
+	uint64_t keep = 0;
+	for (uint64_t j = 0; j < hm->npend; j++) {
+		uint64_t i = hm->pend[j];
+		if (hm->done[i])
+			continue;
+		if (hm->carried[i]) {
+			host_disagree(c, i);
+			continue;
+		}
+		hm->carried[i] = true;
+		hm->pend[keep++] = i;
+	}
+	hm->npend = keep;
+	u64map_destroy(&hm->head); /* the chains are built again, with what waits on */
+	return u64map_init(&hm->head, 1024) < 0 ? cfail(c, "out of memory (host translations)") : 0;
+}
+
+/* After a MAP or UNMAP record r: the guest's mappings now, and the waiting translations a MAP places. */
+static int host_mapped(struct conv *c, const struct trace_rec *r)
+{
+	struct host_merge *hm = c->hm;
+	uint64_t fn = c->multi || c->v3 ? r->dev : 0, n = r->c >> 12;
+	if (n > IC_MAX_PAGES || hm->cur.len + n > IC_MAX_PAGES)
+		return cfail(c, "merging the host log: more than %llu pages mapped", (unsigned long long)IC_MAX_PAGES);
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t key = fn << 52 | ((r->a >> 12) + k), h;
+		if (r->kind == TRACE_UNMAP) {
+			u64map_del(&hm->cur, key);
+			continue;
+		}
+		if (u64map_put(&hm->cur, key, (((r->b >> 12) + k) << 1 | (r->flags == TRACE_PROT_RW)) + 1) < 0)
+			return cfail(c, "out of memory (guest mappings)");
+		for (bool got = u64map_get(&hm->head, key, &h); got && h; h = hm->chain[h - 1]) {
+			uint64_t i = h - 1;
+			if (hm->done[i])
+				continue;
+			int rc = host_place(c, i, r->time_cycles);
+			if (rc < 0)
+				return -1;
+			hm->done[i] = rc > 0;
+			c->st->host_late += rc > 0 && hm->carried[i];
+		}
+	}
+	return 0;
+}
+
+/* The guest's IOTLB invalidations, in order (f rewound after). */
+static int scan_guest_qi(FILE *f, struct host_inv **g, uint64_t *n)
+{
+	char buf[LINE_MAX_BYTES];
+	uint64_t cap = 0;
+	*g = NULL;
+	*n = 0;
+	rewind(f);
+	int rc = 0;
+	while (rc == 0 && fgets(buf, sizeof(buf), f)) {
+		const char *p = strstr(buf, "qi_submit: ");
+		struct host_inv inv;
+		bool leaf;
+		if (buf[strspn(buf, " \t")] == '#' || !p || qi_decode(p + strlen("qi_submit: "), &inv, &leaf) != 1)
+			continue;
+		if (iw_grow(g, &cap, *n, sizeof(**g), 1024) < 0)
+			rc = -1;
+		else
+			(*g)[(*n)++] = inv;
+	}
+	rewind(f);
+	return rc;
+}
+
+static FILE *open_capture(const char *in, char *err, size_t errlen);
+
+/* Reads the host log (zstd-compressed or not) and finds the guest's invalidations in it. 0, or -1 with
+ * the reason. */
+static int host_open(struct conv *c, FILE *f, const char *path)
+{
+	struct host_merge *hm = iw_calloc(1, sizeof(*hm));
+	if (!hm)
+		return cfail(c, "out of memory");
+	c->hm = hm;
+	if (u64map_init(&hm->head, 1024) < 0 || u64map_init(&hm->cur, 1024) < 0)
+		return cfail(c, "out of memory");
+	FILE *hf = open_capture(path, c->err, c->errlen);
+	if (!hf)
+		return -1;
+	int rc = host_log_read(hf, path, c->o->host_keep_repeats, &hm->hl, c->err, c->errlen);
+	fclose(hf);
+	if (rc < 0)
+		return -1;
+	struct host_inv *g;
+	uint64_t n;
+	if (scan_guest_qi(f, &g, &n) < 0)
+		return cfail(c, "out of memory (the guest's invalidations)");
+	int64_t k = host_log_align(&hm->hl, g, n);
+	iw_free(g);
+	struct convert_stats *st = c->st;
+	st->host_translations = hm->hl.translations;
+	st->host_collapsed = hm->hl.collapsed;
+	st->host_faults = hm->hl.faults;
+	st->host_invals = hm->hl.ninv;
+	st->guest_invals = n;
+	if (n == 0)
+		return cfail(c, "%s: the capture has no IOTLB invalidation (intel_iommu:qi_submit) to place the host's translations by", c->in);
+	if (k < 0)
+		return cfail(c, "%s: its %" PRIu64 " IOTLB invalidations are not, in order, among the %" PRIu64 " the host log %s executed"
+			    " (not the same run?)", c->in, n, hm->hl.ninv, path);
+	hm->k = (uint64_t)k;
+	st->host_aligned_at = hm->k;
+	hm->chain = iw_calloc(hm->hl.nxl, sizeof(*hm->chain));
+	hm->done = iw_calloc(hm->hl.nxl, sizeof(*hm->done));
+	hm->carried = iw_calloc(hm->hl.nxl, sizeof(*hm->carried));
+	if (!hm->chain || !hm->done || !hm->carried)
+		return cfail(c, "out of memory (host translations)");
+	/* Each domain id is its device's, as the log's translations say (before any other tie). */
+	for (unsigned i = 0; i < hm->hl.nties; i++) {
+		uint16_t bdf = hm->hl.ties[i].bdf;
+		char name[32];
+		snprintf(name, sizeof(name), "0000:%02x:%02x.%x", bdf >> 8, (bdf >> 3) & 31, bdf & 7);
+		learn_fh(c, (uint64_t)hm->hl.ties[i].did + 1, name);
+	}
+	return 0;
+}
+
+/* After the capture's last event: the last interval's translations that never matched, and those the
+ * log has after it (the guest's trace had stopped). */
+static void host_finish(struct conv *c)
+{
+	struct host_merge *hm = c->hm;
+	for (uint64_t j = 0; j < hm->npend; j++) {
+		uint64_t i = hm->pend[j];
+		if (hm->done[i])
+			continue;
+		if (hm->carried[i])
+			host_disagree(c, i); /* its interval closed before the last one */
+		else
+			c->st->host_after++;
+	}
+	hm->npend = 0;
+	c->st->host_after += hm->hl.nxl - hm->next;
+}
+
+static void host_free(struct conv *c)
+{
+	struct host_merge *hm = c->hm;
+	if (!hm)
+		return;
+	host_log_free(&hm->hl);
+	u64map_destroy(&hm->head);
+	u64map_destroy(&hm->cur);
+	iw_free(hm->pend);
+	iw_free(hm->chain);
+	iw_free(hm->done);
+	iw_free(hm->carried);
+	iw_free(hm);
+	c->hm = NULL;
+}
+
+static int resolve(struct conv *c, struct cev *e);
+
+/* The oldest event of the window, resolved; with a host log, a guest IOTLB invalidation closes the
+ * interval of host translations before it and opens the next. */
 static int resolve_oldest(struct conv *c)
 {
 	struct cev *e = &c->win[c->head];
 	c->head = (c->head + 1) % WINDOW;
 	c->n--;
+	bool qi = c->hm && e->kind == CK_RPCIT && e->vtd;
+	if (qi && c->hm->loaded && host_close(c) < 0)
+		return -1;
+	int rc = resolve(c, e);
+	if (rc < 0 || !qi)
+		return rc;
+	c->hm->gi++;
+	return host_load(c);
+}
+
+static int resolve(struct conv *c, struct cev *e)
+{
 	c->cur_line = e->line;
 	/* Attribute map/unmap events to a device by the nearest overlapping dma_* event ahead. */
 	if ((e->kind == CK_MAP || e->kind == CK_UNMAP) && !e->dev[0]) {
@@ -705,6 +1022,8 @@ static int resolve_oldest(struct conv *c)
 		for (unsigned k = 0; k < n; k++)
 			if (emit(c, trace_rec_ioat(0, (uint16_t)k, c->o->ioat_origin - k * CONVERT_FN_TABLE_STRIDE, c->levels)) < 0)
 				return -1;
+		if (c->hm && host_load(c) < 0)
+			return -1;
 	}
 	c->st->events++;
 	switch (e->kind) {
@@ -715,7 +1034,7 @@ static int resolve_oldest(struct conv *c)
 		c->st->maps++;
 		if (emit(c, trace_rec_map(t, e->iova, e->paddr, e->len, e->dir == DIR_TO_DEVICE)) < 0)
 			return -1;
-		if (e->kprobe || c->tracepoint_only) {
+		if (!c->hm && (e->kprobe || c->tracepoint_only)) {
 			/* No dma:* event will say when the device uses the buffer: after it is made visible. */
 			if (c->npend == WINDOW && flush_pending(c, t, 0, 0) < 0)
 				return -1;
@@ -725,7 +1044,7 @@ static int resolve_oldest(struct conv *c)
 			c->st->rpcits++;
 			if (emit(c, trace_rec_rpcit(t, e->iova, e->len)) < 0)
 				return -1;
-			return e->kprobe || c->tracepoint_only ? flush_pending(c, t, e->iova, e->iova + e->len) : 0;
+			return !c->hm && (e->kprobe || c->tracepoint_only) ? flush_pending(c, t, e->iova, e->iova + e->len) : 0;
 		}
 		return 0;
 	case CK_UNMAP:
@@ -762,6 +1081,8 @@ static int resolve_oldest(struct conv *c)
 		return flush_pending(c, t, lo, lo + len);
 	}
 	case CK_DMA_MAP:
+		if (c->hm)
+			return 0; /* the device's accesses are the host log's */
 		if (emit_accesses(c, t, e->iova, e->len, e->dir) < 0)
 			return -1;
 		for (unsigned k = 1; k < e->nseg; k++)
@@ -1059,6 +1380,12 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		snprintf(hdr.name, sizeof(hdr.name), "%sconverted from %s; rpcit=%s; dma-accesses=%" PRIu64 "; clock=%" PRIu64 " MHz",
 			 lost, in, pol, o->dma_accesses, o->clock_mhz);
 	trace_name_sanitize(hdr.name); /* the file name may hold any byte */
+	if (o->host_log && host_open(c, f, o->host_log) < 0) {
+		fclose(f);
+		host_free(c);
+		iw_free(c);
+		return -1;
+	}
 	c->ic.on = u64map_init(&c->ic.mapped, 1024) == 0 && u64map_init(&c->ic.pend_idx, 1024) == 0;
 	if (!c->ic.on)
 		st->integrity_partial = true;
@@ -1105,6 +1432,8 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 			goto out_abort;
 	if (flush_pending(c, c->last_time, 0, 0) < 0)
 		goto out_abort;
+	if (c->hm)
+		host_finish(c);
 	for (unsigned k = 0; o->rpcit == CONVERT_RPCIT_LAZY && k < CONVERT_MAX_FUNCTIONS; k++) {
 		c->fn = (uint16_t)k;
 		if (flush_lazy(c, c->last_time) < 0)
@@ -1136,6 +1465,7 @@ out_close:
 	u64map_destroy(&c->ic.pend_idx);
 	iw_free(c->ic.pend);
 	iw_free(c->ic.unmaps);
+	host_free(c);
 	iw_free(c);
 	return rc;
 }

@@ -51,6 +51,10 @@ struct convert_opts {
 	 * events) converts to when format is NULL; NULL: as s390. */
 	const char *vtd_format;
 	unsigned vtd_levels;
+	/* QEMU's VT-d log of the same run (iowalk-capture --host-log), or NULL: its translations become the
+	 * DMA records (the dma_* events then make none), each where the guest maps its page to its gpa. */
+	const char *host_log;
+	bool host_keep_repeats;      /* keep a host translation that repeats the one before it (default: one) */
 };
 
 struct convert_stats {
@@ -73,6 +77,14 @@ struct convert_stats {
 	uint64_t rpcits_wide;        /* captured domain or global invalidations (VT-d) among rpcits */
 	uint64_t qi_other;           /* VT-d invalidation descriptors other than the IOTLB's (ignored) */
 	uint64_t rpcits_unknown_domain; /* VT-d domain flushes of a domain tied to no function (several kept): global */
+	/* The host log: its translations (and repeats collapsed), those placed as DMA records, those whose
+	 * gpa the guest never mapped their page to in their interval (disagree: first lines), those before
+	 * the guest's first invalidation and after its last, of devices not kept; its faults, its IOTLB
+	 * invalidations and where the guest's (guest_invals of them) begin among them. */
+	uint64_t host_translations, host_collapsed, host_placed, host_disagree, host_before, host_after;
+	uint64_t host_other_device, host_faults, host_invals, guest_invals, host_aligned_at;
+	uint64_t host_late; /* of those placed, one invalidation later than QEMU logged them (see convert.c) */
+	uint64_t host_disagree_lines[8];
 };
 
 void convert_defaults(struct convert_opts *o);
