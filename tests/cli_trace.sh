@@ -94,6 +94,31 @@ grep -q '2 functions (format v3: 0 = 0000:00:03.0, 1 = 0000:00:04.0), vtd 4-leve
 # --format s390-ioat keeps an x86 capture's invalidations (version 3 holds them in any format).
 "$IOWALK" trace convert --from ftrace --format s390-ioat "$G/capture-x86-6.12.txt" -o "$T/x86-s390.trace" 2> "$T/err" &&
 	grep -q '^%format s390-ioat$' "$T/x86-s390.trace" && grep -q 'RPCIT 0 0x0 0x1000 domain$' "$T/x86-s390.trace" && ok || bad "x86 capture as s390: $(cat "$T/err")"
+# With QEMU's VT-d log of the run: its translations are the DMA records (the dma_* events make none), each
+# placed where the guest maps its page to QEMU's gpa (after the map, or after the invalidation that opens
+# its interval); one before the guest's first invalidation, one after its last, a repeat made one, and
+# one whose gpa the guest never mapped (disagrees, named by its line) are counted.
+G_HOST="$G/capture-x86-6.12.host.txt"
+golden expect-x86-6.12-host.trace -- --from ftrace "$G/capture-x86-6.12.txt" --host-log "$G_HOST" --name "golden x86 6.12 with QEMU's log"
+grep -q "^host log: 7 translations (1 repeats of the one before made one); the guest's 7 IOTLB invalidations are the log's 2..8 of 8; 3 translations placed as DMAs, each agreeing with the guest's mapping at its place (0 one guest invalidation later than QEMU logged them); 1 disagree; 1 before the guest's first invalidation, 1 after its trace; 0 of devices not kept; 0 faults$" "$T/conv.err" &&
+	grep -q '^disagreeing translations at host log lines 18$' "$T/conv.err" && ok || bad "host log summary: $(cat "$T/conv.err")"
+"$IOWALK" run "$G/expect-x86-6.12-host.trace" -s nested,nested-hwq,passthrough --check -q 2> "$T/err" && ok || bad "host-log trace replay: $(cat "$T/err")"
+"$IOWALK" trace convert --from ftrace "$G/capture-x86-6.12.txt" --host-log "$G_HOST" --host-repeats keep -o "$T/keep.trace" 2> "$T/err" &&
+	grep -q 'host log: 7 translations (0 repeats of the one before made one);.* 4 translations placed as DMAs' "$T/err" && [ "$(grep -c ' DMA 0 0xfffa0000 ' "$T/keep.trace")" = 2 ] &&
+	ok || bad "--host-repeats keep: $(cat "$T/err")"
+# A log of another run (its invalidations are not the guest's), a line it does not know, a file that is
+# not there, an empty path: errors, and nothing written.
+grep -v 'domain 0x9' "$G_HOST" > "$T/other.host.txt"
+"$IOWALK" trace convert --from ftrace "$G/capture-x86-6.12.txt" --host-log "$T/other.host.txt" -o "$T/h1.trace" 2> "$T/err"; [ $? -eq 1 ] &&
+	grep -q "its 7 IOTLB invalidations are not, in order, among the 7 the host log $T/other.host.txt executed" "$T/err" && [ ! -e "$T/h1.trace" ] && ok || bad "host log of another run: $(cat "$T/err")"
+sed 's/-> gpa 0x99999000/-> gpa zz/' "$G_HOST" > "$T/bad.host.txt"
+"$IOWALK" trace convert --from ftrace "$G/capture-x86-6.12.txt" --host-log "$T/bad.host.txt" -o "$T/h2.trace" 2> "$T/err"; [ $? -eq 1 ] &&
+	grep -q "bad.host.txt: line 18: not a vtd_dmar_translate line this reader knows" "$T/err" && [ ! -e "$T/h2.trace" ] && ok || bad "bad host line: $(cat "$T/err")"
+"$IOWALK" trace convert --from ftrace "$G/capture-x86-6.12.txt" --host-log "$T/none.txt" -o "$T/h3.trace" 2> "$T/err"; [ $? -eq 1 ] &&
+	grep -q "none.txt: cannot open" "$T/err" && ok || bad "missing host log: $(cat "$T/err")"
+"$IOWALK" trace convert --from ftrace "$G/capture-x86-6.12.txt" --host-log "" -o "$T/h4.trace" 2> "$T/err"; [ $? -eq 2 ] && ok || bad "empty --host-log: $(cat "$T/err")"
+"$IOWALK" trace convert --from ftrace "$G/capture-6.12.txt" --host-log "$G_HOST" -o "$T/h5.trace" 2> "$T/err"; [ $? -eq 1 ] &&
+	grep -q "has no IOTLB invalidation (intel_iommu:qi_submit)" "$T/err" && ok || bad "host log for an s390 capture: $(cat "$T/err")"
 # A descriptor that is not four hex words is an unparsed line, reported with its number.
 sed 's/0x500e2 0x0 0x0 0x0/0x500e2 zz/' "$G/capture-x86-6.12.txt" > "$T/badqi.txt"
 "$IOWALK" trace convert --from ftrace "$T/badqi.txt" -o "$T/badqi.trace" 2> "$T/err" && grep -q '1 lines unparsed (lines 19)' "$T/err" && ok || bad "bad qi_submit: $(cat "$T/err")"
