@@ -116,6 +116,7 @@ linux-6.12-x86-nvme-mq-lazy-dd 30795 2541 111 86295 1 nested,nested-hwq,passthro
 linux-6.12-x86-e1000e-strict-net 1200 684 684 1886 2 nested,nested-hwq,passthrough
 linux-6.12-x86-e1000e-lazy-net 1200 684 154 1873 2 nested,nested-hwq,passthrough
 linux-6.12-x86-virtio-net-lazy-net 1266 758 157 3481 2 nested,nested-hwq,passthrough
+linux-6.12-x86-virtio-net-strict-net 1231 745 745 3490 2 nested,nested-hwq,passthrough
 LIST
 # The excerpt and the embedded default are the same kind of data.
 cmp -s "$SRC/traces/default.trace.zst" "$SRC/traces/real/linux-6.12-virtio-blk-lazy-dd.trace.zst" && ok || bad "traces/default.trace.zst is not the 6.12 lazy capture"
