@@ -22,6 +22,8 @@
 	"  every kind: --seed N  --ops N  --guest-ram MIB  --memslots N  --ioat-origin GPA  --levels 3|4|5\n"  \
 	"              --rpcit strict|lazy:N  --interval CYCLES  --name TEXT  --binary  --zstd  --progress\n"    \
 	"              --format NAME (a format-v3 trace of that table format; 'iowalk run --list-formats')\n" \
+	"  --format vtd: --caching-mode on|off (a vIOMMU with caching mode: the guest flushes each new mapping\n" \
+	"              and Linux forces strict; default on when strict, off when lazy)\n" \
 	"  some kinds only (elsewhere refused): --ring N and --rx-percent P (nic-ring, nvme, vm);\n"           \
 	"              --buf-size BYTES (nic-ring, churn, vm); --working-set MIB and --dma-size BYTES\n"        \
 	"              (stream, random); --zipf S (random); --devices N (all but vm);\n"                       \
@@ -466,7 +468,7 @@ static int cmd_gen(int argc, char **argv)
 		{"devices", required_argument, NULL, G_OPT},     {"name", required_argument, NULL, G_NAME},
 		{"functions", required_argument, NULL, G_OPT},   {"format", required_argument, NULL, G_FORMAT},
 		{"binary", no_argument, NULL, G_BIN},            {"zstd", no_argument, NULL, G_ZSTD},
-		{"progress", no_argument, NULL, G_PROGRESS},
+		{"progress", no_argument, NULL, G_PROGRESS},     {"caching-mode", required_argument, NULL, G_OPT},
 		{"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	if (argc < 2 || argv[1][0] == '-') {

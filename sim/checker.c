@@ -316,6 +316,17 @@ const struct checker_dirty *checker_dirty_of(const struct checker *c, uint64_t p
 	return u64map_get(&c->dirty_idx, pfn, &idx) ? &c->dirty[idx] : NULL;
 }
 
+bool checker_mapped_unflushed(const struct checker *c, uint64_t pfn)
+{
+	uint64_t idx;
+	if (c->full)
+		return u64map_get(&c->dirty_idx, pfn, &idx) && checker_guest(c, pfn) != 0 && !c->dirty[idx].unmapped;
+	if (!u64map_get(&c->dirty_idx, pfn >> 6, &idx))
+		return false;
+	uint64_t bit = 1ull << (pfn & 63);
+	return (c->chunks[idx].dirty & bit) && !(c->chunks[idx].unmapped & bit);
+}
+
 bool checker_in_sync(const struct checker *c, uint64_t pfn)
 {
 	uint64_t idx;

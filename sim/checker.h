@@ -67,6 +67,9 @@ bool checker_dirty_span(const struct checker *c, uint64_t *first_pfn, uint64_t *
 uint64_t checker_guest(const struct checker *c, uint64_t iova_pfn);
 uint64_t checker_synced(const struct checker *c, uint64_t iova_pfn);
 bool checker_in_sync(const struct checker *c, uint64_t iova_pfn);
+/* Whether the page was mapped since its last RPCIT and nothing was unmapped from it since: a new
+ * mapping the guest has not flushed (both kinds). */
+bool checker_mapped_unflushed(const struct checker *c, uint64_t iova_pfn);
 /* For a page changed since its last RPCIT: the intermediate mappings it had (NULL when in sync). */
 const struct checker_dirty *checker_dirty_of(const struct checker *c, uint64_t iova_pfn);
 

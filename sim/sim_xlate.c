@@ -64,6 +64,20 @@ static void iotlb_fill(struct sim *s, const struct sim_fn *f, uint16_t dev, uint
 	sacache_fill(&t->size[0], f->tag | addr >> 12, page | (x->writable ? 1 : 0));
 }
 
+/* A design that learns of new mappings only from the guest's flushes (refresh on) faulted on a page the
+ * guest mapped and never flushed: the trace's guest does not flush new mappings (s390 with the refresh bit
+ * off; VT-d without caching mode), so this design cannot run it: it refuses the trace. */
+static __attribute__((cold, noinline)) int refuse_unflushed(struct sim *s, uint64_t iova, uint64_t recno)
+{
+	sim_refuse(s);
+	(void)recno; /* sim_fail() names the record */
+	return sim_fail(s, "the device used IOVA 0x%" PRIx64 ", which the guest mapped but never flushed: "
+			   "%s learns of a mapping only from the guest's flush, and this trace's guest does not flush new mappings "
+			   "(a VT-d guest without caching mode, an s390 guest with the refresh bit off): it needs one that does "
+			   "(trace gen --caching-mode on, a capture with caching-mode on)",
+			iova, s->ops->name);
+}
+
 static ALWAYS_INLINE int finish_translation(struct sim *s, struct sim_fn *f, uint16_t dev, uint64_t iova, uint64_t addr,
 					     bool write, bool unprot, const struct sim_xlate *x, uint64_t recno)
 {
@@ -71,6 +85,8 @@ static ALWAYS_INLINE int finish_translation(struct sim *s, struct sim_fn *f, uin
 	if (x->fault != IW_FAULT_NONE) {
 		s->c.st.faults[x->fault]++;
 		f->st.faults++;
+		if (s->refresh == IW_REFRESH_ALL && x->fault == s->fmt->fault_invalid && checker_mapped_unflushed(&f->ref, iova >> 12))
+			return refuse_unflushed(s, iova, recno);
 	}
 	else if (unprot)
 		s->c.st.ops[OP_UNPROTECTED_WRITES]++;

@@ -6,6 +6,8 @@
  *    freed range is reusable only after the flush queue is flushed: one RPCIT over the whole window when
  *    it holds lazy_batch entries or the window is exhausted.
  *  - Every new mapping is followed by an RPCIT of its range (the refresh bit a shadowing hypervisor sets).
+ *  - VT-d guests (format "vtd") flush as Linux's VT-d driver does (gen.h, caching_mode): a new mapping only
+ *    under caching mode; a strict unmap page-selectively with the leaf hint; a lazy batch domain-wide.
  *  - Zipf weights use only IEEE-exact operations (sqrt, multiply, divide), so sampling is identical on
  *    every IEEE-754 machine; the exponent is therefore a multiple of 0.25.
  */
@@ -63,6 +65,7 @@ void gen_defaults(struct gen_opts *o, enum gen_kind k)
 	o->ioat_origin = 16ull << 20;
 	o->levels = 3;
 	o->lazy = false;
+	o->caching_mode = -1;
 	o->lazy_batch = 256;
 	o->ops = 10000;
 	o->ring = 256;
@@ -95,6 +98,9 @@ static uint64_t table_reserve(const struct gen_opts *o)
 	return slot < want ? slot : want;
 }
 
+/* Whether the trace is a VT-d guest's, which flushes as Linux's VT-d driver does. */
+static bool vtd_guest(const struct gen_opts *o) { return o->format && strcmp(o->format, "vtd") == 0; }
+
 const char *gen_check(const struct gen_opts *o)
 {
 	uint64_t ram = o->guest_ram_mib << 20;
@@ -115,6 +121,11 @@ const char *gen_check(const struct gen_opts *o)
 		return "the table pool above --ioat-origin (16 MiB, or the memslot size if smaller) must lie inside one memslot";
 	if (ram < reserve + (4ull << 20))
 		return "--guest-ram is too small (needs 16 MiB for tables plus room for buffers)";
+	if (o->caching_mode >= 0 && !vtd_guest(o))
+		return "--caching-mode is a VT-d guest's (--format vtd)";
+	if (o->caching_mode > 0 && o->lazy)
+		return "--caching-mode on makes Linux flush strictly (\"IOMMU batching disallowed due to virtualization\"): "
+		       "use --rpcit strict with it, or --caching-mode off for a lazy guest";
 	if (o->lazy && o->lazy_batch == 0)
 		return "--rpcit lazy:N needs N >= 1";
 	if (o->ops == 0)
@@ -278,6 +289,14 @@ const char *gen_set(struct gen_opts *o, const char *key, const char *value, char
 		o->levels = (unsigned)v;
 		return NULL;
 	}
+	if (strcmp(key, "caching-mode") == 0) {
+		if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+			snprintf(err, errlen, "--caching-mode '%s': expected on or off", value);
+			return err;
+		}
+		o->caching_mode = strcmp(value, "on") == 0;
+		return NULL;
+	}
 	if (strcmp(key, "rpcit") == 0) {
 		if (strcmp(value, "strict") == 0) {
 			o->lazy = false;
@@ -387,12 +406,22 @@ static int free_push(struct g *g, unsigned order, uint64_t iova)
 	return 0;
 }
 
+/* Whether a new mapping is flushed: always on s390 (the refresh bit), under caching mode on VT-d. */
+static bool map_flush(const struct gen_opts *o)
+{
+	return !vtd_guest(o) || o->caching_mode > 0 || (o->caching_mode < 0 && !o->lazy);
+}
+
 static int flush_queue(struct g *g)
 {
 	if (g->cur->fq_len == 0)
 		return 0;
-	/* One global refresh over the window makes every queued range reusable. */
-	if (emit(g, trace_rec_rpcit(g->t, IOVA_BASE, IOVA_TOP - IOVA_BASE)) < 0)
+	/* One global refresh over the window makes every queued range reusable (VT-d: a domain-wide IOTLB
+	 * invalidation, cache_tag_flush_all()). */
+	struct trace_rec r = trace_rec_rpcit(g->t, IOVA_BASE, IOVA_TOP - IOVA_BASE);
+	if (vtd_guest(g->o))
+		r.flags = TRACE_INVAL_DOMAIN;
+	if (emit(g, r) < 0)
 		return -1;
 	for (uint64_t i = 0; i < g->cur->fq_len; i++)
 		if (free_push(g, g->cur->fq[i].order, g->cur->fq[i].iova) < 0)
@@ -428,7 +457,10 @@ static int iova_free(struct g *g, uint64_t iova, uint64_t bytes)
 {
 	unsigned order = order_of(bytes);
 	if (!g->o->lazy) {
-		if (emit(g, trace_rec_rpcit(g->t, iova, S390_PAGE << order)) < 0)
+		struct trace_rec r = trace_rec_rpcit(g->t, iova, S390_PAGE << order);
+		if (vtd_guest(g->o))
+			r.flags = TRACE_INVAL_LEAF; /* 6.12 sets IH on an unmap's flush: only leaves changed */
+		if (emit(g, r) < 0)
 			return -1;
 		return free_push(g, order, iova);
 	}
@@ -466,7 +498,7 @@ static int map_buffer(struct g *g, uint64_t iova, uint64_t bytes, bool ro, bool 
 			return -1;
 		off += seg;
 	}
-	return emit(g, trace_rec_rpcit(g->t, iova, S390_PAGE << order_of(len)));
+	return map_flush(g->o) ? emit(g, trace_rec_rpcit(g->t, iova, S390_PAGE << order_of(len))) : 0;
 }
 
 static int unmap_buffer(struct g *g, uint64_t iova, uint64_t bytes)
@@ -570,7 +602,7 @@ static int map_working_set(struct g *g, uint64_t *base)
 	for (uint64_t off = 0; off < ws; off += 1ull << 20) {
 		uint64_t chunk = ws - off < (1ull << 20) ? ws - off : 1ull << 20;
 		if (emit(g, trace_rec_map(g->t, *base + off, gpa_alloc(g, chunk >> 12), chunk, false)) < 0 ||
-		    emit(g, trace_rec_rpcit(g->t, *base + off, chunk)) < 0)
+		    (map_flush(g->o) && emit(g, trace_rec_rpcit(g->t, *base + off, chunk)) < 0))
 			return -1;
 	}
 	return 0;
@@ -690,9 +722,10 @@ int gen_write(const struct gen_opts *o, const char *out, bool binary, bool zstd,
 		snprintf(hdr.name, sizeof(hdr.name), "%s", o->name);
 	else
 		snprintf(hdr.name, sizeof(hdr.name),
-			 "gen %s seed=%" PRIu64 " ops=%" PRIu64 " ram=%" PRIu64 "MiB memslots=%" PRIu64 " rpcit=%s%.0" PRIu64 "%s",
+			 "gen %s seed=%" PRIu64 " ops=%" PRIu64 " ram=%" PRIu64 "MiB memslots=%" PRIu64 " rpcit=%s%.0" PRIu64 "%s%s",
 			 gen_kind_name(o->kind), o->seed, o->ops, o->guest_ram_mib, o->memslots, o->lazy ? "lazy:" : "strict",
-			 o->lazy ? o->lazy_batch : 0, o->kind == GEN_VM ? (o->functions > 1 ? " (several functions)" : " (one function)") : "");
+			 o->lazy ? o->lazy_batch : 0, o->kind == GEN_VM ? (o->functions > 1 ? " (several functions)" : " (one function)") : "",
+			 vtd_guest(o) ? (map_flush(o) ? " caching-mode=on" : " caching-mode=off") : "");
 	bool fq_ok = true;
 	for (uint64_t k = 0; k < o->functions; k++)
 		fq_ok &= (g->sp[k].fq = iw_calloc(o->lazy_batch ? o->lazy_batch : 1, sizeof(*g->sp[k].fq))) != NULL;

@@ -35,6 +35,12 @@ struct gen_opts {
 	uint64_t functions;        /* vm: PCI functions, each its own IO address space (1..64) */
 	const char *name;
 	const char *format;        /* NULL: an s390 trace of version 1 or 2; else a version-3 trace naming it */
+	/* VT-d guests (format "vtd"): invalidations as Linux's VT-d driver issues them. caching_mode: the
+	 * vIOMMU reports CM=1, so the guest flushes each new mapping (page-selective) and Linux forces strict
+	 * unmaps; 0: a guest as on hardware, no flush after a map. Strict unmaps flush page-selectively with
+	 * the leaf hint (IH, as 6.12 does); lazy ones are flushed by a domain-wide invalidation per batch.
+	 * -1 (the default): on, unless the flush is lazy (then off). */
+	int caching_mode;
 	/* Optional: called after every 65536th operation with the operations done and ops (the front end's
 	 * progress lines). It does not change what is generated. */
 	void (*progress)(uint64_t done, uint64_t total, void *arg);
