@@ -45,6 +45,7 @@ const char *cli_gen_kinds(void);
  * sweep point's grid values). */
 struct cli_config_src {
 	const char *preset, *ini;
+	const struct iw_model *model; /* the trace's: its default preset when none is given (NULL: z15) */
 	const char *const *set_keys, *const *set_values;
 	unsigned nset;
 	const char *const *extra_keys, *const *extra_values;

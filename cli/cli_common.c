@@ -215,8 +215,9 @@ int cli_parse_strategies(const char *list, const struct iw_model *m, struct engi
 int cli_build_config(struct iw_config *cfg, const struct cli_config_src *src, char *err, size_t errlen)
 {
 	config_defaults(cfg);
-	if (src->preset && config_preset(cfg, src->preset)) {
-		snprintf(err, errlen, "unknown preset '%s' (known: %s)", src->preset, config_presets());
+	const char *preset = src->preset ? src->preset : src->model ? src->model->default_preset : NULL;
+	if (preset && config_preset(cfg, preset)) {
+		snprintf(err, errlen, "unknown preset '%s' (known: %s)", preset, config_presets());
 		return CLI_EXIT_USAGE;
 	}
 	if (src->ini && config_load_ini(cfg, src->ini, err, errlen))

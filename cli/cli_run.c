@@ -35,7 +35,8 @@ static const char run_usage[] =
 	"\n"
 	"options:\n"
 	"  -s, --strategy LIST   all (default) or a comma-separated list of: %s\n"
-	"  -p, --preset NAME     hardware/cost preset: z15 (default), tiny\n"
+	"  -p, --preset NAME     hardware/cost preset: z15, spr, tiny\n"
+	"                        (default: the trace format's own: z15 for s390, spr for VT-d)\n"
 	"  -c, --config FILE     INI file of parameters ([section] key = value), applied after the preset\n"
 	"  -S, --set KEY=VALUE   override one parameter (repeatable), applied last\n"
 	"      --check           compare every translation with the reference map; a mismatch aborts\n"
@@ -523,7 +524,7 @@ static int run_parsed(struct run_args *ap, struct engine_opts *op)
 	int rc;
 	struct iw_config cfg;
 	char err[512];
-	struct cli_config_src src = {.preset = a.preset, .ini = a.ini, .set_keys = a.sets, .nset = a.nsets};
+	struct cli_config_src src = {.preset = a.preset, .ini = a.ini, .model = a.model, .set_keys = a.sets, .nset = a.nsets};
 	rc = cli_build_config(&cfg, &src, err, sizeof(err));
 	if (rc != CLI_EXIT_OK) {
 		cli_error("%s", err);

@@ -798,6 +798,12 @@ int cli_sensitivity(int argc, char **argv)
 		jobs = 1;
 	struct iw_config base;
 	char err[512];
+	const struct iw_model *model = cli_trace_model(optind < argc ? argv[optind] : NULL, NULL, err, sizeof(err));
+	if (!model) {
+		cli_error("sensitivity: %s", err);
+		return CLI_EXIT_FAIL;
+	}
+	src.model = model; /* its default preset, unless one is given */
 	int rc = cli_build_config(&base, &src, err, sizeof(err));
 	if (rc != CLI_EXIT_OK) {
 		cli_error("%s", err);
@@ -805,11 +811,6 @@ int cli_sensitivity(int argc, char **argv)
 	}
 	struct engine_opts eo;
 	memset(&eo, 0, sizeof(eo));
-	const struct iw_model *model = cli_trace_model(optind < argc ? argv[optind] : NULL, NULL, err, sizeof(err));
-	if (!model) {
-		cli_error("sensitivity: %s", err);
-		return CLI_EXIT_FAIL;
-	}
 	if (cli_parse_strategies(strategies, model, &eo, err, sizeof(err)) < 0) {
 		cli_error("sensitivity: %s", err);
 		return CLI_EXIT_USAGE;

@@ -303,7 +303,7 @@ static const char *point_config(const struct spec *sp, uint64_t p, struct iw_con
 	unsigned idx[MAX_AXES];
 	point_values(sp, p, idx);
 	const char *keys[MAX_FIXED], *values[MAX_FIXED], *xkeys[MAX_AXES], *xvalues[MAX_AXES];
-	struct cli_config_src src = {.preset = sp->preset, .set_keys = keys, .set_values = values, .nset = sp->nset,
+	struct cli_config_src src = {.preset = sp->preset, .model = sp->model, .set_keys = keys, .set_values = values, .nset = sp->nset,
 				     .extra_keys = xkeys, .extra_values = xvalues};
 	for (unsigned i = 0; i < sp->nset; i++) {
 		keys[i] = sp->set[i].key;

@@ -37,6 +37,7 @@ struct iw_model {
 	const char *summary;         /* one line for `run --list-formats` */
 	const struct iw_format *fmt;
 	unsigned default_levels;     /* the guest table's levels a generator writes unless told (IOAT record) */
+	const char *default_preset;  /* the hardware/cost preset a run of its traces takes unless told (NULL: z15) */
 	/* Its strategies, in report order (the first: the baseline of the ratios); NULL past the end. */
 	const struct strategy_ops *(*strategy_at)(unsigned i);
 	/* The model's host state for a new VM, or NULL with the reason in err. */

@@ -59,7 +59,7 @@ bash -n "$T/p/share/bash-completion/completions/iowalk" && ok || bad "completion
 comp() { bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _iowalk; echo "${COMPREPLY[*]}"' _ \
 	"$T/p/share/bash-completion/completions/iowalk" "$T/p/bin/iowalk" "$@"; }
 [ "$(comp run --strategy kvm-gfn,ro)" = "kvm-gfn,root-pfn" ] && [ "$(comp run --set cost.rp)" = "cost.rpcit=" ] &&
-	[ "$(comp run --preset '')" = "z15 tiny" ] && [ "$(comp trace gen n)" = "nic-ring nvme" ] &&
+	[ "$(comp run --preset '')" = "z15 spr tiny" ] && [ "$(comp trace gen n)" = "nic-ring nvme" ] &&
 	[ "$(comp trace convert --from '')" = "ftrace kprobe" ] && [ "$(comp gate --me)" = "--metric" ] &&
 	(cd "$T/p/share/iowalk/traces" && [ "$(comp run def)" = "default.trace.zst" ]) && ok ||
 	bad "completion values: '$(comp run --strategy kvm-gfn,ro)' '$(comp run --set cost.rp)' '$(comp run --preset '')' '$(comp trace gen n)'"

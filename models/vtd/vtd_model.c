@@ -180,6 +180,7 @@ const struct iw_model vtd_model = {
 	.fmt = &vtd_fs_format,
 	.strategy_at = vtd_strategy_at,
 	.default_levels = 4,
+	.default_preset = "spr", /* an Intel server part: its caches, its clock (docs/cost-model.md) */
 	.host_new = host_new,
 	.host_free = host_free,
 	.memslot_check = memslot_check,
