@@ -25,6 +25,7 @@ struct gen_opts {
 	/* workload size and shape */
 	uint64_t ops;              /* packets (nic-ring), requests (nvme), DMAs (stream/random/churn) */
 	uint64_t ring;             /* nic-ring: descriptors per ring; nvme: queue depth */
+	bool ring_given;           /* set by gen_set("ring"): else a VT-d guest's nvme keeps 6 outstanding */
 	uint64_t buf_bytes;        /* nic-ring buffer size; churn buffer size */
 	uint64_t rx_percent;       /* nic-ring: share of RX (device writes) packets */
 	uint64_t working_set_bytes; /* stream/random: mapped region (a multiple of 4 KiB) */
