@@ -115,6 +115,7 @@ linux-6.12-x86-nvme-cm-strict-dd 37793 2532 5073 87874 1 all
 linux-6.12-x86-nvme-mq-lazy-dd 30795 2541 111 86295 1 nested,nested-hwq,passthrough
 linux-6.12-x86-e1000e-strict-net 1200 684 684 1886 2 nested,nested-hwq,passthrough
 linux-6.12-x86-e1000e-lazy-net 1200 684 154 1873 2 nested,nested-hwq,passthrough
+linux-6.12-x86-e1000e-cm-strict-net 1199 684 1882 2067 2 all
 linux-6.12-x86-virtio-net-lazy-net 1266 758 157 3481 2 nested,nested-hwq,passthrough
 linux-6.12-x86-virtio-net-strict-net 1231 745 745 3490 2 nested,nested-hwq,passthrough
 LIST
