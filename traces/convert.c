@@ -1,10 +1,7 @@
 /* convert: ftrace/trace-cmd/perf text captures to iowalk traces (see convert.h). */
-#include "convert.h"
+#include "convert_impl.h"
 
 #include "alloc.h"
-#include "convert_host.h"
-#include "trace.h"
-#include "u64map.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,101 +11,7 @@
 #include <string.h>
 #include <zstd.h>
 
-#define WINDOW 64
-#define LINE_MAX_BYTES 8192
-
-enum ck { CK_MAP = 1, CK_UNMAP, CK_RPCIT, CK_DMA_MAP, CK_DMA_UNMAP };
-enum cdir { DIR_NONE = 0, DIR_TO_DEVICE, DIR_FROM_DEVICE, DIR_BIDI };
-
-struct cev {
-	uint64_t line, time_cycles;
-	int kind;
-	uint64_t iova, len, paddr, fh;
-	bool ro;
-	bool kprobe; /* a __dma_update_trans line: its device accesses follow its RPCIT */
-	bool vtd;    /* an RPCIT from a VT-d invalidation descriptor (qi_submit): fh is its domain id + 1 */
-	uint8_t scope; /* TRACE_INVAL_* of a VT-d RPCIT: 0 (page range), domain or global, and leaf */
-	int dir;
-	int cpu;     /* the CPU the event was traced on ("[NNN]"), or -1 */
-	char dev[32];
-	/* A dma_map_sg's IOVA segments after the first (iova, len): nseg in all. */
-	unsigned nseg;
-	uint64_t seg_iova[CONVERT_SG_MAX], seg_len[CONVERT_SG_MAX];
-};
-
-struct pending_dma {
-	uint64_t iova, len;
-	int dir;
-	uint16_t fn;
-};
-
-/* The capture's integrity checks over the records written (per page of each function): what was mapped,
- * and the unmapped pages no captured RPCIT has flushed yet, each with its UNMAP record. */
-#define IC_MAX_PAGES (1ull << 22)  /* pages tracked at most (beyond: integrity_partial) */
-#define IC_AT_ONCE 256             /* an UNMAP flushed within this many records counts as flushed at once */
-struct ic_unmap {
-	uint64_t rec, left; /* its record number, and its pages not yet flushed */
-};
-struct integrity {
-	struct u64map mapped;   /* (fn << 52 | pfn) -> 1: mapped now (or unmapped) */
-	struct u64map pend_idx; /* (fn << 52 | pfn) -> index into pend: unmapped, not flushed */
-	struct ic_page {
-		uint64_t key, unmap; /* an unmapped, unflushed page, and its UNMAP (index into unmaps) */
-	} *pend;
-	uint64_t npend, pend_cap;
-	struct ic_unmap *unmaps;
-	uint64_t nunmaps, unmaps_cap, rec;
-	bool on;
-};
-
-struct conv {
-	const struct convert_opts *o;
-	struct integrity ic;
-	struct convert_stats *st;
-	struct trace_writer *tw;
-	struct cev win[WINDOW];
-	unsigned head, n;
-	uint64_t t0_ns;
-	bool have_t0;
-	uint64_t last_time;
-	char sticky_dev[32];
-	uint64_t fh_known[16];
-	char fh_dev[16][32];
-	unsigned nfh;
-	uint64_t lazy_count[CONVERT_MAX_FUNCTIONS], lazy_lo[CONVERT_MAX_FUNCTIONS], lazy_hi[CONVERT_MAX_FUNCTIONS];
-	bool multi;        /* every function kept: format v2, records name their function */
-	bool v3;           /* a version-3 trace: records name their function (0 when one is kept) */
-	uint16_t fn;       /* the function of the event being written (multi) */
-	struct pending_dma pend[WINDOW]; /* kprobe maps' device accesses, waiting for their RPCIT */
-	unsigned npend;
-	bool setup_done;
-	char *err;
-	size_t errlen;
-	const char *in;    /* the capture's name, for messages */
-	bool tracepoint_only; /* no event names a device (iommu:map/unmap only) */
-	unsigned levels;   /* the guest table's levels */
-	uint64_t cur_line; /* the capture line of the event being written */
-	/* With QEMU's VT-d log (o->host_log): its translations become the DMA records, each placed where
-	 * the guest's mapping of its page is the gpa QEMU translated it to (struct host_merge). */
-	struct host_merge *hm;
-};
-
-/* The merge of a host log into the guest's events: the log (hl), the offset of the guest's first
- * invalidation in it (k), the guest's IOTLB invalidations resolved so far (gi: the current interval is
- * the one after gi of them), the next translation to load (next), the interval's translations waiting
- * for the guest to map their page (pend, chained per page through chain[] from head: key -> index + 1),
- * and the guest's mappings now (cur: fn << 52 | pfn -> (gpa pfn << 1 | writable) + 1). */
-struct host_merge {
-	struct host_log hl;
-	uint64_t k, gi, next;
-	bool loaded;
-	uint64_t *pend, npend, pend_cap;
-	uint64_t *chain;
-	bool *done, *carried;
-	struct u64map head, cur;
-};
-
-__attribute__((format(printf, 2, 3))) static int cfail(struct conv *c, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) int conv_cfail(struct conv *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -245,7 +148,7 @@ static const char *const known_ignored[] = {"dma_unmap_sg", "dma_free", "dma_syn
  * wait) are counted as ignored. 1: an RPCIT; 0: ignored; -1: unparsed. */
 /* Decodes a qi_submit's "TYPE DMAR: QW0 QW1 QW2 QW3" into inv (and *leaf: the IH bit). 1: an IOTLB
  * descriptor; 0: another descriptor; -1: not a descriptor this converter knows. */
-static int qi_decode(const char *rest, struct host_inv *inv, bool *leaf)
+int conv_qi_decode(const char *rest, struct host_inv *inv, bool *leaf)
 {
 	const char *p = strstr(rest, ": ");
 	unsigned long long qw[4];
@@ -276,7 +179,7 @@ static int parse_qi_submit(struct conv *c, const char *rest, struct cev *ev)
 {
 	struct host_inv inv;
 	bool leaf;
-	int rc = qi_decode(rest, &inv, &leaf);
+	int rc = conv_qi_decode(rest, &inv, &leaf);
 	if (rc == 0)
 		c->st->qi_other++;
 	if (rc <= 0)
@@ -483,7 +386,7 @@ static const char *fh_dev(struct conv *c, uint64_t fh)
 	return NULL;
 }
 
-static void learn_fh(struct conv *c, uint64_t fh, const char *dev)
+void conv_learn_fh(struct conv *c, uint64_t fh, const char *dev)
 {
 	if (!fh || fh_dev(c, fh) || c->nfh == 16)
 		return;
@@ -591,10 +494,8 @@ static void ic_record(struct conv *c, const struct trace_rec *r)
 	ic->nunmaps++;
 }
 
-static int host_mapped(struct conv *c, const struct trace_rec *r);
-
 /* Writes r (built by a trace_rec_*() constructor) after checking it. */
-static int emit(struct conv *c, struct trace_rec r)
+int conv_emit(struct conv *c, struct trace_rec r)
 {
 	if ((c->multi || c->v3) && r.kind != TRACE_MEMSLOT && r.kind != TRACE_IOAT)
 		r.dev = c->fn; /* v2, v3: MAP, UNMAP, RPCIT and DMA name the function */
@@ -604,8 +505,8 @@ static int emit(struct conv *c, struct trace_rec r)
 				why);
 	ic_record(c, &r);
 	if (trace_write(c->tw, &r) < 0)
-		return cfail(c, "write error");
-	return c->hm && (r.kind == TRACE_MAP || r.kind == TRACE_UNMAP) ? host_mapped(c, &r) : 0;
+		return conv_cfail(c, "write error");
+	return c->hm && (r.kind == TRACE_MAP || r.kind == TRACE_UNMAP) ? merge_mapped(c, &r) : 0;
 }
 
 static int emit_accesses(struct conv *c, uint64_t t, uint64_t iova, uint64_t len, int dir)
@@ -614,7 +515,7 @@ static int emit_accesses(struct conv *c, uint64_t t, uint64_t iova, uint64_t len
 		/* A bidirectional buffer is written and read in turn. */
 		bool write = dir == DIR_FROM_DEVICE || (dir != DIR_TO_DEVICE && i % 2);
 		c->st->dmas++;
-		if (emit(c, trace_rec_dma(t, 1, iova, len, write)) < 0)
+		if (conv_emit(c, trace_rec_dma(t, 1, iova, len, write)) < 0)
 			return -1;
 	}
 	return 0;
@@ -649,11 +550,11 @@ static int flush_lazy(struct conv *c, uint64_t t)
 		return 0;
 	c->lazy_count[f] = 0;
 	c->st->rpcits++;
-	return emit(c, trace_rec_rpcit(t, c->lazy_lo[f], c->lazy_hi[f] - c->lazy_lo[f]));
+	return conv_emit(c, trace_rec_rpcit(t, c->lazy_lo[f], c->lazy_hi[f] - c->lazy_lo[f]));
 }
 
 /* The function number of a device name (multi), or -1 when the capture scan did not see it. */
-static int fn_index(const struct conv *c, const char *dev)
+int conv_fn_index(const struct conv *c, const char *dev)
 {
 	for (unsigned i = 0; i < c->st->nfunctions; i++)
 		if (strcmp(c->st->functions[i], dev) == 0)
@@ -661,262 +562,6 @@ static int fn_index(const struct conv *c, const char *dev)
 	return -1;
 }
 
-
-/* ---- the host log's translations (struct host_merge) ---- */
-
-/* The function of a host device (bus << 8 | dev << 3 | fn): its number among those kept, or -1. */
-static int host_fn_of(const struct conv *c, uint16_t bdf)
-{
-	char name[32];
-	snprintf(name, sizeof(name), "0000:%02x:%02x.%x", bdf >> 8, (bdf >> 3) & 31, bdf & 7);
-	if (c->multi)
-		return fn_index(c, name);
-	if (c->tracepoint_only)
-		return 0; /* no guest event names a device: every one is the one function's */
-	return strcmp(name, c->st->function) == 0 ? 0 : -1;
-}
-
-/* Translation i as a DMA record when the guest maps its page to its gpa now: true when placed (or
- * dropped: another device's), false when it must wait. -1 on a write error. */
-static int host_place(struct conv *c, uint64_t i, uint64_t t)
-{
-	struct host_merge *hm = c->hm;
-	const struct host_xl *x = &hm->hl.xl[i];
-	int fn = host_fn_of(c, x->bdf);
-	if (fn < 0) {
-		c->st->host_other_device++;
-		return 1;
-	}
-	uint64_t v;
-	if (!u64map_get(&hm->cur, (uint64_t)fn << 52 | x->page >> 12, &v) || (v - 1) >> 1 != x->gpa >> 12)
-		return 0;
-	uint16_t keep = c->fn;
-	c->fn = (uint16_t)fn;
-	/* The access: one page; the device writes through a writable mapping (its direction is not in the
-	 * log), reads through a read-only one. */
-	int rc = emit(c, trace_rec_dma(t, 1, x->page, 4096, ((v - 1) & 1) != 0));
-	c->fn = keep;
-	if (rc < 0)
-		return -1;
-	c->st->host_placed++;
-	c->st->dmas++;
-	return 1;
-}
-
-static void host_disagree(struct conv *c, uint64_t i)
-{
-	struct convert_stats *st = c->st;
-	if (st->host_disagree < 8)
-		st->host_disagree_lines[st->host_disagree] = c->hm->hl.xl[i].line;
-	st->host_disagree++;
-}
-
-/* Loads the translations of the current interval (after gi of the guest's invalidations): each placed at
- * once when the guest maps its page to its gpa now, else waiting for the map that does. */
-static int host_load(struct conv *c)
-{
-	struct host_merge *hm = c->hm;
-	if (!c->setup_done)
-		return 0; /* loaded with the set-up records */
-	hm->loaded = true;
-	uint64_t iv = hm->k + hm->gi;
-	for (; hm->next < hm->hl.nxl && hm->hl.xl[hm->next].interval <= iv; hm->next++) {
-		uint64_t i = hm->next, xiv = hm->hl.xl[i].interval;
-		if (xiv < hm->k) {
-			c->st->host_before++;
-			continue;
-		}
-		if (xiv < iv) {
-			host_disagree(c, i); /* an interval that passed before the set-up */
-			continue;
-		}
-		int rc = host_place(c, i, c->last_time);
-		if (rc < 0)
-			return -1;
-		if (rc == 0) {
-			if (iw_grow(&hm->pend, &hm->pend_cap, hm->npend, sizeof(*hm->pend), 1024) < 0)
-				return cfail(c, "out of memory (host translations)");
-			hm->pend[hm->npend++] = i;
-		}
-	}
-	/* Chained per page, in the log's order (built backwards, each at its chain's head); what waits from
-	 * the interval before comes first. */
-	for (uint64_t j = hm->npend; j-- > 0;) {
-		uint64_t i = hm->pend[j], h = 0;
-		const struct host_xl *x = &hm->hl.xl[i];
-		int fn = host_fn_of(c, x->bdf);
-		uint64_t key = (uint64_t)fn << 52 | x->page >> 12;
-		u64map_get(&hm->head, key, &h);
-		hm->chain[i] = h;
-		if (u64map_put(&hm->head, key, i + 1) < 0)
-			return cfail(c, "out of memory (host translations)");
-	}
-	return 0;
-}
-
-/* Closes the current interval. A translation the guest's mappings never matched in it waits one more:
- * Linux traces qi_submit before it writes the queue's tail register (qi_submit_sync(),
- * drivers/iommu/intel/dmar.c), so on another vCPU a map and the device's use of it can come between the
- * traced descriptor and the one QEMU executes. One that matches in neither disagrees. */
-static int host_close(struct conv *c)
-{
-	struct host_merge *hm = c->hm;
-	uint64_t keep = 0;
-	for (uint64_t j = 0; j < hm->npend; j++) {
-		uint64_t i = hm->pend[j];
-		if (hm->done[i])
-			continue;
-		if (hm->carried[i]) {
-			host_disagree(c, i);
-			continue;
-		}
-		hm->carried[i] = true;
-		hm->pend[keep++] = i;
-	}
-	hm->npend = keep;
-	u64map_destroy(&hm->head); /* the chains are built again, with what waits on */
-	return u64map_init(&hm->head, 1024) < 0 ? cfail(c, "out of memory (host translations)") : 0;
-}
-
-/* After a MAP or UNMAP record r: the guest's mappings now, and the waiting translations a MAP places. */
-static int host_mapped(struct conv *c, const struct trace_rec *r)
-{
-	struct host_merge *hm = c->hm;
-	uint64_t fn = c->multi || c->v3 ? r->dev : 0, n = r->c >> 12;
-	if (n > IC_MAX_PAGES || hm->cur.len + n > IC_MAX_PAGES)
-		return cfail(c, "merging the host log: more than %llu pages mapped", (unsigned long long)IC_MAX_PAGES);
-	for (uint64_t k = 0; k < n; k++) {
-		uint64_t key = fn << 52 | ((r->a >> 12) + k), h;
-		if (r->kind == TRACE_UNMAP) {
-			u64map_del(&hm->cur, key);
-			continue;
-		}
-		if (u64map_put(&hm->cur, key, (((r->b >> 12) + k) << 1 | (r->flags == TRACE_PROT_RW)) + 1) < 0)
-			return cfail(c, "out of memory (guest mappings)");
-		for (bool got = u64map_get(&hm->head, key, &h); got && h; h = hm->chain[h - 1]) {
-			uint64_t i = h - 1;
-			if (hm->done[i])
-				continue;
-			int rc = host_place(c, i, r->time_cycles);
-			if (rc < 0)
-				return -1;
-			hm->done[i] = rc > 0;
-			c->st->host_late += rc > 0 && hm->carried[i];
-		}
-	}
-	return 0;
-}
-
-/* The guest's IOTLB invalidations, in order (f rewound after). */
-static int scan_guest_qi(FILE *f, struct host_inv **g, uint64_t *n)
-{
-	char buf[LINE_MAX_BYTES];
-	uint64_t cap = 0;
-	*g = NULL;
-	*n = 0;
-	rewind(f);
-	int rc = 0;
-	while (rc == 0 && fgets(buf, sizeof(buf), f)) {
-		const char *p = strstr(buf, "qi_submit: ");
-		struct host_inv inv;
-		bool leaf;
-		if (buf[strspn(buf, " \t")] == '#' || !p || qi_decode(p + strlen("qi_submit: "), &inv, &leaf) != 1)
-			continue;
-		if (iw_grow(g, &cap, *n, sizeof(**g), 1024) < 0)
-			rc = -1;
-		else
-			(*g)[(*n)++] = inv;
-	}
-	rewind(f);
-	return rc;
-}
-
-static FILE *open_capture(const char *in, char *err, size_t errlen);
-
-/* Reads the host log (zstd-compressed or not) and finds the guest's invalidations in it. 0, or -1 with
- * the reason. */
-static int host_open(struct conv *c, FILE *f, const char *path)
-{
-	struct host_merge *hm = iw_calloc(1, sizeof(*hm));
-	if (!hm)
-		return cfail(c, "out of memory");
-	c->hm = hm;
-	if (u64map_init(&hm->head, 1024) < 0 || u64map_init(&hm->cur, 1024) < 0)
-		return cfail(c, "out of memory");
-	FILE *hf = open_capture(path, c->err, c->errlen);
-	if (!hf)
-		return -1;
-	int rc = host_log_read(hf, path, c->o->host_keep_repeats, &hm->hl, c->err, c->errlen);
-	fclose(hf);
-	if (rc < 0)
-		return -1;
-	struct host_inv *g;
-	uint64_t n;
-	if (scan_guest_qi(f, &g, &n) < 0)
-		return cfail(c, "out of memory (the guest's invalidations)");
-	int64_t k = host_log_align(&hm->hl, g, n);
-	iw_free(g);
-	struct convert_stats *st = c->st;
-	st->host_translations = hm->hl.translations;
-	st->host_collapsed = hm->hl.collapsed;
-	st->host_faults = hm->hl.faults;
-	st->host_invals = hm->hl.ninv;
-	st->guest_invals = n;
-	if (n == 0)
-		return cfail(c, "%s: the capture has no IOTLB invalidation (intel_iommu:qi_submit) to place the host's translations by", c->in);
-	if (k < 0)
-		return cfail(c, "%s: its %" PRIu64 " IOTLB invalidations are not, in order, among the %" PRIu64 " the host log %s executed"
-			    " (not the same run?)", c->in, n, hm->hl.ninv, path);
-	hm->k = (uint64_t)k;
-	st->host_aligned_at = hm->k;
-	hm->chain = iw_calloc(hm->hl.nxl, sizeof(*hm->chain));
-	hm->done = iw_calloc(hm->hl.nxl, sizeof(*hm->done));
-	hm->carried = iw_calloc(hm->hl.nxl, sizeof(*hm->carried));
-	if (!hm->chain || !hm->done || !hm->carried)
-		return cfail(c, "out of memory (host translations)");
-	/* Each domain id is its device's, as the log's translations say (before any other tie). */
-	for (unsigned i = 0; i < hm->hl.nties; i++) {
-		uint16_t bdf = hm->hl.ties[i].bdf;
-		char name[32];
-		snprintf(name, sizeof(name), "0000:%02x:%02x.%x", bdf >> 8, (bdf >> 3) & 31, bdf & 7);
-		learn_fh(c, (uint64_t)hm->hl.ties[i].did + 1, name);
-	}
-	return 0;
-}
-
-/* After the capture's last event: the last interval's translations that never matched, and those the
- * log has after it (the guest's trace had stopped). */
-static void host_finish(struct conv *c)
-{
-	struct host_merge *hm = c->hm;
-	for (uint64_t j = 0; j < hm->npend; j++) {
-		uint64_t i = hm->pend[j];
-		if (hm->done[i])
-			continue;
-		if (hm->carried[i])
-			host_disagree(c, i); /* its interval closed before the last one */
-		else
-			c->st->host_after++;
-	}
-	hm->npend = 0;
-	c->st->host_after += hm->hl.nxl - hm->next;
-}
-
-static void host_free(struct conv *c)
-{
-	struct host_merge *hm = c->hm;
-	if (!hm)
-		return;
-	host_log_free(&hm->hl);
-	u64map_destroy(&hm->head);
-	u64map_destroy(&hm->cur);
-	iw_free(hm->pend);
-	iw_free(hm->chain);
-	iw_free(hm->done);
-	iw_free(hm->carried);
-	iw_free(hm);
-	c->hm = NULL;
-}
 
 static int resolve(struct conv *c, struct cev *e);
 
@@ -928,13 +573,13 @@ static int resolve_oldest(struct conv *c)
 	c->head = (c->head + 1) % WINDOW;
 	c->n--;
 	bool qi = c->hm && e->kind == CK_RPCIT && e->vtd;
-	if (qi && c->hm->loaded && host_close(c) < 0)
+	if (qi && c->hm->loaded && merge_close(c) < 0)
 		return -1;
 	int rc = resolve(c, e);
 	if (rc < 0 || !qi)
 		return rc;
 	c->hm->gi++;
-	return host_load(c);
+	return merge_load(c);
 }
 
 static int resolve(struct conv *c, struct cev *e)
@@ -972,14 +617,14 @@ static int resolve(struct conv *c, struct cev *e)
 				struct cev *f = &c->win[(c->head + i) % WINDOW];
 				bool covers = e->iova >= f->iova && e->iova < f->iova + f->len;
 				if (f->kind == CK_RPCIT && !f->vtd && e->kind == CK_MAP && covers) {
-					learn_fh(c, f->fh, e->dev);
+					conv_learn_fh(c, f->fh, e->dev);
 					break;
 				}
 				if (e->cpu < 0 || f->cpu != e->cpu || !covers ||
 				    (f->kind != CK_MAP && f->kind != CK_UNMAP && (f->kind != CK_RPCIT || !f->vtd)))
 					continue;
 				if (f->kind == CK_RPCIT && !(f->scope & TRACE_INVAL_SCOPE))
-					learn_fh(c, f->fh, e->dev);
+					conv_learn_fh(c, f->fh, e->dev);
 				break;
 			}
 		}
@@ -1002,7 +647,7 @@ static int resolve(struct conv *c, struct cev *e)
 			snprintf(c->st->function, sizeof(c->st->function), "%s", c->o->function ? c->o->function : e->dev);
 	}
 	if (c->multi) {
-		int k = e->dev[0] ? fn_index(c, e->dev) : -1;
+		int k = e->dev[0] ? conv_fn_index(c, e->dev) : -1;
 		if (k < 0) {
 			c->st->other_function++; /* a device the scan did not name: nothing to attribute it to */
 			return 0;
@@ -1016,13 +661,13 @@ static int resolve(struct conv *c, struct cev *e)
 	c->last_time = t;
 	if (!c->setup_done) {
 		c->setup_done = true;
-		if (emit(c, trace_rec_memslot(0, 0, 0, c->o->guest_ram_bytes >> 12, c->o->memslot_hva)) < 0)
+		if (conv_emit(c, trace_rec_memslot(0, 0, 0, c->o->guest_ram_bytes >> 12, c->o->memslot_hva)) < 0)
 			return -1;
 		unsigned n = c->multi ? c->st->nfunctions : 1;
 		for (unsigned k = 0; k < n; k++)
-			if (emit(c, trace_rec_ioat(0, (uint16_t)k, c->o->ioat_origin - k * CONVERT_FN_TABLE_STRIDE, c->levels)) < 0)
+			if (conv_emit(c, trace_rec_ioat(0, (uint16_t)k, c->o->ioat_origin - k * CONVERT_FN_TABLE_STRIDE, c->levels)) < 0)
 				return -1;
-		if (c->hm && host_load(c) < 0)
+		if (c->hm && merge_load(c) < 0)
 			return -1;
 	}
 	c->st->events++;
@@ -1032,7 +677,7 @@ static int resolve(struct conv *c, struct cev *e)
 			return cfail_at(c, e->line, "map of paddr 0x%" PRIx64 "+0x%" PRIx64 " is beyond guest RAM (raise --guest-ram)",
 					e->paddr, e->len);
 		c->st->maps++;
-		if (emit(c, trace_rec_map(t, e->iova, e->paddr, e->len, e->dir == DIR_TO_DEVICE)) < 0)
+		if (conv_emit(c, trace_rec_map(t, e->iova, e->paddr, e->len, e->dir == DIR_TO_DEVICE)) < 0)
 			return -1;
 		if (!c->hm && (e->kprobe || c->tracepoint_only)) {
 			/* No dma:* event will say when the device uses the buffer: after it is made visible. */
@@ -1042,20 +687,20 @@ static int resolve(struct conv *c, struct cev *e)
 		}
 		if (!c->st->rpcit_captured) {
 			c->st->rpcits++;
-			if (emit(c, trace_rec_rpcit(t, e->iova, e->len)) < 0)
+			if (conv_emit(c, trace_rec_rpcit(t, e->iova, e->len)) < 0)
 				return -1;
 			return !c->hm && (e->kprobe || c->tracepoint_only) ? flush_pending(c, t, e->iova, e->iova + e->len) : 0;
 		}
 		return 0;
 	case CK_UNMAP:
 		c->st->unmaps++;
-		if (emit(c, trace_rec_unmap(t, e->iova, e->len)) < 0)
+		if (conv_emit(c, trace_rec_unmap(t, e->iova, e->len)) < 0)
 			return -1;
 		if (c->st->rpcit_captured)
 			return 0;
 		if (c->o->rpcit != CONVERT_RPCIT_LAZY) {
 			c->st->rpcits++;
-			return emit(c, trace_rec_rpcit(t, e->iova, e->len));
+			return conv_emit(c, trace_rec_rpcit(t, e->iova, e->len));
 		}
 		if (!c->lazy_count[c->fn] || e->iova < c->lazy_lo[c->fn])
 			c->lazy_lo[c->fn] = e->iova;
@@ -1076,7 +721,7 @@ static int resolve(struct conv *c, struct cev *e)
 			lo = 0;
 			len = 0; /* flush_pending: every pending access */
 		}
-		if (emit(c, r) < 0)
+		if (conv_emit(c, r) < 0)
 			return -1;
 		return flush_pending(c, t, lo, lo + len);
 	}
@@ -1221,7 +866,7 @@ static uint64_t max_iova_end(FILE *f)
 /* The capture as a seekable plain-text stream: a regular file as it is; standard input copied to a
  * temporary file (so that the content can be looked at before converting); a zstd-compressed capture
  * decompressed into one. NULL with the reason in err. */
-static FILE *open_capture(const char *in, char *err, size_t errlen)
+FILE *conv_open_capture(const char *in, char *err, size_t errlen)
 {
 	FILE *f = strcmp(in, "-") == 0 ? stdin : fopen(in, "rb");
 	if (!f) {
@@ -1296,7 +941,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 	c->err = err;
 	c->errlen = errlen;
 	c->in = in;
-	FILE *f = open_capture(in, err, errlen);
+	FILE *f = conv_open_capture(in, err, errlen);
 	if (!f) {
 		iw_free(c);
 		return -1;
@@ -1380,9 +1025,9 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		snprintf(hdr.name, sizeof(hdr.name), "%sconverted from %s; rpcit=%s; dma-accesses=%" PRIu64 "; clock=%" PRIu64 " MHz",
 			 lost, in, pol, o->dma_accesses, o->clock_mhz);
 	trace_name_sanitize(hdr.name); /* the file name may hold any byte */
-	if (o->host_log && host_open(c, f, o->host_log) < 0) {
+	if (o->host_log && merge_open(c, f, o->host_log) < 0) {
 		fclose(f);
-		host_free(c);
+		merge_free(c);
 		iw_free(c);
 		return -1;
 	}
@@ -1400,7 +1045,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		st->lines++;
 		size_t l = strlen(line);
 		if (l == sizeof(line) - 1 && line[l - 1] != '\n') {
-			cfail(c, "%s: line %" PRIu64 ": longer than %d bytes", in, lineno, LINE_MAX_BYTES - 2);
+			conv_cfail(c, "%s: line %" PRIu64 ": longer than %d bytes", in, lineno, LINE_MAX_BYTES - 2);
 			goto out_abort;
 		}
 		struct cev ev;
@@ -1412,7 +1057,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 				st->unparsed_lines[st->unparsed] = lineno;
 			st->unparsed++;
 			if (o->strict) {
-				cfail(c, "%s: line %" PRIu64 ": not an ftrace event line this converter knows", in, lineno);
+				conv_cfail(c, "%s: line %" PRIu64 ": not an ftrace event line this converter knows", in, lineno);
 				goto out_abort;
 			}
 			continue;
@@ -1424,7 +1069,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		c->win[(c->head + c->n++) % WINDOW] = ev;
 	}
 	if (ferror(f)) {
-		cfail(c, "%s: read error", in);
+		conv_cfail(c, "%s: read error", in);
 		goto out_abort;
 	}
 	while (c->n)
@@ -1433,7 +1078,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 	if (flush_pending(c, c->last_time, 0, 0) < 0)
 		goto out_abort;
 	if (c->hm)
-		host_finish(c);
+		merge_finish(c);
 	for (unsigned k = 0; o->rpcit == CONVERT_RPCIT_LAZY && k < CONVERT_MAX_FUNCTIONS; k++) {
 		c->fn = (uint16_t)k;
 		if (flush_lazy(c, c->last_time) < 0)
@@ -1443,16 +1088,16 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		char names[CONVERT_MAX_FUNCTIONS * 34] = "";
 		for (unsigned k = 0; k < named; k++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", k ? ", " : "", st->functions[k]);
-		cfail(c, "%s: no events of function %s (the capture names %s)", in, o->function, names[0] ? names : "none");
+		conv_cfail(c, "%s: no events of function %s (the capture names %s)", in, o->function, names[0] ? names : "none");
 		goto out_abort;
 	}
 	if (!c->setup_done) {
-		cfail(c, "%s: no IOMMU map/unmap events found (%" PRIu64 " lines)", in, lineno);
+		conv_cfail(c, "%s: no IOMMU map/unmap events found (%" PRIu64 " lines)", in, lineno);
 		goto out_abort;
 	}
 	char why[512];
 	if (!o->accept_policy && policy_mismatch(c, why, sizeof(why))) {
-		cfail(c, "%s: %s; it does not behave as labelled: capture it again, or pass --accept-policy-mismatch", in, why);
+		conv_cfail(c, "%s: %s; it does not behave as labelled: capture it again, or pass --accept-policy-mismatch", in, why);
 		goto out_abort;
 	}
 	rc = trace_writer_commit(c->tw, err, errlen);
@@ -1465,7 +1110,7 @@ out_close:
 	u64map_destroy(&c->ic.pend_idx);
 	iw_free(c->ic.pend);
 	iw_free(c->ic.unmaps);
-	host_free(c);
+	merge_free(c);
 	iw_free(c);
 	return rc;
 }
