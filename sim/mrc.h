@@ -1,0 +1,56 @@
+/* mrc: the hits of a fully associative LRU cache at every size up to a bound, in one pass over its
+ * reference stream (docs/mrc.md). Mattson et al.'s stack algorithm (IBM Systems Journal 9(2), 1970): a
+ * reference hits a cache of C entries iff its stack distance (its depth in the LRU stack) is at most C;
+ * the depth is counted with a Fenwick tree over the references' times (O(log n) a reference).
+ *
+ * Invalidation: a removed entry leaves a hole at its depth (removing it outright would revive, at the
+ * sizes that had evicted them, the entries below it). A reference at depth D (a miss: D infinite) moves
+ * the topmost hole above D to D, where the referenced entry was (a miss consumes it): a cache of C
+ * entries with an empty slot fills it rather than evict, and keeps it when the reference hits. This
+ * rule gives, at every size at once, what a separate LRU cache of that size gives (tests/test_mrc.c
+ * checks it against per-size simulations).
+ *
+ * A lookup and its fill are two calls, as the engine makes them: mrc_lookup() counts the reference at
+ * its depth; mrc_fill() (after a miss, or a refill) makes the key the most recent. A lookup whose fill
+ * never comes (a fault, a translation held by another structure) is exact when the key was absent; when
+ * it was present (a hit at the sizes above its depth), it is counted in `unpaired` (docs/mrc.md). */
+#ifndef IOWALK_SIM_MRC_H
+#define IOWALK_SIM_MRC_H
+
+#include "u64map.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mrc {
+	uint64_t max_entries;       /* the largest size counted (depths beyond it are misses everywhere) */
+	uint64_t *hits_at;          /* [d]: references at depth d (1..max_entries) */
+	uint64_t references, unpaired;
+	/* The stack: every live key's time, holes' times, a Fenwick tree of markers by time. */
+	struct u64map key_time;     /* key -> time */
+	struct u64map time_key;     /* time -> key + 1, or 0 for a hole */
+	uint64_t *fen;              /* Fenwick tree over times 1..cap */
+	uint64_t cap, now, markers;
+	uint64_t *holes;            /* a max-heap of hole times */
+	uint64_t nholes, holes_cap;
+	bool pending;               /* a lookup of pend_key, not yet filled */
+	uint64_t pend_key, pend_depth; /* its depth (0: absent) */
+	bool failed;                /* out of memory: the counts stopped */
+};
+
+int mrc_init(struct mrc *m, uint64_t max_entries); /* 0 or -1 */
+void mrc_destroy(struct mrc *m);
+/* A lookup of key: counted at its depth; a fill, or the next lookup, ends it. */
+void mrc_lookup(struct mrc *m, uint64_t key);
+/* key is filled (after its lookup missed at some size): it becomes the most recent. */
+void mrc_fill(struct mrc *m, uint64_t key);
+/* key is removed at every size: a hole where it was. */
+void mrc_invalidate(struct mrc *m, uint64_t key);
+/* Every key in [first, last]. */
+void mrc_invalidate_range(struct mrc *m, uint64_t first, uint64_t last);
+/* Every key. */
+void mrc_invalidate_all(struct mrc *m);
+/* Hits of a cache of `entries` entries (1 .. max_entries). */
+uint64_t mrc_hits(const struct mrc *m, uint64_t entries);
+
+#endif
