@@ -18,6 +18,7 @@ int cli_gate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_sensitivity(int argc, char **argv);
+int cli_mrc(int argc, char **argv);
 
 /* A report metric's direction: +1 lower is better, -1 higher is better, 0 not judged (it describes the
  * workload or the check). name is its dotted path inside a strategy, key its last component. */

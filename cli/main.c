@@ -25,6 +25,7 @@ static const char usage[] =
 	"  compare  two reports side by side: differences, ratios and which is better (table, Markdown, LaTeX, JSON)\n"
 	"  gate     compare a report with a baseline (CI performance gate)\n"
 	"  sensitivity  which conclusions survive the cost ranges (one at a time, and a seeded sample)\n"
+	"  mrc      the IOTLB's misses at every size, from one replay (miss-ratio curves)\n"
 	"\n"
 	"options:\n"
 	"  -h, --help     this help; `iowalk <command> --help` for a command's options\n"
@@ -101,6 +102,8 @@ static int dispatch(int argc, char **argv)
 		return cli_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "gate") == 0)
 		return cli_gate(argc - 1, argv + 1);
+	if (strcmp(cmd, "mrc") == 0)
+		return cli_mrc(argc - 1, argv + 1);
 	if (strcmp(cmd, "sweep") == 0)
 		return cli_sweep(argc - 1, argv + 1);
 	if (strcmp(cmd, "compare") == 0)

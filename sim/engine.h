@@ -25,6 +25,7 @@ struct engine_opts {
 	bool progress;                /* print progress on stderr when it is a terminal */
 	bool progress_lines;          /* print progress lines on stderr even when it is not (--progress) */
 	const char *tag;              /* free text recorded in the report's run.tag (sweep points) */
+	uint64_t mrc_max_entries;     /* iowalk mrc: the IOTLB's curves up to this size (sim_enable_mrc()); 0: none */
 	bool skip_refused;            /* a strategy that refuses the trace (sim_refuse()) is left out and
 					 reported as not run, instead of failing the run ('all') */
 };

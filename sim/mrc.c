@@ -200,6 +200,8 @@ void mrc_fill(struct mrc *m, uint64_t key)
 		return;
 	if (m->pending && m->pend_key == key)
 		m->pending = false;
+	else
+		m->late_fills++;
 	access(m, key);
 }
 
@@ -242,4 +244,63 @@ uint64_t mrc_hits(const struct mrc *m, uint64_t entries)
 	for (uint64_t d = 1; d <= entries && d <= m->max_entries; d++)
 		h += m->hits_at[d];
 	return h;
+}
+
+/* ---- the curves of one structure ---- */
+
+int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries)
+{
+	memset(c, 0, sizeof(*c));
+	if (mrc_init(&c->full, max_entries) < 0)
+		return -1;
+	for (uint64_t n = 16; n <= max_entries && c->nsizes < MRC_MAX_SIZES; n *= 2)
+		c->size[c->nsizes++] = n;
+	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
+		for (unsigned i = 0; i < c->nsizes; i++)
+			if (sacache_init(&c->sa[w][i], c->size[i], mrc_ways[w]) < 0) {
+				mrc_curve_destroy(c);
+				return -1;
+			}
+	return 0;
+}
+
+void mrc_curve_destroy(struct mrc_curve *c)
+{
+	mrc_destroy(&c->full);
+	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
+		for (unsigned i = 0; i < MRC_MAX_SIZES; i++)
+			sacache_destroy(&c->sa[w][i]);
+	memset(c, 0, sizeof(*c));
+}
+
+void mrc_curve_lookup(struct mrc_curve *c, uint64_t key)
+{
+	mrc_lookup(&c->full, key);
+	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
+		for (unsigned i = 0; i < c->nsizes; i++) {
+			bool hit = sacache_lookup(&c->sa[w][i], key, NULL);
+			c->sa_hits[w][i] += hit;
+			c->sa_missed[w][i] = !hit;
+		}
+	c->pending = true;
+	c->pend_key = key;
+}
+
+void mrc_curve_fill(struct mrc_curve *c, uint64_t key)
+{
+	mrc_fill(&c->full, key);
+	bool paired = c->pending && c->pend_key == key;
+	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
+		for (unsigned i = 0; i < c->nsizes; i++)
+			if (!paired || c->sa_missed[w][i])
+				sacache_fill(&c->sa[w][i], key, 0);
+	c->pending = false;
+}
+
+void mrc_curve_invalidate_range(struct mrc_curve *c, uint64_t first, uint64_t last)
+{
+	mrc_invalidate_range(&c->full, first, last);
+	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
+		for (unsigned i = 0; i < c->nsizes; i++)
+			sacache_invalidate_range(&c->sa[w][i], first, last);
 }

@@ -25,7 +25,7 @@
 struct mrc {
 	uint64_t max_entries;       /* the largest size counted (depths beyond it are misses everywhere) */
 	uint64_t *hits_at;          /* [d]: references at depth d (1..max_entries) */
-	uint64_t references, unpaired;
+	uint64_t references, unpaired, late_fills; /* late: a fill whose lookup was not the last one */
 	/* The stack: every live key's time, holes' times, a Fenwick tree of markers by time. */
 	struct u64map key_time;     /* key -> time */
 	struct u64map time_key;     /* time -> key + 1, or 0 for a hole */
@@ -52,5 +52,30 @@ void mrc_invalidate_range(struct mrc *m, uint64_t first, uint64_t last);
 void mrc_invalidate_all(struct mrc *m);
 /* Hits of a cache of `entries` entries (1 .. max_entries). */
 uint64_t mrc_hits(const struct mrc *m, uint64_t entries);
+
+/* The curves of one cache structure (an IOTLB): the fully associative one by the stack above, and set
+ * associative ones (ways 1 and 4, every power-of-two size from 16 to max_entries) by one small cache
+ * each, fed the same lookups, fills and invalidations (for every set count at a fixed associativity,
+ * as Hill and Smith's all-associativity simulation does, one cache a set count). */
+#include "sacache.h"
+#define MRC_WAYS_SETS 2     /* the associativities: 1 and 4 */
+#define MRC_MAX_SIZES 16    /* sizes 16 .. 2^19 */
+struct mrc_curve {
+	struct mrc full;
+	unsigned nsizes;
+	uint64_t size[MRC_MAX_SIZES];
+	struct sacache sa[MRC_WAYS_SETS][MRC_MAX_SIZES];
+	uint64_t sa_hits[MRC_WAYS_SETS][MRC_MAX_SIZES];
+	bool sa_missed[MRC_WAYS_SETS][MRC_MAX_SIZES]; /* the pending lookup missed there */
+	uint64_t pend_key;
+	bool pending;
+};
+static const unsigned mrc_ways[MRC_WAYS_SETS] = {1, 4};
+int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries); /* max_entries: a power of two >= 16; 0 or -1 */
+void mrc_curve_destroy(struct mrc_curve *c);
+void mrc_curve_lookup(struct mrc_curve *c, uint64_t key);
+/* The lookup's translation is in the structure now: found there, or filled after a walk. */
+void mrc_curve_fill(struct mrc_curve *c, uint64_t key);
+void mrc_curve_invalidate_range(struct mrc_curve *c, uint64_t first, uint64_t last);
 
 #endif

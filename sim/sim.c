@@ -94,6 +94,9 @@ void iotlb_free(const struct sim *s, struct sim_iotlb *t)
 		return;
 	for (unsigned i = 0; i < s->nsizes; i++)
 		sacache_destroy(&t->size[i]);
+	if (t->curve)
+		mrc_curve_destroy(t->curve);
+	iw_free(t->curve);
 	iw_free(t);
 }
 
@@ -263,3 +266,41 @@ const char *sim_strategy_name(const struct sim *s) { return s->ops->name; }
 uint64_t sim_record_number(const struct sim *s) { return s->recno; }
 void sim_refuse(struct sim *s) { s->refused = true; }
 void sim_what_if(struct sim *s, const char *why) { s->what_if = why; }
+
+void sim_enable_mrc(struct sim *s, uint64_t max_entries)
+{
+	s->mrc_max = max_entries;
+	s->hits_fast = false;
+}
+
+bool sim_mrc_point(const struct sim *s, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
+		   uint64_t *inexact)
+{
+	*lookups = *hits = *inexact = 0;
+	if (!s->mrc_max || entries > s->mrc_max)
+		return false;
+	for (unsigned i = 0; i < s->ndevs; i++) {
+		const struct sim_iotlb *t = s->iotlb[s->devs[i]];
+		bool seen = false; /* shared: one IOTLB behind every device */
+		for (unsigned j = 0; j < i && !seen; j++)
+			seen = s->iotlb[s->devs[j]] == t;
+		if (seen || !t->curve)
+			continue;
+		const struct mrc_curve *c = t->curve;
+		*lookups += c->full.references;
+		*inexact += c->full.unpaired + c->full.late_fills;
+		if (ways == 0) {
+			*hits += mrc_hits(&c->full, entries);
+			continue;
+		}
+		unsigned w = 0, k = 0;
+		while (w < MRC_WAYS_SETS && mrc_ways[w] != ways)
+			w++;
+		while (k < c->nsizes && c->size[k] != entries)
+			k++;
+		if (w == MRC_WAYS_SETS || k == c->nsizes)
+			return false;
+		*hits += c->sa_hits[w][k];
+	}
+	return true;
+}

@@ -251,4 +251,16 @@ static inline void sim_spinlock(struct sim *s) { sim_charge(s, COMP_SW, sim_cfg(
 /* Address of the mm_struct's pinned_vm/locked_vm counters (accounting of long-term pins). */
 #define SIM_MM_COUNTERS_HPA ((1ull << 50) - 4096)
 
+/* iowalk mrc (docs/mrc.md): the IOTLB's 4 KiB structure of every device also feeds its curves, the hits
+ * at every size up to max_entries (a power of two >= 16), fully associative and with 1 and 4 ways. Before
+ * the first record. IOTLB hits are then taken one by one (no runs). */
+void sim_enable_mrc(struct sim *s, uint64_t max_entries);
+/* Its lookups, and the hits of an IOTLB of `entries` entries of `ways` ways (0: fully associative; 1 or 4
+ * and entries a power of two from 16, as sim_enable_mrc() counts them), summed over the devices' IOTLBs
+ * (one when they are shared); *inexact: lookups whose fill was not the next event of their structure
+ * (a walk that waited, faulted, or a larger page), where the curve may differ from a run of that size.
+ * false when that point was not counted. */
+bool sim_mrc_point(const struct sim *s, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
+		   uint64_t *inexact);
+
 #endif

@@ -17,6 +17,7 @@
 
 #include "invariant.h"
 #include "sim.h"
+#include "mrc.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -61,6 +62,7 @@ struct pending_rpcit {
  * pages (the hot path's). A key is the page number at that size, tagged above bit 52 when shared. */
 struct sim_iotlb {
 	struct sacache size[IW_MAX_LEAF_SIZES];
+	struct mrc_curve *curve; /* iowalk mrc: its 4 KiB structure's hits at every size (sim_enable_mrc()) */
 };
 
 /* A PCI function with its own IO address space: its IOAT, the strategy's instance for it, its reference
@@ -115,6 +117,7 @@ struct sim {
 					address space share its tag) */
 	bool check;                  /* compare every translation with the reference map */
 	bool hits_fast;              /* IOTLB hits may be counted in runs: no check, no bus address */
+	uint64_t mrc_max;            /* iowalk mrc: the largest IOTLB size its curves count (0: none) */
 	enum iw_refresh refresh;     /* which RPCITs this strategy's guest issues */
 	uint64_t pinned;             /* guest pages pinned now (page references held, up-front pins) */
 	uint64_t pinned_since;       /* when pinned last changed (cycles) */

@@ -38,6 +38,15 @@ static void inval_iotlb(struct sim *s, struct sim_iotlb *t, const struct iw_inva
 {
 	for (unsigned k = 0; k < s->nsizes; k++)
 		inval_cache(&t->size[k], inv, tag, s->size_shift[k], s->shared_caches);
+	if (t->curve) {
+		/* The same keys as inval_cache() removes from the 4 KiB structure. */
+		if (inv->scope == IW_INVAL_GLOBAL || (inv->scope == IW_INVAL_DOMAIN && !s->shared_caches))
+			mrc_curve_invalidate_range(t->curve, 0, UINT64_MAX - 1);
+		else if (inv->scope == IW_INVAL_DOMAIN)
+			mrc_curve_invalidate_range(t->curve, tag, tag | ((1ull << 52) - 1));
+		else
+			mrc_curve_invalidate_range(t->curve, tag | inv->addr >> 12, tag | (inv->addr + (inv->len - 1)) >> 12);
+	}
 }
 
 void sim_invalidate(struct sim *s, const struct iw_inval *given)

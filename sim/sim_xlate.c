@@ -17,6 +17,12 @@ static struct sim_iotlb *new_iotlb(const struct sim *s)
 			iotlb_free(s, t);
 			return NULL;
 		}
+	if (t && s->mrc_max && (!(t->curve = iw_malloc(sizeof(*t->curve))) || mrc_curve_init(t->curve, s->mrc_max) < 0)) {
+		iw_free(t->curve);
+		t->curve = NULL;
+		iotlb_free(s, t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -62,6 +68,8 @@ static void iotlb_fill(struct sim *s, const struct sim_fn *f, uint16_t dev, uint
 		}
 	uint64_t page = (x->frame + (addr & (x->page_bytes - 1))) & ~0xfffull;
 	sacache_fill(&t->size[0], f->tag | addr >> 12, page | (x->writable ? 1 : 0));
+	if (t->curve)
+		mrc_curve_fill(t->curve, f->tag | addr >> 12);
 }
 
 /* A design that learns of new mappings only from the guest's flushes (refresh on) faulted on a page the
@@ -156,6 +164,8 @@ int translate_page(struct sim *s, uint16_t dev, uint64_t iova, bool write, uint6
 	sim_charge(s, COMP_IOTLB, s->c.cfg->iotlb_cycles);
 	uint64_t v = 0;
 	bool hit = sacache_lookup(&t->size[0], f->tag | addr >> 12, &v);
+	if (t->curve)
+		mrc_curve_lookup(t->curve, f->tag | addr >> 12);
 	return translate_looked_up(s, f, dev, iova, addr, write, unprot, hit, v);
 }
 
@@ -165,6 +175,8 @@ int translate_looked_up(struct sim *s, struct sim_fn *f, uint16_t dev, uint64_t 
 			bool unprot, bool hit, uint64_t v)
 {
 	unsigned shift = 12;
+	if (hit && s->mrc_max && s->iotlb[dev]->curve)
+		mrc_curve_fill(s->iotlb[dev]->curve, f->tag | addr >> 12); /* found: the most recent now */
 	if (!hit && s->nsizes > 1)
 		hit = iotlb_lookup_large(s, f, dev, addr, &v, &shift);
 	if (hit) {

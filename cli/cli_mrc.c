@@ -1,0 +1,221 @@
+/* cli_mrc: `iowalk mrc [TRACE]`: the IOTLB's hits and misses at every size, fully associative and with 1
+ * and 4 ways, from one replay of the trace under one strategy (docs/mrc.md). */
+#include "alloc.h"
+#include "cli.h"
+#include "models.h"
+#include "outfile.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const unsigned char iowalk_default_trace[];
+extern const size_t iowalk_default_trace_size;
+
+static const char mrc_usage[] =
+	"usage: iowalk mrc [TRACE] [-s STRATEGY] [options]\n"
+	"\n"
+	"Replays TRACE (default: the embedded trace) once under one strategy and counts the hits of the\n"
+	"device's IOTLB (its 4 KiB structure) at every size from 16 entries to --max-entries, fully\n"
+	"associative (Mattson's stack algorithm, with invalidations as holes) and with 1 and 4 ways (one small\n"
+	"cache per size), from the same references: what a sweep of device.iotlb_entries would take one run\n"
+	"per size for (docs/mrc.md).\n"
+	"\n"
+	"options:\n"
+	"  -s, --strategy NAME   the strategy whose device side is counted (default: the format's first)\n"
+	"  -p, --preset NAME     -c, --config FILE     -S, --set KEY=VALUE   as for `iowalk run`\n"
+	"      --max-entries N   the largest size counted, a power of two from 16 (default 4096)\n"
+	"      --json FILE       {\"curves\": [{\"structure\": \"iotlb\", \"ways\": W (0: fully associative),\n"
+	"                        \"points\": [{\"entries\": N, \"hits\": H, \"misses\": M}, ...]}, ...]}\n"
+	"      --csv FILE        structure,ways,entries,hits,misses,miss_ratio\n"
+	"  -q, --quiet           no table on standard output\n"
+	"  -h, --help            this help\n"
+	"\n"
+	"Lookups whose fill was not the next event of the IOTLB (a walk that waited for a walker, a fault, a\n"
+	"translation held by a larger page) are counted as inexact: there a curve's point may differ from a\n"
+	"run of that size, whose own timing orders them.\n";
+
+struct point {
+	uint64_t entries, hits[3]; /* ways 0 (full), 1, 4 */
+};
+
+static int write_outputs(const char *json, const char *csv, const struct point *pts, unsigned n, uint64_t lookups)
+{
+	static const unsigned ways[3] = {0, 1, 4};
+	struct outfile *of[2] = {NULL, NULL};
+	unsigned nof = 0;
+	char err[512];
+	if (json) {
+		json_t *root = json_object(), *curves = json_array();
+		for (unsigned w = 0; w < 3; w++) {
+			json_t *c = json_object(), *ps = json_array();
+			json_object_set_new(c, "structure", json_string("iotlb"));
+			json_object_set_new(c, "ways", json_integer(ways[w]));
+			for (unsigned i = 0; i < n; i++) {
+				json_t *p = json_object();
+				json_object_set_new(p, "entries", json_integer((json_int_t)pts[i].entries));
+				json_object_set_new(p, "hits", json_integer((json_int_t)pts[i].hits[w]));
+				json_object_set_new(p, "misses", json_integer((json_int_t)(lookups - pts[i].hits[w])));
+				json_array_append_new(ps, p);
+			}
+			json_object_set_new(c, "points", ps);
+			json_array_append_new(curves, c);
+		}
+		json_object_set_new(root, "curves", curves);
+		if (!(of[nof] = outfile_open(json, err, sizeof(err))) ||
+		    json_dumpf(root, outfile_fp(of[nof]), JSON_INDENT(2)) < 0 || fputc('\n', outfile_fp(of[nof])) == EOF) {
+			json_decref(root);
+			cli_error("mrc: %s", of[nof] ? "write error" : err);
+			outfile_abort(of[nof]);
+			return CLI_EXIT_FAIL;
+		}
+		json_decref(root);
+		nof++;
+	}
+	if (csv) {
+		if (!(of[nof] = outfile_open(csv, err, sizeof(err)))) {
+			cli_error("mrc: %s", err);
+			for (unsigned k = 0; k < nof; k++)
+				outfile_abort(of[k]);
+			return CLI_EXIT_FAIL;
+		}
+		FILE *f = outfile_fp(of[nof++]);
+		fprintf(f, "structure,ways,entries,hits,misses,miss_ratio\n");
+		for (unsigned w = 0; w < 3; w++)
+			for (unsigned i = 0; i < n; i++)
+				fprintf(f, "iotlb,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f\n", ways[w], pts[i].entries, pts[i].hits[w],
+					lookups - pts[i].hits[w], lookups ? (double)(lookups - pts[i].hits[w]) / (double)lookups : 0.0);
+	}
+	if (nof && outfile_commit_all(of, nof, err, sizeof(err)) < 0) {
+		cli_error("mrc: %s", err);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+int cli_mrc(int argc, char **argv)
+{
+	enum { O_JSON = 256, O_CSV, O_MAX };
+	static const struct option opts[] = {
+		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
+		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
+		{"max-entries", required_argument, NULL, O_MAX}, {"json", required_argument, NULL, O_JSON},
+		{"csv", required_argument, NULL, O_CSV},    {"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+	const char *strategy = NULL, *json = NULL, *csv = NULL;
+	struct cli_config_src src = {0};
+	const char **sets = iw_calloc((size_t)argc + 1, sizeof(*sets));
+	if (!sets) {
+		cli_error("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	uint64_t max = 4096;
+	bool quiet = false;
+	int c, idx, rc = CLI_EXIT_OK;
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "s:p:c:S:qh", opts, &idx, "mrc")) != -1) {
+		switch (c) {
+		case 's': strategy = optarg; break;
+		case 'p': src.preset = optarg; break;
+		case 'c': src.ini = optarg; break;
+		case 'S': sets[src.nset++] = optarg; break;
+		case 'q': quiet = true; break;
+		case O_JSON:
+		case O_CSV:
+			if (!optarg[0]) {
+				cli_error("mrc: --%s needs a file", c == O_JSON ? "json" : "csv");
+				iw_free(sets);
+				return CLI_EXIT_USAGE;
+			}
+			*(c == O_JSON ? &json : &csv) = optarg;
+			break;
+		case O_MAX: {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || v < 16 || v > (1u << 19) || (v & (v - 1))) {
+				cli_error("mrc: --max-entries '%s': expected a power of two from 16 to 524288", optarg);
+				iw_free(sets);
+				return CLI_EXIT_USAGE;
+			}
+			max = v;
+			break;
+		}
+		case 'h': fputs(mrc_usage, stdout); iw_free(sets); return CLI_EXIT_OK;
+		default: iw_free(sets); return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		cli_error("mrc: expected at most one TRACE");
+		iw_free(sets);
+		return CLI_EXIT_USAGE;
+	}
+	src.set_keys = sets;
+	char err[512];
+	const char *path = optind < argc ? argv[optind] : NULL;
+	const struct iw_model *model = cli_trace_model(path, NULL, err, sizeof(err));
+	if (!model) {
+		cli_error("mrc: %s", err);
+		iw_free(sets);
+		return CLI_EXIT_FAIL;
+	}
+	src.model = model;
+	struct iw_config cfg;
+	if ((rc = cli_build_config(&cfg, &src, err, sizeof(err))) != CLI_EXIT_OK) {
+		cli_error("mrc: %s", err);
+		iw_free(sets);
+		return rc;
+	}
+	iw_free(sets);
+	struct engine_opts o;
+	memset(&o, 0, sizeof(o));
+	if (cli_parse_strategies(strategy ? strategy : model->strategy_at(0)->name, model, &o, err, sizeof(err)) < 0 ||
+	    o.nstrategies != 1) {
+		cli_error("mrc: %s", o.nstrategies > 1 ? "one strategy at a time" : err);
+		return CLI_EXIT_USAGE;
+	}
+	if (path) {
+		o.trace_path = path;
+		o.trace_label = path;
+	} else {
+		o.trace_data = iowalk_default_trace;
+		o.trace_size = iowalk_default_trace_size;
+		o.trace_label = "default";
+	}
+	o.mrc_max_entries = max;
+	o.progress = !quiet;
+	struct engine_result res;
+	if (engine_run(&o, &cfg, &res, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return CLI_EXIT_FAIL;
+	}
+	struct point pts[24];
+	unsigned n = 0;
+	uint64_t lookups = 0, inexact = 0;
+	static const unsigned ways[3] = {0, 1, 4};
+	for (uint64_t e = 16; e <= max && n < 24; e *= 2, n++) {
+		pts[n].entries = e;
+		for (unsigned w = 0; w < 3; w++)
+			sim_mrc_point(res.sims[0], e, ways[w], &lookups, &pts[n].hits[w], &inexact);
+	}
+	if (!quiet) {
+		printf("iowalk mrc: trace %s, strategy %s, preset %s: %" PRIu64 " IOTLB lookups (4 KiB structure), %" PRIu64
+		       " inexact\n\n%10s %22s %22s %22s\n", o.trace_label, o.strategies[0]->name, cfg.preset, lookups, inexact,
+		       "entries", "fully associative", "4 ways", "1 way (direct)");
+		for (unsigned i = 0; i < n; i++) {
+			printf("%10" PRIu64, pts[i].entries);
+			for (unsigned w = 0; w < 3; w++) {
+				unsigned k = w == 0 ? 0 : w == 1 ? 2 : 1;
+				uint64_t m = lookups - pts[i].hits[k];
+				printf(" %12" PRIu64 " (%6.2f%%)", m, lookups ? 100.0 * (double)m / (double)lookups : 0.0);
+			}
+			putchar('\n');
+		}
+		printf("\nmisses (miss ratio) of an IOTLB of each size\n");
+	}
+	rc = write_outputs(json, csv, pts, n, lookups);
+	engine_result_free(&res);
+	return rc;
+}
