@@ -19,6 +19,9 @@ int cli_sweep(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_sensitivity(int argc, char **argv);
 int cli_mrc(int argc, char **argv);
+/* gnuplot running `script` after `vars` on its standard input (its output silenced): its exit status, -1
+ * when it could not run; an interrupt ends it. */
+int cli_run_gnuplot(const char *vars, const unsigned char *script, size_t len);
 
 /* A report metric's direction: +1 lower is better, -1 higher is better, 0 not judged (it describes the
  * workload or the check). name is its dotted path inside a strategy, key its last component. */

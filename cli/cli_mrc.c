@@ -16,7 +16,7 @@ extern const unsigned char iowalk_default_trace[];
 extern const size_t iowalk_default_trace_size;
 
 static const char mrc_usage[] =
-	"usage: iowalk mrc [TRACE] [-s STRATEGY] [options]\n"
+	"usage: iowalk mrc [TRACE] [-s STRATEGY] [--json FILE] [--csv FILE] [--figure PREFIX] [options]\n"
 	"\n"
 	"Replays TRACE (default: the embedded trace) once under one strategy and counts the hits of the\n"
 	"device's IOTLB (its 4 KiB structure) at every size from 16 entries to --max-entries, fully\n"
@@ -31,6 +31,8 @@ static const char mrc_usage[] =
 	"      --json FILE       {\"curves\": [{\"structure\": \"iotlb\", \"ways\": W (0: fully associative),\n"
 	"                        \"points\": [{\"entries\": N, \"hits\": H, \"misses\": M}, ...]}, ...]}\n"
 	"      --csv FILE        structure,ways,entries,hits,misses,miss_ratio\n"
+	"      --figure PREFIX   PREFIX.png and PREFIX.pdf: miss ratio against entries (log x), a line per\n"
+	"                        associativity (gnuplot)\n"
 	"  -q, --quiet           no table on standard output\n"
 	"  -h, --help            this help\n"
 	"\n"
@@ -42,12 +44,78 @@ struct point {
 	uint64_t entries, hits[3]; /* ways 0 (full), 1, 4 */
 };
 
-static int write_outputs(const char *json, const char *csv, const struct point *pts, unsigned n, uint64_t lookups)
+extern const unsigned char iowalk_mrc_gp[];
+extern const size_t iowalk_mrc_gp_size;
+
+static void write_csv(FILE *f, const struct point *pts, unsigned n, uint64_t lookups)
 {
 	static const unsigned ways[3] = {0, 1, 4};
-	struct outfile *of[2] = {NULL, NULL};
+	fprintf(f, "structure,ways,entries,hits,misses,miss_ratio\n");
+	for (unsigned w = 0; w < 3; w++)
+		for (unsigned i = 0; i < n; i++)
+			fprintf(f, "iotlb,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f\n", ways[w], pts[i].entries, pts[i].hits[w],
+				lookups - pts[i].hits[w], lookups ? (double)(lookups - pts[i].hits[w]) / (double)lookups : 0.0);
+}
+
+/* The figure PREFIX.png and PREFIX.pdf, staged in of[0..1] (committed with the other results). */
+static int draw(const char *prefix, const struct point *pts, unsigned n, uint64_t lookups, struct outfile **of)
+{
+	char path[4200], err[512], vars[9000];
+	const char *csv_name, *png, *pdf;
+	if (strchr(prefix, '\'')) {
+		cli_error("mrc: --figure: a path with a single quote cannot be passed to gnuplot");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s.csv", prefix);
+	struct outfile *data = outfile_open_external(path, &csv_name, err, sizeof(err));
+	snprintf(path, sizeof(path), "%s.png", prefix);
+	of[0] = data ? outfile_open_external(path, &png, err, sizeof(err)) : NULL;
+	snprintf(path, sizeof(path), "%s.pdf", prefix);
+	of[1] = of[0] ? outfile_open_external(path, &pdf, err, sizeof(err)) : NULL;
+	int rc = -1;
+	if (!of[1]) {
+		cli_error("mrc: --figure: %s", err);
+		goto out;
+	}
+	FILE *f = fopen(csv_name, "w");
+	if (!f) {
+		cli_error("mrc: %s: cannot write", csv_name);
+		goto out;
+	}
+	write_csv(f, pts, n, lookups);
+	if (fclose(f) != 0) {
+		cli_error("mrc: %s: write error", csv_name);
+		goto out;
+	}
+	snprintf(vars, sizeof(vars), "datafile = '%s'\npngfile = '%s'\npdffile = '%s'\n", csv_name, png, pdf);
+	int st = cli_run_gnuplot(vars, iowalk_mrc_gp, iowalk_mrc_gp_size);
+	if (st != 0) {
+		cli_error("mrc: gnuplot failed (exit status %d); is gnuplot with the cairo terminals installed?", st);
+		goto out;
+	}
+	rc = 0;
+out:
+	outfile_abort(data);
+	if (rc < 0) {
+		outfile_abort(of[0]);
+		outfile_abort(of[1]);
+		of[0] = of[1] = NULL;
+	}
+	return rc;
+}
+
+static int write_outputs(const char *json, const char *csv, const char *figure, const struct point *pts, unsigned n,
+			 uint64_t lookups)
+{
+	static const unsigned ways[3] = {0, 1, 4};
+	struct outfile *of[4] = {NULL, NULL, NULL, NULL};
 	unsigned nof = 0;
 	char err[512];
+	if (figure) {
+		if (draw(figure, pts, n, lookups, of) < 0)
+			return CLI_EXIT_FAIL;
+		nof = 2;
+	}
 	if (json) {
 		json_t *root = json_object(), *curves = json_array();
 		for (unsigned w = 0; w < 3; w++) {
@@ -69,7 +137,8 @@ static int write_outputs(const char *json, const char *csv, const struct point *
 		    json_dumpf(root, outfile_fp(of[nof]), JSON_INDENT(2)) < 0 || fputc('\n', outfile_fp(of[nof])) == EOF) {
 			json_decref(root);
 			cli_error("mrc: %s", of[nof] ? "write error" : err);
-			outfile_abort(of[nof]);
+			for (unsigned k = 0; k <= nof; k++)
+				outfile_abort(of[k]);
 			return CLI_EXIT_FAIL;
 		}
 		json_decref(root);
@@ -82,12 +151,7 @@ static int write_outputs(const char *json, const char *csv, const struct point *
 				outfile_abort(of[k]);
 			return CLI_EXIT_FAIL;
 		}
-		FILE *f = outfile_fp(of[nof++]);
-		fprintf(f, "structure,ways,entries,hits,misses,miss_ratio\n");
-		for (unsigned w = 0; w < 3; w++)
-			for (unsigned i = 0; i < n; i++)
-				fprintf(f, "iotlb,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f\n", ways[w], pts[i].entries, pts[i].hits[w],
-					lookups - pts[i].hits[w], lookups ? (double)(lookups - pts[i].hits[w]) / (double)lookups : 0.0);
+		write_csv(outfile_fp(of[nof++]), pts, n, lookups);
 	}
 	if (nof && outfile_commit_all(of, nof, err, sizeof(err)) < 0) {
 		cli_error("mrc: %s", err);
@@ -98,14 +162,15 @@ static int write_outputs(const char *json, const char *csv, const struct point *
 
 int cli_mrc(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_CSV, O_MAX };
+	enum { O_JSON = 256, O_CSV, O_MAX, O_FIG };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
 		{"max-entries", required_argument, NULL, O_MAX}, {"json", required_argument, NULL, O_JSON},
 		{"csv", required_argument, NULL, O_CSV},    {"quiet", no_argument, NULL, 'q'},
+		{"figure", required_argument, NULL, O_FIG},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-	const char *strategy = NULL, *json = NULL, *csv = NULL;
+	const char *strategy = NULL, *json = NULL, *csv = NULL, *figure = NULL;
 	struct cli_config_src src = {0};
 	const char **sets = iw_calloc((size_t)argc + 1, sizeof(*sets));
 	if (!sets) {
@@ -125,12 +190,13 @@ int cli_mrc(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case O_JSON:
 		case O_CSV:
+		case O_FIG:
 			if (!optarg[0]) {
-				cli_error("mrc: --%s needs a file", c == O_JSON ? "json" : "csv");
+				cli_error("mrc: --%s needs a file", c == O_JSON ? "json" : c == O_CSV ? "csv" : "figure");
 				iw_free(sets);
 				return CLI_EXIT_USAGE;
 			}
-			*(c == O_JSON ? &json : &csv) = optarg;
+			*(c == O_JSON ? &json : c == O_CSV ? &csv : &figure) = optarg;
 			break;
 		case O_MAX: {
 			char *end;
@@ -215,7 +281,7 @@ int cli_mrc(int argc, char **argv)
 		}
 		printf("\nmisses (miss ratio) of an IOTLB of each size\n");
 	}
-	rc = write_outputs(json, csv, pts, n, lookups);
+	rc = write_outputs(json, csv, figure, pts, n, lookups);
 	engine_result_free(&res);
 	return rc;
 }

@@ -129,7 +129,7 @@ static int make_parents(const char *path)
 
 /* gnuplot `script` written to its standard input (its own output silenced); the exit status, -1 when it
  * could not run. The child is registered so an interrupt ends it. */
-static int run_gnuplot(const char *vars, const unsigned char *script, size_t len)
+int cli_run_gnuplot(const char *vars, const unsigned char *script, size_t len)
 {
 	int fds[2];
 	if (pipe(fds) != 0)
@@ -213,7 +213,7 @@ static int draw_figure(const char *prefix, const struct report_ctx *r, struct ou
 		cli_error("%s: write error", csv_name);
 		goto out;
 	}
-	int st = run_gnuplot(vars, iowalk_compare_gp, iowalk_compare_gp_size);
+	int st = cli_run_gnuplot(vars, iowalk_compare_gp, iowalk_compare_gp_size);
 	if (st != 0) {
 		cli_error("gnuplot failed (exit status %d); is gnuplot with the cairo terminals installed?", st);
 		goto out;

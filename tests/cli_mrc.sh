@@ -37,6 +37,12 @@ pts = {(str(c['ways']), str(p['entries'])): (str(p['hits']), str(p['misses'])) f
 assert [c['structure'] for c in j['curves']] == ['iotlb'] * 3 and [c['ways'] for c in j['curves']] == [0, 1, 4]
 assert pts == rows and len(pts) == 9, (pts, rows)
 PY
+# The figure, when gnuplot is there: both files, nothing else left behind.
+if command -v gnuplot > /dev/null; then
+	mkdir "$T/fig"
+	"$IOWALK" mrc "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" -s kvm-gfn -q --figure "$T/fig/m" 2> "$T/err" &&
+		[ -s "$T/fig/m.png" ] && [ -s "$T/fig/m.pdf" ] && [ "$(ls "$T/fig" | wc -l)" = 2 ] && ok || bad "mrc --figure: $(cat "$T/err"; ls "$T/fig")"
+fi
 # Usage errors.
 "$IOWALK" mrc --max-entries 100 2> "$T/err"; [ $? -eq 2 ] && grep -q "power of two" "$T/err" && ok || bad "--max-entries 100"
 "$IOWALK" mrc -s all 2> "$T/err"; [ $? -eq 2 ] && grep -q "one strategy at a time" "$T/err" && ok || bad "-s all: $(cat "$T/err")"
