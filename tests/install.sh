@@ -22,7 +22,7 @@ done > "$T/links.txt"
 	[ "$(jget "$T/d1.json" cycles_total)" = "$(jget "$T/d2.json" cycles_total)" ] && ok || bad "the installed default trace differs from the embedded one"
 "$T/p/bin/iowalk-capture" --help | grep -q '^usage: traces/capture/iowalk-capture\|^usage: .*iowalk-capture' && ok || bad "the installed capture tool's --help"
 if command -v help2man > /dev/null; then
-	for c in "" -run -trace -sweep -compare -gate -sensitivity -capture; do
+	for c in "" -run -trace -sweep -compare -gate -sensitivity -mrc -capture; do
 		m="$T/p/share/man/man1/iowalk$c.1"
 		# A real page: its synopsis, examples and see-also, and no usage line left in the description.
 		[ -s "$m" ] && grep -q '^\.SH SYNOPSIS' "$m" && grep -q '^\.SH EXAMPLES' "$m" && grep -q '^\.SH "SEE ALSO"' "$m" &&

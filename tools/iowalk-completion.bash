@@ -23,7 +23,7 @@ _iowalk()
 	local sub=${COMP_WORDS[2]}
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "run trace sweep compare gate sensitivity --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "run trace sweep compare gate sensitivity mrc --help --version" -- "$cur"))
 		return
 	fi
 	# The value of the option before the cursor.
@@ -62,6 +62,7 @@ _iowalk()
 	compare) COMPREPLY=($(compgen -W "--markdown --latex --metric --json --all --help" -- "$cur")) ;;
 	gate) COMPREPLY=($(compgen -W "--baseline --tolerance --exact --strict --metric --all --quiet --junit --accept-config --help" -- "$cur")) ;;
 	sensitivity) COMPREPLY=($(compgen -W "--strategy --samples --seed --jobs --preset --config --set --json --csv --tornado --quiet --help" -- "$cur")) ;;
+	mrc) COMPREPLY=($(compgen -W "--strategy --preset --config --set --max-entries --json --csv --figure --quiet --help" -- "$cur")) ;;
 	esac
 	# Options only when the word begins like one; files otherwise (traces, reports, specs, outputs).
 	if [ "${cur#-}" = "$cur" ]; then
