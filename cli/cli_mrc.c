@@ -19,16 +19,16 @@ static const char mrc_usage[] =
 	"usage: iowalk mrc [TRACE] [-s STRATEGY] [--json FILE] [--csv FILE] [--figure PREFIX] [options]\n"
 	"\n"
 	"Replays TRACE (default: the embedded trace) once under one strategy and counts the hits of the\n"
-	"device's IOTLB (its 4 KiB structure) at every size from 16 entries to --max-entries, fully\n"
-	"associative (Mattson's stack algorithm, with invalidations as holes) and with 1 and 4 ways (one small\n"
-	"cache per size), from the same references: what a sweep of device.iotlb_entries would take one run\n"
-	"per size for (docs/mrc.md).\n"
+	"device's IOTLB (its 4 KiB structure) and of each of its walk caches at every size from 1 entry to\n"
+	"--max-entries, fully associative (Mattson's stack algorithm, with invalidations as holes) and with 1\n"
+	"and 4 ways (one small cache per size), from the same references: what a sweep of\n"
+	"device.iotlb_entries (or of a walk cache's entries) would take one run per size for (docs/mrc.md).\n"
 	"\n"
 	"options:\n"
 	"  -s, --strategy NAME   the strategy whose device side is counted (default: the format's first)\n"
 	"  -p, --preset NAME     -c, --config FILE     -S, --set KEY=VALUE   as for `iowalk run`\n"
 	"      --max-entries N   the largest size counted, a power of two from 16 (default 4096)\n"
-	"      --json FILE       {\"curves\": [{\"structure\": \"iotlb\", \"ways\": W (0: fully associative),\n"
+	"      --json FILE       {\"curves\": [{\"structure\": \"iotlb\" | \"wc_...\", \"ways\": W (0: fully associative),\n"
 	"                        \"points\": [{\"entries\": N, \"hits\": H, \"misses\": M}, ...]}, ...]}\n"
 	"      --csv FILE        structure,ways,entries,hits,misses,miss_ratio\n"
 	"      --figure PREFIX   PREFIX.png and PREFIX.pdf: miss ratio against entries (log x), a line per\n"
@@ -40,25 +40,36 @@ static const char mrc_usage[] =
 	"translation held by a larger page) are counted as inexact: there a curve's point may differ from a\n"
 	"run of that size, whose own timing orders them.\n";
 
-struct point {
-	uint64_t entries, hits[3]; /* ways 0 (full), 1, 4 */
+#define MAX_POINTS 24
+#define MAX_STRUCTS 8
+/* The curves: per structure (0 the IOTLB, then the walk caches), its name, lookups, and per size the hits
+ * fully associative, 1-way and 4-way. */
+struct curves {
+	unsigned nstruct, n;
+	char name[MAX_STRUCTS][32];
+	uint64_t lookups[MAX_STRUCTS], inexact[MAX_STRUCTS];
+	uint64_t entries[MAX_POINTS];
+	uint64_t hits[MAX_STRUCTS][MAX_POINTS][3]; /* ways 0 (full), 1, 4 */
 };
+static const unsigned way_of[3] = {0, 1, 4};
 
 extern const unsigned char iowalk_mrc_gp[];
 extern const size_t iowalk_mrc_gp_size;
 
-static void write_csv(FILE *f, const struct point *pts, unsigned n, uint64_t lookups)
+static void write_csv(FILE *f, const struct curves *cv)
 {
-	static const unsigned ways[3] = {0, 1, 4};
 	fprintf(f, "structure,ways,entries,hits,misses,miss_ratio\n");
-	for (unsigned w = 0; w < 3; w++)
-		for (unsigned i = 0; i < n; i++)
-			fprintf(f, "iotlb,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f\n", ways[w], pts[i].entries, pts[i].hits[w],
-				lookups - pts[i].hits[w], lookups ? (double)(lookups - pts[i].hits[w]) / (double)lookups : 0.0);
+	for (unsigned k = 0; k < cv->nstruct; k++)
+		for (unsigned w = 0; w < 3; w++)
+			for (unsigned i = 0; i < cv->n; i++) {
+				uint64_t l = cv->lookups[k], h = cv->hits[k][i][w];
+				fprintf(f, "%s,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f\n", cv->name[k], way_of[w], cv->entries[i], h,
+					l - h, l ? (double)(l - h) / (double)l : 0.0);
+			}
 }
 
 /* The figure PREFIX.png and PREFIX.pdf, staged in of[0..1] (committed with the other results). */
-static int draw(const char *prefix, const struct point *pts, unsigned n, uint64_t lookups, struct outfile **of)
+static int draw(const char *prefix, const struct curves *cv, struct outfile **of)
 {
 	char path[4200], err[512], vars[9000];
 	const char *csv_name, *png, *pdf;
@@ -82,7 +93,7 @@ static int draw(const char *prefix, const struct point *pts, unsigned n, uint64_
 		cli_error("mrc: %s: cannot write", csv_name);
 		goto out;
 	}
-	write_csv(f, pts, n, lookups);
+	write_csv(f, cv);
 	if (fclose(f) != 0) {
 		cli_error("mrc: %s: write error", csv_name);
 		goto out;
@@ -104,34 +115,33 @@ out:
 	return rc;
 }
 
-static int write_outputs(const char *json, const char *csv, const char *figure, const struct point *pts, unsigned n,
-			 uint64_t lookups)
+static int write_outputs(const char *json, const char *csv, const char *figure, const struct curves *cv)
 {
-	static const unsigned ways[3] = {0, 1, 4};
 	struct outfile *of[4] = {NULL, NULL, NULL, NULL};
 	unsigned nof = 0;
 	char err[512];
 	if (figure) {
-		if (draw(figure, pts, n, lookups, of) < 0)
+		if (draw(figure, cv, of) < 0)
 			return CLI_EXIT_FAIL;
 		nof = 2;
 	}
 	if (json) {
 		json_t *root = json_object(), *curves = json_array();
-		for (unsigned w = 0; w < 3; w++) {
-			json_t *c = json_object(), *ps = json_array();
-			json_object_set_new(c, "structure", json_string("iotlb"));
-			json_object_set_new(c, "ways", json_integer(ways[w]));
-			for (unsigned i = 0; i < n; i++) {
-				json_t *p = json_object();
-				json_object_set_new(p, "entries", json_integer((json_int_t)pts[i].entries));
-				json_object_set_new(p, "hits", json_integer((json_int_t)pts[i].hits[w]));
-				json_object_set_new(p, "misses", json_integer((json_int_t)(lookups - pts[i].hits[w])));
-				json_array_append_new(ps, p);
+		for (unsigned k = 0; k < cv->nstruct; k++)
+			for (unsigned w = 0; w < 3; w++) {
+				json_t *c = json_object(), *ps = json_array();
+				json_object_set_new(c, "structure", json_string(cv->name[k]));
+				json_object_set_new(c, "ways", json_integer(way_of[w]));
+				for (unsigned i = 0; i < cv->n; i++) {
+					json_t *p = json_object();
+					json_object_set_new(p, "entries", json_integer((json_int_t)cv->entries[i]));
+					json_object_set_new(p, "hits", json_integer((json_int_t)cv->hits[k][i][w]));
+					json_object_set_new(p, "misses", json_integer((json_int_t)(cv->lookups[k] - cv->hits[k][i][w])));
+					json_array_append_new(ps, p);
+				}
+				json_object_set_new(c, "points", ps);
+				json_array_append_new(curves, c);
 			}
-			json_object_set_new(c, "points", ps);
-			json_array_append_new(curves, c);
-		}
 		json_object_set_new(root, "curves", curves);
 		if (!(of[nof] = outfile_open(json, err, sizeof(err))) ||
 		    json_dumpf(root, outfile_fp(of[nof]), JSON_INDENT(2)) < 0 || fputc('\n', outfile_fp(of[nof])) == EOF) {
@@ -151,13 +161,28 @@ static int write_outputs(const char *json, const char *csv, const char *figure, 
 				outfile_abort(of[k]);
 			return CLI_EXIT_FAIL;
 		}
-		write_csv(outfile_fp(of[nof++]), pts, n, lookups);
+		write_csv(outfile_fp(of[nof++]), cv);
 	}
 	if (nof && outfile_commit_all(of, nof, err, sizeof(err)) < 0) {
 		cli_error("mrc: %s", err);
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;
+}
+
+static void print_table(const struct curves *cv, unsigned k)
+{
+	printf("\n%s: %" PRIu64 " lookups, %" PRIu64 " inexact; misses (miss ratio) at each size\n%10s %22s %22s %22s\n",
+	       cv->name[k], cv->lookups[k], cv->inexact[k], "entries", "fully associative", "4 ways", "1 way (direct)");
+	for (unsigned i = 0; i < cv->n; i++) {
+		printf("%10" PRIu64, cv->entries[i]);
+		for (unsigned w = 0; w < 3; w++) {
+			unsigned col = w == 0 ? 0 : w == 1 ? 2 : 1;
+			uint64_t m = cv->lookups[k] - cv->hits[k][i][col];
+			printf(" %12" PRIu64 " (%6.2f%%)", m, cv->lookups[k] ? 100.0 * (double)m / (double)cv->lookups[k] : 0.0);
+		}
+		putchar('\n');
+	}
 }
 
 int cli_mrc(int argc, char **argv)
@@ -257,31 +282,37 @@ int cli_mrc(int argc, char **argv)
 		cli_error("%s", err);
 		return CLI_EXIT_FAIL;
 	}
-	struct point pts[24];
-	unsigned n = 0;
-	uint64_t lookups = 0, inexact = 0;
-	static const unsigned ways[3] = {0, 1, 4};
-	for (uint64_t e = 16; e <= max && n < 24; e *= 2, n++) {
-		pts[n].entries = e;
-		for (unsigned w = 0; w < 3; w++)
-			sim_mrc_point(res.sims[0], e, ways[w], &lookups, &pts[n].hits[w], &inexact);
+	struct curves *cv = iw_calloc(1, sizeof(*cv));
+	if (!cv) {
+		engine_result_free(&res);
+		cli_error("out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	const struct sim *sm = res.sims[0];
+	cv->nstruct = sim_mrc_structures(sm) < MAX_STRUCTS ? sim_mrc_structures(sm) : MAX_STRUCTS;
+	for (uint64_t e = 1; e <= max && cv->n < MAX_POINTS; e *= 2)
+		cv->entries[cv->n++] = e;
+	bool counted = true;
+	for (unsigned k = 0; k < cv->nstruct; k++) {
+		sim_mrc_structure_name(sm, k, cv->name[k], sizeof(cv->name[k]));
+		for (unsigned i = 0; i < cv->n; i++)
+			for (unsigned w = 0; w < 3; w++)
+				counted &= sim_mrc_point(sm, k, cv->entries[i], way_of[w], &cv->lookups[k], &cv->hits[k][i][w],
+							 &cv->inexact[k]);
+	}
+	if (!counted) {
+		iw_free(cv);
+		engine_result_free(&res);
+		cli_error("mrc: out of memory for the curves");
+		return CLI_EXIT_FAIL;
 	}
 	if (!quiet) {
-		printf("iowalk mrc: trace %s, strategy %s, preset %s: %" PRIu64 " IOTLB lookups (4 KiB structure), %" PRIu64
-		       " inexact\n\n%10s %22s %22s %22s\n", o.trace_label, o.strategies[0]->name, cfg.preset, lookups, inexact,
-		       "entries", "fully associative", "4 ways", "1 way (direct)");
-		for (unsigned i = 0; i < n; i++) {
-			printf("%10" PRIu64, pts[i].entries);
-			for (unsigned w = 0; w < 3; w++) {
-				unsigned k = w == 0 ? 0 : w == 1 ? 2 : 1;
-				uint64_t m = lookups - pts[i].hits[k];
-				printf(" %12" PRIu64 " (%6.2f%%)", m, lookups ? 100.0 * (double)m / (double)lookups : 0.0);
-			}
-			putchar('\n');
-		}
-		printf("\nmisses (miss ratio) of an IOTLB of each size\n");
+		printf("iowalk mrc: trace %s, strategy %s, preset %s\n", o.trace_label, o.strategies[0]->name, cfg.preset);
+		for (unsigned k = 0; k < cv->nstruct; k++)
+			print_table(cv, k);
 	}
-	rc = write_outputs(json, csv, figure, pts, n, lookups);
+	rc = write_outputs(json, csv, figure, cv);
+	iw_free(cv);
 	engine_result_free(&res);
 	return rc;
 }

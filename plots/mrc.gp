@@ -16,7 +16,7 @@ set format x '%.0f'
 set xlabel 'IOTLB entries'
 set ylabel 'miss ratio'
 set yrange [0:*]
-sel(w) = sprintf("< awk -F, 'NR > 1 && $2 == %d { print $3, $6 }' '%s'", w, datafile)
+sel(w) = sprintf("< awk -F, 'NR > 1 && $1 == \"iotlb\" && $2 == %d { print $3, $6 }' '%s'", w, datafile)
 do for [fmt in "png pdf"] {
   if (fmt eq "png") { set terminal pngcairo size 800,500 font 'DejaVu Sans,11'; set output pngfile }
   if (fmt eq "pdf") { set terminal pdfcairo size 5in,3.2in font 'DejaVu Sans,9'; set output pdffile }

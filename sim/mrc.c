@@ -253,11 +253,11 @@ int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries)
 	memset(c, 0, sizeof(*c));
 	if (mrc_init(&c->full, max_entries) < 0)
 		return -1;
-	for (uint64_t n = 16; n <= max_entries && c->nsizes < MRC_MAX_SIZES; n *= 2)
+	for (uint64_t n = 1; n <= max_entries && c->nsizes < MRC_MAX_SIZES; n *= 2)
 		c->size[c->nsizes++] = n;
 	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
 		for (unsigned i = 0; i < c->nsizes; i++)
-			if (sacache_init(&c->sa[w][i], c->size[i], mrc_ways[w]) < 0) {
+			if (sacache_init(&c->sa[w][i], c->size[i], (uint32_t)(c->size[i] < mrc_ways[w] ? c->size[i] : mrc_ways[w])) < 0) {
 				mrc_curve_destroy(c);
 				return -1;
 			}

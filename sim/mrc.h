@@ -53,13 +53,14 @@ void mrc_invalidate_all(struct mrc *m);
 /* Hits of a cache of `entries` entries (1 .. max_entries). */
 uint64_t mrc_hits(const struct mrc *m, uint64_t entries);
 
-/* The curves of one cache structure (an IOTLB): the fully associative one by the stack above, and set
- * associative ones (ways 1 and 4, every power-of-two size from 16 to max_entries) by one small cache
+/* The curves of one cache structure (an IOTLB, a walk cache): the fully associative one by the stack
+ * above, and set associative ones (ways 1 and 4, every power-of-two size from 1 to max_entries; below 4
+ * entries the 4-way one is fully associative, as the engine clamps a cache's ways) by one small cache
  * each, fed the same lookups, fills and invalidations (for every set count at a fixed associativity,
  * as Hill and Smith's all-associativity simulation does, one cache a set count). */
 #include "sacache.h"
 #define MRC_WAYS_SETS 2     /* the associativities: 1 and 4 */
-#define MRC_MAX_SIZES 16    /* sizes 16 .. 2^19 */
+#define MRC_MAX_SIZES 20    /* sizes 1 .. 2^19 */
 struct mrc_curve {
 	struct mrc full;
 	unsigned nsizes;
@@ -71,7 +72,7 @@ struct mrc_curve {
 	bool pending;
 };
 static const unsigned mrc_ways[MRC_WAYS_SETS] = {1, 4};
-int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries); /* max_entries: a power of two >= 16; 0 or -1 */
+int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries); /* max_entries: a power of two; 0 or -1 */
 void mrc_curve_destroy(struct mrc_curve *c);
 void mrc_curve_lookup(struct mrc_curve *c, uint64_t key);
 /* The lookup's translation is in the structure now: found there, or filled after a walk. */

@@ -80,6 +80,7 @@ void fn_free(struct sim *s, struct sim_fn *f)
 	if (f->strat)
 		s->ops->destroy(f->strat);
 	walk_caches_destroy(s, f->wc);
+	wc_curves_destroy(s, f->wcc);
 	checker_destroy(&f->ref);
 	if (f->guest)
 		s->model->guest_free(f->guest);
@@ -166,6 +167,7 @@ void sim_free(struct sim *s)
 	iw_free(s->devs);
 	memsys_destroy(&s->c.mem);
 	walk_caches_destroy(s, s->wc);
+	wc_curves_destroy(s, s->wcc);
 	for (unsigned i = 0; i < s->fmt->ncfg_caches; i++)
 		sacache_destroy(&s->cfgc[i]);
 	evq_destroy(&s->q);
@@ -273,34 +275,67 @@ void sim_enable_mrc(struct sim *s, uint64_t max_entries)
 	s->hits_fast = false;
 }
 
-bool sim_mrc_point(const struct sim *s, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
+unsigned sim_mrc_structures(const struct sim *s) { return 1 + s->nwc; }
+
+const char *sim_mrc_structure_name(const struct sim *s, unsigned k, char *buf, size_t len)
+{
+	if (k == 0) {
+		snprintf(buf, len, "iotlb");
+		return buf;
+	}
+	const char *p = s->fmt->wc_param[s->wc_level[k - 1]], *dot = strchr(p, '.');
+	p = dot ? dot + 1 : p;
+	if (p[0] == 'p' && strncmp(p, "pwc_", 4) == 0)
+		p++; /* VT-d's paging-structure caches: wc_pd, wc_pdpt, ... */
+	size_t n = strlen(p);
+	if (n > 8 && strcmp(p + n - 8, "_entries") == 0)
+		n -= 8;
+	snprintf(buf, len, "%.*s", (int)n, p);
+	return buf;
+}
+
+/* One curve's counts into the sums; false when its point is not counted. */
+static bool add_point(const struct mrc_curve *c, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
+		      uint64_t *inexact)
+{
+	*lookups += c->full.references;
+	*inexact += c->full.unpaired + c->full.late_fills;
+	if (ways == 0) {
+		*hits += mrc_hits(&c->full, entries);
+		return true;
+	}
+	unsigned w = 0, k = 0;
+	while (w < MRC_WAYS_SETS && mrc_ways[w] != ways)
+		w++;
+	while (k < c->nsizes && c->size[k] != entries)
+		k++;
+	if (w == MRC_WAYS_SETS || k == c->nsizes)
+		return false;
+	*hits += c->sa_hits[w][k];
+	return true;
+}
+
+bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
 		   uint64_t *inexact)
 {
 	*lookups = *hits = *inexact = 0;
-	if (!s->mrc_max || entries > s->mrc_max)
+	if (!s->mrc_max || s->mrc_failed || entries > s->mrc_max || k >= sim_mrc_structures(s))
 		return false;
+	if (k > 0) {
+		if (s->shared_caches)
+			return !s->wcc[k - 1] || add_point(s->wcc[k - 1], entries, ways, lookups, hits, inexact);
+		for (unsigned i = 0; i < s->nfns; i++)
+			if (s->fns[i]->wcc[k - 1] && !add_point(s->fns[i]->wcc[k - 1], entries, ways, lookups, hits, inexact))
+				return false;
+		return true;
+	}
 	for (unsigned i = 0; i < s->ndevs; i++) {
 		const struct sim_iotlb *t = s->iotlb[s->devs[i]];
 		bool seen = false; /* shared: one IOTLB behind every device */
 		for (unsigned j = 0; j < i && !seen; j++)
 			seen = s->iotlb[s->devs[j]] == t;
-		if (seen || !t->curve)
-			continue;
-		const struct mrc_curve *c = t->curve;
-		*lookups += c->full.references;
-		*inexact += c->full.unpaired + c->full.late_fills;
-		if (ways == 0) {
-			*hits += mrc_hits(&c->full, entries);
-			continue;
-		}
-		unsigned w = 0, k = 0;
-		while (w < MRC_WAYS_SETS && mrc_ways[w] != ways)
-			w++;
-		while (k < c->nsizes && c->size[k] != entries)
-			k++;
-		if (w == MRC_WAYS_SETS || k == c->nsizes)
+		if (!seen && t->curve && !add_point(t->curve, entries, ways, lookups, hits, inexact))
 			return false;
-		*hits += c->sa_hits[w][k];
 	}
 	return true;
 }

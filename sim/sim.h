@@ -252,15 +252,20 @@ static inline void sim_spinlock(struct sim *s) { sim_charge(s, COMP_SW, sim_cfg(
 #define SIM_MM_COUNTERS_HPA ((1ull << 50) - 4096)
 
 /* iowalk mrc (docs/mrc.md): the IOTLB's 4 KiB structure of every device also feeds its curves, the hits
- * at every size up to max_entries (a power of two >= 16), fully associative and with 1 and 4 ways. Before
+ * at every size up to max_entries (a power of two >= 16), and each walk cache's, fully associative and with 1 and 4 ways. Before
  * the first record. IOTLB hits are then taken one by one (no runs). */
 void sim_enable_mrc(struct sim *s, uint64_t max_entries);
-/* Its lookups, and the hits of an IOTLB of `entries` entries of `ways` ways (0: fully associative; 1 or 4
- * and entries a power of two from 16, as sim_enable_mrc() counts them), summed over the devices' IOTLBs
- * (one when they are shared); *inexact: lookups whose fill was not the next event of their structure
- * (a walk that waited, faulted, or a larger page), where the curve may differ from a run of that size.
- * false when that point was not counted. */
-bool sim_mrc_point(const struct sim *s, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
+/* The structures with curves: 0 the IOTLB (its 4 KiB structure), 1.. the walk caches (sim.wc_level[]
+ * order, nearest the leaf first). Their names ("iotlb"; a walk cache by its entries parameter without
+ * the "_entries": "wc_rt", "pwc_pd") into buf. */
+unsigned sim_mrc_structures(const struct sim *s);
+const char *sim_mrc_structure_name(const struct sim *s, unsigned k, char *buf, size_t len);
+/* Structure k's lookups, and the hits of one of `entries` entries of `ways` ways (0: fully associative;
+ * 1 or 4 and entries a power of two from 1, as sim_enable_mrc() counts them), summed over its
+ * instances (the devices' IOTLBs, the functions' walk caches; one when shared); *inexact: lookups whose
+ * fill was not the next event of their structure (a walk that waited, faulted, or a larger page),
+ * where the curve may differ from a run of that size. false when that point was not counted. */
+bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
 		   uint64_t *inexact);
 
 #endif

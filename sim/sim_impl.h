@@ -84,6 +84,7 @@ struct sim_fn {
 	uint64_t asid_key;           /* model->guest_asid() (its index when the model has none) */
 	uint64_t tag;                /* asid above bit 52 when the caches are shared (keys of the bridge's), else 0 */
 	struct sacache wc[IW_MAX_LEVELS]; /* its walk caches, as sim.wc_level[] lists them (unless shared) */
+	struct mrc_curve *wcc[IW_MAX_LEVELS]; /* iowalk mrc: their curves (made at first use) */
 	struct sim_fn_stats st;
 };
 
@@ -111,6 +112,7 @@ struct sim {
 	uint16_t *devs;              /* the device ids that have an IOTLB, in creation order */
 	unsigned ndevs;
 	struct sacache wc[IW_MAX_LEVELS]; /* the bridge's walk caches when caches are shared */
+	struct mrc_curve *wcc[IW_MAX_LEVELS]; /* iowalk mrc: their curves (made at first use) */
 	struct sacache cfgc[IW_MAX_CFG_CACHES]; /* the device's caches of configuration structures */
 	int cfgc_misses[IW_MAX_CFG_CACHES];     /* their miss counters (stats_counter_index()) */
 	unsigned ntags;              /* address-space tags given (model->guest_asid(): functions that share one
@@ -118,6 +120,7 @@ struct sim {
 	bool check;                  /* compare every translation with the reference map */
 	bool hits_fast;              /* IOTLB hits may be counted in runs: no check, no bus address */
 	uint64_t mrc_max;            /* iowalk mrc: the largest IOTLB size its curves count (0: none) */
+	bool mrc_failed;             /* out of memory for a curve: the curves are incomplete */
 	enum iw_refresh refresh;     /* which RPCITs this strategy's guest issues */
 	uint64_t pinned;             /* guest pages pinned now (page references held, up-front pins) */
 	uint64_t pinned_since;       /* when pinned last changed (cycles) */
@@ -205,6 +208,10 @@ static inline struct sacache *wc_of(struct sim *s, struct sim_fn *f, unsigned i)
 	return s->shared_caches ? &s->wc[i] : &f->wc[i];
 }
 
+/* iowalk mrc: the curve of the i-th walk cache function f uses, made at its first use; NULL without mrc
+ * (or out of memory: the curves then stop, sim_mrc_point() says so). */
+struct mrc_curve *wc_curve(struct sim *s, struct sim_fn *f, unsigned i);
+
 /* The 4 KiB structure of device dev's IOTLB (NULL before its first use): every IOTLB's first probe. */
 static inline struct sacache *iotlb_4k(const struct sim *s, uint16_t dev)
 {
@@ -263,6 +270,7 @@ static inline const uint64_t *bus_of(const uint64_t *bus, uint64_t pfn) { return
 /* sim_walk.c */
 void walk_caches_destroy(const struct sim *s, struct sacache *wc);
 int walk_caches_init(const struct sim *s, struct sacache *wc);
+void wc_curves_destroy(const struct sim *s, struct mrc_curve **wcc);
 /* sim_check.c */
 bool xlate_allowed(struct sim *s, struct sim_fn *f, uint64_t iova, uint64_t addr, bool write, bool ro_write,
 		   const struct sim_xlate *x);

@@ -21,32 +21,64 @@ void walk_caches_destroy(const struct sim *s, struct sacache *wc)
 		sacache_destroy(&wc[i]);
 }
 
-
-/* Removes what a cache keyed by (tag | address >> shift) holds for inv: its range, or everything of the
- * tag (a domain) or every entry (global). */
-static void inval_cache(struct sacache *c, const struct iw_inval *inv, uint64_t tag, unsigned shift, bool tagged)
+void wc_curves_destroy(const struct sim *s, struct mrc_curve **wcc)
 {
-	if (inv->scope == IW_INVAL_GLOBAL || (inv->scope == IW_INVAL_DOMAIN && !tagged))
-		sacache_invalidate_range(c, 0, UINT64_MAX);
-	else if (inv->scope == IW_INVAL_DOMAIN)
-		sacache_invalidate_range(c, tag, tag | ((1ull << 52) - 1));
-	else
-		sacache_invalidate_range(c, tag | inv->addr >> shift, tag | (inv->addr + (inv->len - 1)) >> shift);
+	for (unsigned i = 0; i < s->nwc; i++) {
+		if (wcc[i])
+			mrc_curve_destroy(wcc[i]);
+		iw_free(wcc[i]);
+		wcc[i] = NULL;
+	}
+}
+
+struct mrc_curve *wc_curve(struct sim *s, struct sim_fn *f, unsigned i)
+{
+	struct mrc_curve **at = s->shared_caches ? &s->wcc[i] : &f->wcc[i];
+	if (*at || s->mrc_failed)
+		return *at;
+	/* Sized as the IOTLB's curves: walk caches are smaller, and their points above it say so. */
+	struct mrc_curve *c = iw_malloc(sizeof(*c));
+	if (!c || mrc_curve_init(c, s->mrc_max) < 0) {
+		iw_free(c);
+		s->mrc_failed = true;
+		return NULL;
+	}
+	return *at = c;
+}
+
+
+/* The keys a cache keyed by (tag | address >> shift) drops for inv: its range, or everything of the tag
+ * (a domain) or every entry (global). */
+static void inval_keys(const struct iw_inval *inv, uint64_t tag, unsigned shift, bool tagged, uint64_t *first,
+		       uint64_t *last)
+{
+	if (inv->scope == IW_INVAL_GLOBAL || (inv->scope == IW_INVAL_DOMAIN && !tagged)) {
+		*first = 0;
+		*last = UINT64_MAX - 1; /* every key a cache holds (keys are below 2^64 - 1) */
+	} else if (inv->scope == IW_INVAL_DOMAIN) {
+		*first = tag;
+		*last = tag | ((1ull << 52) - 1);
+	} else {
+		*first = tag | inv->addr >> shift;
+		*last = tag | (inv->addr + (inv->len - 1)) >> shift;
+	}
+}
+
+/* Removes what a cache keyed by (tag | address >> shift) holds for inv (and from its curve, when one). */
+static void inval_cache(struct sacache *c, struct mrc_curve *curve, const struct iw_inval *inv, uint64_t tag,
+			unsigned shift, bool tagged)
+{
+	uint64_t first, last;
+	inval_keys(inv, tag, shift, tagged, &first, &last);
+	sacache_invalidate_range(c, first, last);
+	if (curve)
+		mrc_curve_invalidate_range(curve, first, last);
 }
 
 static void inval_iotlb(struct sim *s, struct sim_iotlb *t, const struct iw_inval *inv, uint64_t tag)
 {
 	for (unsigned k = 0; k < s->nsizes; k++)
-		inval_cache(&t->size[k], inv, tag, s->size_shift[k], s->shared_caches);
-	if (t->curve) {
-		/* The same keys as inval_cache() removes from the 4 KiB structure. */
-		if (inv->scope == IW_INVAL_GLOBAL || (inv->scope == IW_INVAL_DOMAIN && !s->shared_caches))
-			mrc_curve_invalidate_range(t->curve, 0, UINT64_MAX - 1);
-		else if (inv->scope == IW_INVAL_DOMAIN)
-			mrc_curve_invalidate_range(t->curve, tag, tag | ((1ull << 52) - 1));
-		else
-			mrc_curve_invalidate_range(t->curve, tag | inv->addr >> 12, tag | (inv->addr + (inv->len - 1)) >> 12);
-	}
+		inval_cache(&t->size[k], k == 0 ? t->curve : NULL, inv, tag, s->size_shift[k], s->shared_caches);
 }
 
 void sim_invalidate(struct sim *s, const struct iw_inval *given)
@@ -70,13 +102,13 @@ void sim_invalidate(struct sim *s, const struct iw_inval *given)
 	}
 	if (inv.leaf_only)
 		return;
-	for (unsigned i = 0; i < s->nwc; i++) {
+	for (unsigned w = 0; w < s->nwc; w++) {
 		if (s->shared_caches)
-			inval_cache(&s->wc[i], &inv, tag, s->wc_shift[i], true);
+			inval_cache(&s->wc[w], s->wcc[w], &inv, tag, s->wc_shift[w], true);
 		else
 			for (unsigned k = 0; k < s->nfns; k++)
 				if (inv.scope == IW_INVAL_GLOBAL || s->fns[k]->asid == f->asid)
-					inval_cache(&s->fns[k]->wc[i], &inv, tag, s->wc_shift[i], false);
+					inval_cache(&s->fns[k]->wc[w], s->fns[k]->wcc[w], &inv, tag, s->wc_shift[w], false);
 	}
 }
 
@@ -89,11 +121,22 @@ static ALWAYS_INLINE unsigned walk_cache_find(struct sim *s, struct sim_fn *f, u
 {
 	sim_charge(s, COMP_DEVICE_WALK, s->c.cfg->wc_cycles);
 	uint64_t tag = f->tag;
-	for (unsigned i = 0; i < s->nwc; i++)
-		if (sacache_lookup_all(wc_of(s, f, i), tag | iova >> s->wc_shift[i], resume)) {
+	for (unsigned i = 0; i < s->nwc; i++) {
+		uint64_t key = tag | iova >> s->wc_shift[i];
+		bool hit = sacache_lookup_all(wc_of(s, f, i), key, resume);
+		if (s->mrc_max) {
+			struct mrc_curve *c = wc_curve(s, f, i);
+			if (c) {
+				mrc_curve_lookup(c, key);
+				if (hit)
+					mrc_curve_fill(c, key); /* found: the most recent now */
+			}
+		}
+		if (hit) {
 			sim_op(s, OP_WALK_CACHE_HITS, 1);
 			return s->wc_level[i] + 1;
 		}
+	}
 	return 0;
 }
 
@@ -111,6 +154,9 @@ void sim_walk_cache_fill(struct sim *s, uint64_t iova, const struct iw_walk *w, 
 	for (unsigned k = 0; k < s->nwc; k++)
 		if (w->ref_level[i] == s->wc_level[k]) {
 			sacache_fill(wc_of(s, s->cur, k), s->cur->tag | iova >> s->wc_shift[k], w->resume[i]);
+			struct mrc_curve *c = s->mrc_max ? wc_curve(s, s->cur, k) : NULL;
+			if (c)
+				mrc_curve_fill(c, s->cur->tag | iova >> s->wc_shift[k]);
 			return;
 		}
 }
