@@ -50,6 +50,7 @@ struct curves {
 	uint64_t lookups[MAX_STRUCTS], inexact[MAX_STRUCTS];
 	uint64_t entries[MAX_POINTS];
 	uint64_t hits[MAX_STRUCTS][MAX_POINTS][3]; /* ways 0 (full), 1, 4 */
+	unsigned npoints[MAX_STRUCTS];             /* sizes counted: the first npoints of entries[] */
 };
 static const unsigned way_of[3] = {0, 1, 4};
 
@@ -61,7 +62,7 @@ static void write_csv(FILE *f, const struct curves *cv)
 	fprintf(f, "structure,ways,entries,hits,misses,miss_ratio\n");
 	for (unsigned k = 0; k < cv->nstruct; k++)
 		for (unsigned w = 0; w < 3; w++)
-			for (unsigned i = 0; i < cv->n; i++) {
+			for (unsigned i = 0; i < cv->npoints[k]; i++) {
 				uint64_t l = cv->lookups[k], h = cv->hits[k][i][w];
 				fprintf(f, "%s,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f\n", cv->name[k], way_of[w], cv->entries[i], h,
 					l - h, l ? (double)(l - h) / (double)l : 0.0);
@@ -132,7 +133,7 @@ static int write_outputs(const char *json, const char *csv, const char *figure, 
 				json_t *c = json_object(), *ps = json_array();
 				json_object_set_new(c, "structure", json_string(cv->name[k]));
 				json_object_set_new(c, "ways", json_integer(way_of[w]));
-				for (unsigned i = 0; i < cv->n; i++) {
+				for (unsigned i = 0; i < cv->npoints[k]; i++) {
 					json_t *p = json_object();
 					json_object_set_new(p, "entries", json_integer((json_int_t)cv->entries[i]));
 					json_object_set_new(p, "hits", json_integer((json_int_t)cv->hits[k][i][w]));
@@ -174,7 +175,7 @@ static void print_table(const struct curves *cv, unsigned k)
 {
 	printf("\n%s: %" PRIu64 " lookups, %" PRIu64 " inexact; misses (miss ratio) at each size\n%10s %22s %22s %22s\n",
 	       cv->name[k], cv->lookups[k], cv->inexact[k], "entries", "fully associative", "4 ways", "1 way (direct)");
-	for (unsigned i = 0; i < cv->n; i++) {
+	for (unsigned i = 0; i < cv->npoints[k]; i++) {
 		printf("%10" PRIu64, cv->entries[i]);
 		for (unsigned w = 0; w < 3; w++) {
 			unsigned col = w == 0 ? 0 : w == 1 ? 2 : 1;
@@ -295,10 +296,16 @@ int cli_mrc(int argc, char **argv)
 	bool counted = true;
 	for (unsigned k = 0; k < cv->nstruct; k++) {
 		sim_mrc_structure_name(sm, k, cv->name[k], sizeof(cv->name[k]));
-		for (unsigned i = 0; i < cv->n; i++)
+		for (unsigned i = 0; i < cv->n; i++) {
+			bool got = true;
 			for (unsigned w = 0; w < 3; w++)
-				counted &= sim_mrc_point(sm, k, cv->entries[i], way_of[w], &cv->lookups[k], &cv->hits[k][i][w],
-							 &cv->inexact[k]);
+				got &= sim_mrc_point(sm, k, cv->entries[i], way_of[w], &cv->lookups[k], &cv->hits[k][i][w],
+						     &cv->inexact[k]);
+			if (!got)
+				break; /* a walk cache's curves stop at 512 entries */
+			cv->npoints[k] = i + 1;
+		}
+		counted &= cv->npoints[k] > 0;
 	}
 	if (!counted) {
 		iw_free(cv);

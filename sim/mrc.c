@@ -63,10 +63,10 @@ int mrc_init(struct mrc *m, uint64_t max_entries)
 {
 	memset(m, 0, sizeof(*m));
 	m->max_entries = max_entries;
-	m->cap = 2 * max_entries + 1024;
+	m->cap = 4 * max_entries + 1024; /* compactions every 3 x max_entries references at least */
 	m->hits_at = iw_calloc(max_entries + 1, sizeof(*m->hits_at));
 	m->fen = iw_calloc(m->cap + 1, sizeof(*m->fen));
-	if (!m->hits_at || !m->fen || u64map_init(&m->key_time, 1024) < 0 || u64map_init(&m->time_key, 1024) < 0) {
+	if (!m->hits_at || !m->fen || u64map_init(&m->key_time, 2 * max_entries) < 0 || u64map_init(&m->time_key, 2 * max_entries) < 0) {
 		mrc_destroy(m);
 		return -1;
 	}
@@ -89,12 +89,12 @@ static void compact(struct mrc *m)
 {
 	uint64_t n = 0, *keep = iw_malloc((m->markers + 1) * sizeof(*keep));
 	struct u64map kt, tk;
-	if (!keep || u64map_init(&kt, 1024) < 0) {
+	if (!keep || u64map_init(&kt, 2 * m->max_entries) < 0) {
 		iw_free(keep);
 		m->failed = true;
 		return;
 	}
-	if (u64map_init(&tk, 1024) < 0) {
+	if (u64map_init(&tk, 2 * m->max_entries) < 0) {
 		u64map_destroy(&kt);
 		iw_free(keep);
 		m->failed = true;

@@ -61,6 +61,7 @@ uint64_t mrc_hits(const struct mrc *m, uint64_t entries);
 #include "sacache.h"
 #define MRC_WAYS_SETS 2     /* the associativities: 1 and 4 */
 #define MRC_MAX_SIZES 20    /* sizes 1 .. 2^19 */
+#define MRC_WC_MAX 512      /* a walk cache's curves stop here (real ones hold 2 to 64 entries) */
 struct mrc_curve {
 	struct mrc full;
 	unsigned nsizes;

@@ -319,7 +319,8 @@ bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned w
 		   uint64_t *inexact)
 {
 	*lookups = *hits = *inexact = 0;
-	if (!s->mrc_max || s->mrc_failed || entries > s->mrc_max || k >= sim_mrc_structures(s))
+	if (!s->mrc_max || s->mrc_failed || entries > s->mrc_max || k >= sim_mrc_structures(s) ||
+	    (k > 0 && entries > MRC_WC_MAX))
 		return false;
 	if (k > 0) {
 		if (s->shared_caches)

@@ -264,7 +264,8 @@ const char *sim_mrc_structure_name(const struct sim *s, unsigned k, char *buf, s
  * 1 or 4 and entries a power of two from 1, as sim_enable_mrc() counts them), summed over its
  * instances (the devices' IOTLBs, the functions' walk caches; one when shared); *inexact: lookups whose
  * fill was not the next event of their structure (a walk that waited, faulted, or a larger page),
- * where the curve may differ from a run of that size. false when that point was not counted. */
+ * where the curve may differ from a run of that size. false when that point was not counted (a walk
+ * cache's curves stop at 512 entries). */
 bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
 		   uint64_t *inexact);
 

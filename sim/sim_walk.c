@@ -36,9 +36,9 @@ struct mrc_curve *wc_curve(struct sim *s, struct sim_fn *f, unsigned i)
 	struct mrc_curve **at = s->shared_caches ? &s->wcc[i] : &f->wcc[i];
 	if (*at || s->mrc_failed)
 		return *at;
-	/* Sized as the IOTLB's curves: walk caches are smaller, and their points above it say so. */
+	/* Walk caches hold tens of entries: their curves stop at MRC_WC_MAX (or the IOTLB's bound). */
 	struct mrc_curve *c = iw_malloc(sizeof(*c));
-	if (!c || mrc_curve_init(c, s->mrc_max) < 0) {
+	if (!c || mrc_curve_init(c, s->mrc_max < MRC_WC_MAX ? s->mrc_max : MRC_WC_MAX) < 0) {
 		iw_free(c);
 		s->mrc_failed = true;
 		return NULL;
