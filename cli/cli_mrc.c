@@ -31,6 +31,8 @@ static const char mrc_usage[] =
 	"      --json FILE       {\"curves\": [{\"structure\": \"iotlb\" | \"wc_...\", \"ways\": W (0: fully associative),\n"
 	"                        \"points\": [{\"entries\": N, \"hits\": H, \"misses\": M}, ...]}, ...]}\n"
 	"      --csv FILE        structure,ways,entries,hits,misses,miss_ratio\n"
+	"      --sample RATE     the fully associative curves from the keys a hash samples at RATE (SHARDS,\n"
+	"                        0 < RATE <= 1; default 1, every key): estimates for very long traces\n"
 	"      --figure PREFIX   PREFIX.png and PREFIX.pdf: miss ratio against entries (log x), a line per\n"
 	"                        associativity (gnuplot)\n"
 	"  -q, --quiet           no table on standard output\n"
@@ -188,13 +190,13 @@ static void print_table(const struct curves *cv, unsigned k)
 
 int cli_mrc(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_CSV, O_MAX, O_FIG };
+	enum { O_JSON = 256, O_CSV, O_MAX, O_FIG, O_SAMPLE };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
 		{"max-entries", required_argument, NULL, O_MAX}, {"json", required_argument, NULL, O_JSON},
 		{"csv", required_argument, NULL, O_CSV},    {"quiet", no_argument, NULL, 'q'},
-		{"figure", required_argument, NULL, O_FIG},
+		{"figure", required_argument, NULL, O_FIG},      {"sample", required_argument, NULL, O_SAMPLE},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
 	const char *strategy = NULL, *json = NULL, *csv = NULL, *figure = NULL;
 	struct cli_config_src src = {0};
@@ -204,6 +206,7 @@ int cli_mrc(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	uint64_t max = 4096;
+	double rate = 1.0;
 	bool quiet = false;
 	int c, idx, rc = CLI_EXIT_OK;
 	optind = 1;
@@ -233,6 +236,16 @@ int cli_mrc(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			}
 			max = v;
+			break;
+		}
+		case O_SAMPLE: {
+			char *end;
+			rate = strtod(optarg, &end);
+			if (*end || end == optarg || !(rate > 0 && rate <= 1)) {
+				cli_error("mrc: --sample '%s': expected a rate in (0, 1]", optarg);
+				iw_free(sets);
+				return CLI_EXIT_USAGE;
+			}
 			break;
 		}
 		case 'h': fputs(mrc_usage, stdout); iw_free(sets); return CLI_EXIT_OK;
@@ -277,6 +290,7 @@ int cli_mrc(int argc, char **argv)
 		o.trace_label = "default";
 	}
 	o.mrc_max_entries = max;
+	o.mrc_sample = rate;
 	o.progress = !quiet;
 	struct engine_result res;
 	if (engine_run(&o, &cfg, &res, err, sizeof(err)) < 0) {
@@ -314,7 +328,10 @@ int cli_mrc(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	if (!quiet) {
-		printf("iowalk mrc: trace %s, strategy %s, preset %s\n", o.trace_label, o.strategies[0]->name, cfg.preset);
+		printf("iowalk mrc: trace %s, strategy %s, preset %s", o.trace_label, o.strategies[0]->name, cfg.preset);
+		if (rate < 1)
+			printf("; fully associative curves sampled at %g (SHARDS: estimates)", rate);
+		putchar('\n');
 		for (unsigned k = 0; k < cv->nstruct; k++)
 			print_table(cv, k);
 	}

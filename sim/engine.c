@@ -158,8 +158,11 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 			goto fail;
 		}
 		res->sims[i] = sim_new(cfg, o->strategies[i], o->check, err, errlen);
-		if (res->sims[i] && o->mrc_max_entries)
+		if (res->sims[i] && o->mrc_max_entries) {
 			sim_enable_mrc(res->sims[i], o->mrc_max_entries);
+			if (o->mrc_sample > 0 && o->mrc_sample < 1)
+				sim_mrc_sample(res->sims[i], o->mrc_sample);
+		}
 		if (!res->sims[i])
 			goto fail;
 		res->nsims++;

@@ -57,6 +57,28 @@ static uint64_t heap_pop(struct mrc *m)
 	return top;
 }
 
+/* ---- SHARDS sampling ---- */
+
+static inline uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Whether key is tracked (always without sampling). */
+static inline bool sampled(const struct mrc *m, uint64_t key)
+{
+	return !m->sample_t || (mix(key) & ((1ull << 24) - 1)) < m->sample_t;
+}
+
+void mrc_sample(struct mrc *m, double rate)
+{
+	uint64_t t = (uint64_t)(rate * (double)(1ull << 24));
+	m->sample_t = rate >= 1.0 ? 0 : t ? t : 1;
+}
+
 /* ---- the stack ---- */
 
 int mrc_init(struct mrc *m, uint64_t max_entries)
@@ -183,6 +205,9 @@ void mrc_lookup(struct mrc *m, uint64_t key)
 		return;
 	end_pending(m);
 	m->references++;
+	if (!sampled(m, key))
+		return;
+	m->sampled_refs++;
 	uint64_t tk, d = 0;
 	if (u64map_get(&m->key_time, key, &tk)) {
 		d = m->markers - fen_prefix(m, tk - 1);
@@ -196,7 +221,7 @@ void mrc_lookup(struct mrc *m, uint64_t key)
 
 void mrc_fill(struct mrc *m, uint64_t key)
 {
-	if (m->failed)
+	if (m->failed || !sampled(m, key))
 		return;
 	if (m->pending && m->pend_key == key)
 		m->pending = false;
@@ -208,7 +233,7 @@ void mrc_fill(struct mrc *m, uint64_t key)
 void mrc_invalidate(struct mrc *m, uint64_t key)
 {
 	uint64_t tk;
-	if (m->failed || !u64map_get(&m->key_time, key, &tk))
+	if (m->failed || !sampled(m, key) || !u64map_get(&m->key_time, key, &tk))
 		return;
 	u64map_del(&m->key_time, key);
 	if (u64map_put(&m->time_key, tk, 0) < 0)
@@ -241,9 +266,18 @@ void mrc_invalidate_all(struct mrc *m) { mrc_invalidate_range(m, 0, UINT64_MAX -
 uint64_t mrc_hits(const struct mrc *m, uint64_t entries)
 {
 	uint64_t h = 0;
-	for (uint64_t d = 1; d <= entries && d <= m->max_entries; d++)
+	if (!m->sample_t) {
+		for (uint64_t d = 1; d <= entries && d <= m->max_entries; d++)
+			h += m->hits_at[d];
+		return h;
+	}
+	/* A sampled distance d stands for d / rate; the sampled references' hit ratio for all of them
+	 * (normalized by the references the sample holds, not by the rate: a hot key in or out of the
+	 * sample then moves the ratio, not the count). Below 1 / rate entries the sample cannot tell. */
+	double rate = (double)m->sample_t / (double)(1ull << 24), lim = (double)entries * rate;
+	for (uint64_t d = 1; (double)d <= lim && d <= m->max_entries; d++)
 		h += m->hits_at[d];
-	return h;
+	return m->sampled_refs ? (uint64_t)((double)h * (double)m->references / (double)m->sampled_refs + 0.5) : 0;
 }
 
 /* ---- the curves of one structure ---- */

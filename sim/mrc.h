@@ -36,9 +36,15 @@ struct mrc {
 	bool pending;               /* a lookup of pend_key, not yet filled */
 	uint64_t pend_key, pend_depth; /* its depth (0: absent) */
 	bool failed;                /* out of memory: the counts stopped */
+	/* SHARDS (Waldspurger, Park, Garthwaite and Ahmad, FAST '15): only keys whose hash falls below
+	 * sample_t (of 2^24) are tracked, each standing for 2^24 / sample_t keys; 0: every key. */
+	uint64_t sample_t, sampled_refs;
 };
 
 int mrc_init(struct mrc *m, uint64_t max_entries); /* 0 or -1 */
+/* Samples the keys at `rate` (0 < rate <= 1) by a hash of the key (SHARDS' fixed rate): the stack then
+ * holds about rate x the keys, and mrc_hits() scales distances and counts back. Before the first call. */
+void mrc_sample(struct mrc *m, double rate);
 void mrc_destroy(struct mrc *m);
 /* A lookup of key: counted at its depth; a fill, or the next lookup, ends it. */
 void mrc_lookup(struct mrc *m, uint64_t key);

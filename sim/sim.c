@@ -272,8 +272,11 @@ void sim_what_if(struct sim *s, const char *why) { s->what_if = why; }
 void sim_enable_mrc(struct sim *s, uint64_t max_entries)
 {
 	s->mrc_max = max_entries;
+	s->mrc_rate = 1.0;
 	s->hits_fast = false;
 }
+
+void sim_mrc_sample(struct sim *s, double rate) { s->mrc_rate = rate; }
 
 unsigned sim_mrc_structures(const struct sim *s) { return 1 + s->nwc; }
 

@@ -255,6 +255,8 @@ static inline void sim_spinlock(struct sim *s) { sim_charge(s, COMP_SW, sim_cfg(
  * at every size up to max_entries (a power of two >= 16), and each walk cache's, fully associative and with 1 and 4 ways. Before
  * the first record. IOTLB hits are then taken one by one (no runs). */
 void sim_enable_mrc(struct sim *s, uint64_t max_entries);
+/* The fully associative curves sample their keys at rate (SHARDS; 1: every key; mrc.h). */
+void sim_mrc_sample(struct sim *s, double rate);
 /* The structures with curves: 0 the IOTLB (its 4 KiB structure), 1.. the walk caches (sim.wc_level[]
  * order, nearest the leaf first). Their names ("iotlb"; a walk cache by its entries parameter without
  * the "_entries": "wc_rt", "pwc_pd") into buf. */

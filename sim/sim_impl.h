@@ -121,6 +121,7 @@ struct sim {
 	bool hits_fast;              /* IOTLB hits may be counted in runs: no check, no bus address */
 	uint64_t mrc_max;            /* iowalk mrc: the largest IOTLB size its curves count (0: none) */
 	bool mrc_failed;             /* out of memory for a curve: the curves are incomplete */
+	double mrc_rate;             /* the fully associative curves' SHARDS sampling rate (1: every key) */
 	enum iw_refresh refresh;     /* which RPCITs this strategy's guest issues */
 	uint64_t pinned;             /* guest pages pinned now (page references held, up-front pins) */
 	uint64_t pinned_since;       /* when pinned last changed (cycles) */

@@ -43,6 +43,8 @@ struct mrc_curve *wc_curve(struct sim *s, struct sim_fn *f, unsigned i)
 		s->mrc_failed = true;
 		return NULL;
 	}
+	if (s->mrc_rate < 1.0)
+		mrc_sample(&c->full, s->mrc_rate);
 	return *at = c;
 }
 

@@ -23,6 +23,8 @@ static struct sim_iotlb *new_iotlb(const struct sim *s)
 		iotlb_free(s, t);
 		return NULL;
 	}
+	if (t && t->curve && s->mrc_rate < 1.0)
+		mrc_sample(&t->curve->full, s->mrc_rate);
 	return t;
 }
 

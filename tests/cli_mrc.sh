@@ -62,6 +62,14 @@ if command -v gnuplot > /dev/null; then
 	"$IOWALK" mrc "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" -s kvm-gfn -q --figure "$T/fig/m" 2> "$T/err" &&
 		[ -s "$T/fig/m.png" ] && [ -s "$T/fig/m.pdf" ] && [ "$(ls "$T/fig" | wc -l)" = 2 ] && ok || bad "mrc --figure: $(cat "$T/err"; ls "$T/fig")"
 fi
+# --sample 1 is the exact curve; a rate below 1 leaves the set-associative curves exact (only the fully
+# associative one is sampled); a rate outside (0, 1] is refused.
+E="$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst"
+"$IOWALK" mrc "$E" -s kvm-gfn -q --csv "$T/x.csv" && "$IOWALK" mrc "$E" -s kvm-gfn -q --sample 1 --csv "$T/x1.csv" &&
+	cmp -s "$T/x.csv" "$T/x1.csv" && ok || bad "--sample 1 differs from the exact curves"
+"$IOWALK" mrc "$E" -s kvm-gfn -q --sample 0.5 --csv "$T/x5.csv" && [ "$(grep -v '^iotlb,0,\|^wc_[a-z0-9]*,0,' "$T/x.csv")" = "$(grep -v '^iotlb,0,\|^wc_[a-z0-9]*,0,' "$T/x5.csv")" ] &&
+	ok || bad "--sample changed a set-associative curve"
+"$IOWALK" mrc --sample 0 2> "$T/err"; [ $? -eq 2 ] && grep -q "expected a rate in (0, 1]" "$T/err" && ok || bad "--sample 0"
 # Usage errors.
 "$IOWALK" mrc --max-entries 100 2> "$T/err"; [ $? -eq 2 ] && grep -q "power of two" "$T/err" && ok || bad "--max-entries 100"
 "$IOWALK" mrc -s all 2> "$T/err"; [ $? -eq 2 ] && grep -q "one strategy at a time" "$T/err" && ok || bad "-s all: $(cat "$T/err")"
