@@ -24,6 +24,7 @@ check_curve() { # TRACE STRATEGY SIZES...
 		done
 	done
 }
+check_curve "$SRC/traces/default.trace.zst" kvm-gfn 16 256 4096
 check_curve "$SRC/traces/real/linux-6.12-x86-nvme-cm-strict-dd.trace.zst" vmm-shadow 16 64 256 1024 4096
 check_curve "$SRC/traces/real/linux-6.12-x86-nvme-lazy-dd.trace.zst" nested 16 128 1024
 check_curve "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" kvm-gfn 16 32 64
