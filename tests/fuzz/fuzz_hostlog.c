@@ -1,0 +1,40 @@
+/* fuzz_hostlog: QEMU VT-d logs of arbitrary text merged into a fixed x86 guest capture (convert
+ * --host-log: the log's reader, the alignment of the invalidation sequences, the placement). */
+#include "convert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static char dir[] = "/tmp/iowalk-fuzz-hostlog-XXXXXX";
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	static int ready;
+	if (!ready) {
+		if (!mkdtemp(dir))
+			abort();
+		ready = 1;
+	}
+	char log[128], out[128];
+	snprintf(log, sizeof(log), "%s/host.txt", dir);
+	snprintf(out, sizeof(out), "%s/out.trace", dir);
+	FILE *f = fopen(log, "wb");
+	if (!f)
+		return 0;
+	fwrite(data, 1, size, f);
+	fclose(f);
+	struct convert_opts o;
+	convert_defaults(&o);
+	o.vtd_format = "vtd";
+	o.vtd_levels = 4;
+	o.host_log = log;
+	o.host_keep_repeats = size % 2; /* both ways of taking a repeat */
+	struct convert_stats st;
+	char err[512];
+	convert_ftrace(IOWALK_SOURCE_DIR "/tests/golden/capture-x86-6.12.txt", out, &o, &st, err, sizeof(err));
+	unlink(out);
+	return 0;
+}
