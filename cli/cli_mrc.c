@@ -51,10 +51,11 @@ struct curves {
 	char name[MAX_STRUCTS][32];
 	uint64_t lookups[MAX_STRUCTS], inexact[MAX_STRUCTS];
 	uint64_t entries[MAX_POINTS];
-	uint64_t hits[MAX_STRUCTS][MAX_POINTS][3]; /* ways 0 (full), 1, 4 */
+	unsigned nways[MAX_STRUCTS], ways[MAX_STRUCTS][4]; /* 0 (full), 1, 4, and the configured one */
+	uint64_t hits[MAX_STRUCTS][MAX_POINTS][4];
 	unsigned npoints[MAX_STRUCTS];             /* sizes counted: the first npoints of entries[] */
 };
-static const unsigned way_of[3] = {0, 1, 4};
+
 
 extern const unsigned char iowalk_mrc_gp[];
 extern const size_t iowalk_mrc_gp_size;
@@ -63,10 +64,10 @@ static void write_csv(FILE *f, const struct curves *cv)
 {
 	fprintf(f, "structure,ways,entries,hits,misses,miss_ratio\n");
 	for (unsigned k = 0; k < cv->nstruct; k++)
-		for (unsigned w = 0; w < 3; w++)
+		for (unsigned w = 0; w < cv->nways[k]; w++)
 			for (unsigned i = 0; i < cv->npoints[k]; i++) {
 				uint64_t l = cv->lookups[k], h = cv->hits[k][i][w];
-				fprintf(f, "%s,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f\n", cv->name[k], way_of[w], cv->entries[i], h,
+				fprintf(f, "%s,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f\n", cv->name[k], cv->ways[k][w], cv->entries[i], h,
 					l - h, l ? (double)(l - h) / (double)l : 0.0);
 			}
 }
@@ -131,10 +132,10 @@ static int write_outputs(const char *json, const char *csv, const char *figure, 
 	if (json) {
 		json_t *root = json_object(), *curves = json_array();
 		for (unsigned k = 0; k < cv->nstruct; k++)
-			for (unsigned w = 0; w < 3; w++) {
+			for (unsigned w = 0; w < cv->nways[k]; w++) {
 				json_t *c = json_object(), *ps = json_array();
 				json_object_set_new(c, "structure", json_string(cv->name[k]));
-				json_object_set_new(c, "ways", json_integer(way_of[w]));
+				json_object_set_new(c, "ways", json_integer(cv->ways[k][w]));
 				for (unsigned i = 0; i < cv->npoints[k]; i++) {
 					json_t *p = json_object();
 					json_object_set_new(p, "entries", json_integer((json_int_t)cv->entries[i]));
@@ -175,13 +176,21 @@ static int write_outputs(const char *json, const char *csv, const char *figure, 
 
 static void print_table(const struct curves *cv, unsigned k)
 {
-	printf("\n%s: %" PRIu64 " lookups, %" PRIu64 " inexact; misses (miss ratio) at each size\n%10s %22s %22s %22s\n",
-	       cv->name[k], cv->lookups[k], cv->inexact[k], "entries", "fully associative", "4 ways", "1 way (direct)");
+	printf("\n%s: %" PRIu64 " lookups, %" PRIu64 " inexact; misses (miss ratio) at each size\n%10s", cv->name[k],
+	       cv->lookups[k], cv->inexact[k], "entries");
+	for (unsigned w = 0; w < cv->nways[k]; w++) {
+		char h[32];
+		if (cv->ways[k][w] == 0)
+			snprintf(h, sizeof(h), "fully associative");
+		else
+			snprintf(h, sizeof(h), "%u way%s", cv->ways[k][w], cv->ways[k][w] > 1 ? "s" : " (direct)");
+		printf(" %22s", h);
+	}
+	putchar('\n');
 	for (unsigned i = 0; i < cv->npoints[k]; i++) {
 		printf("%10" PRIu64, cv->entries[i]);
-		for (unsigned w = 0; w < 3; w++) {
-			unsigned col = w == 0 ? 0 : w == 1 ? 2 : 1;
-			uint64_t m = cv->lookups[k] - cv->hits[k][i][col];
+		for (unsigned w = 0; w < cv->nways[k]; w++) {
+			uint64_t m = cv->lookups[k] - cv->hits[k][i][w];
 			printf(" %12" PRIu64 " (%6.2f%%)", m, cv->lookups[k] ? 100.0 * (double)m / (double)cv->lookups[k] : 0.0);
 		}
 		putchar('\n');
@@ -310,10 +319,11 @@ int cli_mrc(int argc, char **argv)
 	bool counted = true;
 	for (unsigned k = 0; k < cv->nstruct; k++) {
 		sim_mrc_structure_name(sm, k, cv->name[k], sizeof(cv->name[k]));
+		cv->nways[k] = sim_mrc_ways(sm, k, cv->ways[k]);
 		for (unsigned i = 0; i < cv->n; i++) {
 			bool got = true;
-			for (unsigned w = 0; w < 3; w++)
-				got &= sim_mrc_point(sm, k, cv->entries[i], way_of[w], &cv->lookups[k], &cv->hits[k][i][w],
+			for (unsigned w = 0; w < cv->nways[k]; w++)
+				got &= sim_mrc_point(sm, k, cv->entries[i], cv->ways[k][w], &cv->lookups[k], &cv->hits[k][i][w],
 						     &cv->inexact[k]);
 			if (!got)
 				break; /* a walk cache's curves stop at 512 entries */

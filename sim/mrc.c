@@ -282,16 +282,20 @@ uint64_t mrc_hits(const struct mrc *m, uint64_t entries)
 
 /* ---- the curves of one structure ---- */
 
-int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries)
+int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries, unsigned ways)
 {
 	memset(c, 0, sizeof(*c));
+	c->ways[c->nways++] = 1;
+	c->ways[c->nways++] = 4;
+	if (ways != 1 && ways != 4 && ways > 0)
+		c->ways[c->nways++] = ways;
 	if (mrc_init(&c->full, max_entries) < 0)
 		return -1;
 	for (uint64_t n = 1; n <= max_entries && c->nsizes < MRC_MAX_SIZES; n *= 2)
 		c->size[c->nsizes++] = n;
-	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
+	for (unsigned w = 0; w < c->nways; w++)
 		for (unsigned i = 0; i < c->nsizes; i++)
-			if (sacache_init(&c->sa[w][i], c->size[i], (uint32_t)(c->size[i] < mrc_ways[w] ? c->size[i] : mrc_ways[w])) < 0) {
+			if (sacache_init(&c->sa[w][i], c->size[i], (uint32_t)(c->size[i] < c->ways[w] ? c->size[i] : c->ways[w])) < 0) {
 				mrc_curve_destroy(c);
 				return -1;
 			}
@@ -301,7 +305,7 @@ int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries)
 void mrc_curve_destroy(struct mrc_curve *c)
 {
 	mrc_destroy(&c->full);
-	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
+	for (unsigned w = 0; w < MRC_WAYS_SETS; w++) /* (every slot: a partial init leaves zeroed ones) */
 		for (unsigned i = 0; i < MRC_MAX_SIZES; i++)
 			sacache_destroy(&c->sa[w][i]);
 	memset(c, 0, sizeof(*c));
@@ -310,7 +314,7 @@ void mrc_curve_destroy(struct mrc_curve *c)
 void mrc_curve_lookup(struct mrc_curve *c, uint64_t key)
 {
 	mrc_lookup(&c->full, key);
-	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
+	for (unsigned w = 0; w < c->nways; w++)
 		for (unsigned i = 0; i < c->nsizes; i++) {
 			bool hit = sacache_lookup(&c->sa[w][i], key, NULL);
 			c->sa_hits[w][i] += hit;
@@ -324,7 +328,7 @@ void mrc_curve_fill(struct mrc_curve *c, uint64_t key)
 {
 	mrc_fill(&c->full, key);
 	bool paired = c->pending && c->pend_key == key;
-	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
+	for (unsigned w = 0; w < c->nways; w++)
 		for (unsigned i = 0; i < c->nsizes; i++)
 			if (!paired || c->sa_missed[w][i])
 				sacache_fill(&c->sa[w][i], key, 0);
@@ -334,7 +338,7 @@ void mrc_curve_fill(struct mrc_curve *c, uint64_t key)
 void mrc_curve_invalidate_range(struct mrc_curve *c, uint64_t first, uint64_t last)
 {
 	mrc_invalidate_range(&c->full, first, last);
-	for (unsigned w = 0; w < MRC_WAYS_SETS; w++)
+	for (unsigned w = 0; w < c->nways; w++)
 		for (unsigned i = 0; i < c->nsizes; i++)
 			sacache_invalidate_range(&c->sa[w][i], first, last);
 }

@@ -65,7 +65,7 @@ uint64_t mrc_hits(const struct mrc *m, uint64_t entries);
  * each, fed the same lookups, fills and invalidations (for every set count at a fixed associativity,
  * as Hill and Smith's all-associativity simulation does, one cache a set count). */
 #include "sacache.h"
-#define MRC_WAYS_SETS 2     /* the associativities: 1 and 4 */
+#define MRC_WAYS_SETS 3     /* the associativities: 1, 4 and the configured one (when another) */
 #define MRC_MAX_SIZES 20    /* sizes 1 .. 2^19 */
 #define MRC_WC_MAX 512      /* a walk cache's curves stop here (real ones hold 2 to 64 entries) */
 struct mrc_curve {
@@ -77,9 +77,11 @@ struct mrc_curve {
 	bool sa_missed[MRC_WAYS_SETS][MRC_MAX_SIZES]; /* the pending lookup missed there */
 	uint64_t pend_key;
 	bool pending;
+	unsigned nways, ways[MRC_WAYS_SETS]; /* the set-associative curves' ways */
 };
-static const unsigned mrc_ways[MRC_WAYS_SETS] = {1, 4};
-int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries); /* max_entries: a power of two; 0 or -1 */
+/* max_entries: a power of two; ways: the structure's configured associativity (a curve of its own when
+ * it is neither 1 nor 4). 0 or -1. */
+int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries, unsigned ways);
 void mrc_curve_destroy(struct mrc_curve *c);
 void mrc_curve_lookup(struct mrc_curve *c, uint64_t key);
 /* The lookup's translation is in the structure now: found there, or filled after a walk. */

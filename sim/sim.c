@@ -297,6 +297,18 @@ const char *sim_mrc_structure_name(const struct sim *s, unsigned k, char *buf, s
 	return buf;
 }
 
+unsigned sim_mrc_ways(const struct sim *s, unsigned k, unsigned ways[4])
+{
+	unsigned n = 0;
+	ways[n++] = 0;
+	ways[n++] = 1;
+	ways[n++] = 4;
+	unsigned cw = (unsigned)(k == 0 ? s->c.cfg->iotlb_ways : s->c.cfg->wc_ways);
+	if (cw != 1 && cw != 4 && cw > 0)
+		ways[n++] = cw;
+	return n;
+}
+
 /* One curve's counts into the sums; false when its point is not counted. */
 static bool add_point(const struct mrc_curve *c, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
 		      uint64_t *inexact)
@@ -308,11 +320,11 @@ static bool add_point(const struct mrc_curve *c, uint64_t entries, unsigned ways
 		return true;
 	}
 	unsigned w = 0, k = 0;
-	while (w < MRC_WAYS_SETS && mrc_ways[w] != ways)
+	while (w < c->nways && c->ways[w] != ways)
 		w++;
 	while (k < c->nsizes && c->size[k] != entries)
 		k++;
-	if (w == MRC_WAYS_SETS || k == c->nsizes)
+	if (w == c->nways || k == c->nsizes)
 		return false;
 	*hits += c->sa_hits[w][k];
 	return true;

@@ -262,6 +262,9 @@ void sim_mrc_sample(struct sim *s, double rate);
  * the "_entries": "wc_rt", "pwc_pd") into buf. */
 unsigned sim_mrc_structures(const struct sim *s);
 const char *sim_mrc_structure_name(const struct sim *s, unsigned k, char *buf, size_t len);
+/* The associativities structure k has curves of, into ways[] (0: fully associative first; then 1, 4 and
+ * the configured one when another): how many (at most 4). */
+unsigned sim_mrc_ways(const struct sim *s, unsigned k, unsigned ways[4]);
 /* Structure k's lookups, and the hits of one of `entries` entries of `ways` ways (0: fully associative;
  * 1 or 4 and entries a power of two from 1, as sim_enable_mrc() counts them), summed over its
  * instances (the devices' IOTLBs, the functions' walk caches; one when shared); *inexact: lookups whose

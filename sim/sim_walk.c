@@ -38,7 +38,7 @@ struct mrc_curve *wc_curve(struct sim *s, struct sim_fn *f, unsigned i)
 		return *at;
 	/* Walk caches hold tens of entries: their curves stop at MRC_WC_MAX (or the IOTLB's bound). */
 	struct mrc_curve *c = iw_malloc(sizeof(*c));
-	if (!c || mrc_curve_init(c, s->mrc_max < MRC_WC_MAX ? s->mrc_max : MRC_WC_MAX) < 0) {
+	if (!c || mrc_curve_init(c, s->mrc_max < MRC_WC_MAX ? s->mrc_max : MRC_WC_MAX, s->c.cfg->wc_ways) < 0) {
 		iw_free(c);
 		s->mrc_failed = true;
 		return NULL;

@@ -17,7 +17,7 @@ static struct sim_iotlb *new_iotlb(const struct sim *s)
 			iotlb_free(s, t);
 			return NULL;
 		}
-	if (t && s->mrc_max && (!(t->curve = iw_malloc(sizeof(*t->curve))) || mrc_curve_init(t->curve, s->mrc_max) < 0)) {
+	if (t && s->mrc_max && (!(t->curve = iw_malloc(sizeof(*t->curve))) || mrc_curve_init(t->curve, s->mrc_max, s->c.cfg->iotlb_ways) < 0)) {
 		iw_free(t->curve);
 		t->curve = NULL;
 		iotlb_free(s, t);

@@ -28,6 +28,15 @@ check_curve "$SRC/traces/default.trace.zst" kvm-gfn 16 256 4096
 check_curve "$SRC/traces/real/linux-6.12-x86-nvme-cm-strict-dd.trace.zst" vmm-shadow 16 64 256 1024 4096
 check_curve "$SRC/traces/real/linux-6.12-x86-nvme-lazy-dd.trace.zst" nested 16 128 1024
 check_curve "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" kvm-gfn 16 32 64
+# The configured associativity gets a curve of its own when it is neither 1 nor 4 (8 ways here).
+N="$SRC/traces/real/linux-6.12-x86-nvme-cm-strict-dd.trace.zst"
+"$IOWALK" mrc "$N" -s vmm-shadow -q --set device.walkers=4096 --set device.iotlb_ways=8 --csv "$T/m8.csv" 2> "$T/err" || bad "mrc 8 ways: $(cat "$T/err")"
+for n in 16 256; do
+	"$IOWALK" run "$N" -s vmm-shadow -q --set device.walkers=4096 --set device.iotlb_entries=$n --set device.iotlb_ways=8 --json "$T/r.json"
+	got=$(grep -m1 '"iotlb_misses"' "$T/r.json" | tr -dc 0-9)
+	want=$(grep "^iotlb,8,$n," "$T/m8.csv" | cut -d, -f5)
+	[ -n "$got" ] && [ "$got" = "$want" ] && ok || bad "IOTLB of $n entries, 8 ways: a run misses $got, the curve says $want"
+done
 # The walk cache nearest the leaf (looked up first, so its references do not depend on the others):
 # nested's paging-structure cache of PD entries at 1 to 16 entries against runs of that size (the other
 # walk caches and the stage-2 cache empty, so the run's walk-cache hits are all its own).
