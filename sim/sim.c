@@ -168,8 +168,12 @@ void sim_free(struct sim *s)
 	memsys_destroy(&s->c.mem);
 	walk_caches_destroy(s, s->wc);
 	wc_curves_destroy(s, s->wcc);
-	for (unsigned i = 0; i < s->fmt->ncfg_caches; i++)
+	for (unsigned i = 0; i < s->fmt->ncfg_caches; i++) {
 		sacache_destroy(&s->cfgc[i]);
+		if (s->cfgcc[i])
+			mrc_curve_destroy(s->cfgcc[i]);
+		iw_free(s->cfgcc[i]);
+	}
 	evq_destroy(&s->q);
 	for (uint64_t i = 0; s->streams && i < s->stream_len; i++)
 		iw_free(s->streams[(s->stream_head + i) & (s->stream_cap - 1)].bus);
@@ -278,12 +282,16 @@ void sim_enable_mrc(struct sim *s, uint64_t max_entries)
 
 void sim_mrc_sample(struct sim *s, double rate) { s->mrc_rate = rate; }
 
-unsigned sim_mrc_structures(const struct sim *s) { return 1 + s->nwc; }
+unsigned sim_mrc_structures(const struct sim *s) { return 1 + s->nwc + s->fmt->ncfg_caches; }
 
 const char *sim_mrc_structure_name(const struct sim *s, unsigned k, char *buf, size_t len)
 {
 	if (k == 0) {
 		snprintf(buf, len, "iotlb");
+		return buf;
+	}
+	if (k > s->nwc) {
+		snprintf(buf, len, "cc_%s", s->fmt->cfg_cache[k - 1 - s->nwc].name); /* a configuration cache */
 		return buf;
 	}
 	const char *p = s->fmt->wc_param[s->wc_level[k - 1]], *dot = strchr(p, '.');
@@ -337,6 +345,8 @@ bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned w
 	if (!s->mrc_max || s->mrc_failed || entries > s->mrc_max || k >= sim_mrc_structures(s) ||
 	    (k > 0 && entries > MRC_WC_MAX))
 		return false;
+	if (k > s->nwc)
+		return !s->cfgcc[k - 1 - s->nwc] || add_point(s->cfgcc[k - 1 - s->nwc], entries, ways, lookups, hits, inexact);
 	if (k > 0) {
 		if (s->shared_caches)
 			return !s->wcc[k - 1] || add_point(s->wcc[k - 1], entries, ways, lookups, hits, inexact);

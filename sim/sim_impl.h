@@ -114,6 +114,7 @@ struct sim {
 	struct sacache wc[IW_MAX_LEVELS]; /* the bridge's walk caches when caches are shared */
 	struct mrc_curve *wcc[IW_MAX_LEVELS]; /* iowalk mrc: their curves (made at first use) */
 	struct sacache cfgc[IW_MAX_CFG_CACHES]; /* the device's caches of configuration structures */
+	struct mrc_curve *cfgcc[IW_MAX_CFG_CACHES]; /* iowalk mrc: their curves (made at first use) */
 	int cfgc_misses[IW_MAX_CFG_CACHES];     /* their miss counters (stats_counter_index()) */
 	unsigned ntags;              /* address-space tags given (model->guest_asid(): functions that share one
 					address space share its tag) */

@@ -221,8 +221,29 @@ void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write
 	walked_from(s, iova, from, &w, x);
 }
 
+/* iowalk mrc: configuration cache which's curve, made at its first use (NULL without mrc). */
+static struct mrc_curve *cfg_curve(struct sim *s, unsigned which)
+{
+	if (!s->mrc_max || s->cfgcc[which] || s->mrc_failed)
+		return s->cfgcc[which];
+	struct mrc_curve *c = iw_malloc(sizeof(*c));
+	if (!c || mrc_curve_init(c, s->mrc_max < MRC_WC_MAX ? s->mrc_max : MRC_WC_MAX, s->c.cfg->wc_ways) < 0) {
+		iw_free(c);
+		s->mrc_failed = true;
+		return NULL;
+	}
+	if (s->mrc_rate < 1.0)
+		mrc_sample(&c->full, s->mrc_rate);
+	return s->cfgcc[which] = c;
+}
+
 bool sim_cfg_cache_lookup(struct sim *s, unsigned which, uint64_t key)
 {
+	struct mrc_curve *c = s->mrc_max ? cfg_curve(s, which) : NULL;
+	if (c) {
+		mrc_curve_lookup(c, key);
+		mrc_curve_fill(c, key); /* a hit, or a miss filled at once */
+	}
 	if (sacache_lookup(&s->cfgc[which], key, NULL))
 		return true;
 	sacache_fill(&s->cfgc[which], key, 0);
@@ -237,4 +258,6 @@ void sim_cfg_cache_invalidate(struct sim *s, unsigned which, uint64_t key, bool 
 		sacache_invalidate_range(&s->cfgc[which], 0, UINT64_MAX);
 	else
 		sacache_invalidate(&s->cfgc[which], key);
+	if (s->cfgcc[which])
+		mrc_curve_invalidate_range(s->cfgcc[which], all ? 0 : key, all ? UINT64_MAX - 1 : key);
 }

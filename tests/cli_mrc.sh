@@ -63,7 +63,7 @@ rows = {(r['structure'], r['ways'], r['entries']): (r['hits'], r['misses']) for 
 pts = {(c['structure'], str(c['ways']), str(p['entries'])): (str(p['hits']), str(p['misses'])) for c in j['curves'] for p in c['points']}
 names = [c['structure'] for c in j['curves']]
 assert names[:3] == ['iotlb'] * 3 and [c['ways'] for c in j['curves']][:3] == [0, 1, 4]
-assert all(n.startswith('wc_') for n in names[3:]) and len(names) > 3, names
+assert all(n.startswith('wc_') or n.startswith('cc_') for n in names[3:]) and len(names) > 3, names
 assert pts == rows and len(pts) == len(names) * 7, (len(pts), len(rows))
 PY
 # The figure, when gnuplot is there: both files, nothing else left behind.
@@ -72,12 +72,21 @@ if command -v gnuplot > /dev/null; then
 	"$IOWALK" mrc "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" -s kvm-gfn -q --figure "$T/fig/m" 2> "$T/err" &&
 		[ -s "$T/fig/m.png" ] && [ -s "$T/fig/m.pdf" ] && [ "$(ls "$T/fig" | wc -l)" = 2 ] && ok || bad "mrc --figure: $(cat "$T/err"; ls "$T/fig")"
 fi
+# VT-d's configuration caches (context, PASID) have curves too: the context cache's at 1 and 16 entries
+# against runs of that size.
+"$IOWALK" mrc "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" -s nested -q --max-entries 16 --csv "$T/cc.csv" 2> "$T/err" || bad "mrc cc: $(cat "$T/err")"
+for n in 1 16; do
+	"$IOWALK" run "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" -s nested -q --set vtd.context_cache_entries=$n --json "$T/r.json"
+	got=$(grep -m1 '"context_cache_misses"' "$T/r.json" | tr -dc 0-9)
+	want=$(grep "^cc_context,4,$n," "$T/cc.csv" | cut -d, -f5)
+	[ -n "$got" ] && [ "$got" = "$want" ] && ok || bad "context cache of $n entries: a run misses $got, the curve says $want"
+done
 # --sample 1 is the exact curve; a rate below 1 leaves the set-associative curves exact (only the fully
 # associative one is sampled); a rate outside (0, 1] is refused.
 E="$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst"
 "$IOWALK" mrc "$E" -s kvm-gfn -q --csv "$T/x.csv" && "$IOWALK" mrc "$E" -s kvm-gfn -q --sample 1 --csv "$T/x1.csv" &&
 	cmp -s "$T/x.csv" "$T/x1.csv" && ok || bad "--sample 1 differs from the exact curves"
-"$IOWALK" mrc "$E" -s kvm-gfn -q --sample 0.5 --csv "$T/x5.csv" && [ "$(grep -v '^iotlb,0,\|^wc_[a-z0-9]*,0,' "$T/x.csv")" = "$(grep -v '^iotlb,0,\|^wc_[a-z0-9]*,0,' "$T/x5.csv")" ] &&
+"$IOWALK" mrc "$E" -s kvm-gfn -q --sample 0.5 --csv "$T/x5.csv" && [ "$(grep -v '^[a-z_0-9]*,0,' "$T/x.csv")" = "$(grep -v '^[a-z_0-9]*,0,' "$T/x5.csv")" ] &&
 	ok || bad "--sample changed a set-associative curve"
 "$IOWALK" mrc --sample 0 2> "$T/err"; [ $? -eq 2 ] && grep -q "expected a rate in (0, 1]" "$T/err" && ok || bad "--sample 0"
 # Usage errors.
