@@ -81,6 +81,11 @@ void fn_free(struct sim *s, struct sim_fn *f)
 		s->ops->destroy(f->strat);
 	walk_caches_destroy(s, f->wc);
 	wc_curves_destroy(s, f->wcc);
+	for (unsigned i = 0; i < SIM_MRC_OWN; i++) {
+		if (f->own[i])
+			mrc_curve_destroy(f->own[i]);
+		iw_free(f->own[i]);
+	}
 	checker_destroy(&f->ref);
 	if (f->guest)
 		s->model->guest_free(f->guest);
@@ -282,12 +287,16 @@ void sim_enable_mrc(struct sim *s, uint64_t max_entries)
 
 void sim_mrc_sample(struct sim *s, double rate) { s->mrc_rate = rate; }
 
-unsigned sim_mrc_structures(const struct sim *s) { return 1 + s->nwc + s->fmt->ncfg_caches; }
+unsigned sim_mrc_structures(const struct sim *s) { return 1 + s->nwc + s->fmt->ncfg_caches + s->mrc_nown; }
 
 const char *sim_mrc_structure_name(const struct sim *s, unsigned k, char *buf, size_t len)
 {
 	if (k == 0) {
 		snprintf(buf, len, "iotlb");
+		return buf;
+	}
+	if (k > s->nwc + s->fmt->ncfg_caches) {
+		snprintf(buf, len, "%s", s->mrc_own_name[k - 1 - s->nwc - s->fmt->ncfg_caches]); /* a strategy's own */
 		return buf;
 	}
 	if (k > s->nwc) {
@@ -311,7 +320,8 @@ unsigned sim_mrc_ways(const struct sim *s, unsigned k, unsigned ways[4])
 	ways[n++] = 0;
 	ways[n++] = 1;
 	ways[n++] = 4;
-	unsigned cw = (unsigned)(k == 0 ? s->c.cfg->iotlb_ways : s->c.cfg->wc_ways);
+	unsigned nbase = 1 + s->nwc + s->fmt->ncfg_caches;
+	unsigned cw = (unsigned)(k == 0 ? s->c.cfg->iotlb_ways : k >= nbase ? s->mrc_own_ways[k - nbase] : s->c.cfg->wc_ways);
 	if (cw != 1 && cw != 4 && cw > 0)
 		ways[n++] = cw;
 	return n;
@@ -343,8 +353,15 @@ bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned w
 {
 	*lookups = *hits = *inexact = 0;
 	if (!s->mrc_max || s->mrc_failed || entries > s->mrc_max || k >= sim_mrc_structures(s) ||
-	    (k > 0 && entries > MRC_WC_MAX))
+	    (k > 0 && k < 1 + s->nwc + s->fmt->ncfg_caches && entries > MRC_WC_MAX))
 		return false;
+	unsigned nbase = 1 + s->nwc + s->fmt->ncfg_caches;
+	if (k >= nbase) {
+		for (unsigned i = 0; i < s->nfns; i++)
+			if (s->fns[i]->own[k - nbase] && !add_point(s->fns[i]->own[k - nbase], entries, ways, lookups, hits, inexact))
+				return false;
+		return true;
+	}
 	if (k > s->nwc)
 		return !s->cfgcc[k - 1 - s->nwc] || add_point(s->cfgcc[k - 1 - s->nwc], entries, ways, lookups, hits, inexact);
 	if (k > 0) {
@@ -364,4 +381,43 @@ bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned w
 			return false;
 	}
 	return true;
+}
+
+/* The current function's curve of its strategy's own cache slot, made at its first use. */
+static struct mrc_curve *own_curve(struct sim *s, unsigned slot, const char *name, unsigned ways)
+{
+	struct sim_fn *f = s->cur;
+	if (!s->mrc_max || slot >= SIM_MRC_OWN || !f || s->mrc_failed)
+		return NULL;
+	if (f->own[slot])
+		return f->own[slot];
+	struct mrc_curve *c = iw_malloc(sizeof(*c));
+	if (!c || mrc_curve_init(c, s->mrc_max, ways) < 0) {
+		iw_free(c);
+		s->mrc_failed = true;
+		return NULL;
+	}
+	if (s->mrc_rate < 1.0)
+		mrc_sample(&c->full, s->mrc_rate);
+	if (slot >= s->mrc_nown)
+		s->mrc_nown = slot + 1;
+	s->mrc_own_name[slot] = name;
+	s->mrc_own_ways[slot] = ways;
+	return f->own[slot] = c;
+}
+
+void sim_mrc_own_lookup(struct sim *s, unsigned slot, const char *name, unsigned ways, uint64_t key, bool hit)
+{
+	struct mrc_curve *c = s->mrc_max ? own_curve(s, slot, name, ways) : NULL;
+	if (!c)
+		return;
+	mrc_curve_lookup(c, key);
+	if (hit)
+		mrc_curve_fill(c, key); /* found: the most recent now */
+}
+
+void sim_mrc_own_fill(struct sim *s, unsigned slot, uint64_t key)
+{
+	if (s->mrc_max && slot < SIM_MRC_OWN && s->cur && s->cur->own[slot])
+		mrc_curve_fill(s->cur->own[slot], key);
 }

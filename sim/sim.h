@@ -255,6 +255,12 @@ static inline void sim_spinlock(struct sim *s) { sim_charge(s, COMP_SW, sim_cfg(
  * at every size up to max_entries (a power of two >= 16), and each walk cache's, fully associative and with 1 and 4 ways. Before
  * the first record. IOTLB hits are then taken one by one (no runs). */
 void sim_enable_mrc(struct sim *s, uint64_t max_entries);
+/* iowalk mrc: a strategy's own cache of the current function (its slot below SIM_MRC_OWN, its name, its
+ * ways) reports a lookup (hit or not) and a fill, so that its curves are counted too; nothing unless
+ * mrc runs. */
+#define SIM_MRC_OWN 2
+void sim_mrc_own_lookup(struct sim *s, unsigned slot, const char *name, unsigned ways, uint64_t key, bool hit);
+void sim_mrc_own_fill(struct sim *s, unsigned slot, uint64_t key);
 /* The fully associative curves sample their keys at rate (SHARDS; 1: every key; mrc.h). */
 void sim_mrc_sample(struct sim *s, double rate);
 /* The structures with curves: 0 the IOTLB (its 4 KiB structure), 1.. the walk caches (sim.wc_level[]

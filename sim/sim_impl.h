@@ -85,6 +85,7 @@ struct sim_fn {
 	uint64_t tag;                /* asid above bit 52 when the caches are shared (keys of the bridge's), else 0 */
 	struct sacache wc[IW_MAX_LEVELS]; /* its walk caches, as sim.wc_level[] lists them (unless shared) */
 	struct mrc_curve *wcc[IW_MAX_LEVELS]; /* iowalk mrc: their curves (made at first use) */
+	struct mrc_curve *own[SIM_MRC_OWN]; /* iowalk mrc: the curves of its strategy's own caches */
 	struct sim_fn_stats st;
 };
 
@@ -123,6 +124,9 @@ struct sim {
 	uint64_t mrc_max;            /* iowalk mrc: the largest IOTLB size its curves count (0: none) */
 	bool mrc_failed;             /* out of memory for a curve: the curves are incomplete */
 	double mrc_rate;             /* the fully associative curves' SHARDS sampling rate (1: every key) */
+	unsigned mrc_nown;           /* strategies' own caches reported (sim_mrc_own_lookup()): their names, ways */
+	const char *mrc_own_name[SIM_MRC_OWN];
+	unsigned mrc_own_ways[SIM_MRC_OWN];
 	enum iw_refresh refresh;     /* which RPCITs this strategy's guest issues */
 	uint64_t pinned;             /* guest pages pinned now (page references held, up-front pins) */
 	uint64_t pinned_since;       /* when pinned last changed (cycles) */

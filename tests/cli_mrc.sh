@@ -81,6 +81,28 @@ for n in 1 16; do
 	want=$(grep "^cc_context,4,$n," "$T/cc.csv" | cut -d, -f5)
 	[ -n "$got" ] && [ "$got" = "$want" ] && ok || bad "context cache of $n entries: a run misses $got, the curve says $want"
 done
+# A strategy's own caches: VT-d nested's stage-2 cache (4 ways, or fewer entries fully associative) and
+# s390 nested's stage-2 TLB, each against runs of that size with the walk caches empty (so that a
+# run's walk-cache hits are that cache's).
+"$IOWALK" mrc "$T2" -s nested -q --set device.walkers=4096 $zero --set vtd.pwc_pd_entries=0 --max-entries 256 --csv "$T/s2.csv"
+for c in "2 0" "64 4" "256 4"; do
+	set -- $c
+	"$IOWALK" run "$T2" -s nested -q --set device.walkers=4096 $zero --set vtd.pwc_pd_entries=0 --set vtd.s2_cache_entries=$1 --json "$T/r.json"
+	got=$(grep -m1 '"walk_cache_hits"' "$T/r.json" | tr -dc 0-9)
+	want=$(grep "^s2_cache,$2,$1," "$T/s2.csv" | cut -d, -f4)
+	[ -n "$got" ] && [ "$got" = "$want" ] && ok || bad "VT-d stage-2 cache of $1 entries: a run hits $got, the curve says $want"
+done
+nz="--set device.wc_rt_entries=0 --set device.wc_st_entries=0 --set device.walkers=4096"
+"$IOWALK" mrc -s nested -q $nz --max-entries 256 --csv "$T/st.csv"
+for c in "16 1" "16 4" "64 0"; do
+	set -- $c
+	ways=$2
+	[ "$2" = 0 ] && ways=$1
+	"$IOWALK" run -s nested -q $nz --set nested.s2_tlb_entries=$1 --set nested.s2_tlb_ways=$ways --json "$T/r.json"
+	got=$(grep -m1 '"walk_cache_hits"' "$T/r.json" | tr -dc 0-9)
+	want=$(grep "^s2_tlb,$2,$1," "$T/st.csv" | cut -d, -f4)
+	[ -n "$got" ] && [ "$got" = "$want" ] && ok || bad "s390 stage-2 TLB of $1 entries, $2 ways: a run hits $got, the curve says $want"
+done
 # --sample 1 is the exact curve; a rate below 1 leaves the set-associative curves exact (only the fully
 # associative one is sampled); a rate outside (0, 1] is refused.
 E="$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst"

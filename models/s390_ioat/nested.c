@@ -56,7 +56,9 @@ static bool stage2(struct nested *n, uint64_t gpa, uint64_t *hpa)
 	struct sim *s = n->sim;
 	uint64_t v;
 	sim_charge(s, COMP_DEVICE_WALK, sim_cfg(s)->wc_cycles);
-	if (sacache_lookup(&n->s2tlb, gpa >> 12, &v)) {
+	bool hit = sacache_lookup(&n->s2tlb, gpa >> 12, &v);
+	sim_mrc_own_lookup(s, 0, "s2_tlb", n->s2tlb.ways, gpa >> 12, hit);
+	if (hit) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		*hpa = v | (gpa & 0xfff);
 		return true;
@@ -68,6 +70,7 @@ static bool stage2(struct nested *n, uint64_t gpa, uint64_t *hpa)
 	if (w.fault != S390_OK)
 		return false;
 	sacache_fill(&n->s2tlb, gpa >> 12, w.addr & ~0xfffull);
+	sim_mrc_own_fill(s, 0, gpa >> 12);
 	*hpa = w.addr;
 	return true;
 }

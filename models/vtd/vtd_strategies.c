@@ -163,7 +163,9 @@ static bool stage2(struct vtd_strat *v, uint64_t gpa, uint64_t *hpa, unsigned *s
 {
 	struct sim *s = v->sim;
 	uint64_t val;
-	if (sacache_lookup(&v->s2c, gpa >> 12, &val)) {
+	bool hit = sacache_lookup(&v->s2c, gpa >> 12, &val);
+	sim_mrc_own_lookup(s, 0, "s2_cache", v->s2c.ways, gpa >> 12, hit);
+	if (hit) {
 		sim_op(s, OP_WALK_CACHE_HITS, 1);
 		*hpa = (val & ~0xfffull) | (gpa & 0xfff);
 		*shift = (unsigned)(val & 0xff);
@@ -177,6 +179,7 @@ static bool stage2(struct vtd_strat *v, uint64_t gpa, uint64_t *hpa, unsigned *s
 		return false;
 	*shift = w.page_bytes == (1u << 30) ? 30 : w.page_bytes == (2u << 20) ? 21 : 12;
 	sacache_fill(&v->s2c, gpa >> 12, (w.addr & ~0xfffull) | *shift);
+	sim_mrc_own_fill(s, 0, gpa >> 12);
 	*hpa = w.addr;
 	return true;
 }
