@@ -31,6 +31,8 @@ static const char mrc_usage[] =
 	"      --json FILE       {\"curves\": [{\"structure\": \"iotlb\" | \"wc_...\", \"ways\": W (0: fully associative),\n"
 	"                        \"points\": [{\"entries\": N, \"hits\": H, \"misses\": M}, ...]}, ...]}\n"
 	"      --csv FILE        structure,ways,entries,hits,misses,miss_ratio\n"
+	"      --all-caches      also the configuration caches (VT-d's context and PASID caches) and the\n"
+	"                        strategy's own caches (nested's stage-2 caches): a pass then costs more\n"
 	"      --sample RATE     the fully associative curves from the keys a hash samples at RATE (SHARDS,\n"
 	"                        0 < RATE <= 1; default 1, every key): estimates for very long traces\n"
 	"      --figure PREFIX   PREFIX.png and PREFIX.pdf: miss ratio against entries (log x), a line per\n"
@@ -199,13 +201,14 @@ static void print_table(const struct curves *cv, unsigned k)
 
 int cli_mrc(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_CSV, O_MAX, O_FIG, O_SAMPLE };
+	enum { O_JSON = 256, O_CSV, O_MAX, O_FIG, O_SAMPLE, O_ALL };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
 		{"max-entries", required_argument, NULL, O_MAX}, {"json", required_argument, NULL, O_JSON},
 		{"csv", required_argument, NULL, O_CSV},    {"quiet", no_argument, NULL, 'q'},
 		{"figure", required_argument, NULL, O_FIG},      {"sample", required_argument, NULL, O_SAMPLE},
+		{"all-caches", no_argument, NULL, O_ALL},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
 	const char *strategy = NULL, *json = NULL, *csv = NULL, *figure = NULL;
 	struct cli_config_src src = {0};
@@ -216,6 +219,7 @@ int cli_mrc(int argc, char **argv)
 	}
 	uint64_t max = 4096;
 	double rate = 1.0;
+	bool all = false;
 	bool quiet = false;
 	int c, idx, rc = CLI_EXIT_OK;
 	optind = 1;
@@ -257,6 +261,7 @@ int cli_mrc(int argc, char **argv)
 			}
 			break;
 		}
+		case O_ALL: all = true; break;
 		case 'h': fputs(mrc_usage, stdout); iw_free(sets); return CLI_EXIT_OK;
 		default: iw_free(sets); return CLI_EXIT_USAGE;
 		}
@@ -300,6 +305,7 @@ int cli_mrc(int argc, char **argv)
 	}
 	o.mrc_max_entries = max;
 	o.mrc_sample = rate;
+	o.mrc_all = all;
 	o.progress = !quiet;
 	struct engine_result res;
 	if (engine_run(&o, &cfg, &res, err, sizeof(err)) < 0) {

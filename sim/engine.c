@@ -162,6 +162,8 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 			sim_enable_mrc(res->sims[i], o->mrc_max_entries);
 			if (o->mrc_sample > 0 && o->mrc_sample < 1)
 				sim_mrc_sample(res->sims[i], o->mrc_sample);
+			if (o->mrc_all)
+				sim_mrc_all(res->sims[i]);
 		}
 		if (!res->sims[i])
 			goto fail;

@@ -27,6 +27,7 @@ struct engine_opts {
 	const char *tag;              /* free text recorded in the report's run.tag (sweep points) */
 	uint64_t mrc_max_entries;     /* iowalk mrc: the IOTLB's curves up to this size (sim_enable_mrc()); 0: none */
 	double mrc_sample;            /* their fully associative curves' SHARDS rate (0 or 1: every key) */
+	bool mrc_all;                 /* also the configuration and strategy-own caches' curves (sim_mrc_all()) */
 	bool skip_refused;            /* a strategy that refuses the trace (sim_refuse()) is left out and
 					 reported as not run, instead of failing the run ('all') */
 };

@@ -286,8 +286,12 @@ void sim_enable_mrc(struct sim *s, uint64_t max_entries)
 }
 
 void sim_mrc_sample(struct sim *s, double rate) { s->mrc_rate = rate; }
+void sim_mrc_all(struct sim *s) { s->mrc_all = true; }
 
-unsigned sim_mrc_structures(const struct sim *s) { return 1 + s->nwc + s->fmt->ncfg_caches + s->mrc_nown; }
+unsigned sim_mrc_structures(const struct sim *s)
+{
+	return 1 + s->nwc + (s->mrc_all ? s->fmt->ncfg_caches + s->mrc_nown : 0);
+}
 
 const char *sim_mrc_structure_name(const struct sim *s, unsigned k, char *buf, size_t len)
 {
@@ -353,7 +357,7 @@ bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned w
 {
 	*lookups = *hits = *inexact = 0;
 	if (!s->mrc_max || s->mrc_failed || entries > s->mrc_max || k >= sim_mrc_structures(s) ||
-	    (k > 0 && k < 1 + s->nwc + s->fmt->ncfg_caches && entries > MRC_WC_MAX))
+	    (k > 0 && entries > MRC_WC_MAX))
 		return false;
 	unsigned nbase = 1 + s->nwc + s->fmt->ncfg_caches;
 	if (k >= nbase) {
@@ -387,12 +391,12 @@ bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned w
 static struct mrc_curve *own_curve(struct sim *s, unsigned slot, const char *name, unsigned ways)
 {
 	struct sim_fn *f = s->cur;
-	if (!s->mrc_max || slot >= SIM_MRC_OWN || !f || s->mrc_failed)
+	if (!s->mrc_max || !s->mrc_all || slot >= SIM_MRC_OWN || !f || s->mrc_failed)
 		return NULL;
 	if (f->own[slot])
 		return f->own[slot];
 	struct mrc_curve *c = iw_malloc(sizeof(*c));
-	if (!c || mrc_curve_init(c, s->mrc_max, ways) < 0) {
+	if (!c || mrc_curve_init(c, s->mrc_max < MRC_WC_MAX ? s->mrc_max : MRC_WC_MAX, ways) < 0) {
 		iw_free(c);
 		s->mrc_failed = true;
 		return NULL;

@@ -261,6 +261,8 @@ void sim_enable_mrc(struct sim *s, uint64_t max_entries);
 #define SIM_MRC_OWN 2
 void sim_mrc_own_lookup(struct sim *s, unsigned slot, const char *name, unsigned ways, uint64_t key, bool hit);
 void sim_mrc_own_fill(struct sim *s, unsigned slot, uint64_t key);
+/* Also the curves of the configuration caches and of the strategy's own caches (a pass then costs more). */
+void sim_mrc_all(struct sim *s);
 /* The fully associative curves sample their keys at rate (SHARDS; 1: every key; mrc.h). */
 void sim_mrc_sample(struct sim *s, double rate);
 /* The structures with curves: 0 the IOTLB (its 4 KiB structure), 1.. the walk caches (sim.wc_level[]

@@ -124,6 +124,7 @@ struct sim {
 	uint64_t mrc_max;            /* iowalk mrc: the largest IOTLB size its curves count (0: none) */
 	bool mrc_failed;             /* out of memory for a curve: the curves are incomplete */
 	double mrc_rate;             /* the fully associative curves' SHARDS sampling rate (1: every key) */
+	bool mrc_all;                /* also the configuration caches' and the strategy's own caches' curves */
 	unsigned mrc_nown;           /* strategies' own caches reported (sim_mrc_own_lookup()): their names, ways */
 	const char *mrc_own_name[SIM_MRC_OWN];
 	unsigned mrc_own_ways[SIM_MRC_OWN];

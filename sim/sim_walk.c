@@ -224,7 +224,7 @@ void sim_device_walk(struct sim *s, const void *table, uint64_t iova, bool write
 /* iowalk mrc: configuration cache which's curve, made at its first use (NULL without mrc). */
 static struct mrc_curve *cfg_curve(struct sim *s, unsigned which)
 {
-	if (!s->mrc_max || s->cfgcc[which] || s->mrc_failed)
+	if (!s->mrc_max || !s->mrc_all || s->cfgcc[which] || s->mrc_failed)
 		return s->cfgcc[which];
 	struct mrc_curve *c = iw_malloc(sizeof(*c));
 	if (!c || mrc_curve_init(c, s->mrc_max < MRC_WC_MAX ? s->mrc_max : MRC_WC_MAX, s->c.cfg->wc_ways) < 0) {

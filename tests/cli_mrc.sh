@@ -63,7 +63,7 @@ rows = {(r['structure'], r['ways'], r['entries']): (r['hits'], r['misses']) for 
 pts = {(c['structure'], str(c['ways']), str(p['entries'])): (str(p['hits']), str(p['misses'])) for c in j['curves'] for p in c['points']}
 names = [c['structure'] for c in j['curves']]
 assert names[:3] == ['iotlb'] * 3 and [c['ways'] for c in j['curves']][:3] == [0, 1, 4]
-assert all(n.startswith('wc_') or n.startswith('cc_') for n in names[3:]) and len(names) > 3, names
+assert all(n.startswith('wc_') for n in names[3:]) and len(names) > 3, names  # without --all-caches
 assert pts == rows and len(pts) == len(names) * 7, (len(pts), len(rows))
 PY
 # The figure, when gnuplot is there: both files, nothing else left behind.
@@ -74,7 +74,7 @@ if command -v gnuplot > /dev/null; then
 fi
 # VT-d's configuration caches (context, PASID) have curves too: the context cache's at 1 and 16 entries
 # against runs of that size.
-"$IOWALK" mrc "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" -s nested -q --max-entries 16 --csv "$T/cc.csv" 2> "$T/err" || bad "mrc cc: $(cat "$T/err")"
+"$IOWALK" mrc "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" -s nested -q --all-caches --max-entries 16 --csv "$T/cc.csv" 2> "$T/err" || bad "mrc cc: $(cat "$T/err")"
 for n in 1 16; do
 	"$IOWALK" run "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" -s nested -q --set vtd.context_cache_entries=$n --json "$T/r.json"
 	got=$(grep -m1 '"context_cache_misses"' "$T/r.json" | tr -dc 0-9)
@@ -84,7 +84,7 @@ done
 # A strategy's own caches: VT-d nested's stage-2 cache (4 ways, or fewer entries fully associative) and
 # s390 nested's stage-2 TLB, each against runs of that size with the walk caches empty (so that a
 # run's walk-cache hits are that cache's).
-"$IOWALK" mrc "$T2" -s nested -q --set device.walkers=4096 $zero --set vtd.pwc_pd_entries=0 --max-entries 256 --csv "$T/s2.csv"
+"$IOWALK" mrc "$T2" -s nested -q --all-caches --set device.walkers=4096 $zero --set vtd.pwc_pd_entries=0 --max-entries 256 --csv "$T/s2.csv"
 for c in "2 0" "64 4" "256 4"; do
 	set -- $c
 	"$IOWALK" run "$T2" -s nested -q --set device.walkers=4096 $zero --set vtd.pwc_pd_entries=0 --set vtd.s2_cache_entries=$1 --json "$T/r.json"
@@ -93,7 +93,7 @@ for c in "2 0" "64 4" "256 4"; do
 	[ -n "$got" ] && [ "$got" = "$want" ] && ok || bad "VT-d stage-2 cache of $1 entries: a run hits $got, the curve says $want"
 done
 nz="--set device.wc_rt_entries=0 --set device.wc_st_entries=0 --set device.walkers=4096"
-"$IOWALK" mrc -s nested -q $nz --max-entries 256 --csv "$T/st.csv"
+"$IOWALK" mrc -s nested -q --all-caches $nz --max-entries 256 --csv "$T/st.csv"
 for c in "16 1" "16 4" "64 0"; do
 	set -- $c
 	ways=$2
