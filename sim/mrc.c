@@ -311,6 +311,26 @@ void mrc_curve_destroy(struct mrc_curve *c)
 	memset(c, 0, sizeof(*c));
 }
 
+struct mrc_curve *mrc_curve_new(uint64_t max_entries, unsigned ways, double rate)
+{
+	struct mrc_curve *c = iw_malloc(sizeof(*c));
+	if (!c || mrc_curve_init(c, max_entries, ways) < 0) {
+		iw_free(c);
+		return NULL;
+	}
+	if (rate < 1.0)
+		mrc_sample(&c->full, rate);
+	return c;
+}
+
+void mrc_curve_free(struct mrc_curve *c)
+{
+	if (!c)
+		return;
+	mrc_curve_destroy(c);
+	iw_free(c);
+}
+
 void mrc_curve_lookup(struct mrc_curve *c, uint64_t key)
 {
 	mrc_lookup(&c->full, key);

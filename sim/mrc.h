@@ -83,6 +83,10 @@ struct mrc_curve {
  * it is neither 1 nor 4). 0 or -1. */
 int mrc_curve_init(struct mrc_curve *c, uint64_t max_entries, unsigned ways);
 void mrc_curve_destroy(struct mrc_curve *c);
+/* A curve allocated and initialized (mrc_curve_init()), its fully associative curves sampled at rate
+ * when below 1; NULL when out of memory. Freed by mrc_curve_free() (NULL: nothing). */
+struct mrc_curve *mrc_curve_new(uint64_t max_entries, unsigned ways, double rate);
+void mrc_curve_free(struct mrc_curve *c);
 void mrc_curve_lookup(struct mrc_curve *c, uint64_t key);
 /* The lookup's translation is in the structure now: found there, or filled after a walk. */
 void mrc_curve_fill(struct mrc_curve *c, uint64_t key);

@@ -81,11 +81,8 @@ void fn_free(struct sim *s, struct sim_fn *f)
 		s->ops->destroy(f->strat);
 	walk_caches_destroy(s, f->wc);
 	wc_curves_destroy(s, f->wcc);
-	for (unsigned i = 0; i < SIM_MRC_OWN; i++) {
-		if (f->own[i])
-			mrc_curve_destroy(f->own[i]);
-		iw_free(f->own[i]);
-	}
+	for (unsigned i = 0; i < SIM_MRC_OWN; i++)
+		mrc_curve_free(f->own[i]);
 	checker_destroy(&f->ref);
 	if (f->guest)
 		s->model->guest_free(f->guest);
@@ -100,9 +97,7 @@ void iotlb_free(const struct sim *s, struct sim_iotlb *t)
 		return;
 	for (unsigned i = 0; i < s->nsizes; i++)
 		sacache_destroy(&t->size[i]);
-	if (t->curve)
-		mrc_curve_destroy(t->curve);
-	iw_free(t->curve);
+	mrc_curve_free(t->curve);
 	iw_free(t);
 }
 
@@ -175,9 +170,7 @@ void sim_free(struct sim *s)
 	wc_curves_destroy(s, s->wcc);
 	for (unsigned i = 0; i < s->fmt->ncfg_caches; i++) {
 		sacache_destroy(&s->cfgc[i]);
-		if (s->cfgcc[i])
-			mrc_curve_destroy(s->cfgcc[i]);
-		iw_free(s->cfgcc[i]);
+		mrc_curve_free(s->cfgcc[i]);
 	}
 	evq_destroy(&s->q);
 	for (uint64_t i = 0; s->streams && i < s->stream_len; i++)
@@ -395,14 +388,9 @@ static struct mrc_curve *own_curve(struct sim *s, unsigned slot, const char *nam
 		return NULL;
 	if (f->own[slot])
 		return f->own[slot];
-	struct mrc_curve *c = iw_malloc(sizeof(*c));
-	if (!c || mrc_curve_init(c, s->mrc_max < MRC_WC_MAX ? s->mrc_max : MRC_WC_MAX, ways) < 0) {
-		iw_free(c);
-		s->mrc_failed = true;
+	struct mrc_curve *c = small_curve(s, ways);
+	if (!c)
 		return NULL;
-	}
-	if (s->mrc_rate < 1.0)
-		mrc_sample(&c->full, s->mrc_rate);
 	if (slot >= s->mrc_nown)
 		s->mrc_nown = slot + 1;
 	s->mrc_own_name[slot] = name;

@@ -218,6 +218,9 @@ static inline struct sacache *wc_of(struct sim *s, struct sim_fn *f, unsigned i)
 /* iowalk mrc: the curve of the i-th walk cache function f uses, made at its first use; NULL without mrc
  * (or out of memory: the curves then stop, sim_mrc_point() says so). */
 struct mrc_curve *wc_curve(struct sim *s, struct sim_fn *f, unsigned i);
+/* A new curve of a cache smaller than the IOTLB (up to MRC_WC_MAX entries) of `ways` ways; NULL when out
+ * of memory (the curves then stop: sim.mrc_failed). */
+struct mrc_curve *small_curve(struct sim *s, unsigned ways);
 
 /* The 4 KiB structure of device dev's IOTLB (NULL before its first use): every IOTLB's first probe. */
 static inline struct sacache *iotlb_4k(const struct sim *s, uint16_t dev)

@@ -24,11 +24,17 @@ void walk_caches_destroy(const struct sim *s, struct sacache *wc)
 void wc_curves_destroy(const struct sim *s, struct mrc_curve **wcc)
 {
 	for (unsigned i = 0; i < s->nwc; i++) {
-		if (wcc[i])
-			mrc_curve_destroy(wcc[i]);
-		iw_free(wcc[i]);
+		mrc_curve_free(wcc[i]);
 		wcc[i] = NULL;
 	}
+}
+
+struct mrc_curve *small_curve(struct sim *s, unsigned ways)
+{
+	struct mrc_curve *c = mrc_curve_new(s->mrc_max < MRC_WC_MAX ? s->mrc_max : MRC_WC_MAX, ways, s->mrc_rate);
+	if (!c)
+		s->mrc_failed = true;
+	return c;
 }
 
 struct mrc_curve *wc_curve(struct sim *s, struct sim_fn *f, unsigned i)
@@ -37,15 +43,7 @@ struct mrc_curve *wc_curve(struct sim *s, struct sim_fn *f, unsigned i)
 	if (*at || s->mrc_failed)
 		return *at;
 	/* Walk caches hold tens of entries: their curves stop at MRC_WC_MAX (or the IOTLB's bound). */
-	struct mrc_curve *c = iw_malloc(sizeof(*c));
-	if (!c || mrc_curve_init(c, s->mrc_max < MRC_WC_MAX ? s->mrc_max : MRC_WC_MAX, s->c.cfg->wc_ways) < 0) {
-		iw_free(c);
-		s->mrc_failed = true;
-		return NULL;
-	}
-	if (s->mrc_rate < 1.0)
-		mrc_sample(&c->full, s->mrc_rate);
-	return *at = c;
+	return *at = small_curve(s, s->c.cfg->wc_ways);
 }
 
 
@@ -226,15 +224,7 @@ static struct mrc_curve *cfg_curve(struct sim *s, unsigned which)
 {
 	if (!s->mrc_max || !s->mrc_all || s->cfgcc[which] || s->mrc_failed)
 		return s->cfgcc[which];
-	struct mrc_curve *c = iw_malloc(sizeof(*c));
-	if (!c || mrc_curve_init(c, s->mrc_max < MRC_WC_MAX ? s->mrc_max : MRC_WC_MAX, s->c.cfg->wc_ways) < 0) {
-		iw_free(c);
-		s->mrc_failed = true;
-		return NULL;
-	}
-	if (s->mrc_rate < 1.0)
-		mrc_sample(&c->full, s->mrc_rate);
-	return s->cfgcc[which] = c;
+	return s->cfgcc[which] = small_curve(s, s->c.cfg->wc_ways);
 }
 
 bool sim_cfg_cache_lookup(struct sim *s, unsigned which, uint64_t key)

@@ -17,14 +17,10 @@ static struct sim_iotlb *new_iotlb(const struct sim *s)
 			iotlb_free(s, t);
 			return NULL;
 		}
-	if (t && s->mrc_max && (!(t->curve = iw_malloc(sizeof(*t->curve))) || mrc_curve_init(t->curve, s->mrc_max, s->c.cfg->iotlb_ways) < 0)) {
-		iw_free(t->curve);
-		t->curve = NULL;
+	if (t && s->mrc_max && !(t->curve = mrc_curve_new(s->mrc_max, (unsigned)s->c.cfg->iotlb_ways, s->mrc_rate))) {
 		iotlb_free(s, t);
 		return NULL;
 	}
-	if (t && t->curve && s->mrc_rate < 1.0)
-		mrc_sample(&t->curve->full, s->mrc_rate);
 	return t;
 }
 
