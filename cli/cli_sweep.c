@@ -16,6 +16,7 @@
 #include "config.h"
 #include "engine.h"
 #include "models.h"
+#include "mrc.h"
 #include "gen.h"
 #include "report.h"
 #include "fnv.h"
@@ -53,7 +54,7 @@ static const char sweep_usage[] =
 	"SPEC is an INI file (docs/sweeps.md):\n"
 	"  [sweep]  trace = FILE | generator = nic-ring|nvme|stream|random|churn|vm\n"
 	"           strategies = all | kvm-gfn,root-pfn,...   warmup = N   check = 0|1   drain = 0|1\n"
-	"           preset = NAME\n"
+	"           preset = NAME   one_pass = 0|1 (a grid of one cache size: its misses from one pass)\n"
 	"  [gen]    fixed generator options (as `iowalk trace gen`, without dashes)\n"
 	"  [set]    fixed simulator parameters (as `iowalk run --set`)\n"
 	"  [grid]   swept values: gen.OPTION or set.PARAMETER = v1, v2, ... | A..B | A..B+STEP | A..B*FACTOR\n"
@@ -78,6 +79,7 @@ struct spec {
 	uint64_t warmup;
 	int check;
 	bool no_drain;
+	bool one_pass;          /* one_pass = 1: the grid's cache sizes answered by one pass (iowalk mrc) */
 	struct kv gen[MAX_FIXED], set[MAX_FIXED];
 	unsigned ngen, nset;
 	struct axis axes[MAX_AXES];
@@ -203,7 +205,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 				return 0;
 			}
 			sp->warmup = v;
-		} else if (strcmp(name, "check") == 0 || strcmp(name, "drain") == 0) {
+		} else if (strcmp(name, "check") == 0 || strcmp(name, "drain") == 0 || strcmp(name, "one_pass") == 0) {
 			static const char *const yes[] = {"1", "yes", "true", "on"}, *const no[] = {"0", "no", "false", "off"};
 			int b = -1;
 			for (int i = 0; i < 4; i++) {
@@ -218,6 +220,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			}
 			if (strcmp(name, "check") == 0)
 				sp->check = b == 1;
+			else if (strcmp(name, "one_pass") == 0)
+				sp->one_pass = b == 1;
 			else
 				sp->no_drain = b == 0;
 		} else {
@@ -466,6 +470,8 @@ static uint64_t spec_hash(const struct spec *sp)
 	snprintf(num, sizeof(num), "warmup=%" PRIu64 " check=%d", sp->warmup, sp->check);
 	if (sp->no_drain) /* only when set: the hashes of existing sweeps stay what they were */
 		snprintf(num + strlen(num), sizeof(num) - strlen(num), " drain=0");
+	if (sp->one_pass)
+		snprintf(num + strlen(num), sizeof(num) - strlen(num), " one_pass=1");
 	h = fnv(h, num);
 	for (unsigned i = 0; i < sp->ngen; i++)
 		h = fnv(fnv(fnv(h, "gen"), sp->gen[i].key), sp->gen[i].value);
@@ -868,6 +874,56 @@ static int merge(const struct spec *sp, const char *dir, int out_fd, const bool 
 
 /* Parses (ini_rc: inih's result) and checks a spec: one trace source, the grid size, every point's
  * configuration, the strategies. NULL or the reason in err. */
+/* one_pass = 1: whether param sizes a cache whose curves `iowalk mrc` counts (the IOTLB's 4 KiB structure or
+ * a walk cache of model m's format). */
+static bool one_pass_param(const struct iw_model *m, const char *param)
+{
+	if (strcmp(param, "device.iotlb_entries") == 0)
+		return true;
+	for (unsigned l = 0; l < IW_MAX_LEVELS; l++)
+		if (m->fmt->wc_param[l] && strcmp(m->fmt->wc_param[l], param) == 0)
+			return true;
+	return false;
+}
+
+/* one_pass = 1 needs a grid of one axis, a cache's size, every value a power of two the curves count, and
+ * every record counted (no warm-up). NULL, or why not in err. */
+static const char *one_pass_check(const struct spec *sp, char *err, size_t errlen)
+{
+	const char *param = sp->naxes == 1 && strncmp(sp->axes[0].key, "set.", 4) == 0 ? sp->axes[0].key + 4 : NULL;
+	if (!param || !one_pass_param(sp->model, param)) {
+		char names[512];
+		size_t n = (size_t)snprintf(names, sizeof(names), "set.device.iotlb_entries");
+		for (unsigned l = 0; l < IW_MAX_LEVELS && n < sizeof(names); l++)
+			if (sp->model->fmt->wc_param[l])
+				n += (size_t)snprintf(names + n, sizeof(names) - n, ", set.%s", sp->model->fmt->wc_param[l]);
+		if (sp->naxes == 1)
+			snprintf(err, errlen, "%s: one_pass = 1 answers a grid of one axis, a cache's size (%s: %s), not %s", sp->path,
+				 sp->model->name, names, sp->axes[0].key);
+		else
+			snprintf(err, errlen, "%s: one_pass = 1 answers a grid of one axis, a cache's size (%s: %s); this grid has %u",
+				 sp->path, sp->model->name, names, sp->naxes);
+		return err;
+	}
+	if (sp->warmup) {
+		snprintf(err, errlen, "%s: one_pass = 1 counts every record: warmup must be 0", sp->path);
+		return err;
+	}
+	uint64_t cap = strcmp(param, "device.iotlb_entries") == 0 ? 1u << (MRC_MAX_SIZES - 1) : MRC_WC_MAX;
+	for (uint64_t p = 0; p < sp->npoints; p++) {
+		struct iw_config cfg;
+		struct gen_opts go;
+		uint64_t v = 0;
+		if (point_config(sp, p, &cfg, &go, err, errlen) || config_get(&cfg, param, &v) < 0 || !v || (v & (v - 1)) ||
+		    v > cap) {
+			snprintf(err, errlen, "%s: one_pass = 1: %s = %s: the curves count powers of two from 1 to %" PRIu64, sp->path,
+				 sp->axes[0].key, sp->axes[0].values[p], cap);
+			return err;
+		}
+	}
+	return NULL;
+}
+
 static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t errlen)
 {
 	if (ini_rc != 0) {
@@ -928,7 +984,7 @@ static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t err
 		snprintf(err, errlen, "%s: %s", sp->path, why);
 		return err;
 	}
-	return NULL;
+	return sp->one_pass ? one_pass_check(sp, err, errlen) : NULL;
 }
 
 const char *sweep_spec_check_text(const char *text, char *err, size_t errlen)
@@ -1212,6 +1268,156 @@ static void run_points(const struct spec *sp, const bool *done, int fd, const ch
 	iw_free(gen_slot);
 }
 
+/* The columns of a one-pass sweep's rows after the grid's: what the run of each point would count in the
+ * swept structure, and the provenance a run's row ends with. */
+static const char one_pass_columns[] =
+	",strategy,structure,ways,lookups,hits,misses,miss_ratio,inexact,iowalk_version,config_hash,trace_hash,build\n";
+
+/* An existing CSV may only be replaced by the same one-pass sweep's (its header and sweep_hash): 0, or -1
+ * (said). */
+static int one_pass_may_replace(const struct spec *sp, const char *out, const char *header)
+{
+	FILE *f = fopen(out, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : (cli_error("sweep: %s: %s", out, strerror(errno)), -1);
+	char *line = NULL, hash[32];
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	bool ok = n <= 0 || strcmp(line, header) == 0;
+	snprintf(hash, sizeof(hash), ",%016" PRIx64 ",", spec_hash(sp));
+	while (ok && (n = getline(&line, &cap, f)) > 0)
+		ok = strstr(line, hash) != NULL;
+	free(line);
+	fclose(f);
+	if (!ok)
+		cli_error("sweep: %s holds another sweep's rows (its header or sweep_hash differs): left as it is; use another -o",
+			  out);
+	return ok ? 0 : -1;
+}
+
+/* one_pass = 1: one replay under every strategy with the curves of the swept structure (iowalk mrc), and a
+ * row per point and strategy with what that point's run would count there; the CSV is written whole
+ * (docs/sweeps.md "One pass"). */
+static int one_pass_run(const struct spec *sp, const char *out, int quiet)
+{
+	const char *param = sp->axes[0].key + 4;
+	char err[512], header[4400], tmpdir[4200], trace_path[4400];
+	header_lead(sp, header, sizeof(header) - sizeof(one_pass_columns));
+	strcat(header, one_pass_columns);
+	if (one_pass_may_replace(sp, out, header) < 0)
+		return CLI_EXIT_FAIL;
+	struct iw_config cfg;
+	struct gen_opts go;
+	struct engine_opts o;
+	if (point_config(sp, 0, &cfg, &go, err, sizeof(err))) {
+		cli_error("sweep: %s", err);
+		return CLI_EXIT_FAIL;
+	}
+	run_opts(sp, &o);
+	if (cli_parse_strategies(sp->strategies, sp->model, &o, err, sizeof(err)) < 0) {
+		cli_error("sweep: %s", err);
+		return CLI_EXIT_FAIL;
+	}
+	struct gen_file gf = {NULL, -1};
+	tmpdir[0] = '\0';
+	if (sp->generator) {
+		remove_stale_work(out);
+		snprintf(tmpdir, sizeof(tmpdir), "%s.work.%ld", out, (long)getpid());
+		if (mkdir(tmpdir, 0700) != 0) {
+			cli_error("sweep: %s: %s", tmpdir, strerror(errno));
+			return CLI_EXIT_FAIL;
+		}
+		outfile_track_dir(tmpdir);
+		if (make_gen_trace(sp, 0, tmpdir, &gf) < 0) {
+			rmdir(tmpdir);
+			return CLI_EXIT_FAIL;
+		}
+		snprintf(trace_path, sizeof(trace_path), "%s", gf.path);
+		o.trace_path = trace_path;
+		o.trace_label = sp->generator;
+	} else if (is_default(sp->trace)) {
+		o.trace_data = iowalk_default_trace;
+		o.trace_size = iowalk_default_trace_size;
+		o.trace_label = "default";
+	} else {
+		o.trace_path = sp->trace;
+		o.trace_label = sp->trace;
+	}
+	uint64_t max = 16;
+	for (uint64_t p = 0; p < sp->npoints; p++) {
+		struct iw_config pc;
+		uint64_t v = 0;
+		if (!point_config(sp, p, &pc, &go, err, sizeof(err)) && config_get(&pc, param, &v) == 0 && v > max)
+			max = v;
+	}
+	o.mrc_max_entries = max;
+	o.progress = !quiet;
+	struct engine_result res;
+	int rc = engine_run(&o, &cfg, &res, err, sizeof(err));
+	drop_gen_trace(&gf);
+	if (tmpdir[0])
+		rmdir(tmpdir);
+	if (rc < 0) {
+		cli_error("sweep: %s", err);
+		return CLI_EXIT_FAIL;
+	}
+	struct outfile *of = outfile_open(out, err, sizeof(err));
+	if (!of) {
+		engine_result_free(&res);
+		cli_error("sweep: %s", err);
+		return CLI_EXIT_FAIL;
+	}
+	FILE *f = outfile_fp(of);
+	fputs(header, f);
+	uint64_t inexact_max = 0;
+	rc = CLI_EXIT_OK;
+	for (uint64_t p = 0; p < sp->npoints && rc == CLI_EXIT_OK; p++) {
+		struct iw_config pc;
+		char key[2048], lead[2048], lead2[4200], sname[64];
+		uint64_t v = 0;
+		point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
+		row_lead(sp, key, lead, lead2, sizeof(lead2));
+		if (point_config(sp, p, &pc, &go, err, sizeof(err)) || config_get(&pc, param, &v) < 0) {
+			cli_error("sweep: point %s: %s", key, err);
+			rc = CLI_EXIT_FAIL;
+			break;
+		}
+		struct report_ctx r = {&res, &pc, &o};
+		uint64_t ch = report_config_hash(&r); /* what the run of this point would carry */
+		for (unsigned i = 0; i < res.nsims; i++) {
+			const struct sim *sm = res.sims[i];
+			unsigned ways = 0;
+			int k = sim_mrc_structure_of(sm, param, &ways);
+			uint64_t l = 0, h = 0, x = 0;
+			if (k < 0 || !sim_mrc_point(sm, (unsigned)k, v, ways, &l, &h, &x)) {
+				cli_error("sweep: point %s: %s: %s = %" PRIu64 " was not counted", key, sim_strategy(sm)->name, param, v);
+				rc = CLI_EXIT_FAIL;
+				break;
+			}
+			inexact_max = x > inexact_max ? x : inexact_max;
+			fprintf(f, "%s,%s,%s,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",%s,%016" PRIx64 ",%016" PRIx64 ",%s\n",
+				lead2, sim_strategy(sm)->name, sim_mrc_structure_name(sm, (unsigned)k, sname, sizeof(sname)), ways, l, h,
+				l - h, l ? (double)(l - h) / (double)l : 0.0, x, IOWALK_VERSION, ch, res.trace_hash, report_build_id());
+		}
+	}
+	for (unsigned i = 0; i < res.nrefused; i++)
+		fprintf(stderr, "sweep: %s not run: %s\n", res.refused[i].name, res.refused[i].why);
+	engine_result_free(&res);
+	if (rc != CLI_EXIT_OK || outfile_commit(of, err, sizeof(err)) < 0) {
+		if (rc == CLI_EXIT_OK)
+			cli_error("sweep: %s", err);
+		else
+			outfile_abort(of);
+		return CLI_EXIT_FAIL;
+	}
+	if (!quiet)
+		fprintf(stderr,
+			"sweep: %" PRIu64 " points answered by one pass (iowalk mrc) into %s; at most %" PRIu64
+			" lookups inexact (0: each row is what the point's run counts)\n",
+			sp->npoints, out, inexact_max);
+	return CLI_EXIT_OK;
+}
+
 int cli_sweep(int argc, char **argv)
 {
 	enum { O_EMIT = 256, O_MERGE };
@@ -1282,6 +1488,15 @@ int cli_sweep(int argc, char **argv)
 		}
 		iw_free(sp->trace);
 		sp->trace = abs;
+	}
+	if (sp->one_pass && (emit || merge_dir)) {
+		cli_error("sweep: %s: one_pass = 1 answers the grid in one pass here; --%s is for a run per point", sp->path,
+			  emit ? "emit-jobs" : "merge");
+		goto out;
+	}
+	if (sp->one_pass) {
+		rc = one_pass_run(sp, out, quiet);
+		goto out;
 	}
 	if (emit) {
 		rc = emit_jobs(sp, emit, "iowalk");

@@ -324,6 +324,20 @@ unsigned sim_mrc_ways(const struct sim *s, unsigned k, unsigned ways[4])
 	return n;
 }
 
+int sim_mrc_structure_of(const struct sim *s, const char *param, unsigned *ways)
+{
+	if (strcmp(param, "device.iotlb_entries") == 0) {
+		*ways = (unsigned)s->c.cfg->iotlb_ways;
+		return 0;
+	}
+	for (unsigned k = 0; k < s->nwc; k++)
+		if (strcmp(s->fmt->wc_param[s->wc_level[k]], param) == 0) {
+			*ways = (unsigned)s->c.cfg->wc_ways;
+			return (int)k + 1;
+		}
+	return -1;
+}
+
 /* One curve's counts into the sums; false when its point is not counted. */
 static bool add_point(const struct mrc_curve *c, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
 		      uint64_t *inexact)
@@ -376,6 +390,8 @@ bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned w
 			seen = s->iotlb[s->devs[j]] == t;
 		if (!seen && t->curve && !add_point(t->curve, entries, ways, lookups, hits, inexact))
 			return false;
+		if (!seen)
+			*hits += t->large_hits; /* served by a larger page's structure, whatever the 4 KiB one's size */
 	}
 	return true;
 }

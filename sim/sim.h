@@ -265,7 +265,8 @@ void sim_mrc_own_fill(struct sim *s, unsigned slot, uint64_t key);
 void sim_mrc_all(struct sim *s);
 /* The fully associative curves sample their keys at rate (SHARDS; 1: every key; mrc.h). */
 void sim_mrc_sample(struct sim *s, double rate);
-/* The structures with curves: 0 the IOTLB (its 4 KiB structure), 1.. the walk caches (sim.wc_level[]
+/* The structures with curves: 0 the IOTLB (its 4 KiB structure's sizes; its hits include the lookups the
+ * larger page sizes' structures serve, at every size), 1.. the walk caches (sim.wc_level[]
  * order, nearest the leaf first). Their names ("iotlb"; a walk cache by its entries parameter without
  * the "_entries": "wc_rt", "pwc_pd") into buf. */
 unsigned sim_mrc_structures(const struct sim *s);
@@ -281,5 +282,9 @@ unsigned sim_mrc_ways(const struct sim *s, unsigned k, unsigned ways[4]);
  * cache's curves stop at 512 entries). */
 bool sim_mrc_point(const struct sim *s, unsigned k, uint64_t entries, unsigned ways, uint64_t *lookups, uint64_t *hits,
 		   uint64_t *inexact);
+/* The structure (0 .. sim_mrc_structures() - 1) whose size the parameter `param` sets (device.iotlb_entries:
+ * the IOTLB; a walk cache's entries parameter of the format: that cache), and its configured ways; -1
+ * when param sizes none of them. */
+int sim_mrc_structure_of(const struct sim *s, const char *param, unsigned *ways);
 
 #endif

@@ -63,6 +63,8 @@ struct pending_rpcit {
 struct sim_iotlb {
 	struct sacache size[IW_MAX_LEAF_SIZES];
 	struct mrc_curve *curve; /* iowalk mrc: its 4 KiB structure's hits at every size (sim_enable_mrc()) */
+	uint64_t large_hits;     /* iowalk mrc: lookups its larger page sizes' structures served (hits at
+				    every size of the 4 KiB one, which device.iotlb_entries sets) */
 };
 
 /* A PCI function with its own IO address space: its IOAT, the strategy's instance for it, its reference

@@ -175,8 +175,8 @@ int translate_looked_up(struct sim *s, struct sim_fn *f, uint16_t dev, uint64_t 
 	unsigned shift = 12;
 	if (hit && s->mrc_max && s->iotlb[dev]->curve)
 		mrc_curve_fill(s->iotlb[dev]->curve, f->tag | addr >> 12); /* found: the most recent now */
-	if (!hit && s->nsizes > 1)
-		hit = iotlb_lookup_large(s, f, dev, addr, &v, &shift);
+	if (!hit && s->nsizes > 1 && (hit = iotlb_lookup_large(s, f, dev, addr, &v, &shift)) && s->iotlb[dev]->curve)
+		s->iotlb[dev]->large_hits++;
 	if (hit) {
 		s->c.st.ops[OP_IOTLB_HITS]++;
 		uint64_t bytes = 1ull << shift;
