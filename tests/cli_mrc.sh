@@ -28,6 +28,7 @@ check_curve "$SRC/traces/default.trace.zst" kvm-gfn 16 256 4096
 check_curve "$SRC/traces/real/linux-6.12-x86-nvme-cm-strict-dd.trace.zst" vmm-shadow 16 64 256 1024 4096
 check_curve "$SRC/traces/real/linux-6.12-x86-nvme-lazy-dd.trace.zst" nested 16 128 1024
 check_curve "$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst" kvm-gfn 16 32 64
+check_curve "$SRC/traces/real/linux-6.12-x86-nvme-lazy-dd.trace.zst" passthrough 16 1024
 # The configured associativity gets a curve of its own when it is neither 1 nor 4 (8 ways here).
 N="$SRC/traces/real/linux-6.12-x86-nvme-cm-strict-dd.trace.zst"
 "$IOWALK" mrc "$N" -s vmm-shadow -q --set device.walkers=4096 --set device.iotlb_ways=8 --csv "$T/m8.csv" 2> "$T/err" || bad "mrc 8 ways: $(cat "$T/err")"
