@@ -14,13 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
 
-#include "le.h"
+#include "floor_decode.h"
 
 #define WAYS 4u
 #define MAX_DEVS 65536u
-#define REC 40u
 
 struct tlb {
 	uint64_t sets;
@@ -174,76 +172,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[2], "--entries") == 0)
 		tlb_entries = strtoull(argv[3], NULL, 10);
 	decode_only = argc == 3 && strcmp(argv[2], "--decode-only") == 0;
-	FILE *f = fopen(argv[1], "rb");
-	if (!f) {
-		perror(argv[1]);
+	if (floor_decode(argv[1], 1u << 1, record))
 		return 1;
-	}
-	/* As iowalk's reader: at least half the input buffer in hand (a whole zstd frame of the trace
-	 * writer's), room for a frame in the output, so zstd decodes each frame straight into it. */
-	static unsigned char in[1 << 20], out[(1 << 18) + (1 << 16)];
-	size_t have = 0, ilen = 0, ipos = 0, zneed = 0;
-	bool ieof = false;
-	unsigned char magic[4];
-	bool zst = fread(magic, 1, 4, f) == 4 && iw_get_le(magic, 4) == 0xFD2FB528u;
-	rewind(f);
-	ZSTD_DCtx *z = zst ? ZSTD_createDCtx() : NULL;
-	bool header = false;
-	uint64_t skip = 0;
-	for (;;) {
-		if (ilen - ipos < sizeof(in) / 2 && !ieof) {
-			memmove(in, in + ipos, ilen - ipos);
-			ilen -= ipos;
-			ipos = 0;
-			size_t n = fread(in + ilen, 1, sizeof(in) - ilen, f);
-			ieof = n < sizeof(in) - ilen;
-			ilen += n;
-		}
-		if (ipos == ilen && zneed == 0) /* all read, every frame decoded and given out */
-			break;
-		{
-			size_t got;
-			if (z) {
-				ZSTD_inBuffer zi = {in, ilen, ipos};
-				ZSTD_outBuffer zo = {out + have, sizeof(out) - have, 0};
-				bool no_input = ipos == ilen;
-				zneed = ZSTD_decompressStream(z, &zo, &zi);
-				if (ZSTD_isError(zneed) || (no_input && zo.pos == 0)) {
-					fputs("floor: bad or truncated zstd stream\n", stderr);
-					return 1;
-				}
-				ipos = zi.pos;
-				got = zo.pos;
-			} else {
-				got = ilen - ipos < sizeof(out) - have ? ilen - ipos : sizeof(out) - have;
-				memcpy(out + have, in + ipos, got);
-				ipos += got;
-			}
-			have += got;
-			size_t pos = 0;
-			if (!header && have >= 32) {
-				if (memcmp(out, "IOWALKTR", 8) != 0 || iw_get_le(out + 8, 4) != 1) {
-					fputs("floor: not a binary format-v1 iowalk trace\n", stderr);
-					return 1;
-				}
-				skip = 32 + iw_get_le(out + 20, 4);
-				header = true;
-			}
-			if (header && skip) {
-				size_t k = skip < have ? (size_t)skip : have;
-				pos += k;
-				skip -= k;
-			}
-			while (header && !skip && have - pos >= REC) {
-				record(out + pos);
-				pos += REC;
-			}
-			memmove(out, out + pos, have - pos);
-			have -= pos;
-		}
-	}
-	fclose(f);
-	ZSTD_freeDCtx(z);
 	printf("floor: records=%" PRIu64 " translations=%" PRIu64 " iotlb_hits=%" PRIu64 " iotlb_misses=%" PRIu64
 	       " walk_refs=%" PRIu64 " checksum=%" PRIx64 "\n",
 	       records, translations, hits, misses, walk_refs, checksum);
