@@ -16,8 +16,11 @@
  * no strategy indirection, no reports. It prints the counts it shares with iowalk's report, so the
  * benchmark checks that both did the same work before it reports a ratio.
  *
- * Limits (refused, exit 2): another table format than s390-ioat, a configuration other than the
- * defaults (z15), guest tables of other than 3 levels, shared caches. */
+ * Limits (refused, exit 2): another table format than s390-ioat, host tables other than the defaults
+ * (3 levels of 4 KiB pages), FOLL_PIN pins, shared caches, guest tables of other than 3 levels. --set
+ * changes a parameter as iowalk's does (the device's IOTLB and walk caches, the CPU caches).
+ * `interleaved` counts the records that come before an earlier DMA's last page: where iowalk's streams
+ * take turns and this floor translates each DMA whole, the device's references come in another order. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -71,6 +74,9 @@ static struct {
 	/* the counts shared with iowalk's report (ops; setup's pins apart, as iowalk keeps them) */
 	uint64_t records, translations, iotlb_hits, iotlb_misses, walk_cache_hits, device_walk_refs, pins, unpins,
 		shadow_writes, updates, guest_reads, vcpu_refs, host_walks, memslot_searches, host_rpcits, faults;
+	/* Records that come before the last page of an earlier DMA (its record's time + (pages - 1) x
+	 * device.page_gap_cycles): iowalk streams that DMA's later pages after them, this floor does not. */
+	uint64_t stream_end, interleaved;
 } F;
 
 static _Noreturn void die(const char *why)
@@ -357,6 +363,8 @@ static void record(const unsigned char *p)
 	uint16_t dev = (uint16_t)iw_get_le(p + 10, 2);
 	uint64_t a = iw_get_le(p + 16, 8), b = iw_get_le(p + 24, 8), c = iw_get_le(p + 32, 8);
 	F.records++;
+	uint64_t t = iw_get_le(p, 8);
+	F.interleaved += t < F.stream_end;
 	if (kind != 2)
 		commit();
 	struct iw_guest_cb cb = {.changed = checker_changed, .touch = guest_touch};
@@ -403,12 +411,15 @@ static void record(const unsigned char *p)
 	}
 	case 6: { /* DMA: each page, in order */
 		struct fn *f = fn_of(dev);
-		struct sacache *t = iotlb_of(dev);
-		for (uint64_t pg = a >> 12, last = (a + (c - 1)) >> 12;; pg++) {
-			translate(f, t, pg << 12, flags == 2);
+		struct sacache *tlb = iotlb_of(dev);
+		uint64_t first = a >> 12, last = (a + (c - 1)) >> 12;
+		for (uint64_t pg = first;; pg++) {
+			translate(f, tlb, pg << 12, flags == 2);
 			if (pg == last)
 				break;
 		}
+		uint64_t end = t + (last - first) * F.cfg.page_gap_cycles;
+		F.stream_end = end > F.stream_end ? end : F.stream_end;
 		break;
 	}
 	default: die("unknown record kind");
@@ -441,13 +452,16 @@ static void drain(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fputs("usage: iowalk-floor-model TRACE   (binary, zstd or not; s390-ioat, kvm-gfn at the default configuration)\n", stderr);
+	if (argc < 2 || (argc - 2) % 2) {
+		fputs("usage: iowalk-floor-model TRACE [--set KEY=VALUE ...]   (binary, zstd or not; s390-ioat, kvm-gfn)\n", stderr);
 		return 2;
 	}
 	(void)s390_strategy_at(0); /* links the model's parameter registration */
 	config_defaults(&F.cfg);
 	char err[256];
+	for (int i = 2; i + 1 < argc; i += 2)
+		if (strcmp(argv[i], "--set") != 0 || config_set_kv(&F.cfg, argv[i + 1], err, sizeof(err)))
+			die(strcmp(argv[i], "--set") ? "expected --set KEY=VALUE" : err);
 	if (config_validate(&F.cfg, err, sizeof(err)) || config_value(&F.cfg, "vm.host_levels") != 3 ||
 	    config_value(&F.cfg, "vm.host_page_kib") != 4 || F.cfg.shared_caches || config_value(&F.cfg, "kvm.pin_longterm"))
 		die("the defaults are not what this floor models");
@@ -483,10 +497,10 @@ int main(int argc, char **argv)
 	printf("floor_model: records=%" PRIu64 " translations=%" PRIu64 " iotlb_hits=%" PRIu64 " iotlb_misses=%" PRIu64
 	       " walk_cache_hits=%" PRIu64 " device_walk_refs=%" PRIu64 " pins=%" PRIu64 " unpins=%" PRIu64
 	       " shadow_writes=%" PRIu64 " iopte_updates=%" PRIu64 " guest_table_reads=%" PRIu64 " guest_vcpu_refs=%" PRIu64
-	       " host_walks=%" PRIu64 " memslot_searches=%" PRIu64 " host_rpcits=%" PRIu64,
+	       " host_walks=%" PRIu64 " memslot_searches=%" PRIu64 " host_rpcits=%" PRIu64 " interleaved=%" PRIu64,
 	       F.records, F.translations, F.iotlb_hits, F.iotlb_misses, F.walk_cache_hits, F.device_walk_refs, F.pins,
 	       F.unpins, F.shadow_writes, F.updates, F.guest_reads, F.vcpu_refs, F.host_walks, F.memslot_searches,
-	       F.host_rpcits);
+	       F.host_rpcits, F.interleaved);
 	static const char *const lv[] = {"l1", "l2", "l3"};
 	for (int l = 0; l < 3; l++)
 		printf(" %s_hits=%" PRIu64 " %s_misses=%" PRIu64, lv[l], F.mem.c[l].hits, lv[l], F.mem.c[l].misses);
