@@ -60,6 +60,8 @@ static void cache_geometry(struct sim *s)
 		s->size_shift[i] = f->leaf_shift[i];
 		s->size_entries[i] = e;
 	}
+	for (unsigned i = 0; i < s->nsizes; i++)
+		s->iotlb_fills |= s->size_entries[i] > 0;
 }
 
 /* The device's caches of configuration structures, sized by the format's parameters. */
@@ -275,6 +277,7 @@ void sim_enable_mrc(struct sim *s, uint64_t max_entries)
 {
 	s->mrc_max = max_entries;
 	s->mrc_rate = 1.0;
+	s->iotlb_fills = true; /* the curves see every fill */
 	s->hits_fast = false;
 }
 

@@ -102,6 +102,7 @@ struct sim {
 	uint64_t wc_entries[IW_MAX_LEVELS];
 	/* The IOTLB's page sizes (fmt's leaf sizes): log2 bytes, smallest first, and each size's entries. */
 	unsigned nsizes, size_shift[IW_MAX_LEAF_SIZES];
+	bool iotlb_fills;            /* an IOTLB structure has entries (or mrc counts its curves): walks fill it */
 	uint64_t size_entries[IW_MAX_LEAF_SIZES];
 	struct sim_fn **fns;         /* the functions with an IOAT, in registration order */
 	unsigned nfns;

@@ -118,7 +118,7 @@ static ALWAYS_INLINE int walk_now(struct sim *s, struct sim_fn *f, const struct 
 	uint64_t before = s->c.op_cycles;
 	struct sim_xlate x;
 	s->ops->dma_walk(enter(s, f), p->addr, p->write, &x);
-	if (x.fault == IW_FAULT_NONE)
+	if (x.fault == IW_FAULT_NONE && s->iotlb_fills)
 		iotlb_fill(s, f, p->dev, p->addr, &x);
 	uint64_t done = SIM_TIME_MAX;
 	if (time_add(s, s->now, s->c.op_cycles - before, &done) < 0)
