@@ -19,6 +19,8 @@ struct vm {
 	uint64_t host_next;     /* host pool bump pointer */
 	uint64_t last_used_hpa; /* the VM-wide last_used_slot pointer's location */
 	int last_used;          /* index into slots, -1 when none */
+	int found;              /* vm_find_slot()'s last answer, tried first (a functional memo, no timing;
+				   -1: none); reset whenever the slots change or move */
 	struct vm_pool **pools;  /* the guest table pools, one per IO address space */
 	unsigned npools;
 	uint64_t pools_cap;
@@ -129,6 +131,7 @@ struct vm *vm_new(const struct vm_config *cfg, char *err, size_t errlen)
 	vm->host_next = VM_HOST_POOL_BASE;
 	vm->slot_hpa_next = VM_GUEST_HPA_BASE;
 	vm->last_used = -1;
+	vm->found = -1;
 	vm->last_used_hpa = vm_host_alloc(vm, 64);
 	if (vm->failed)
 		goto oom_free;
@@ -180,6 +183,7 @@ const char *vm_add_memslot(struct vm *vm, uint32_t id, uint64_t base_gfn, uint64
 						   .hpa_base = hpa, .struct_hpa = shpa};
 	vm->slot_hpa_next = hpa + bytes;
 	vm->last_used = -1; /* a memslot update installs a new memslots set: the cache starts empty */
+	vm->found = -1;
 	vm->dirty = true;
 	return NULL;
 }
@@ -206,6 +210,7 @@ const char *vm_commit_memslots(struct vm *vm, char *buf, size_t len)
 	if (!vm->dirty)
 		return NULL;
 	vm->dirty = false;
+	vm->found = -1; /* the slots are sorted now: indexes move */
 	unsigned n = vm->nslots;
 	/* Keys are distinct in a valid set, so qsort's instability cannot change the result. */
 	qsort(vm->slots, n, sizeof(*vm->slots), cmp_gfn);
@@ -256,6 +261,8 @@ static bool slot_has(const struct vm_slot *s, uint64_t gfn) { return gfn >= s->b
 
 int vm_find_slot(const struct vm *vm, uint64_t gfn)
 {
+	if (vm->found >= 0 && slot_has(&vm->slots[vm->found], gfn))
+		return vm->found;
 	unsigned lo = 0, hi = vm->nslots;
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
@@ -265,7 +272,7 @@ int vm_find_slot(const struct vm *vm, uint64_t gfn)
 		else if (gfn - s->base_gfn >= s->npages)
 			lo = mid + 1;
 		else
-			return (int)mid;
+			return ((struct vm *)vm)->found = (int)mid; /* a memo of the lookup, not the VM's state */
 	}
 	return -1;
 }
