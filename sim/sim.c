@@ -327,6 +327,8 @@ unsigned sim_mrc_ways(const struct sim *s, unsigned k, unsigned ways[4])
 	return n;
 }
 
+void sim_out_of_memory(struct sim *s, const char *what) { sim_fail(s, "%s: out of memory (%s)", s->ops->name, what); }
+
 int sim_mrc_structure_of(const struct sim *s, const char *param, unsigned *ways)
 {
 	if (strcmp(param, "device.iotlb_entries") == 0) {

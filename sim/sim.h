@@ -231,6 +231,9 @@ void sim_cpu_refs(struct sim *s, enum comp c, const uint64_t *refs, unsigned n);
  * real system refuses it) says so first: the run then fails with its reason, or leaves the strategy out
  * and reports it as not run when every strategy was asked for. */
 void sim_refuse(struct sim *s);
+/* A strategy could not allocate its own host state (a map of its, not simulated memory): the run stops
+ * with the reason, naming the strategy. */
+void sim_out_of_memory(struct sim *s, const char *what);
 /* A strategy that runs a configuration no real system of its design reaches says why (a static string):
  * reports mark its numbers as a what-if. */
 void sim_what_if(struct sim *s, const char *why);

@@ -12,7 +12,7 @@
 #include "invariant.h"
 #include "s390_model.h"
 #include "sim.h"
-#include "u64map.h"
+#include "physmem.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,7 +23,10 @@ struct qemu {
 	struct strategy base; /* first member */
 	struct sim *sim;
 	struct s390_table host;  /* the host IO table vfio/s390-iommu maintains */
-	struct u64map iotlb;     /* QEMU's S390IOTLBEntry hash: iova page -> host frame | ro */
+	/* QEMU's S390IOTLBEntry hash, functionally: iova page -> host frame | ro | QEMU_IOTLB_PRESENT, kept as
+	 * a sparse array of words (a physmem of its own, the word of iova page p at p x 8: 8 B a mapped page
+	 * where a guest's IOVAs are dense, not a hash entry's 32-64). Its simulated cost is hash_ref()'s. */
+	struct physmem *iotlb;
 	uint64_t buckets_hpa;    /* the hash's bucket array in the VMM's memory */
 	uint64_t unmap_first, unmap_pages; /* the pending batch of unmaps */
 	uint64_t live_leaves;    /* valid host PTEs (each holds one pin), for the invariant checks */
@@ -50,6 +53,16 @@ static const struct iw_param qemu_params[] = {
 	 10000, "__iommu_unmap about 0.8-1.8 us (SOSP'24 artifact)"},
 };
 static const struct iw_param_group qemu_param_group = {"qemu", qemu_params, 5, NULL};
+
+#define QEMU_IOTLB_PRESENT 2ull /* frames are page aligned; bit 0 is ro */
+
+/* The entry of iova page pfn: true and *v (host frame | ro), or false. */
+static bool iotlb_get(const struct qemu *q, uint64_t pfn, uint64_t *v)
+{
+	uint64_t e = physmem_read64(q->iotlb, pfn << 3);
+	*v = e & ~QEMU_IOTLB_PRESENT;
+	return (e & QEMU_IOTLB_PRESENT) != 0;
+}
 
 static void hash_ref(struct qemu *q, uint64_t pfn)
 {
@@ -177,7 +190,7 @@ static void qemu_invalidate(struct strategy *st, const struct iw_inval *inv)
 		if (!upper_invalid && (w.fault == S390_OK || w.fault == S390_FAULT_INVALID)) {
 			uint64_t pfn = a >> 12, cur;
 			hash_ref(q, pfn);
-			bool have = u64map_get(&q->iotlb, pfn, &cur);
+			bool have = iotlb_get(q, pfn, &cur);
 			if (w.fault == S390_OK) {
 				bool ro = !w.writable;
 				uint64_t gpa = w.addr & ~0xfffull, hpa = 0;
@@ -190,10 +203,11 @@ static void qemu_invalidate(struct strategy *st, const struct iw_inval *inv)
 					uint64_t frame;
 					vfio_map(q, a, gpa, ro, &frame);
 					hash_ref(q, pfn);
-					u64map_put(&q->iotlb, pfn, frame | (ro ? 1 : 0));
+					if (physmem_write64(q->iotlb, pfn << 3, frame | (ro ? 1 : 0) | QEMU_IOTLB_PRESENT) < 0)
+						sim_out_of_memory(s, "QEMU's IOTLB hash");
 				}
 			} else if (have) {
-				u64map_del(&q->iotlb, pfn);
+				physmem_write64(q->iotlb, pfn << 3, 0); /* its frame exists: no allocation */
 				queue_unmap(q, pfn);
 			}
 		}
@@ -216,7 +230,7 @@ static struct strategy *qemu_create(const struct strategy_ops *self, struct sim 
 		return NULL;
 	}
 	struct qemu *q = iw_calloc(1, sizeof(*q));
-	if (!q || u64map_init(&q->iotlb, 1024) < 0) {
+	if (!q || !(q->iotlb = physmem_new())) {
 		iw_free(q);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -233,7 +247,7 @@ static struct strategy *qemu_create(const struct strategy_ops *self, struct sim 
 	q->n_vfio_unmaps = (unsigned)stats_counter_index("vfio_unmap_calls");
 	q->buckets_hpa = vm_host_alloc(sim_vm(s), QEMU_HASH_BUCKETS * 64);
 	if (q->buckets_hpa == UINT64_MAX || s390_table_init(&q->host, &vm_hpa_ops, sim_vm(s), s390_guest_table(s)->levels) < 0) {
-		u64map_destroy(&q->iotlb);
+		physmem_free(q->iotlb);
 		iw_free(q);
 		snprintf(err, errlen, "cannot allocate the host IO table and QEMU's IOTLB hash of this function: %s",
 			 vm_failed(sim_vm(s)) ? vm_failure(sim_vm(s)) : "out of memory");
@@ -245,7 +259,7 @@ static struct strategy *qemu_create(const struct strategy_ops *self, struct sim 
 static void qemu_destroy(struct strategy *st)
 {
 	struct qemu *q = container_of(st, struct qemu, base);
-	u64map_destroy(&q->iotlb);
+	physmem_free(q->iotlb);
 	iw_free(q);
 }
 
