@@ -499,8 +499,14 @@ int config_range(unsigned i, const char **name, uint64_t *def, uint64_t *lo, uin
 bool config_in_scope(const struct iw_param_scope *sc, const char *name)
 {
 	int i = config_index(name);
-	if (!sc || i < 0)
-		return true; /* the engine's own (or not a registered name) */
+	if (!sc)
+		return true;
+	if (i < 0) { /* the engine's own (or not a registered name) */
+		for (const char *const *u = sc->unused; u && *u; u++)
+			if (strcmp(*u, name) == 0)
+				return false;
+		return true;
+	}
 	for (unsigned k = 0; k < sc->n; k++)
 		if (sc->g[k] == reg_group[i])
 			return true;
@@ -514,6 +520,8 @@ void config_print(const struct iw_config *c, FILE *f, const struct iw_param_scop
 	size_t sect_len = 0;
 	for (unsigned i = 0; i < NPARAMS; i++) {
 		const struct param *p = &params[i];
+		if (!config_in_scope(sc, p->name))
+			continue;
 		print_param(f, p->name, *field((struct iw_config *)c, p), p->unit, p->help, &section, &sect_len);
 		const struct range *r = engine_range(p->name);
 		if (r)

@@ -78,8 +78,10 @@ const char *config_validate(const struct iw_config *c, char *err, size_t errlen)
 struct iw_param_scope {
 	const struct iw_param_group *g[IW_MAX_SCOPE_GROUPS];
 	unsigned n;
+	const char *const *unused; /* engine parameters out of scope (NULL-terminated; NULL: none) */
 };
-/* Whether the parameter named name is in scope (the engine's always are; a NULL scope holds all). */
+/* Whether the parameter named name is in scope (the engine's are, but those listed unused; a NULL scope
+ * holds all). */
 bool config_in_scope(const struct iw_param_scope *sc, const char *name);
 /* Prints every parameter in scope (NULL: all) with value, unit and help (as an INI file that
  * config_load_ini reads back). */

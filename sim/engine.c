@@ -37,6 +37,7 @@ bool model_reports_counter(const struct iw_model *m, unsigned i)
 void model_param_scope(const struct iw_model *m, struct iw_param_scope *sc)
 {
 	sc->n = 0;
+	sc->unused = m->unused_engine_params;
 	if (m->params)
 		sc->g[sc->n++] = m->params;
 	for (unsigned k = 0; m->strategy_at(k) && sc->n < IW_MAX_SCOPE_GROUPS; k++)

@@ -59,6 +59,10 @@ struct iw_model {
 	/* The guest's table, a table of fmt (for its aperture, and for strategies that walk it). */
 	const void *(*guest_table)(const void *guest);
 	const struct iw_param_group *params; /* the parameters the model owns (NULL: none) */
+	/* The engine's parameters its runs never charge (s390's intercept and RPCIT costs on another format),
+	 * NULL-terminated (NULL: none): out of its runs' scope, so reports, their config_hash, --print-config
+	 * and sensitivity leave them out. */
+	const char *const *unused_engine_params;
 	const struct iw_counter_group *counters; /* the counters the model owns (NULL: none) */
 };
 

@@ -69,5 +69,14 @@ leaf=$(jget "$T/scope.json" device_walk_refs)
 	bad "vmm-shadow on a guest without caching mode: $(cat "$T/err")"
 "$IOWALK" run "$T/strict-cm-off.trace" > "$T/out" 2> "$T/err" && grep -q "^kvm-gfn *not run: .*never flushed" "$T/out" &&
 	grep -q "^nested " "$T/out" && ok || bad "all on a caching-mode-off guest: $(cat "$T/err")"
+# s390's costs among the engine's parameters (cost.intercept, cost.rpcit, cost.iotlb_inval) are out of a
+# VT-d run's scope: not in its configuration, its --print-config or its sensitivity; an s390 run keeps them.
+"$IOWALK" run "$T/strict.trace" -s nested -q --json "$T/scope.json" &&
+	! grep -q '"cost.intercept"\|"cost.rpcit"\|"cost.iotlb_inval"' "$T/scope.json" && grep -q '"vtd.qi_wait_ns"' "$T/scope.json" &&
+	ok || bad "a VT-d report lists s390's engine costs"
+"$IOWALK" run "$T/strict.trace" --print-config | grep -q '^intercept *=' && bad "VT-d --print-config lists cost.intercept" || ok
+"$IOWALK" run --print-config | grep -q '^intercept *=' && ok || bad "s390 --print-config lost cost.intercept"
+"$IOWALK" sensitivity "$T/nic5.trace" -s nested,passthrough -n 0 -j 1 > "$T/sens.txt" 2>&1 && ! grep -q '^cost.intercept\|^cost.rpcit' "$T/sens.txt" &&
+	grep -q '^vtd.qi_wait_ns' "$T/sens.txt" && ok || bad "VT-d sensitivity varies s390's engine costs: $(grep -m2 '^cost\.' "$T/sens.txt")"
 golden_compare vtd "$golden" "$out" "$MODE" 40
 finish
