@@ -388,6 +388,23 @@ static void gen_trace_path(const char *dir, uint64_t rep, char *buf, size_t len)
 	snprintf(buf, len, "%s/gen-%" PRIu64 ".trace", dir, rep);
 }
 
+/* The trace a point replays: the generated one at gen_path (a generator sweep), the embedded default, or
+ * the spec's file. */
+static void point_trace(const struct spec *sp, const char *gen_path, struct engine_opts *o)
+{
+	if (sp->generator) {
+		o->trace_path = gen_path;
+		o->trace_label = sp->generator;
+	} else if (is_default(sp->trace)) {
+		o->trace_data = iowalk_default_trace;
+		o->trace_size = iowalk_default_trace_size;
+		o->trace_label = "default";
+	} else {
+		o->trace_path = sp->trace;
+		o->trace_label = sp->trace;
+	}
+}
+
 /* The run settings every point of the sweep has (they enter run.config_hash, which --merge checks). */
 static void run_opts(const struct spec *sp, struct engine_opts *o)
 {
@@ -415,19 +432,10 @@ static int run_point(const struct spec *sp, uint64_t p, const char *rows_path, c
 		cli_error("sweep: %s", err);
 		return -1;
 	}
-	if (sp->generator) {
-		/* The trace of its [gen] settings, made once by the sweep for every point that has them. */
+	/* A generator's trace of its [gen] settings, made once by the sweep for every point that has them. */
+	if (sp->generator)
 		gen_trace_path(tmpdir, gen_rep(sp, p), trace_path, sizeof(trace_path));
-		o.trace_path = trace_path;
-		o.trace_label = sp->generator;
-	} else if (is_default(sp->trace)) {
-		o.trace_data = iowalk_default_trace;
-		o.trace_size = iowalk_default_trace_size;
-		o.trace_label = "default";
-	} else {
-		o.trace_path = sp->trace;
-		o.trace_label = sp->trace;
-	}
+	point_trace(sp, trace_path, &o);
 	struct engine_result res;
 	int rc = engine_run(&o, &cfg, &res, err, sizeof(err));
 	if (rc < 0) {
@@ -1333,16 +1341,8 @@ static int one_pass_run(const struct spec *sp, const char *out, int quiet)
 			return CLI_EXIT_FAIL;
 		}
 		snprintf(trace_path, sizeof(trace_path), "%s", gf.path);
-		o.trace_path = trace_path;
-		o.trace_label = sp->generator;
-	} else if (is_default(sp->trace)) {
-		o.trace_data = iowalk_default_trace;
-		o.trace_size = iowalk_default_trace_size;
-		o.trace_label = "default";
-	} else {
-		o.trace_path = sp->trace;
-		o.trace_label = sp->trace;
 	}
+	point_trace(sp, trace_path, &o);
 	uint64_t max = 16;
 	for (uint64_t p = 0; p < sp->npoints; p++) {
 		struct iw_config pc;
