@@ -393,47 +393,25 @@ static uint64_t shadow_pins_held(struct strategy *st)
 	return q->mode == SHADOW_ROOT ? 0 : q->live;
 }
 
-static const struct strategy_ops vtd_vmm_shadow = {
-	.name = "vmm-shadow",
-	.summary = "QEMU intel-iommu, caching mode, vfio: every map and unmap exits to QEMU, which shadows the page",
-	.create = shadow_create,
-	.destroy = shadow_destroy,
-	.invalidate = shadow_invalidate,
-	.dma_walk = shadow_dma_walk,
-	.pins_held = shadow_pins_held,
-	.refresh = refresh_all,
-	.params = &shadow_param_group,
-	.impl = &mode_vmm,
-	.model = &vtd_model,
-};
+/* A shadowing design's operations (vmm-shadow and the two what-ifs share the shadow; `impl` says how a
+ * gpa is resolved): VTD_SHADOW(name, summary, &params or NULL, &mode, pinned), pinned when its domain maps
+ * and pins all guest RAM up front. */
+#define VTD_SHADOW(name_, summary_, params_, mode_, pinned_)                                                      \
+	{                                                                                                          \
+		.name = name_, .summary = summary_, .create = shadow_create, .destroy = shadow_destroy,             \
+		.invalidate = shadow_invalidate, .dma_walk = shadow_dma_walk, .pins_held = shadow_pins_held,        \
+		.refresh = refresh_all, .params = params_, .pins_guest_ram = pinned_, .impl = mode_, .model = &vtd_model \
+	}
 
-static const struct strategy_ops vtd_kvm_gfn = {
-	.name = "kvm-gfn",
-	.summary = "what-if: the 2022 in-kernel shadow, each page resolved by KVM (memslot, GUP-fast, a reference)",
-	.create = shadow_create,
-	.destroy = shadow_destroy,
-	.invalidate = shadow_invalidate,
-	.dma_walk = shadow_dma_walk,
-	.pins_held = shadow_pins_held,
-	.refresh = refresh_all,
-	.params = &kvm_param_group,
-	.impl = &mode_kvm,
-	.model = &vtd_model,
-};
-
-static const struct strategy_ops vtd_root_pfn = {
-	.name = "root-pfn",
-	.summary = "what-if: the 2022 in-kernel shadow, each page resolved through the second stage's pinned pfns",
-	.create = shadow_create,
-	.destroy = shadow_destroy,
-	.invalidate = shadow_invalidate,
-	.dma_walk = shadow_dma_walk,
-	.pins_held = shadow_pins_held,
-	.refresh = refresh_all,
-	.pins_guest_ram = true,
-	.impl = &mode_root,
-	.model = &vtd_model,
-};
+static const struct strategy_ops vtd_vmm_shadow =
+	VTD_SHADOW("vmm-shadow", "QEMU intel-iommu, caching mode, vfio: every map and unmap exits to QEMU, which shadows the page",
+		   &shadow_param_group, &mode_vmm, false);
+static const struct strategy_ops vtd_kvm_gfn =
+	VTD_SHADOW("kvm-gfn", "what-if: the 2022 in-kernel shadow, each page resolved by KVM (memslot, GUP-fast, a reference)",
+		   &kvm_param_group, &mode_kvm, false);
+static const struct strategy_ops vtd_root_pfn =
+	VTD_SHADOW("root-pfn", "what-if: the 2022 in-kernel shadow, each page resolved through the second stage's pinned pfns",
+		   NULL, &mode_root, true);
 
 static const struct strategy_ops vtd_passthrough = {
 	.name = "passthrough",
