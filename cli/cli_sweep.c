@@ -1512,6 +1512,10 @@ int cli_sweep(int argc, char **argv)
 		close(fd);
 		goto out;
 	}
+	char why[512];
+	if (!quiet && !one_pass_check(sp, why, sizeof(why)))
+		fprintf(stderr, "sweep: note: this grid's only axis is a cache's size: with one_pass = 1 in [sweep], one replay "
+				"answers its misses (not its cycles) at every point (docs/sweeps.md \"One pass\")\n");
 	struct sweep_counts n = {0, 0, 0, 0};
 	run_points(sp, done, fd, out, jobs, quiet, &n);
 	close(fd);

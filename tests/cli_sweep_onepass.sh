@@ -91,6 +91,11 @@ device.wc_rt_entries = 0
 [grid]
 set.device.wc_st_entries = 4..64*2" walk_cache_hits hits
 
+# A sweep run point by point whose grid one pass could answer says so (the runs' stderr above).
+printf '[sweep]\ntrace = default\nstrategies = kvm-gfn\n[grid]\nset.device.iotlb_entries = 16, 32\n' > hint.ini
+printf '[sweep]\ntrace = default\nstrategies = kvm-gfn\n[grid]\nset.device.walkers = 1, 2\n' > nohint.ini
+"$IOWALK" sweep hint.ini -o hint.csv -j 1 2> err && grep -q "note: this grid's only axis is a cache's size: with one_pass = 1" err &&
+	"$IOWALK" sweep nohint.ini -o nohint.csv -j 1 2> err && ! grep -q "one_pass" err && ok || bad "the one-pass note: $(cat err)"
 # What one pass cannot answer is refused, naming why.
 refused() { # NAME SPEC WORDS
 	printf '%s\n' "$2" > "$1.ini"
