@@ -72,6 +72,15 @@ uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 		m->cpu_served[MEM_L1]++;
 		return m->cycles[MEM_L1];
 	}
+	/* The most recently used line of its L1 set (another set's line came between): a hit that changes no
+	 * order either, counted before anything else is looked at. */
+	struct memcache *l1 = &m->c[MEM_L1];
+	if (l1->sets && m->present[MEM_L1] && memcache_set(l1, line)[0] == line + 1) {
+		l1->hits++;
+		m->last_line = line;
+		m->cpu_served[MEM_L1]++;
+		return m->cycles[MEM_L1];
+	}
 	/* The L3 model's set is the one likely far from the host's caches: fetched while L1 and L2 are
 	 * looked up (a hint only; nothing simulated depends on it). */
 	const struct memcache *l3 = &m->c[MEM_L3];
