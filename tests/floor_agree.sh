@@ -27,4 +27,8 @@ agree vm3 "$T/vm3.trace"
 "$IOWALK" trace gen stream --working-set 2 --dma-size 65536 --ops 2000 --binary -o "$T/over.trace" 2> /dev/null
 agree overlapped "$T/over.trace"
 grep -q "^interleaved" "$T/agree" && ok || bad "overlapped: the floor saw no interleaved record"
+# It models s390's kvm-gfn only: a VT-d trace is refused, not counted as s390.
+if "$FLOOR" "$SRC/traces/real/linux-6.12-x86-nvme-cm-strict-dd.trace.zst" > /dev/null 2> "$T/err"; then bad "the floor took a VT-d trace"; else
+	grep -q "table format 'vtd', not s390-ioat" "$T/err" && ok || bad "VT-d trace: $(cat "$T/err")"
+fi
 finish

@@ -172,7 +172,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[2], "--entries") == 0)
 		tlb_entries = strtoull(argv[3], NULL, 10);
 	decode_only = argc == 3 && strcmp(argv[2], "--decode-only") == 0;
-	if (floor_decode(argv[1], 1u << 1, record))
+	unsigned version;
+	if (floor_decode(argv[1], 1u << 1, NULL, &version, record))
 		return 1;
 	printf("floor: records=%" PRIu64 " translations=%" PRIu64 " iotlb_hits=%" PRIu64 " iotlb_misses=%" PRIu64
 	       " walk_refs=%" PRIu64 " checksum=%" PRIx64 "\n",

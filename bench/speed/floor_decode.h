@@ -1,7 +1,9 @@
 /* floor_decode: the bare decode of a binary iowalk trace (zstd-compressed or not) the speed floors share:
  * every 40-byte record handed to on_record(p) in order, nothing checked beyond the header. Included by
  * floor.c and floor_model.c (each passes its own record function, which the compiler inlines).
- * versions: a bit mask of the format versions accepted (bit v). Returns 0, or 1 with a message on stderr. */
+ * versions: a bit mask of the format versions accepted (bit v); format: the table format a version-3 trace
+ * must name (NULL: any); *version is set from the header before the first record. Returns 0, or 1 with a
+ * message on stderr. */
 #ifndef IOWALK_BENCH_FLOOR_DECODE_H
 #define IOWALK_BENCH_FLOOR_DECODE_H
 
@@ -15,7 +17,8 @@
 
 #define FLOOR_REC 40u
 
-static inline int floor_decode(const char *path, unsigned versions, void (*on_record)(const unsigned char *p))
+static inline int floor_decode(const char *path, unsigned versions, const char *format, unsigned *version,
+			       void (*on_record)(const unsigned char *p))
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
@@ -74,13 +77,21 @@ static inline int floor_decode(const char *path, unsigned versions, void (*on_re
 			}
 			skip = 32 + iw_get_le(out + 20, 4);
 			if (v == 3) { /* the table format's name: its length after the trace's name */
-				if (have < skip + 4) {
+				uint64_t flen = have >= skip + 4 ? iw_get_le(out + skip, 4) : 0;
+				if (!flen || flen > 31 || have < skip + 4 + flen) {
 					fprintf(stderr, "%s: header cut short\n", path);
 					rc = 1;
 					break;
 				}
-				skip += 4 + iw_get_le(out + skip, 4);
+				if (format && (strlen(format) != flen || memcmp(out + skip + 4, format, flen) != 0)) {
+					fprintf(stderr, "%s: a trace of table format '%.*s', not %s\n", path, (int)flen,
+						(const char *)out + skip + 4, format);
+					rc = 1;
+					break;
+				}
+				skip += 4 + flen;
 			}
+			*version = (unsigned)v;
 			header = true;
 		}
 		if (header && skip) {

@@ -474,24 +474,8 @@ int main(int argc, char **argv)
 	F.wc_level[1] = S390_LEVEL_RT;
 	F.wc_shift[0] = s390_level_shift(S390_LEVEL_ST);
 	F.wc_shift[1] = s390_level_shift(S390_LEVEL_RT);
-	/* The trace's version decides how a DMA's dev names its function (v1: one address space). */
-	FILE *h = fopen(argv[1], "rb");
-	unsigned char hdr[64];
-	size_t hn = h ? fread(hdr, 1, sizeof(hdr), h) : 0;
-	if (h)
-		fclose(h);
-	if (hn >= 4 && iw_get_le(hdr, 4) == 0xFD2FB528u) {
-		unsigned char out[64];
-		ZSTD_DCtx *z = ZSTD_createDCtx();
-		ZSTD_inBuffer zi = {hdr, hn, 0};
-		ZSTD_outBuffer zo = {out, sizeof(out), 0};
-		ZSTD_decompressStream(z, &zo, &zi);
-		ZSTD_freeDCtx(z);
-		F.version = zo.pos >= 12 ? (unsigned)iw_get_le(out + 8, 4) : 0;
-	} else {
-		F.version = hn >= 12 ? (unsigned)iw_get_le(hdr + 8, 4) : 0;
-	}
-	if (floor_decode(argv[1], 1u << 1 | 1u << 2 | 1u << 3, record))
+	/* The header's version (set before the first record) decides how a DMA's dev names its function. */
+	if (floor_decode(argv[1], 1u << 1 | 1u << 2 | 1u << 3, "s390-ioat", &F.version, record))
 		return 1;
 	drain();
 	printf("floor_model: records=%" PRIu64 " translations=%" PRIu64 " iotlb_hits=%" PRIu64 " iotlb_misses=%" PRIu64
