@@ -2,6 +2,7 @@
  * metric globs included): the input is two reports separated by the first line that is exactly "---"
  * (without one, the input is compared with itself). */
 #include "cli.h"
+#include "scratch.h"
 #include "two_inputs.h"
 
 #include <stdio.h>
@@ -11,16 +12,9 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-static char dir[] = "/tmp/iowalk-fuzz-compare-XXXXXX";
-
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static int ready;
-	if (!ready) {
-		if (!mkdtemp(dir) || !freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
-			abort();
-		ready = 1;
-	}
+	const char *dir = scratch_dir("compare", 2);
 	char a[128], b[128];
 	snprintf(a, sizeof(a), "%s/a.json", dir);
 	snprintf(b, sizeof(b), "%s/b.json", dir);

@@ -1,5 +1,6 @@
 /* fuzz_convert: the ftrace/kprobe converter on arbitrary text. */
 #include "convert.h"
+#include "scratch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,16 +8,9 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-static char dir[] = "/tmp/iowalk-fuzz-convert-XXXXXX";
-
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static int ready;
-	if (!ready) {
-		if (!mkdtemp(dir))
-			abort();
-		ready = 1;
-	}
+	const char *dir = scratch_dir("convert", 0);
 	char in[128], out[128];
 	snprintf(in, sizeof(in), "%s/in.txt", dir);
 	snprintf(out, sizeof(out), "%s/out.trace", dir);

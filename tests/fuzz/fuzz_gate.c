@@ -2,6 +2,7 @@
  * first line that is exactly "---" (without one, the input is compared with itself), so the fuzzer
  * reaches the comparison of every metric, not only the JSON reader. */
 #include "cli.h"
+#include "scratch.h"
 #include "two_inputs.h"
 
 #include <stdio.h>
@@ -11,16 +12,9 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-static char dir[] = "/tmp/iowalk-fuzz-gate-XXXXXX";
-
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static int ready;
-	if (!ready) {
-		if (!mkdtemp(dir) || !freopen("/dev/null", "w", stdout))
-			abort();
-		ready = 1;
-	}
+	const char *dir = scratch_dir("gate", 1);
 	char report[128], base[128];
 	snprintf(report, sizeof(report), "%s/report.json", dir);
 	snprintf(base, sizeof(base), "%s/base.json", dir);

@@ -1,6 +1,7 @@
 /* fuzz_hostlog: QEMU VT-d logs of arbitrary text merged into a fixed x86 guest capture (convert
  * --host-log: the log's reader, the alignment of the invalidation sequences, the placement). */
 #include "convert.h"
+#include "scratch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,16 +9,9 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-static char dir[] = "/tmp/iowalk-fuzz-hostlog-XXXXXX";
-
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static int ready;
-	if (!ready) {
-		if (!mkdtemp(dir))
-			abort();
-		ready = 1;
-	}
+	const char *dir = scratch_dir("hostlog", 0);
 	char log[128], out[128];
 	snprintf(log, sizeof(log), "%s/host.txt", dir);
 	snprintf(out, sizeof(out), "%s/out.trace", dir);

@@ -3,6 +3,7 @@
  * both are the input), merged into a fresh CSV each time: job JSON cut short, of another build, another
  * configuration or another point, duplicate keys, wrong types. */
 #include "cli.h"
+#include "scratch.h"
 #include "two_inputs.h"
 
 #include <stdio.h>
@@ -13,15 +14,12 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-static char dir[] = "/tmp/iowalk-fuzz-merge-XXXXXX";
-
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static int ready;
 	static char spec[160], jobs[160], csv[160], p0[200], p1[200];
 	if (!ready) {
-		if (!mkdtemp(dir) || !freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
-			abort();
+		const char *dir = scratch_dir("merge", 2);
 		snprintf(spec, sizeof(spec), "%s/spec.ini", dir);
 		snprintf(jobs, sizeof(jobs), "%s/jobs", dir);
 		snprintf(csv, sizeof(csv), "%s/out.csv", dir);
