@@ -12,13 +12,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	const char *dir = scratch_dir("convert", 0);
 	char in[128], out[128];
-	snprintf(in, sizeof(in), "%s/in.txt", dir);
 	snprintf(out, sizeof(out), "%s/out.trace", dir);
-	FILE *f = fopen(in, "wb");
-	if (!f)
+	if (scratch_input(dir, "in.txt", data, size, in, sizeof(in)) < 0)
 		return 0;
-	fwrite(data, 1, size, f);
-	fclose(f);
 	struct convert_opts o;
 	convert_defaults(&o);
 	struct convert_stats st;

@@ -13,13 +13,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	const char *dir = scratch_dir("hostlog", 0);
 	char log[128], out[128];
-	snprintf(log, sizeof(log), "%s/host.txt", dir);
 	snprintf(out, sizeof(out), "%s/out.trace", dir);
-	FILE *f = fopen(log, "wb");
-	if (!f)
+	if (scratch_input(dir, "host.txt", data, size, log, sizeof(log)) < 0)
 		return 0;
-	fwrite(data, 1, size, f);
-	fclose(f);
 	struct convert_opts o;
 	convert_defaults(&o);
 	o.vtd_format = "vtd";

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static const char *scratch_dir(const char *harness, int quiet)
+static inline const char *scratch_dir(const char *harness, int quiet)
 {
 	static char dir[96];
 	if (!dir[0]) {
@@ -19,6 +19,19 @@ static const char *scratch_dir(const char *harness, int quiet)
 			abort();
 	}
 	return dir;
+}
+
+/* The input written to the file `name` of the scratch directory dir, its path in path. 0, or -1 when it
+ * cannot be written (the input is then skipped). */
+static inline int scratch_input(const char *dir, const char *name, const unsigned char *data, size_t size, char *path,
+				size_t len)
+{
+	snprintf(path, len, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	fwrite(data, 1, size, f);
+	return fclose(f) == 0 ? 0 : -1;
 }
 
 #endif
