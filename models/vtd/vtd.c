@@ -252,6 +252,16 @@ void vtd_unmap(struct vtd_table *t, uint64_t iova, uint64_t len, void (*changed)
 				covered = l >= vtd_root_level(t->levels) && vtd_present(t->kind, el) && is_leaf(t->kind, l, el);
 			}
 		}
+		if (!covered) {
+			/* Not mapped: nothing below the highest absent entry on the way down either, so its whole
+			 * span is skipped (an unmap's cost follows the tables, not the range's length). */
+			for (unsigned l = vtd_root_level(t->levels); l <= VTD_LEVEL_PT; l++)
+				if (!vtd_present(t->kind, entry_peek(t, a, l))) {
+					uint64_t span = 1ull << vtd_shift(l);
+					bytes = span - (a & (span - 1));
+					break;
+				}
+		}
 		if (covered) {
 			uint64_t ea = vtd_entry_at(t, a, level, touch, ctx);
 			if (ea != UINT64_MAX && vtd_present(t->kind, t->ops->read64(t->ctx, ea))) {
