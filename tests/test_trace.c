@@ -495,6 +495,35 @@ static void test_binary_rejections(void)
 	buf[32 + 8] = TRACE_DMA;
 	buf[32 + 9] = 7;
 	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 32 (record 1, DMA): DMA direction must be r or w");
+	/* DMA records (read by a fast path when they pass every check): each failing check still refused,
+	 * with its position. */
+	static const struct {
+		unsigned at, bytes; /* the field changed: its byte offset in the file (records at 32, 72, 112) */
+		uint64_t value;
+		const char *expect;
+	} dma[] = {
+		{112, 8, 5, "byte offset 112 (record 3): time 5 is before the previous record's 10"},
+		{72 + 32, 8, 0, "byte offset 72 (record 2, DMA): len is 0"},
+		{72 + 16, 8, UINT64_MAX, "byte offset 72 (record 2, DMA): iova + len overflows 2^64"},
+		{72, 8, (1ull << 62) + 1, "byte offset 72 (record 2, DMA): time is above 2^62"},
+		{72 + 9, 1, 0, "byte offset 72 (record 2, DMA): DMA direction must be r or w"},
+	};
+	for (size_t i = 0; i < sizeof(dma) / sizeof(dma[0]); i++) {
+		n = make_bin(buf, 1, 3, 3);
+		for (unsigned k = 1; k < 3; k++) {
+			buf[32 + 40 * k + 8] = TRACE_DMA;
+			buf[32 + 40 * k + 9] = TRACE_DMA_WRITE;
+			le(buf + 32 + 40 * k + 16, 0, 8); /* iova 0: a length of 0 is the only way its range fails */
+		}
+		CHECK(bin_error(buf, n) == NULL); /* a valid trace until one field is changed */
+		le(buf + dma[i].at, dma[i].value, (int)dma[i].bytes);
+		CHECK_STR_CONTAINS(bin_error(buf, n), dma[i].expect);
+	}
+	n = make_bin(buf, 1, 1, 2);
+	buf[32 + 40 + 8] = TRACE_DMA;
+	buf[32 + 40 + 9] = TRACE_DMA_READ;
+	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 72: more records than the header's count 1");
+	n = make_bin(buf, 1, 1, 1);
 	buf[32 + 8] = TRACE_MAP;
 	buf[32 + 9] = 9;
 	CHECK_STR_CONTAINS(bin_error(buf, n), "byte offset 32 (record 1, MAP): MAP prot must be r or rw");
