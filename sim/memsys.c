@@ -72,14 +72,24 @@ uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 		m->cpu_served[MEM_L1]++;
 		return m->cycles[MEM_L1];
 	}
-	/* The most recently used line of its L1 set (another set's line came between): a hit that changes no
-	 * order either, counted before anything else is looked at. */
+	/* A hit in L1 (most references): its set scanned once, the line made the most recently used, nothing
+	 * below looked at. The most recently used line of its set (another set's line came between) changes
+	 * no order; a line further back moves to the front. A miss goes the whole way below. */
 	struct memcache *l1 = &m->c[MEM_L1];
-	if (l1->sets && m->present[MEM_L1] && memcache_set(l1, line)[0] == line + 1) {
-		l1->hits++;
-		m->last_line = line;
-		m->cpu_served[MEM_L1]++;
-		return m->cycles[MEM_L1];
+	if (l1->sets && m->present[MEM_L1]) {
+		uint64_t *set = memcache_set(l1, line), k = line + 1;
+		uint32_t w = 0, n = l1->ways;
+		while (w < n && set[w] != k)
+			w++;
+		if (w < n) {
+			for (; w > 0; w--)
+				set[w] = set[w - 1];
+			set[0] = k;
+			l1->hits++;
+			m->last_line = line;
+			m->cpu_served[MEM_L1]++;
+			return m->cycles[MEM_L1];
+		}
 	}
 	/* The L3 model's set is the one likely far from the host's caches: fetched while L1 and L2 are
 	 * looked up (a hint only; nothing simulated depends on it). */
@@ -87,7 +97,8 @@ uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 	if (l3->sets)
 		__builtin_prefetch(memcache_set(l3, line));
 	int hit = MEM_DRAM;
-	/* Inclusive hierarchy: each level missed on the way down is filled (memcache_access does both). */
+	/* Inclusive hierarchy: each level missed on the way down is filled (memcache_access does both; it
+	 * scans L1's set again, which only a miss pays). */
 	for (int i = 0; i < 3; i++) {
 		if (m->present[i] && memcache_access(&m->c[i], line, true)) {
 			hit = i;
