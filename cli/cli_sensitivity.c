@@ -29,6 +29,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* A trace of at most this many records (40 bytes each in memory: 40 MiB) is read once for all runs. */
+#define SENS_MEMORY_RECORDS (1u << 20)
+
 extern const unsigned char iowalk_default_trace[];
 extern const size_t iowalk_default_trace_size;
 
@@ -837,6 +840,20 @@ int cli_sensitivity(int argc, char **argv)
 	}
 	memset(res, 0, bytes);
 	rc = CLI_EXIT_FAIL;
+	/* Every run replays one trace: read into memory once, before the workers fork, when it is not large
+	 * (SENS_MEMORY_RECORDS); else (and when it cannot be read: the first run says why) each run reads it,
+	 * which a trace on stdin does not allow. */
+	bool too_big;
+	struct trace_memory *tm = engine_load_trace(&eo, SENS_MEMORY_RECORDS, &too_big, err, sizeof(err));
+	eo.trace_mem = tm;
+	if (!tm && eo.trace_path && strcmp(eo.trace_path, "-") == 0) {
+		if (too_big)
+			cli_error("sensitivity: a trace on stdin is read once, into memory, for all the runs: %s (give it "
+				  "as a file)", err);
+		else
+			cli_error("sensitivity: %s", err);
+		goto out;
+	}
 	/* Check the trace and the base once before spreading the work. */
 	if (run_one(&pl, 0, &base, &eo, &res[0]) < 0)
 		goto out;
@@ -875,6 +892,7 @@ int cli_sensitivity(int argc, char **argv)
 	}
 	rc = CLI_EXIT_OK;
 out:
+	trace_memory_free(tm);
 	munmap(res, bytes);
 	plan_free(&pl);
 	return rc;

@@ -54,6 +54,8 @@ void engine_result_free(struct engine_result *res)
 
 static struct trace_reader *open_input(const struct engine_opts *o, char *err, size_t errlen)
 {
+	if (o->trace_mem)
+		return trace_open_memory(o->trace_mem, o->trace_label, err, errlen);
 	if (o->trace_path)
 		return trace_open(o->trace_path, err, errlen);
 	/* An embedded trace: read it through a memory stream so both paths share one reader. */
@@ -63,6 +65,20 @@ static struct trace_reader *open_input(const struct engine_opts *o, char *err, s
 		return NULL;
 	}
 	return trace_open_stream(f, o->trace_label, err, errlen); /* owns f, even on failure */
+}
+
+struct trace_memory *engine_load_trace(const struct engine_opts *o, uint64_t max_records, bool *too_big, char *err,
+				       size_t errlen)
+{
+	*too_big = false;
+	struct engine_opts plain = *o;
+	plain.trace_mem = NULL;
+	struct trace_reader *tr = open_input(&plain, err, errlen);
+	if (!tr)
+		return NULL;
+	struct trace_memory *m = trace_memory_load(tr, max_records, too_big, err, errlen);
+	trace_close(tr);
+	return m;
 }
 
 /* A progress report on stderr (host time: never part of a result). On a terminal one line rewritten in

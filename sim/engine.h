@@ -15,6 +15,8 @@ struct engine_opts {
 	const char *trace_path;       /* or NULL for an in-memory trace given by trace_data */
 	const unsigned char *trace_data;
 	size_t trace_size;
+	const struct trace_memory *trace_mem; /* when set: the same trace, read into memory already
+					       (engine_load_trace()): replayed from there */
 	const char *trace_label;      /* how reports name the trace */
 	const struct strategy_ops *strategies[ENGINE_MAX_STRATEGIES];
 	unsigned nstrategies;
@@ -47,6 +49,12 @@ struct engine_result {
 	} refused[ENGINE_MAX_STRATEGIES];
 	unsigned nrefused;
 };
+
+/* The trace o names read whole into memory (at most max_records records), for runs of one trace under
+ * many configurations (sensitivity samples) to set as o->trace_mem: NULL with the reason in err when it
+ * holds more (*too_big set), cannot be read or memory runs out. */
+struct trace_memory *engine_load_trace(const struct engine_opts *o, uint64_t max_records, bool *too_big, char *err,
+				       size_t errlen);
 
 /* The strategy of model m named name, or NULL. */
 const struct strategy_ops *strategy_find(const struct iw_model *m, const char *name);

@@ -92,4 +92,16 @@ awk -F, -v n="$nranges" '
 ' "$T/t.csv" "$T/tornado.csv" > "$T/tornado.err" && ok || bad "tornado rows:$(cat "$T/tornado.err")"
 "$IOWALK" sensitivity "$tiny" -n abc > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "-n abc accepted"
 "$IOWALK" sensitivity "$T/none.trace" -n 2 > /dev/null 2>&1; [ $? -eq 1 ] && ok || bad "a missing trace did not fail"
+# The runs replay the trace from memory, read once: a trace on stdin gives what the same file gives (it
+# used to be read by the first run only, the others finding no records); a bad one is refused with
+# its reader's message (its line); one above the records kept in memory (2^20) is refused, naming the way out.
+"$IOWALK" sensitivity - -n 3 -j 2 -s kvm-gfn,root-pfn -q --csv "$T/stdin.csv" < "$tiny" && ok || bad "sensitivity on stdin failed"
+"$IOWALK" sensitivity "$tiny" -n 3 -j 2 -s kvm-gfn,root-pfn -q --csv "$T/file.csv"
+cmp -s "$T/stdin.csv" "$T/file.csv" && ok || bad "a trace on stdin gave other results than the same file"
+{ cat "$tiny"; echo "999999999 BOGUS 1 2"; } | "$IOWALK" sensitivity - -n 2 -s kvm-gfn,root-pfn -q > /dev/null 2> "$T/cut.err"
+[ $? -eq 1 ] && grep -q "sensitivity: -: line 19 (record 12): unknown record kind 'BOGUS'" "$T/cut.err" && ok ||
+	bad "a bad trace on stdin: $(cat "$T/cut.err")"
+"$IOWALK" trace gen stream --ops 1048580 --binary -o - 2> /dev/null |
+	"$IOWALK" sensitivity - -n 2 -s kvm-gfn,root-pfn -q > /dev/null 2> "$T/big.err"
+[ $? -eq 1 ] && grep -q "more than 1048576 records (give it as a file)" "$T/big.err" && ok || bad "a large trace on stdin: $(cat "$T/big.err")"
 finish

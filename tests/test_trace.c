@@ -535,6 +535,65 @@ static void test_binary_rejections(void)
 	CHECK_STR_CONTAINS(bin_error(badz, sizeof(badz)), "zstd");
 }
 
+/* A trace read into memory replays as its reader gave it: header, encoding, records and hash, as often
+ * as wanted; one above the records asked for, or one whose reader fails, is refused with the reason. */
+static void test_memory(void)
+{
+	char err[512];
+	const char *in = tmp("mem.txt");
+	write_file(in, sample, strlen(sample));
+	struct trace_reader *tr = trace_open(in, err, sizeof(err));
+	CHECK(tr != NULL);
+	if (!tr)
+		return;
+	struct trace_rec r[16];
+	int n = 0;
+	while (n < 16 && trace_next(tr, &r[n]) == 1)
+		n++;
+	uint64_t h = trace_reader_hash(tr);
+	trace_close(tr);
+	bool big;
+	tr = trace_open(in, err, sizeof(err));
+	struct trace_memory *m = tr ? trace_memory_load(tr, 16, &big, err, sizeof(err)) : NULL;
+	CHECK(m != NULL && !big);
+	if (tr)
+		trace_close(tr);
+	if (!m)
+		return;
+	CHECK_EQ_U64(trace_memory_records(m), (uint64_t)n);
+	for (int pass = 0; pass < 2; pass++) {
+		struct trace_reader *mr = trace_open_memory(m, "mem", err, sizeof(err));
+		CHECK(mr != NULL);
+		if (!mr)
+			break;
+		CHECK(strcmp(trace_reader_header(mr)->name, "unit sample") == 0);
+		CHECK(trace_reader_encoding(mr) == TRACE_ENC_TEXT && !trace_reader_compressed(mr));
+		struct trace_rec q;
+		for (int i = 0; i < n; i++) {
+			CHECK(trace_next(mr, &q) == 1);
+			CHECK(memcmp(&q, &r[i], sizeof(q)) == 0);
+		}
+		CHECK(trace_next(mr, &q) == 0);
+		CHECK_EQ_U64(trace_reader_hash(mr), h);
+		trace_close(mr);
+	}
+	trace_memory_free(m);
+	/* One record fewer than the trace holds: too big, and said so. */
+	tr = trace_open(in, err, sizeof(err));
+	m = tr ? trace_memory_load(tr, (uint64_t)n - 1, &big, err, sizeof(err)) : NULL;
+	CHECK(m == NULL && big);
+	CHECK_STR_CONTAINS(err, "more than");
+	trace_close(tr);
+	/* A reader that fails: its error. */
+	const char *bad = tmp("mem-bad.txt");
+	write_file(bad, "0 RPCIT 0x1000 0x1000\n1 BOGUS 1\n", 32);
+	tr = trace_open(bad, err, sizeof(err));
+	m = tr ? trace_memory_load(tr, 16, &big, err, sizeof(err)) : NULL;
+	CHECK(m == NULL && !big);
+	CHECK_STR_CONTAINS(err, "line 2 (record 2): unknown record kind 'BOGUS'");
+	trace_close(tr);
+}
+
 static void test_format(void)
 {
 	struct trace_rec r = {.time_cycles = 7, .kind = TRACE_DMA, .flags = TRACE_DMA_READ, .dev = 3,
@@ -693,5 +752,5 @@ static void test_v3(void)
 }
 
 CHECK_MAIN(CASE(setup), CASE(test_v2), CASE(test_v3), CASE(test_parse_sample), CASE(test_fields), CASE(test_text_rejections),
-	   CASE(test_roundtrip_binary), CASE(test_roundtrip_zstd), CASE(test_zstd_frames), CASE(test_read_errors), CASE(test_binary_rejections),
+	   CASE(test_roundtrip_binary), CASE(test_roundtrip_zstd), CASE(test_zstd_frames), CASE(test_read_errors), CASE(test_binary_rejections), CASE(test_memory),
 	   CASE(test_format), CASE(test_empty), CASE(teardown))

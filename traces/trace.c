@@ -235,6 +235,7 @@ struct trace_reader {
 	char *line_buf;      /* text only */
 	struct trace_rec pending; /* text: first record read while parsing the header */
 	int has_pending;
+	const struct trace_memory *mem; /* a trace in memory (trace_open_memory()): its records, nothing read */
 	char err[ERR_MAX];
 };
 
@@ -865,6 +866,86 @@ fail_free:
 	return NULL;
 }
 
+struct trace_memory {
+	struct trace_header hdr;
+	enum trace_encoding enc;
+	bool compressed;
+	uint64_t n;
+	struct trace_rec *recs;
+};
+
+/* The next record of a trace in memory, and the hash folded as its reader folded it. */
+static int next_memory(struct trace_reader *tr, struct trace_rec *out)
+{
+	if (tr->records == tr->mem->n)
+		return 0;
+	*out = tr->mem->recs[tr->records++];
+	tr->hash = hash_rec(tr->hash, out);
+	return 1;
+}
+
+struct trace_memory *trace_memory_load(struct trace_reader *tr, uint64_t max_records, bool *too_big, char *err,
+				       size_t errlen)
+{
+	*too_big = false;
+	struct trace_memory *m = iw_calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "%s: out of memory", tr->path);
+		return NULL;
+	}
+	m->hdr = tr->hdr;
+	m->enc = tr->enc;
+	m->compressed = tr->compressed;
+	uint64_t cap = 0;
+	struct trace_rec r;
+	int rc;
+	while ((rc = trace_next(tr, &r)) == 1) {
+		if (m->n == max_records) {
+			*too_big = true;
+			snprintf(err, errlen, "%s: more than %" PRIu64 " records", tr->path, max_records);
+			break;
+		}
+		if (m->n == cap && iw_grow(&m->recs, &cap, m->n, sizeof(*m->recs), 1024) < 0) {
+			snprintf(err, errlen, "%s: out of memory (%" PRIu64 " records in memory)", tr->path, m->n);
+			break;
+		}
+		m->recs[m->n++] = r;
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "%s", trace_error(tr));
+	if (rc != 0) {
+		trace_memory_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+struct trace_reader *trace_open_memory(const struct trace_memory *m, const char *label, char *err, size_t errlen)
+{
+	struct trace_reader *tr = iw_calloc(1, sizeof(*tr));
+	if (!tr || !(tr->path = iw_strdup(label))) {
+		iw_free(tr);
+		snprintf(err, errlen, "%s: out of memory", label);
+		return NULL;
+	}
+	tr->mem = m;
+	tr->hdr = m->hdr;
+	tr->enc = m->enc;
+	tr->compressed = m->compressed;
+	tr->hash = FNV1A_OFFSET;
+	return tr;
+}
+
+uint64_t trace_memory_records(const struct trace_memory *m) { return m->n; }
+
+void trace_memory_free(struct trace_memory *m)
+{
+	if (!m)
+		return;
+	iw_free(m->recs);
+	iw_free(m);
+}
+
 /* A binary DMA record whose whole 40 bytes are in hand and that every check of next_binary() and
  * accept_rec() passes, taken without them (most records of a trace are such): the same record, count,
  * hash and time as the checked path. false: nothing taken, the checked path decides. */
@@ -891,6 +972,8 @@ int trace_next(struct trace_reader *tr, struct trace_rec *out)
 {
 	if (tr->failed)
 		return -1;
+	if (tr->mem)
+		return next_memory(tr, out);
 	if (tr->enc == TRACE_ENC_BINARY)
 		return next_binary_dma(tr, out) ? 1 : next_binary(tr, out);
 	if (tr->has_pending) {

@@ -149,6 +149,19 @@ bool trace_reader_compressed(const struct trace_reader *tr);
 uint64_t trace_reader_hash(const struct trace_reader *tr);
 void trace_close(struct trace_reader *tr);
 
+/* A trace read whole into memory, its records checked once: replayed by trace_open_memory() as often as
+ * wanted without reading or decompressing it again (runs of one trace under many configurations). */
+struct trace_memory;
+/* Reads every record left in tr into memory: the memory, or NULL with the reason in err when the trace
+ * holds more than max_records records (*too_big set), fails to read (tr's error) or memory runs out. tr
+ * stays open. */
+struct trace_memory *trace_memory_load(struct trace_reader *tr, uint64_t max_records, bool *too_big, char *err,
+				       size_t errlen);
+/* A reader of m (which must outlive it): the header, encoding, records and hash tr gave; label names it. */
+struct trace_reader *trace_open_memory(const struct trace_memory *m, const char *label, char *err, size_t errlen);
+uint64_t trace_memory_records(const struct trace_memory *m);
+void trace_memory_free(struct trace_memory *m);
+
 struct trace_writer;
 /* Writes to a temporary file next to path, renamed onto path by trace_writer_commit(). */
 struct trace_writer *trace_writer_open(const char *path, enum trace_encoding enc, bool zstd,
