@@ -50,6 +50,8 @@ static const char sens_usage[] =
 	"scenario, run with the same one-at-a-time ends and sample, with verdicts per scenario and across them\n"
 	"all. One fixed with --set is left at that value. The tornado data are those of the first scenario\n"
 	"(every assumption at its default).\n"
+	"TRACE is read once, into memory, for all the runs when it holds at most 2^20 records (then `-`, stdin,\n"
+	"works too); a larger one is read by each run.\n"
 	"\n"
 	"options:\n"
 	"  -s, --strategy LIST   all (default) or a comma-separated list (at least two for pairs)\n"
