@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "engine.h"
+#include "models.h"
 #include "outfile.h"
 #include "rng.h"
 
@@ -51,7 +52,7 @@ static const char sens_usage[] =
 	"all. One fixed with --set is left at that value. The tornado data are those of the first scenario\n"
 	"(every assumption at its default).\n"
 	"TRACE is read once, into memory, for all the runs when it holds at most 2^20 records (then `-`, stdin,\n"
-	"works too); a larger one is read by each run.\n"
+	"works too, its header naming its table format); a larger one is read by each run.\n"
 	"\n"
 	"options:\n"
 	"  -s, --strategy LIST   all (default) or a comma-separated list (at least two for pairs)\n"
@@ -803,23 +804,8 @@ int cli_sensitivity(int argc, char **argv)
 		jobs = 1;
 	struct iw_config base;
 	char err[512];
-	const struct iw_model *model = cli_trace_model(optind < argc ? argv[optind] : NULL, NULL, err, sizeof(err));
-	if (!model) {
-		cli_error("sensitivity: %s", err);
-		return CLI_EXIT_FAIL;
-	}
-	src.model = model; /* its default preset, unless one is given */
-	int rc = cli_build_config(&base, &src, err, sizeof(err));
-	if (rc != CLI_EXIT_OK) {
-		cli_error("%s", err);
-		return rc;
-	}
 	struct engine_opts eo;
 	memset(&eo, 0, sizeof(eo));
-	if (cli_parse_strategies(strategies, model, &eo, err, sizeof(err)) < 0) {
-		cli_error("sensitivity: %s", err);
-		return CLI_EXIT_USAGE;
-	}
 	if (optind < argc) {
 		eo.trace_path = eo.trace_label = argv[optind];
 	} else {
@@ -827,35 +813,60 @@ int cli_sensitivity(int argc, char **argv)
 		eo.trace_size = iowalk_default_trace_size;
 		eo.trace_label = "default";
 	}
-	struct plan pl;
-	if (make_plan(&pl, &base, model, eo.nstrategies, (unsigned)samples, seed, sets, src.nset) < 0) {
-		plan_free(&pl);
-		cli_error("sensitivity: out of memory");
-		return CLI_EXIT_FAIL;
-	}
-	size_t bytes = (size_t)pl.nruns * sizeof(struct result);
-	struct result *res = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (res == MAP_FAILED) {
-		plan_free(&pl);
-		cli_error("sensitivity: out of memory");
-		return CLI_EXIT_FAIL;
-	}
-	memset(res, 0, bytes);
-	rc = CLI_EXIT_FAIL;
 	/* Every run replays one trace: read into memory once, before the workers fork, when it is not large
-	 * (SENS_MEMORY_RECORDS); else (and when it cannot be read: the first run says why) each run reads it,
-	 * which a trace on stdin does not allow. */
-	bool too_big;
+	 * (SENS_MEMORY_RECORDS); else each run reads it (and when it cannot be read, the first run says why).
+	 * A trace on stdin can be read once only: through memory, its header naming its table format. */
+	bool too_big, on_stdin = eo.trace_path && strcmp(eo.trace_path, "-") == 0;
 	struct trace_memory *tm = engine_load_trace(&eo, SENS_MEMORY_RECORDS, &too_big, err, sizeof(err));
 	eo.trace_mem = tm;
-	if (!tm && eo.trace_path && strcmp(eo.trace_path, "-") == 0) {
+	if (!tm && on_stdin) {
 		if (too_big)
 			cli_error("sensitivity: a trace on stdin is read once, into memory, for all the runs: %s (give it "
 				  "as a file)", err);
 		else
 			cli_error("sensitivity: %s", err);
+		return CLI_EXIT_FAIL;
+	}
+	const struct iw_model *model;
+	if (on_stdin) {
+		const char *name = trace_memory_header(tm)->format;
+		if (!(model = model_find(name)))
+			snprintf(err, sizeof(err), "-: the trace's table format '%s' is not one this build knows (%s)", name,
+				 cli_format_names());
+	} else {
+		model = cli_trace_model(eo.trace_path, NULL, err, sizeof(err));
+	}
+	int rc = CLI_EXIT_FAIL;
+	struct plan pl = {0};
+	struct result *res = MAP_FAILED;
+	size_t bytes = 0;
+	if (!model) {
+		cli_error("sensitivity: %s", err);
 		goto out;
 	}
+	src.model = model; /* its default preset, unless one is given */
+	rc = cli_build_config(&base, &src, err, sizeof(err));
+	if (rc != CLI_EXIT_OK) {
+		cli_error("%s", err);
+		goto out;
+	}
+	if (cli_parse_strategies(strategies, model, &eo, err, sizeof(err)) < 0) {
+		cli_error("sensitivity: %s", err);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	rc = CLI_EXIT_FAIL;
+	if (make_plan(&pl, &base, model, eo.nstrategies, (unsigned)samples, seed, sets, src.nset) < 0) {
+		cli_error("sensitivity: out of memory");
+		goto out;
+	}
+	bytes = (size_t)pl.nruns * sizeof(struct result);
+	res = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED) {
+		cli_error("sensitivity: out of memory");
+		goto out;
+	}
+	memset(res, 0, bytes);
 	/* Check the trace and the base once before spreading the work. */
 	if (run_one(&pl, 0, &base, &eo, &res[0]) < 0)
 		goto out;
@@ -895,7 +906,8 @@ int cli_sensitivity(int argc, char **argv)
 	rc = CLI_EXIT_OK;
 out:
 	trace_memory_free(tm);
-	munmap(res, bytes);
+	if (res != MAP_FAILED)
+		munmap(res, bytes);
 	plan_free(&pl);
 	return rc;
 }

@@ -937,6 +937,7 @@ struct trace_reader *trace_open_memory(const struct trace_memory *m, const char 
 }
 
 uint64_t trace_memory_records(const struct trace_memory *m) { return m->n; }
+const struct trace_header *trace_memory_header(const struct trace_memory *m) { return &m->hdr; }
 
 void trace_memory_free(struct trace_memory *m)
 {

@@ -160,6 +160,7 @@ struct trace_memory *trace_memory_load(struct trace_reader *tr, uint64_t max_rec
 /* A reader of m (which must outlive it): the header, encoding, records and hash tr gave; label names it. */
 struct trace_reader *trace_open_memory(const struct trace_memory *m, const char *label, char *err, size_t errlen);
 uint64_t trace_memory_records(const struct trace_memory *m);
+const struct trace_header *trace_memory_header(const struct trace_memory *m);
 void trace_memory_free(struct trace_memory *m);
 
 struct trace_writer;
