@@ -34,9 +34,12 @@ const char *sweep_spec_check_text(const char *text, char *err, size_t errlen);
  * separated list of names (blanks around a name are ignored); each name once. 0, or -1 and the reason. */
 int cli_parse_strategies(const char *list, const struct iw_model *m, struct engine_opts *o, char *err, size_t errlen);
 /* The model of a trace: the one of format (when not NULL), else the one its header names (path NULL, the
- * embedded default, and "-", stdin, which cannot be read twice: the default model, checked against the
- * header by the run). NULL with the reason in err. */
+ * embedded default, and a trace that cannot be read twice, stdin or a pipe (cli_read_once()): the default
+ * model, checked against the header by the run). NULL with the reason in err. */
 const struct iw_model *cli_trace_model(const char *path, const char *format, char *err, size_t errlen);
+/* Whether TRACE can be read only once: stdin ("-") or a path that is not a regular file (a pipe, as
+ * <(zstdcat ...) gives, a device); a path that cannot be looked at is not (opening it says why). */
+bool cli_read_once(const char *path);
 /* "s390-ioat, ...": the table formats this build knows. */
 const char *cli_format_names(void);
 /* The registry's strategy names, in its order, separated by sep (a static buffer). */

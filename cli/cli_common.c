@@ -134,6 +134,12 @@ const char *cli_format_names(void)
 	return buf;
 }
 
+bool cli_read_once(const char *path)
+{
+	struct stat st;
+	return path && (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)));
+}
+
 const struct iw_model *cli_trace_model(const char *path, const char *format, char *err, size_t errlen)
 {
 	const struct iw_model *m;
@@ -142,8 +148,9 @@ const struct iw_model *cli_trace_model(const char *path, const char *format, cha
 			snprintf(err, errlen, "unknown table format '%s' (known: %s)", format, cli_format_names());
 		return m;
 	}
-	if (!path || strcmp(path, "-") == 0)
-		return model_default(); /* the embedded trace; stdin cannot be read twice: its header is checked by the run */
+	if (!path || cli_read_once(path))
+		return model_default(); /* the embedded trace; stdin or a pipe cannot be read twice: its header is
+					   checked by the run */
 	struct trace_reader *tr = trace_open(path, err, errlen);
 	if (!tr)
 		return NULL;

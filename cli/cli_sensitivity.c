@@ -815,14 +815,15 @@ int cli_sensitivity(int argc, char **argv)
 	}
 	/* Every run replays one trace: read into memory once, before the workers fork, when it is not large
 	 * (SENS_MEMORY_RECORDS); else each run reads it (and when it cannot be read, the first run says why).
-	 * A trace on stdin can be read once only: through memory, its header naming its table format. */
-	bool too_big, on_stdin = eo.trace_path && strcmp(eo.trace_path, "-") == 0;
+	 * A trace on stdin or through a pipe can be read once only: through memory, its header naming its
+	 * table format. */
+	bool too_big, on_stdin = cli_read_once(eo.trace_path);
 	struct trace_memory *tm = engine_load_trace(&eo, SENS_MEMORY_RECORDS, &too_big, err, sizeof(err));
 	eo.trace_mem = tm;
 	if (!tm && on_stdin) {
 		if (too_big)
-			cli_error("sensitivity: a trace on stdin is read once, into memory, for all the runs: %s (give it "
-				  "as a file)", err);
+			cli_error("sensitivity: a trace on stdin or through a pipe is read once, into memory, for all the "
+				  "runs: %s (give it as a file)", err);
 		else
 			cli_error("sensitivity: %s", err);
 		return CLI_EXIT_FAIL;
@@ -831,8 +832,8 @@ int cli_sensitivity(int argc, char **argv)
 	if (on_stdin) {
 		const char *name = trace_memory_header(tm)->format;
 		if (!(model = model_find(name)))
-			snprintf(err, sizeof(err), "-: the trace's table format '%s' is not one this build knows (%s)", name,
-				 cli_format_names());
+			snprintf(err, sizeof(err), "%s: the trace's table format '%s' is not one this build knows (%s)",
+				 eo.trace_path, name, cli_format_names());
 	} else {
 		model = cli_trace_model(eo.trace_path, NULL, err, sizeof(err));
 	}

@@ -945,6 +945,12 @@ static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t err
 		snprintf(err, errlen, "%s: [sweep] needs exactly one of trace = FILE or generator = KIND", sp->path);
 		return err;
 	}
+	/* Every point reads the trace (and the sweep its digest first): a pipe cannot be read that often. */
+	if (sp->trace && !is_default(sp->trace) && cli_read_once(sp->trace)) {
+		snprintf(err, errlen, "%s: trace = %s: not a regular file (stdin or a pipe): every point reads it; give a file",
+			 sp->path, sp->trace);
+		return err;
+	}
 	/* The model of its trace (a trace that cannot be read is reported when it is run). */
 	char merr[512];
 	sp->model = sp->trace && !is_default(sp->trace) ? cli_trace_model(sp->trace, NULL, merr, sizeof(merr)) : NULL;
@@ -1475,6 +1481,13 @@ int cli_sweep(int argc, char **argv)
 		/* A relative path is the spec's: resolved against the spec file's directory, to the absolute
 		 * path jobs run anywhere can use. */
 		char *abs = resolve_spec_path(sp->path, sp->trace);
+		if (abs && cli_read_once(abs)) { /* every point reads it (and its digest is taken first) */
+			cli_error("sweep: %s: trace = %s: not a regular file (stdin or a pipe): every point reads it; give a file",
+				  sp->path, sp->trace);
+			iw_free(abs);
+			rc = CLI_EXIT_FAIL;
+			goto out;
+		}
 		if (!abs || cli_file_digest(abs, &sp->trace_digest) < 0) {
 			int e = abs ? errno : ENOMEM;
 			if (abs && strcmp(abs, sp->trace) != 0)

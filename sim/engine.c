@@ -188,7 +188,7 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 	}
 	res->hdr = *trace_reader_header(tr);
 	if (o->nstrategies && strcmp(res->hdr.format, o->strategies[0]->model->fmt->name) != 0) {
-		snprintf(err, errlen, "%s: the trace's table format is %s, but the strategies are %s's (a trace on stdin: "
+		snprintf(err, errlen, "%s: the trace's table format is %s, but the strategies are %s's (a trace on stdin or a pipe: "
 				      "pass --format %s)", o->trace_label, res->hdr.format, o->strategies[0]->model->fmt->name,
 			 res->hdr.format);
 		goto fail;

@@ -215,6 +215,12 @@ printf '[sweep]\ntrace = missing.trace\n[grid]\nset.cost.rpcit = 1, 2\n' > "$T/s
 "$IOWALK" sweep "$T/specdir/miss.ini" -o "$T/miss.csv" -q 2> "$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "trace = missing.trace ($T/specdir/missing.trace, against the spec's directory): No such file" "$T/err" && ok ||
 	bad "a missing relative trace: rc $rc, $(cat "$T/err")"
+# Every point reads the trace: a pipe (which reads once) is refused, naming it.
+mkfifo "$T/specdir/pipe.trace"
+printf '[sweep]\ntrace = pipe.trace\n[grid]\nset.cost.rpcit = 1, 2\n' > "$T/specdir/pipe.ini"
+"$IOWALK" sweep "$T/specdir/pipe.ini" -o "$T/pipe.csv" -q 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "trace = pipe.trace: not a regular file (stdin or a pipe): every point reads it" "$T/err" && ok ||
+	bad "a pipe as a sweep's trace: rc $rc, $(cat "$T/err")"
 printf '[sweep]\ntrace = default\nstrategies = kvm-gfn,root-pfn\n[grid]\nset.device.walkers = 4\n' > "$T/def.ini"
 "$IOWALK" sweep "$T/def.ini" -o "$T/def.csv" -q && "$IOWALK" run -s kvm-gfn,root-pfn -q --csv "$T/defrun.csv" &&
 	[ "$(tail -n +2 "$T/def.csv" | cut -d, -f4- | sed 's/,[^,]*$//')" = "$(tail -n +2 "$T/defrun.csv" | sed 's/,[^,]*$//')" ] && ok ||

@@ -103,6 +103,8 @@ cmp -s "$T/stdin.csv" "$T/file.csv" && ok || bad "a trace on stdin gave other re
 "$IOWALK" sensitivity - -n 2 -s nested,vmm-shadow -q --csv "$T/vstdin.csv" < "$T/vtd.trace" && ok || bad "a VT-d trace on stdin failed"
 "$IOWALK" sensitivity "$T/vtd.trace" -n 2 -s nested,vmm-shadow -q --csv "$T/vfile.csv"
 cmp -s "$T/vstdin.csv" "$T/vfile.csv" && ok || bad "a VT-d trace on stdin gave other results than the same file"
+"$IOWALK" sensitivity <(cat "$T/vtd.trace") -n 2 -s nested,vmm-shadow -q --csv "$T/vpipe.csv" && cmp -s "$T/vpipe.csv" "$T/vfile.csv" &&
+	ok || bad "a VT-d trace through a pipe"
 { cat "$tiny"; echo "999999999 BOGUS 1 2"; } | "$IOWALK" sensitivity - -n 2 -s kvm-gfn,root-pfn -q > /dev/null 2> "$T/cut.err"
 [ $? -eq 1 ] && grep -q "sensitivity: -: line 19 (record 12): unknown record kind 'BOGUS'" "$T/cut.err" && ok ||
 	bad "a bad trace on stdin: $(cat "$T/cut.err")"
