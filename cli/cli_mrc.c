@@ -27,6 +27,7 @@ static const char mrc_usage[] =
 	"options:\n"
 	"  -s, --strategy NAME   the strategy whose device side is counted (default: the format's first)\n"
 	"  -p, --preset NAME     -c, --config FILE     -S, --set KEY=VALUE   as for `iowalk run`\n"
+	"      --format NAME     the table format of a trace read from stdin or a pipe (others name their own)\n"
 	"      --max-entries N   the largest size counted, a power of two from 16 (default 4096)\n"
 	"      --json FILE       {\"curves\": [{\"structure\": \"iotlb\" | \"wc_...\", \"ways\": W (0: fully associative),\n"
 	"                        \"points\": [{\"entries\": N, \"hits\": H, \"misses\": M}, ...]}, ...]}\n"
@@ -201,16 +202,16 @@ static void print_table(const struct curves *cv, unsigned k)
 
 int cli_mrc(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_CSV, O_MAX, O_FIG, O_SAMPLE, O_ALL };
+	enum { O_JSON = 256, O_CSV, O_MAX, O_FIG, O_SAMPLE, O_ALL, O_FORMAT };
 	static const struct option opts[] = {
 		{"strategy", required_argument, NULL, 's'}, {"preset", required_argument, NULL, 'p'},
 		{"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 'S'},
 		{"max-entries", required_argument, NULL, O_MAX}, {"json", required_argument, NULL, O_JSON},
 		{"csv", required_argument, NULL, O_CSV},    {"quiet", no_argument, NULL, 'q'},
 		{"figure", required_argument, NULL, O_FIG},      {"sample", required_argument, NULL, O_SAMPLE},
-		{"all-caches", no_argument, NULL, O_ALL},
+		{"all-caches", no_argument, NULL, O_ALL},   {"format", required_argument, NULL, O_FORMAT},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-	const char *strategy = NULL, *json = NULL, *csv = NULL, *figure = NULL;
+	const char *strategy = NULL, *json = NULL, *csv = NULL, *figure = NULL, *format = NULL;
 	struct cli_config_src src = {0};
 	const char **sets = iw_calloc((size_t)argc + 1, sizeof(*sets));
 	if (!sets) {
@@ -226,6 +227,7 @@ int cli_mrc(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "s:p:c:S:qh", opts, &idx, "mrc")) != -1) {
 		switch (c) {
 		case 's': strategy = optarg; break;
+		case O_FORMAT: format = optarg; break;
 		case 'p': src.preset = optarg; break;
 		case 'c': src.ini = optarg; break;
 		case 'S': sets[src.nset++] = optarg; break;
@@ -274,11 +276,11 @@ int cli_mrc(int argc, char **argv)
 	src.set_keys = sets;
 	char err[512];
 	const char *path = optind < argc ? argv[optind] : NULL;
-	const struct iw_model *model = cli_trace_model(path, NULL, err, sizeof(err));
+	const struct iw_model *model = cli_trace_model(path, format, err, sizeof(err));
 	if (!model) {
 		cli_error("mrc: %s", err);
 		iw_free(sets);
-		return CLI_EXIT_FAIL;
+		return format ? CLI_EXIT_USAGE : CLI_EXIT_FAIL; /* an unknown --format is a usage error, as for run */
 	}
 	src.model = model;
 	struct iw_config cfg;

@@ -116,4 +116,12 @@ E="$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst"
 "$IOWALK" mrc --max-entries 100 2> "$T/err"; [ $? -eq 2 ] && grep -q "power of two" "$T/err" && ok || bad "--max-entries 100"
 "$IOWALK" mrc -s all 2> "$T/err"; [ $? -eq 2 ] && grep -q "one strategy at a time" "$T/err" && ok || bad "-s all: $(cat "$T/err")"
 "$IOWALK" mrc --json '' 2> "$T/err"; [ $? -eq 2 ] && ok || bad "--json ''"
+"$IOWALK" mrc --format bogus 2> "$T/err"; [ $? -eq 2 ] && grep -q "unknown table format 'bogus'" "$T/err" && ok || bad "--format bogus: $(cat "$T/err")"
+# A VT-d trace through a pipe (read once: its model is not looked up by reading it first) needs --format,
+# and then gives what the same file gives.
+"$IOWALK" trace gen nvme --format vtd --ops 100 -o "$T/pv.trace" 2> /dev/null
+"$IOWALK" mrc <(cat "$T/pv.trace") -q 2> "$T/err"; [ $? -eq 1 ] && grep -q "(a trace on stdin or a pipe: pass --format vtd)" "$T/err" && ok ||
+	bad "a VT-d trace through a pipe: $(cat "$T/err")"
+"$IOWALK" mrc <(cat "$T/pv.trace") --format vtd -q --csv "$T/pipe.csv" && "$IOWALK" mrc "$T/pv.trace" -q --csv "$T/file.csv" &&
+	cmp -s "$T/pipe.csv" "$T/file.csv" && ok || bad "mrc of a VT-d trace through a pipe with --format vtd"
 finish
