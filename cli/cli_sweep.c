@@ -945,15 +945,18 @@ static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t err
 		snprintf(err, errlen, "%s: [sweep] needs exactly one of trace = FILE or generator = KIND", sp->path);
 		return err;
 	}
-	/* Every point reads the trace (and the sweep its digest first): a pipe cannot be read that often. */
-	if (sp->trace && !is_default(sp->trace) && cli_read_once(sp->trace)) {
+	/* The model of its trace, a relative path the spec's (a trace that cannot be read is reported when it
+	 * is run). Every point reads the trace (and the sweep its digest first): a pipe cannot be read that
+	 * often. */
+	char merr[512], *resolved = sp->trace && !is_default(sp->trace) ? resolve_spec_path(sp->path, sp->trace) : NULL;
+	if (resolved && cli_read_once(resolved)) {
 		snprintf(err, errlen, "%s: trace = %s: not a regular file (stdin or a pipe): every point reads it; give a file",
 			 sp->path, sp->trace);
+		iw_free(resolved);
 		return err;
 	}
-	/* The model of its trace (a trace that cannot be read is reported when it is run). */
-	char merr[512];
-	sp->model = sp->trace && !is_default(sp->trace) ? cli_trace_model(sp->trace, NULL, merr, sizeof(merr)) : NULL;
+	sp->model = resolved ? cli_trace_model(resolved, NULL, merr, sizeof(merr)) : NULL;
+	iw_free(resolved);
 	for (unsigned i = 0; sp->generator && i < sp->ngen; i++)
 		if (strcmp(sp->gen[i].key, "format") == 0 && !(sp->model = model_find(sp->gen[i].value))) {
 			snprintf(err, errlen, "%s: [gen] format '%s': unknown table format (known: %s)", sp->path, sp->gen[i].value,
@@ -1481,13 +1484,6 @@ int cli_sweep(int argc, char **argv)
 		/* A relative path is the spec's: resolved against the spec file's directory, to the absolute
 		 * path jobs run anywhere can use. */
 		char *abs = resolve_spec_path(sp->path, sp->trace);
-		if (abs && cli_read_once(abs)) { /* every point reads it (and its digest is taken first) */
-			cli_error("sweep: %s: trace = %s: not a regular file (stdin or a pipe): every point reads it; give a file",
-				  sp->path, sp->trace);
-			iw_free(abs);
-			rc = CLI_EXIT_FAIL;
-			goto out;
-		}
 		if (!abs || cli_file_digest(abs, &sp->trace_digest) < 0) {
 			int e = abs ? errno : ENOMEM;
 			if (abs && strcmp(abs, sp->trace) != 0)
