@@ -22,6 +22,22 @@ int memcache_init(struct memcache *c, uint64_t entries, uint32_t ways, bool rand
 	return 0;
 }
 
+__attribute__((noinline)) void memcache_fill(struct memcache *c, uint64_t *set, uint64_t key)
+{
+	uint32_t n = c->ways, w = n - 1;
+	c->misses++;
+	if (set[w]) {
+		c->evictions++;
+		if (c->random) {
+			c->rng ^= c->rng << 13;
+			c->rng ^= c->rng >> 7;
+			c->rng ^= c->rng << 17;
+			w = (uint32_t)(c->rng % n);
+		}
+	}
+	memcache_front(set, w, key);
+}
+
 void memcache_destroy(struct memcache *c)
 {
 	iw_free(c->lines);
@@ -73,18 +89,14 @@ uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 		return m->cycles[MEM_L1];
 	}
 	/* A hit in L1 (most references): its set scanned once, the line made the most recently used, nothing
-	 * below looked at. The most recently used line of its set (another set's line came between) changes
-	 * no order; a line further back moves to the front. A miss goes the whole way below. */
+	 * below looked at (the most recently used line of its set, another set's line having come between,
+	 * changes no order). A miss goes the whole way below. */
 	struct memcache *l1 = &m->c[MEM_L1];
 	if (l1->sets && m->present[MEM_L1]) {
 		uint64_t *set = memcache_set(l1, line), k = line + 1;
-		uint32_t w = 0, n = l1->ways;
-		while (w < n && set[w] != k)
-			w++;
+		uint32_t n = l1->ways, w = memcache_way(set, n, k);
 		if (w < n) {
-			for (; w > 0; w--)
-				set[w] = set[w - 1];
-			set[0] = k;
+			memcache_front(set, w, k);
 			l1->hits++;
 			m->last_line = line;
 			m->cpu_served[MEM_L1]++;
@@ -98,7 +110,8 @@ uint64_t memsys_cpu(struct memsys *m, uint64_t hpa)
 		__builtin_prefetch(memcache_set(l3, line));
 	int hit = MEM_DRAM;
 	/* Inclusive hierarchy: each level missed on the way down is filled (memcache_access does both; it
-	 * scans L1's set again, which only a miss pays). */
+	 * scans L1's set again, which only a miss pays: filling L1 here instead costs every hit above more
+	 * registers saved and restored, +0.45 % instructions on four strategies). */
 	for (int i = 0; i < 3; i++) {
 		if (m->present[i] && memcache_access(&m->c[i], line, true)) {
 			hit = i;

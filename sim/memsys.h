@@ -36,6 +36,26 @@ static inline uint64_t *memcache_set(const struct memcache *c, uint64_t line)
 {
 	return c->lines + cache_set_index(c->sets, line) * c->ways;
 }
+/* The way of its set (from memcache_set()) holding key (line + 1), or ways when none does. */
+static inline uint32_t memcache_way(const uint64_t *set, uint32_t ways, uint64_t key)
+{
+	uint32_t w = 0;
+	while (w < ways && set[w] != key)
+		w++;
+	return w;
+}
+/* Makes way w of set (the lines in order of use) the most recently used, holding key: the ways used since
+ * move back one. */
+static inline void memcache_front(uint64_t *set, uint32_t w, uint64_t key)
+{
+	for (; w > 0; w--)
+		set[w] = set[w - 1];
+	set[0] = key;
+}
+/* A miss of key in set, filled: it goes in as the most recently used, evicting the least recently used
+ * of a full set (or a random way: the others keep their order). Out of line: a miss is the rare way, and
+ * inlined it would cost every L1 hit of memsys_cpu() registers saved and restored. */
+void memcache_fill(struct memcache *c, uint64_t *set, uint64_t key);
 /* Looks line up; a hit becomes the most recently used. On a miss, fill puts it in as the most recently
  * used (evicting the least recently used of a full set). true on a hit. */
 static inline bool memcache_access(struct memcache *c, uint64_t line, bool fill)
@@ -46,31 +66,17 @@ static inline bool memcache_access(struct memcache *c, uint64_t line, bool fill)
 	}
 	uint64_t *set = memcache_set(c, line);
 	uint64_t k = line + 1;
-	uint32_t w = 0, n = c->ways;
-	while (w < n && set[w] != k)
-		w++;
-	bool hit = w < n;
-	if (hit) {
+	uint32_t w = memcache_way(set, c->ways, k);
+	if (w < c->ways) {
 		c->hits++;
-	} else {
-		c->misses++;
-		if (!fill)
-			return false;
-		w = n - 1;
-		if (set[w]) {
-			c->evictions++;
-			if (c->random) { /* a full set: the victim is any way, the others keep their order */
-				c->rng ^= c->rng << 13;
-				c->rng ^= c->rng >> 7;
-				c->rng ^= c->rng << 17;
-				w = (uint32_t)(c->rng % n);
-			}
-		}
+		memcache_front(set, w, k);
+		return true;
 	}
-	for (; w > 0; w--) /* the ways used since move back one */
-		set[w] = set[w - 1];
-	set[0] = k;
-	return hit;
+	if (fill)
+		memcache_fill(c, set, k);
+	else
+		c->misses++;
+	return false;
 }
 
 struct memsys {
