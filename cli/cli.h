@@ -37,6 +37,9 @@ int cli_parse_strategies(const char *list, const struct iw_model *m, struct engi
  * embedded default, and a trace that cannot be read twice, stdin or a pipe (cli_read_once()): the default
  * model, checked against the header by the run). NULL with the reason in err. */
 const struct iw_model *cli_trace_model(const char *path, const char *format, char *err, size_t errlen);
+/* The model of the table format a trace's header names: NULL, with the reason naming path, when this
+ * build knows none of that name. */
+const struct iw_model *cli_header_model(const struct trace_header *hdr, const char *path, char *err, size_t errlen);
 /* Whether TRACE can be read only once: stdin ("-") or a path that is not a regular file (a pipe, as
  * <(zstdcat ...) gives, a device); a path that cannot be looked at is not (opening it says why). */
 bool cli_read_once(const char *path);

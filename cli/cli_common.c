@@ -140,6 +140,15 @@ bool cli_read_once(const char *path)
 	return path && (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)));
 }
 
+const struct iw_model *cli_header_model(const struct trace_header *hdr, const char *path, char *err, size_t errlen)
+{
+	const struct iw_model *m = model_find(hdr->format);
+	if (!m)
+		snprintf(err, errlen, "%s: the trace's table format '%s' is not one this build knows (%s)", path, hdr->format,
+			 cli_format_names());
+	return m;
+}
+
 const struct iw_model *cli_trace_model(const char *path, const char *format, char *err, size_t errlen)
 {
 	const struct iw_model *m;
@@ -154,10 +163,7 @@ const struct iw_model *cli_trace_model(const char *path, const char *format, cha
 	struct trace_reader *tr = trace_open(path, err, errlen);
 	if (!tr)
 		return NULL;
-	const char *name = trace_reader_header(tr)->format;
-	if (!(m = model_find(name)))
-		snprintf(err, errlen, "%s: the trace's table format '%s' is not one this build knows (%s)", path, name,
-			 cli_format_names());
+	m = cli_header_model(trace_reader_header(tr), path, err, errlen);
 	trace_close(tr);
 	return m;
 }

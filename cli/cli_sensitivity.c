@@ -14,7 +14,6 @@
 #include "cli.h"
 #include "config.h"
 #include "engine.h"
-#include "models.h"
 #include "outfile.h"
 #include "rng.h"
 
@@ -828,15 +827,8 @@ int cli_sensitivity(int argc, char **argv)
 			cli_error("sensitivity: %s", err);
 		return CLI_EXIT_FAIL;
 	}
-	const struct iw_model *model;
-	if (on_stdin) {
-		const char *name = trace_memory_header(tm)->format;
-		if (!(model = model_find(name)))
-			snprintf(err, sizeof(err), "%s: the trace's table format '%s' is not one this build knows (%s)",
-				 eo.trace_path, name, cli_format_names());
-	} else {
-		model = cli_trace_model(eo.trace_path, NULL, err, sizeof(err));
-	}
+	const struct iw_model *model = on_stdin ? cli_header_model(trace_memory_header(tm), eo.trace_path, err, sizeof(err))
+					        : cli_trace_model(eo.trace_path, NULL, err, sizeof(err));
 	int rc = CLI_EXIT_FAIL;
 	struct plan pl = {0};
 	struct result *res = MAP_FAILED;
