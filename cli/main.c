@@ -15,8 +15,9 @@
 static const char usage[] =
 	"usage: iowalk <command> [options]\n"
 	"\n"
-	"A cycle-level, trace-driven simulator of s390 IO page-table walks: it replays guest IOPTE updates\n"
-	"and DMA streams against hypervisor translation strategies and reports cost per translation.\n"
+	"A cycle-level, trace-driven simulator of IO page-table walks (IBM Z s390 IOAT, Intel VT-d): it\n"
+	"replays guest IO page-table updates and DMA streams against hypervisor translation strategies and\n"
+	"reports cost per translation (`iowalk run --list-formats`).\n"
 	"\n"
 	"commands:\n"
 	"  run      replay a trace under one or all strategies and report cycles per translation\n"
