@@ -305,6 +305,7 @@ int cli_mrc(int argc, char **argv)
 		o.trace_size = iowalk_default_trace_size;
 		o.trace_label = "default";
 	}
+	o.format_given = format != NULL;
 	o.mrc_max_entries = max;
 	o.mrc_sample = rate;
 	o.mrc_all = all;

@@ -401,6 +401,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		o->trace_size = iowalk_default_trace_size;
 		o->trace_label = "default";
 	}
+	o->format_given = a->format != NULL;
 	o->progress = !a->quiet;
 	return CLI_EXIT_OK;
 }

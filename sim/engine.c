@@ -188,9 +188,14 @@ int engine_run(const struct engine_opts *o, const struct iw_config *cfg, struct 
 	}
 	res->hdr = *trace_reader_header(tr);
 	if (o->nstrategies && strcmp(res->hdr.format, o->strategies[0]->model->fmt->name) != 0) {
-		snprintf(err, errlen, "%s: the trace's table format is %s, but the strategies are %s's (a trace on stdin or a pipe: "
-				      "pass --format %s)", o->trace_label, res->hdr.format, o->strategies[0]->model->fmt->name,
-			 res->hdr.format);
+		if (o->format_given)
+			snprintf(err, errlen, "%s: the trace's table format is %s, but --format names %s (pass --format %s, or "
+					      "leave it out for a trace file, whose header names its format)", o->trace_label,
+				 res->hdr.format, o->strategies[0]->model->fmt->name, res->hdr.format);
+		else
+			snprintf(err, errlen, "%s: the trace's table format is %s, but the strategies are %s's (a trace on stdin "
+					      "or a pipe: pass --format %s)", o->trace_label, res->hdr.format,
+				 o->strategies[0]->model->fmt->name, res->hdr.format);
 		goto fail;
 	}
 	for (unsigned i = 0; i < res->nsims; i++)

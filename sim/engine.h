@@ -18,6 +18,8 @@ struct engine_opts {
 	const struct trace_memory *trace_mem; /* when set: the same trace, read into memory already
 					       (engine_load_trace()): replayed from there */
 	const char *trace_label;      /* how reports name the trace */
+	bool format_given;            /* the strategies' model was named by the user (--format), not read from
+					 the trace's header: a header that disagrees is the user's mistake */
 	const struct strategy_ops *strategies[ENGINE_MAX_STRATEGIES];
 	unsigned nstrategies;
 	bool check;

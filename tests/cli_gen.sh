@@ -106,6 +106,10 @@ sed 's/^%format s390-ioat/%format toy-x/' "$T/v3.trace" > "$T/toy.trace"
 "$IOWALK" run <(cat "$T/pv.trace") -q 2> "$T/err"; [ $? -eq 1 ] && grep -q "table format is vtd, but the strategies are s390-ioat's (a trace on stdin or a pipe: pass --format vtd)" "$T/err" &&
 	ok || bad "a VT-d trace through a pipe: $(cat "$T/err")"
 "$IOWALK" run <(cat "$T/pv.trace") --format vtd -q -s nested && ok || bad "a VT-d trace through a pipe with --format vtd"
+# --format naming another format than a trace file's header: the user's mistake, said as such.
+"$IOWALK" run "$T/pv.trace" --format s390-ioat -q 2> "$T/err"; [ $? -eq 1 ] &&
+	grep -q "table format is vtd, but --format names s390-ioat (pass --format vtd, or leave it out for a trace file" "$T/err" &&
+	ok || bad "--format s390-ioat on a VT-d trace file: $(cat "$T/err")"
 # VT-d: every generator writes a vtd trace (first-stage tables of 4 levels by default); it replays under
 # every VT-d strategy with --check and no fault, and the report names the VT-d counters and faults.
 "$IOWALK" run --list-formats | grep -q '^vtd ' && ok || bad "--list-formats lacks vtd"

@@ -124,4 +124,6 @@ E="$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst"
 	bad "a VT-d trace through a pipe: $(cat "$T/err")"
 "$IOWALK" mrc <(cat "$T/pv.trace") --format vtd -q --csv "$T/pipe.csv" && "$IOWALK" mrc "$T/pv.trace" -q --csv "$T/file.csv" &&
 	cmp -s "$T/pipe.csv" "$T/file.csv" && ok || bad "mrc of a VT-d trace through a pipe with --format vtd"
+"$IOWALK" mrc "$T/pv.trace" --format s390-ioat -q 2> "$T/err"; [ $? -eq 1 ] && grep -q "table format is vtd, but --format names s390-ioat" "$T/err" &&
+	ok || bad "mrc --format s390-ioat on a VT-d trace file: $(cat "$T/err")"
 finish
