@@ -40,6 +40,10 @@ const struct iw_model *cli_trace_model(const char *path, const char *format, cha
 /* The model of the table format a trace's header names: NULL, with the reason naming path, when this
  * build knows none of that name. */
 const struct iw_model *cli_header_model(const struct trace_header *hdr, const char *path, char *err, size_t errlen);
+/* A JSON file, duplicate keys refused (which one would count?): NULL with the reason in err, naming path
+ * and, for a parse error, its line ("cannot open" otherwise). */
+struct json_t;
+struct json_t *cli_json_load(const char *path, char *err, size_t errlen);
 /* Whether TRACE can be read only once: stdin ("-") or a path that is not a regular file (a pipe, as
  * <(zstdcat ...) gives, a device); a path that cannot be looked at is not (opening it says why). */
 bool cli_read_once(const char *path);

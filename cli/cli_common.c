@@ -7,6 +7,7 @@
 #include "models.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -56,7 +57,18 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 	bool several;
 	/* An empty value is refused for every option: as a path it would mean the working directory or '/'
 	 * ('--outdir ""' wrote into '/'), and no option means anything by it. */
-	if (c != '?' && c != -1 && optarg && !optarg[0]) {
+	if (c == -1) {
+		/* The options are over (getopt_long() has moved the operands last): an empty operand is refused
+		 * as an empty value is, naming no file ('trace pack IN ""' made its output, then failed renaming it
+		 * to ""; a trace "" was "cannot open: ''"). */
+		for (int i = optind; i < argc; i++)
+			if (!argv[i][0]) {
+				cli_error("%s: an empty argument names no file (see 'iowalk %s --help')", cmd, cmd);
+				return '?';
+			}
+		return -1;
+	}
+	if (c != '?' && optarg && !optarg[0]) {
 		if (li >= 0)
 			cli_error("%s: option '--%s' needs a non-empty value (see 'iowalk %s --help')", cmd, longopts[li].name, cmd);
 		else
@@ -282,4 +294,17 @@ int cli_file_digest(const char *path, uint64_t *out)
 	}
 	*out = h;
 	return 0;
+}
+
+json_t *cli_json_load(const char *path, char *err, size_t errlen)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	if (!j) {
+		if (e.line >= 1)
+			snprintf(err, errlen, "%s: line %d: %s", path, e.line, e.text);
+		else /* not opened, or not read: jansson's text names the file and errno's reason */
+			snprintf(err, errlen, "%s", e.text);
+	}
+	return j;
 }

@@ -42,10 +42,10 @@ struct cmp {
 
 static json_t *load(const char *path)
 {
-	json_error_t e;
-	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e); /* a key twice: which one counts? */
+	char err[512];
+	json_t *j = cli_json_load(path, err, sizeof(err));
 	if (!j) {
-		cli_error("compare: %s: line %d: %s", path, e.line, e.text);
+		cli_error("compare: %s", err);
 		return NULL;
 	}
 	if (!json_is_object(j) || !json_is_string(json_object_get(j, "schema")) ||

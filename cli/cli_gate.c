@@ -45,10 +45,10 @@ static const char gate_usage[] =
 
 static json_t *load(const char *path)
 {
-	json_error_t e;
-	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e); /* a key twice: which one counts? */
+	char err[512];
+	json_t *j = cli_json_load(path, err, sizeof(err));
 	if (!j)
-		cli_error("%s: line %d: %s", path, e.line, e.text);
+		cli_error("%s", err);
 	else if (!json_is_object(j) || !json_is_string(json_object_get(j, "schema"))) {
 		cli_error("%s: not an iowalk report (no \"schema\")", path);
 		json_decref(j);

@@ -826,15 +826,14 @@ static int merge(const struct spec *sp, const char *dir, int out_fd, const bool 
 		char path[4096], key[2048], lead[2048], lead2[4200];
 		snprintf(path, sizeof(path), "%s/point-%" PRIu64 ".json", dir, p);
 		point_key(sp, p, key, sizeof(key), lead, sizeof(lead));
-		json_error_t e;
-		json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+		char jerr[1024];
+		json_t *j = cli_json_load(path, jerr, sizeof(jerr));
 		if (!j) {
 			if (access(path, F_OK) != 0 && errno == ENOENT) {
 				missing++; /* its job has not run yet */
 				continue;
 			}
-			cli_error("sweep --merge: %s: not a whole report (line %d: %s): a job cut short or a damaged file; run it again",
-				  path, e.line, e.text);
+			cli_error("sweep --merge: not a whole report: %s (a job cut short or a damaged file: run it again)", jerr);
 			return -1;
 		}
 		const char *tag = json_string_value(json_object_get(json_object_get(j, "run"), "tag"));

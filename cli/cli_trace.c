@@ -761,8 +761,8 @@ int cli_trace(int argc, char **argv)
 			fputs(cat_usage, stdout);
 			return CLI_EXIT_OK;
 		}
-		if (argc != 2) {
-			cli_error("trace cat: expected one FILE");
+		if (argc != 2 || !argv[1][0]) {
+			cli_error(argc != 2 ? "trace cat: expected one FILE" : "trace cat: an empty argument names no file");
 			return CLI_EXIT_USAGE;
 		}
 		return cmd_cat(argv[1]);

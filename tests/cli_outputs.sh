@@ -115,6 +115,20 @@ for args in "run $tiny --outdir" "run $tiny --json" "run $tiny --figure" "run $t
 	"$IOWALK" $args '' > /dev/null 2> empty.err; rc=$?
 	[ "$rc" = 2 ] && grep -q "needs a non-empty value" empty.err && ok || bad "$args '': exit $rc, $(cat empty.err)"
 done
+# An empty operand too, a trace, an output or a report: it names no file ('trace pack IN ""' wrote its
+# output, then failed renaming it to "", exit 1; a trace "" was "cannot open: ''").
+"$IOWALK" trace pack "$tiny" pk.trace && "$IOWALK" run "$tiny" -q --json rep.json || bad "set-up of the empty operands"
+for args in "run ''" "mrc ''" "sensitivity '' -n 1" "trace stat ''" "trace validate ''" "trace cat ''" "trace pack '' x" \
+	"trace pack pk.trace ''" "compare '' rep.json" "gate '' -b rep.json" "sweep '' -o x.csv" "trace convert --from ftrace '' -o x"; do
+	eval "\"\$IOWALK\" $args" > /dev/null 2> empty.err; rc=$?
+	[ "$rc" = 2 ] && grep -q "an empty argument names no file" empty.err && ok || bad "$args: exit $rc, $(cat empty.err)"
+done
+ls -A | grep -q '^\.' && bad "an empty operand left a temporary: $(ls -A | grep '^\.')" || ok
+# A report that is not there is said so, without a line number (it said "line -1: unable to open").
+"$IOWALK" compare gone.json rep.json 2> gone.err; [ $? -eq 2 ] && grep -q "compare: unable to open gone.json" gone.err &&
+	! grep -q "line -1" gone.err && ok || bad "compare of a missing report: $(cat gone.err)"
+"$IOWALK" gate gone.json -b rep.json 2> gone.err; [ $? -eq 2 ] && grep -q "unable to open gone.json" gone.err &&
+	! grep -q "line -1" gone.err && ok || bad "gate of a missing report: $(cat gone.err)"
 # Overwriting a result keeps its mode (a 600 report stays 600).
 "$IOWALK" run "$tiny" -q --json mode.json && chmod 600 mode.json && "$IOWALK" run "$tiny" -q --json mode.json &&
 	[ "$(stat -c %a mode.json)" = 600 ] && ok || bad "an overwritten result's mode: $(stat -c %a mode.json)"
