@@ -85,18 +85,20 @@ struct trace_memory *engine_load_trace(const struct engine_opts *o, uint64_t max
  * place; otherwise (--progress) a first line, then at most one every 2 seconds. The share done comes from the record
  * count when the trace states it, else from the bytes of the file read (compressed ones for zstd). */
 static void progress(const struct engine_opts *o, const struct trace_reader *tr, const struct trace_header *hdr,
-		     uint64_t n, bool tty, const struct timespec *t0, struct timespec *last)
+		     uint64_t n, bool tty, bool end, const struct timespec *t0, struct timespec *last)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	double since = (double)(now.tv_sec - last->tv_sec) + (double)(now.tv_nsec - last->tv_nsec) * 1e-9;
-	if (!tty && since < 2.0 && n > 0x10000)
+	if (!tty && !end && since < 2.0 && n > 0x10000)
 		return; /* the first report comes at once, then at most one every 2 s */
 	*last = now;
 	double secs = (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) * 1e-9;
 	char share[48] = "";
 	uint64_t done, total;
-	if (hdr->record_count != TRACE_COUNT_UNKNOWN && hdr->record_count)
+	if (end)
+		snprintf(share, sizeof(share), ", all read");
+	else if (hdr->record_count != TRACE_COUNT_UNKNOWN && hdr->record_count)
 		snprintf(share, sizeof(share), " of %" PRIu64 " (%.0f%%)", hdr->record_count,
 			 100.0 * (double)n / (double)hdr->record_count);
 	else if (trace_reader_position(tr, &done, &total))
@@ -155,8 +157,10 @@ static int replay(const struct engine_opts *o, struct trace_reader *tr, struct e
 				sim_reset_stats(res->sims[i]);
 		}
 		if ((n & 0xffff) == 0 && (tty || o->progress_lines))
-			progress(o, tr, &res->hdr, n, tty, &t0, &last);
+			progress(o, tr, &res->hdr, n, tty, false, &t0, &last);
 	}
+	if (rc == 0 && !tty && o->progress_lines && n > 0xffff)
+		progress(o, tr, &res->hdr, n, tty, true, &t0, &last); /* the lines end with the trace's */
 	*np = n;
 	return rc;
 }

@@ -136,7 +136,8 @@ struct trace_reader *trace_open(const char *path, char *err, size_t errlen);
 /* Reads from an open stream (closed by trace_close, or here when the open fails); label names it in
  * messages. */
 struct trace_reader *trace_open_stream(FILE *fp, const char *label, char *err, size_t errlen);
-/* For progress: the bytes of the file read so far (compressed bytes for a zstd trace) and its size.
+/* For progress: the bytes of the file the reader has used so far (compressed bytes for a zstd trace, those
+ * read ahead not counted) and its size.
  * 1, or 0 when the input is not a regular file (a pipe, stdin, memory). */
 int trace_reader_position(const struct trace_reader *tr, uint64_t *done, uint64_t *total);
 /* 1: a record in *out; 0: end of trace; -1: error, see trace_error(). */
