@@ -234,7 +234,8 @@ static const struct preset_kv spr[] = {
 
 const char *config_presets(void) { return "z15, tiny, spr"; }
 
-/* Applies a preset's values over the defaults (a key of a strategy not in the program is skipped). */
+/* Applies a preset's values over the defaults (a key of a strategy not in the program is skipped: without
+ * the strategy registered nothing reads its value). */
 static const char *apply_preset(struct iw_config *c, const struct preset_kv *kv, const char *name)
 {
 	config_defaults(c);
@@ -255,23 +256,64 @@ const char *config_preset(struct iw_config *c, const char *name)
 		config_defaults(c);
 		return NULL;
 	}
-	if (strcmp(name, "tiny") == 0) {
-		config_defaults(c);
-		char err[128];
-		/* A value for a strategy's parameter applies when that strategy is in the program (registered);
-		 * without it nothing reads the value. */
-		for (const struct preset_kv *kv = tiny; kv->key; kv++) {
-			if (!name_taken(kv->key))
-				continue;
-			if (config_set(c, kv->key, kv->value, err, sizeof(err)))
-				return "internal: bad preset";
-		}
-		snprintf(c->preset, sizeof(c->preset), "tiny");
-		return NULL;
-	}
+	if (strcmp(name, "tiny") == 0)
+		return apply_preset(c, tiny, "tiny");
 	if (strcmp(name, "spr") == 0)
 		return apply_preset(c, spr, "spr");
 	return "unknown preset (known: z15, tiny, spr)";
+}
+
+/* How far name is from key, for "did you mean": 0 when they differ only in '.' and '_' (cache.l3_kib for
+ * cache.l3.kib), 1 when key is name's start up to a '_' or '.', else 1 + their edit distance (insertions,
+ * deletions, substitutions); 99 beyond 63 bytes. */
+static unsigned name_distance(const char *key, const char *name)
+{
+	const char *a = key, *b = name;
+	for (;; a++, b++) {
+		while (*a == '.' || *a == '_')
+			a++;
+		while (*b == '.' || *b == '_')
+			b++;
+		if (*a != *b)
+			break;
+		if (!*a)
+			return 0;
+	}
+	size_t la = strlen(key), lb = strlen(name);
+	if (la >= 4 && la < lb && strncmp(key, name, la) == 0 && (name[la] == '_' || name[la] == '.'))
+		return 1; /* the name's start (device.wc_rt for device.wc_rt_entries) */
+	if (la > 63 || lb > 63)
+		return 99;
+	unsigned row[64], prev;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned del = row[j] + 1, ins = row[j - 1] + 1, sub = prev + (key[i - 1] != name[j - 1]);
+			prev = row[j];
+			row[j] = del < ins ? (del < sub ? del : sub) : (ins < sub ? ins : sub);
+		}
+	}
+	return 1 + row[lb];
+}
+
+/* The known parameter nearest to key (the first of equals, in --print-config's order), or NULL when none
+ * is within two edits. */
+static const char *nearest_param(const char *key)
+{
+	const char *best = NULL;
+	unsigned bd = 4; /* at most 1 + 2 edits */
+	for (unsigned i = 0; i < NPARAMS + nreg; i++) {
+		const char *name = i < NPARAMS ? params[i].name : reg[i - NPARAMS]->name;
+		unsigned d = name_distance(key, name);
+		if (d < bd) {
+			bd = d;
+			best = name;
+		}
+	}
+	return best;
 }
 
 const char *config_set(struct iw_config *c, const char *key, const char *value, char *err, size_t errlen)
@@ -290,7 +332,11 @@ const char *config_set(struct iw_config *c, const char *key, const char *value, 
 	int i = config_index(key);
 	if (i >= 0)
 		return set_value(&c->ext[i], key, reg[i]->lo, reg[i]->hi, reg[i]->unit, value, err, errlen);
-	snprintf(err, errlen, "unknown parameter '%s' (see 'iowalk run --print-config')", key);
+	const char *near = nearest_param(key);
+	if (near)
+		snprintf(err, errlen, "unknown parameter '%s' (did you mean '%s'? see 'iowalk run --print-config')", key, near);
+	else
+		snprintf(err, errlen, "unknown parameter '%s' (see 'iowalk run --print-config')", key);
 	return err;
 }
 

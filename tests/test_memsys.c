@@ -46,6 +46,12 @@ static void test_config_errors(void)
 	CHECK(config_validate(&c, err, sizeof(err)) == NULL);
 	CHECK_STR_CONTAINS(config_set(&c, "cache.l1.ways", "0", err, sizeof(err)), "outside [1,");
 	CHECK_STR_CONTAINS(config_set(&c, "nope", "1", err, sizeof(err)), "unknown parameter 'nope'");
+	CHECK(strstr(config_set(&c, "nope", "1", err, sizeof(err)), "did you mean") == NULL); /* nothing near */
+	/* A near miss names the parameter meant: '.' for '_', a start, a letter or two off. */
+	CHECK_STR_CONTAINS(config_set(&c, "cache.l3_kib", "1", err, sizeof(err)), "did you mean 'cache.l3.kib'?");
+	CHECK_STR_CONTAINS(config_set(&c, "device.wc_rt", "1", err, sizeof(err)), "did you mean 'device.wc_rt_entries'?");
+	CHECK_STR_CONTAINS(config_set(&c, "cost.intercpet", "1", err, sizeof(err)), "did you mean 'cost.intercept'?");
+	CHECK_STR_CONTAINS(config_set(&c, "device.walker", "1", err, sizeof(err)), "did you mean 'device.walkers'?");
 	CHECK_STR_CONTAINS(config_set(&c, "cost.rpcit", "-5", err, sizeof(err)), "not a non-negative integer");
 	CHECK_STR_CONTAINS(config_set(&c, "cost.rpcit", "12x", err, sizeof(err)), "not a non-negative integer");
 	CHECK(config_set(&c, "cache.line_bytes", "96", err, sizeof(err)) == NULL);
