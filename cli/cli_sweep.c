@@ -86,14 +86,21 @@ struct spec {
 	unsigned naxes;
 	uint64_t npoints;
 	uint64_t trace_digest; /* FNV-1a 64 of the trace file's bytes (trace = FILE), part of sweep_hash */
+	unsigned sweep_seen;   /* the [sweep] keys given (bits of sweep_keys[]) */
 	char err[512];
 	int failed;
 };
 
 static void row_lead(const struct spec *sp, const char *key, const char *lead, char *buf, size_t len);
 
-static int add_kv(struct spec *sp, struct kv *arr, unsigned *n, const char *k, const char *v)
+/* A [gen] or [set] entry: each key once (given twice, one of the values is a mistake). */
+static int add_kv(struct spec *sp, const char *section, struct kv *arr, unsigned *n, const char *k, const char *v)
 {
+	for (unsigned i = 0; i < *n; i++)
+		if (strcmp(arr[i].key, k) == 0) {
+			snprintf(sp->err, sizeof(sp->err), "[%s] %s is given twice (which value is meant?)", section, k);
+			return -1;
+		}
 	if (*n == MAX_FIXED) {
 		snprintf(sp->err, sizeof(sp->err), "more than %d fixed options", MAX_FIXED);
 		return -1;
@@ -169,12 +176,14 @@ static int parse_axis(struct spec *sp, struct axis *ax, const char *text)
 	return 0;
 }
 
-/* A key given twice keeps its last value. */
 static void set_str(char **dst, const char *value)
 {
 	iw_free(*dst);
 	*dst = iw_strdup(value);
 }
+
+/* [sweep]'s keys, each to be given once. */
+static const char *const sweep_keys[] = {"trace", "generator", "strategies", "preset", "warmup", "check", "drain", "one_pass"};
 
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
@@ -182,6 +191,14 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	if (sp->err[0])
 		return 0; /* keep the first error: inih reports the line of the first refused entry */
 	if (strcmp(section, "sweep") == 0) {
+		for (unsigned k = 0; k < sizeof(sweep_keys) / sizeof(sweep_keys[0]); k++)
+			if (strcmp(name, sweep_keys[k]) == 0) {
+				if (sp->sweep_seen & (1u << k)) {
+					snprintf(sp->err, sizeof(sp->err), "[sweep] %s is given twice (which value is meant?)", name);
+					return 0;
+				}
+				sp->sweep_seen |= 1u << k;
+			}
 		if (strcmp(name, "trace") == 0)
 			set_str(&sp->trace, value);
 		else if (strcmp(name, "generator") == 0) {
@@ -231,9 +248,9 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		return 1;
 	}
 	if (strcmp(section, "gen") == 0)
-		return add_kv(sp, sp->gen, &sp->ngen, name, value) == 0;
+		return add_kv(sp, "gen", sp->gen, &sp->ngen, name, value) == 0;
 	if (strcmp(section, "set") == 0)
-		return add_kv(sp, sp->set, &sp->nset, name, value) == 0;
+		return add_kv(sp, "set", sp->set, &sp->nset, name, value) == 0;
 	if (strcmp(section, "grid") == 0) {
 		if (strncmp(name, "gen.", 4) != 0 && strncmp(name, "set.", 4) != 0) {
 			snprintf(sp->err, sizeof(sp->err), "grid key '%s' must start with gen. or set.", name);
@@ -975,6 +992,18 @@ static const char *spec_check(struct spec *sp, int ini_rc, char *err, size_t err
 			snprintf(err, errlen, "%s: grid %s needs a generator ([sweep] generator = KIND)", sp->path, sp->axes[a].key);
 			return err;
 		}
+	}
+	/* A grid key also given fixed: the grid's values would replace the fixed one, never used. */
+	for (unsigned a = 0; a < sp->naxes; a++) {
+		const char *k = sp->axes[a].key;
+		bool set = strncmp(k, "set.", 4) == 0;
+		const struct kv *arr = set ? sp->set : sp->gen;
+		for (unsigned i = 0; i < (set ? sp->nset : sp->ngen); i++)
+			if (strcmp(arr[i].key, k + 4) == 0) {
+				snprintf(err, errlen, "%s: grid %s and [%s] %s: the grid's values would replace the fixed one; "
+						      "give it in one of them", sp->path, k, set ? "set" : "gen", k + 4);
+				return err;
+			}
 	}
 	sp->npoints = 1;
 	for (unsigned a = 0; a < sp->naxes; a++) {

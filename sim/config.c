@@ -364,7 +364,18 @@ struct ini_ctx {
 	size_t errlen;
 	const char *path;
 	int failed;
+	bool seen[NPARAMS + IW_MAX_EXT_PARAMS]; /* the parameters this file has set */
 };
+
+/* The index of a parameter as config_param() counts them, or -1. */
+static int param_index(const char *key)
+{
+	for (unsigned i = 0; i < NPARAMS; i++)
+		if (strcmp(params[i].name, key) == 0)
+			return (int)i;
+	int i = config_index(key);
+	return i < 0 ? -1 : (int)NPARAMS + i;
+}
 
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
@@ -381,6 +392,16 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 		ctx->failed = 1;
 		return 0;
 	}
+	/* A parameter given twice in one file: one of the values is a mistake, and which one the run would use
+	 * (the last) is not what the reader of the file sees first. */
+	int i = param_index(key);
+	if (i >= 0 && ctx->seen[i]) {
+		snprintf(ctx->err, ctx->errlen, "%s: set a second time in this file (which value is meant?)", key);
+		ctx->failed = 1;
+		return 0;
+	}
+	if (i >= 0)
+		ctx->seen[i] = true;
 	return 1;
 }
 
@@ -607,7 +628,7 @@ const char *config_load_ini_text(struct iw_config *c, const char *text, const ch
 {
 	if (config_ini_check_text(text, strlen(text), label, err, errlen))
 		return err;
-	struct ini_ctx ctx = {c, err, errlen, label, 0};
+	struct ini_ctx ctx = {c, err, errlen, label, 0, {false}};
 	int rc = ini_parse_string(text, on_ini_entry, &ctx);
 	if (ctx.failed) {
 		char why[256];

@@ -369,6 +369,21 @@ printf '[sweep]\ngenerator = churn\ncheck = off\n' > "$T/no.ini"
 printf '[sweep]\ngenerator = churn\n[grid]\nset.device.walkers = 1, 2\nset.device.walkers = 3\n' > "$T/twice.ini"
 expect_rc 2 "$IOWALK" sweep "$T/twice.ini" -o "$T/x.csv"
 grep -q 'given twice' "$T/out" && ok || bad "a repeated axis was accepted"
+# Every key of a spec once: a [sweep], [set] or [gen] key given twice (the last value was used), and a grid
+# key also given fixed (the grid's values replaced it unseen) are refused, naming the key.
+printf '[sweep]\ngenerator = churn\nstrategies = kvm-gfn\nstrategies = root-pfn\n' > "$T/twice2.ini"
+expect_rc 2 "$IOWALK" sweep "$T/twice2.ini" -o "$T/x.csv"
+grep -q 'line 4: \[sweep\] strategies is given twice' "$T/out" && ok || bad "a repeated [sweep] key: $(cat "$T/out")"
+printf '[sweep]\ngenerator = churn\n[set]\ndevice.walkers = 2\ndevice.walkers = 3\n' > "$T/twice3.ini"
+expect_rc 2 "$IOWALK" sweep "$T/twice3.ini" -o "$T/x.csv"
+grep -q 'line 5: \[set\] device.walkers is given twice' "$T/out" && ok || bad "a repeated [set] key: $(cat "$T/out")"
+printf '[sweep]\ngenerator = churn\n[gen]\nops = 100\nops = 200\n' > "$T/twice4.ini"
+expect_rc 2 "$IOWALK" sweep "$T/twice4.ini" -o "$T/x.csv"
+grep -q 'line 5: \[gen\] ops is given twice' "$T/out" && ok || bad "a repeated [gen] key: $(cat "$T/out")"
+printf '[sweep]\ngenerator = churn\n[set]\ndevice.walkers = 2\n[grid]\nset.device.walkers = 1, 4\n' > "$T/both.ini"
+expect_rc 2 "$IOWALK" sweep "$T/both.ini" -o "$T/x.csv"
+grep -q 'grid set.device.walkers and \[set\] device.walkers: the grid' "$T/out" && [ ! -e "$T/x.csv" ] && ok ||
+	bad "a grid key also in [set]: $(cat "$T/out")"
 printf '[sweep]\ngenerator = churn\n[grid]\ngen.seed = 9223372036854775800..9223372036854775807+3\n' > "$T/big.ini"
 n=$("$IOWALK" sweep "$T/big.ini" --emit-jobs "$T/jobs" | wc -l)
 [ "$n" -eq 3 ] && ok || bad "a range near 2^63 gave $n points, not 3"

@@ -93,6 +93,14 @@ static void test_config_errors(void)
 	fputs("[cost]\nrpcit = 10\nbogus = 1\n", f);
 	fclose(f);
 	CHECK_STR_CONTAINS(config_load_ini(&d, path, err, sizeof(err)), "line 3: unknown parameter 'cost.bogus'");
+	/* A parameter given twice in one file (in one section, or in two of the same name) is refused at its
+	 * second line: one of its values is a mistake. */
+	CHECK_STR_CONTAINS(config_load_ini_text(&d, "[cost]\nrpcit = 10\n[device]\nwalkers = 2\n[cost]\nrpcit = 20\n", "t.ini", err,
+						sizeof(err)),
+			   "t.ini: line 6: cost.rpcit: set a second time in this file");
+	CHECK_STR_CONTAINS(config_load_ini_text(&d, "device.walkers = 2\n[device]\nwalkers = 3\n", "t.ini", err, sizeof(err)),
+			   "line 3: device.walkers: set a second time");
+	CHECK(config_load_ini_text(&d, "[device]\nwalkers = 2\n", "t.ini", err, sizeof(err)) == NULL); /* once is fine */
 	remove(path);
 }
 
