@@ -137,6 +137,18 @@ static int prepare(struct outfile *of, const char *path, char *err, size_t errle
 		of->is_stdout = of->through = 1;
 		return 0;
 	}
+	/* A special file is written through by the name given: /dev/stdout is a link to /proc/self/fd/1, whose
+	 * text for a pipe ("pipe:[N]") names no file, so a special file's links are not followed by hand. */
+	struct stat sp;
+	if (stat(path, &sp) == 0 && !S_ISREG(sp.st_mode) && !S_ISDIR(sp.st_mode)) {
+		of->path = iw_strdup(path);
+		of->through = 1;
+		if (!of->path) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			return -1;
+		}
+		return 0;
+	}
 	of->path = resolve(path);
 	if (!of->path) {
 		snprintf(err, errlen, "%s: %s", path, errno == ELOOP ? "too many symbolic links" : "out of memory");

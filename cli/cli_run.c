@@ -84,8 +84,10 @@ static struct outfile *write_report(const char *path, int (*fn)(const struct rep
 		cli_error("%s", err);
 		return NULL;
 	}
+	errno = 0;
 	if (fn(r, outfile_fp(of)) < 0) {
-		cli_error("%s: write error", path);
+		int e = errno;
+		cli_error("%s: write error%s%s", path, e ? ": " : "", e ? strerror(e) : "");
 		outfile_abort(of);
 		return NULL;
 	}

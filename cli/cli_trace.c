@@ -136,8 +136,9 @@ static int cmd_cat(const char *path)
 	while ((rc = trace_next(tr, &r)) == 1) {
 		if (trace_write(tw, &r) < 0) {
 			bool gone = cli_stdout_reader_gone(); /* the reader stopped reading: a quiet end */
+			int e = errno;
 			if (!gone)
-				cli_error("stdout: write error");
+				cli_error("stdout: write error: %s", strerror(e ? e : EIO));
 			trace_writer_abort(tw);
 			trace_close(tr);
 			return gone ? CLI_EXIT_OK : CLI_EXIT_FAIL;
@@ -202,11 +203,14 @@ static int cmd_pack(int argc, char **argv)
 		if (trace_write(tw, &r) < 0)
 			break;
 	}
+	if (rc == 1) { /* a write failed: the commit says why, and removes what was staged */
+		trace_writer_commit(tw, err, sizeof(err));
+		cli_error("%s", err);
+		trace_close(tr);
+		return CLI_EXIT_FAIL;
+	}
 	if (rc != 0) {
-		if (rc == 1)
-			cli_error("%s: write error", out);
-		else
-			cli_error("%s", trace_error(tr));
+		cli_error("%s", trace_error(tr));
 		trace_writer_abort(tw);
 		trace_close(tr);
 		return CLI_EXIT_FAIL;

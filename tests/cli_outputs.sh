@@ -52,6 +52,20 @@ if [ -w /dev/full ]; then
 		[ $? -eq 1 ] && grep -q 'write error' err.txt && ok || bad "'iowalk $cmd > /dev/full' did not fail"
 	done
 fi
+# A write error says why, for every writer: reports, traces written by pack, gen and convert.
+if [ -w /dev/full ]; then
+	for cmd in "run $tiny -q --json /dev/full" "trace pack $tiny /dev/full" "trace gen nvme --ops 50 -o /dev/full" \
+		"trace gen nvme --ops 50 --binary -o /dev/full" "trace convert --from ftrace $SRC/tests/golden/capture-6.12.txt -o /dev/full"; do
+		# shellcheck disable=SC2086
+		"$IOWALK" $cmd > /dev/null 2> err.txt
+		[ $? -eq 1 ] && grep -q '/dev/full: write error: No space left on device' err.txt && ok || bad "'iowalk $cmd': $(cat err.txt)"
+	done
+fi
+# /dev/stdout as a result's path, standard output a pipe: written through (it followed the link by hand to
+# /proc/self/fd/pipe:[N], "cannot create temporary file").
+run --json /dev/stdout --csv x.csv 2> err.txt | cat > piped.json && grep -q '"schema": "iowalk-report/' piped.json && [ -s x.csv ] && ok ||
+	bad "--json /dev/stdout into a pipe: $(cat err.txt)"
+run --csv /dev/stdout 2> err.txt | cat > piped.csv && head -1 piped.csv | grep -q '^strategy,' && ok || bad "--csv /dev/stdout into a pipe: $(cat err.txt)"
 # The table of a trace of two PCI functions: per function, updates, translations and cycles that add up
 # to the strategy's; with --amortize-over, the amortized column and what it means.
 "$IOWALK" run "$SRC/traces/samples/two-functions.trace" -s kvm-gfn,direct --amortize-over 1 > "$T/fns.txt" 2>/dev/null &&

@@ -504,8 +504,10 @@ int conv_emit(struct conv *c, struct trace_rec r)
 		return cfail_at(c, c->cur_line, "%s record at %" PRIu64 " cycles: %s", trace_kind_name(r.kind), r.time_cycles,
 				why);
 	ic_record(c, &r);
-	if (trace_write(c->tw, &r) < 0)
-		return conv_cfail(c, "write error");
+	if (trace_write(c->tw, &r) < 0) {
+		char werr[512];
+		return conv_cfail(c, "%s", trace_writer_error(c->tw, werr, sizeof(werr)));
+	}
 	return c->hm && (r.kind == TRACE_MAP || r.kind == TRACE_UNMAP) ? merge_mapped(c, &r) : 0;
 }
 

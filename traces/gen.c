@@ -376,8 +376,10 @@ static int emit(struct g *g, struct trace_rec r)
 	/* Several functions, or a version-3 trace (--format): each record names its function. */
 	if ((g->multi || g->o->format) && r.kind != TRACE_MEMSLOT && r.kind != TRACE_IOAT)
 		r.dev = g->fn;
-	if (trace_write(g->tw, &r) < 0)
-		return gfail(g, "write error");
+	if (trace_write(g->tw, &r) < 0) {
+		char why[512];
+		return gfail(g, "%s", trace_writer_error(g->tw, why, sizeof(why)));
+	}
 	g->st->records++;
 	switch (r.kind) {
 	case TRACE_MAP: g->st->maps++; g->st->bytes_mapped += r.c; break;

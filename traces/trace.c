@@ -1022,6 +1022,8 @@ struct trace_writer {
 	unsigned version;
 	char format[TRACE_TABLE_FORMAT_MAX + 1]; /* version 3: the table format it names */
 	int failed;
+	int failed_errno; /* errno of the write that failed (0: not known) */
+	char failed_why[160]; /* or why a record could not be written */
 	int to_stdout;
 };
 
@@ -1185,7 +1187,7 @@ struct trace_writer *trace_writer_open(const char *path, enum trace_encoding enc
 		ZSTD_CCtx_setParameter(tw->z, ZSTD_c_checksumFlag, 1);
 	}
 	if (tw_header(tw, hdr) < 0) {
-		snprintf(err, errlen, "%s: write error", path);
+		snprintf(err, errlen, "%s: write error: %s", path, strerror(errno));
 		goto fail_abort;
 	}
 	return tw;
@@ -1209,7 +1211,10 @@ struct trace_writer *trace_writer_stdout(const struct trace_header *hdr)
 int trace_write(struct trace_writer *tw, const struct trace_rec *r)
 {
 	int rc;
-	if (trace_rec_version_check(r, tw->version)) {
+	const char *why = trace_rec_version_check(r, tw->version);
+	if (why) {
+		if (!tw->failed)
+			snprintf(tw->failed_why, sizeof(tw->failed_why), "%s", why);
 		tw->failed = 1;
 		return -1;
 	}
@@ -1223,28 +1228,45 @@ int trace_write(struct trace_writer *tw, const struct trace_rec *r)
 		rec_encode(r, p);
 		rc = tw_emit(tw, p, sizeof(p));
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		if (!tw->failed)
+			tw->failed_errno = errno;
 		tw->failed = 1;
-	else
+	} else
 		tw->records++;
 	return rc;
+}
+
+const char *trace_writer_error(const struct trace_writer *tw, char *err, size_t errlen)
+{
+	const char *path = tw->to_stdout ? "standard output" : outfile_path(tw->of);
+	if (tw->failed_why[0])
+		snprintf(err, errlen, "%s: %s", path, tw->failed_why);
+	else
+		snprintf(err, errlen, "%s: write error%s%s", path, tw->failed_errno ? ": " : "",
+			 tw->failed_errno ? strerror(tw->failed_errno) : "");
+	return err;
 }
 
 int trace_writer_commit(struct trace_writer *tw, char *err, size_t errlen)
 {
 	int rc = 0;
 	if (tw->z) {
-		if (!tw->failed && tw_frame(tw) < 0)
+		if (!tw->failed && tw_frame(tw) < 0) {
+			tw->failed_errno = errno;
 			tw->failed = 1;
+		}
 	} else if (tw->enc == TRACE_ENC_BINARY && !tw->failed) {
 		/* Plain binary output is seekable: patch the record count into the header. */
 		unsigned char cnt[8];
 		iw_put_le(cnt, tw->records, 8);
-		if (fseek(tw->fp, 24, SEEK_SET) != 0 || fwrite(cnt, 1, 8, tw->fp) != 8)
+		if (fseek(tw->fp, 24, SEEK_SET) != 0 || fwrite(cnt, 1, 8, tw->fp) != 8) {
+			tw->failed_errno = errno;
 			tw->failed = 1;
+		}
 	}
 	if (tw->failed) {
-		snprintf(err, errlen, "%s: write error", outfile_path(tw->of));
+		trace_writer_error(tw, err, errlen);
 		outfile_abort(tw->of);
 		rc = -1;
 	} else {

@@ -173,6 +173,8 @@ int trace_write(struct trace_writer *tw, const struct trace_rec *r); /* 0 or -1 
 struct trace_writer *trace_writer_stdout(const struct trace_header *hdr);
 int trace_writer_commit(struct trace_writer *tw, char *err, size_t errlen); /* frees tw */
 void trace_writer_abort(struct trace_writer *tw);                          /* frees tw, removes temp */
+/* After trace_write() failed: "PATH: write error: REASON" (or the record it could not write, and why). */
+const char *trace_writer_error(const struct trace_writer *tw, char *err, size_t errlen);
 
 /* Formats one record in the canonical text form of format `version` (no newline). Returns the length. */
 int trace_rec_format(const struct trace_rec *r, unsigned version, char *buf, size_t len);
