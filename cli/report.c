@@ -407,6 +407,8 @@ json_t *report_json_object(const struct report_ctx *r)
 	json_t *trace = json_object();
 	json_object_set_new(trace, "label", json_string(r->opts->trace_label));
 	json_object_set_new(trace, "name", json_string(res->hdr.name));
+	json_object_set_new(trace, "format", json_string(res->hdr.format));
+	json_object_set_new(trace, "version", json_integer((json_int_t)res->hdr.version));
 	snprintf(hex, sizeof(hex), "%016" PRIx64, res->trace_hash);
 	json_object_set_new(trace, "hash", json_string(hex));
 	json_object_set_new(trace, "records", json_integer((json_int_t)res->records));

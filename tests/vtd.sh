@@ -74,6 +74,11 @@ leaf=$(jget "$T/scope.json" device_walk_refs)
 "$IOWALK" run "$T/strict.trace" -s nested -q --json "$T/scope.json" &&
 	! grep -q '"cost.intercept"\|"cost.rpcit"\|"cost.iotlb_inval"' "$T/scope.json" && grep -q '"vtd.qi_wait_ns"' "$T/scope.json" &&
 	ok || bad "a VT-d report lists s390's engine costs"
+# A report names the table format and trace version it was run under; compare says when two differ.
+python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["trace"]; sys.exit(not (t["format"] == "vtd" and t["version"] == 3))' "$T/scope.json" &&
+	ok || bad "a VT-d report's trace.format/version: $(grep -A4 '"trace"' "$T/scope.json")"
+"$IOWALK" run "$SRC/traces/samples/tiny.trace" -q --json "$T/s390.json" && "$IOWALK" compare "$T/s390.json" "$T/scope.json" 2>&1 |
+	grep -q 'trace.format differs: A "s390-ioat", B "vtd"' && ok || bad "compare of an s390 and a VT-d report names no format difference"
 "$IOWALK" run "$T/strict.trace" --print-config | grep -q '^intercept *=' && bad "VT-d --print-config lists cost.intercept" || ok
 "$IOWALK" run --print-config | grep -q '^intercept *=' && ok || bad "s390 --print-config lost cost.intercept"
 "$IOWALK" sensitivity "$T/nic5.trace" -s nested,passthrough -n 0 -j 1 > "$T/sens.txt" 2>&1 && ! grep -q '^cost.intercept\|^cost.rpcit' "$T/sens.txt" &&
