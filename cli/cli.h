@@ -40,6 +40,8 @@ const struct iw_model *cli_trace_model(const char *path, const char *format, cha
 /* The model of the table format a trace's header names: NULL, with the reason naming path, when this
  * build knows none of that name. */
 const struct iw_model *cli_header_model(const struct trace_header *hdr, const char *path, char *err, size_t errlen);
+/* mkdir -p dir: it and the directories leading to it (0, or -1 said on stderr). */
+int cli_mkdirs(const char *dir);
 /* A JSON file, duplicate keys refused (which one would count?): NULL with the reason in err, naming path
  * and, for a parse error, its line ("cannot open" otherwise). */
 struct json_t;

@@ -308,3 +308,25 @@ json_t *cli_json_load(const char *path, char *err, size_t errlen)
 	}
 	return j;
 }
+
+int cli_mkdirs(const char *dir)
+{
+	char buf[4000];
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf)) {
+		cli_error("%.60s...: path too long", dir);
+		return -1;
+	}
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		struct stat st;
+		if (mkdir(buf, 0777) != 0 && !(errno == EEXIST && stat(buf, &st) == 0 && S_ISDIR(st.st_mode))) {
+			cli_error("%s: cannot create directory: %s", buf, errno == EEXIST ? "a file of that name exists" : strerror(errno));
+			return -1;
+		}
+		if (!(*p = c))
+			return 0;
+	}
+}

@@ -115,19 +115,12 @@ static bool parent_missing(const char *path, const char *opt)
 static int make_parents(const char *path)
 {
 	char buf[4000];
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return 0;
+	if (snprintf(buf, sizeof(buf), "%.*s", (int)(slash - path), path) >= (int)sizeof(buf))
 		return -1;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-			cli_error("%s: cannot create directory: %s", buf, strerror(errno));
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
+	return buf[0] ? cli_mkdirs(buf) : 0;
 }
 
 /* gnuplot `script` written to its standard input (its own output silenced); the exit status, -1 when it

@@ -1536,7 +1536,17 @@ int cli_sweep(int argc, char **argv)
 		goto out;
 	}
 	if (emit) {
-		rc = emit_jobs(sp, emit, "iowalk");
+		/* The directory the jobs write into (their reports, generated traces): made here, as --outdir makes
+		 * its own, so no job fails on it (on a shared file system it is the one every host sees). */
+		rc = cli_mkdirs(emit) == 0 ? emit_jobs(sp, emit, "iowalk") : CLI_EXIT_FAIL;
+		goto out;
+	}
+	struct stat mst;
+	int merr = !merge_dir ? 0 : stat(merge_dir, &mst) != 0 ? errno : !S_ISDIR(mst.st_mode) ? ENOTDIR : 0;
+	if (merr) { /* a typo would read as "every point missing yet" */
+		cli_error("sweep --merge: %s: %s", merge_dir,
+			  merr == ENOENT ? "no such directory (the DIR the jobs of --emit-jobs write into)" : strerror(merr));
+		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
 	rc = CLI_EXIT_FAIL;

@@ -245,6 +245,12 @@ mkdir "$T/cj"
 head -c 300 "$T/cj/point-1.json" > "$T/cj/p1" && mv "$T/cj/p1" "$T/cj/point-1.json"
 "$IOWALK" sweep "$T/s1.ini" --merge "$T/cj" -o "$T/cj3.csv" 2> "$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q 'not a whole report: .*point-1.json: line ' "$T/err" && ok || bad "a cut job JSON: rc $rc, $(cat "$T/err")"
+# --emit-jobs makes its directory (its jobs failed on it: "the directory does not exist"); --merge of a
+# directory that is not there is an error, no CSV made (a typo read as "every point missing yet").
+"$IOWALK" sweep "$T/s1.ini" --emit-jobs "$T/newjobs/deeper" > "$T/nj.sh" && [ -d "$T/newjobs/deeper" ] &&
+	PATH="$(dirname "$IOWALK"):$PATH" bash "$T/nj.sh" && [ -s "$T/newjobs/deeper/point-1.json" ] && ok || bad "--emit-jobs into a new directory"
+"$IOWALK" sweep "$T/s1.ini" --merge "$T/nojobs" -o "$T/nj.csv" 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "nojobs: no such directory" "$T/err" && [ ! -e "$T/nj.csv" ] && ok || bad "--merge of a missing directory: rc $rc, $(cat "$T/err")"
 # Resuming checks the CSV whole: its header line exactly (a 1-axis spec's header is a prefix of a 2-axis
 # one's), every point's rows (none missing of an explicit strategy list, none twice), and an incomplete
 # last line (a write cut short) is removed and its point run again.
