@@ -75,12 +75,15 @@ static void row(struct cmp *c, const char *strategy, const char *name, const cha
 	else if (!have_a || !have_b)
 		verdict = have_a ? "missing in B" : "only in B";
 	double diff = b - a, ratio = have_a && have_b && a != 0 ? b / a : NAN;
+	char rtext[32] = "-"; /* no ratio to a zero or a missing value (it printed "nan") */
+	if (isfinite(ratio))
+		snprintf(rtext, sizeof(rtext), "%.4f", ratio);
 	switch (c->fmt) {
 	case F_TEXT:
-		printf("%-9s %-40s %16.6g %16.6g %+14.6g %9.4f  %s\n", strategy, name, a, b, diff, ratio, verdict);
+		printf("%-9s %-40s %16.6g %16.6g %+14.6g %9s  %s\n", strategy, name, a, b, diff, rtext, verdict);
 		break;
 	case F_MD:
-		printf("| %s | %s | %.6g | %.6g | %+.6g | %.4f | %s |\n", strategy, name, a, b, diff, ratio, verdict);
+		printf("| %s | %s | %.6g | %.6g | %+.6g | %s | %s |\n", strategy, name, a, b, diff, rtext, verdict);
 		break;
 	case F_TEX:
 		break; /* written by latex_table() */
@@ -207,7 +210,7 @@ static void tex_num(json_t *v, bool ratio)
 /* --latex: a booktabs table to \input: the strategies of both reports as columns; per metric chosen
  * (default: the per-update, per-translation and total figures) a row of A's values, one of B's and one
  * of B / A. */
-static void latex_table(json_t *a, json_t *b, const char *pa, const char *pb, const char *const *metrics, unsigned nm)
+static int latex_table(json_t *a, json_t *b, const char *pa, const char *pb, const char *const *metrics, unsigned nm)
 {
 	static const char *const defaults[] = {"cycles_per_update.mean", "cycles_per_translation.mean",
 					       "cycles_per_translation_all", "cycles_total"};
@@ -225,9 +228,19 @@ static void latex_table(json_t *a, json_t *b, const char *pa, const char *pb, co
 			strat[ns++] = k;
 	static char names[256][128];
 	unsigned n = 0;
-	for (unsigned i = 0; i < nm; i++) /* names and globs, expanded over the first strategy's metrics */
-		if (ns)
-			leaf_names(json_object_get(sa, strat[0]), "", metrics[i], names, &n, 256);
+	if (!ns) {
+		cli_error("compare --latex: no strategy is in both reports");
+		return -1;
+	}
+	for (unsigned i = 0; i < nm; i++) { /* names and globs, expanded over the first strategy's metrics */
+		unsigned before = n;
+		leaf_names(json_object_get(sa, strat[0]), "", metrics[i], names, &n, 256);
+		if (n == before) { /* a table without the row asked for would pass unnoticed into a paper */
+			cli_error("compare --latex: --metric %s names no metric of the reports (see 'iowalk compare A B --all')",
+				  metrics[i]);
+			return -1;
+		}
+	}
 	printf("%% iowalk compare --latex: A = %s, B = %s (needs \\usepackage{booktabs})\n", pa, pb);
 	printf("\\begin{tabular}{l");
 	for (unsigned s = 0; s < ns; s++)
@@ -257,6 +270,7 @@ static void latex_table(json_t *a, json_t *b, const char *pa, const char *pb, co
 		printf(" \\\\\n%s", i + 1 < n ? "\\addlinespace\n" : "");
 	}
 	printf("\\bottomrule\n\\end{tabular}\n");
+	return 0;
 }
 
 int cli_compare(int argc, char **argv)
@@ -287,6 +301,10 @@ int cli_compare(int argc, char **argv)
 	}
 	if (argc - optind != 2) {
 		cli_error("compare: expected A.json B.json (see 'iowalk compare --help')");
+		return CLI_EXIT_USAGE;
+	}
+	if (c.nmetrics && c.fmt != F_TEX) {
+		cli_error("compare: --metric chooses the rows of --latex (the other formats show every metric that differs)");
 		return CLI_EXIT_USAGE;
 	}
 	json_t *a = load(argv[optind]), *b = a ? load(argv[optind + 1]) : NULL;
@@ -320,8 +338,11 @@ int cli_compare(int argc, char **argv)
 	json_object_foreach(sb, name, v)
 		if (!json_object_get(sa, name))
 			fprintf(stderr, "note: strategy %s is only in B\n", name);
-	if (c.fmt == F_TEX)
-		latex_table(a, b, argv[optind], argv[optind + 1], c.metrics, c.nmetrics);
+	if (c.fmt == F_TEX && latex_table(a, b, argv[optind], argv[optind + 1], c.metrics, c.nmetrics) < 0) {
+		json_decref(a);
+		json_decref(b);
+		return CLI_EXIT_USAGE;
+	}
 	if (c.fmt == F_JSON) {
 		json_dumpf(c.out, stdout, JSON_INDENT(2));
 		putchar('\n');

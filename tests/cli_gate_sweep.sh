@@ -135,6 +135,15 @@ grep -q '^\\toprule$' "$T/tex.txt" && grep -q '^\\bottomrule$' "$T/tex.txt" && g
 	grep -q 'texttt{ops.iotlb\\_hits}' "$T/tex.txt" && grep -q 'texttt{ops.iotlb\\_misses}' "$T/tex.txt" && grep -q 'texttt{cycles\\_total}' "$T/tex.txt" &&
 	[ "$(grep -c '^\\quad B / A' "$T/tex.txt")" -eq 3 ] && ! grep -qE '[0-9]e[+-][0-9]' "$T/tex.txt" && ! grep -q 'hline' "$T/tex.txt" && ok ||
 	bad "compare --latex: $(head -12 "$T/tex.txt")"
+# A --metric that names nothing is an error, no table (an empty one went into a paper unnoticed); --metric
+# without --latex is a usage error (it was ignored); a ratio to zero is '-', not 'nan'.
+expect_rc 2 "$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --latex --metric 'ops.iotlb_*' --metric 'no_such*'
+grep -q "metric no_such\* names no metric" "$T/out" && ! grep -q 'toprule' "$T/out" && ok || bad "--latex --metric no_such*: $(cat "$T/out")"
+expect_rc 2 "$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --metric cycles_total
+"$IOWALK" compare "$T/base.json" "$T/noiotlb.json" --all 2>/dev/null > "$T/cmp0.txt"
+! grep -q 'nan' "$T/cmp0.txt" && grep -qE '^kvm-gfn +ops.iotlb_hits +2 +0 +-2 +0.0000  worse' "$T/cmp0.txt" &&
+	grep -qE '^kvm-gfn +ops.iotlb_misses +[1-9][0-9]* +[0-9]+ +\+[0-9]+ +[0-9.]+  worse' "$T/cmp0.txt" &&
+	grep -qE ' 0 +0 +\+0 +-  [a-z-]+$' "$T/cmp0.txt" && ok || bad "compare: a ratio to zero: $(grep -m3 'nan\| 0 *0 ' "$T/cmp0.txt")"
 # simulated_seconds describes the run: a difference is not 'worse'.
 "$IOWALK" compare "$T/base.json" "$T/slow.json" 2>/dev/null | grep -E ' simulated_seconds ' | grep -q ' -$' && ok || bad "compare judged simulated_seconds"
 expect_rc 2 "$IOWALK" compare "$T/base.json" "$T/broken.json"
