@@ -693,11 +693,18 @@ static int cmd_convert(int argc, char **argv)
 	}
 	/* Where the RPCITs came from: the capture's, or the policy --rpcit chose (one per map and per unmap
 	 * when the capture has none and none was chosen). */
-	char pol[192];
-	if (st.rpcit_captured && st.format && strcmp(st.format, "vtd") == 0)
+	char pol[256];
+	bool is_vtd = st.format && strcmp(st.format, "vtd") == 0;
+	if (st.rpcit_captured && is_vtd && st.flushes_qi)
 		snprintf(pol, sizeof(pol), "captured: the guest's IOTLB invalidation descriptors, %" PRIu64 " of them domain or global%s%s",
 			 st.rpcits_wide, st.rpcits_unknown_domain ? " (domains tied to no function made global)" : "",
 			 st.qi_other ? "; its other descriptors ignored" : "");
+	else if (st.rpcit_captured && is_vtd && st.flushes_zpci) /* another architecture's flushes: a what-if, said */
+		snprintf(pol, sizeof(pol), "captured: an s390 guest's RPCITs (zpci_refresh_trans), each a page-range "
+					   "invalidation of its function's domain");
+	else if (st.rpcit_captured && !is_vtd && st.flushes_qi)
+		snprintf(pol, sizeof(pol), "captured: a VT-d guest's IOTLB invalidation descriptors, each an RPCIT of "
+					   "its range, its domain or every domain, as the descriptor's granularity says");
 	else if (st.rpcit_captured)
 		snprintf(pol, sizeof(pol), "captured");
 	else if (o.rpcit == CONVERT_RPCIT_LAZY)

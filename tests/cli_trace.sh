@@ -94,6 +94,13 @@ grep -q '2 functions (format v3: 0 = 0000:00:03.0, 1 = 0000:00:04.0), vtd 4-leve
 # --format s390-ioat keeps an x86 capture's invalidations (version 3 holds them in any format).
 "$IOWALK" trace convert --from ftrace --format s390-ioat "$G/capture-x86-6.12.txt" -o "$T/x86-s390.trace" 2> "$T/err" &&
 	grep -q '^%format s390-ioat$' "$T/x86-s390.trace" && grep -q 'RPCIT 0 0x0 0x1000 domain$' "$T/x86-s390.trace" && ok || bad "x86 capture as s390: $(cat "$T/err")"
+# A capture converted to the other architecture's format says whose flushes became what (the summary
+# said an s390 capture's zpci_refresh_trans RPCITs were "the guest's IOTLB invalidation descriptors").
+grep -q "RPCITs (captured: a VT-d guest's IOTLB invalidation descriptors, each an RPCIT of its range" "$T/err" && ok ||
+	bad "x86 capture as s390, summary: $(cat "$T/err")"
+"$IOWALK" trace convert --from ftrace --format vtd "$G/capture-6.12.txt" -o "$T/s390-vtd.trace" 2> "$T/err" &&
+	grep -q "RPCITs (captured: an s390 guest's RPCITs (zpci_refresh_trans), each a page-range invalidation" "$T/err" &&
+	"$IOWALK" run "$T/s390-vtd.trace" -q --check && ok || bad "s390 capture as VT-d: $(cat "$T/err")"
 # With QEMU's VT-d log of the run: its translations are the DMA records (the dma_* events make none), each
 # placed where the guest maps its page to QEMU's gpa (after the map, or after the invalidation that opens
 # its interval); one before the guest's first invalidation, one after its last, a repeat made one, and

@@ -958,10 +958,12 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		iw_free(c);
 		return -1;
 	}
+	st->flushes_zpci = file_mentions(f, "(zpci_refresh_trans");
+	st->flushes_qi = file_mentions(f, "qi_submit: ");
 	if (o->rpcit == CONVERT_RPCIT_CAPTURED)
 		st->rpcit_captured = true;
 	else if (o->rpcit == CONVERT_RPCIT_AUTO)
-		st->rpcit_captured = file_mentions(f, "(zpci_refresh_trans") || file_mentions(f, "qi_submit: ");
+		st->rpcit_captured = st->flushes_zpci || st->flushes_qi;
 	/* A VT-d guest's capture (its invalidation descriptors): a trace of the VT-d format, as asked. */
 	const char *format = o->format;
 	unsigned levels = o->levels;

@@ -64,6 +64,8 @@ struct convert_stats {
 	unsigned nfunctions;         /* functions kept: more than one makes a format-v2 trace */
 	char functions[CONVERT_MAX_FUNCTIONS][32];
 	bool rpcit_captured;
+	bool flushes_zpci, flushes_qi; /* the capture's flushes: s390's RPCITs (zpci_refresh_trans), VT-d's
+					  invalidation descriptors (intel_iommu:qi_submit) */
 	bool tracepoint_only;        /* no event named a device: one function, accesses from the maps */
 	unsigned levels;
 	/* The capture's integrity. */
