@@ -713,6 +713,10 @@ static void print_table(const struct plan *pl, const struct result *res, const s
 			printf(" %10.1f", res[r].m[s][M_UPD]);
 		printf("\n");
 	}
+	if (eo->nstrategies < 2) { /* the runs are in --json and --csv; there is no pair to judge */
+		printf("\nverdicts: none (one strategy: name two or more with -s to compare them)\n");
+		return;
+	}
 	for (unsigned sc = 0; sc < pl->nscen; sc++) {
 		char name[256];
 		scen_name(pl, sc, name, sizeof(name));
