@@ -34,7 +34,8 @@ static const char run_usage[] =
 	"(traces/default.trace.zst, a real capture: see docs/real-workloads.md).\n"
 	"\n"
 	"options:\n"
-	"  -s, --strategy LIST   all (default) or a comma-separated list of: %s\n"
+	"  -s, --strategy LIST   all (default) or a comma-separated list of the trace's table format's:\n"
+	"%s"
 	"  -p, --preset NAME     hardware/cost preset: z15, spr, tiny\n"
 	"                        (default: the trace format's own: z15 for s390, spr for VT-d)\n"
 	"  -c, --config FILE     INI file of parameters ([section] key = value), applied after the preset\n"
@@ -65,7 +66,8 @@ static const char run_usage[] =
 	"      --list-strategies print every strategy (name and summary, in report order) of the trace's table\n"
 	"                        format (of --format NAME when given, else of TRACE, else s390-ioat) and exit\n"
 	"      --list-formats    print the table formats this build knows (a trace's header names its own) and exit\n"
-	"      --format NAME     the table format of a trace read from stdin (other traces name their own)\n"
+	"      --format NAME     the table format of a trace read from stdin or a pipe (a file's header names\n"
+	"                        its own)\n"
 	"      --list-counters   print what each cycle component and operation counter of a report counts\n"
 	"                        and exit\n"
 	"      --selfperf        print the simulator's own speed and peak memory on stderr (host time;\n"
@@ -342,10 +344,17 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 			print_counters();
 			*done = true;
 			return CLI_EXIT_OK;
-		case 'h':
-			printf(run_usage, cli_strategy_names(model_default(), ", "));
+		case 'h': {
+			char names[1024]; /* each table format's strategies, a line each */
+			size_t n = 0;
+			names[0] = '\0';
+			for (unsigned i = 0; model_at(i) && n < sizeof(names); i++)
+				n += (size_t)snprintf(names + n, sizeof(names) - n, "%24s%s: %s\n", "", model_at(i)->fmt->name,
+						      cli_strategy_names(model_at(i), ", "));
+			printf(run_usage, names);
 			*done = true;
 			return CLI_EXIT_OK;
+		}
 		default: return CLI_EXIT_USAGE;
 		}
 	}
