@@ -91,6 +91,19 @@ golden expect-x86-6.12.trace -- --from ftrace "$G/capture-x86-6.12.txt" --name "
 grep -q '2 functions (format v3: 0 = 0000:00:03.0, 1 = 0000:00:04.0), vtd 4-level table, 3 maps, 2 unmaps, 7 RPCITs (captured: the guest.s IOTLB invalidation descriptors, 3 of them domain or global (domains tied to no function made global); its other descriptors ignored), 3 DMAs' "$T/conv.err" &&
 	ok || bad "x86 capture: $(cat "$T/conv.err")"
 "$IOWALK" run "$G/expect-x86-6.12.trace" -s all --check -q 2> "$T/err" && ok || bad "x86 capture replay: $(cat "$T/err")"
+# A capture or a QEMU log given where a trace belongs is named as such, with the way to a trace (it was
+# "bad time 'insmod-134'"); a directive given twice is refused (the second replaced the first, or changed
+# the version the records were read in).
+"$IOWALK" run "$G/capture-6.12.txt" -q 2> "$T/err"; [ $? -eq 1 ] &&
+	grep -q "line 6: an ftrace event line ('insmod-134 \[000\] ...'), not a trace record: this is a capture; convert it first" "$T/err" &&
+	ok || bad "run of a capture: $(cat "$T/err")"
+"$IOWALK" trace validate "$G/capture-x86-6.12.host.txt" 2> "$T/err"; [ $? -eq 1 ] && grep -q "a QEMU trace log line, not a trace record" "$T/err" &&
+	ok || bad "validate of a QEMU log: $(cat "$T/err")"
+for d in '%iowalk-trace 1' '%name again'; do
+	{ echo '%iowalk-trace 1'; echo '%name once'; echo "$d"; echo '0 MEMSLOT 0 0x0 0x100 0x10000000000'; } > "$T/twice.trace"
+	"$IOWALK" trace validate "$T/twice.trace" 2> "$T/err"; [ $? -eq 1 ] && grep -q "line 3: ${d%% *} given a second time" "$T/err" &&
+		grep -q "given a second time" "$T/err" && ok || bad "$d twice: $(cat "$T/err")"
+done
 # --format s390-ioat keeps an x86 capture's invalidations (version 3 holds them in any format).
 "$IOWALK" trace convert --from ftrace --format s390-ioat "$G/capture-x86-6.12.txt" -o "$T/x86-s390.trace" 2> "$T/err" &&
 	grep -q '^%format s390-ioat$' "$T/x86-s390.trace" && grep -q 'RPCIT 0 0x0 0x1000 domain$' "$T/x86-s390.trace" && ok || bad "x86 capture as s390: $(cat "$T/err")"

@@ -233,6 +233,7 @@ struct trace_reader {
 	uint64_t hash;
 	int failed;
 	char *line_buf;      /* text only */
+	unsigned directives; /* text: the header directives given (each once), bits of directive_names[] */
 	struct trace_rec pending; /* text: first record read while parsing the header */
 	int has_pending;
 	const struct trace_memory *mem; /* a trace in memory (trace_open_memory()): its records, nothing read */
@@ -331,7 +332,7 @@ const char *trace_table_format_check(const char *name)
 const char *trace_name_check(const char *name, size_t len)
 {
 	if (len > TRACE_NAME_MAX)
-		return "longer than 255 bytes";
+		return "more than 255 bytes";
 	const unsigned char *p = (const unsigned char *)name, *end = p + len;
 	while (p < end) {
 		unsigned c = *p;
@@ -461,6 +462,17 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 			return fail(tr, "line %" PRIu64 ": header directive after the first record", line);
 		char *d = tr->line_buf + 1;
 		directive_value(d); /* "%iowalk-trace 1   # the version" */
+		/* Each directive once: a second value would silently replace the first (or change the version the
+		 * records are read in). */
+		static const char *const directive_names[] = {"iowalk-trace ", "name ", "format ", "page_size "};
+		for (unsigned k = 0; k < sizeof(directive_names) / sizeof(directive_names[0]); k++) {
+			size_t kl = strlen(directive_names[k]);
+			if (strncmp(d, directive_names[k], kl) != 0)
+				continue;
+			if (tr->directives & (1u << k))
+				return fail(tr, "line %" PRIu64 ": %%%.*s given a second time", line, (int)(kl - 1), directive_names[k]);
+			tr->directives |= 1u << k;
+		}
 		if (strncmp(d, "iowalk-trace ", 13) == 0) {
 			uint64_t v;
 			if (parse_u64(d + 13, &v) != 0 || v < TRACE_FORMAT_V1 || v > TRACE_FORMAT_VERSION)
@@ -502,6 +514,13 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): expected 'TIME KIND ...'", line, recno);
 	memset(r, 0, sizeof(*r));
 	int pr = parse_u64(tok[0], &r->time_cycles);
+	if (pr != 0 && recno == 1 && tok[1][0] == '[' && strchr(tok[0], '-'))
+		return fail(tr, "line %" PRIu64 ": an ftrace event line ('%s %s ...'), not a trace record: this is a capture; "
+				"convert it first (iowalk trace convert --from ftrace|kprobe FILE -o TRACE, docs/capture.md)",
+			    line, tok[0], tok[1]);
+	if (pr != 0 && recno == 1 && strchr(tok[0], '@') && strstr(tok[0], ":vtd_"))
+		return fail(tr, "line %" PRIu64 ": a QEMU trace log line, not a trace record: it is the --host-log of "
+				"iowalk trace convert (docs/capture.md)", line);
 	if (pr != 0)
 		return fail(tr, "line %" PRIu64 " (record %" PRIu64 "): bad time '%s': %s", line, recno, tok[0],
 			    pr == -2 ? "does not fit in 64 bits" : "expected a decimal or 0x-hex number");
