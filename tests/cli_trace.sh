@@ -99,6 +99,12 @@ grep -q '2 functions (format v3: 0 = 0000:00:03.0, 1 = 0000:00:04.0), vtd 4-leve
 	ok || bad "run of a capture: $(cat "$T/err")"
 "$IOWALK" trace validate "$G/capture-x86-6.12.host.txt" 2> "$T/err"; [ $? -eq 1 ] && grep -q "a QEMU trace log line, not a trace record" "$T/err" &&
 	ok || bad "validate of a QEMU log: $(cat "$T/err")"
+# ... and the converter says so of a trace given as a capture (text, or binary and compressed).
+for t in "$SRC/traces/samples/tiny.trace" "$SRC/traces/default.trace.zst"; do
+	"$IOWALK" trace convert --from ftrace "$t" -o "$T/conv-of-trace.trace" 2> "$T/err"; [ $? -eq 1 ] &&
+		grep -q "an iowalk trace already, not a capture" "$T/err" && [ ! -e "$T/conv-of-trace.trace" ] && ok ||
+		bad "convert of a trace: $(cat "$T/err")"
+done
 for d in '%iowalk-trace 1' '%name again'; do
 	{ echo '%iowalk-trace 1'; echo '%name once'; echo "$d"; echo '0 MEMSLOT 0 0x0 0x100 0x10000000000'; } > "$T/twice.trace"
 	"$IOWALK" trace validate "$T/twice.trace" 2> "$T/err"; [ $? -eq 1 ] && grep -q "line 3: ${d%% *} given a second time" "$T/err" &&

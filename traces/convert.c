@@ -948,6 +948,18 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 		iw_free(c);
 		return -1;
 	}
+	/* An iowalk trace given as the capture (it read as "no IOMMU map/unmap events found"). */
+	char head[16] = "";
+	size_t nh = fread(head, 1, sizeof(head) - 1, f);
+	head[nh] = '\0';
+	rewind(f);
+	if (memcmp(head, TRACE_BIN_MAGIC, 8) == 0 || strncmp(head, "%iowalk-trace", 13) == 0) {
+		snprintf(err, errlen, "%s: an iowalk trace already, not a capture (trace convert reads ftrace/kprobe text: "
+				      "docs/capture.md; iowalk run replays a trace)", in);
+		fclose(f);
+		iw_free(c);
+		return -1;
+	}
 	scan_integrity(f, st);
 	if (st->lost_events && !o->accept_lost) {
 		snprintf(err, errlen,
