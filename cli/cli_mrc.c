@@ -179,6 +179,10 @@ static int write_outputs(const char *json, const char *csv, const char *figure, 
 
 static void print_table(const struct curves *cv, unsigned k)
 {
+	if (cv->lookups[k] == 0) { /* no miss ratio to give (a column of "0 (0.00%)" read as a perfect cache) */
+		printf("\n%s: 0 lookups: no curve (the strategy's device looked nothing up in it on this trace)\n", cv->name[k]);
+		return;
+	}
 	printf("\n%s: %" PRIu64 " lookups, %" PRIu64 " inexact; misses (miss ratio) at each size\n%10s", cv->name[k],
 	       cv->lookups[k], cv->inexact[k], "entries");
 	for (unsigned w = 0; w < cv->nways[k]; w++) {
@@ -194,7 +198,7 @@ static void print_table(const struct curves *cv, unsigned k)
 		printf("%10" PRIu64, cv->entries[i]);
 		for (unsigned w = 0; w < cv->nways[k]; w++) {
 			uint64_t m = cv->lookups[k] - cv->hits[k][i][w];
-			printf(" %12" PRIu64 " (%6.2f%%)", m, cv->lookups[k] ? 100.0 * (double)m / (double)cv->lookups[k] : 0.0);
+			printf(" %12" PRIu64 " (%6.2f%%)", m, 100.0 * (double)m / (double)cv->lookups[k]);
 		}
 		putchar('\n');
 	}
