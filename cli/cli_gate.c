@@ -41,7 +41,8 @@ static const char gate_usage[] =
 	"A metric the report has but the baseline has no number for (missing, null, a string) is said, not\n"
 	"gated; --strict makes it a regression.\n"
 	"\n"
-	"exit status: 0 no regression, 1 regression, 2 incompatible inputs or bad usage\n";
+	"exit status: 0 no regression, 1 regression, 2 incompatible inputs, bad usage, or a --junit file that\n"
+	"cannot be written\n";
 
 static json_t *load(const char *path)
 {
@@ -249,14 +250,10 @@ static void xml_text(FILE *f, const char *s)
 }
 
 /* JUnit XML: one test case per strategy (and one for the trace), failing with the metrics that did. */
-static int write_junit(const struct gate *g, const char *path)
+/* Writes the JUnit XML into of (staged when the gate began) and commits it. 0, or -1 (said). */
+static int write_junit(const struct gate *g, struct outfile *of)
 {
 	char err[512];
-	struct outfile *of = outfile_open(path, err, sizeof(err));
-	if (!of) {
-		cli_error("gate: %s", err);
-		return -1;
-	}
 	FILE *f = outfile_fp(of);
 	int failures = 0;
 	for (unsigned i = 0; i < g->ncases; i++)
@@ -362,6 +359,16 @@ int cli_gate(int argc, char **argv)
 		cli_error("gate: expected REPORT.json and --baseline BASE.json (see 'iowalk gate --help')");
 		return CLI_EXIT_USAGE;
 	}
+	/* The JUnit file is staged first: a path that cannot be written fails the gate before it compares
+	 * (it failed after, with the exit status of a regression). */
+	struct outfile *junit_of = NULL;
+	if (junit) {
+		char err[512];
+		if (!(junit_of = outfile_open(junit, err, sizeof(err)))) {
+			cli_error("gate: --junit %s", err);
+			return CLI_EXIT_USAGE;
+		}
+	}
 	json_t *n = load(argv[optind]), *b = load(base_path);
 	int rc = CLI_EXIT_USAGE;
 	if (!n || !b)
@@ -466,11 +473,11 @@ int cli_gate(int argc, char **argv)
 	rc = g.regressions ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 out:
 	/* The JUnit file is written whatever the outcome, a failure to compare included (an error case). */
-	if (junit) {
+	if (junit_of) {
 		if (!n || !b)
 			gate_error_line(&g, "a report could not be read (see the message above)");
-		if (write_junit(&g, junit) < 0)
-			rc = CLI_EXIT_FAIL;
+		if (write_junit(&g, junit_of) < 0)
+			rc = CLI_EXIT_USAGE; /* not a regression: the result could not be delivered */
 	}
 	json_decref(n);
 	json_decref(b);

@@ -86,6 +86,13 @@ grep -q "<testsuite name=\"iowalk-gate\" tests=\"$((NS + 1))\" failures=\"$NS\" 
 	ok || bad "gate --junit: $(head -3 "$T/junit.xml")"
 expect_rc 0 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --exact --junit "$T/junit-ok.xml"
 grep -q 'failures="0"' "$T/junit-ok.xml" && ok || bad "gate --junit on a pass"
+# A --junit file that cannot be written fails the gate before it compares, exit 2 (it compared, then exited
+# 1, a regression's status); a full disk at the end is exit 2 too.
+expect_rc 2 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --junit "$T/nodir/j.xml"
+grep -q "gate: --junit .*nodir/j.xml" "$T/out" && ! grep -q 'metrics compared' "$T/out" && ok || bad "--junit into a missing directory: $(cat "$T/out")"
+if [ -w /dev/full ]; then
+	expect_rc 2 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --junit /dev/full
+fi
 # A passing gate prints its summary alone (every metric with --all); --metric gates only the metrics its
 # globs name; integers are printed exactly and reals at fixed precision (no exponent).
 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" > "$T/pass.txt" && [ "$(wc -l < "$T/pass.txt")" -le 2 ] && ok ||
