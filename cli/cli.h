@@ -40,6 +40,9 @@ const struct iw_model *cli_trace_model(const char *path, const char *format, cha
 /* The model of the table format a trace's header names: NULL, with the reason naming path, when this
  * build knows none of that name. */
 const struct iw_model *cli_header_model(const struct trace_header *hdr, const char *path, char *err, size_t errlen);
+/* Whether the directory path's last component would go in is missing: said ("CMD: OPT PATH: the directory
+ * 'D' does not exist" and hint), before a long run whose result could not be written at its end. */
+bool cli_parent_missing(const char *cmd, const char *opt, const char *path, const char *hint);
 /* mkdir -p dir: it and the directories leading to it (0, or -1 said on stderr). */
 int cli_mkdirs(const char *dir);
 /* A JSON file, duplicate keys refused (which one would count?): NULL with the reason in err, naming path

@@ -330,3 +330,17 @@ int cli_mkdirs(const char *dir)
 			return 0;
 	}
 }
+
+bool cli_parent_missing(const char *cmd, const char *opt, const char *path, const char *hint)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return false;
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	struct stat st;
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return false;
+	cli_error("%s: %s %s: the directory '%s' does not exist%s", cmd, opt, path, dir, hint ? hint : "");
+	return true;
+}

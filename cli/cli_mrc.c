@@ -309,6 +309,10 @@ int cli_mrc(int argc, char **argv)
 		o.trace_size = iowalk_default_trace_size;
 		o.trace_label = "default";
 	}
+	/* The results' directories before the run (a typo found at its end cost the whole run). */
+	if ((json && cli_parent_missing("mrc", "--json", json, NULL)) || (csv && cli_parent_missing("mrc", "--csv", csv, NULL)) ||
+	    (figure && cli_parent_missing("mrc", "--figure", figure, NULL)))
+		return CLI_EXIT_FAIL;
 	o.format_given = format != NULL;
 	o.mrc_max_entries = max;
 	o.mrc_sample = rate;

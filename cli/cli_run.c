@@ -96,22 +96,8 @@ static struct outfile *write_report(const char *path, int (*fn)(const struct rep
 	return of;
 }
 
-/* Whether the directory path's last component would go in is missing: said (naming the option), since
- * only --outdir creates directories (a typo must not make a directory tree). */
-static bool parent_missing(const char *path, const char *opt)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash || slash == path)
-		return false;
-	char dir[4200];
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	struct stat st;
-	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		return false;
-	cli_error("run: %s %s: the directory '%s' does not exist (only --outdir creates directories: create it, or use --outdir)",
-		  opt, path, dir);
-	return true;
-}
+/* A result's missing directory: only --outdir creates directories (a typo must not make a directory tree). */
+static const char outdir_hint[] = " (only --outdir creates directories: create it, or use --outdir)";
 
 /* Creates the directories leading to path's last component (mkdir -p of its dirname). */
 static int make_parents(const char *path)
@@ -181,7 +167,7 @@ static int draw_figure(const char *prefix, const struct report_ctx *r, struct ou
 {
 	for (int i = 0; i < FIG_OUTS; i++)
 		out[i] = NULL;
-	if (parent_missing(prefix, "--figure"))
+	if (cli_parent_missing("run", "--figure", prefix, outdir_hint))
 		return -1;
 	if (strchr(prefix, '\'')) {
 		cli_error("--figure: a path with a single quote cannot be passed to gnuplot");
@@ -394,7 +380,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		const char *const outs[4] = {a->json, a->csv, a->cdf, a->figure};
 		static const char *const out_opts[4] = {"--json", "--csv", "--cdf", "--figure"};
 		for (int i = 0; i < 4; i++)
-			if (outs[i] && parent_missing(outs[i], out_opts[i]))
+			if (outs[i] && cli_parent_missing("run", out_opts[i], outs[i], outdir_hint))
 				return CLI_EXIT_FAIL;
 	}
 

@@ -864,43 +864,43 @@ int cli_sensitivity(int argc, char **argv)
 		goto out;
 	}
 	memset(res, 0, bytes);
+	/* The results are staged before the runs: a path that cannot be written fails now, not after every
+	 * run (it failed at the end). */
+	struct outfile *outs[3] = {NULL, NULL, NULL};
+	const char *const out_paths[3] = {json, csv, tornado};
+	for (int i = 0; i < 3; i++)
+		if (out_paths[i] && !(outs[i] = outfile_open(out_paths[i], err, sizeof(err)))) {
+			cli_error("sensitivity: %s", err);
+			goto out_abort;
+		}
 	/* Check the trace and the base once before spreading the work. */
 	if (run_one(&pl, 0, &base, &eo, &res[0]) < 0)
-		goto out;
+		goto out_abort;
 	res[0].ok = 0;
 	if (run_all(&pl, &base, &eo, jobs, res, quiet) < 0) {
 		cli_error("sensitivity: a run failed (see above)");
-		goto out;
+		goto out_abort;
 	}
 	double ns_per_cycle = 1000.0 / (double)base.cpu_clock_mhz;
 	if (!quiet)
 		print_table(&pl, res, &eo, ns_per_cycle);
-	struct outfile *outs[3] = {NULL, NULL, NULL};
-	int ok = 1;
-	err[0] = '\0';
-	if (json) {
-		outs[0] = outfile_open(json, err, sizeof(err));
-		ok = outs[0] && write_json(outfile_fp(outs[0]), &pl, res, &eo, seed, ns_per_cycle) == 0;
-	}
-	if (ok && csv) {
-		outs[1] = outfile_open(csv, err, sizeof(err));
-		ok = outs[1] && write_csv(outfile_fp(outs[1]), &pl, res, &eo) == 0;
-	}
-	if (ok && tornado) {
-		outs[2] = outfile_open(tornado, err, sizeof(err));
-		ok = outs[2] && write_tornado(outfile_fp(outs[2]), &pl, res, &eo) == 0;
-	}
-	if (!ok) {
-		cli_error("sensitivity: %s", err[0] ? err : "write error");
-		for (int i = 0; i < 3; i++)
-			outfile_abort(outs[i]);
-		goto out;
+	errno = 0;
+	if ((outs[0] && write_json(outfile_fp(outs[0]), &pl, res, &eo, seed, ns_per_cycle) != 0) ||
+	    (outs[1] && write_csv(outfile_fp(outs[1]), &pl, res, &eo) != 0) ||
+	    (outs[2] && write_tornado(outfile_fp(outs[2]), &pl, res, &eo) != 0)) {
+		int e = errno;
+		cli_error("sensitivity: write error%s%s", e ? ": " : "", e ? strerror(e) : "");
+		goto out_abort;
 	}
 	if (outfile_commit_all(outs, 3, err, sizeof(err)) < 0) {
 		cli_error("%s", err);
 		goto out;
 	}
 	rc = CLI_EXIT_OK;
+	goto out;
+out_abort:
+	for (int i = 0; i < 3; i++)
+		outfile_abort(outs[i]);
 out:
 	trace_memory_free(tm);
 	if (res != MAP_FAILED)

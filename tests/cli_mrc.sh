@@ -126,6 +126,9 @@ E="$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst"
 	cmp -s "$T/pipe.csv" "$T/file.csv" && ok || bad "mrc of a VT-d trace through a pipe with --format vtd"
 "$IOWALK" mrc "$T/pv.trace" --format s390-ioat -q 2> "$T/err"; [ $? -eq 1 ] && grep -q "table format is vtd, but --format names s390-ioat" "$T/err" &&
 	ok || bad "mrc --format s390-ioat on a VT-d trace file: $(cat "$T/err")"
+# A result's missing directory is found before the run (it failed after it).
+"$IOWALK" mrc -q --csv "$T/nodir/x.csv" 2> "$T/err"; [ $? -eq 1 ] && grep -q "mrc: --csv .*nodir/x.csv: the directory '.*nodir' does not exist" "$T/err" &&
+	ok || bad "mrc --csv into a missing directory: $(cat "$T/err")"
 # A structure nothing looked up has no curve (a column of "0 (0.00%)" read as a perfect cache).
 grep -v ' DMA ' "$SRC/traces/samples/tiny.trace" > "$T/nodma.trace"
 "$IOWALK" mrc "$T/nodma.trace" > "$T/nodma.txt" && grep -q '^iotlb: 0 lookups: no curve' "$T/nodma.txt" && ! grep -q '0.00%' "$T/nodma.txt" &&

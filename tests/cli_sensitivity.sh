@@ -111,6 +111,10 @@ cmp -s "$T/vstdin.csv" "$T/vfile.csv" && ok || bad "a VT-d trace on stdin gave o
 "$IOWALK" trace gen stream --ops 1048580 --binary -o - 2> /dev/null |
 	"$IOWALK" sensitivity - -n 2 -s kvm-gfn,root-pfn -q > /dev/null 2> "$T/big.err"
 [ $? -eq 1 ] && grep -q "more than 1048576 records (give it as a file)" "$T/big.err" && ok || bad "a large trace on stdin: $(cat "$T/big.err")"
+# A result that cannot be written fails before the runs (it failed after all of them), nothing written.
+"$IOWALK" sensitivity "$tiny" -s kvm-gfn,root-pfn -n 2 -j 1 --json "$T/nodir/x.json" --csv "$T/early.csv" > /dev/null 2> "$T/early.err"
+[ $? -eq 1 ] && grep -q 'nodir/x.json: cannot create temporary file' "$T/early.err" && ! grep -q 'runs on' "$T/early.err" &&
+	[ ! -e "$T/early.csv" ] && ok || bad "sensitivity --json into a missing directory: $(cat "$T/early.err")"
 # One strategy: its one-at-a-time table, and the verdicts said to be none (they were empty headings).
 "$IOWALK" sensitivity "$tiny" -s kvm-gfn -n 2 -j 1 > "$T/one.txt" 2> /dev/null &&
 	grep -q '^verdicts: none (one strategy' "$T/one.txt" && ! grep -q '^verdicts, scenario' "$T/one.txt" && ok ||
