@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A trace of at most this many records (40 bytes each in memory: 40 MiB) is read once for all runs. */
@@ -61,7 +62,8 @@ static const char sens_usage[] =
 	"  -p, --preset NAME     -c, --config FILE     -S, --set KEY=VALUE   as for `iowalk run` (the base)\n"
 	"      --json FILE       the whole result as JSON      --csv FILE   one row per run\n"
 	"      --tornado FILE    per pair and metric, each parameter's gap at its two ends, largest swing first\n"
-	"  -q, --quiet           no table on stdout\n"
+	"  -q, --quiet           no table on stdout, no progress on stderr (runs done and time left: on a\n"
+	"                        terminal a line rewritten, else a line every 10 s)\n"
 	"  -h, --help            this help\n";
 
 enum { M_UPD, M_XLAT, NM };
@@ -153,14 +155,50 @@ static int run_all(const struct plan *pl, const struct iw_config *base, const st
 		pids[w] = pid;
 		outfile_add_child(pid);
 	}
+	/* The workers are waited for while the runs done are counted (each sets its result's ok in the shared
+	 * map): progress on stderr, host time, never part of a result. On a terminal one line rewritten, else
+	 * a line every 10 s (a long run in a CI log). */
 	int rc = 0;
-	for (long w = 0; w < jobs; w++) {
-		int st;
-		if (!pids[w] || waitpid(pids[w], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			rc = -1;
-		if (pids[w])
+	long alive = 0;
+	for (long w = 0; w < jobs; w++)
+		alive += pids[w] != 0;
+	bool tty = !quiet && isatty(STDERR_FILENO), shown = false;
+	struct timespec t0, last;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	last = t0;
+	while (alive > 0) {
+		for (long w = 0; w < jobs; w++) {
+			int st;
+			pid_t got = pids[w] ? waitpid(pids[w], &st, WNOHANG) : 0;
+			if (got == 0)
+				continue;
+			if (got < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				rc = -1;
 			outfile_remove_child(pids[w]);
+			pids[w] = 0;
+			alive--;
+		}
+		if (alive == 0)
+			break;
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double since = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) * 1e-9;
+		if (!quiet && since >= (tty ? 0.5 : 10.0)) {
+			unsigned done = 0;
+			for (unsigned r = 0; r < pl->nruns; r++)
+				done += ((volatile struct result *)res)[r].ok != 0;
+			double secs = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
+			fprintf(stderr, "%ssensitivity: %u/%u runs (%.0f %%), %.0f s so far, about %.0f s left%s", tty ? "\r" : "",
+				done, pl->nruns, 100.0 * done / pl->nruns, secs, done ? secs * (pl->nruns - done) / done : 0.0,
+				tty ? "\033[K" : "\n");
+			shown = true;
+			last = now;
+		}
+		struct timespec nap = {0, 50 * 1000 * 1000};
+		nanosleep(&nap, NULL);
 	}
+	if (tty && shown)
+		fputs("\r\033[K", stderr);
 	iw_free(pids);
 	for (unsigned r = 0; r < pl->nruns && rc == 0; r++)
 		if (!res[r].ok)

@@ -115,6 +115,13 @@ cmp -s "$T/vstdin.csv" "$T/vfile.csv" && ok || bad "a VT-d trace on stdin gave o
 "$IOWALK" sensitivity "$tiny" -s kvm-gfn,root-pfn -n 2 -j 1 --json "$T/nodir/x.json" --csv "$T/early.csv" > /dev/null 2> "$T/early.err"
 [ $? -eq 1 ] && grep -q 'nodir/x.json: cannot create temporary file' "$T/early.err" && ! grep -q 'runs on' "$T/early.err" &&
 	[ ! -e "$T/early.csv" ] && ok || bad "sensitivity --json into a missing directory: $(cat "$T/early.err")"
+# Progress on a terminal (script(1) gives one): a line of runs done, rewritten; the results are the same.
+if command -v script > /dev/null; then
+	script -qec "'$IOWALK' sensitivity -s kvm-gfn,root-pfn -n 2 -j 1 --csv '$T/tty.csv' > /dev/null" /dev/null > "$T/tty.txt" 2>&1
+	"$IOWALK" sensitivity -s kvm-gfn,root-pfn -n 2 -j 1 -q --csv "$T/notty.csv"
+	grep -qE 'sensitivity: [0-9]+/[0-9]+ runs \([0-9]+ %\), [0-9]+ s so far, about [0-9]+ s left' "$T/tty.txt" &&
+		cmp -s "$T/tty.csv" "$T/notty.csv" && ok || bad "sensitivity progress on a terminal: $(head -c 300 "$T/tty.txt")"
+fi
 # One strategy: its one-at-a-time table, and the verdicts said to be none (they were empty headings).
 "$IOWALK" sensitivity "$tiny" -s kvm-gfn -n 2 -j 1 > "$T/one.txt" 2> /dev/null &&
 	grep -q '^verdicts: none (one strategy' "$T/one.txt" && ! grep -q '^verdicts, scenario' "$T/one.txt" && ok ||
