@@ -71,6 +71,7 @@ struct gate_case {
 struct gate {
 	double tol;
 	int exact, quiet, strict, all;
+	bool header_done;        /* the table's header line, printed before its first row or the summary */
 	const char *metrics[32];  /* --metric globs: only metrics whose name matches one are gated */
 	unsigned nmetrics;
 	int regressions, improvements, compared, unjudged;
@@ -108,6 +109,15 @@ static void fmt_num(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%.9f", json_real_value(v));
 	else
 		snprintf(buf, len, "-");
+}
+
+/* The table's header, once, before its first row or the summary (not before an error: the reports could
+ * not be compared, or no metric matched). */
+static void table_header(struct gate *g)
+{
+	if (!g->quiet && !g->header_done)
+		printf("%-9s %-40s %20s %20s %10s  %s\n", "strategy", "metric", "baseline", "report", "change", "status");
+	g->header_done = true;
 }
 
 static void compare(struct gate *g, const char *strategy, const char *name, const char *key, json_t *bv, json_t *nv)
@@ -179,6 +189,7 @@ static void compare(struct gate *g, const char *strategy, const char *name, cons
 		char bs[40], ns[40];
 		fmt_num(bv, bs, sizeof(bs));
 		fmt_num(nv, ns, sizeof(ns));
+		table_header(g);
 		printf("%-9s %-40s %20s %20s %+9.3f%%  %s\n", strategy, name, bs, ns, isfinite(rel) ? rel * 100 : 0.0, status);
 	}
 }
@@ -433,8 +444,6 @@ int cli_gate(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!g.quiet)
-		printf("%-9s %-40s %20s %20s %10s  %s\n", "strategy", "metric", "baseline", "report", "change", "status");
 	begin_case(&g, "trace");
 	static const char *const trace_numbers[] = {"records", "first_cycle", "last_cycle", NULL};
 	for (const char *const *k = trace_numbers; *k; k++) {
@@ -459,6 +468,7 @@ int cli_gate(int argc, char **argv)
 		rc = incompatible(&g, g.nmetrics ? "no metric matches the --metric globs" : "the baseline has no metrics to compare");
 		goto out;
 	}
+	table_header(&g);
 	if (g.exact)
 		printf("gate: %d metrics compared exactly, %d differ\n", g.compared, g.regressions);
 	else
