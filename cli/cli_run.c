@@ -302,7 +302,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 			char *end;
 			errno = 0;
 			double v = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(v > 0) || v > 1e12) {
+			/* Decimal only: strtod also reads hex floats ("0x10" was 16 s). */
+			if (errno || *end || end == optarg || !(v > 0) || v > 1e12 || strpbrk(optarg, "xX")) {
 				cli_error("run: --amortize-over takes a positive number of seconds (at most 1e12), got '%s'", optarg);
 				return CLI_EXIT_USAGE;
 			}

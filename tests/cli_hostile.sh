@@ -153,7 +153,7 @@ printf '[sweep]\ngenerator = churn\n; %s\n' "$long" > "$T/long-sweep.ini"
 # run's own options: a bad value is a usage error (exit 2) naming the option, nothing run.
 sets=$(for i in $(seq 65); do printf -- '--set cost.intercept=%d ' "$i"; done)
 # shellcheck disable=SC2086
-for args in "--amortize-over 0" "--amortize-over -5" "--amortize-over abc" "--amortize-over 1e13" "--amortize-over nan" \
+for args in "--amortize-over 0" "--amortize-over -5" "--amortize-over abc" "--amortize-over 1e13" "--amortize-over nan" "--amortize-over 0x10" \
 	"--warmup abc" "--warmup -1" "--warmup 5x" "--outdir $T/od --json $T/x.json" "$T/a $T/b" "$sets"; do
 	"$IOWALK" run -q $args > "$T/opt.out" 2>&1
 	rc=$?
