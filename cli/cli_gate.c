@@ -342,7 +342,7 @@ int cli_gate(int argc, char **argv)
 			double v = strtod(optarg, &end);
 			if (*end == '%')
 				end++;
-			if (errno || *end || end == optarg || !isfinite(v) || v < 0 || v > 1000) {
+			if (errno || *end || end == optarg || !isfinite(v) || v < 0 || v > 1000 || strpbrk(optarg, "xX")) {
 				cli_error("gate: --tolerance '%s': expected a percentage like 0.5%%", optarg);
 				return CLI_EXIT_USAGE;
 			}

@@ -260,7 +260,7 @@ int cli_mrc(int argc, char **argv)
 		case O_SAMPLE: {
 			char *end;
 			rate = strtod(optarg, &end);
-			if (*end || end == optarg || !(rate > 0 && rate <= 1)) {
+			if (*end || end == optarg || !(rate > 0 && rate <= 1) || strpbrk(optarg, "xX")) { /* decimal only */
 				cli_error("mrc: --sample '%s': expected a rate in (0, 1]", optarg);
 				iw_free(sets);
 				return CLI_EXIT_USAGE;

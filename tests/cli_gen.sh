@@ -55,6 +55,7 @@ for shared in 0 1; do "$IOWALK" run -q --check --set device.shared_caches=$share
 [ "$(jget "$T/m.json" memslot_pages)" = 262144 ] && ok || bad "memslot pages != 1 GiB"
 # bad options are usage errors
 "$IOWALK" trace gen random --zipf 0.3 -o "$T/x" 2>/dev/null; [ $? -eq 2 ] && ok || bad "--zipf 0.3 should be rejected"
+"$IOWALK" trace gen random --zipf 0x1 -o "$T/x" 2> "$T/err"; [ $? -eq 2 ] && grep -q "expected a decimal number" "$T/err" && ok || bad "--zipf 0x1 (a hex float)"
 "$IOWALK" trace gen bogus -o "$T/x" 2>/dev/null; [ $? -eq 2 ] && ok || bad "unknown kind should be rejected"
 "$IOWALK" trace gen churn --memslots 3 --guest-ram 1024 -o "$T/x" 2>/dev/null; [ $? -eq 2 ] && ok || bad "--memslots 3 of 1024 MiB should be rejected"
 [ -e "$T/x" ] && bad "a rejected gen left a file" || ok

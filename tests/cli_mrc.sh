@@ -112,6 +112,7 @@ E="$SRC/traces/real/linux-6.12-x86-e1000e-cm-strict-net.trace.zst"
 "$IOWALK" mrc "$E" -s kvm-gfn -q --sample 0.5 --csv "$T/x5.csv" && [ "$(grep -v '^[a-z_0-9]*,0,' "$T/x.csv")" = "$(grep -v '^[a-z_0-9]*,0,' "$T/x5.csv")" ] &&
 	ok || bad "--sample changed a set-associative curve"
 "$IOWALK" mrc --sample 0 2> "$T/err"; [ $? -eq 2 ] && grep -q "expected a rate in (0, 1]" "$T/err" && ok || bad "--sample 0"
+"$IOWALK" mrc --sample 0x0.8 2> "$T/err"; [ $? -eq 2 ] && grep -q "expected a rate in (0, 1]" "$T/err" && ok || bad "--sample 0x0.8 (a hex float)"
 # Usage errors.
 "$IOWALK" mrc --max-entries 100 2> "$T/err"; [ $? -eq 2 ] && grep -q "power of two" "$T/err" && ok || bad "--max-entries 100"
 "$IOWALK" mrc -s all 2> "$T/err"; [ $? -eq 2 ] && grep -q "one strategy at a time" "$T/err" && ok || bad "-s all: $(cat "$T/err")"

@@ -315,8 +315,8 @@ const char *gen_set(struct gen_opts *o, const char *key, const char *value, char
 		char *end;
 		errno = 0;
 		double d = strtod(value, &end);
-		if (errno || *end || end == value) {
-			snprintf(err, errlen, "--zipf '%s': expected a number", value);
+		if (errno || *end || end == value || strpbrk(value, "xX")) { /* decimal: strtod also reads hex floats */
+			snprintf(err, errlen, "--zipf '%s': expected a decimal number", value);
 			return err;
 		}
 		o->zipf_s = d;
