@@ -117,7 +117,7 @@ cmp -s "$T/vstdin.csv" "$T/vfile.csv" && ok || bad "a VT-d trace on stdin gave o
 	[ ! -e "$T/early.csv" ] && ok || bad "sensitivity --json into a missing directory: $(cat "$T/early.err")"
 # Progress on a terminal (script(1) gives one): a line of runs done, rewritten; the results are the same.
 if command -v script > /dev/null; then
-	script -qec "'$IOWALK' sensitivity -s kvm-gfn,root-pfn -n 2 -j 1 --csv '$T/tty.csv' > /dev/null" /dev/null > "$T/tty.txt" 2>&1
+	script -qec "'$IOWALK' sensitivity -s kvm-gfn,root-pfn -n 2 -j 1 --csv '$T/tty.csv' > /dev/null" /dev/null < /dev/null > "$T/tty.txt" 2>&1 # (script reads stdin: not the caller's)
 	"$IOWALK" sensitivity -s kvm-gfn,root-pfn -n 2 -j 1 -q --csv "$T/notty.csv"
 	grep -qE 'sensitivity: [0-9]+/[0-9]+ runs \([0-9]+ %\), [0-9]+ s so far, about [0-9]+ s left' "$T/tty.txt" &&
 		cmp -s "$T/tty.csv" "$T/notty.csv" && ok || bad "sensitivity progress on a terminal: $(head -c 300 "$T/tty.txt")"
