@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,10 +138,16 @@ static int prepare(struct outfile *of, const char *path, char *err, size_t errle
 		of->is_stdout = of->through = 1;
 		return 0;
 	}
-	/* A special file is written through by the name given: /dev/stdout is a link to /proc/self/fd/1, whose
-	 * text for a pipe ("pipe:[N]") names no file, so a special file's links are not followed by hand. */
-	struct stat sp;
-	if (stat(path, &sp) == 0 && !S_ISREG(sp.st_mode) && !S_ISDIR(sp.st_mode)) {
+	/* stat() follows every link, /proc's too: a directory is refused; a device, FIFO or socket is written
+	 * through by the name given, never replaced, its links not followed by hand (/dev/stdout is a link to
+	 * /proc/self/fd/1, whose text for a pipe, "pipe:[N]", names no file). */
+	struct stat st;
+	bool exists = stat(path, &st) == 0;
+	if (exists && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory", path);
+		return -1;
+	}
+	if (exists && !S_ISREG(st.st_mode)) {
 		of->path = iw_strdup(path);
 		of->through = 1;
 		if (!of->path) {
@@ -149,19 +156,11 @@ static int prepare(struct outfile *of, const char *path, char *err, size_t errle
 		}
 		return 0;
 	}
+	/* A regular file, or none yet: the temporary goes beside the file the links name. */
 	of->path = resolve(path);
 	if (!of->path) {
 		snprintf(err, errlen, "%s: %s", path, errno == ELOOP ? "too many symbolic links" : "out of memory");
 		return -1;
-	}
-	struct stat st;
-	if (stat(of->path, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "%s: is a directory", path);
-			return -1;
-		}
-		if (!S_ISREG(st.st_mode))
-			of->through = 1; /* a device, FIFO or socket: never replaced */
 	}
 	return 0;
 }
