@@ -136,9 +136,8 @@ static int cmd_cat(const char *path)
 	while ((rc = trace_next(tr, &r)) == 1) {
 		if (trace_write(tw, &r) < 0) {
 			bool gone = cli_stdout_reader_gone(); /* the reader stopped reading: a quiet end */
-			int e = errno;
 			if (!gone)
-				cli_error("stdout: write error: %s", strerror(e ? e : EIO));
+				cli_error("%s", trace_writer_error(tw, err, sizeof(err)));
 			trace_writer_abort(tw);
 			trace_close(tr);
 			return gone ? CLI_EXIT_OK : CLI_EXIT_FAIL;

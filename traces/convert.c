@@ -979,7 +979,7 @@ int convert_ftrace(const char *in, const char *out, const struct convert_opts *o
 	/* A VT-d guest's capture (its invalidation descriptors): a trace of the VT-d format, as asked. */
 	const char *format = o->format;
 	unsigned levels = o->levels;
-	if (!format && o->vtd_format && file_mentions(f, "qi_submit: ")) {
+	if (!format && o->vtd_format && st->flushes_qi) {
 		format = o->vtd_format;
 		if (!levels)
 			levels = o->vtd_levels;
