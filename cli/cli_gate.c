@@ -3,6 +3,7 @@
  * (or any difference with --exact), 2 when the two cannot be compared (different schema, trace,
  * configuration or strategies, nothing to compare) or on bad usage. */
 #include "cli.h"
+#include "decimal.h"
 #include "outfile.h"
 #include "report.h"
 
@@ -339,10 +340,10 @@ int cli_gate(int argc, char **argv)
 		case 't': {
 			char *end;
 			errno = 0;
-			double v = strtod(optarg, &end);
+			double v = iw_strtod_decimal(optarg, &end);
 			if (*end == '%')
 				end++;
-			if (errno || *end || end == optarg || !isfinite(v) || v < 0 || v > 1000 || strpbrk(optarg, "xX")) {
+			if (errno || *end || end == optarg || !isfinite(v) || v < 0 || v > 1000) {
 				cli_error("gate: --tolerance '%s': expected a percentage like 0.5%%", optarg);
 				return CLI_EXIT_USAGE;
 			}

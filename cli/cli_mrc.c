@@ -2,6 +2,7 @@
  * and 4 ways, from one replay of the trace under one strategy (docs/mrc.md). */
 #include "alloc.h"
 #include "cli.h"
+#include "decimal.h"
 #include "models.h"
 #include "outfile.h"
 
@@ -259,8 +260,8 @@ int cli_mrc(int argc, char **argv)
 		}
 		case O_SAMPLE: {
 			char *end;
-			rate = strtod(optarg, &end);
-			if (*end || end == optarg || !(rate > 0 && rate <= 1) || strpbrk(optarg, "xX")) { /* decimal only */
+			rate = iw_strtod_decimal(optarg, &end);
+			if (*end || end == optarg || !(rate > 0 && rate <= 1)) {
 				cli_error("mrc: --sample '%s': expected a rate in (0, 1]", optarg);
 				iw_free(sets);
 				return CLI_EXIT_USAGE;

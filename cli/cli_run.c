@@ -3,6 +3,7 @@
 #include "alloc.h"
 #include "cli.h"
 #include "config.h"
+#include "decimal.h"
 #include "engine.h"
 #include "models.h"
 #include "outfile.h"
@@ -301,9 +302,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, struct engi
 		case OPT_AMORTIZE: {
 			char *end;
 			errno = 0;
-			double v = strtod(optarg, &end);
-			/* Decimal only: strtod also reads hex floats ("0x10" was 16 s). */
-			if (errno || *end || end == optarg || !(v > 0) || v > 1e12 || strpbrk(optarg, "xX")) {
+			double v = iw_strtod_decimal(optarg, &end);
+			if (errno || *end || end == optarg || !(v > 0) || v > 1e12) {
 				cli_error("run: --amortize-over takes a positive number of seconds (at most 1e12), got '%s'", optarg);
 				return CLI_EXIT_USAGE;
 			}

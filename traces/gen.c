@@ -14,6 +14,7 @@
 #include "gen.h"
 
 #include "alloc.h"
+#include "decimal.h"
 #include "rng.h"
 #include "trace.h"
 
@@ -314,8 +315,8 @@ const char *gen_set(struct gen_opts *o, const char *key, const char *value, char
 	if (strcmp(key, "zipf") == 0) {
 		char *end;
 		errno = 0;
-		double d = strtod(value, &end);
-		if (errno || *end || end == value || strpbrk(value, "xX")) { /* decimal: strtod also reads hex floats */
+		double d = iw_strtod_decimal(value, &end);
+		if (errno || *end || end == value) {
 			snprintf(err, errlen, "--zipf '%s': expected a decimal number", value);
 			return err;
 		}
