@@ -858,10 +858,10 @@ int cli_sensitivity(int argc, char **argv)
 	 * (SENS_MEMORY_RECORDS); else each run reads it (and when it cannot be read, the first run says why).
 	 * A trace on stdin or through a pipe can be read once only: through memory, its header naming its
 	 * table format. */
-	bool too_big, on_stdin = cli_read_once(eo.trace_path);
+	bool too_big, read_once = cli_read_once(eo.trace_path);
 	struct trace_memory *tm = engine_load_trace(&eo, SENS_MEMORY_RECORDS, &too_big, err, sizeof(err));
 	eo.trace_mem = tm;
-	if (!tm && on_stdin) {
+	if (!tm && read_once) {
 		if (too_big)
 			cli_error("sensitivity: a trace on stdin or through a pipe is read once, into memory, for all the "
 				  "runs: %s (give it as a file)", err);
@@ -869,7 +869,7 @@ int cli_sensitivity(int argc, char **argv)
 			cli_error("sensitivity: %s", err);
 		return CLI_EXIT_FAIL;
 	}
-	const struct iw_model *model = on_stdin ? cli_header_model(trace_memory_header(tm), eo.trace_path, err, sizeof(err))
+	const struct iw_model *model = read_once ? cli_header_model(trace_memory_header(tm), eo.trace_path, err, sizeof(err))
 					        : cli_trace_model(eo.trace_path, NULL, err, sizeof(err));
 	int rc = CLI_EXIT_FAIL;
 	struct plan pl = {0};
