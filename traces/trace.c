@@ -452,6 +452,51 @@ static const struct kind_syntax syntax_v2_fn[] = {
 	[TRACE_RPCIT] = {"RPCIT", 3, "TIME RPCIT FN IOVA LEN"},
 };
 
+/* A header directive (d: the line after its '%'), each at most once: a second value would silently
+ * replace the first (or change the version the records are read in). 0, or -1 (fail()). */
+static int parse_directive(struct trace_reader *tr, const char *d, uint64_t line)
+{
+	enum { D_VERSION, D_NAME, D_FORMAT, D_PAGE_SIZE, D_COUNT };
+	static const char *const directive_names[D_COUNT] = {"iowalk-trace ", "name ", "format ", "page_size "};
+	unsigned k = 0;
+	while (k < D_COUNT && strncmp(d, directive_names[k], strlen(directive_names[k])) != 0)
+		k++;
+	if (k == D_COUNT)
+		return fail(tr, "line %" PRIu64 ": unknown header directive '%%%s'", line, d);
+	size_t kl = strlen(directive_names[k]);
+	if (tr->directives & (1u << k))
+		return fail(tr, "line %" PRIu64 ": %%%.*s given a second time", line, (int)(kl - 1), directive_names[k]);
+	tr->directives |= 1u << k;
+	const char *v = d + kl;
+	uint64_t u;
+	const char *why;
+	switch (k) {
+	case D_VERSION:
+		if (parse_u64(v, &u) != 0 || u < TRACE_FORMAT_V1 || u > TRACE_FORMAT_VERSION)
+			return fail(tr, "line %" PRIu64 ": unsupported format version '%s' (this reader knows 1 to %u)", line, v,
+				    TRACE_FORMAT_VERSION);
+		tr->hdr.version = (uint32_t)u;
+		return 0;
+	case D_NAME:
+		if ((why = trace_name_check(v, strlen(v))))
+			return fail(tr, "line %" PRIu64 ": the name has %s", line, why);
+		memcpy(tr->hdr.name, v, strlen(v) + 1);
+		return 0;
+	case D_FORMAT:
+		why = trace_table_format_check(v);
+		if (tr->hdr.version < TRACE_FORMAT_V3)
+			return fail(tr, "line %" PRIu64 ": %%format needs version 3 ('%%iowalk-trace 3' before it)", line);
+		if (why)
+			return fail(tr, "line %" PRIu64 ": table format '%s': %s", line, v, why);
+		memcpy(tr->hdr.format, v, strlen(v) + 1);
+		return 0;
+	default: /* D_PAGE_SIZE */
+		if (parse_u64(v, &u) != 0 || u != TRACE_PAGE_SIZE)
+			return fail(tr, "line %" PRIu64 ": page_size must be 4096", line);
+		return 0;
+	}
+}
+
 /* Parses a record line. 1: record; 0: not a record (blank/comment/directive handled); -1: error. */
 static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int allow_directives)
 {
@@ -462,49 +507,7 @@ static int parse_text_line(struct trace_reader *tr, struct trace_rec *r, int all
 			return fail(tr, "line %" PRIu64 ": header directive after the first record", line);
 		char *d = tr->line_buf + 1;
 		directive_value(d); /* "%iowalk-trace 1   # the version" */
-		/* Each directive once: a second value would silently replace the first (or change the version the
-		 * records are read in). */
-		static const char *const directive_names[] = {"iowalk-trace ", "name ", "format ", "page_size "};
-		for (unsigned k = 0; k < sizeof(directive_names) / sizeof(directive_names[0]); k++) {
-			size_t kl = strlen(directive_names[k]);
-			if (strncmp(d, directive_names[k], kl) != 0)
-				continue;
-			if (tr->directives & (1u << k))
-				return fail(tr, "line %" PRIu64 ": %%%.*s given a second time", line, (int)(kl - 1), directive_names[k]);
-			tr->directives |= 1u << k;
-		}
-		if (strncmp(d, "iowalk-trace ", 13) == 0) {
-			uint64_t v;
-			if (parse_u64(d + 13, &v) != 0 || v < TRACE_FORMAT_V1 || v > TRACE_FORMAT_VERSION)
-				return fail(tr, "line %" PRIu64 ": unsupported format version '%s' (this reader knows 1 to %u)",
-					    line, d + 13, TRACE_FORMAT_VERSION);
-			tr->hdr.version = (uint32_t)v;
-			return 0;
-		}
-		if (strncmp(d, "name ", 5) == 0) {
-			size_t n = strlen(d + 5);
-			const char *why = trace_name_check(d + 5, n);
-			if (why)
-				return fail(tr, "line %" PRIu64 ": the name has %s", line, why);
-			memcpy(tr->hdr.name, d + 5, n + 1);
-			return 0;
-		}
-		if (strncmp(d, "format ", 7) == 0) {
-			const char *why = trace_table_format_check(d + 7);
-			if (tr->hdr.version < TRACE_FORMAT_V3)
-				return fail(tr, "line %" PRIu64 ": %%format needs version 3 ('%%iowalk-trace 3' before it)", line);
-			if (why)
-				return fail(tr, "line %" PRIu64 ": table format '%s': %s", line, d + 7, why);
-			memcpy(tr->hdr.format, d + 7, strlen(d + 7) + 1);
-			return 0;
-		}
-		if (strncmp(d, "page_size ", 10) == 0) {
-			uint64_t v;
-			if (parse_u64(d + 10, &v) != 0 || v != TRACE_PAGE_SIZE)
-				return fail(tr, "line %" PRIu64 ": page_size must be 4096", line);
-			return 0;
-		}
-		return fail(tr, "line %" PRIu64 ": unknown header directive '%%%s'", line, d);
+		return parse_directive(tr, d, line);
 	}
 	int n = tokenize(tr->line_buf, tok);
 	if (n == 0)
