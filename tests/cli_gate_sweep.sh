@@ -90,8 +90,9 @@ grep -q 'failures="0"' "$T/junit-ok.xml" && ok || bad "gate --junit on a pass"
 # 1, a regression's status); a full disk at the end is exit 2 too.
 expect_rc 2 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --junit "$T/nodir/j.xml"
 grep -q "gate: --junit .*nodir/j.xml" "$T/out" && ! grep -q 'metrics compared' "$T/out" && ok || bad "--junit into a missing directory: $(cat "$T/out")"
-if [ -w /dev/full ]; then
-	expect_rc 2 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --junit /dev/full
+if mknod "$T/full" c 1 7 2> /dev/null; then # a private copy of /dev/full (root): never the machine's
+	expect_rc 2 "$IOWALK" gate "$T/base.json" --baseline "$T/base.json" --junit "$T/full"
+	[ -c "$T/full" ] && ok || bad "gate --junit replaced a device node"
 fi
 # A passing gate prints its summary alone (every metric with --all); --metric gates only the metrics its
 # globs name; integers are printed exactly and reals at fixed precision (no exponent).
